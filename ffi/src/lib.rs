@@ -1,0 +1,26 @@
+//! kazasu-ffi: the uniffi face of kazasu-core for the phone shells (Kotlin on Android, Swift on iOS).
+//!
+//! This is the only crate that knows uniffi. It holds:
+//! - [`transport`]: the foreign `CardTransport` (the shell's NFC tag: bytes in, bytes out) bridged to the core's
+//!   `Transport` trait;
+//! - [`pin`]: `SignPin`, the zeroizing, use-once PIN object the shell builds from the typed characters;
+//! - [`session`]: `CardSession`, the signing flow (counter first, last-try confirmation, one presentation);
+//! - [`error`]: the small machine-readable error enum, mapped from the core's errors in one place;
+//! - `decode_luma`: the camera-frame QR decoder (once kazasu-qr lands);
+//! - [`testing`] (feature `testing` only): the in-process software card, for Kotlin/Swift tests.
+//!
+//! Nothing here may panic on input from the shell or the card: every path returns a typed error.
+
+uniffi::setup_scaffolding!();
+
+pub mod error;
+pub mod pin;
+pub mod session;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod transport;
+
+pub use error::{KazasuError, TransportError};
+pub use pin::SignPin;
+pub use session::{CardSession, HashAlgorithm, SignProgress, SignStep, SignedDocument};
+pub use transport::CardTransport;
