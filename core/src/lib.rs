@@ -3,17 +3,41 @@
 #![forbid(unsafe_code)]
 
 pub mod apdu;
+pub mod atr;
+pub mod cert;
 pub mod channel;
+pub mod cms;
+pub mod der;
 pub mod digest;
 pub mod error;
+pub mod flow;
 pub mod ids;
 pub mod jpki;
 pub mod pin;
+#[cfg(feature = "openssl")]
+pub mod softcard;
 pub mod sw;
 pub mod transport;
+#[cfg(feature = "openssl")]
+pub mod verify;
 
+pub use cert::{CertError, Certificate, PersonalData};
 pub use digest::HashAlgorithm;
 pub use error::CardError;
-pub use jpki::{JpkiSession, LastTry, PinKind};
+pub use jpki::{JpkiSession, LastTry, PinKind, RetryState, TokenKind};
 pub use pin::{AuthPin, PinError, SignPin};
 pub use transport::{LinkCapabilities, Transport, TransportError};
+
+/// Every error of the core, one variant per layer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Pin(#[from] PinError),
+    #[error(transparent)]
+    Card(#[from] CardError),
+    #[error(transparent)]
+    Certificate(#[from] CertError),
+    #[cfg(feature = "openssl")]
+    #[error(transparent)]
+    Verify(#[from] verify::VerifyError),
+}

@@ -1,0 +1,165 @@
+//! Verification with OpenSSL: a signature against a certificate's key, and a certificate against a trust
+//! anchor (the JPKI sign CA) at a given time, optionally against the CA's CRL.
+
+use std::cmp::Ordering;
+
+use openssl::asn1::Asn1Time;
+use openssl::hash::MessageDigest;
+use openssl::sign::Verifier;
+use openssl::stack::Stack;
+use openssl::x509::store::X509StoreBuilder;
+use openssl::x509::verify::X509VerifyParam;
+use openssl::x509::{CrlStatus, X509Crl, X509StoreContext, X509};
+
+use crate::digest::HashAlgorithm;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum VerifyError {
+    #[error("cannot read the {what}: {detail}")]
+    Unreadable { what: &'static str, detail: String },
+    #[error("the signature does not match the signed data and the certificate's key")]
+    BadSignature,
+    #[error("the certificate does not chain to the trusted CA at the given time: {0}")]
+    Chain(String),
+    #[error("the CRL was not issued by the trusted CA, or its signature is bad")]
+    CrlNotTrusted,
+    #[error("the CRL is not current at the given time")]
+    CrlStale,
+    #[error("the certificate is revoked")]
+    Revoked,
+    #[error("OpenSSL failed: {0}")]
+    OpenSsl(String),
+}
+
+impl From<openssl::error::ErrorStack> for VerifyError {
+    fn from(e: openssl::error::ErrorStack) -> Self {
+        VerifyError::OpenSsl(e.to_string())
+    }
+}
+
+fn digest_of(alg: HashAlgorithm) -> MessageDigest {
+    match alg {
+        HashAlgorithm::Sha256 => MessageDigest::sha256(),
+        HashAlgorithm::Sha384 => MessageDigest::sha384(),
+        HashAlgorithm::Sha512 => MessageDigest::sha512(),
+    }
+}
+
+fn x509(what: &'static str, der: &[u8]) -> Result<X509, VerifyError> {
+    X509::from_der(der).map_err(|e| VerifyError::Unreadable { what, detail: e.to_string() })
+}
+
+/// Checks an RSA PKCS#1 v1.5 signature over `data` (hashed with `alg`) against the certificate's key.
+pub fn verify_signature(cert_der: &[u8], alg: HashAlgorithm, data: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+    let key = x509("certificate", cert_der)?.public_key()?;
+    let mut verifier = Verifier::new(digest_of(alg), &key)?;
+    verifier.update(data)?;
+    match verifier.verify(signature) {
+        Ok(true) => Ok(()),
+        _ => Err(VerifyError::BadSignature),
+    }
+}
+
+/// Checks that `cert_der` was issued by `anchor_der` and that both are valid at `at_unix` (seconds since the
+/// epoch). With a CRL (DER or PEM): the CRL must be signed by the anchor, current at `at_unix`, and must not
+/// list the certificate.
+pub fn verify_chain(cert_der: &[u8], anchor_der: &[u8], at_unix: i64, crl: Option<&[u8]>) -> Result<(), VerifyError> {
+    let cert = x509("certificate", cert_der)?;
+    let anchor = x509("trust anchor", anchor_der)?;
+    let mut store = X509StoreBuilder::new()?;
+    store.add_cert(anchor.clone())?;
+    let mut param = X509VerifyParam::new()?;
+    param.set_time(at_unix as _);
+    store.set_param(&param)?;
+    let store = store.build();
+    let chain = Stack::new()?;
+    let mut ctx = X509StoreContext::new()?;
+    let (ok, reason) = ctx.init(&store, &cert, &chain, |c| {
+        let ok = c.verify_cert()?;
+        Ok((ok, c.error().error_string().to_string()))
+    })?;
+    if !ok {
+        return Err(VerifyError::Chain(reason));
+    }
+    if let Some(crl) = crl {
+        check_crl(&cert, &anchor, crl, at_unix)?;
+    }
+    Ok(())
+}
+
+fn check_crl(cert: &X509, anchor: &X509, crl: &[u8], at_unix: i64) -> Result<(), VerifyError> {
+    let crl = X509Crl::from_der(crl)
+        .or_else(|_| X509Crl::from_pem(crl))
+        .map_err(|e| VerifyError::Unreadable { what: "CRL", detail: e.to_string() })?;
+    let same_issuer = matches!(crl.issuer_name().try_cmp(anchor.subject_name()), Ok(Ordering::Equal));
+    let anchor_key = anchor.public_key()?;
+    if !same_issuer || !crl.verify(&anchor_key).unwrap_or(false) {
+        return Err(VerifyError::CrlNotTrusted);
+    }
+    let at = Asn1Time::from_unix(at_unix as _)?;
+    let issued_later = crl.last_update().compare(&at)? == Ordering::Greater;
+    let expired = match crl.next_update() {
+        Some(next) => next.compare(&at)? == Ordering::Less,
+        None => false,
+    };
+    if issued_later || expired {
+        return Err(VerifyError::CrlStale);
+    }
+    match crl.get_by_cert(cert) {
+        CrlStatus::NotRevoked => Ok(()),
+        CrlStatus::Revoked(_) | CrlStatus::RemoveFromCrl(_) => Err(VerifyError::Revoked),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::Certificate;
+
+    const SIGN: &[u8] = include_bytes!("../../fixtures/test-pki/sign.der");
+    const REVOKED: &[u8] = include_bytes!("../../fixtures/test-pki/sign-revoked.der");
+    const SIGN_CA: &[u8] = include_bytes!("../../fixtures/test-pki/sign-ca.der");
+    const AUTH_CA: &[u8] = include_bytes!("../../fixtures/test-pki/auth-ca.der");
+    const CRL: &[u8] = include_bytes!("../../fixtures/test-pki/sign-ca.crl.der");
+
+    fn mid_validity() -> i64 {
+        let c = Certificate::from_der(SIGN).unwrap();
+        (c.not_before + c.not_after) / 2
+    }
+
+    #[test]
+    fn the_sign_certificate_chains_to_the_sign_ca_while_valid() {
+        verify_chain(SIGN, SIGN_CA, mid_validity(), None).unwrap();
+        verify_chain(SIGN, SIGN_CA, mid_validity(), Some(CRL)).unwrap();
+    }
+
+    #[test]
+    fn a_foreign_anchor_or_a_time_outside_validity_is_refused() {
+        assert!(matches!(verify_chain(SIGN, AUTH_CA, mid_validity(), None), Err(VerifyError::Chain(_))));
+        let c = Certificate::from_der(SIGN).unwrap();
+        assert!(matches!(verify_chain(SIGN, SIGN_CA, c.not_after + 86_400, None), Err(VerifyError::Chain(_))));
+        assert!(matches!(verify_chain(SIGN, SIGN_CA, c.not_before - 86_400, None), Err(VerifyError::Chain(_))));
+    }
+
+    #[test]
+    fn a_revoked_certificate_is_refused_with_the_crl() {
+        verify_chain(REVOKED, SIGN_CA, mid_validity(), None).unwrap();
+        assert_eq!(verify_chain(REVOKED, SIGN_CA, mid_validity(), Some(CRL)), Err(VerifyError::Revoked));
+    }
+
+    #[test]
+    fn a_crl_from_another_ca_is_not_trusted() {
+        // The sign CA's CRL checked against the auth CA as the anchor (after a chain the auth CA cannot pass,
+        // so check_crl is called directly).
+        let cert = X509::from_der(SIGN).unwrap();
+        let anchor = X509::from_der(AUTH_CA).unwrap();
+        assert_eq!(check_crl(&cert, &anchor, CRL, mid_validity()), Err(VerifyError::CrlNotTrusted));
+    }
+
+    #[test]
+    fn garbage_inputs_are_errors() {
+        assert!(matches!(verify_chain(b"junk", SIGN_CA, 0, None), Err(VerifyError::Unreadable { .. })));
+        assert!(matches!(verify_signature(b"junk", HashAlgorithm::Sha256, b"", b""), Err(VerifyError::Unreadable { .. })));
+        assert_eq!(verify_signature(SIGN, HashAlgorithm::Sha256, b"data", &[0; 256]), Err(VerifyError::BadSignature));
+    }
+}
