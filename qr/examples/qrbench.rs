@@ -1,0 +1,150 @@
+//! Decode rate and speed of kazasu-qr on the public photo set and on synthetic 720p frames.
+//!
+//! `cargo run --release -p kazasu-qr --example qrbench [-- --quick] [-- --baseline] [-- --misses]`
+//! Times are for the decode call only (frame already in memory as luma), one thread.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use kazasu_qr::{decode_with, LumaFrame, Options};
+use std::time::Instant;
+use support::*;
+
+fn median_p95(v: &mut [f64]) -> (f64, f64) {
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let p95 = v[((v.len() as f64 * 0.95).ceil() as usize).clamp(1, v.len()) - 1];
+    (v[v.len() / 2], p95)
+}
+
+/// Time one decode: best of `reps` runs (filters scheduler noise on a shared machine).
+fn timed(f: &LumaFrame, o: &Options, reps: usize) -> (Option<String>, f64, bool) {
+    let mut best = f64::MAX;
+    let mut res = None;
+    let mut err = false;
+    for _ in 0..reps {
+        let t = Instant::now();
+        let r = decode_with(f, o);
+        best = best.min(t.elapsed().as_secs_f64() * 1e3);
+        match r {
+            Ok(d) => res = d.map(|d| d.text),
+            Err(_) => err = true,
+        }
+    }
+    (res, best, err)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let show_misses = args.iter().any(|a| a == "--misses");
+    let reps = if quick { 1 } else { 3 };
+    let mut configs: Vec<(&str, Options)> = vec![("kazasu-qr", Options::default())];
+    if args.iter().any(|a| a == "--baseline") {
+        configs.push(("rqrr 0.11 alone", Options::rqrr_only()));
+        configs.push(("locator only", Options { rqrr_fallback: false, ..Options::default() }));
+    }
+    let photos = photos();
+    for (cname, o) in &configs {
+        println!("\n## {cname}\n");
+        println!("| set | images | decoded exact | wrong text | nothing | panics/errors | ms median | ms p95 |");
+        println!("|---|---|---|---|---|---|---|---|");
+        let (mut ta, mut tok, mut twrong, mut tnone) = (0, 0, 0, 0);
+        let mut all_ms = Vec::new();
+        for folder in FOLDERS {
+            let mut ms = Vec::new();
+            let (mut n, mut ok, mut wrong, mut none, mut errs) = (0, 0, 0, 0, 0);
+            for p in photos.iter().filter(|p| p.folder == folder) {
+                let f = LumaFrame::packed(p.w, p.h, &p.luma).unwrap();
+                let (r, t, e) = timed(&f, o, reps);
+                ms.push(t);
+                n += 1;
+                errs += e as usize;
+                match (&r, &p.expected) {
+                    (Some(got), Some(exp)) if got == exp => ok += 1,
+                    (Some(got), _) => {
+                        wrong += 1;
+                        if show_misses {
+                            println!("  WRONG {folder}/{} got {:?}", p.name, got.chars().take(60).collect::<String>());
+                        }
+                    }
+                    (None, Some(_)) => {
+                        none += 1;
+                        if show_misses {
+                            println!("  MISS {folder}/{} ({}x{})", p.name, p.w, p.h);
+                        }
+                    }
+                    (None, None) => ok += 1,
+                }
+            }
+            all_ms.extend_from_slice(&ms);
+            let (md, p95) = median_p95(&mut ms);
+            let fp = folder.starts_with("false");
+            let okcol = if fp { format!("{ok} (correctly nothing)") } else { format!("{ok} ({:.1}%)", 100.0 * ok as f64 / n as f64) };
+            println!("| {folder} | {n} | {okcol} | {wrong} | {none} | {errs} | {md:.2} | {p95:.2} |");
+            if !fp {
+                ta += n;
+                tok += ok;
+                tnone += none;
+            }
+            twrong += wrong;
+        }
+        let (md, p95) = median_p95(&mut all_ms);
+        println!("| **codes total** | {ta} | {tok} ({:.1}%) | {twrong} (all sets) | {tnone} | | {md:.2} (all) | {p95:.2} (all) |", 100.0 * tok as f64 / ta as f64);
+
+        // Synthetic 720p frames with a code.
+        let url = "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1";
+        let mut scenes = Vec::new();
+        for (i, &scale) in [4.0f32, 6.0, 9.0].iter().enumerate() {
+            for (j, &angle) in [0.0f32, 17.0, 45.0].iter().enumerate() {
+                let mut s = Scene::hd(scale);
+                s.angle = angle;
+                s.seed = (i * 10 + j + 1) as u64;
+                s.tilt = if j == 1 { 0.2 } else { 0.0 };
+                s.inverted = j == 2;
+                s.glare = i == 1;
+                scenes.push(s);
+            }
+        }
+        let frames: Vec<Vec<u8>> = scenes.iter().map(|s| render(url, s)).collect();
+        let mut ms = Vec::new();
+        let mut ok = 0;
+        for fr in &frames {
+            let f = LumaFrame::packed(1280, 720, fr).unwrap();
+            let (r, t, _) = timed(&f, o, reps.max(3));
+            ms.push(t);
+            ok += (r.as_deref() == Some(url)) as usize;
+        }
+        let (md, p95) = median_p95(&mut ms);
+        println!("\n| 1280x720 frames | frames | decoded | ms median | ms p95 |\n|---|---|---|---|---|");
+        println!("| synthetic, with code (scale 4/6/9 px, 0/17/45°, tilt, inverted, glare) | {} | {ok} | {md:.2} | {p95:.2} |", frames.len());
+
+        // Empty 720p frames: the no-code photos stretched to 720p, plus synthetic clutter.
+        let mut ms = Vec::new();
+        let mut fps = 0;
+        let mut n = 0;
+        for p in photos.iter().filter(|p| p.expected.is_none() && p.w >= 100) {
+            let fr = resize(&p.luma, p.w, p.h, 1280, 720);
+            let f = LumaFrame::packed(1280, 720, &fr).unwrap();
+            let (r, t, _) = timed(&f, o, reps.max(3));
+            ms.push(t);
+            fps += r.is_some() as usize;
+            n += 1;
+        }
+        let (md, p95) = median_p95(&mut ms);
+        println!("| no-code photos resized to 720p | {n} | {fps} (false positives) | {md:.2} | {p95:.2} |");
+        let mut ms = Vec::new();
+        let mut fps = 0;
+        for seed in 1..=10u64 {
+            let fr = clutter(1280, 720, seed);
+            let f = LumaFrame::packed(1280, 720, &fr).unwrap();
+            let (r, t, _) = timed(&f, o, reps.max(3));
+            ms.push(t);
+            fps += r.is_some() as usize;
+        }
+        let (md, p95) = median_p95(&mut ms);
+        println!("| synthetic clutter, no code | 10 | {fps} (false positives) | {md:.2} | {p95:.2} |");
+    }
+}

@@ -1,0 +1,51 @@
+//! Tuning aid: print finder candidates and the result for synthetic scenes or photos.
+#[path = "../tests/support/mod.rs"]
+mod support;
+use kazasu_qr::{debug_finders, decode, LumaFrame};
+use support::*;
+use std::time::Instant;
+
+fn show(name: &str, w: usize, h: usize, d: &[u8]) {
+    let f = LumaFrame::packed(w, h, d).unwrap();
+    let t = Instant::now();
+    let fs = debug_finders(&f);
+    let tf = t.elapsed().as_secs_f64() * 1e3;
+    for _ in 0..3 { println!("   timing binarize/find/n: {:?}", kazasu_qr::debug_timing(&f)); }
+    let t = Instant::now();
+    let r = decode(&f);
+    let td = t.elapsed().as_secs_f64() * 1e3;
+    println!("{name}: {} finders ({tf:.2} ms), decode {:?} in {td:.2} ms", fs.len(), r.map(|o| o.map(|d| d.text.chars().take(40).collect::<String>())));
+    for x in fs.iter().take(12) {
+        println!("   {:.1},{:.1} ms {:.2} hits {} inv {}", x.0, x.1, x.2, x.3, x.4);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        let url = "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1";
+        for (i, &scale) in [4.0f32, 6.0, 9.0].iter().enumerate() {
+            for (j, &angle) in [0.0f32, 17.0, 45.0].iter().enumerate() {
+                let mut s = Scene::hd(scale);
+                s.angle = angle;
+                s.seed = (i * 10 + j + 1) as u64;
+                s.tilt = if j == 1 { 0.2 } else { 0.0 };
+                s.inverted = j == 2;
+                s.glare = i == 1;
+                let fr = render(url, &s);
+                show(&format!("scale {scale} angle {angle} inv {} glare {}", s.inverted, s.glare), 1280, 720, &fr);
+                if std::env::var("DUMP").is_ok() {
+                    image::GrayImage::from_raw(1280, 720, fr).unwrap().save(format!("/tmp/scene_{i}_{j}.png")).unwrap();
+                }
+            }
+        }
+        for seed in 1..=3 {
+            show(&format!("clutter {seed}"), 1280, 720, &clutter(1280, 720, seed));
+        }
+    } else {
+        for a in args {
+            let (d, w, h) = load_luma(std::path::Path::new(&a));
+            show(&a, w, h, &d);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Local thresholding: the frame becomes a dark/light bitmap.
+//!
+//! The frame is cut into square blocks. A block whose pixels span enough contrast
+//! votes its mean; every pixel's threshold is the average vote of the blocks around
+//! its own (5x5 blocks, widened to 11x11 where none voted, else the frame-wide mean).
+//! This follows the light level across a monitor with glare or a shadowed print,
+//! where one global threshold would blacken or bleach half a code.
+
+use crate::LumaFrame;
+
+/// A thresholded frame: `d[y * w + x]` is 1 for dark, 0 for light.
+pub struct Bitmap {
+    pub w: usize,
+    pub h: usize,
+    pub d: Vec<u8>,
+}
+
+impl Bitmap {
+    #[inline]
+    pub fn dark(&self, x: usize, y: usize) -> bool {
+        self.d[y * self.w + x] != 0
+    }
+    /// Dark at integer-rounded point; outside the frame counts as light.
+    #[inline]
+    pub fn dark_at(&self, x: f32, y: f32) -> Option<bool> {
+        if !(x >= 0.0 && y >= 0.0) {
+            return None;
+        }
+        let (xi, yi) = (x as usize, y as usize);
+        if xi >= self.w || yi >= self.h {
+            return None;
+        }
+        Some(self.d[yi * self.w + xi] != 0)
+    }
+}
+
+/// Settings for [`binarize`].
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    /// log2 of the block side in pixels.
+    pub block_shift: u32,
+    /// A block votes only if max - min >= this.
+    pub min_contrast: u8,
+}
+
+/// Threshold `frame` into a [`Bitmap`]. Returns `None` when no block in the whole frame
+/// has contrast (a blank frame cannot hold a code).
+pub fn binarize(frame: &LumaFrame, p: Params) -> Option<Bitmap> {
+    let (w, h) = (frame.width(), frame.height());
+    let bs = 1usize << p.block_shift;
+    let bw = w.div_ceil(bs);
+    let bh = h.div_ceil(bs);
+
+    // Per-block min, max, sum: column-wise over the block's rows first (vectorises),
+    // then across the block's columns.
+    let mut bmean = vec![0u32; bw * bh];
+    let mut bvote = vec![false; bw * bh];
+    let mut cmin = vec![0u8; w];
+    let mut cmax = vec![0u8; w];
+    let mut csum = vec![0u16; w];
+    for by in 0..bh {
+        let y0 = by * bs;
+        let y1 = (y0 + bs).min(h);
+        cmin.copy_from_slice(frame.row(y0));
+        cmax.copy_from_slice(frame.row(y0));
+        for (s, &v) in csum.iter_mut().zip(frame.row(y0)) {
+            *s = v as u16;
+        }
+        for y in y0 + 1..y1 {
+            let r = frame.row(y);
+            for ((mn, mx), (s, &v)) in cmin.iter_mut().zip(cmax.iter_mut()).zip(csum.iter_mut().zip(r)) {
+                *mn = (*mn).min(v);
+                *mx = (*mx).max(v);
+                *s += v as u16;
+            }
+        }
+        let rows = (y1 - y0) as u32;
+        for bx in 0..bw {
+            let x0 = bx * bs;
+            let x1 = (x0 + bs).min(w);
+            let mn = cmin[x0..x1].iter().copied().min().unwrap_or(0);
+            let mx = cmax[x0..x1].iter().copied().max().unwrap_or(0);
+            let sum: u32 = csum[x0..x1].iter().map(|&v| v as u32).sum();
+            let n = rows * (x1 - x0) as u32;
+            bmean[by * bw + bx] = sum / n;
+            bvote[by * bw + bx] = mx - mn >= p.min_contrast;
+        }
+    }
+
+    // Integral images of votes over the block grid.
+    let iw = bw + 1;
+    let mut isum = vec![0u32; iw * (bh + 1)];
+    let mut icnt = vec![0u32; iw * (bh + 1)];
+    let mut total = 0u64;
+    let mut voters = 0u64;
+    for by in 0..bh {
+        let mut rs = 0u32;
+        let mut rc = 0u32;
+        for bx in 0..bw {
+            let i = by * bw + bx;
+            if bvote[i] {
+                rs += bmean[i];
+                rc += 1;
+            }
+            isum[(by + 1) * iw + bx + 1] = isum[by * iw + bx + 1] + rs;
+            icnt[(by + 1) * iw + bx + 1] = icnt[by * iw + bx + 1] + rc;
+        }
+        total += rs as u64;
+        voters += rc as u64;
+    }
+    if voters == 0 {
+        return None;
+    }
+    let global = (total / voters) as u32;
+    let rect = |x0: usize, y0: usize, x1: usize, y1: usize| -> (u32, u32) {
+        // inclusive-exclusive block rectangle
+        let s = isum[y1 * iw + x1] + isum[y0 * iw + x0] - isum[y0 * iw + x1] - isum[y1 * iw + x0];
+        let c = icnt[y1 * iw + x1] + icnt[y0 * iw + x0] - icnt[y0 * iw + x1] - icnt[y1 * iw + x0];
+        (s, c)
+    };
+    let mut thr = vec![0u8; bw * bh];
+    for by in 0..bh {
+        for bx in 0..bw {
+            let mut t = global;
+            for r in [2usize, 5] {
+                let (s, c) = rect(bx.saturating_sub(r), by.saturating_sub(r), (bx + r + 1).min(bw), (by + r + 1).min(bh));
+                if c > 0 {
+                    t = s / c;
+                    break;
+                }
+            }
+            thr[by * bw + bx] = t.min(255) as u8;
+        }
+    }
+
+    // Apply.
+    let mut d = vec![0u8; w * h];
+    for y in 0..h {
+        let r = frame.row(y);
+        let out = &mut d[y * w..(y + 1) * w];
+        let trow = &thr[(y >> p.block_shift) * bw..(y >> p.block_shift) * bw + bw];
+        for ((oc, rc), &t) in out.chunks_mut(bs).zip(r.chunks(bs)).zip(trow) {
+            for (o, &v) in oc.iter_mut().zip(rc) {
+                *o = (v < t) as u8;
+            }
+        }
+    }
+    Some(Bitmap { w, h, d })
+}
+
+/// Box-filter `frame` down by `f` in both directions (camera noise drops by `f` too).
+pub fn downsample(frame: &LumaFrame, f: usize) -> (Vec<u8>, usize, usize) {
+    let (w, h) = (frame.width() / f, frame.height() / f);
+    let mut out = vec![0u8; w * h];
+    let mut acc = vec![0u16; w];
+    let div = (f * f) as u16;
+    if f == 2 {
+        // Four output pixels per step: pair sums of two rows in u16 lanes (SWAR).
+        const LO: u64 = 0x00FF_00FF_00FF_00FF;
+        for y in 0..h {
+            let (r0, r1) = (frame.row(2 * y), frame.row(2 * y + 1));
+            let o = &mut out[y * w..(y + 1) * w];
+            let n8 = w / 4;
+            for i in 0..n8 {
+                let a = u64::from_le_bytes(r0[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+                let b = u64::from_le_bytes(r1[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+                let s = (a & LO) + ((a >> 8) & LO) + (b & LO) + ((b >> 8) & LO) + 0x0002_0002_0002_0002;
+                let s = (s >> 2) & LO;
+                o[i * 4] = s as u8;
+                o[i * 4 + 1] = (s >> 16) as u8;
+                o[i * 4 + 2] = (s >> 32) as u8;
+                o[i * 4 + 3] = (s >> 48) as u8;
+            }
+            for x in n8 * 4..w {
+                o[x] = ((r0[2 * x] as u16 + r0[2 * x + 1] as u16 + r1[2 * x] as u16 + r1[2 * x + 1] as u16 + 2) >> 2) as u8;
+            }
+        }
+        return (out, w, h);
+    }
+    for y in 0..h {
+        acc.iter_mut().for_each(|a| *a = 0);
+        for dy in 0..f {
+            let r = &frame.row(y * f + dy)[..w * f];
+            if f == 2 {
+                for (a, p) in acc.iter_mut().zip(r.chunks_exact(2)) {
+                    *a += p[0] as u16 + p[1] as u16;
+                }
+            } else {
+                for (a, p) in acc.iter_mut().zip(r.chunks_exact(f)) {
+                    *a += p.iter().map(|&v| v as u16).sum::<u16>();
+                }
+            }
+        }
+        for (o, &a) in out[y * w..(y + 1) * w].iter_mut().zip(&acc) {
+            *o = (a / div) as u8;
+        }
+    }
+    (out, w, h)
+}

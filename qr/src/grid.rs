@@ -1,0 +1,405 @@
+//! From three finder patterns to a decoded code: orientation, module count, alignment
+//! pattern, perspective transform, sampling, and rqrr's error-correcting decoder.
+
+use crate::binarize::{binarize, downsample, Bitmap, Params};
+use crate::finder::{find, Finder};
+use crate::{payload_to_text, Decoded, LumaFrame};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pt {
+    pub x: f32,
+    pub y: f32,
+}
+
+fn pt(f: &Finder) -> Pt {
+    Pt { x: f.x, y: f.y }
+}
+fn dist(a: Pt, b: Pt) -> f32 {
+    ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
+}
+
+/// A plane projective map (3x3 matrix with m[8] = 1).
+#[derive(Clone, Copy, Debug)]
+pub struct Homography([f32; 9]);
+
+impl Homography {
+    /// The map taking each `src[i]` to `dst[i]`; `None` if degenerate.
+    pub fn from_points(src: [Pt; 4], dst: [Pt; 4]) -> Option<Self> {
+        // 8 unknowns a..h: x' = (a x + b y + c)/(g x + h y + 1), y' = (d x + e y + f)/(g x + h y + 1)
+        let mut m = [[0f64; 9]; 8];
+        for i in 0..4 {
+            let (x, y) = (src[i].x as f64, src[i].y as f64);
+            let (u, v) = (dst[i].x as f64, dst[i].y as f64);
+            m[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+            m[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+        }
+        for col in 0..8 {
+            let piv = (col..8).max_by(|&a, &b| m[a][col].abs().total_cmp(&m[b][col].abs()))?;
+            if m[piv][col].abs() < 1e-9 {
+                return None;
+            }
+            m.swap(col, piv);
+            for r in 0..8 {
+                if r != col {
+                    let f = m[r][col] / m[col][col];
+                    if f != 0.0 {
+                        for c in col..9 {
+                            m[r][c] -= f * m[col][c];
+                        }
+                    }
+                }
+            }
+        }
+        let mut h = [0f32; 9];
+        for i in 0..8 {
+            h[i] = (m[i][8] / m[i][i]) as f32;
+        }
+        h[8] = 1.0;
+        h.iter().all(|v| v.is_finite()).then_some(Homography(h))
+    }
+
+    #[inline]
+    pub fn map(&self, x: f32, y: f32) -> Pt {
+        let h = &self.0;
+        let z = h[6] * x + h[7] * y + h[8];
+        Pt { x: (h[0] * x + h[1] * y + h[2]) / z, y: (h[3] * x + h[4] * y + h[5]) / z }
+    }
+}
+
+/// Distance from `from` (a finder centre) to the outer edge of its ring, walking towards
+/// `to`: 3.5 modules when the walk is along a module row.
+fn edge_dist(b: &Bitmap, from: Pt, to: Pt, c: bool) -> Option<f32> {
+    let (dx, dy) = (to.x - from.x, to.y - from.y);
+    let n = dx.abs().max(dy.abs());
+    if n < 1.0 {
+        return None;
+    }
+    let (sx, sy) = (dx / n, dy / n);
+    let step_len = (sx * sx + sy * sy).sqrt();
+    let mut state = 0; // 0 centre (c), 1 gap (!c), 2 ring (c)
+    let (mut x, mut y) = (from.x, from.y);
+    for i in 0..(n as usize) {
+        let px = b.dark_at(x, y)?;
+        let want = if state == 1 { !c } else { c };
+        if px != want {
+            if state == 2 {
+                return Some(i as f32 * step_len);
+            }
+            state += 1;
+        }
+        x += sx;
+        y += sy;
+    }
+    None
+}
+
+/// Module size along the line between two finders, measured at both ends.
+fn module_between(b: &Bitmap, p: &Finder, q: &Finder, c: bool) -> f32 {
+    let (a, bb) = (pt(p), pt(q));
+    let mut sum = 0.0;
+    let mut n = 0.0;
+    for (f, t) in [(a, bb), (bb, a)] {
+        let back = Pt { x: 2.0 * f.x - t.x, y: 2.0 * f.y - t.y };
+        if let (Some(d1), Some(d2)) = (edge_dist(b, f, t, c), edge_dist(b, f, back, c)) {
+            let m = (d1 + d2) / 7.0;
+            let fm = if f == a { p.ms } else { q.ms };
+            if m > fm * 0.5 && m < fm * 2.0 {
+                sum += m;
+                n += 1.0;
+            }
+        }
+    }
+    if n > 0.0 {
+        sum / n
+    } else {
+        (p.ms + q.ms) / 2.0
+    }
+}
+
+/// Search around `est` for the alignment pattern's centre: a module of colour `c` inside
+/// a ring of `!c`, about `ms` pixels each.
+fn find_alignment(b: &Bitmap, est: Pt, ms: f32, radius: f32, c: bool) -> Option<Pt> {
+    let x0 = (est.x - radius).max(0.0) as usize;
+    let x1 = ((est.x + radius) as usize).min(b.w.saturating_sub(1));
+    let y0 = (est.y - radius).max(0.0) as usize;
+    let y1 = ((est.y + radius) as usize).min(b.h.saturating_sub(1));
+    if x1 <= x0 + 2 || y1 <= y0 + 2 {
+        return None;
+    }
+    let lo = ms * 0.4;
+    let hi = ms * 1.7;
+    let okr = |r: u32| (r as f32) >= lo && (r as f32) <= hi;
+    let mut best: Option<(f32, Pt)> = None;
+    for y in y0..=y1 {
+        // runs in this row segment
+        let mut x = x0;
+        let mut runs: [(bool, u32, usize); 3] = [(false, 0, 0); 3]; // (colour, len, end)
+        let mut cur = b.dark(x, y);
+        let mut len = 0u32;
+        while x <= x1 {
+            let px = b.dark(x, y);
+            if px == cur {
+                len += 1;
+            } else {
+                runs.rotate_left(1);
+                runs[2] = (cur, len, x);
+                cur = px;
+                len = 1;
+                // pattern !c, c, !c just completed
+                if runs[0].0 == !c && runs[1].0 == c && runs[2].0 == !c && okr(runs[0].1) && okr(runs[1].1) && okr(runs[2].1) {
+                    let cx = runs[1].2 as f32 - runs[1].1 as f32 / 2.0;
+                    // vertical check through cx
+                    let xi = cx as usize;
+                    let mut up = 0u32;
+                    let mut yy = y as isize;
+                    while yy >= 0 && b.dark(xi, yy as usize) == c && up as f32 <= hi {
+                        up += 1;
+                        yy -= 1;
+                    }
+                    let mut gap_up = 0u32;
+                    while yy >= 0 && b.dark(xi, yy as usize) != c && gap_up as f32 <= hi {
+                        gap_up += 1;
+                        yy -= 1;
+                    }
+                    let mut down = 0u32;
+                    let mut yy = y + 1;
+                    while yy < b.h && b.dark(xi, yy) == c && down as f32 <= hi {
+                        down += 1;
+                        yy += 1;
+                    }
+                    let mut gap_dn = 0u32;
+                    while yy < b.h && b.dark(xi, yy) != c && gap_dn as f32 <= hi {
+                        gap_dn += 1;
+                        yy += 1;
+                    }
+                    if okr(up + down) && okr(gap_up) && okr(gap_dn) {
+                        let cy = y as f32 - up as f32 + (up + down) as f32 / 2.0 + 0.5;
+                        let p = Pt { x: cx + 0.5, y: cy };
+                        let d = dist(p, est);
+                        if best.map_or(true, |(bd, _)| d < bd) {
+                            best = Some((d, p));
+                        }
+                    }
+                }
+            }
+            x += 1;
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+struct Sampled {
+    grid: rqrr::SimpleGrid,
+}
+
+fn sample(b: &Bitmap, h: &Homography, dim: usize, inverted: bool) -> Option<Sampled> {
+    let mut outside = 0usize;
+    let mut bits = vec![false; dim * dim];
+    for my in 0..dim {
+        for mx in 0..dim {
+            let p = h.map(mx as f32 + 0.5, my as f32 + 0.5);
+            match b.dark_at(p.x, p.y) {
+                Some(d) => bits[my * dim + mx] = d != inverted,
+                None => outside += 1,
+            }
+        }
+    }
+    if outside * 10 > dim * dim {
+        return None;
+    }
+    Some(Sampled { grid: rqrr::SimpleGrid::from_func(dim, |x, y| bits[y * dim + x]) })
+}
+
+fn try_decode(s: &Sampled) -> Option<Vec<u8>> {
+    let g = rqrr::Grid::new(s.grid.clone());
+    let mut out = Vec::new();
+    g.decode_to(&mut out).ok()?;
+    Some(out)
+}
+
+/// Order three finders as (top-left, top-right, bottom-left) if they can be the corners
+/// of one code; `None` when the shape is too far from a (perspective) right angle.
+fn orient(f: [&Finder; 3]) -> Option<(Finder, Finder, Finder)> {
+    let p = f.map(pt);
+    let d01 = dist(p[0], p[1]);
+    let d12 = dist(p[1], p[2]);
+    let d02 = dist(p[0], p[2]);
+    // the corner opposite the longest side is top-left
+    let (tl, a, c) = if d12 >= d01 && d12 >= d02 {
+        (0, 1, 2)
+    } else if d02 >= d01 && d02 >= d12 {
+        (1, 0, 2)
+    } else {
+        (2, 0, 1)
+    };
+    let (s1, s2) = (dist(p[tl], p[a]), dist(p[tl], p[c]));
+    if s1.max(s2) > 2.0 * s1.min(s2) {
+        return None;
+    }
+    let hyp = dist(p[a], p[c]);
+    let expect = (s1 * s1 + s2 * s2).sqrt();
+    if (hyp - expect).abs() > 0.25 * expect {
+        return None;
+    }
+    let ms = (f[0].ms + f[1].ms + f[2].ms) / 3.0;
+    if s1.min(s2) < 12.0 * ms * 0.7 || s1.max(s2) > 180.0 * ms * 1.4 {
+        return None;
+    }
+    let cross = (p[a].x - p[tl].x) * (p[c].y - p[tl].y) - (p[a].y - p[tl].y) * (p[c].x - p[tl].x);
+    let (tr, bl) = if cross > 0.0 { (a, c) } else { (c, a) };
+    Some((*f[tl], *f[tr], *f[bl]))
+}
+
+fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<Decoded> {
+    let c = !tl.inverted; // colour of the finder's centre: dark for normal codes
+    let m_tr = module_between(b, tl, tr, c);
+    let m_bl = module_between(b, tl, bl, c);
+    let est = (dist(pt(tl), pt(tr)) / m_tr + dist(pt(tl), pt(bl)) / m_bl) / 2.0 + 7.0;
+    let d0 = est.round() as i32;
+    let base = match d0.rem_euclid(4) {
+        0 => d0 + 1,
+        2 => d0 - 1,
+        3 => d0 + 2,
+        _ => d0,
+    };
+    let mut dims = vec![base];
+    if d0.rem_euclid(4) == 3 {
+        dims.push(base - 4);
+    }
+    dims.push(base + 4);
+    dims.push(base - 4);
+    let ms = (m_tr + m_bl) / 2.0;
+    let mut tried = Vec::new();
+    for dim in dims {
+        if !(21..=177).contains(&dim) || tried.contains(&dim) {
+            continue;
+        }
+        tried.push(dim);
+        let dimf = dim as f32;
+        let (ptl, ptr, pbl) = (pt(tl), pt(tr), pt(bl));
+        let br_affine = Pt { x: ptr.x + pbl.x - ptl.x, y: ptr.y + pbl.y - ptl.y };
+        let mut anchors: Vec<(Pt, Pt)> = Vec::new(); // (module coords, image point) for the 4th corner
+        if dim >= 25 {
+            let k = (dimf - 10.0) / (dimf - 7.0);
+            let est = Pt { x: ptl.x + (br_affine.x - ptl.x) * k, y: ptl.y + (br_affine.y - ptl.y) * k };
+            for r in [4.0f32, 8.0, 14.0] {
+                if let Some(ap) = find_alignment(b, est, ms, r * ms, c) {
+                    anchors.push((Pt { x: dimf - 6.5, y: dimf - 6.5 }, ap));
+                    break;
+                }
+            }
+        }
+        anchors.push((Pt { x: dimf - 3.5, y: dimf - 3.5 }, br_affine));
+        for (mc, ip) in anchors {
+            let src = [Pt { x: 3.5, y: 3.5 }, Pt { x: dimf - 3.5, y: 3.5 }, Pt { x: 3.5, y: dimf - 3.5 }, mc];
+            let dst = [ptl, ptr, pbl, ip];
+            let Some(h) = Homography::from_points(src, dst) else { continue };
+            let Some(s) = sample(b, &h, dim as usize, tl.inverted) else { continue };
+            if let Some(bytes) = try_decode(&s) {
+                let corners = [h.map(0.0, 0.0), h.map(dimf, 0.0), h.map(dimf, dimf), h.map(0.0, dimf)].map(|p| (p.x, p.y));
+                return Some(Decoded { text: payload_to_text(&bytes), bytes, corners });
+            }
+        }
+    }
+    None
+}
+
+/// Try all plausible finder triples (best-confirmed first). Returns the decode, and
+/// whether at least one finder was seen.
+fn decode_finders(b: &Bitmap, finders: &mut Vec<Finder>) -> Option<Decoded> {
+    finders.sort_by(|a, b| b.hits.cmp(&a.hits));
+    finders.truncate(16);
+    let n = finders.len();
+    let mut triples = Vec::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            for k in j + 1..n {
+                let (a, bb, c) = (&finders[i], &finders[j], &finders[k]);
+                if a.inverted != bb.inverted || a.inverted != c.inverted {
+                    continue;
+                }
+                let mx = a.ms.max(bb.ms).max(c.ms);
+                let mn = a.ms.min(bb.ms).min(c.ms);
+                if mx > 1.8 * mn {
+                    continue;
+                }
+                if let Some(t) = orient([a, bb, c]) {
+                    let score = mx / mn + 1.0 / (a.hits + bb.hits + c.hits) as f32;
+                    triples.push((score, t));
+                }
+            }
+        }
+    }
+    triples.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (_, (tl, tr, bl)) in triples.into_iter().take(20) {
+        if let Some(d) = decode_triple(b, &tl, &tr, &bl) {
+            return Some(d);
+        }
+    }
+    None
+}
+
+/// Reduction factor for the locator: about 360 lines of work whatever the camera.
+fn factor(frame: &LumaFrame) -> usize {
+    ((frame.width().min(frame.height()) + 180) / 360).clamp(1, 4)
+}
+
+/// Full locator pipeline over one frame. Returns the decode (if any) and whether finder
+/// patterns were seen (which makes a slower fallback worthwhile).
+pub fn locate_and_decode(frame: &LumaFrame, inverted: bool) -> (Option<Decoded>, bool) {
+    let f = factor(frame);
+    if f > 1 {
+        let (small, w, h) = downsample(frame, f);
+        let Ok(sf) = LumaFrame::packed(w, h, &small) else { return (None, false) };
+        let (mut r, seen) = locate_at(&sf, inverted, 2);
+        if let Some(d) = r.as_mut() {
+            let s = f as f32;
+            d.corners = d.corners.map(|(x, y)| (x * s, y * s));
+        }
+        return (r, seen);
+    }
+    locate_at(frame, inverted, 1)
+}
+
+fn locate_at(frame: &LumaFrame, inverted: bool, step: usize) -> (Option<Decoded>, bool) {
+    let mut seen = false;
+    for params in [Params { block_shift: 3, min_contrast: 24 }] {
+        let Some(b) = binarize(frame, params) else { continue };
+        let mut f = find(&b, step, inverted);
+        if f.is_empty() {
+            continue;
+        }
+        seen = true;
+        if let Some(d) = decode_finders(&b, &mut f) {
+            return (Some(d), true);
+        }
+    }
+    (None, seen)
+}
+
+pub fn debug_finders(frame: &LumaFrame) -> Vec<(f32, f32, f32, u32, bool)> {
+    let step = 1;
+    let (small, w, h) = downsample(frame, factor(frame));
+    let frame = &LumaFrame::packed(w, h, &small).unwrap();
+    let Some(b) = binarize(frame, Params { block_shift: 3, min_contrast: 24 }) else { return vec![] };
+    find(&b, step, true).into_iter().map(|f| (f.x, f.y, f.ms, f.hits, f.inverted)).collect()
+}
+
+pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, usize) {
+    let mut best = [f64::MAX; 3];
+    let mut n = 0;
+    for _ in 0..50 {
+        let t = std::time::Instant::now();
+        let (small, w, h) = downsample(frame, factor(frame));
+        best[0] = best[0].min(t.elapsed().as_secs_f64() * 1e3);
+        let frame = &LumaFrame::packed(w, h, &small).unwrap();
+        let t = std::time::Instant::now();
+        let b = binarize(frame, Params { block_shift: 3, min_contrast: 24 }).unwrap();
+        best[1] = best[1].min(t.elapsed().as_secs_f64() * 1e3);
+        let t = std::time::Instant::now();
+        let f = find(&b, 2, true);
+        best[2] = best[2].min(t.elapsed().as_secs_f64() * 1e3);
+        n = f.len();
+    }
+    (best[0], best[1], best[2], n)
+}

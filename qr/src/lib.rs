@@ -1,0 +1,134 @@
+//! Kazasu QR: read QR codes from camera luma frames, draw QR codes as SVG.
+//!
+//! Pure Rust, no I/O, no `unsafe`, so it cross-compiles to Android and iOS.
+//!
+//! Scanning ([`decode`]) runs our own finder-pattern locator on a locally thresholded
+//! view of the frame (normal and inverted polarity), samples the module grid through a
+//! perspective transform and hands the grid to `rqrr`'s error-correcting decoder. If
+//! that finds nothing although finder patterns were seen, `rqrr`'s own detector runs as
+//! a fallback. Every call into `rqrr` is wrapped in `catch_unwind`: a panic in the
+//! dependency becomes [`QrError::DecoderPanicked`], never an unwinding app. (This needs
+//! `panic = "unwind"`, the default, in the final binary's profile.)
+//!
+//! Generation ([`to_svg`], [`to_luma`]) uses the `qrcode` crate.
+
+#![forbid(unsafe_code)]
+
+mod binarize;
+mod finder;
+mod frame;
+mod generate;
+mod grid;
+mod text;
+
+pub use frame::{LumaFrame, MAX_SIDE};
+pub use generate::{to_luma, to_modules, to_svg};
+pub use text::payload_to_text;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// What went wrong. Not finding a code is not an error: [`decode`] returns `Ok(None)`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QrError {
+    /// The frame's sizes do not fit its buffer (a bug at the FFI boundary).
+    #[error("bad frame {width}x{height} stride {stride} with {len} bytes: {reason}")]
+    BadFrame { width: usize, height: usize, stride: usize, len: usize, reason: &'static str },
+    /// The text does not fit in the largest QR code.
+    #[error("text of {len} bytes is too long for a QR code")]
+    TooLong { len: usize },
+    /// The underlying decoder panicked; the frame is dropped, the app goes on.
+    #[error("the QR decoder failed internally on this frame")]
+    DecoderPanicked,
+}
+
+/// A decoded QR code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The payload as text (UTF-8, else Shift_JIS, else ISO-8859-1; see [`payload_to_text`]).
+    pub text: String,
+    /// The payload bytes as carried by the code (Kanji segments as Shift_JIS).
+    pub bytes: Vec<u8>,
+    /// Corners in frame coordinates: top-left, top-right, bottom-right, bottom-left.
+    pub corners: [(f32, f32); 4],
+}
+
+/// Which stages to run; the default is what [`decode`] uses. Exposed so the benchmark
+/// can measure each stage's contribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Run our finder-pattern locator + grid sampler.
+    pub locator: bool,
+    /// Look for light-on-dark (inverted) codes too.
+    pub inverted: bool,
+    /// Run rqrr's own detector when the locator saw finder patterns but decoded nothing.
+    pub rqrr_fallback: bool,
+    /// Run rqrr's detector even if the locator saw nothing (slow; for comparison).
+    pub rqrr_always: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { locator: true, inverted: true, rqrr_fallback: true, rqrr_always: false }
+    }
+}
+
+impl Options {
+    /// rqrr 0.11 alone, as the baseline.
+    pub fn rqrr_only() -> Self {
+        Options { locator: false, inverted: false, rqrr_fallback: false, rqrr_always: true }
+    }
+}
+
+/// Find and decode one QR code in the frame. `Ok(None)`: no readable code.
+pub fn decode(frame: &LumaFrame) -> Result<Option<Decoded>, QrError> {
+    decode_with(frame, &Options::default())
+}
+
+/// [`decode`] with explicit stage selection.
+pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>, QrError> {
+    let mut panicked = false;
+    let mut saw_finders = false;
+    if opts.locator {
+        match catch_unwind(AssertUnwindSafe(|| grid::locate_and_decode(frame, opts.inverted))) {
+            Ok((Some(d), _)) => return Ok(Some(d)),
+            Ok((None, seen)) => saw_finders = seen,
+            Err(_) => panicked = true,
+        }
+    }
+    if opts.rqrr_always || (opts.rqrr_fallback && (saw_finders || panicked)) {
+        match catch_unwind(AssertUnwindSafe(|| rqrr_detect(frame))) {
+            Ok(Some(d)) => return Ok(Some(d)),
+            Ok(None) => {}
+            Err(_) => panicked = true,
+        }
+    }
+    if panicked {
+        Err(QrError::DecoderPanicked)
+    } else {
+        Ok(None)
+    }
+}
+
+/// rqrr's own pipeline (its thresholding, capstone flood fill, grid fit, decode).
+fn rqrr_detect(frame: &LumaFrame) -> Option<Decoded> {
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| frame.px(x, y));
+    for g in img.detect_grids() {
+        let mut bytes = Vec::new();
+        if g.decode_to(&mut bytes).is_ok() {
+            let c = g.bounds.map(|p| (p.x as f32, p.y as f32));
+            return Some(Decoded { text: payload_to_text(&bytes), bytes, corners: c });
+        }
+    }
+    None
+}
+
+/// Finder candidates (x, y, module size, hits, inverted) as the locator sees them;
+/// for tuning and the benchmark's diagnostics, not a stable API.
+#[doc(hidden)]
+pub fn debug_finders(frame: &LumaFrame) -> Vec<(f32, f32, f32, u32, bool)> {
+    grid::debug_finders(frame)
+}
+#[doc(hidden)]
+pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, usize) {
+    grid::debug_timing(frame)
+}

@@ -1,0 +1,198 @@
+//! Shared by the tests and the `qrbench` example: the public photo set and synthetic
+//! camera-like frames.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// One photo from /work/shared/qr-photos (`../shared/qr-photos` beside the repo).
+pub struct Photo {
+    pub folder: String,
+    pub name: String,
+    pub w: usize,
+    pub h: usize,
+    pub luma: Vec<u8>,
+    /// Expected text; `None` for the false-positive folders.
+    pub expected: Option<String>,
+}
+
+pub fn photo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/qr-photos")
+}
+
+pub fn load_luma(path: &std::path::Path) -> (Vec<u8>, usize, usize) {
+    let img = image::open(path).unwrap_or_else(|e| panic!("cannot decode {}: {e}", path.display()));
+    let g = img.to_luma8();
+    let (w, h) = (g.width() as usize, g.height() as usize);
+    (g.into_raw(), w, h)
+}
+
+pub const FOLDERS: [&str; 5] = ["qrcode-1", "qrcode-2", "qrcode-3", "falsepositives-1", "falsepositives-2"];
+
+/// Every photo of the set. Panics (fails the test loudly) when the set is missing.
+pub fn photos() -> Vec<Photo> {
+    let root = photo_dir();
+    assert!(root.is_dir(), "QR photo set not found at {} (expected ../shared/qr-photos beside the repo)", root.display());
+    let mut out = Vec::new();
+    for folder in FOLDERS {
+        let dir = root.join(folder);
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("png" | "jpg" | "jpeg" | "webp")))
+            .collect();
+        names.sort();
+        assert!(!names.is_empty(), "no images in {}", dir.display());
+        for p in names {
+            let expected = if folder.starts_with("qrcode") {
+                let t = p.with_extension("txt");
+                let bytes = std::fs::read(&t).unwrap_or_else(|e| panic!("missing {}: {e}", t.display()));
+                Some(String::from_utf8(bytes).expect("expected text is UTF-8"))
+            } else {
+                None
+            };
+            let (luma, w, h) = load_luma(&p);
+            out.push(Photo { folder: folder.to_string(), name: p.file_name().unwrap().to_string_lossy().into_owned(), w, h, luma, expected });
+        }
+    }
+    out
+}
+
+/// Small deterministic PRNG (xorshift) so synthetic frames are reproducible.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    pub fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+    /// Roughly normal, sd 1.
+    pub fn gauss(&mut self) -> f32 {
+        (0..4).map(|_| self.unit()).sum::<f32>() * 1.732 - 3.464
+    }
+}
+
+/// How to place a code into a synthetic frame.
+#[derive(Clone, Copy, Debug)]
+pub struct Scene {
+    pub w: usize,
+    pub h: usize,
+    /// Pixels per module.
+    pub scale: f32,
+    /// Rotation in degrees.
+    pub angle: f32,
+    /// Horizontal foreshortening: right edge is `1 - tilt` times as tall as the left.
+    pub tilt: f32,
+    /// Light modules on dark.
+    pub inverted: bool,
+    /// Noise standard deviation in grey levels.
+    pub noise: f32,
+    /// Dark and light grey levels.
+    pub dark: u8,
+    pub light: u8,
+    /// A bright glare blob over the code's right half.
+    pub glare: bool,
+    pub seed: u64,
+}
+
+impl Scene {
+    pub fn hd(scale: f32) -> Self {
+        Scene { w: 1280, h: 720, scale, angle: 0.0, tilt: 0.0, inverted: false, noise: 6.0, dark: 40, light: 200, glare: false, seed: 7 }
+    }
+}
+
+/// A camera-like frame: grey gradient background, the code (with quiet zone) centred,
+/// rotated and tilted, optional inversion, glare and noise. Sampled with 2x2
+/// supersampling so module edges are soft like a camera's.
+pub fn render(text: &str, s: &Scene) -> Vec<u8> {
+    let (mods, n) = kazasu_qr::to_modules(text).expect("encodable");
+    let quiet = 4.0;
+    let total = n as f32 + 2.0 * quiet;
+    let (cx, cy) = (s.w as f32 / 2.0, s.h as f32 / 2.0);
+    let (sa, ca) = s.angle.to_radians().sin_cos();
+    let mut rng = Rng(s.seed | 1);
+    let (dk, lt) = if s.inverted { (s.light, s.dark) } else { (s.dark, s.light) };
+    let mut img = vec![0u8; s.w * s.h];
+    let half = total * s.scale / 2.0;
+    for y in 0..s.h {
+        for x in 0..s.w {
+            let bg = 90.0 + 60.0 * (x as f32 / s.w as f32) + 30.0 * (y as f32 / s.h as f32);
+            let mut acc = 0.0;
+            for (ox, oy) in [(0.25f32, 0.25f32), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)] {
+                // frame -> code coordinates: undo rotation, then undo the tilt
+                let (px, py) = (x as f32 + ox - cx, y as f32 + oy - cy);
+                let (rx, ry) = (ca * px + sa * py, -sa * px + ca * py);
+                // tilt: vertical scale shrinks linearly from left (1) to right (1 - tilt)
+                let u = (rx + half) / (2.0 * half); // 0..1 across
+                let k = 1.0 - s.tilt * u.clamp(-0.5, 1.5);
+                let ry = ry / k;
+                let mx = (rx + half) / s.scale - quiet;
+                let my = (ry + half) / s.scale - quiet;
+                let v = if mx >= -quiet && my >= -quiet && mx < n as f32 + quiet && my < n as f32 + quiet {
+                    let inside = mx >= 0.0 && my >= 0.0 && (mx as usize) < n && (my as usize) < n;
+                    if inside && mods[my as usize * n + mx as usize] {
+                        dk as f32
+                    } else {
+                        lt as f32
+                    }
+                } else {
+                    bg
+                };
+                acc += v;
+            }
+            let mut v = acc / 4.0;
+            if s.glare {
+                let (gx, gy) = (cx + half * 0.4, cy - half * 0.2);
+                let r2 = ((x as f32 - gx).powi(2) + (y as f32 - gy).powi(2)) / (half * 0.5).powi(2);
+                v += 120.0 * (-r2).exp();
+            }
+            v += s.noise * rng.gauss();
+            img[y * s.w + x] = v.clamp(0.0, 255.0) as u8;
+        }
+    }
+    img
+}
+
+/// A frame with no code: gradient, blocks of "text-like" stripes, noise.
+pub fn clutter(w: usize, h: usize, seed: u64) -> Vec<u8> {
+    let mut rng = Rng(seed * 2 + 1);
+    let mut img: Vec<u8> = (0..w * h)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            (60.0 + 120.0 * x as f32 / w as f32 + 40.0 * y as f32 / h as f32) as u8
+        })
+        .collect();
+    for _ in 0..40 {
+        let (bw, bh) = (20 + rng.next() as usize % 200, 4 + rng.next() as usize % 20);
+        let (x0, y0) = (rng.next() as usize % (w - bw), rng.next() as usize % (h - bh));
+        let v = (rng.next() % 256) as u8;
+        for y in y0..y0 + bh {
+            for x in x0..x0 + bw {
+                if (x / 3) % 2 == 0 {
+                    img[y * w + x] = v;
+                }
+            }
+        }
+    }
+    for p in img.iter_mut() {
+        *p = (*p as f32 + 5.0 * rng.gauss()).clamp(0.0, 255.0) as u8;
+    }
+    img
+}
+
+/// Nearest-neighbour resize (for putting the 640x480 no-code photos into 720p frames).
+pub fn resize(src: &[u8], w: usize, h: usize, nw: usize, nh: usize) -> Vec<u8> {
+    let mut out = vec![0u8; nw * nh];
+    for y in 0..nh {
+        let sy = y * h / nh;
+        for x in 0..nw {
+            out[y * nw + x] = src[sy * w + x * w / nw];
+        }
+    }
+    out
+}
