@@ -20,6 +20,16 @@ impl<C: Card + ?Sized> Card for Box<C> {
     }
 }
 
+/// A card shared with the test, which can look at it (counters, logs) while the emulator runs.
+impl<C: Card + ?Sized> Card for Arc<Mutex<C>> {
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        self.lock().unwrap_or_else(|e| e.into_inner()).process(apdu)
+    }
+    fn power_cycle(&mut self) {
+        self.lock().unwrap_or_else(|e| e.into_inner()).power_cycle()
+    }
+}
+
 #[cfg(feature = "softcard")]
 impl Card for kazasu_core::softcard::SoftCard {
     fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
@@ -40,6 +50,35 @@ pub enum Departure {
     AfterCommand,
 }
 
+/// Which APDU makes the card leave the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// The APDU after `n` more APDUs (`n = 0`: the next one).
+    After(u32),
+    /// The `nth` (0-based) APDU from now with instruction byte `ins` that carries command data
+    /// (`with_data`) or carries none (`!with_data`).
+    Ins { ins: u8, with_data: bool, nth: u32 },
+}
+
+impl Trigger {
+    /// Whether `apdu` fires the trigger; advances its count otherwise. Returns the trigger left.
+    pub(crate) fn step(self, apdu: &[u8]) -> (bool, Option<Trigger>) {
+        match self {
+            Trigger::After(0) => (true, None),
+            Trigger::After(n) => (false, Some(Trigger::After(n - 1))),
+            Trigger::Ins { ins, with_data, nth } => {
+                // Case 1 and 2 APDUs are at most 5 bytes; with data they are longer.
+                let matches = apdu.get(1) == Some(&ins) && (apdu.len() > 5) == with_data;
+                match (matches, nth) {
+                    (true, 0) => (true, None),
+                    (true, n) => (false, Some(Trigger::Ins { ins, with_data, nth: n - 1 })),
+                    (false, _) => (false, Some(self)),
+                }
+            }
+        }
+    }
+}
+
 /// Per-APDU record kept by the emulator: command header and lengths only (never APDU data, which
 /// may hold a PIN).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +96,8 @@ pub struct ApduRecord {
 #[derive(Debug, Default)]
 pub(crate) struct FieldState {
     pub present: bool,
-    /// Leave the field when this many more APDUs have been exchanged (0 = at the next one).
-    pub leave_after: Option<(u32, Departure)>,
+    /// When the card leaves the field, and how.
+    pub leave: Option<(Trigger, Departure)>,
     /// Set when the card left or the RF field was switched off; cleared at the next activation,
     /// which power-cycles the card first.
     pub needs_power_cycle: bool,
@@ -108,7 +147,7 @@ impl Field {
         }
         s.present = false;
         s.needs_power_cycle = true;
-        s.leave_after = None;
+        s.leave = None;
     }
 
     /// The card is put back on the reader (it powers up fresh at the next activation).
@@ -119,7 +158,12 @@ impl Field {
 
     /// The card leaves the field during the exchange after `n` more APDUs (`n = 0`: the next APDU).
     pub fn leave_after(&self, n: u32, when: Departure) {
-        self.lock().leave_after = Some((n, when));
+        self.leave_at(Trigger::After(n), when);
+    }
+
+    /// The card leaves the field at the APDU that fires `trigger`.
+    pub fn leave_at(&self, trigger: Trigger, when: Departure) {
+        self.lock().leave = Some((trigger, when));
     }
 
     pub fn is_present(&self) -> bool {

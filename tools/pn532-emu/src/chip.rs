@@ -418,11 +418,11 @@ impl<C: Card> Pn532<C> {
         };
         let (departure, sign_delay, lost_delay) = {
             let mut f = self.field.lock();
-            let departure = match f.leave_after {
-                Some((0, when)) => Some(when),
-                Some((n, when)) => {
-                    f.leave_after = Some((n - 1, when));
-                    None
+            let departure = match f.leave.take() {
+                Some((trigger, when)) => {
+                    let (fired, left) = trigger.step(&apdu);
+                    f.leave = left.map(|t| (t, when));
+                    fired.then_some(when)
                 }
                 None => None,
             };

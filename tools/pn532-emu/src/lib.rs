@@ -14,6 +14,6 @@ pub mod chip;
 pub mod frame;
 pub mod pty;
 
-pub use card::{ApduRecord, Card, Departure, Field};
+pub use card::{ApduRecord, Card, Departure, Field, Trigger};
 pub use chip::Stats;
 pub use pty::{Config, Emulator};
