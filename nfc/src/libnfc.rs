@@ -66,6 +66,25 @@ impl NfcTransport {
         Ok(t)
     }
 
+    /// What the CLI calls: open the reader (`connstring` or the first libnfc finds), and wait up to `wait`
+    /// for a card, calling `on_wait` with the reader's name once if none is there yet.
+    pub fn connect(
+        connstring: Option<&str>,
+        timeout: Duration,
+        wait: Duration,
+        on_wait: impl Fn(&str),
+    ) -> Result<Self, TransportError> {
+        let mut t = Self::open_reader(connstring, timeout)?;
+        match t.wait_for_card(Duration::ZERO) {
+            Ok(_) => return Ok(t),
+            Err(NfcError::NoCard) => {}
+            Err(e) => return Err(e.into()),
+        }
+        on_wait(&t.name);
+        t.wait_for_card(wait)?;
+        Ok(t)
+    }
+
     /// Open a reader and put it in reader (initiator) mode without waiting for a card.
     pub fn open_reader(connstring: Option<&str>, timeout: Duration) -> Result<Self, NfcError> {
         let mut context = Context::new().map_err(|_| NfcError::Init)?;

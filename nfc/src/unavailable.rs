@@ -21,6 +21,14 @@ impl NfcTransport {
     pub fn open(_connstring: Option<&str>, _timeout: Duration) -> Result<Self, NfcError> {
         Err(NfcError::NotBuilt)
     }
+    pub fn connect(
+        _connstring: Option<&str>,
+        _timeout: Duration,
+        _wait: Duration,
+        _on_wait: impl Fn(&str),
+    ) -> Result<Self, TransportError> {
+        Err(NfcError::NotBuilt.into())
+    }
     pub fn open_reader(_connstring: Option<&str>, _timeout: Duration) -> Result<Self, NfcError> {
         Err(NfcError::NotBuilt)
     }
@@ -44,5 +52,21 @@ impl NfcTransport {
 impl Transport for NfcTransport {
     fn transmit(&mut self, _command: &[u8]) -> Result<Vec<u8>, TransportError> {
         match self.never {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_libnfc_every_entry_point_says_not_built() {
+        assert!(matches!(list_devices(), Err(NfcError::NotBuilt)));
+        assert!(matches!(NfcTransport::open(None, Duration::from_secs(1)), Err(NfcError::NotBuilt)));
+        assert!(matches!(NfcTransport::open_reader(Some("pn532_uart:/dev/null"), Duration::from_secs(1)), Err(NfcError::NotBuilt)));
+        match NfcTransport::connect(None, Duration::from_secs(1), Duration::ZERO, |_| {}) {
+            Err(TransportError::Reader(m)) => assert!(m.contains("libnfc"), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

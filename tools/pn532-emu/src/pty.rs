@@ -213,6 +213,8 @@ impl<C: Card> Worker<C> {
         if bytes.len() > 3 && bytes[3] == 0xFF && bytes[4] == 0xFF {
             self.chip.stats.extended_frames += 1;
         }
+        // Counters first, so a host that has the answer also sees them.
+        self.publish();
         self.master.write_all(&bytes)?;
         self.master.flush()?;
         self.last_answer = Some(bytes);

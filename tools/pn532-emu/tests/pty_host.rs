@@ -224,3 +224,31 @@ fn an_endless_listing_waits_for_the_card_and_an_ack_aborts_it() {
     assert_eq!(host.read_exact(1, Duration::from_millis(100)), None, "the aborted listing stays quiet");
     assert_eq!(emu.stats().aborts, 1);
 }
+
+#[test]
+fn the_binary_serves_the_software_jpki_card_until_stdin_closes() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pn532-emu"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut path = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut path).unwrap();
+    let path = path.trim();
+    assert!(path.starts_with("/dev/pts/"), "{path:?}");
+    let port = OpenOptions::new().read(true).write(true).open(path).unwrap();
+    let mut host = Host { port };
+    activate(&mut host);
+    // SELECT the JPKI AP (D3 92 F0 00 26 01 00 00 00 01) on the software card.
+    let mut cmd = vec![0x40, 0x01, 0x00, 0xA4, 0x04, 0x0C, 0x0A];
+    cmd.extend_from_slice(&[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01]);
+    assert_eq!(host.call(&cmd), vec![0x41, 0x00, 0x90, 0x00]);
+    // A foreign AID is not there.
+    assert_eq!(host.call(&[0x40, 0x01, 0x00, 0xA4, 0x04, 0x0C, 0x02, 0xA0, 0x00]), vec![0x41, 0x00, 0x6A, 0x82]);
+    drop(child.stdin.take());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
