@@ -1,1 +1,183 @@
-fn main() {}
+//! `kazasu`: sign with the マイナンバーカード's signature certificate from the desktop.
+//! See `kazasu --help` and cli/README.md. Exit codes: [`messages::exit`].
+
+mod bundle;
+mod card;
+mod messages;
+mod pcsc_reader;
+mod prompt;
+mod vpcd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use messages::{exit, Lang};
+
+#[derive(Parser)]
+#[command(name = "kazasu", version, about = "マイナンバーカードで署名する / Sign with the My Number Card (JPKI)")]
+#[command(after_help = "Exit codes: 0 ok, 1 failure, 2 usage, 3 wrong PIN, 4 PIN locked, 5 last try not confirmed, \
+6 no reader or card, 7 card lost / outcome unknown, 8 not a JPKI card, 9 PIN format, 10 verification failed.\n\
+The PIN is read from a hidden prompt or, with --pin-stdin, from the first line of standard input; never from \
+arguments or the environment.")]
+struct Cli {
+    #[command(flatten)]
+    source: card::SourceArgs,
+    /// Language of messages: ja or en (default: from LANG).
+    #[arg(long, global = true)]
+    lang: Option<String>,
+    /// Log command names, lengths and status words on stderr (-v info, -vv debug). Never APDU data.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct PinArgs {
+    /// Read the PIN from the first line of standard input instead of a hidden prompt.
+    #[arg(long)]
+    pin_stdin: bool,
+    /// Allow the PIN to use the last remaining try (otherwise asked interactively, or refused).
+    #[arg(long)]
+    confirm_last_try: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List PC/SC readers (and libnfc devices).
+    Readers,
+    /// Token type and remaining tries of both PINs; spends none.
+    Status,
+    /// Show a certificate. The signature certificate needs the signature password.
+    Cert {
+        #[arg(long, value_enum, default_value = "sign")]
+        which: card::Which,
+        #[arg(long, value_enum, default_value = "text")]
+        format: CertFormat,
+        /// Shorthands for --format.
+        #[arg(long, conflicts_with_all = ["der", "json"])]
+        pem: bool,
+        #[arg(long, conflicts_with = "json")]
+        der: bool,
+        #[arg(long)]
+        json: bool,
+        /// Write to FILE instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        pin: PinArgs,
+    },
+    /// Sign FILE: writes FILE.kazasu.json (signature + certificate) and FILE.p7s (detached CMS).
+    Sign {
+        file: PathBuf,
+        /// sha256 (default), sha384 or sha512.
+        #[arg(long, default_value = "sha256")]
+        hash: String,
+        /// Directory for the outputs (default: beside FILE).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        #[command(flatten)]
+        pin: PinArgs,
+    },
+    /// Verify a signature made by `kazasu sign` against a trusted sign CA.
+    Verify {
+        file: PathBuf,
+        /// The JSON bundle (default FILE.kazasu.json).
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// Trusted CA certificate (PEM or DER), e.g. the JPKI signature CA.
+        #[arg(long)]
+        ca: PathBuf,
+        /// A CRL of that CA (PEM or DER).
+        #[arg(long)]
+        crl: Option<PathBuf>,
+        /// Check validity at this Unix time instead of now.
+        #[arg(long)]
+        at: Option<i64>,
+    },
+    /// The built-in software card (test-only keys).
+    Card {
+        #[command(subcommand)]
+        command: CardCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CardCommand {
+    /// Put the software card into vpcd's virtual reader so PC/SC programs see it.
+    Serve {
+        /// vpcd's address (its default port is 35963).
+        #[arg(long, default_value = "127.0.0.1:35963")]
+        vpcd: String,
+        /// Present an ATR that advertises extended-length APDUs.
+        #[arg(long)]
+        extended: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum CertFormat {
+    Text,
+    Pem,
+    Der,
+    Json,
+}
+
+/// A failure with its message already in the user's language and its exit code.
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>, code: u8) -> Failure {
+        Failure { message: message.into(), code }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    let level = match cli.verbose {
+        0 => log::LevelFilter::Warn,
+        1 => log::LevelFilter::Info,
+        _ => log::LevelFilter::Debug,
+    };
+    env_logger::Builder::new().filter_level(level).format_timestamp_millis().init();
+    let lang = Lang::detect(cli.lang.as_deref());
+    let result = match cli.command {
+        Command::Readers => card::readers(lang),
+        Command::Status => card::status(&cli.source, lang),
+        Command::Cert { which, format, pem, der, json, out, pin } => {
+            let format = if pem {
+                CertFormat::Pem
+            } else if der {
+                CertFormat::Der
+            } else if json {
+                CertFormat::Json
+            } else {
+                format
+            };
+            card::cert(&cli.source, lang, which, format, out.as_deref(), &pin)
+        }
+        Command::Sign { file, hash, out_dir, pin } => card::sign(&cli.source, lang, &file, &hash, out_dir.as_deref(), &pin),
+        Command::Verify { file, bundle, ca, crl, at } => {
+            bundle::verify(lang, &file, bundle.as_deref(), &ca, crl.as_deref(), at)
+        }
+        Command::Card { command: CardCommand::Serve { vpcd, extended } } => card::serve(&vpcd, extended),
+    };
+    match result {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(f) => {
+            eprintln!("kazasu: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}

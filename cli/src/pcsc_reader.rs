@@ -1,0 +1,149 @@
+//! PC/SC readers (pcsc-lite's pcscd on Linux): list, pick by name or the first with a card, wait for a card,
+//! and a [`Transport`] that reports a removed or reset card as [`TransportError::CardLost`].
+
+use std::ffi::CString;
+use std::time::{Duration, Instant};
+
+use kazasu_core::{LinkCapabilities, Transport, TransportError};
+use pcsc::{Card, Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
+
+fn reader_error(e: pcsc::Error) -> TransportError {
+    match e {
+        pcsc::Error::RemovedCard | pcsc::Error::ResetCard | pcsc::Error::UnpoweredCard | pcsc::Error::UnresponsiveCard => {
+            TransportError::CardLost
+        }
+        pcsc::Error::NoSmartcard => TransportError::NoCard,
+        pcsc::Error::Timeout => TransportError::Timeout,
+        other => TransportError::Reader(other.to_string()),
+    }
+}
+
+pub struct Reader {
+    pub name: String,
+    pub card_present: bool,
+}
+
+pub fn context() -> Result<Context, TransportError> {
+    Context::establish(Scope::User).map_err(|e| match e {
+        pcsc::Error::NoService | pcsc::Error::ServiceStopped => {
+            TransportError::Reader("the PC/SC service (pcscd) is not running".into())
+        }
+        e => reader_error(e),
+    })
+}
+
+pub fn list() -> Result<Vec<Reader>, TransportError> {
+    let ctx = context()?;
+    let names = match ctx.list_readers_owned() {
+        Ok(n) => n,
+        Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
+        Err(e) => return Err(reader_error(e)),
+    };
+    let mut states: Vec<ReaderState> = names.iter().map(|n| ReaderState::new(n.clone(), State::UNAWARE)).collect();
+    ctx.get_status_change(Duration::from_millis(0), &mut states).map_err(reader_error)?;
+    Ok(states
+        .iter()
+        .map(|s| Reader { name: s.name().to_string_lossy().into_owned(), card_present: s.event_state().contains(State::PRESENT) })
+        .collect())
+}
+
+/// A connected card in a PC/SC reader.
+pub struct PcscTransport {
+    card: Option<Card>,
+    capabilities: LinkCapabilities,
+}
+
+impl PcscTransport {
+    /// Connects to the card in `reader` (a name or a case-insensitive part of one), or in the first reader
+    /// holding a card; waits up to `wait` for a card to be placed.
+    pub fn connect(reader: Option<&str>, wait: Duration, on_wait: impl Fn(&str)) -> Result<PcscTransport, TransportError> {
+        let ctx = context()?;
+        let deadline = Instant::now() + wait;
+        let mut told = false;
+        loop {
+            let readers = list()?;
+            if readers.is_empty() && reader.is_none() {
+                return Err(TransportError::Reader("no PC/SC reader is connected".into()));
+            }
+            let wanted: Vec<&Reader> = match reader {
+                Some(want) => {
+                    let w = want.to_lowercase();
+                    let exact: Vec<&Reader> = readers.iter().filter(|r| r.name == want).collect();
+                    if exact.is_empty() {
+                        readers.iter().filter(|r| r.name.to_lowercase().contains(&w)).collect()
+                    } else {
+                        exact
+                    }
+                }
+                None => readers.iter().collect(),
+            };
+            if wanted.is_empty() {
+                return Err(TransportError::Reader(format!("no reader matches {:?}", reader.unwrap_or_default())));
+            }
+            if let Some(r) = wanted.iter().find(|r| r.card_present) {
+                return Self::connect_named(&ctx, &r.name);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(TransportError::NoCard);
+            }
+            if !told {
+                on_wait(&wanted[0].name);
+                told = true;
+            }
+            // Sleep until a reader changes state (or a second passes, to notice new readers).
+            let mut states: Vec<ReaderState> = wanted
+                .iter()
+                .filter_map(|r| CString::new(r.name.clone()).ok())
+                .map(|n| ReaderState::new(n, State::EMPTY))
+                .collect();
+            let left = (deadline - now).min(Duration::from_secs(1));
+            match ctx.get_status_change(left, &mut states) {
+                Ok(()) | Err(pcsc::Error::Timeout) => {}
+                Err(e) => return Err(reader_error(e)),
+            }
+        }
+    }
+
+    fn connect_named(ctx: &Context, name: &str) -> Result<PcscTransport, TransportError> {
+        let cname = CString::new(name).map_err(|_| TransportError::Reader("reader name has a NUL byte".into()))?;
+        let card = ctx.connect(&cname, ShareMode::Shared, Protocols::ANY).map_err(reader_error)?;
+        let mut atr_buf = [0u8; pcsc::MAX_ATR_SIZE];
+        let mut names = [0u8; 2048];
+        let atr = card.status2(&mut names, &mut atr_buf).map(|s| s.atr().to_vec()).unwrap_or_default();
+        // Extended length only when the card's ATR advertises it (ISO 7816-4 card capabilities); readers
+        // pass extended APDUs for such cards. Otherwise short APDUs, which every JPKI card takes.
+        let capabilities = if kazasu_core::atr::supports_extended_length(&atr) {
+            LinkCapabilities::extended(pcsc::MAX_BUFFER_SIZE_EXTENDED - 2)
+        } else {
+            LinkCapabilities::SHORT
+        };
+        log::info!("connected to {name:?}, ATR {} bytes, extended length: {}", atr.len(), capabilities.extended_length);
+        Ok(PcscTransport { card: Some(card), capabilities })
+    }
+
+}
+
+/// Ending the connection resets the card, so no verified PIN state lingers for other programs.
+impl Drop for PcscTransport {
+    fn drop(&mut self) {
+        if let Some(card) = self.card.take() {
+            let _ = card.disconnect(Disposition::ResetCard);
+        }
+    }
+}
+
+impl Transport for PcscTransport {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let card = self.card.as_ref().ok_or(TransportError::CardLost)?;
+        let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+        let n = card.transmit(command, &mut buf).map_err(reader_error)?.len();
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    fn capabilities(&self) -> LinkCapabilities {
+        self.capabilities
+    }
+}
+
