@@ -10,7 +10,7 @@ use std::time::Duration;
 use pn532_emu::{Config, Departure, Emulator, Field};
 
 const USAGE: &str = "usage: pn532-emu [--leave-after N] [--leave-mode before|after] [--return-after-ms MS]
-                 [--chunk BYTES] [--sign-delay-ms MS] [--lost-delay-ms MS] [--lenient-wakeup]
+                 [--chunk BYTES] [--sign-delay-ms MS] [--lost-delay-ms MS] [--baud B] [--lenient-wakeup]
   --leave-after N      the card leaves the field at the (N+1)-th APDU
   --leave-mode M       before: the card never sees that APDU (default); after: it processes it, the
                        answer is lost
@@ -18,6 +18,7 @@ const USAGE: &str = "usage: pn532-emu [--leave-after N] [--leave-mode before|aft
   --chunk BYTES        largest InDataExchange answer before MI chaining (1..262, default 262)
   --sign-delay-ms MS   card time for COMPUTE DIGITAL SIGNATURE (default 0)
   --lost-delay-ms MS   PN532 time before it reports a vanished card (default 30)
+  --baud B             model a serial line at B baud (answers delayed by the bytes' line time)
   --lenient-wakeup     accept frames without the HSU wake-up byte after power-on";
 
 fn main() -> ExitCode {
@@ -55,6 +56,7 @@ fn run() -> Result<(), String> {
             "--sign-delay-ms" => field.set_sign_delay(Duration::from_millis(num(args.next(), &a)?)),
             "--lost-delay-ms" => field.set_lost_delay(Duration::from_millis(num(args.next(), &a)?)),
             "--lenient-wakeup" => config.strict_wakeup = false,
+            "--baud" => config.line_baud = Some(num(args.next(), &a)? as u32),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::pty::openpty;
@@ -26,11 +27,22 @@ pub struct Config {
     /// Require the HSU wake-up byte (0x55) before the first frame after power-on or PowerDown, as the
     /// real chip does.
     pub strict_wakeup: bool,
+    /// Model a serial line at this many baud (10 bit times per byte, both directions) by delaying
+    /// answers; `None` answers at pty speed.
+    pub line_baud: Option<u32>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { max_chunk: crate::chip::MAX_EXCHANGE_DATA, strict_wakeup: true }
+        Self { max_chunk: crate::chip::MAX_EXCHANGE_DATA, strict_wakeup: true, line_baud: None }
+    }
+}
+
+/// Time a serial line at `baud` needs for `bytes` bytes (8N1: 10 bit times each).
+fn line_time(baud: Option<u32>, bytes: usize) -> Duration {
+    match baud {
+        Some(b) if b > 0 => Duration::from_micros(bytes as u64 * 10 * 1_000_000 / u64::from(b)),
+        _ => Duration::ZERO,
     }
 }
 
@@ -68,6 +80,7 @@ impl Emulator {
             stats: stats.clone(),
             stop: stop.clone(),
             strict_wakeup: config.strict_wakeup,
+            line_baud: config.line_baud,
         };
         let thread = std::thread::Builder::new()
             .name("pn532-emu".into())
@@ -133,6 +146,7 @@ struct Worker<C: Card> {
     stats: Arc<Mutex<Stats>>,
     stop: Arc<AtomicBool>,
     strict_wakeup: bool,
+    line_baud: Option<u32>,
 }
 
 impl<C: Card> Worker<C> {
@@ -190,6 +204,8 @@ impl<C: Card> Worker<C> {
                         self.chip.stats.frames_ignored_asleep += 1;
                         continue;
                     }
+                    // The command frame's own time on the line (TFI, checksums and preamble: ~8 bytes).
+                    std::thread::sleep(line_time(self.line_baud, command.len() + 8));
                     self.master.write_all(&ACK)?;
                     let code = command[0];
                     let outcome = self.chip.handle(&command);
@@ -215,6 +231,7 @@ impl<C: Card> Worker<C> {
         }
         // Counters first, so a host that has the answer also sees them.
         self.publish();
+        std::thread::sleep(line_time(self.line_baud, ACK.len() + bytes.len()));
         self.master.write_all(&bytes)?;
         self.master.flush()?;
         self.last_answer = Some(bytes);
