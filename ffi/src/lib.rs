@@ -6,7 +6,7 @@
 //! - [`pin`]: `SignPin`, the zeroizing, use-once PIN object the shell builds from the typed characters;
 //! - [`session`]: `CardSession`, the signing flow (counter first, last-try confirmation, one presentation);
 //! - [`error`]: the small machine-readable error enum, mapped from the core's errors in one place;
-//! - `decode_luma`: the camera-frame QR decoder (once kazasu-qr lands);
+//! - [`qr`]: the camera-frame QR decoder (`decode_luma`);
 //! - [`testing`] (feature `testing` only): the in-process software card, for Kotlin/Swift tests.
 //!
 //! Nothing here may panic on input from the shell or the card: every path returns a typed error.
@@ -15,6 +15,7 @@ uniffi::setup_scaffolding!();
 
 pub mod error;
 pub mod pin;
+pub mod qr;
 pub mod session;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -22,5 +23,6 @@ pub mod transport;
 
 pub use error::{KazasuError, TransportError};
 pub use pin::SignPin;
-pub use session::{CardSession, HashAlgorithm, SignProgress, SignStep, SignedDocument};
+pub use session::{CardSession, Gender, HashAlgorithm, Identity, SignProgress, SignStep, SignedDocument};
+pub use qr::decode_luma;
 pub use transport::CardTransport;

@@ -8,6 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use kazasu_core::cert::{Certificate, Gender as CoreGender};
 use kazasu_core::digest::HashAlgorithm as CoreHash;
 use kazasu_core::jpki::{JpkiSession, LastTry, PinKind};
 
@@ -33,13 +34,43 @@ impl From<HashAlgorithm> for CoreHash {
     }
 }
 
-/// The result of a signing: the PKCS#1 v1.5 signature over `hash(data)` and the signature certificate (DER)
-/// it verifies with.
+/// The 基本4情報 of the JPKI signature certificate, as the certificate states them (absent fields are None).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Identity {
+    /// 氏名
+    pub name: Option<String>,
+    /// 住所
+    pub address: Option<String>,
+    /// 生年月日, raw as in the certificate
+    pub date_of_birth: Option<String>,
+    /// 生年月日 as ISO 8601 (`1985-04-01`) when the raw form is understood
+    pub date_of_birth_iso: Option<String>,
+    /// 性別, raw code as in the certificate
+    pub gender: Option<String>,
+    /// 性別, understood (Unknown when the code is missing or not understood)
+    pub gender_code: Gender,
+    /// 氏名代替文字の使用位置 (characters outside JIS, if any)
+    pub name_substitute: Option<String>,
+    /// 住所代替文字の使用位置
+    pub address_substitute: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Gender {
+    Male,
+    Female,
+    NotStated,
+    Unknown,
+}
+
+/// The result of a signing: the PKCS#1 v1.5 signature over `hash(data)`, the signature certificate (DER)
+/// it verifies with, and the identity read from that certificate.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct SignedDocument {
     pub signature: Vec<u8>,
     pub certificate: Vec<u8>,
     pub algorithm: HashAlgorithm,
+    pub identity: Identity,
 }
 
 /// Where a signing is, for the progress display.
@@ -116,11 +147,42 @@ impl CardSession {
 
         step(SignStep::ReadingCertificate);
         let certificate = session.read_sign_certificate()?;
+        // Parsed before signing: a certificate we cannot read is not signed with.
+        let identity = identity_of(&certificate)?;
 
         step(SignStep::Signing);
         let signature = session.sign(algorithm.into(), &data)?;
-        Ok(SignedDocument { signature, certificate, algorithm })
+        Ok(SignedDocument { signature, certificate, algorithm, identity })
     }
+}
+
+/// The identity in a signature certificate (DER), e.g. one the app received earlier.
+#[uniffi::export]
+pub fn identity_of_certificate(certificate: Vec<u8>) -> Result<Identity, KazasuError> {
+    identity_of(&certificate)
+}
+
+fn identity_of(der: &[u8]) -> Result<Identity, KazasuError> {
+    let cert = Certificate::from_der(der).map_err(|e| KazasuError::Internal { detail: e.to_string() })?;
+    let p = cert.personal.ok_or_else(|| KazasuError::Internal {
+        detail: "the certificate carries no JPKI personal data (not a signature certificate)".into(),
+    })?;
+    let gender_code = match p.gender_code() {
+        Some(CoreGender::Male) => Gender::Male,
+        Some(CoreGender::Female) => Gender::Female,
+        Some(CoreGender::NotStated) => Gender::NotStated,
+        None => Gender::Unknown,
+    };
+    Ok(Identity {
+        date_of_birth_iso: p.date_of_birth_iso(),
+        gender_code,
+        name: p.name,
+        address: p.address,
+        date_of_birth: p.date_of_birth,
+        gender: p.gender,
+        name_substitute: p.name_substitute,
+        address_substitute: p.address_substitute,
+    })
 }
 
 fn poisoned() -> KazasuError {

@@ -1,35 +1,55 @@
 //! Feature `testing` only: the core's in-process software card, exported so Kotlin and Swift tests can run
-//! the real flow without hardware. It holds test keys and a known PIN: never enable this feature in an app.
+//! the real flow without hardware. It holds TEST-ONLY keys and a known PIN: never enable this in an app.
 //!
 //! Knobs: short-only or extended link, a lost link injected before a command reaches the card or after the
-//! card processed it (its answer lost), reading the signature PIN counter, counting PIN presentations.
+//! card processed it (its answer lost), reading and setting the signature PIN counter, counting presentations.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
-use kazasu_core::jpki::{JpkiSession, PinKind};
-use kazasu_core::softcard::{Quirks, SoftCard};
+use kazasu_core::softcard::{fixture, Quirks, SoftCard};
 
 use crate::error::TransportError;
 
-/// The signature PIN of the software card (test fixture).
+/// The software card's signature PIN (test fixture).
 #[uniffi::export]
 pub fn software_card_sign_pin() -> String {
-    kazasu_core::softcard::SIGN_PIN.to_string()
+    fixture::SIGN_PIN.to_string()
+}
+
+/// The software card's signature CA certificate (DER), to check chains in tests.
+#[uniffi::export]
+pub fn software_card_sign_ca_certificate() -> Vec<u8> {
+    fixture::SIGN_CA_CERT.to_vec()
+}
+
+/// Which command a fault hits: an instruction byte, optionally only when it carries data (so VERIFY with a
+/// PIN can be told apart from the counter query, which is VERIFY without data).
+#[derive(Clone, Copy, Debug)]
+struct Target {
+    ins: u8,
+    with_data_only: bool,
+}
+
+impl Target {
+    fn hits(self, command: &[u8]) -> bool {
+        command.get(1) == Some(&self.ins) && (!self.with_data_only || command.len() > 5)
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
 enum Fault {
-    /// The next command with this INS never reaches the card.
-    LoseBefore(u8),
-    /// The card processes the next command with this INS, its answer is lost.
-    LoseAnswerOf(u8),
+    /// The next such command never reaches the card.
+    LoseBefore(Target),
+    /// The card processes the next such command, then leaves the field: its answer is lost.
+    LoseAnswerOf(Target),
 }
+
+const INS_VERIFY: u8 = 0x20;
 
 struct State {
     card: SoftCard,
     fault: Option<Fault>,
-    verify_presentations: u32,
-    commands: u32,
+    exchanges: u32,
 }
 
 /// An in-process JPKI card speaking APDUs.
@@ -39,8 +59,6 @@ pub struct SoftwareCard {
     extended: bool,
 }
 
-const INS_VERIFY: u8 = 0x20;
-
 #[uniffi::export]
 impl SoftwareCard {
     /// A card on a link that carries extended-length APDUs.
@@ -49,38 +67,33 @@ impl SoftwareCard {
         Self::build(SoftCard::new(), true)
     }
 
-    /// A card on a link (and of a generation) that only takes short APDUs.
+    /// A card (and link) that only takes short APDUs: extended ones get 6700.
     #[uniffi::constructor]
     pub fn short_only() -> Self {
         let quirks = Quirks { short_only: true, ..Quirks::default() };
-        Self::build(SoftCard::with_quirks(quirks), false)
+        Self::build(SoftCard::new().with_quirks(quirks), false)
     }
 
-    /// One exchange, as a reader would do it.
+    /// One exchange, as a reader would do it: command APDU in, response APDU (data ‖ SW) out.
     pub fn transceive(&self, command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
-        let mut s = self.state.lock().map_err(|_| TransportError::Io { reason: "poisoned".into() })?;
-        s.commands += 1;
-        let ins = command.get(1).copied();
-        match (s.fault, ins) {
-            (Some(Fault::LoseBefore(f)), Some(i)) if f == i => {
+        let mut s = self.lock();
+        s.exchanges += 1;
+        if let Some(Fault::LoseBefore(t)) = s.fault {
+            if t.hits(&command) {
                 s.fault = None;
                 s.card.power_cycle();
                 return Err(TransportError::CardLost);
             }
-            _ => {}
-        }
-        if ins == Some(INS_VERIFY) && command.len() > 5 {
-            s.verify_presentations += 1;
         }
         let answer = s.card.process(&command);
-        match (s.fault, ins) {
-            (Some(Fault::LoseAnswerOf(f)), Some(i)) if f == i => {
+        if let Some(Fault::LoseAnswerOf(t)) = s.fault {
+            if t.hits(&command) {
                 s.fault = None;
                 s.card.power_cycle();
-                Err(TransportError::CardLost)
+                return Err(TransportError::CardLost);
             }
-            _ => Ok(answer),
         }
+        Ok(answer)
     }
 
     pub fn supports_extended_length(&self) -> bool {
@@ -89,53 +102,58 @@ impl SoftwareCard {
 
     /// The next command with instruction byte `ins` is lost before it reaches the card (card leaves the field).
     pub fn lose_link_before(&self, ins: u8) {
-        if let Ok(mut s) = self.state.lock() {
-            s.fault = Some(Fault::LoseBefore(ins));
-        }
+        self.lock().fault = Some(Fault::LoseBefore(Target { ins, with_data_only: false }));
     }
 
     /// The card processes the next command with instruction `ins`, then leaves the field: its answer is lost.
     pub fn lose_answer_of(&self, ins: u8) {
-        if let Ok(mut s) = self.state.lock() {
-            s.fault = Some(Fault::LoseAnswerOf(ins));
-        }
+        self.lock().fault = Some(Fault::LoseAnswerOf(Target { ins, with_data_only: false }));
     }
 
-    /// The card leaves the field and comes back (the verified state is cleared).
+    /// The card checks the next PIN it is given (VERIFY with data), then leaves the field before answering.
+    pub fn lose_answer_of_pin_presentation(&self) {
+        self.lock().fault = Some(Fault::LoseAnswerOf(Target { ins: INS_VERIFY, with_data_only: true }));
+    }
+
+    /// The card leaves the field and comes back: the verified state is cleared, the counters stay.
     pub fn power_cycle(&self) {
-        if let Ok(mut s) = self.state.lock() {
-            s.card.power_cycle();
-        }
+        self.lock().card.power_cycle();
     }
 
-    /// Tries left on the signature PIN, read with APDUs the way a reader would (spends none; 0 = blocked).
+    /// Tries left on the signature PIN, from the card's memory (0 = blocked).
     pub fn sign_pin_tries(&self) -> u32 {
-        let Ok(mut s) = self.state.lock() else { return 0 };
-        let tries = JpkiSession::open(&mut s.card).and_then(|mut j| j.remaining_tries(PinKind::Sign));
-        s.card.power_cycle();
-        match tries {
-            Ok(n) => n.into(),
-            Err(_) => 0,
-        }
+        self.lock().card.tries_left(true).into()
+    }
+
+    /// Sets the tries left on the signature PIN (tests that start near the limit).
+    pub fn set_sign_pin_tries(&self, tries: u8) {
+        self.lock().card.set_sign_tries_left(tries);
     }
 
     /// How many VERIFY commands carrying a PIN reached the card.
     pub fn pin_presentations(&self) -> u32 {
-        self.state.lock().map(|s| s.verify_presentations).unwrap_or(0)
+        self.lock().card.log().pin_presentations as u32
     }
 
-    /// How many commands were sent to this card (including lost ones).
-    pub fn commands_sent(&self) -> u32 {
-        self.state.lock().map(|s| s.commands).unwrap_or(0)
+    /// How many signatures the card computed.
+    pub fn signatures(&self) -> u32 {
+        self.lock().card.log().signatures as u32
+    }
+
+    /// How many exchanges were attempted on this card (lost ones included).
+    pub fn exchanges(&self) -> u32 {
+        self.lock().exchanges
     }
 }
 
 impl SoftwareCard {
     fn build(card: SoftCard, extended: bool) -> Self {
-        SoftwareCard {
-            state: Mutex::new(State { card, fault: None, verify_presentations: 0, commands: 0 }),
-            extended,
-        }
+        SoftwareCard { state: Mutex::new(State { card, fault: None, exchanges: 0 }), extended }
+    }
+
+    /// The card's state survives a panic elsewhere: a poisoned lock is taken over, not propagated.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
