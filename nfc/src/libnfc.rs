@@ -58,12 +58,15 @@ impl fmt::Debug for NfcTransport {
 }
 
 impl NfcTransport {
-    /// Open a reader (`connstring`, or the first device libnfc finds) and activate the card in its
-    /// field. `timeout` bounds each APDU exchange (see [`crate::DEFAULT_APDU_TIMEOUT`]).
+    /// Open a reader (`connstring`, or the first device libnfc finds) and activate the card if one is
+    /// in its field already (see [`NfcTransport::card`]); if none is, [`NfcTransport::wait_for_card`]
+    /// waits for it. `timeout` bounds each APDU exchange (see [`crate::DEFAULT_APDU_TIMEOUT`]).
     pub fn open(connstring: Option<&str>, timeout: Duration) -> Result<Self, NfcError> {
         let mut t = Self::open_reader(connstring, timeout)?;
-        t.wait_for_card(Duration::ZERO)?;
-        Ok(t)
+        match t.wait_for_card(Duration::ZERO) {
+            Ok(_) | Err(NfcError::NoCard) => Ok(t),
+            Err(e) => Err(e),
+        }
     }
 
     /// What the CLI calls: open the reader (`connstring` or the first libnfc finds), and wait up to `wait`
@@ -74,11 +77,9 @@ impl NfcTransport {
         wait: Duration,
         on_wait: impl Fn(&str),
     ) -> Result<Self, TransportError> {
-        let mut t = Self::open_reader(connstring, timeout)?;
-        match t.wait_for_card(Duration::ZERO) {
-            Ok(_) => return Ok(t),
-            Err(NfcError::NoCard) => {}
-            Err(e) => return Err(e.into()),
+        let mut t = Self::open(connstring, timeout)?;
+        if t.card().is_some() {
+            return Ok(t);
         }
         on_wait(&t.name);
         t.wait_for_card(wait)?;
@@ -109,9 +110,12 @@ impl NfcTransport {
         Ok(Self { device, _context: context, name, connstring, timeout, link: Link::NoCard })
     }
 
-    /// Poll until an ISO/IEC 14443-4 card is activated or `wait` has passed (at least one round).
-    /// After a lost card this is how the transport comes back: the card starts afresh.
+    /// The activated card, or poll until an ISO/IEC 14443-4 card is activated or `wait` has passed (at
+    /// least one round). After a lost card this is how the transport comes back: the card starts afresh.
     pub fn wait_for_card(&mut self, wait: Duration) -> Result<CardKind, NfcError> {
+        if let Link::Active(kind) = &self.link {
+            return Ok(kind.clone());
+        }
         let deadline = Instant::now() + wait;
         loop {
             if let Some(kind) = self.poll_once()? {
@@ -130,6 +134,9 @@ impl NfcTransport {
     /// Re-activate the card after [`TransportError::CardLost`]. The card has been powered off in
     /// between: nothing verified before is verified now.
     pub fn reconnect(&mut self, wait: Duration) -> Result<CardKind, NfcError> {
+        if self.link != Link::NoCard {
+            self.link = Link::Lost;
+        }
         self.wait_for_card(wait)
     }
 

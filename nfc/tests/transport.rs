@@ -105,7 +105,10 @@ fn no_card_on_the_reader_is_no_card() {
     let field = Field::new();
     field.remove_card();
     let (emu, _) = emulator(field, Config::default());
-    assert!(matches!(NfcTransport::open(Some(&emu.connstring()), DEFAULT_APDU_TIMEOUT), Err(NfcError::NoCard)));
+    let mut t = NfcTransport::open(Some(&emu.connstring()), DEFAULT_APDU_TIMEOUT).unwrap();
+    assert_eq!(t.card(), None);
+    assert_eq!(t.transmit(&[0x00, 0xA4, 0x00, 0x00]), Err(TransportError::NoCard));
+    assert!(matches!(t.wait_for_card(Duration::from_millis(250)), Err(NfcError::NoCard)));
     let mut t = NfcTransport::open_reader(Some(&emu.connstring()), DEFAULT_APDU_TIMEOUT).unwrap();
     assert_eq!(t.transmit(&[0x00, 0xA4, 0x00, 0x00]), Err(TransportError::NoCard));
 }
@@ -126,4 +129,24 @@ fn a_slow_card_operation_within_the_timeout_succeeds_and_beyond_it_is_timeout() 
     assert_eq!(t.transmit(&[0x80, 0x2A, 0x00, 0x80, 0x01, 0x00]).unwrap(), vec![6, 0x90, 0x00]);
     t.set_timeout(Duration::from_millis(500));
     assert_eq!(t.transmit(&[0x80, 0x2A, 0x00, 0x80, 0x01, 0x00]), Err(TransportError::Timeout));
+}
+
+#[test]
+fn open_then_wait_for_card_is_how_the_cli_waits_for_a_tap() {
+    let field = Field::new();
+    field.remove_card();
+    let (emu, _) = emulator(field.clone(), Config::default());
+    let mut t = NfcTransport::open(Some(&emu.connstring()), DEFAULT_APDU_TIMEOUT).unwrap();
+    assert_eq!(t.card(), None);
+    let tap = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        field.insert_card();
+    });
+    assert!(matches!(t.wait_for_card(Duration::from_secs(5)), Ok(CardKind::TypeB { .. })));
+    tap.join().unwrap();
+    // With a card active, waiting again returns at once, without polling (no re-activation).
+    let listings = emu.stats().count(0x4A);
+    assert!(matches!(t.wait_for_card(Duration::from_secs(5)), Ok(CardKind::TypeB { .. })));
+    assert_eq!(emu.stats().count(0x4A), listings);
+    assert_eq!(t.transmit(&[0x00, 0x05]).unwrap(), vec![2, 0x90, 0x00]);
 }
