@@ -18,6 +18,8 @@ pub fn serve(card: &mut SoftCard, addr: &str, atr: &[u8]) -> io::Result<u64> {
     log::info!("software card connected to vpcd at {addr}");
     let mut apdus = 0u64;
     loop {
+        // vpcd's second write waits (Nagle) for the ACK of its first: ACK at once.
+        quick_ack(&stream);
         let mut len = [0u8; 2];
         match stream.read_exact(&mut len) {
             Ok(()) => {}
@@ -26,6 +28,7 @@ pub fn serve(card: &mut SoftCard, addr: &str, atr: &[u8]) -> io::Result<u64> {
         }
         let len = u16::from_be_bytes(len) as usize;
         let mut msg = vec![0u8; len];
+        quick_ack(&stream);
         stream.read_exact(&mut msg)?;
         let reply: Option<Vec<u8>> = match msg.as_slice() {
             [0x00] | [0x01] | [0x02] => {
@@ -46,6 +49,12 @@ pub fn serve(card: &mut SoftCard, addr: &str, atr: &[u8]) -> io::Result<u64> {
             stream.write_all(&out)?;
         }
     }
+}
+
+/// Linux turns quick ACKs off again after use, so this is asked before every read.
+fn quick_ack(stream: &TcpStream) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = socket2::SockRef::from(stream).set_quickack(true);
 }
 
 /// Serves forever, reconnecting while vpcd is not (yet) listening.

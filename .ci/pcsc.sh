@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# PC/SC test bed: pcscd with vsmartcard's vpcd reader in a private network namespace (vpcd listens on all
+# interfaces; the namespace keeps it off the machine's network), and the software card connected to it from
+# inside that namespace. PC/SC clients outside reach pcscd through its unix socket as usual.
+#
+#   source .ci/pcsc.sh; pcsc_start /path/to/kazasu; ...; pcsc_stop
+# Sets PCSC_PIDS (what it started, stopped by PID).
+set -u
+
+pcsc_install() {
+  local need=()
+  for p in pcscd libpcsclite-dev vsmartcard-vpcd opensc iproute2 util-linux; do
+    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
+  fi
+}
+
+pcsc_start() { # pcsc_start KAZASU_BIN [serve args...]
+  local kazasu=$1; shift
+  PCSC_PIDS=()
+  if pgrep -x pcscd >/dev/null; then
+    echo "pcsc.sh: a pcscd is already running; refusing to start a second one" >&2
+    return 1
+  fi
+  mkdir -p /run/pcscd
+  # exec: the PID we get is pcscd's own, inside the new network namespace.
+  unshare --net sh -c 'ip link set lo up && exec pcscd --foreground --error' &
+  PCSC_PIDS+=($!)
+  local pcscd_pid=$!
+  for _ in $(seq 1 100); do
+    [ -S /run/pcscd/pcscd.comm ] && break
+    sleep 0.1
+  done
+  nsenter --net="/proc/$pcscd_pid/ns/net" "$kazasu" card serve --vpcd 127.0.0.1:35963 "$@" 2>/dev/null &
+  PCSC_PIDS+=($!)
+  # Wait until pcscd sees the card in the reader.
+  for _ in $(seq 1 100); do
+    if "$kazasu" readers 2>/dev/null | grep -q "card present"; then return 0; fi
+    sleep 0.1
+  done
+  echo "pcsc.sh: the software card did not appear in vpcd's reader" >&2
+  return 1
+}
+
+pcsc_stop() {
+  local pid
+  for pid in "${PCSC_PIDS[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  done
+  for pid in "${PCSC_PIDS[@]:-}"; do
+    [ -n "$pid" ] && wait "$pid" 2>/dev/null
+  done
+  PCSC_PIDS=()
+}

@@ -1,0 +1,140 @@
+//! Through real pcscd + vpcd: the software card served by `kazasu card serve` into vpcd's reader, driven by
+//! the kazasu CLI and by OpenSC. `.ci/run` starts the test bed (`.ci/pcsc.sh`) and runs these with
+//! `--ignored --test-threads=1` (they share one card whose counters persist while it runs).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use kazasu_core::softcard::fixture;
+
+const OPENSC_PKCS11: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn kazasu() -> PathBuf {
+    std::env::var_os("KAZASU_BIN").map(PathBuf::from).unwrap_or_else(|| root().join("target/debug/kazasu"))
+}
+
+fn run(cmd: &mut Command, stdin: &[u8]) -> Output {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn work_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("kazasu-pcsc-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn ca_pem() -> PathBuf {
+    root().join("fixtures/test-pki/sign-ca.pem")
+}
+
+#[test]
+#[ignore = "needs pcscd + vpcd with the software card (.ci/pcsc.sh); run by .ci/run with --ignored"]
+fn the_cli_signs_through_pcsc_and_openssl_verifies_the_cms() {
+    let dir = work_dir("sign");
+    let file = dir.join("申請書.txt");
+    std::fs::write(&file, "伊勢市 住民票の写し 交付申請\n").unwrap();
+    let out = run(
+        Command::new(kazasu()).args(["--reader", "Virtual PCD", "--lang", "en", "sign", "--pin-stdin"]).arg(&file),
+        format!("{}\n", fixture::SIGN_PIN.to_lowercase()).as_bytes(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("かざす　花子"));
+    let p7s = dir.join("申請書.txt.p7s");
+    let verified = Command::new("openssl")
+        .args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
+        .arg(&p7s)
+        .arg("-content")
+        .arg(&file)
+        .arg("-CAfile")
+        .arg(ca_pem())
+        .args(["-out", "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "openssl: {}", String::from_utf8_lossy(&verified.stderr));
+    let ours = Command::new(kazasu()).args(["verify", "--lang", "en", "--ca"]).arg(ca_pem()).arg(&file).output().unwrap();
+    assert!(ours.status.success(), "{}", String::from_utf8_lossy(&ours.stderr));
+    // Tampered content fails both.
+    std::fs::write(&file, "伊勢市 住民票の写し 交付申請 (changed)\n").unwrap();
+    let ours = Command::new(kazasu()).args(["verify", "--ca"]).arg(ca_pem()).arg(&file).output().unwrap();
+    assert_eq!(ours.status.code(), Some(10));
+}
+
+#[test]
+#[ignore = "needs pcscd + vpcd with the software card (.ci/pcsc.sh); run by .ci/run with --ignored"]
+fn a_wrong_pin_through_pcsc_says_how_many_tries_are_left_and_status_spends_none() {
+    let dir = work_dir("wrong");
+    let file = dir.join("a.txt");
+    std::fs::write(&file, "x").unwrap();
+    let status = |lang: &str| Command::new(kazasu()).args(["--lang", lang, "status"]).output().unwrap();
+    let before = String::from_utf8_lossy(&status("en").stdout).to_string();
+    assert!(before.contains("Signature password: 5 tries left"), "{before}");
+    let out = run(Command::new(kazasu()).args(["--lang", "ja", "sign", "--pin-stdin"]).arg(&file), b"WRONG99\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("パスワードが違います。残り4回です。"));
+    let after = String::from_utf8_lossy(&status("ja").stdout).to_string();
+    assert!(after.contains("署名用パスワード: 残り4回"), "{after}");
+    assert_eq!(String::from_utf8_lossy(&status("ja").stdout), after, "status spends no try");
+    // A right PIN resets the counter.
+    let out = run(Command::new(kazasu()).args(["sign", "--pin-stdin"]).arg(&file), format!("{}\n", fixture::SIGN_PIN).as_bytes());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&status("en").stdout).contains("5 tries left"));
+}
+
+#[test]
+#[ignore = "needs pcscd + vpcd with the software card (.ci/pcsc.sh); run by .ci/run with --ignored"]
+fn opensc_reads_the_certificates_and_signs_with_the_sign_pin() {
+    // pkcs15-tool: the auth certificate (ID 01) and the sign CA (ID 04) read without a PIN, byte for byte.
+    for (id, expected) in [("01", fixture::AUTH_CERT), ("04", fixture::SIGN_CA_CERT)] {
+        let out = Command::new("pkcs15-tool").args(["--read-certificate", id]).output().unwrap();
+        assert!(out.status.success(), "pkcs15-tool {id}: {}", String::from_utf8_lossy(&out.stderr));
+        let der = Command::new("openssl")
+            .args(["x509", "-outform", "DER"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin.take().unwrap().write_all(&out.stdout)?;
+                c.wait_with_output()
+            })
+            .unwrap();
+        assert_eq!(der.stdout, expected, "certificate {id}");
+    }
+    // pkcs11-tool: sign with the sign key after the sign PIN (the public test PIN), verify with openssl.
+    let dir = work_dir("opensc");
+    let (data, sig) = (dir.join("data"), dir.join("sig"));
+    std::fs::write(&data, "OpenSC interop").unwrap();
+    let out = Command::new("pkcs11-tool")
+        .args(["--module", OPENSC_PKCS11, "--token-label", "JPKI (Digital Signature PIN)", "--login", "--pin", fixture::SIGN_PIN])
+        .args(["--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "02", "-i"])
+        .arg(&data)
+        .arg("-o")
+        .arg(&sig)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pkcs11-tool: {}", String::from_utf8_lossy(&out.stderr));
+    let pubkey = dir.join("sign.pub");
+    let status = Command::new("openssl")
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(root().join("fixtures/test-pki/sign.pem"))
+        .arg("-out")
+        .arg(&pubkey)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let verified = Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(&pubkey)
+        .arg("-signature")
+        .arg(&sig)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stdout));
+}
