@@ -31,3 +31,64 @@ cargo test -p pn532-emu
 cargo test -p kazasu-nfc
 # The transport through libnfc against the emulator.
 cargo test -p kazasu-nfc --features libnfc
+
+# The kazasu CLI built with libnfc, end to end against the emulator binary: readers, sign, card lost
+# during VERIFY (exit 7, no try spent), verify with kazasu and with openssl cms.
+cargo build -q -p kazasu --features nfc
+cargo build -q -p pn532-emu
+target="${CARGO_TARGET_DIR:-target}"
+kazasu="$target/debug/kazasu"
+emu_bin="$target/debug/pn532-emu"
+work="$(mktemp -d)"
+emu_pid=""
+cleanup() {
+    exec 3>&- 2>/dev/null || true
+    if [ -n "$emu_pid" ]; then kill "$emu_pid" 2>/dev/null || true; wait "$emu_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+check() { # check NAME COMMAND... : run, count
+    local name="$1"; shift
+    if "$@"; then passed=$((passed + 1)); echo "ok   - $name"; else failed=$((failed + 1)); echo "FAIL - $name"; fi
+}
+start_emu() { # start_emu ARGS... : emulator on a fresh pty, stdin held open through fd 3
+    mkfifo "$work/emu.in"
+    "$emu_bin" "$@" <"$work/emu.in" >"$work/emu.out" 2>"$work/emu.err" &
+    emu_pid=$!
+    exec 3>"$work/emu.in"
+    for _ in $(seq 50); do [ -s "$work/emu.out" ] && break; sleep 0.1; done
+    pty="$(head -n1 "$work/emu.out")"
+}
+stop_emu() {
+    exec 3>&-
+    wait "$emu_pid" || true
+    emu_pid=""
+    rm -f "$work/emu.in"
+}
+
+printf '申請書 (kazasu libnfc CI)\n' >"$work/form.txt"
+ca_pem="$work/sign-ca.pem"
+openssl x509 -inform DER -in fixtures/test-pki/sign-ca.der -out "$ca_pem"
+
+start_emu --leave-at-ins 20:data --return-after-ms 300
+check "readers lists the libnfc device" \
+    bash -c "LIBNFC_DEVICE='pn532_uart:$pty' '$kazasu' --lang en readers 2>/dev/null | grep -qx 'libnfc	pn532_uart:$pty.*'"
+rc=0
+echo ABC123 | "$kazasu" --lang en --nfc "pn532_uart:$pty" sign "$work/form.txt" --pin-stdin >"$work/lost.out" 2>&1 || rc=$?
+check "card leaving during VERIFY exits 7 (outcome unknown)" test "$rc" -eq 7
+check "no signature was written after the lost card" test ! -e "$work/form.txt.p7s"
+sleep 0.6 # the emulator puts the card back after 300 ms
+echo ABC123 | "$kazasu" --lang en --nfc "pn532_uart:$pty" sign "$work/form.txt" --pin-stdin >"$work/sign.out" 2>&1 || true
+check "the next attempt sees all 5 tries and signs" grep -q "5 tries left" "$work/sign.out"
+check "kazasu verify accepts the signature" "$kazasu" --lang en verify --ca fixtures/test-pki/sign-ca.der "$work/form.txt"
+check "openssl cms verifies the detached CMS" \
+    openssl cms -verify -binary -inform DER -in "$work/form.txt.p7s" -content "$work/form.txt" -CAfile "$ca_pem" -purpose any -out /dev/null
+stop_emu
+if [ "$failed" -ne 0 ]; then cat "$work"/*.out >&2 || true; fi
+echo "nfc-cli: $passed passed, $failed failed"
+test "$failed" -eq 0
+
+# Timings (a table; not a pass/fail gate).
+cargo run -q -p kazasu-nfc --features libnfc --example bench

@@ -7,11 +7,14 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use pn532_emu::{Config, Departure, Emulator, Field};
+use pn532_emu::{Config, Departure, Emulator, Field, Trigger};
 
-const USAGE: &str = "usage: pn532-emu [--leave-after N] [--leave-mode before|after] [--return-after-ms MS]
+const USAGE: &str = "usage: pn532-emu [--leave-after N | --leave-at-ins I[:data|:nodata][:NTH]] [--leave-mode before|after] [--return-after-ms MS]
                  [--chunk BYTES] [--sign-delay-ms MS] [--lost-delay-ms MS] [--baud B] [--lenient-wakeup]
   --leave-after N      the card leaves the field at the (N+1)-th APDU
+  --leave-at-ins I[:data|:nodata][:NTH]
+                       the card leaves at the NTH (0-based, default 0) APDU with INS byte I (hex) that
+                       carries data (default) or none, e.g. 20:data for the VERIFY that carries the PIN
   --leave-mode M       before: the card never sees that APDU (default); after: it processes it, the
                        answer is lost
   --return-after-ms MS put the card back this long after it left (default: never)
@@ -35,7 +38,7 @@ fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let mut config = Config::default();
     let field = Field::new();
-    let mut leave: Option<u32> = None;
+    let mut leave: Option<Trigger> = None;
     let mut mode = Departure::BeforeCommand;
     let mut return_after: Option<Duration> = None;
     let num = |v: Option<String>, name: &str| -> Result<u64, String> {
@@ -43,7 +46,11 @@ fn run() -> Result<(), String> {
     };
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--leave-after" => leave = Some(num(args.next(), &a)? as u32),
+            "--leave-after" => leave = Some(Trigger::After(num(args.next(), &a)? as u32)),
+            "--leave-at-ins" => {
+                let spec = args.next().ok_or(format!("{a} needs a value"))?;
+                leave = Some(parse_ins_trigger(&spec).ok_or(format!("{a}: bad value {spec:?}\n{USAGE}"))?);
+            }
             "--leave-mode" => {
                 mode = match args.next().as_deref() {
                     Some("before") => Departure::BeforeCommand,
@@ -64,8 +71,8 @@ fn run() -> Result<(), String> {
             _ => return Err(format!("unknown argument {a}\n{USAGE}")),
         }
     }
-    if let Some(n) = leave {
-        field.leave_after(n, mode);
+    if let Some(trigger) = leave {
+        field.leave_at(trigger, mode);
     }
     let card = kazasu_core::softcard::SoftCard::new();
     let emu = Emulator::start(card, field.clone(), config).map_err(|e| format!("cannot start: {e}"))?;
@@ -99,4 +106,20 @@ fn run() -> Result<(), String> {
         }
     }
     emu.stop().map_err(|e| e.to_string())
+}
+
+/// `20`, `20:data`, `B0:nodata:2` → the trigger.
+fn parse_ins_trigger(spec: &str) -> Option<Trigger> {
+    let mut parts = spec.split(':');
+    let ins = u8::from_str_radix(parts.next()?, 16).ok()?;
+    let mut with_data = true;
+    let mut nth = 0;
+    for p in parts {
+        match p {
+            "data" => with_data = true,
+            "nodata" => with_data = false,
+            n => nth = n.parse().ok()?,
+        }
+    }
+    Some(Trigger::Ins { ins, with_data, nth })
 }
