@@ -485,3 +485,75 @@ impl<C: Card> Pn532<C> {
         Outcome::Answer(vec![status::TIMEOUT])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{Decoder, HostFrame};
+    use std::time::Duration;
+
+    struct Echo;
+    impl Card for Echo {
+        fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+            let mut r = apdu.to_vec();
+            r.extend_from_slice(&[0x90, 0x00]);
+            r
+        }
+        fn power_cycle(&mut self) {}
+    }
+
+    /// xorshift64*: deterministic noise without a dependency.
+    struct Noise(u64);
+    impl Noise {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+        fn bytes(&mut self, n: usize) -> Vec<u8> {
+            (0..n).map(|_| self.next() as u8).collect()
+        }
+    }
+
+    #[test]
+    fn random_bytes_and_random_commands_never_panic_the_decoder_or_the_chip() {
+        let field = Field::new();
+        field.set_lost_delay(Duration::ZERO);
+        let mut chip = Pn532::new(Echo, field.clone());
+        let mut decoder = Decoder::new();
+        let mut noise = Noise(0x9E37_79B9_7F4A_7C15);
+        let mut commands = 0;
+        for round in 0..20_000 {
+            // Raw line noise, sometimes with a start code in it.
+            let n = (noise.next() % 40) as usize;
+            let mut chunk = noise.bytes(n);
+            if round % 3 == 0 && chunk.len() > 4 {
+                chunk[1] = 0x00;
+                chunk[2] = 0xFF;
+            }
+            decoder.push(&chunk);
+            while let Some(f) = decoder.next_frame() {
+                if let HostFrame::Command(c) = f {
+                    let _ = chip.handle(&c);
+                }
+            }
+            // Well-framed commands with random codes and parameters, biased to the ones emulated.
+            let codes = [0x00, 0x02, 0x04, 0x06, 0x08, 0x12, 0x14, 0x16, 0x32, 0x40, 0x42, 0x44, 0x4A, 0x52, 0x54, 0x60];
+            let mut cmd = vec![codes[(noise.next() % codes.len() as u64) as usize]];
+            if noise.next() % 8 == 0 {
+                cmd[0] = noise.next() as u8;
+            }
+            let params = (noise.next() % 12) as usize;
+            cmd.extend(noise.bytes(params));
+            let _ = chip.handle(&cmd);
+            commands += 1;
+            if round % 500 == 0 {
+                if field.is_present() { field.remove_card() } else { field.insert_card() }
+            }
+        }
+        assert_eq!(commands, 20_000);
+        assert!(chip.stats().syntax_errors > 0, "malformed commands were answered with the error frame");
+        assert!(decoder.pending() < 70_000);
+    }
+}
