@@ -60,6 +60,9 @@ fn main() {
                 let f = LumaFrame::packed(p.w, p.h, &p.luma).unwrap();
                 let (r, t, e) = timed(&f, o, reps);
                 ms.push(t);
+                if show_misses && t > 5.0 {
+                    println!("  SLOW {folder}/{} {t:.1} ms ({}x{})", p.name, p.w, p.h);
+                }
                 n += 1;
                 errs += e as usize;
                 match (&r, &p.expected) {

@@ -4,6 +4,7 @@
 use crate::binarize::{binarize, downsample, Bitmap, Params};
 use crate::finder::{find, Finder};
 use crate::{payload_to_text, Decoded, LumaFrame};
+use rqrr::BitGrid;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pt {
@@ -116,76 +117,72 @@ fn module_between(b: &Bitmap, p: &Finder, q: &Finder, c: bool) -> f32 {
     }
 }
 
-/// Search around `est` for the alignment pattern's centre: a module of colour `c` inside
-/// a ring of `!c`, about `ms` pixels each.
-fn find_alignment(b: &Bitmap, est: Pt, ms: f32, radius: f32, c: bool) -> Option<Pt> {
+/// Search around `est` for alignment-pattern centres: a module of colour `c` inside a
+/// ring of `!c` inside a ring of `c`, about `ms` pixels each. Returns up to `max`
+/// candidates, nearest to `est` first.
+fn find_alignment(b: &Bitmap, est: Pt, ms: f32, radius: f32, c: bool, max: usize) -> Vec<Pt> {
+    let mut found: Vec<(f32, Pt)> = Vec::new();
     let x0 = (est.x - radius).max(0.0) as usize;
     let x1 = ((est.x + radius) as usize).min(b.w.saturating_sub(1));
     let y0 = (est.y - radius).max(0.0) as usize;
     let y1 = ((est.y + radius) as usize).min(b.h.saturating_sub(1));
     if x1 <= x0 + 2 || y1 <= y0 + 2 {
-        return None;
+        return Vec::new();
     }
     let lo = ms * 0.4;
-    let hi = ms * 1.7;
+    let hi = ms * 1.75;
     let okr = |r: u32| (r as f32) >= lo && (r as f32) <= hi;
-    let mut best: Option<(f32, Pt)> = None;
+    let outer = |r: u32| (r as f32) >= lo;
+    // walk from (x, y) by dy while colour == want, at most `lim` steps
+    let run = |x: usize, y: isize, dy: isize, want: bool, lim: f32| -> u32 {
+        let mut n = 0u32;
+        let mut yy = y;
+        while yy >= 0 && (yy as usize) < b.h && b.dark(x, yy as usize) == want && (n as f32) <= lim {
+            n += 1;
+            yy += dy;
+        }
+        n
+    };
     for y in y0..=y1 {
-        // runs in this row segment
-        let mut x = x0;
-        let mut runs: [(bool, u32, usize); 3] = [(false, 0, 0); 3]; // (colour, len, end)
-        let mut cur = b.dark(x, y);
+        // the last five runs in this row segment: (colour, length, end x exclusive)
+        let mut runs: [(bool, u32, usize); 5] = [(false, 0, 0); 5];
+        let mut cur = b.dark(x0, y);
         let mut len = 0u32;
-        while x <= x1 {
-            let px = b.dark(x, y);
+        for x in x0..=x1 + 1 {
+            let px = if x <= x1 { b.dark(x, y) } else { !cur };
             if px == cur {
                 len += 1;
-            } else {
-                runs.rotate_left(1);
-                runs[2] = (cur, len, x);
-                cur = px;
-                len = 1;
-                // pattern !c, c, !c just completed
-                if runs[0].0 == !c && runs[1].0 == c && runs[2].0 == !c && okr(runs[0].1) && okr(runs[1].1) && okr(runs[2].1) {
-                    let cx = runs[1].2 as f32 - runs[1].1 as f32 / 2.0;
-                    // vertical check through cx
-                    let xi = cx as usize;
-                    let mut up = 0u32;
-                    let mut yy = y as isize;
-                    while yy >= 0 && b.dark(xi, yy as usize) == c && up as f32 <= hi {
-                        up += 1;
-                        yy -= 1;
-                    }
-                    let mut gap_up = 0u32;
-                    while yy >= 0 && b.dark(xi, yy as usize) != c && gap_up as f32 <= hi {
-                        gap_up += 1;
-                        yy -= 1;
-                    }
-                    let mut down = 0u32;
-                    let mut yy = y + 1;
-                    while yy < b.h && b.dark(xi, yy) == c && down as f32 <= hi {
-                        down += 1;
-                        yy += 1;
-                    }
-                    let mut gap_dn = 0u32;
-                    while yy < b.h && b.dark(xi, yy) != c && gap_dn as f32 <= hi {
-                        gap_dn += 1;
-                        yy += 1;
-                    }
-                    if okr(up + down) && okr(gap_up) && okr(gap_dn) {
-                        let cy = y as f32 - up as f32 + (up + down) as f32 / 2.0 + 0.5;
-                        let p = Pt { x: cx + 0.5, y: cy };
-                        let d = dist(p, est);
-                        if best.map_or(true, |(bd, _)| d < bd) {
-                            best = Some((d, p));
-                        }
-                    }
+                continue;
+            }
+            runs.rotate_left(1);
+            runs[4] = (cur, len, x);
+            cur = px;
+            len = 1;
+            let [r0, r1, r2, r3, r4] = runs;
+            if !(r2.0 == c && r1.0 == !c && r3.0 == !c && r0.0 == c && r4.0 == c) {
+                continue;
+            }
+            if !(okr(r1.1) && okr(r2.1) && okr(r3.1) && outer(r0.1) && outer(r4.1) && r0.1 > 0) {
+                continue;
+            }
+            let cx = r2.2 as f32 - r2.1 as f32 / 2.0;
+            let xi = cx as usize;
+            let up = run(xi, y as isize, -1, c, hi);
+            let down = run(xi, y as isize + 1, 1, c, hi);
+            let gap_up = run(xi, y as isize - up as isize, -1, !c, hi);
+            let gap_dn = run(xi, y as isize + 1 + down as isize, 1, !c, hi);
+            if okr(up + down) && okr(gap_up) && okr(gap_dn) {
+                let cy = y as f32 + 1.0 + (down as f32 - up as f32) / 2.0;
+                let p = Pt { x: cx, y: cy };
+                let d = dist(p, est);
+                if !found.iter().any(|(_, q)| dist(*q, p) < ms) {
+                    found.push((d, p));
                 }
             }
-            x += 1;
         }
     }
-    best.map(|(_, p)| p)
+    found.sort_by(|a, b| a.0.total_cmp(&b.0));
+    found.into_iter().take(max).map(|(_, p)| p).collect()
 }
 
 struct Sampled {
@@ -207,13 +204,28 @@ fn sample(b: &Bitmap, h: &Homography, dim: usize, inverted: bool) -> Option<Samp
     if outside * 10 > dim * dim {
         return None;
     }
+    // The timing patterns (row 6 and column 6 between the finders) alternate, starting
+    // dark. A wrong module count or a grid off by a module fails this at ~50%; checking
+    // it first spares the error corrector (milliseconds per failed attempt on large
+    // versions) from sampling garbage.
+    let mut bad = 0usize;
+    let n = dim - 16;
+    for i in 8..dim - 8 {
+        let want = i % 2 == 0;
+        bad += (bits[6 * dim + i] != want) as usize + (bits[i * dim + 6] != want) as usize;
+    }
+    if bad * 4 > 2 * n {
+        return None;
+    }
     Some(Sampled { grid: rqrr::SimpleGrid::from_func(dim, |x, y| bits[y * dim + x]) })
 }
 
 fn try_decode(s: &Sampled) -> Option<Vec<u8>> {
     let g = rqrr::Grid::new(s.grid.clone());
     let mut out = Vec::new();
-    g.decode_to(&mut out).ok()?;
+    let r = g.decode_to(&mut out);
+    if std::env::var_os("QRTRACE").is_some() { eprintln!("    rqrr: {r:?}"); if std::env::var_os("QRGRID").is_some() { let n = s.grid.size(); for y in 0..n { let l: String = (0..n).map(|x| if rqrr::BitGrid::bit(&s.grid, y, x) {'#'} else {'.'}).collect(); eprintln!("    {l}"); } } }
+    r.ok()?;
     Some(out)
 }
 
@@ -269,6 +281,7 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
     dims.push(base + 4);
     dims.push(base - 4);
     let ms = (m_tr + m_bl) / 2.0;
+    if std::env::var_os("QRTRACE").is_some() { eprintln!("triple tl {:?} tr {:?} bl {:?} m_tr {m_tr} m_bl {m_bl} est {est} dims {dims:?}", (tl.x,tl.y,tl.ms), (tr.x,tr.y,tr.ms), (bl.x,bl.y,bl.ms)); }
     let mut tried = Vec::new();
     for dim in dims {
         if !(21..=177).contains(&dim) || tried.contains(&dim) {
@@ -282,13 +295,15 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
         if dim >= 25 {
             let k = (dimf - 10.0) / (dimf - 7.0);
             let est = Pt { x: ptl.x + (br_affine.x - ptl.x) * k, y: ptl.y + (br_affine.y - ptl.y) * k };
-            for r in [4.0f32, 8.0, 14.0] {
-                if let Some(ap) = find_alignment(b, est, ms, r * ms, c) {
-                    anchors.push((Pt { x: dimf - 6.5, y: dimf - 6.5 }, ap));
+            for r in [5.0f32, 12.0] {
+                let aps = find_alignment(b, est, ms, r * ms, c, 3);
+                if !aps.is_empty() {
+                    anchors.extend(aps.into_iter().map(|ap| (Pt { x: dimf - 6.5, y: dimf - 6.5 }, ap)));
                     break;
                 }
             }
         }
+        if std::env::var_os("QRTRACE").is_some() { eprintln!("  dim {dim} anchors {anchors:?}"); }
         anchors.push((Pt { x: dimf - 3.5, y: dimf - 3.5 }, br_affine));
         for (mc, ip) in anchors {
             let src = [Pt { x: 3.5, y: 3.5 }, Pt { x: dimf - 3.5, y: 3.5 }, Pt { x: 3.5, y: dimf - 3.5 }, mc];
@@ -306,9 +321,9 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
 
 /// Try all plausible finder triples (best-confirmed first). Returns the decode, and
 /// whether at least one finder was seen.
-fn decode_finders(b: &Bitmap, finders: &mut Vec<Finder>) -> Option<Decoded> {
+fn decode_finders(b: &Bitmap, finders: &mut Vec<Finder>) -> (Option<Decoded>, bool) {
     finders.sort_by(|a, b| b.hits.cmp(&a.hits));
-    finders.truncate(16);
+    finders.truncate(12);
     let n = finders.len();
     let mut triples = Vec::new();
     for i in 0..n {
@@ -331,12 +346,15 @@ fn decode_finders(b: &Bitmap, finders: &mut Vec<Finder>) -> Option<Decoded> {
         }
     }
     triples.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for (_, (tl, tr, bl)) in triples.into_iter().take(20) {
+    let plausible = !triples.is_empty();
+    // Work cap: a cluttered frame can form many triples; the real one is nearly always
+    // among the best-shaped few.
+    for (_, (tl, tr, bl)) in triples.into_iter().take(8) {
         if let Some(d) = decode_triple(b, &tl, &tr, &bl) {
-            return Some(d);
+            return (Some(d), true);
         }
     }
-    None
+    (None, plausible)
 }
 
 /// Reduction factor for the locator: about 360 lines of work whatever the camera.
@@ -344,8 +362,8 @@ fn factor(frame: &LumaFrame) -> usize {
     ((frame.width().min(frame.height()) + 180) / 360).clamp(1, 4)
 }
 
-/// Full locator pipeline over one frame. Returns the decode (if any) and whether finder
-/// patterns were seen (which makes a slower fallback worthwhile).
+/// Full locator pipeline over one frame. Returns the decode (if any) and whether three
+/// finder patterns formed a plausible code (which makes a slower fallback worthwhile).
 pub fn locate_and_decode(frame: &LumaFrame, inverted: bool) -> (Option<Decoded>, bool) {
     let f = factor(frame);
     if f > 1 {
@@ -363,16 +381,28 @@ pub fn locate_and_decode(frame: &LumaFrame, inverted: bool) -> (Option<Decoded>,
 
 fn locate_at(frame: &LumaFrame, inverted: bool, step: usize) -> (Option<Decoded>, bool) {
     let mut seen = false;
-    for params in [Params { block_shift: 3, min_contrast: 24 }] {
+    // First the everyday setting; the others only when finders were seen but nothing
+    // decoded (measured on the photo set: 4x4 blocks rescue fine blurred codes, 16x16
+    // and 32x32 rescue codes whose modules are larger than a block).
+    const ALTS: [Params; 4] = [
+        Params { block_shift: 3, min_contrast: 24 },
+        Params { block_shift: 2, min_contrast: 16 },
+        Params { block_shift: 4, min_contrast: 24 },
+        Params { block_shift: 5, min_contrast: 24 },
+    ];
+    let alts = &ALTS;
+    for (k, &params) in alts.iter().enumerate() {
+        if k > 0 && !seen {
+            break;
+        }
         let Some(b) = binarize(frame, params) else { continue };
         let mut f = find(&b, step, inverted);
-        if f.is_empty() {
-            continue;
+        let two = f.len() >= 2;
+        let (d, plausible) = decode_finders(&b, &mut f);
+        if d.is_some() {
+            return (d, true);
         }
-        seen = true;
-        if let Some(d) = decode_finders(&b, &mut f) {
-            return (Some(d), true);
-        }
+        seen |= plausible || two;
     }
     (None, seen)
 }

@@ -106,34 +106,63 @@ impl Scene {
     }
 }
 
+/// Projective map taking `src[i]` to `dst[i]` (8x8 Gauss-Jordan), as `[f64; 9]`.
+pub fn homography(src: [(f64, f64); 4], dst: [(f64, f64); 4]) -> [f64; 9] {
+    let mut m = [[0f64; 9]; 8];
+    for i in 0..4 {
+        let ((x, y), (u, v)) = (src[i], dst[i]);
+        m[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+        m[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+    }
+    for c in 0..8 {
+        let p = (c..8).max_by(|&a, &b| m[a][c].abs().total_cmp(&m[b][c].abs())).unwrap();
+        m.swap(c, p);
+        for r in 0..8 {
+            if r != c {
+                let f = m[r][c] / m[c][c];
+                for k in c..9 {
+                    m[r][k] -= f * m[c][k];
+                }
+            }
+        }
+    }
+    let mut h = [1.0; 9];
+    for i in 0..8 {
+        h[i] = m[i][8] / m[i][i];
+    }
+    h
+}
+
 /// A camera-like frame: grey gradient background, the code (with quiet zone) centred,
-/// rotated and tilted, optional inversion, glare and noise. Sampled with 2x2
-/// supersampling so module edges are soft like a camera's.
+/// rotated and seen in perspective (`tilt`), optional inversion, glare and noise.
+/// Sampled with 2x2 supersampling so module edges are soft like a camera's.
 pub fn render(text: &str, s: &Scene) -> Vec<u8> {
     let (mods, n) = kazasu_qr::to_modules(text).expect("encodable");
     let quiet = 4.0;
-    let total = n as f32 + 2.0 * quiet;
-    let (cx, cy) = (s.w as f32 / 2.0, s.h as f32 / 2.0);
-    let (sa, ca) = s.angle.to_radians().sin_cos();
-    let mut rng = Rng(s.seed | 1);
+    let total = n as f64 + 2.0 * quiet;
+    let (cx, cy) = (s.w as f64 / 2.0, s.h as f64 / 2.0);
+    let (sa, ca) = (s.angle as f64).to_radians().sin_cos();
+    let half = total * s.scale as f64 / 2.0;
+    let t = 1.0 - s.tilt as f64;
+    // corners of the code square (with quiet zone) in the frame: right side shorter
+    let local = [(-half, -half), (half, -half * t), (half, half * t), (-half, half)];
+    let frame_pts = local.map(|(x, y)| (cx + ca * x - sa * y, cy + sa * x + ca * y));
+    let code_pts = [(-quiet, -quiet), (n as f64 + quiet, -quiet), (n as f64 + quiet, n as f64 + quiet), (-quiet, n as f64 + quiet)];
+    let h = homography(frame_pts, code_pts);
+    let mut rng = Rng(s.seed * 2 + 1);
     let (dk, lt) = if s.inverted { (s.light, s.dark) } else { (s.dark, s.light) };
     let mut img = vec![0u8; s.w * s.h];
-    let half = total * s.scale / 2.0;
+    let _ = total;
     for y in 0..s.h {
         for x in 0..s.w {
             let bg = 90.0 + 60.0 * (x as f32 / s.w as f32) + 30.0 * (y as f32 / s.h as f32);
             let mut acc = 0.0;
-            for (ox, oy) in [(0.25f32, 0.25f32), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)] {
-                // frame -> code coordinates: undo rotation, then undo the tilt
-                let (px, py) = (x as f32 + ox - cx, y as f32 + oy - cy);
-                let (rx, ry) = (ca * px + sa * py, -sa * px + ca * py);
-                // tilt: vertical scale shrinks linearly from left (1) to right (1 - tilt)
-                let u = (rx + half) / (2.0 * half); // 0..1 across
-                let k = 1.0 - s.tilt * u.clamp(-0.5, 1.5);
-                let ry = ry / k;
-                let mx = (rx + half) / s.scale - quiet;
-                let my = (ry + half) / s.scale - quiet;
-                let v = if mx >= -quiet && my >= -quiet && mx < n as f32 + quiet && my < n as f32 + quiet {
+            for (ox, oy) in [(0.25f64, 0.25f64), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)] {
+                let (px, py) = (x as f64 + ox, y as f64 + oy);
+                let z = h[6] * px + h[7] * py + h[8];
+                let mx = (h[0] * px + h[1] * py + h[2]) / z;
+                let my = (h[3] * px + h[4] * py + h[5]) / z;
+                let v = if mx >= -quiet && my >= -quiet && mx < n as f64 + quiet && my < n as f64 + quiet {
                     let inside = mx >= 0.0 && my >= 0.0 && (mx as usize) < n && (my as usize) < n;
                     if inside && mods[my as usize * n + mx as usize] {
                         dk as f32
@@ -148,8 +177,8 @@ pub fn render(text: &str, s: &Scene) -> Vec<u8> {
             let mut v = acc / 4.0;
             if s.glare {
                 let (gx, gy) = (cx + half * 0.4, cy - half * 0.2);
-                let r2 = ((x as f32 - gx).powi(2) + (y as f32 - gy).powi(2)) / (half * 0.5).powi(2);
-                v += 120.0 * (-r2).exp();
+                let r2 = ((x as f64 - gx).powi(2) + (y as f64 - gy).powi(2)) / (half * 0.5).powi(2);
+                v += 120.0 * (-r2).exp() as f32;
             }
             v += s.noise * rng.gauss();
             img[y * s.w + x] = v.clamp(0.0, 255.0) as u8;
