@@ -199,11 +199,12 @@ fn a_card_leaving_while_signing_is_card_lost_and_the_card_forgets_the_pin() {
     rig.field.insert_card();
     t.reconnect(Duration::from_secs(2)).unwrap();
     // Powered off in between: signing without a new VERIFY is refused by the card.
-    let mut session = JpkiSession::open(&mut t).unwrap();
-    assert!(matches!(
-        session.sign(HashAlgorithm::Sha256, FORM),
-        Err(CardError::SecurityStatusNotSatisfied { .. })
-    ));
-    drop(session);
+    {
+        let mut session = JpkiSession::open(&mut t).unwrap();
+        assert!(matches!(
+            session.sign(HashAlgorithm::Sha256, FORM),
+            Err(CardError::SecurityStatusNotSatisfied { .. })
+        ));
+    }
     assert_good(&sign(&mut t, fixture::SIGN_PIN).unwrap());
 }

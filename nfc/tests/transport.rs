@@ -57,11 +57,9 @@ fn apdus_round_trip_including_a_256_byte_answer() {
     assert_eq!(&r[256..], &[0x90, 0x00]);
     // The 259-byte InDataExchange answer needed an extended frame.
     assert!(emu.stats().extended_frames >= 1);
-    // A 255-byte command (the longest short APDU) goes out in an extended frame too.
-    let mut long = vec![0x00, 0xD6, 0x00, 0x00, 0xFF];
-    long.extend(std::iter::repeat(0xAB).take(255));
-    long.truncate(5 + 250);
-    long[4] = 250;
+    // A 255-byte command goes out in an extended frame too (2 + 255 > 254 frame data bytes).
+    let mut long = vec![0x00, 0xD6, 0x00, 0x00, 250];
+    long.extend([0xAB; 250]);
     assert_eq!(t.transmit(&long).unwrap(), vec![255, 0x90, 0x00]);
 }
 

@@ -267,7 +267,7 @@ impl<C: Card> Pn532<C> {
     }
 
     fn read_register(&mut self, params: &[u8]) -> Outcome {
-        if params.is_empty() || params.len() % 2 != 0 {
+        if params.is_empty() || !params.chunks_exact(2).remainder().is_empty() {
             return self.syntax_error();
         }
         let values = params
@@ -278,7 +278,7 @@ impl<C: Card> Pn532<C> {
     }
 
     fn write_register(&mut self, params: &[u8]) -> Outcome {
-        if params.is_empty() || params.len() % 3 != 0 {
+        if params.is_empty() || !params.chunks_exact(3).remainder().is_empty() {
             return self.syntax_error();
         }
         for w in params.chunks_exact(3) {
@@ -517,6 +517,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::manual_is_multiple_of)] // workspace rust-version 1.80 predates is_multiple_of
     fn random_bytes_and_random_commands_never_panic_the_decoder_or_the_chip() {
         let field = Field::new();
         field.set_lost_delay(Duration::ZERO);

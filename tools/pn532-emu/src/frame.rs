@@ -70,84 +70,82 @@ impl Decoder {
 
     /// Next complete frame, if the buffer holds one.
     pub fn next_frame(&mut self) -> Option<HostFrame> {
-        loop {
-            // Find the start code 00 FF.
-            let start = match self.buf.windows(2).position(|w| w == [0x00, 0xFF]) {
-                Some(p) => p,
-                None => {
-                    // Keep a trailing 00 that may be the first half of a start code.
-                    let keep = usize::from(self.buf.last() == Some(&0x00));
-                    let skipped = self.buf.len() - keep;
-                    self.note_skipped(skipped);
-                    self.buf.drain(..skipped);
-                    return None;
-                }
-            };
-            self.note_skipped(start);
-            let rest = &self.buf[start + 2..];
-            if rest.len() < 2 {
-                self.buf.drain(..start);
+        // Find the start code 00 FF.
+        let start = match self.buf.windows(2).position(|w| w == [0x00, 0xFF]) {
+            Some(p) => p,
+            None => {
+                // Keep a trailing 00 that may be the first half of a start code.
+                let keep = usize::from(self.buf.last() == Some(&0x00));
+                let skipped = self.buf.len() - keep;
+                self.note_skipped(skipped);
+                self.buf.drain(..skipped);
                 return None;
             }
-            let (b0, b1) = (rest[0], rest[1]);
-            // ACK / NACK
-            if b0 == 0x00 && b1 == 0xFF {
-                self.consume(start + 4, true);
-                return Some(HostFrame::Ack);
-            }
-            if b0 == 0xFF && b1 == 0x00 {
-                self.consume(start + 4, true);
-                return Some(HostFrame::Nack);
-            }
-            // Header: (length of TFI+data, header size after the start code)
-            let (len, header) = if b0 == 0xFF && b1 == 0xFF {
-                if rest.len() < 5 {
-                    self.buf.drain(..start);
-                    return None;
-                }
-                let (m, l, lcs) = (rest[2], rest[3], rest[4]);
-                if m.wrapping_add(l).wrapping_add(lcs) != 0 {
-                    self.consume(start + 2, false);
-                    return Some(HostFrame::Corrupt("extended frame length checksum"));
-                }
-                (usize::from(m) << 8 | usize::from(l), 5)
-            } else {
-                if b0.wrapping_add(b1) != 0 {
-                    // Not a frame header after all (e.g. a 00 FF inside junk): skip the start code.
-                    self.consume(start + 2, false);
-                    return Some(HostFrame::Corrupt("length checksum"));
-                }
-                (usize::from(b0), 2)
-            };
-            if len == 0 {
-                self.consume(start + 2 + header, false);
-                return Some(HostFrame::Corrupt("empty frame"));
-            }
-            // TFI + data (len bytes) + DCS; the postamble is optional for us.
-            let body_at = start + 2 + header;
-            if self.buf.len() < body_at + len + 1 {
-                self.buf.drain(..start);
-                return None;
-            }
-            let body = &self.buf[body_at..body_at + len];
-            let dcs = self.buf[body_at + len];
-            let sum = body.iter().fold(dcs, |a, b| a.wrapping_add(*b));
-            let frame = if sum != 0 {
-                HostFrame::Corrupt("data checksum")
-            } else if body[0] != TFI_HOST {
-                HostFrame::Corrupt("frame identifier is not D4")
-            } else if body.len() < 2 {
-                HostFrame::Corrupt("no command code")
-            } else {
-                HostFrame::Command(body[1..].to_vec())
-            };
-            let mut end = body_at + len + 1;
-            if self.buf.get(end) == Some(&0x00) {
-                end += 1; // postamble
-            }
-            self.consume(end, false);
-            return Some(frame);
+        };
+        self.note_skipped(start);
+        let rest = &self.buf[start + 2..];
+        if rest.len() < 2 {
+            self.buf.drain(..start);
+            return None;
         }
+        let (b0, b1) = (rest[0], rest[1]);
+        // ACK / NACK
+        if b0 == 0x00 && b1 == 0xFF {
+            self.consume(start + 4, true);
+            return Some(HostFrame::Ack);
+        }
+        if b0 == 0xFF && b1 == 0x00 {
+            self.consume(start + 4, true);
+            return Some(HostFrame::Nack);
+        }
+        // Header: (length of TFI+data, header size after the start code)
+        let (len, header) = if b0 == 0xFF && b1 == 0xFF {
+            if rest.len() < 5 {
+                self.buf.drain(..start);
+                return None;
+            }
+            let (m, l, lcs) = (rest[2], rest[3], rest[4]);
+            if m.wrapping_add(l).wrapping_add(lcs) != 0 {
+                self.consume(start + 2, false);
+                return Some(HostFrame::Corrupt("extended frame length checksum"));
+            }
+            (usize::from(m) << 8 | usize::from(l), 5)
+        } else {
+            if b0.wrapping_add(b1) != 0 {
+                // Not a frame header after all (e.g. a 00 FF inside junk): skip the start code.
+                self.consume(start + 2, false);
+                return Some(HostFrame::Corrupt("length checksum"));
+            }
+            (usize::from(b0), 2)
+        };
+        if len == 0 {
+            self.consume(start + 2 + header, false);
+            return Some(HostFrame::Corrupt("empty frame"));
+        }
+        // TFI + data (len bytes) + DCS; the postamble is optional for us.
+        let body_at = start + 2 + header;
+        if self.buf.len() < body_at + len + 1 {
+            self.buf.drain(..start);
+            return None;
+        }
+        let body = &self.buf[body_at..body_at + len];
+        let dcs = self.buf[body_at + len];
+        let sum = body.iter().fold(dcs, |a, b| a.wrapping_add(*b));
+        let frame = if sum != 0 {
+            HostFrame::Corrupt("data checksum")
+        } else if body[0] != TFI_HOST {
+            HostFrame::Corrupt("frame identifier is not D4")
+        } else if body.len() < 2 {
+            HostFrame::Corrupt("no command code")
+        } else {
+            HostFrame::Command(body[1..].to_vec())
+        };
+        let mut end = body_at + len + 1;
+        if self.buf.get(end) == Some(&0x00) {
+            end += 1; // postamble
+        }
+        self.consume(end, false);
+        Some(frame)
     }
 
     fn note_skipped(&mut self, n: usize) {
@@ -174,7 +172,7 @@ pub fn encode_answer(cmd: u8, payload: &[u8]) -> Option<Vec<u8>> {
     }
     let mut out = Vec::with_capacity(len + 11);
     out.extend_from_slice(&[0x00, 0x00, 0xFF]);
-    if len <= 0xFF && payload.len() + 1 <= NORMAL_MAX_DATA {
+    if len <= 0xFF && payload.len() < NORMAL_MAX_DATA {
         let l = len as u8;
         out.extend_from_slice(&[l, l.wrapping_neg()]);
     } else {
