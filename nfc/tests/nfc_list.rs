@@ -49,3 +49,14 @@ fn nfc_list_finds_no_target_when_the_card_is_away() {
     assert!(text.contains("opened"), "{text}");
     assert!(!text.contains("ISO/IEC 14443-4B"), "{text}");
 }
+
+#[test]
+fn nfc_list_sees_a_type_a_card_with_its_ats() {
+    let config = Config { card_type: pn532_emu::CardType::A, ..Config::default() };
+    let emu = Emulator::start(Answers9000, Field::new(), config).unwrap();
+    let text = nfc_list(&emu.connstring());
+    assert!(text.contains("1 ISO14443A passive target(s) found"), "{text}");
+    assert!(text.contains("SAK (SEL_RES): 20"), "{text}");
+    assert!(text.contains("ATS: 78  80  70  02"), "{text}");
+    assert!(!text.contains("ISO/IEC 14443-4B"), "{text}");
+}

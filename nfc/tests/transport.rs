@@ -148,3 +148,16 @@ fn open_then_wait_for_card_is_how_the_cli_waits_for_a_tap() {
     assert_eq!(emu.stats().count(0x4A), listings);
     assert_eq!(t.transmit(&[0x00, 0x05]).unwrap(), vec![2, 0x90, 0x00]);
 }
+
+#[test]
+fn a_type_a_iso14443_4_card_is_activated_after_type_b_polling_finds_nothing() {
+    let (emu, _) = emulator(Field::new(), Config { card_type: pn532_emu::CardType::A, ..Config::default() });
+    let mut t = NfcTransport::open(Some(&emu.connstring()), DEFAULT_APDU_TIMEOUT).unwrap();
+    assert_eq!(
+        t.card(),
+        Some(&CardKind::TypeA { uid: vec![0x08, 0x4B, 0x5A, 0x53], ats: vec![0x78, 0x80, 0x70, 0x02] })
+    );
+    let r = t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x00]).unwrap();
+    assert_eq!(r.len(), 258);
+    assert_eq!(&r[256..], &[0x90, 0x00]);
+}

@@ -48,8 +48,36 @@ pub mod status {
 
 /// GetFirmwareVersion answer: IC = 0x32 (PN532), firmware 1.6, supports ISO 14443 A, B and ISO 18092.
 pub const FIRMWARE: [u8; 4] = [0x32, 0x01, 0x06, 0x07];
+/// BrTy of InListPassiveTarget for ISO/IEC 14443 Type A at 106 kbps.
+pub const BRTY_TYPE_A_106: u8 = 0x00;
 /// BrTy of InListPassiveTarget for ISO/IEC 14443-3B at 106 kbps.
 pub const BRTY_TYPE_B_106: u8 = 0x03;
+
+/// Which ISO/IEC 14443-4 card technology the emulated card answers polling with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CardType {
+    /// Type A: ATQA 0004, SAK 20 (ISO/IEC 14443-4), 4-byte UID, ATS.
+    A,
+    /// Type B, like the マイナンバーカード.
+    #[default]
+    B,
+}
+
+impl CardType {
+    fn brty(self) -> u8 {
+        match self {
+            CardType::A => BRTY_TYPE_A_106,
+            CardType::B => BRTY_TYPE_B_106,
+        }
+    }
+}
+
+/// Type A identity: ATQA, SAK with the ISO/IEC 14443-4 bit, UID, and the ATS (TL T0 TA TB TC: FSCI 8 =
+/// 256-byte frames, FWI 7).
+const ATQA: [u8; 2] = [0x00, 0x04];
+const SAK: u8 = 0x20;
+const UID: [u8; 4] = [0x08, 0x4B, 0x5A, 0x53];
+const ATS: [u8; 5] = [0x05, 0x78, 0x80, 0x70, 0x02];
 /// Largest data part of one InDataExchange answer (UM0701-02: DataIn up to 262 bytes).
 pub const MAX_EXCHANGE_DATA: usize = 262;
 
@@ -122,6 +150,7 @@ pub struct Pn532<C: Card> {
     target: Option<Target>,
     pending_list: bool,
     max_chunk: usize,
+    card_type: CardType,
     /// Code of the command being handled.
     current: u8,
     pub(crate) stats: Stats,
@@ -141,6 +170,7 @@ impl<C: Card> Pn532<C> {
             target: None,
             pending_list: false,
             max_chunk: MAX_EXCHANGE_DATA,
+            card_type: CardType::B,
             current: 0,
             stats: Stats::default(),
         }
@@ -149,6 +179,11 @@ impl<C: Card> Pn532<C> {
     /// Cap the data part of one InDataExchange answer (forces MI chaining for smaller answers).
     pub fn set_max_chunk(&mut self, n: usize) {
         self.max_chunk = n.clamp(1, MAX_EXCHANGE_DATA);
+    }
+
+    /// Answer polling as a Type A or Type B card.
+    pub fn set_card_type(&mut self, t: CardType) {
+        self.card_type = t;
     }
 
     pub fn stats(&self) -> &Stats {
@@ -258,7 +293,7 @@ impl<C: Card> Pn532<C> {
     fn general_status(&self) -> Vec<u8> {
         let mut out = vec![0x00, u8::from(self.rf_on)];
         if self.target.is_some() {
-            out.extend_from_slice(&[1, 0x01, 0x00, 0x00, BRTY_TYPE_B_106]);
+            out.extend_from_slice(&[1, 0x01, 0x00, 0x00, self.card_type.brty()]);
         } else {
             out.push(0);
         }
@@ -318,8 +353,19 @@ impl<C: Card> Pn532<C> {
         }
         self.target = Some(Target { out: Vec::new(), incoming: Vec::new() });
         let mut data = vec![0x01];
-        data.extend_from_slice(&ATQB);
-        data.extend_from_slice(&[0x01, 0x00]);
+        match self.card_type {
+            CardType::B => {
+                data.extend_from_slice(&ATQB);
+                data.extend_from_slice(&[0x01, 0x00]);
+            }
+            CardType::A => {
+                data.extend_from_slice(&ATQA);
+                data.push(SAK);
+                data.push(UID.len() as u8);
+                data.extend_from_slice(&UID);
+                data.extend_from_slice(&ATS);
+            }
+        }
         data
     }
 
@@ -339,8 +385,8 @@ impl<C: Card> Pn532<C> {
         }
         // Listing releases whatever was activated before.
         self.target = None;
-        if *brty != BRTY_TYPE_B_106 || !self.rf_on {
-            // Only a Type B card is in front of this reader.
+        if *brty != self.card_type.brty() || !self.rf_on {
+            // The one card in front of this reader is of the other type.
             return Outcome::Answer(vec![0]);
         }
         if self.field.is_present() {
@@ -362,12 +408,17 @@ impl<C: Card> Pn532<C> {
             return self.syntax_error();
         }
         self.target = None;
-        // 0x03: ISO/IEC 14443-3B 106 kbps, 0x23: ISO/IEC 14443-4B 106 kbps; 0x00–0x02: generic.
-        let wanted = types.iter().find(|t| matches!(t, 0x00..=0x02 | 0x03 | 0x23));
+        // Type A: 0x00 generic 106 kbps, 0x10 MIFARE, 0x20 ISO/IEC 14443-4A; Type B: 0x03 14443-3B,
+        // 0x23 14443-4B (UM0701-02 InAutoPoll).
+        let (accepted, answered): (&[u8], u8) = match self.card_type {
+            CardType::A => (&[0x00, 0x10, 0x20], 0x20),
+            CardType::B => (&[0x03, 0x23], 0x23),
+        };
+        let wanted = types.iter().find(|t| accepted.contains(t));
         match wanted {
-            Some(&ty) if self.card_reachable() => {
+            Some(_) if self.card_reachable() => {
                 let data = self.activate_card();
-                let mut out = vec![1, if ty <= 0x02 { 0x23 } else { ty }, data.len() as u8];
+                let mut out = vec![1, answered, data.len() as u8];
                 out.extend(data);
                 Outcome::Answer(out)
             }

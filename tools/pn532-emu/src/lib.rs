@@ -15,5 +15,5 @@ pub mod frame;
 pub mod pty;
 
 pub use card::{ApduRecord, Card, Departure, Field, Trigger};
-pub use chip::Stats;
+pub use chip::{CardType, Stats};
 pub use pty::{Config, Emulator};

@@ -10,7 +10,7 @@ use std::time::Duration;
 use pn532_emu::{Config, Departure, Emulator, Field, Trigger};
 
 const USAGE: &str = "usage: pn532-emu [--leave-after N | --leave-at-ins I[:data|:nodata][:NTH]] [--leave-mode before|after] [--return-after-ms MS]
-                 [--chunk BYTES] [--sign-delay-ms MS] [--lost-delay-ms MS] [--baud B] [--lenient-wakeup]
+                 [--chunk BYTES] [--sign-delay-ms MS] [--lost-delay-ms MS] [--baud B] [--type a|b] [--lenient-wakeup]
   --leave-after N      the card leaves the field at the (N+1)-th APDU
   --leave-at-ins I[:data|:nodata][:NTH]
                        the card leaves at the NTH (0-based, default 0) APDU with INS byte I (hex) that
@@ -21,6 +21,7 @@ const USAGE: &str = "usage: pn532-emu [--leave-after N | --leave-at-ins I[:data|
   --chunk BYTES        largest InDataExchange answer before MI chaining (1..262, default 262)
   --sign-delay-ms MS   card time for COMPUTE DIGITAL SIGNATURE (default 0)
   --lost-delay-ms MS   PN532 time before it reports a vanished card (default 30)
+  --type a|b           card technology (default b, like the My Number Card)
   --baud B             model a serial line at B baud (answers delayed by the bytes' line time)
   --lenient-wakeup     accept frames without the HSU wake-up byte after power-on";
 
@@ -63,6 +64,13 @@ fn run() -> Result<(), String> {
             "--sign-delay-ms" => field.set_sign_delay(Duration::from_millis(num(args.next(), &a)?)),
             "--lost-delay-ms" => field.set_lost_delay(Duration::from_millis(num(args.next(), &a)?)),
             "--lenient-wakeup" => config.strict_wakeup = false,
+            "--type" => {
+                config.card_type = match args.next().as_deref() {
+                    Some("a" | "A") => pn532_emu::CardType::A,
+                    Some("b" | "B") => pn532_emu::CardType::B,
+                    _ => return Err(format!("--type: a or b\n{USAGE}")),
+                }
+            }
             "--baud" => config.line_baud = Some(num(args.next(), &a)? as u32),
             "-h" | "--help" => {
                 println!("{USAGE}");

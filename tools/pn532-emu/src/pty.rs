@@ -30,11 +30,18 @@ pub struct Config {
     /// Model a serial line at this many baud (10 bit times per byte, both directions) by delaying
     /// answers; `None` answers at pty speed.
     pub line_baud: Option<u32>,
+    /// Type A or Type B card (default B, like the マイナンバーカード).
+    pub card_type: crate::chip::CardType,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { max_chunk: crate::chip::MAX_EXCHANGE_DATA, strict_wakeup: true, line_baud: None }
+        Self {
+            max_chunk: crate::chip::MAX_EXCHANGE_DATA,
+            strict_wakeup: true,
+            line_baud: None,
+            card_type: crate::chip::CardType::B,
+        }
     }
 }
 
@@ -71,6 +78,7 @@ impl Emulator {
         let stop = Arc::new(AtomicBool::new(false));
         let mut chip = Pn532::new(card, field.clone());
         chip.set_max_chunk(config.max_chunk);
+        chip.set_card_type(config.card_type);
         let worker = Worker {
             master: File::from(master),
             _slave: slave,
