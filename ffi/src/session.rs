@@ -141,8 +141,12 @@ impl CardSession {
         let mut session = JpkiSession::open(&mut link)?;
 
         step(SignStep::VerifyingPin);
+        // A first counter read while the PIN is still held: the link most often drops in the first exchanges
+        // after the tap, and a drop here leaves the PIN usable for the next tap. The core reads the counter
+        // again right before VERIFY (its rule), so this read decides nothing by itself.
+        session.remaining_tries(PinKind::Sign)?;
         let last_try = if confirmed_last_try { LastTry::Confirmed } else { LastTry::NotConfirmed };
-        // Taken only now: a card lost before this point leaves the PIN usable for the next tap.
+        // Taken only now; from here on the PIN is gone whatever happens.
         session.verify_sign_pin(pin.take()?, last_try)?;
 
         step(SignStep::ReadingCertificate);

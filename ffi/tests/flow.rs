@@ -96,9 +96,10 @@ fn the_last_try_is_used_only_with_confirmation() {
 
 #[test]
 fn a_shell_exception_mid_flow_is_card_lost_and_spends_no_try() {
-    // Exchanges: 1 SELECT AP, 2 SELECT PIN EF, 3 counter, 4 VERIFY, 5 SELECT cert EF, 6 READ BINARY …
+    // Exchanges: 1 SELECT AP, 2 SELECT PIN EF, 3 counter (while the PIN is held), 4 SELECT PIN EF, 5 counter,
+    // 6 VERIFY, 7 SELECT cert EF, 8 READ BINARY …
     let card = Arc::new(SoftwareCard::new());
-    let s = session(&card, Some(6));
+    let s = session(&card, Some(8));
     assert!(matches!(
         s.sign(pin(&software_card_sign_pin()), false, HashAlgorithm::Sha256, DOC.to_vec(), None),
         Err(KazasuError::CardLost)
@@ -111,9 +112,12 @@ fn a_shell_exception_mid_flow_is_card_lost_and_spends_no_try() {
 fn a_link_lost_before_the_pin_left_keeps_the_pin_for_the_next_tap() {
     let card = Arc::new(SoftwareCard::new());
     let p = pin(&software_card_sign_pin());
-    let s = session(&card, Some(1));
-    assert!(matches!(s.sign(p.clone(), false, HashAlgorithm::Sha256, DOC.to_vec(), None), Err(KazasuError::CardLost)));
-    assert!(!p.is_used());
+    for fail_on in [1, 2, 3] {
+        let s = session(&card, Some(fail_on));
+        assert!(matches!(s.sign(p.clone(), false, HashAlgorithm::Sha256, DOC.to_vec(), None), Err(KazasuError::CardLost)));
+        assert!(!p.is_used());
+    }
+    assert_eq!(card.pin_presentations(), 0);
     assert!(session(&card, None).sign(p.clone(), false, HashAlgorithm::Sha256, DOC.to_vec(), None).is_ok());
     assert!(p.is_used());
 }

@@ -1,0 +1,257 @@
+package jp.kazasu.app
+
+import android.Manifest
+import android.app.Activity
+import android.content.Intent
+import android.content.pm.PackageManager
+import android.graphics.ImageFormat
+import android.hardware.camera2.CameraAccessException
+import android.hardware.camera2.CameraCaptureSession
+import android.hardware.camera2.CameraCharacteristics
+import android.hardware.camera2.CameraDevice
+import android.hardware.camera2.CameraManager
+import android.hardware.camera2.CaptureRequest
+import android.hardware.camera2.params.OutputConfiguration
+import android.hardware.camera2.params.SessionConfiguration
+import android.media.ImageReader
+import android.os.Bundle
+import android.os.Handler
+import android.os.HandlerThread
+import android.util.Log
+import android.util.Size
+import android.view.SurfaceHolder
+import android.view.SurfaceView
+import android.widget.FrameLayout
+import android.widget.TextView
+import java.util.concurrent.ExecutorService
+import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicBoolean
+import jp.kazasu.ffi.KazasuException
+import jp.kazasu.ffi.decodeLuma
+
+/**
+ * QR scanner for the desktop hand-off: camera2 preview plus an [ImageReader] of YUV_420_888 frames whose Y plane
+ * (with its rowStride) goes to the core's decoder. The decoded text is returned as [EXTRA_TEXT], unparsed.
+ *
+ * camera2 rather than CameraX: CameraX is published only on Google's Maven repository, which CI cannot reach,
+ * and framework APIs are compile-checked against android-all. At most one frame is decoded at a time; frames
+ * arriving meanwhile are dropped.
+ */
+class ScanActivity : Activity() {
+    private lateinit var preview: SurfaceView
+    private lateinit var status: TextView
+    private var cameraThread: HandlerThread? = null
+    private var cameraHandler: Handler? = null
+    private var camera: CameraDevice? = null
+    private var session: CameraCaptureSession? = null
+    private var reader: ImageReader? = null
+    private var surfaceReady = false
+    private val decoding = AtomicBoolean(false)
+    private val done = AtomicBoolean(false)
+    private val decoder: ExecutorService = Executors.newSingleThreadExecutor()
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        preview = SurfaceView(this)
+        status = TextView(this).apply {
+            text = getString(R.string.scan_title)
+            textSize = 17f
+            setBackgroundColor(0xCCFFFFFF.toInt())
+            setPadding(24, 24, 24, 24)
+        }
+        setContentView(FrameLayout(this).apply {
+            addView(preview)
+            addView(status)
+        })
+        preview.holder.addCallback(object : SurfaceHolder.Callback {
+            override fun surfaceCreated(holder: SurfaceHolder) {
+                surfaceReady = true
+                startIfAllowed()
+            }
+
+            override fun surfaceChanged(holder: SurfaceHolder, format: Int, width: Int, height: Int) = Unit
+
+            override fun surfaceDestroyed(holder: SurfaceHolder) {
+                surfaceReady = false
+                stopCamera()
+            }
+        })
+    }
+
+    override fun onResume() {
+        super.onResume()
+        if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) {
+            requestPermissions(arrayOf(Manifest.permission.CAMERA), REQUEST_CAMERA)
+        } else {
+            startIfAllowed()
+        }
+    }
+
+    override fun onPause() {
+        stopCamera()
+        super.onPause()
+    }
+
+    override fun onDestroy() {
+        decoder.shutdown()
+        super.onDestroy()
+    }
+
+    override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
+        super.onRequestPermissionsResult(requestCode, permissions, grantResults)
+        if (requestCode != REQUEST_CAMERA) return
+        if (grantResults.firstOrNull() == PackageManager.PERMISSION_GRANTED) {
+            startIfAllowed()
+        } else {
+            status.text = getString(R.string.scan_no_permission)
+        }
+    }
+
+    private fun startIfAllowed() {
+        if (!surfaceReady || camera != null) return
+        if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) return
+        val manager = getSystemService(CameraManager::class.java) ?: return noCamera()
+        val id = try {
+            manager.cameraIdList.firstOrNull {
+                manager.getCameraCharacteristics(it).get(CameraCharacteristics.LENS_FACING) ==
+                    CameraCharacteristics.LENS_FACING_BACK
+            } ?: manager.cameraIdList.firstOrNull()
+        } catch (e: CameraAccessException) {
+            null
+        } ?: return noCamera()
+        val size = analysisSize(manager, id) ?: return noCamera()
+
+        val thread = HandlerThread("kazasu-camera").also { it.start() }
+        val handler = Handler(thread.looper)
+        cameraThread = thread
+        cameraHandler = handler
+        val imageReader = ImageReader.newInstance(size.width, size.height, ImageFormat.YUV_420_888, 2)
+        imageReader.setOnImageAvailableListener({ r -> onFrame(r) }, handler)
+        reader = imageReader
+        try {
+            manager.openCamera(id, object : CameraDevice.StateCallback() {
+                override fun onOpened(device: CameraDevice) {
+                    camera = device
+                    startSession(device, imageReader, handler)
+                }
+
+                override fun onDisconnected(device: CameraDevice) {
+                    device.close()
+                    camera = null
+                }
+
+                override fun onError(device: CameraDevice, error: Int) {
+                    Log.w(TAG, "camera error $error")
+                    device.close()
+                    camera = null
+                }
+            }, handler)
+        } catch (e: CameraAccessException) {
+            noCamera()
+        } catch (e: SecurityException) {
+            status.text = getString(R.string.scan_no_permission)
+        }
+    }
+
+    private fun startSession(device: CameraDevice, imageReader: ImageReader, handler: Handler) {
+        val outputs = listOf(OutputConfiguration(preview.holder.surface), OutputConfiguration(imageReader.surface))
+        val config = SessionConfiguration(
+            SessionConfiguration.SESSION_REGULAR,
+            outputs,
+            { task -> handler.post(task) },
+            object : CameraCaptureSession.StateCallback() {
+                override fun onConfigured(s: CameraCaptureSession) {
+                    session = s
+                    try {
+                        val request = device.createCaptureRequest(CameraDevice.TEMPLATE_PREVIEW).apply {
+                            addTarget(preview.holder.surface)
+                            addTarget(imageReader.surface)
+                            set(CaptureRequest.CONTROL_AF_MODE, CaptureRequest.CONTROL_AF_MODE_CONTINUOUS_PICTURE)
+                        }
+                        s.setRepeatingRequest(request.build(), null, handler)
+                    } catch (e: CameraAccessException) {
+                        Log.w(TAG, "repeating request failed: ${e.reason}")
+                    } catch (e: IllegalStateException) {
+                        Log.w(TAG, "session closed early")
+                    }
+                }
+
+                override fun onConfigureFailed(s: CameraCaptureSession) {
+                    runOnUiThread { noCamera() }
+                }
+            },
+        )
+        try {
+            device.createCaptureSession(config)
+        } catch (e: CameraAccessException) {
+            runOnUiThread { noCamera() }
+        }
+    }
+
+    /** Camera thread: copy the Y plane (row stride kept) and decode it on [decoder] if it is idle. */
+    private fun onFrame(r: ImageReader) {
+        val image = r.acquireLatestImage() ?: return
+        try {
+            if (done.get() || !decoding.compareAndSet(false, true)) return
+            val plane = image.planes[0]
+            val buffer = plane.buffer
+            val luma = ByteArray(buffer.remaining())
+            buffer.get(luma)
+            val width = image.width
+            val height = image.height
+            val stride = plane.rowStride
+            decoder.execute {
+                val text = try {
+                    decodeLuma(width.toUInt(), height.toUInt(), stride.toUInt(), luma)
+                } catch (e: KazasuException) {
+                    // A frame whose sizes do not fit its buffer: a bug here, not the person's problem.
+                    Log.w(TAG, "frame refused: ${e.message}")
+                    null
+                } finally {
+                    decoding.set(false)
+                }
+                if (text != null && done.compareAndSet(false, true)) runOnUiThread { deliver(text) }
+            }
+        } finally {
+            image.close()
+        }
+    }
+
+    private fun deliver(text: String) {
+        setResult(RESULT_OK, Intent().putExtra(EXTRA_TEXT, text))
+        finish()
+    }
+
+    private fun noCamera() {
+        status.text = getString(R.string.scan_no_camera)
+    }
+
+    private fun stopCamera() {
+        session?.close()
+        session = null
+        camera?.close()
+        camera = null
+        reader?.close()
+        reader = null
+        cameraThread?.quitSafely()
+        cameraThread = null
+        cameraHandler = null
+    }
+
+    /** The YUV size closest to 1280×720: enough pixels for a QR on a monitor, cheap to copy and decode. */
+    private fun analysisSize(manager: CameraManager, id: String): Size? {
+        val map = try {
+            manager.getCameraCharacteristics(id).get(CameraCharacteristics.SCALER_STREAM_CONFIGURATION_MAP)
+        } catch (e: CameraAccessException) {
+            null
+        } ?: return null
+        val sizes = map.getOutputSizes(ImageFormat.YUV_420_888) ?: return null
+        return sizes.minByOrNull { kotlin.math.abs(it.width * it.height - 1280 * 720) }
+    }
+
+    companion object {
+        const val EXTRA_TEXT = "jp.kazasu.extra.QR_TEXT"
+        private const val REQUEST_CAMERA = 2
+        private const val TAG = "KazasuScan"
+    }
+}
