@@ -19,8 +19,9 @@ pcsc_install() {
 
 pcsc_start() { # pcsc_start KAZASU_BIN [serve args...]
   local kazasu=$1; shift
+  [ -x "$kazasu" ] || { echo "pcsc.sh: no kazasu binary at $kazasu" >&2; return 1; }
   PCSC_PIDS=()
-  if pgrep -x pcscd >/dev/null; then
+  if pgrep -x -r R,S,D pcscd >/dev/null; then
     echo "pcsc.sh: a pcscd is already running; refusing to start a second one" >&2
     return 1
   fi

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Issue 3: the uniffi bindings from Kotlin, on the JVM. Self-contained (installs what it is missing, starts no
+# services), exits non-zero on any failure.
+#  1. the FFI crate's Rust tests with the exported software card (feature `testing`);
+#  2. the host cdylib with `testing`, and the Kotlin bindings generated from it in library mode by the
+#     in-repo uniffi-bindgen;
+#  3. Maven (android/pom.xml): jvm-tests runs the Kotlin tests through those bindings (JNA loads the cdylib);
+#     compile-check compiles every Android source (app + signing + bindings) against android-all.
+# Maven's local repository: $KAZASU_M2_REPO or /root/.m2/repository (reused between runs; Maven only fetches
+# what is missing there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never
+
+# JDK 17 + Maven for the Kotlin build; python3 writes the R stand-in; libssl-dev + pkg-config for the core's
+# openssl feature (the software card signs with OpenSSL).
+packages=(openjdk-17-jdk-headless maven python3 libssl-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "kotlin.sh: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+lib="$target_dir/debug/libkazasu_ffi.so"
+bindings="$target_dir/uniffi/kotlin"
+m2="${KAZASU_M2_REPO:-/root/.m2/repository}"
+
+echo "== kotlin.sh: FFI Rust tests (feature testing)"
+cargo test -p kazasu-ffi --features testing
+
+echo "== kotlin.sh: cdylib (feature testing) and Kotlin bindings (library mode)"
+cargo build -p kazasu-ffi --features testing
+cargo build -p uniffi-bindgen
+rm -rf "$bindings"
+"$target_dir/debug/uniffi-bindgen" generate --no-format --library "$lib" --language kotlin --out-dir "$bindings"
+test -s "$bindings/jp/kazasu/ffi/kazasu_ffi.kt"
+
+echo "== kotlin.sh: Maven — Kotlin tests on the JVM and the Android compile check"
+# `clean` so a test or source deleted from the tree cannot survive in target/ from an earlier run.
+mvn -B -ntp -f android/pom.xml -Dmaven.repo.local="$m2" \
+    -Dkazasu.bindings.dir="$bindings" -Dkazasu.lib.dir="$target_dir/debug" \
+    clean test
+echo "== kotlin.sh: passed"
