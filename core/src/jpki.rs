@@ -249,9 +249,17 @@ impl<T: Transport> JpkiSession<T> {
 
     fn read_der_file(&mut self) -> Result<Vec<u8>, CardError> {
         let caps = self.capabilities();
-        let chunk = if caps.extended_length { caps.max_response.min(MAX_CERTIFICATE_LEN) } else { 256 };
+        let mut chunk = if caps.extended_length { caps.max_response.min(MAX_CERTIFICATE_LEN) } else { 256 };
         let malformed = |reason| CardError::Malformed { command: CommandName::ReadBinary, reason };
-        let mut data = self.read_chunk(0, chunk)?;
+        let mut data = match self.read_chunk(0, chunk) {
+            // A link that claims extended length in front of a card that refuses it (6700): read short.
+            Err(CardError::UnexpectedStatus { sw: StatusWord::WrongLength, .. }) if chunk > 256 => {
+                log::info!("extended READ BINARY refused with 6700; reading in short chunks");
+                chunk = 256;
+                self.read_chunk(0, chunk)?
+            }
+            other => other?,
+        };
         let total = der_total_length(&data).ok_or(malformed("the file does not begin with a DER certificate"))?;
         if total > MAX_CERTIFICATE_LEN {
             return Err(malformed("certificate longer than a JPKI file can be"));

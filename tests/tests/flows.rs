@@ -172,3 +172,21 @@ fn the_detached_cms_verifies_with_openssl() {
     let mut tampered = CmsContentInfo::from_der(&der).unwrap();
     assert!(tampered.verify(None, Some(&store), Some(b"other bytes"), None, CMSOptions::BINARY).is_err());
 }
+
+#[test]
+fn a_card_that_refuses_extended_length_behind_a_link_that_claims_it_is_read_in_short_chunks() {
+    struct Claims(SoftCard);
+    impl Transport for Claims {
+        fn transmit(&mut self, c: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.0.transmit(c)
+        }
+        fn capabilities(&self) -> LinkCapabilities {
+            LinkCapabilities::extended(65536)
+        }
+    }
+    let card = SoftCard::new().with_quirks(Quirks { short_only: true, ..Quirks::default() });
+    let signed =
+        flow::sign(Claims(card), SignPin::new(fixture::SIGN_PIN).unwrap(), LastTry::NotConfirmed, HashAlgorithm::Sha256, DATA).unwrap();
+    check(&signed);
+    assert_eq!(signed.traffic.apdus, 16, "one refused extended read, then the 15-APDU short flow");
+}
