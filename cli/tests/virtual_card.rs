@@ -1,0 +1,88 @@
+//! The CLI end to end on the built-in software card (`--virtual`): formats, messages, exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki");
+
+fn kazasu(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kazasu"))
+        .args(args)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn cert_prints_the_personal_data_as_json_pem_and_der() {
+    let out = kazasu(&["--virtual", "cert", "--json", "--pin-stdin"], "abc123\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["name"], "かざす　花子");
+    assert_eq!(json["address"], "三重県伊勢市岩渕一丁目７番２９号");
+    assert_eq!(json["date_of_birth"], "1985-04-01");
+    assert_eq!(json["gender"], "2");
+    let der = kazasu(&["--virtual", "cert", "--der", "--pin-stdin"], "ABC123\n");
+    assert_eq!(der.stdout, std::fs::read(format!("{FIXTURES}/sign.der")).unwrap());
+    let pem = kazasu(&["--virtual", "cert", "--pem", "--pin-stdin"], "ABC123\n");
+    assert_eq!(text(&pem.stdout), std::fs::read_to_string(format!("{FIXTURES}/sign.pem")).unwrap());
+    // The CA certificate needs no password.
+    let ca = kazasu(&["--virtual", "cert", "--which", "sign-ca", "--der"], "");
+    assert_eq!(ca.stdout, std::fs::read(format!("{FIXTURES}/sign-ca.der")).unwrap());
+}
+
+#[test]
+fn wrong_and_malformed_pins_have_their_own_messages_and_exit_codes() {
+    let out = kazasu(&["--virtual", "--lang", "ja", "cert", "--pin-stdin"], "WRONG1\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("パスワードが違います。残り4回です。"), "{}", text(&out.stderr));
+    let out = kazasu(&["--virtual", "--lang", "en", "cert", "--pin-stdin"], "abc\n");
+    assert_eq!(out.status.code(), Some(9));
+    assert!(text(&out.stderr).contains("No try was used"), "{}", text(&out.stderr));
+    // No terminal and no --pin-stdin: refused before anything is sent.
+    let out = kazasu(&["--virtual", "cert"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn status_reports_both_counters_and_the_token() {
+    let out = kazasu(&["--virtual", "--lang", "en", "status"], "");
+    assert!(out.status.success());
+    let s = text(&out.stdout);
+    assert!(s.contains("MyNumberCard") && s.contains("5 tries left") && s.contains("3 tries left"), "{s}");
+}
+
+#[test]
+fn sign_then_verify_and_a_tampered_file_fails() {
+    let dir = std::env::temp_dir().join(format!("kazasu-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("doc.txt");
+    std::fs::write(&file, "申請します").unwrap();
+    let f = file.to_str().unwrap();
+    for hash in ["sha256", "sha512"] {
+        let out = kazasu(&["--virtual", "sign", "--hash", hash, "--pin-stdin", f], "ABC123\n");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let ca = format!("{FIXTURES}/sign-ca.pem");
+        let crl = format!("{FIXTURES}/sign-ca.crl.pem");
+        let ok = kazasu(&["--lang", "ja", "verify", "--ca", &ca, "--crl", &crl, f], "");
+        assert!(ok.status.success(), "{}", text(&ok.stderr));
+        assert!(text(&ok.stdout).contains("署名検証済み"));
+        // The wrong CA fails.
+        let other = format!("{FIXTURES}/auth-ca.pem");
+        assert_eq!(kazasu(&["verify", "--ca", &other, f], "").status.code(), Some(10));
+    }
+    std::fs::write(&file, "申請しません").unwrap();
+    let ca = format!("{FIXTURES}/sign-ca.pem");
+    assert_eq!(kazasu(&["verify", "--ca", &ca, f], "").status.code(), Some(10));
+}
