@@ -36,6 +36,10 @@ echo "== kotlin.sh: FFI Rust tests (feature testing)"
 cargo test -p kazasu-ffi --features testing
 
 echo "== kotlin.sh: cdylib (feature testing) and Kotlin bindings (library mode)"
+# A cdylib's file name carries no feature hash: a workspace build without `testing` overwrites the same
+# target/debug/libkazasu_ffi.so while cargo still thinks the `testing` build is fresh. Touching a source
+# file forces the relink (only this crate recompiles).
+touch ffi/src/lib.rs
 cargo build -p kazasu-ffi --features testing
 cargo build -p uniffi-bindgen
 rm -rf "$bindings"
