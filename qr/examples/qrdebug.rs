@@ -42,6 +42,10 @@ fn main() {
         for seed in 1..=3 {
             show(&format!("clutter {seed}"), 1280, 720, &clutter(1280, 720, seed));
         }
+    } else if args[0] == "gen" {
+        let scale: usize = args[1].parse().unwrap();
+        let (img, side) = kazasu_qr::to_luma("https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1", scale).unwrap();
+        show("gen", side, side, &img);
     } else {
         for a in args {
             let (d, w, h) = load_luma(std::path::Path::new(&a));

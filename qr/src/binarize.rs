@@ -54,7 +54,8 @@ pub fn binarize(frame: &LumaFrame, p: Params) -> Option<Bitmap> {
     // Per-block min, max, sum: column-wise over the block's rows first (vectorises),
     // then across the block's columns.
     let mut bmean = vec![0u32; bw * bh];
-    let mut bvote = vec![false; bw * bh];
+    let mut bmin = vec![0u8; bw * bh];
+    let mut bmax = vec![0u8; bw * bh];
     let mut cmin = vec![0u8; w];
     let mut cmax = vec![0u8; w];
     let mut csum = vec![0u16; w];
@@ -83,6 +84,23 @@ pub fn binarize(frame: &LumaFrame, p: Params) -> Option<Bitmap> {
             let sum: u32 = csum[x0..x1].iter().map(|&v| v as u32).sum();
             let n = rows * (x1 - x0) as u32;
             bmean[by * bw + bx] = sum / n;
+            bmin[by * bw + bx] = mn;
+            bmax[by * bw + bx] = mx;
+        }
+    }
+    // A block votes when its 3x3 block neighbourhood has contrast: a block lying wholly
+    // inside one module (large modules, or a screenshot aligned to the block grid) still
+    // votes its own level next to an edge.
+    let mut bvote = vec![false; bw * bh];
+    for by in 0..bh {
+        for bx in 0..bw {
+            let (mut mn, mut mx) = (255u8, 0u8);
+            for ny in by.saturating_sub(1)..(by + 2).min(bh) {
+                for nx in bx.saturating_sub(1)..(bx + 2).min(bw) {
+                    mn = mn.min(bmin[ny * bw + nx]);
+                    mx = mx.max(bmax[ny * bw + nx]);
+                }
+            }
             bvote[by * bw + bx] = mx - mn >= p.min_contrast;
         }
     }

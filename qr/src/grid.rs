@@ -397,7 +397,9 @@ fn locate_at(frame: &LumaFrame, inverted: bool, step: usize) -> (Option<Decoded>
         }
         let Some(b) = binarize(frame, params) else { continue };
         let mut f = find(&b, step, inverted);
-        let two = f.len() >= 2;
+        // Small frames (photos, stills) retry on two finders; camera frames only on a
+        // plausible triple, to keep clutter from costing a slow retry every frame.
+        let two = step == 1 && f.len() >= 2;
         let (d, plausible) = decode_finders(&b, &mut f);
         if d.is_some() {
             return (d, true);

@@ -89,14 +89,14 @@ pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>,
     let mut panicked = false;
     let mut saw_finders = false;
     if opts.locator {
-        match catch_unwind(AssertUnwindSafe(|| grid::locate_and_decode(frame, opts.inverted))) {
+        match guarded(|| grid::locate_and_decode(frame, opts.inverted)) {
             Ok((Some(d), _)) => return Ok(Some(d)),
             Ok((None, seen)) => saw_finders = seen,
             Err(_) => panicked = true,
         }
     }
     if opts.rqrr_always || (opts.rqrr_fallback && (saw_finders || panicked)) {
-        match catch_unwind(AssertUnwindSafe(|| rqrr_detect(frame))) {
+        match guarded(|| rqrr_detect(frame)) {
             Ok(Some(d)) => return Ok(Some(d)),
             Ok(None) => {}
             Err(_) => panicked = true,
@@ -107,6 +107,12 @@ pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>,
     } else {
         Ok(None)
     }
+}
+
+/// Runs `f`, turning a panic inside it (i.e. inside rqrr) into [`QrError::DecoderPanicked`].
+/// The default panic hook still prints the message to stderr; the app keeps running.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, QrError> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| QrError::DecoderPanicked)
 }
 
 /// rqrr's own pipeline (its thresholding, capstone flood fill, grid fit, decode).
@@ -139,4 +145,18 @@ pub fn debug_finders(frame: &LumaFrame) -> Vec<(f32, f32, f32, u32, bool)> {
 #[doc(hidden)]
 pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, usize) {
     grid::debug_timing(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// rqrr 0.11 indexes past the end of a grid smaller than its format-information
+    /// area: a genuine panic inside the dependency, which the guard must contain.
+    #[test]
+    fn a_panic_inside_rqrr_becomes_a_typed_error() {
+        let tiny = rqrr::SimpleGrid::from_func(5, |_, _| true);
+        let r = guarded(|| rqrr::Grid::new(tiny).decode().is_ok());
+        assert_eq!(r, Err(QrError::DecoderPanicked));
+    }
 }

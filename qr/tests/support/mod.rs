@@ -225,3 +225,71 @@ pub fn resize(src: &[u8], w: usize, h: usize, nw: usize, nh: usize) -> Vec<u8> {
     }
     out
 }
+
+/// A seeded frame of finder-pattern-like squares, each seen through a random (often
+/// wild) perspective, over noise: a hostile input for a detector's geometry code.
+pub fn finder_soup(seed: u64) -> (usize, usize, Vec<u8>) {
+    let mut rng = Rng(seed * 2 + 1);
+    let (w, h) = (160usize, 120usize);
+    let mut img: Vec<u8> = (0..w * h).map(|_| 200 + (rng.next() % 40) as u8).collect();
+    let count = 3 + rng.next() % 4;
+    for _ in 0..count {
+        // a random quad for the finder's 7x7 square (plus a 1-module light margin)
+        let (cx, cy) = (rng.unit() as f64 * w as f64, rng.unit() as f64 * h as f64);
+        let size = 8.0 + rng.unit() as f64 * 40.0;
+        let mut quad = [(0.0, 0.0); 4];
+        for (k, q) in quad.iter_mut().enumerate() {
+            let (bx, by) = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)][k];
+            let jx = (rng.unit() as f64 - 0.5) * size * 1.2;
+            let jy = (rng.unit() as f64 - 0.5) * size * 1.2;
+            *q = (cx + bx * size / 2.0 + jx, cy + by * size / 2.0 + jy);
+        }
+        let hm = homography(quad, [(-1.0, -1.0), (8.0, -1.0), (8.0, 8.0), (-1.0, 8.0)]);
+        for y in 0..h {
+            for x in 0..w {
+                let (px, py) = (x as f64 + 0.5, y as f64 + 0.5);
+                let z = hm[6] * px + hm[7] * py + hm[8];
+                let u = (hm[0] * px + hm[1] * py + hm[2]) / z;
+                let v = (hm[3] * px + hm[4] * py + hm[5]) / z;
+                if !(-1.0..8.0).contains(&u) || !(-1.0..8.0).contains(&v) || z.abs() < 1e-12 {
+                    continue;
+                }
+                let r = (u - 3.5).abs().max((v - 3.5).abs());
+                let dark = r < 1.5 || (2.5..3.5).contains(&r);
+                img[y * w + x] = if dark { 20 } else { 230 };
+            }
+        }
+    }
+    (w, h, img)
+}
+
+/// Draw a finder pattern (7x7 modules with a one-module light margin) centred at
+/// (`cx`,`cy`), module size `m`, rotated by `deg` degrees, into a `w`-wide image.
+pub fn draw_finder(img: &mut [u8], w: usize, cx: f32, cy: f32, m: f32, deg: f32) {
+    let h = img.len() / w;
+    let (s, c) = deg.to_radians().sin_cos();
+    for y in 0..h {
+        for x in 0..w {
+            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+            let (u, v) = ((c * dx + s * dy) / m, (-s * dx + c * dy) / m);
+            let r = u.abs().max(v.abs());
+            if r < 4.5 {
+                let dark = r < 1.5 || (2.5..3.5).contains(&r);
+                img[y * w + x] = if dark { 20 } else { 235 };
+            }
+        }
+    }
+}
+
+/// Three finder patterns where the two outer ones are turned by opposite angles:
+/// the lines a detector extends from their edges to guess the fourth corner meet
+/// nearly at infinity.
+pub fn skewed_finders(a_deg: f32, c_deg: f32, m: f32, gap: f32) -> (usize, usize, Vec<u8>) {
+    let (w, h) = (320usize, 320usize);
+    let mut img = vec![235u8; w * h];
+    let o = 60.0;
+    draw_finder(&mut img, w, o, o, m, 0.0);
+    draw_finder(&mut img, w, o + gap, o, m, a_deg);
+    draw_finder(&mut img, w, o, o + gap, m, c_deg);
+    (w, h, img)
+}
