@@ -11,6 +11,7 @@ pub mod der;
 pub mod digest;
 pub mod error;
 pub mod flow;
+pub mod handoff;
 pub mod ids;
 pub mod jpki;
 pub mod pin;

@@ -1,0 +1,199 @@
+//! The app's side of the hand-off, over an [`HttpClient`] the platform provides (the CLI uses ureq; phones
+//! their own stacks): fetch the request, let the shell show it, sign it with the card, submit.
+//!
+//! ```text
+//! let url = parse_link(qr_text)?;                 // https only (http to loopback for development)
+//! let req = fetch_request(&mut http, &url, now)?; // origin, size, UTF-8, display == document, expiry
+//! show(req.document());                           // the shell draws every line; origin prominent
+//! req.check_time(now)?;                           // again, right before the PIN is asked
+//! let sub = sign_with_card(card, pin, last_try, &req, now)?;
+//! let receipt = submit(&mut http, &req, &sub)?;
+//! ```
+
+use std::collections::{HashSet, VecDeque};
+
+use serde::{Deserialize, Serialize};
+
+use super::document::sanitize_text;
+use super::request::SignRequest;
+use super::submission::Submission;
+use super::url::HttpsUrl;
+use super::*;
+use crate::digest::HashAlgorithm;
+use crate::error::CardError;
+use crate::jpki::LastTry;
+use crate::pin::SignPin;
+use crate::transport::Transport;
+
+/// An HTTP answer: status, and at most the requested number of body bytes (+1, to tell "too long").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// A network failure (no answer at all).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct HttpError(pub String);
+
+/// HTTP as the platform does it. Implementations must not follow redirects (a redirect would leave the origin
+/// the person was shown), must verify TLS certificates as usual for https, and must stop reading a body after
+/// `max_body + 1` bytes.
+pub trait HttpClient {
+    fn get(&mut self, url: &HttpsUrl, max_body: usize) -> Result<HttpResponse, HttpError>;
+    fn post_json(&mut self, url: &HttpsUrl, body: &[u8], max_body: usize) -> Result<HttpResponse, HttpError>;
+}
+
+impl<C: HttpClient + ?Sized> HttpClient for &mut C {
+    fn get(&mut self, url: &HttpsUrl, max_body: usize) -> Result<HttpResponse, HttpError> {
+        (**self).get(url, max_body)
+    }
+    fn post_json(&mut self, url: &HttpsUrl, body: &[u8], max_body: usize) -> Result<HttpResponse, HttpError> {
+        (**self).post_json(url, body, max_body)
+    }
+}
+
+/// The relying party's answer to a fetch or a submission (other than the request itself).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// `accepted` or `refused`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Refusal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// What the relying party transcribed from the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcribed: Option<Transcribed>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcribed {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub date_of_birth: Option<String>,
+}
+
+impl Reply {
+    pub fn accepted(request_id: &str, transcribed: Transcribed) -> Reply {
+        Reply { status: "accepted".into(), request_id: Some(request_id.into()), transcribed: Some(transcribed), ..Reply::default() }
+    }
+    pub fn refused(code: Refusal, message: impl Into<String>) -> Reply {
+        Reply { status: "refused".into(), error: Some(code), message: Some(message.into()), ..Reply::default() }
+    }
+}
+
+/// The relying party accepted the signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    pub request_id: String,
+    pub transcribed: Option<Transcribed>,
+}
+
+/// Signing failed: either the hand-off or the card.
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error(transparent)]
+    Handoff(#[from] HandoffError),
+    #[error(transparent)]
+    Card(#[from] CardError),
+}
+
+fn refusal_of(status: u16, body: &[u8]) -> HandoffError {
+    let reply: Option<Reply> = serde_json::from_slice(body).ok();
+    match reply.and_then(|r| Some((r.error?, r.message.unwrap_or_default()))) {
+        Some((Refusal::Replayed, _)) => HandoffError::Replayed,
+        // The server's words are shown to the person: cleaned and bounded like any displayed value.
+        Some((code, message)) => HandoffError::Refused { status, code, message: sanitize_text(&message, 200) },
+        None => HandoffError::HttpStatus { status },
+    }
+}
+
+fn bounded(resp: HttpResponse, what: &'static str, max: usize) -> Result<HttpResponse, HandoffError> {
+    if resp.body.len() > max {
+        return Err(HandoffError::TooLong { what, max, actual: resp.body.len() });
+    }
+    Ok(resp)
+}
+
+/// Fetches and checks the request behind a link (see [`SignRequest::from_json`]). Nothing is signed here.
+pub fn fetch_request<C: HttpClient>(client: &mut C, url: &HttpsUrl, now: i64) -> Result<SignRequest, HandoffError> {
+    let resp = client.get(url, MAX_REQUEST_BODY).map_err(|e| HandoffError::Http(e.0))?;
+    let resp = bounded(resp, "request", MAX_REQUEST_BODY)?;
+    if resp.status != 200 {
+        return Err(refusal_of(resp.status, &resp.body));
+    }
+    SignRequest::from_json(url, &resp.body, now)
+}
+
+/// Signs the request's document bytes with the card: the expiry is checked first (before the PIN reaches the
+/// card), then the JPKI flow runs under the PIN rules of [`crate::jpki`].
+pub fn sign_with_card<T: Transport>(
+    transport: T,
+    pin: SignPin,
+    last_try: LastTry,
+    request: &SignRequest,
+    now: i64,
+) -> Result<Submission, SignError> {
+    request.check_time(now)?;
+    let signed = crate::flow::sign(transport, pin, last_try, HashAlgorithm::Sha256, request.bytes_to_sign())?;
+    Ok(Submission::new(request, signed.algorithm, signed.signature, signed.certificate))
+}
+
+/// Posts the submission to the request's submit URL (same origin, checked when the request was parsed).
+pub fn submit<C: HttpClient>(client: &mut C, request: &SignRequest, submission: &Submission) -> Result<Receipt, HandoffError> {
+    let url = request.submit_url()?;
+    if url.origin() != request.origin() {
+        return Err(HandoffError::OriginMismatch { expected: request.origin().into(), found: url.origin() });
+    }
+    let resp = client.post_json(&url, &submission.to_json(), MAX_REPLY_BODY).map_err(|e| HandoffError::Http(e.0))?;
+    let resp = bounded(resp, "reply", MAX_REPLY_BODY)?;
+    if resp.status != 200 {
+        return Err(refusal_of(resp.status, &resp.body));
+    }
+    let reply: Reply = serde_json::from_slice(&resp.body)
+        .map_err(|e| HandoffError::Malformed { what: "reply", detail: e.to_string() })?;
+    if reply.status != "accepted" || reply.request_id.as_deref() != Some(request.document().request_id.as_str()) {
+        return Err(HandoffError::Malformed { what: "reply", detail: "not an acceptance of this request".into() });
+    }
+    Ok(Receipt { request_id: reply.request_id.unwrap_or_default(), transcribed: reply.transcribed })
+}
+
+/// Nonces this app already signed (bounded, oldest forgotten first). A phone keeps one for its lifetime so a
+/// replayed request is refused before the PIN is asked, whatever the server does.
+#[derive(Debug)]
+pub struct SeenNonces {
+    set: HashSet<String>,
+    order: VecDeque<String>,
+    capacity: usize,
+}
+
+impl SeenNonces {
+    pub fn new(capacity: usize) -> SeenNonces {
+        SeenNonces { set: HashSet::new(), order: VecDeque::new(), capacity: capacity.max(1) }
+    }
+
+    /// Refuses a request whose nonce was signed before.
+    pub fn check(&self, request: &SignRequest) -> Result<(), HandoffError> {
+        if self.set.contains(&request.document().nonce) {
+            return Err(HandoffError::Replayed);
+        }
+        Ok(())
+    }
+
+    /// Records a signed request's nonce.
+    pub fn record(&mut self, request: &SignRequest) {
+        let nonce = request.document().nonce.clone();
+        if self.set.insert(nonce.clone()) {
+            self.order.push_back(nonce);
+            while self.order.len() > self.capacity {
+                if let Some(old) = self.order.pop_front() {
+                    self.set.remove(&old);
+                }
+            }
+        }
+    }
+}

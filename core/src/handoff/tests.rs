@@ -1,0 +1,219 @@
+//! The hand-off end to end against the software card and an in-memory relying party, and what a hostile
+//! relying party or link can (not) make the app do.
+
+use std::collections::{HashMap, HashSet};
+
+use super::document::{Document, Field};
+use super::request::request_json;
+use super::rp::verify_submission;
+use super::*;
+use crate::softcard::{fixture, SoftCard};
+use crate::{LastTry, SignPin};
+
+/// Mid-validity of the fixture certificate, so the chain check passes whatever today's date is.
+fn now() -> i64 {
+    let c = crate::Certificate::from_der(fixture::SIGN_CERT).unwrap();
+    (c.not_before + c.not_after) / 2
+}
+
+fn document(origin: &str, id: &str, now: i64) -> Document {
+    Document {
+        origin: origin.into(),
+        relying_party: "伊勢市（見本）".into(),
+        title: "住民票の写しの交付申請".into(),
+        request_id: id.into(),
+        nonce: format!("{id}-nonce-0123456789abcdef"),
+        issued_at: now,
+        expires_at: now + 600,
+        submit_url: format!("{origin}/r/{id}/submit"),
+        fields: vec![Field { label: "交付を受ける通数".into(), value: "2".into() }],
+    }
+}
+
+/// A relying party in memory: serves stored documents, verifies submissions, enforces single use.
+struct FakeRp {
+    origin: String,
+    docs: HashMap<String, Vec<u8>>,
+    used: HashSet<String>,
+    now: i64,
+    /// Replaces the body of GET answers (hostile server).
+    override_get: Option<HttpResponse>,
+    gets: usize,
+    posts: usize,
+}
+
+impl FakeRp {
+    fn new(origin: &str, now: i64) -> FakeRp {
+        FakeRp { origin: origin.into(), docs: HashMap::new(), used: HashSet::new(), now, override_get: None, gets: 0, posts: 0 }
+    }
+    fn create(&mut self, id: &str) -> HttpsUrl {
+        let d = document(&self.origin, id, self.now);
+        self.docs.insert(id.into(), d.render().unwrap());
+        HttpsUrl::parse(&format!("{}/r/{id}", self.origin)).unwrap()
+    }
+    fn reply(status: u16, r: &client::Reply) -> HttpResponse {
+        HttpResponse { status, body: serde_json::to_vec(r).unwrap() }
+    }
+}
+
+impl HttpClient for FakeRp {
+    fn get(&mut self, url: &HttpsUrl, _max: usize) -> Result<HttpResponse, HttpError> {
+        self.gets += 1;
+        if let Some(r) = &self.override_get {
+            return Ok(r.clone());
+        }
+        let id = url.path_and_query().trim_start_matches("/r/");
+        match self.docs.get(id) {
+            Some(_) if self.used.contains(id) => Ok(Self::reply(409, &client::Reply::refused(Refusal::Replayed, "already signed"))),
+            Some(bytes) => {
+                let d = Document::parse(bytes).unwrap();
+                Ok(HttpResponse { status: 200, body: request_json(&d).unwrap() })
+            }
+            None => Ok(Self::reply(404, &client::Reply::refused(Refusal::NotFound, "no such request"))),
+        }
+    }
+    fn post_json(&mut self, url: &HttpsUrl, body: &[u8], _max: usize) -> Result<HttpResponse, HttpError> {
+        self.posts += 1;
+        let id = url.path_and_query().trim_start_matches("/r/").trim_end_matches("/submit").to_string();
+        let Some(doc) = self.docs.get(&id) else {
+            return Ok(Self::reply(404, &client::Reply::refused(Refusal::NotFound, "no such request")));
+        };
+        let result = Submission::from_json(body)
+            .and_then(|s| verify_submission(doc, &s, fixture::SIGN_CA_CERT, Some(fixture::SIGN_CA_CRL), self.now));
+        match result {
+            Err(e) => Ok(Self::reply(e.refusal().http_status(), &client::Reply::refused(e.refusal(), e.to_string()))),
+            Ok(_) if !self.used.insert(id.clone()) => Ok(Self::reply(409, &client::Reply::refused(Refusal::Replayed, "used"))),
+            Ok(v) => Ok(Self::reply(
+                200,
+                &client::Reply::accepted(
+                    &id,
+                    client::Transcribed { name: v.personal.name, address: v.personal.address, date_of_birth: v.personal.date_of_birth },
+                ),
+            )),
+        }
+    }
+}
+
+fn pin() -> SignPin {
+    SignPin::new(fixture::SIGN_PIN).unwrap()
+}
+
+#[test]
+fn the_whole_hand_off_signs_what_was_shown_and_the_relying_party_transcribes_the_certificate() {
+    let now = now();
+    let mut rp = FakeRp::new("https://city.example.jp", now);
+    let url = rp.create("app00000001");
+    let link = deep_link(&url);
+    let url = parse_link(&link).unwrap();
+    let req = fetch_request(&mut rp, &url, now).unwrap();
+    assert_eq!(req.document().fields[0].value, "2");
+    let mut card = SoftCard::new();
+    let sub = sign_with_card(&mut card, pin(), LastTry::NotConfirmed, &req, now).unwrap();
+    // The signature is over exactly the document bytes the app parsed and showed.
+    crate::verify::verify_signature(fixture::SIGN_CERT, sub.algorithm, req.bytes_to_sign(), &sub.signature).unwrap();
+    let receipt = submit(&mut rp, &req, &sub).unwrap();
+    let t = receipt.transcribed.unwrap();
+    assert_eq!(t.name.as_deref(), Some("かざす　花子"));
+    assert_eq!(t.address.as_deref(), Some("三重県伊勢市岩渕一丁目７番２９号"));
+    assert_eq!(t.date_of_birth.as_deref(), Some("19850401"));
+    // Submitting again, or fetching again, is a replay.
+    assert_eq!(submit(&mut rp, &req, &sub).unwrap_err(), HandoffError::Replayed);
+    assert_eq!(fetch_request(&mut rp, &url, now).unwrap_err(), HandoffError::Replayed);
+}
+
+#[test]
+fn an_expired_request_is_refused_before_the_card_hears_a_pin() {
+    let now = now();
+    let mut rp = FakeRp::new("https://city.example.jp", now);
+    let url = rp.create("app00000002");
+    let req = fetch_request(&mut rp, &url, now).unwrap();
+    let mut card = SoftCard::new();
+    let err = sign_with_card(&mut card, pin(), LastTry::NotConfirmed, &req, now + 601).unwrap_err();
+    assert!(matches!(err, SignError::Handoff(HandoffError::Expired { .. })), "{err:?}");
+    assert_eq!(card.log().apdus, 0);
+    assert!(matches!(fetch_request(&mut rp, &url, now + 601), Err(HandoffError::Expired { .. })));
+}
+
+#[test]
+fn a_request_served_for_another_origin_is_refused_and_nothing_is_signed() {
+    let now = now();
+    // The QR code points at evil.example, which serves a copy of the city's request.
+    let mut city = FakeRp::new("https://city.example.jp", now);
+    city.create("app00000003");
+    let body = request_json(&Document::parse(&city.docs["app00000003"]).unwrap()).unwrap();
+    let mut evil = FakeRp::new("https://evil.example", now);
+    evil.override_get = Some(HttpResponse { status: 200, body });
+    let url = HttpsUrl::parse("https://evil.example/r/app00000003").unwrap();
+    assert!(matches!(fetch_request(&mut evil, &url, now), Err(HandoffError::OriginMismatch { .. })));
+    assert_eq!(evil.posts, 0);
+}
+
+#[test]
+fn hostile_answers_are_clear_errors() {
+    let now = now();
+    let url = HttpsUrl::parse("https://city.example.jp/r/app00000004").unwrap();
+    let mut rp = FakeRp::new("https://city.example.jp", now);
+    let cases: Vec<(HttpResponse, fn(&HandoffError) -> bool)> = vec![
+        (HttpResponse { status: 200, body: vec![b'{'; MAX_REQUEST_BODY + 1] }, |e| matches!(e, HandoffError::TooLong { .. })),
+        (HttpResponse { status: 200, body: b"{\"format\":\"\xFF\xFE\"}".to_vec() }, |e| matches!(e, HandoffError::InvalidUtf8 { .. })),
+        (HttpResponse { status: 302, body: vec![] }, |e| matches!(e, HandoffError::HttpStatus { status: 302 })),
+        (HttpResponse { status: 200, body: b"<html>".to_vec() }, |e| matches!(e, HandoffError::Malformed { .. })),
+        (
+            HttpResponse { status: 400, body: br#"{"status":"refused","error":"malformed","message":"bad\u202e\n input"}"#.to_vec() },
+            |e| matches!(e, HandoffError::Refused { status: 400, code: Refusal::Malformed, message } if message == "bad input"),
+        ),
+        (
+            HttpResponse { status: 400, body: br#"{"status":"refused","error":"something-new"}"#.to_vec() },
+            |e| matches!(e, HandoffError::Refused { code: Refusal::Unknown, .. }),
+        ),
+    ];
+    for (resp, expect) in cases {
+        rp.override_get = Some(resp);
+        let e = fetch_request(&mut rp, &url, now).unwrap_err();
+        assert!(expect(&e), "{e:?}");
+    }
+}
+
+#[test]
+fn the_app_refuses_a_nonce_it_already_signed() {
+    let now = now();
+    let mut rp = FakeRp::new("https://city.example.jp", now);
+    let url = rp.create("app00000005");
+    let req = fetch_request(&mut rp, &url, now).unwrap();
+    let mut seen = SeenNonces::new(2);
+    seen.check(&req).unwrap();
+    seen.record(&req);
+    assert_eq!(seen.check(&req).unwrap_err(), HandoffError::Replayed);
+}
+
+fn signed(now: i64, id: &str) -> (Vec<u8>, Submission) {
+    let mut rp = FakeRp::new("https://city.example.jp", now);
+    let url = rp.create(id);
+    let req = fetch_request(&mut rp, &url, now).unwrap();
+    let sub = sign_with_card(SoftCard::new(), pin(), LastTry::NotConfirmed, &req, now).unwrap();
+    (req.bytes_to_sign().to_vec(), sub)
+}
+
+#[test]
+fn the_relying_party_refuses_tampered_bytes_foreign_chains_and_expired_requests() {
+    let now = now();
+    let (doc, sub) = signed(now, "app00000006");
+    verify_submission(&doc, &sub, fixture::SIGN_CA_CERT, Some(fixture::SIGN_CA_CRL), now).unwrap();
+    // The document changed after signing (one field value).
+    let tampered = String::from_utf8(doc.clone()).unwrap().replace("\t2\n", "\t3\n").into_bytes();
+    assert_eq!(verify_submission(&tampered, &sub, fixture::SIGN_CA_CERT, None, now).unwrap_err(), HandoffError::BadSignature);
+    // The signature bytes changed.
+    let mut bad = sub.clone();
+    bad.signature[10] ^= 1;
+    assert_eq!(verify_submission(&doc, &bad, fixture::SIGN_CA_CERT, None, now).unwrap_err(), HandoffError::BadSignature);
+    // A chain to another CA, or a non-signature certificate.
+    assert!(matches!(verify_submission(&doc, &sub, fixture::AUTH_CA_CERT, None, now), Err(HandoffError::BadCertificate(_))));
+    let mut auth = sub.clone();
+    auth.certificate_chain = vec![fixture::AUTH_CERT.to_vec()];
+    assert!(matches!(verify_submission(&doc, &auth, fixture::SIGN_CA_CERT, None, now), Err(HandoffError::BadCertificate(_))));
+    // Expired, and a nonce of another request.
+    assert!(matches!(verify_submission(&doc, &sub, fixture::SIGN_CA_CERT, None, now + 600), Err(HandoffError::Expired { .. })));
+    let mut other = sub.clone();
+    other.nonce = "x".repeat(30);
+    assert!(matches!(verify_submission(&doc, &other, fixture::SIGN_CA_CERT, None, now), Err(HandoffError::Malformed { .. })));
+}
