@@ -22,6 +22,19 @@ pub fn software_card_sign_ca_certificate() -> Vec<u8> {
     fixture::SIGN_CA_CERT.to_vec()
 }
 
+/// Whether `signature` is a valid PKCS#1 v1.5 signature over `hash(data)` made with the key of `certificate`
+/// (DER), checked by the core's OpenSSL verification. Lets Swift/Kotlin tests prove that a flow returned real
+/// signature bytes where the platform has no RSA verifier of its own (Swift on Linux).
+#[uniffi::export]
+pub fn verify_signature_for_tests(
+    certificate: Vec<u8>,
+    algorithm: crate::session::HashAlgorithm,
+    data: Vec<u8>,
+    signature: Vec<u8>,
+) -> bool {
+    kazasu_core::verify::verify_signature(&certificate, algorithm.into(), &data, &signature).is_ok()
+}
+
 /// Which command a fault hits: an instruction byte, optionally only when it carries data (so VERIFY with a
 /// PIN can be told apart from the counter query, which is VERIFY without data).
 #[derive(Clone, Copy, Debug)]
@@ -160,5 +173,48 @@ impl SoftwareCard {
 impl Default for SoftwareCard {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::session::{CardSession, HashAlgorithm};
+    use crate::transport::CardTransport;
+    use crate::SignPin;
+
+    struct Link(SoftwareCard);
+
+    impl CardTransport for Link {
+        fn transceive(&self, command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+            self.0.transceive(command)
+        }
+        fn supports_extended_length(&self) -> bool {
+            self.0.supports_extended_length()
+        }
+        fn max_transceive_length(&self) -> u32 {
+            0
+        }
+    }
+
+    #[test]
+    fn the_test_verifier_accepts_the_signed_bytes_only() {
+        let session = CardSession::new(Arc::new(Link(SoftwareCard::new())));
+        let pin = Arc::new(SignPin::new(software_card_sign_pin().into_bytes()).unwrap());
+        let doc = "住民票の写しの交付請求".as_bytes().to_vec();
+        let signed = session.sign(pin, false, HashAlgorithm::Sha256, doc.clone(), None).unwrap();
+        let cert = signed.certificate.clone();
+        assert!(verify_signature_for_tests(cert.clone(), HashAlgorithm::Sha256, doc.clone(), signed.signature.clone()));
+        let mut other = doc.clone();
+        other.push(b'.');
+        assert!(!verify_signature_for_tests(cert.clone(), HashAlgorithm::Sha256, other, signed.signature.clone()));
+        assert!(!verify_signature_for_tests(cert.clone(), HashAlgorithm::Sha384, doc.clone(), signed.signature.clone()));
+        let mut flipped = signed.signature;
+        flipped[10] ^= 1;
+        assert!(!verify_signature_for_tests(cert, HashAlgorithm::Sha256, doc.clone(), flipped));
+        // Not a certificate: false, not a panic.
+        assert!(!verify_signature_for_tests(vec![0x30, 0x03, 0x02], HashAlgorithm::Sha256, doc, vec![1, 2, 3]));
     }
 }
