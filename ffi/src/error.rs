@@ -66,6 +66,13 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
     }
 }
 
+/// An undeclared exception from any other foreign callback (the progress listener) becomes `Internal`.
+impl From<uniffi::UnexpectedUniFFICallbackError> for KazasuError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        KazasuError::Internal { detail: format!("callback failed: {}", e.reason) }
+    }
+}
+
 impl From<TransportError> for CoreTransportError {
     fn from(e: TransportError) -> Self {
         match e {

@@ -87,9 +87,10 @@ pub enum SignStep {
 }
 
 /// Progress callback, implemented by the shell. Called on the signing thread; post to the UI thread yourself.
+/// Whatever it throws is ignored (it returns a Result so that an exception cannot become a panic).
 #[uniffi::export(with_foreign)]
 pub trait SignProgress: Send + Sync {
-    fn on_step(&self, step: SignStep);
+    fn on_step(&self, step: SignStep) -> Result<(), KazasuError>;
 }
 
 /// One card in the field. Create one per tag discovery; calls are serialised.
@@ -132,7 +133,9 @@ impl CardSession {
         }
         let step = |s: SignStep| {
             if let Some(p) = &progress {
-                p.on_step(s)
+                if let Err(e) = p.on_step(s) {
+                    log::warn!("progress callback failed: {e}");
+                }
             }
         };
         let mut link = ForeignTransport::new(self.transport.clone());

@@ -191,11 +191,11 @@ mod tests {
         fn transceive(&self, command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
             self.0.transceive(command)
         }
-        fn supports_extended_length(&self) -> bool {
-            self.0.supports_extended_length()
+        fn supports_extended_length(&self) -> Result<bool, TransportError> {
+            Ok(self.0.supports_extended_length())
         }
-        fn max_transceive_length(&self) -> u32 {
-            0
+        fn max_transceive_length(&self) -> Result<u32, TransportError> {
+            Ok(0)
         }
     }
 

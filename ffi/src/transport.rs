@@ -19,9 +19,10 @@ pub trait CardTransport: Send + Sync {
     /// Sends one command APDU, returns the whole response APDU (data ‖ SW1 SW2).
     fn transceive(&self, command: Vec<u8>) -> Result<Vec<u8>, TransportError>;
     /// Whether extended-length APDUs pass (Android: `IsoDep.isExtendedLengthApduSupported`).
-    fn supports_extended_length(&self) -> bool;
+    /// An error here is read as "short APDUs only".
+    fn supports_extended_length(&self) -> Result<bool, TransportError>;
     /// The most bytes one exchange may carry (Android: `IsoDep.getMaxTransceiveLength`); 0 if unknown.
-    fn max_transceive_length(&self) -> u32;
+    fn max_transceive_length(&self) -> Result<u32, TransportError>;
 }
 
 /// Bridges a foreign [`CardTransport`] to the core's [`Transport`].
@@ -32,7 +33,11 @@ pub(crate) struct ForeignTransport {
 
 impl ForeignTransport {
     pub(crate) fn new(inner: Arc<dyn CardTransport>) -> Self {
-        let caps = capabilities_of(inner.supports_extended_length(), inner.max_transceive_length());
+        // Every foreign method returns a Result so that an exception thrown there arrives as a value, not as
+        // a panic; if the link cannot say, it is used as the safe kind: short APDUs.
+        let extended = inner.supports_extended_length().unwrap_or(false);
+        let max = inner.max_transceive_length().unwrap_or(0);
+        let caps = capabilities_of(extended, max);
         ForeignTransport { inner, caps }
     }
 }

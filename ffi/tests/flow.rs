@@ -25,11 +25,11 @@ impl CardTransport for Shell {
         }
         self.card.transceive(command)
     }
-    fn supports_extended_length(&self) -> bool {
-        self.card.supports_extended_length()
+    fn supports_extended_length(&self) -> Result<bool, TransportError> {
+        Ok(self.card.supports_extended_length())
     }
-    fn max_transceive_length(&self) -> u32 {
-        0
+    fn max_transceive_length(&self) -> Result<u32, TransportError> {
+        Ok(0)
     }
 }
 
@@ -145,11 +145,11 @@ fn a_card_without_the_jpki_application_is_named() {
         fn transceive(&self, _command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
             Ok(vec![0x6A, 0x82])
         }
-        fn supports_extended_length(&self) -> bool {
-            false
+        fn supports_extended_length(&self) -> Result<bool, TransportError> {
+            Ok(false)
         }
-        fn max_transceive_length(&self) -> u32 {
-            261
+        fn max_transceive_length(&self) -> Result<u32, TransportError> {
+            Ok(261)
         }
     }
     let s = CardSession::new(Arc::new(Empty));
@@ -163,11 +163,11 @@ fn a_response_without_status_word_is_a_typed_error_not_a_panic() {
         fn transceive(&self, _command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
             Ok(vec![0x90])
         }
-        fn supports_extended_length(&self) -> bool {
-            true
+        fn supports_extended_length(&self) -> Result<bool, TransportError> {
+            Err(uniffi::UnexpectedUniFFICallbackError::new("SecurityException: tag out of date").into())
         }
-        fn max_transceive_length(&self) -> u32 {
-            0
+        fn max_transceive_length(&self) -> Result<u32, TransportError> {
+            Err(TransportError::CardLost)
         }
     }
     let s = CardSession::new(Arc::new(Broken));

@@ -218,6 +218,27 @@ class CardSessionTest {
     }
 
     @Test
+    fun `a progress listener or link query that throws does not break signing`() {
+        val card = card()
+        val throwing = object : SignProgress {
+            override fun onStep(step: SignStep): Unit = throw IllegalStateException("UI gone")
+        }
+        val shell = object : CardTransport by Shell(card) {
+            override fun supportsExtendedLength(): Boolean = throw SecurityException("Tag is out of date")
+        }
+        val seen = mutableListOf<ByteArray>()
+        val recording = object : CardTransport by shell {
+            override fun transceive(command: ByteArray): ByteArray {
+                seen += command.copyOf()
+                return shell.transceive(command)
+            }
+        }
+        val signed = CardSession(recording).sign(pin(softwareCardSignPin()), false, HashAlgorithm.SHA256, document, throwing)
+        assertEquals(256, signed.signature.size)
+        assertTrue(seen.all { it.size <= 5 + 255 + 1 }, "a link that cannot say is used with short APDUs")
+    }
+
+    @Test
     fun `the qr decoder finds nothing in a blank frame and refuses a frame larger than its buffer`() {
         assertNull(decodeLuma(64u, 48u, 80u, ByteArray(80 * 47 + 64) { -1 }))
         val e = assertThrows(KazasuException.Internal::class.java) { decodeLuma(64u, 48u, 80u, ByteArray(100)) }

@@ -2,6 +2,7 @@ package jp.kazasu.signing
 
 import java.io.IOException
 import java.util.concurrent.Executor
+import jp.kazasu.ffi.CardTransport
 import jp.kazasu.ffi.HashAlgorithm
 import jp.kazasu.ffi.Shell
 import jp.kazasu.ffi.SignStep
@@ -30,6 +31,24 @@ class SignControllerTest {
         render = { rendered += it },
     )
 
+    /** One arrival of the card in the field, as the NFC stack reports it; [remove] takes it away. */
+    private inner class Arrival(failOn: Int? = null) : CardTransport {
+        private val shell = Shell(card, failOn)
+        var removed = false
+        var released = 0
+
+        override fun transceive(command: ByteArray): ByteArray {
+            if (removed) throw IOException("Tag was lost.")
+            return shell.transceive(command)
+        }
+
+        override fun supportsExtendedLength() = shell.supportsExtendedLength()
+
+        override fun maxTransceiveLength() = shell.maxTransceiveLength()
+
+        fun present(): Arrival = also { controller.onCardPresent(this) { released++ } }
+    }
+
     @AfterEach
     fun close() {
         controller.dispose()
@@ -44,81 +63,82 @@ class SignControllerTest {
         return field to input
     }
 
-    private fun tap(shell: Shell = Shell(card)) {
-        var released = false
-        controller.onCardPresent(shell) { released = true }
-        assertTrue(released, "the link is released after the work")
-    }
-
     @Test
-    fun `two taps take the flow from the request to a signature, and the pin buffers end cleared`() {
+    fun `a card left on the phone is read, then signs once the pin is typed, and the pin buffers end cleared`() {
         controller.accept()
-        tap()
+        val arrival = Arrival().present()
         assertEquals(SignState.EnterPin(5), controller.state)
+        assertEquals(0, arrival.released, "kept for the signing step")
         val (field, input) = typePin(softwareCardSignPin().lowercase())
         controller.submitPin(input)
         assertTrue(field.all { it == '\u0000' }, "the CharArray from the field is cleared")
         assertEquals(0, input.length)
-        assertEquals(SignState.HoldCard(CardPurpose.SIGN), controller.state)
-        tap()
         val done = controller.state as SignState.Done
         assertEquals(256, done.result.signature.size)
-        val working = rendered.filterIsInstance<SignState.Working>().mapNotNull { it.step }
-        assertEquals(listOf(SignStep.CONNECTING, SignStep.VERIFYING_PIN, SignStep.READING_CERTIFICATE, SignStep.SIGNING), working)
+        assertEquals(1, arrival.released)
+        val steps = rendered.filterIsInstance<SignState.Working>().mapNotNull { it.step }
+        assertEquals(listOf(SignStep.CONNECTING, SignStep.VERIFYING_PIN, SignStep.READING_CERTIFICATE, SignStep.SIGNING), steps)
+        assertEquals(1u, card.pinPresentations())
+    }
+
+    @Test
+    fun `a card taken away while the pin is typed is asked for again and signs with the same pin`() {
+        controller.accept()
+        val first = Arrival().present()
+        first.removed = true
+        controller.submitPin(typePin(softwareCardSignPin()).second)
+        assertEquals(SignState.HoldCard(CardPurpose.SIGN, Notice.CardLost), controller.state)
+        assertEquals(1, first.released)
+        Arrival().present()
+        assertTrue(controller.state is SignState.Done)
         assertEquals(1u, card.pinPresentations())
     }
 
     @Test
     fun `a wrong pin comes back as the pin screen with the tries left`() {
         controller.accept()
-        tap()
+        Arrival().present()
         controller.submitPin(typePin("WRONG1").second)
-        tap()
         assertEquals(SignState.EnterPin(4, Notice.WrongPin(4)), controller.state)
-    }
-
-    @Test
-    fun `a card moved away before the pin was sent is tapped again with the same pin`() {
-        controller.accept()
-        tap()
+        Arrival().present() // the card must be read afresh: nothing happens until a PIN is typed
+        assertEquals(SignState.EnterPin(4, Notice.WrongPin(4)), controller.state)
         controller.submitPin(typePin(softwareCardSignPin()).second)
-        tap(Shell(card, failOn = 1) { IOException("Tag was lost.") })
-        assertEquals(SignState.HoldCard(CardPurpose.SIGN, Notice.CardLost), controller.state)
-        tap()
         assertTrue(controller.state is SignState.Done)
-        assertEquals(1u, card.pinPresentations())
     }
 
     @Test
     fun `a card moved away during verify starts again from the counter and needs the pin again`() {
         controller.accept()
-        tap()
-        controller.submitPin(typePin(softwareCardSignPin()).second)
-        tap(Shell(card, failOn = 6))
+        val first = Arrival().present()
+        first.removed = true
+        controller.submitPin(typePin(softwareCardSignPin()).second) // lost at SELECT: PIN kept
+        Arrival(failOn = 6).present() // lost at VERIFY
         assertEquals(SignState.HoldCard(CardPurpose.READ_TRIES, Notice.VerifyOutcomeUnknown), controller.state)
-        tap()
+        Arrival().present()
         assertEquals(SignState.EnterPin(5), controller.state)
+        // This link failed before the card saw the VERIFY, but the phone cannot know that: nothing was retried.
+        assertEquals(0u, card.pinPresentations())
     }
 
     @Test
     fun `the last try is confirmed on screen before the card gets the pin`() {
         card.setSignPinTries(1u)
         controller.accept()
-        tap()
+        Arrival().present()
         assertEquals(SignState.EnterPin(1), controller.state)
         controller.submitPin(typePin(softwareCardSignPin()).second)
         assertEquals(SignState.ConfirmLastTry, controller.state)
-        tap() // a tap now does nothing
+        Arrival().present()
+        assertEquals(SignState.ConfirmLastTry, controller.state)
         assertEquals(0u, card.pinPresentations())
         controller.confirmLastTry()
-        tap()
         assertTrue(controller.state is SignState.Done)
     }
 
     @Test
     fun `a malformed pin stays on the pin screen and nothing reaches the card`() {
         controller.accept()
-        tap()
+        Arrival().present()
         val exchanges = card.exchanges()
         controller.submitPin(typePin("ABC12").second)
         assertEquals(SignState.EnterPin(5, Notice.InvalidPin), controller.state)
@@ -126,10 +146,20 @@ class SignControllerTest {
     }
 
     @Test
-    fun `a locked card shows the reset explanation`() {
+    fun `a locked card shows the reset explanation and is let go`() {
         card.setSignPinTries(0u)
         controller.accept()
-        tap()
+        val arrival = Arrival().present()
         assertEquals(SignState.Blocked, controller.state)
+        assertEquals(1, arrival.released)
+    }
+
+    @Test
+    fun `cancelling lets go of a parked card`() {
+        controller.accept()
+        val arrival = Arrival().present()
+        controller.cancel()
+        assertEquals(SignState.Cancelled, controller.state)
+        assertEquals(1, arrival.released)
     }
 }

@@ -21,6 +21,7 @@ class SignController(
     val flow = SignFlow(request)
     private var pin: SignPin? = null
     private var busy = false
+    private var parked: Pair<CardTransport, () -> Unit>? = null
 
     val state: SignState get() = flow.state
 
@@ -50,45 +51,68 @@ class SignController(
     fun declineLastTry() = apply(SignEvent.LastTryDeclined)
 
     /**
-     * A card is in the field. If the flow waits for one, runs the pending card work on [io], then [release]s
-     * the link; otherwise releases it at once.
+     * A card is in the field. If the flow waits for one, runs the pending card work on [io]. Android reports a
+     * tag once per arrival, so a card left on the phone after the counter read (while the person types the PIN)
+     * is kept ("parked") and used for the signing step without a new tap; any other link is [release]d when
+     * its work is done or at once.
      */
     fun onCardPresent(transport: CardTransport, release: () -> Unit = {}) {
         ui.execute {
-            val purpose = flow.pendingCardPurpose
-            if (purpose == null || busy) {
-                release()
+            if (busy) {
+                io.execute(release)
                 return@execute
             }
-            busy = true
-            val pinNow = pin
-            val confirmed = flow.lastTryConfirmed
-            apply(SignEvent.CardTouched)
-            io.execute {
-                val event = try {
-                    CardWork.perform(purpose, transport, request, pinNow, confirmed) { step ->
-                        ui.execute { apply(SignEvent.Progress(step)) }
-                    }
-                } finally {
-                    release()
-                }
-                ui.execute {
-                    busy = false
-                    apply(event)
-                }
+            park(transport, release)
+            runPendingWork()
+        }
+    }
+
+    /** Forget everything sensitive (screen closed) and let go of a parked card. */
+    fun dispose() {
+        dropPin()
+        unpark()
+    }
+
+    private fun runPendingWork() {
+        val purpose = flow.pendingCardPurpose ?: return
+        val (transport, release) = parked ?: return
+        parked = null
+        busy = true
+        val pinNow = pin
+        val confirmed = flow.lastTryConfirmed
+        apply(SignEvent.CardTouched)
+        io.execute {
+            val event = CardWork.perform(purpose, transport, request, pinNow, confirmed) { step ->
+                ui.execute { apply(SignEvent.Progress(step)) }
+            }
+            ui.execute {
+                busy = false
+                // A card that just answered the counter stays for the signing step; a failed or finished link goes.
+                val keep = event is SignEvent.TriesRead && event.remaining > 0
+                if (keep) park(transport, release) else io.execute(release)
+                apply(event)
             }
         }
     }
 
-    /** Forget everything sensitive (screen closed). */
-    fun dispose() {
-        dropPin()
+    private fun park(transport: CardTransport, release: () -> Unit) {
+        unpark()
+        parked = transport to release
+    }
+
+    private fun unpark() {
+        parked?.let { (_, release) -> io.execute(release) }
+        parked = null
     }
 
     private fun apply(event: SignEvent) {
         val s = flow.on(event)
         if (!flow.pinHeld) dropPin()
         render(s)
+        when {
+            flow.pendingCardPurpose != null && parked != null && !busy -> runPendingWork()
+            s is SignState.Done || s is SignState.Blocked || s is SignState.Failed || s is SignState.Cancelled -> unpark()
+        }
     }
 
     private fun dropPin() {
