@@ -10,10 +10,14 @@ fn show(name: &str, w: usize, h: usize, d: &[u8]) {
     let t = Instant::now();
     let fs = debug_finders(&f);
     let tf = t.elapsed().as_secs_f64() * 1e3;
-    for _ in 0..3 { println!("   timing binarize/find/n: {:?}", kazasu_qr::debug_timing(&f)); }
-    let t = Instant::now();
-    let r = decode(&f);
-    let td = t.elapsed().as_secs_f64() * 1e3;
+    println!("   timing downsample/binarize/find/n: {:?}", kazasu_qr::debug_timing(&f));
+    let mut td = f64::MAX;
+    let mut r = decode(&f);
+    for _ in 0..20 {
+        let t = Instant::now();
+        r = decode(&f);
+        td = td.min(t.elapsed().as_secs_f64() * 1e3);
+    }
     println!("{name}: {} finders ({tf:.2} ms), decode {:?} in {td:.2} ms", fs.len(), r.map(|o| o.map(|d| d.text.chars().take(40).collect::<String>())));
     for x in fs.iter().take(12) {
         println!("   {:.1},{:.1} ms {:.2} hits {} inv {}", x.0, x.1, x.2, x.3, x.4);

@@ -179,15 +179,15 @@ pub fn downsample(frame: &LumaFrame, f: usize) -> (Vec<u8>, usize, usize) {
             let (r0, r1) = (frame.row(2 * y), frame.row(2 * y + 1));
             let o = &mut out[y * w..(y + 1) * w];
             let n8 = w / 4;
-            for i in 0..n8 {
-                let a = u64::from_le_bytes(r0[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-                let b = u64::from_le_bytes(r1[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
+            for ((oc, a), b) in o.chunks_exact_mut(4).zip(r0.chunks_exact(8)).zip(r1.chunks_exact(8)) {
+                let a = u64::from_le_bytes([a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]]);
+                let b = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
                 let s = (a & LO) + ((a >> 8) & LO) + (b & LO) + ((b >> 8) & LO) + 0x0002_0002_0002_0002;
                 let s = (s >> 2) & LO;
-                o[i * 4] = s as u8;
-                o[i * 4 + 1] = (s >> 16) as u8;
-                o[i * 4 + 2] = (s >> 32) as u8;
-                o[i * 4 + 3] = (s >> 48) as u8;
+                oc[0] = s as u8;
+                oc[1] = (s >> 16) as u8;
+                oc[2] = (s >> 32) as u8;
+                oc[3] = (s >> 48) as u8;
             }
             for x in n8 * 4..w {
                 o[x] = ((r0[2 * x] as u16 + r0[2 * x + 1] as u16 + r1[2 * x] as u16 + r1[2 * x + 1] as u16 + 2) >> 2) as u8;

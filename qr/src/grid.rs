@@ -3,8 +3,7 @@
 
 use crate::binarize::{binarize, downsample, Bitmap, Params};
 use crate::finder::{find, Finder};
-use crate::{payload_to_text, Decoded, LumaFrame};
-use rqrr::BitGrid;
+use crate::{Decoded, LumaFrame};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pt {
@@ -186,7 +185,8 @@ fn find_alignment(b: &Bitmap, est: Pt, ms: f32, radius: f32, c: bool, max: usize
 }
 
 struct Sampled {
-    grid: rqrr::SimpleGrid,
+    bits: Vec<bool>,
+    dim: usize,
 }
 
 fn sample(b: &Bitmap, h: &Homography, dim: usize, inverted: bool) -> Option<Sampled> {
@@ -217,16 +217,15 @@ fn sample(b: &Bitmap, h: &Homography, dim: usize, inverted: bool) -> Option<Samp
     if bad * 4 > 2 * n {
         return None;
     }
-    Some(Sampled { grid: rqrr::SimpleGrid::from_func(dim, |x, y| bits[y * dim + x]) })
+    Some(Sampled { bits, dim })
 }
 
-fn try_decode(s: &Sampled) -> Option<Vec<u8>> {
-    let g = rqrr::Grid::new(s.grid.clone());
-    let mut out = Vec::new();
-    let r = g.decode_to(&mut out);
-    if std::env::var_os("QRTRACE").is_some() { eprintln!("    rqrr: {r:?}"); if std::env::var_os("QRGRID").is_some() { let n = s.grid.size(); for y in 0..n { let l: String = (0..n).map(|x| if rqrr::BitGrid::bit(&s.grid, y, x) {'#'} else {'.'}).collect(); eprintln!("    {l}"); } } }
-    r.ok()?;
-    Some(out)
+fn try_decode(s: &Sampled) -> Option<(String, Vec<u8>)> {
+    let r = crate::codeword::decode_grid(&s.bits, s.dim);
+    if std::env::var_os("QRTRACE").is_some() {
+        eprintln!("    grid: {:?}", r.as_ref().map(|v| v.len()));
+    }
+    Some(crate::text::segments_to_text(&r.ok()?))
 }
 
 /// Order three finders as (top-left, top-right, bottom-left) if they can be the corners
@@ -310,9 +309,9 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
             let dst = [ptl, ptr, pbl, ip];
             let Some(h) = Homography::from_points(src, dst) else { continue };
             let Some(s) = sample(b, &h, dim as usize, tl.inverted) else { continue };
-            if let Some(bytes) = try_decode(&s) {
+            if let Some((text, bytes)) = try_decode(&s) {
                 let corners = [h.map(0.0, 0.0), h.map(dimf, 0.0), h.map(dimf, dimf), h.map(0.0, dimf)].map(|p| (p.x, p.y));
-                return Some(Decoded { text: payload_to_text(&bytes), bytes, corners });
+                return Some(Decoded { text, bytes, corners });
             }
         }
     }
@@ -417,8 +416,8 @@ pub fn debug_finders(frame: &LumaFrame) -> Vec<(f32, f32, f32, u32, bool)> {
     find(&b, step, true).into_iter().map(|f| (f.x, f.y, f.ms, f.hits, f.inverted)).collect()
 }
 
-pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, usize) {
-    let mut best = [f64::MAX; 3];
+pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, f64, usize) {
+    let mut best = [f64::MAX; 4];
     let mut n = 0;
     for _ in 0..50 {
         let t = std::time::Instant::now();
@@ -429,9 +428,12 @@ pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, usize) {
         let b = binarize(frame, Params { block_shift: 3, min_contrast: 24 }).unwrap();
         best[1] = best[1].min(t.elapsed().as_secs_f64() * 1e3);
         let t = std::time::Instant::now();
-        let f = find(&b, 2, true);
+        let mut f = find(&b, 2, true);
         best[2] = best[2].min(t.elapsed().as_secs_f64() * 1e3);
         n = f.len();
+        let t = std::time::Instant::now();
+        let _ = decode_finders(&b, &mut f);
+        best[3] = best[3].min(t.elapsed().as_secs_f64() * 1e3);
     }
-    (best[0], best[1], best[2], n)
+    (best[0], best[1], best[2], best[3], n)
 }

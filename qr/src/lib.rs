@@ -15,10 +15,12 @@
 #![forbid(unsafe_code)]
 
 mod binarize;
+mod codeword;
 mod finder;
 mod frame;
 mod generate;
 mod grid;
+mod rs;
 mod text;
 
 pub use frame::{LumaFrame, MAX_SIDE};
@@ -127,10 +129,14 @@ fn rqrr_detect(frame: &LumaFrame) -> Option<Decoded> {
     }
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| frame.px(x, y));
     for g in img.detect_grids() {
-        let mut bytes = Vec::new();
-        if g.decode_to(&mut bytes).is_ok() {
+        // rqrr finds and samples the grid; our decoder (fast Reed-Solomon, all modes)
+        // reads it.
+        let n = rqrr::BitGrid::size(&g.grid);
+        let bits: Vec<bool> = (0..n * n).map(|i| rqrr::BitGrid::bit(&g.grid, i / n, i % n)).collect();
+        if let Ok(segs) = codeword::decode_grid(&bits, n) {
+            let (text, bytes) = text::segments_to_text(&segs);
             let c = g.bounds.map(|p| (p.x as f32, p.y as f32));
-            return Some(Decoded { text: payload_to_text(&bytes), bytes, corners: c });
+            return Some(Decoded { text, bytes, corners: c });
         }
     }
     None
@@ -143,7 +149,7 @@ pub fn debug_finders(frame: &LumaFrame) -> Vec<(f32, f32, f32, u32, bool)> {
     grid::debug_finders(frame)
 }
 #[doc(hidden)]
-pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, usize) {
+pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, f64, usize) {
     grid::debug_timing(frame)
 }
 
