@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Generates the Swift bindings of kazasu-ffi into the package, from a built library, with the in-repo
+# uniffi-bindgen (library mode: the bindgen reads the metadata the uniffi macros embedded in the library).
+#
+#   ios/scripts/generate-bindings.sh LIBRARY [BINDGEN]
+#
+# LIBRARY: libkazasu_ffi.so (Linux, tests: built with `--features testing`) or libkazasu_ffi.a / .dylib (macOS,
+# app: built without it). BINDGEN defaults to target/debug/uniffi-bindgen (built if missing).
+# Writes (all generated, git-ignored, rewritten on every run so they cannot go stale):
+#   Sources/KazasuFFI/kazasu_ffi.swift             the Swift API
+#   Sources/kazasu_ffiFFI/kazasu_ffiFFI.h          the C declarations it calls
+#   Sources/kazasu_ffiFFI/module.modulemap         module `kazasu_ffiFFI`, linking libkazasu_ffi (Linux)
+#   generated/kazasu_ffiFFI.modulemap              uniffi's own modulemap (for the xcframework headers)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+repo="$(cd "$here/.." && pwd)"
+lib="$(realpath "${1:?usage: generate-bindings.sh LIBRARY [BINDGEN]}")"
+bindgen="${2:-}"
+if [ -z "$bindgen" ]; then
+    target_dir=$(cd "$repo" && cargo metadata --format-version 1 --no-deps |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+    bindgen="$target_dir/debug/uniffi-bindgen"
+    [ -x "$bindgen" ] || (cd "$repo" && cargo build -q -p uniffi-bindgen)
+fi
+
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+# From the repo: library mode finds the crate (and ffi/uniffi.toml) through cargo metadata.
+(cd "$repo" && "$bindgen" generate --no-format --library "$lib" --language swift --out-dir "$out" >/dev/null)
+for f in kazasu_ffi.swift kazasu_ffiFFI.h kazasu_ffiFFI.modulemap; do
+    [ -s "$out/$f" ] || { echo "generate-bindings: uniffi-bindgen wrote no $f" >&2; exit 1; }
+done
+
+mkdir -p "$here/Sources/KazasuFFI" "$here/Sources/kazasu_ffiFFI" "$here/generated"
+cp "$out/kazasu_ffi.swift" "$here/Sources/KazasuFFI/kazasu_ffi.swift"
+cp "$out/kazasu_ffiFFI.h" "$here/Sources/kazasu_ffiFFI/kazasu_ffiFFI.h"
+cp "$out/kazasu_ffiFFI.modulemap" "$here/generated/kazasu_ffiFFI.modulemap"
+# SwiftPM's system-library module (Linux): the same module name, plus the library to link.
+cat >"$here/Sources/kazasu_ffiFFI/module.modulemap" <<'MAP'
+module kazasu_ffiFFI {
+    header "kazasu_ffiFFI.h"
+    link "kazasu_ffi"
+    export *
+}
+MAP
+echo "generate-bindings: Swift bindings from $(basename "$lib") written to ios/Sources"
