@@ -1,0 +1,472 @@
+//! Kazasu reference relying party: a city's desktop application page that hands the signing to the phone
+//! (QR code) or to the app on the same device (deep link), verifies what comes back with kazasu-core, and
+//! stores the signed application in SQLite. See portal/README.md and docs/handoff.md.
+
+pub mod pages;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine;
+use kazasu_core::handoff::client::{Reply, Transcribed};
+use kazasu_core::handoff::document::sanitize_text;
+use kazasu_core::handoff::request::request_json;
+use kazasu_core::handoff::rp::verify_submission;
+use kazasu_core::handoff::{deep_link, Document, Field, HandoffError, HttpsUrl, Refusal, Submission, MAX_SUBMISSION_BODY};
+use serde::{Deserialize, Serialize};
+
+use store::{RecordRefusal, RequestRow, SignatureRow, Store};
+
+/// How the portal runs.
+pub struct Config {
+    /// The origin people and apps see (`https://city.example.jp`; `http://127.0.0.1:PORT` in development).
+    pub public_origin: String,
+    pub relying_party: String,
+    /// The trusted JPKI signature CA (DER).
+    pub sign_ca_der: Vec<u8>,
+    /// Optionally its CRL (DER or PEM).
+    pub crl: Option<Vec<u8>>,
+    /// Seconds a signing request stays valid.
+    pub ttl_secs: i64,
+    pub db_path: PathBuf,
+}
+
+pub struct AppState {
+    cfg: Config,
+    store: Store,
+    /// Seconds added to the system clock (tests move time forward).
+    clock_offset: AtomicI64,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn new(cfg: Config) -> Result<Shared, String> {
+        let origin = HttpsUrl::parse(&cfg.public_origin).map_err(|e| format!("public origin: {e}"))?;
+        if origin.origin() != cfg.public_origin {
+            return Err(format!("public origin must be written as {}", origin.origin()));
+        }
+        sanitize_ok(&cfg.relying_party)?;
+        let store = Store::open(&cfg.db_path).map_err(|e| e.to_string())?;
+        Ok(Arc::new(AppState { cfg, store, clock_offset: AtomicI64::new(0) }))
+    }
+
+    pub fn now(&self) -> i64 {
+        let sys = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        sys + self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Moves this portal's clock (tests).
+    pub fn advance_clock(&self, secs: i64) {
+        self.clock_offset.fetch_add(secs, Ordering::Relaxed);
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+fn sanitize_ok(name: &str) -> Result<(), String> {
+    kazasu_core::handoff::document::check_text("relying party name", name, kazasu_core::handoff::MAX_NAME_CHARS, false)
+        .map_err(|e| e.to_string())
+}
+
+/// All routes. Bodies above the submission limit are refused before they are read in full.
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/", get(pages::form_page))
+        .route("/app.js", get(pages::script))
+        .route("/applications", post(create_from_form))
+        .route("/api/applications", post(create_from_json))
+        .route("/a/{view}", get(pages::application_page))
+        .route("/a/{view}/status", get(status))
+        .route("/a/{view}/qr.svg", get(qr_svg))
+        .route("/a/{view}/qr.png", get(qr_png))
+        .route("/r/{id}", get(fetch_request))
+        .route("/r/{id}/submit", post(submit))
+        .layer(DefaultBodyLimit::max(MAX_SUBMISSION_BODY))
+        .with_state(state)
+}
+
+/// Serves on `addr` (loopback only) until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Shared,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// Refuses non-loopback addresses: the portal is meant to sit behind an https reverse proxy on the same host.
+pub fn check_loopback(addr: &SocketAddr) -> Result<(), String> {
+    if addr.ip().is_loopback() {
+        Ok(())
+    } else {
+        Err(format!("{addr} is not a loopback address; run the portal behind an https reverse proxy on this host"))
+    }
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    openssl::rand::rand_bytes(&mut buf).expect("the OS random generator works");
+    B64URL.encode(buf)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Creating an application (the desktop form, or the JSON API used by scripts and tests)
+
+/// The sample application: 住民票の写しの交付申請.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct ApplicationForm {
+    /// 本人のみ / 世帯全員
+    pub scope: String,
+    pub copies: String,
+    /// 省略する / 記載する
+    pub honseki: String,
+    pub purpose: String,
+    pub phone: String,
+}
+
+impl ApplicationForm {
+    pub fn fields(&self) -> Result<Vec<Field>, String> {
+        let scope = match self.scope.as_str() {
+            "self" => "本人のみ",
+            "household" => "世帯全員",
+            _ => return Err("交付対象を選んでください".into()),
+        };
+        let copies: u8 = self.copies.trim().parse().map_err(|_| "通数は1〜10の数字です")?;
+        if !(1..=10).contains(&copies) {
+            return Err("通数は1〜10の数字です".into());
+        }
+        let honseki = match self.honseki.as_str() {
+            "omit" => "省略する",
+            "include" => "記載する",
+            _ => return Err("本籍・筆頭者の記載を選んでください".into()),
+        };
+        let purpose = sanitize_text(&self.purpose, 100);
+        if purpose.is_empty() {
+            return Err("使用目的を入力してください".into());
+        }
+        let phone = sanitize_text(&self.phone, 20);
+        if phone.is_empty() || !phone.chars().all(|c| c.is_ascii_digit() || c == '-') {
+            return Err("連絡先電話番号は数字とハイフンで入力してください".into());
+        }
+        let f = |label: &str, value: &str| Field { label: label.into(), value: value.into() };
+        Ok(vec![
+            f("申請の種類", "住民票の写しの交付"),
+            f("交付対象", scope),
+            f("通数", &copies.to_string()),
+            f("本籍・筆頭者の記載", honseki),
+            f("使用目的", &purpose),
+            f("連絡先電話番号", &phone),
+            f("受け取り方法", "住民登録地への郵送"),
+        ])
+    }
+}
+
+/// What creating an application returns (JSON API).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Created {
+    pub request_id: String,
+    pub view_id: String,
+    /// The URL in the QR code.
+    pub request_url: String,
+    /// The same-device link (「端末内のアプリで署名する」).
+    pub deep_link: String,
+    /// The desktop page that shows the QR code and updates when the signature arrives.
+    pub page_url: String,
+    pub expires_at: i64,
+}
+
+fn create(state: &AppState, fields: Vec<Field>) -> Result<Created, Refused> {
+    let now = state.now();
+    let id = random_token(16);
+    let origin = &state.cfg.public_origin;
+    let doc = Document {
+        origin: origin.clone(),
+        relying_party: state.cfg.relying_party.clone(),
+        title: "住民票の写しの交付申請".into(),
+        request_id: id.clone(),
+        nonce: random_token(32),
+        issued_at: now,
+        expires_at: now + state.cfg.ttl_secs,
+        submit_url: format!("{origin}/r/{id}/submit"),
+        fields,
+    };
+    let bytes = doc.render().map_err(Refused::from)?;
+    let row = RequestRow {
+        id: id.clone(),
+        view_id: random_token(16),
+        nonce: doc.nonce.clone(),
+        document: bytes,
+        fields: doc.fields.clone(),
+        created_at: now,
+        expires_at: doc.expires_at,
+        signed: false,
+    };
+    state.store.create_request(&row).map_err(Refused::internal)?;
+    let url = HttpsUrl::parse(&format!("{origin}/r/{id}")).map_err(Refused::from)?;
+    Ok(Created {
+        request_id: id,
+        page_url: format!("{origin}/a/{}", row.view_id),
+        view_id: row.view_id,
+        deep_link: deep_link(&url),
+        request_url: url.to_string(),
+        expires_at: doc.expires_at,
+    })
+}
+
+async fn create_from_form(State(state): State<Shared>, Form(form): Form<ApplicationForm>) -> Response {
+    let fields = match form.fields() {
+        Ok(f) => f,
+        Err(msg) => return (StatusCode::BAD_REQUEST, pages::html(pages::form_html(Some(&msg)))).into_response(),
+    };
+    match blocking(move || create(&state, fields)).await {
+        Ok(c) => Redirect::to(&format!("/a/{}", c.view_id)).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn create_from_json(State(state): State<Shared>, Json(form): Json<ApplicationForm>) -> Response {
+    let fields = match form.fields() {
+        Ok(f) => f,
+        Err(msg) => return Refused { code: Refusal::Malformed, message: msg }.into_response(),
+    };
+    match blocking(move || create(&state, fields)).await {
+        Ok(c) => Json(c).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The app's side: fetching the request, submitting the signature
+
+/// A refusal as the protocol spells it (`{"status":"refused","error":…,"message":…}`, HTTP status by code).
+#[derive(Debug)]
+pub struct Refused {
+    pub code: Refusal,
+    pub message: String,
+}
+
+impl Refused {
+    fn internal(e: impl std::fmt::Display) -> Refused {
+        eprintln!("kazasu-portal: internal error: {e}");
+        Refused { code: Refusal::Internal, message: "internal error".into() }
+    }
+}
+
+impl From<HandoffError> for Refused {
+    fn from(e: HandoffError) -> Refused {
+        Refused { code: e.refusal(), message: e.to_string() }
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, no_store(), Json(Reply::refused(self.code, self.message))).into_response()
+    }
+}
+
+fn no_store() -> [(header::HeaderName, HeaderValue); 1] {
+    [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))]
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, Refused> + Send + 'static) -> Result<T, Refused> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| Err(Refused::internal(e)))
+}
+
+fn not_found() -> Refused {
+    Refused { code: Refusal::NotFound, message: "no such signing request".into() }
+}
+
+async fn fetch_request(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    let result = blocking(move || {
+        let row = state.store.request(&id).map_err(Refused::internal)?.ok_or_else(not_found)?;
+        if row.signed {
+            return Err(Refused { code: Refusal::Replayed, message: "this request was already signed".into() });
+        }
+        if state.now() >= row.expires_at {
+            return Err(Refused { code: Refusal::Expired, message: "this request has expired".into() });
+        }
+        let doc = Document::parse(&row.document).map_err(Refused::internal)?;
+        request_json(&doc).map_err(Refused::internal)
+    })
+    .await;
+    match result {
+        Ok(body) => (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], no_store(), body).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn submit(State(state): State<Shared>, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Refused { code: Refusal::TooLarge, message: format!("the submission exceeds {MAX_SUBMISSION_BODY} bytes") }
+                .into_response()
+        }
+        Err(rej) => return Refused { code: Refusal::Malformed, message: rej.body_text() }.into_response(),
+    };
+    match blocking(move || accept(&state, &id, &body)).await {
+        Ok(reply) => (StatusCode::OK, no_store(), Json(reply)).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+/// Verification and recording of one submission.
+fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
+    let sub = Submission::from_json(body)?;
+    let row = state.store.request(id).map_err(Refused::internal)?.ok_or_else(not_found)?;
+    if sub.request_id != row.id {
+        return Err(Refused { code: Refusal::Mismatch, message: "the submission names another request".into() });
+    }
+    if row.signed {
+        return Err(HandoffError::Replayed.into());
+    }
+    let now = state.now();
+    let verified = verify_submission(&row.document, &sub, &state.cfg.sign_ca_der, state.cfg.crl.as_deref(), now)?;
+    let p = &verified.personal;
+    let sig = SignatureRow {
+        digest_algorithm: sub.algorithm.name().into(),
+        signature: sub.signature.clone(),
+        certificate: verified.certificate.der().to_vec(),
+        name: p.name.clone(),
+        address: p.address.clone(),
+        date_of_birth: p.date_of_birth_iso().or(p.date_of_birth.clone()),
+        gender: p.gender.clone(),
+        cert_serial: verified.certificate.serial_hex.clone(),
+        cert_issuer: verified.certificate.issuer.clone(),
+        signed_at: now,
+    };
+    match state.store.record_signature(id, &sub.nonce, now, &sig).map_err(Refused::internal)? {
+        Ok(()) => Ok(Reply::accepted(
+            id,
+            Transcribed { name: sig.name, address: sig.address, date_of_birth: sig.date_of_birth },
+        )),
+        Err(RecordRefusal::AlreadySigned) => Err(HandoffError::Replayed.into()),
+        Err(RecordRefusal::Expired) => Err(Refused { code: Refusal::Expired, message: "this request has expired".into() }),
+        Err(RecordRefusal::NotFound) => Err(not_found()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The desktop page's side
+
+/// What the desktop page polls.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Status {
+    /// `pending`, `signed` or `expired`.
+    pub state: String,
+    pub expires_at: i64,
+    pub fields: Vec<Field>,
+    pub signature: Option<SignatureView>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SignatureView {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub gender: Option<String>,
+    pub cert_serial: String,
+    pub cert_issuer: String,
+    pub digest_algorithm: String,
+    pub signed_at: i64,
+}
+
+async fn status(State(state): State<Shared>, Path(view): Path<String>) -> Response {
+    let result = blocking(move || {
+        let (row, sig) = state.store.by_view(&view).map_err(Refused::internal)?.ok_or_else(not_found)?;
+        let st = if row.signed {
+            "signed"
+        } else if state.now() >= row.expires_at {
+            "expired"
+        } else {
+            "pending"
+        };
+        Ok(Status {
+            state: st.into(),
+            expires_at: row.expires_at,
+            fields: row.fields,
+            signature: sig.map(|s| SignatureView {
+                name: s.name,
+                address: s.address,
+                date_of_birth: s.date_of_birth,
+                gender: s.gender,
+                cert_serial: s.cert_serial,
+                cert_issuer: s.cert_issuer,
+                digest_algorithm: s.digest_algorithm,
+                signed_at: s.signed_at,
+            }),
+        })
+    })
+    .await;
+    match result {
+        Ok(s) => (no_store(), Json(s)).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+fn request_url_of(state: &AppState, view: &str) -> Result<(RequestRow, String), Refused> {
+    let (row, _) = state.store.by_view(view).map_err(Refused::internal)?.ok_or_else(not_found)?;
+    let url = format!("{}/r/{}", state.cfg.public_origin, row.id);
+    Ok((row, url))
+}
+
+async fn qr_svg(State(state): State<Shared>, Path(view): Path<String>) -> Response {
+    match blocking(move || {
+        let (_, url) = request_url_of(&state, &view)?;
+        kazasu_qr::to_svg(&url).map_err(Refused::internal)
+    })
+    .await
+    {
+        Ok(svg) => ([(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"))], svg).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn qr_png(State(state): State<Shared>, Path(view): Path<String>) -> Response {
+    match blocking(move || {
+        let (_, url) = request_url_of(&state, &view)?;
+        let (pixels, side) = kazasu_qr::to_luma(&url, 6).map_err(Refused::internal)?;
+        encode_png(&pixels, side).map_err(Refused::internal)
+    })
+    .await
+    {
+        Ok(png) => ([(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], png).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+fn encode_png(pixels: &[u8], side: usize) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, side as u32, side as u32);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut w = enc.write_header()?;
+    w.write_image_data(pixels)?;
+    w.finish()?;
+    Ok(out)
+}
+
+/// The request behind a desktop page (for the page itself).
+pub(crate) fn page_data(state: &AppState, view: &str) -> Result<(RequestRow, String, String, String), Refused> {
+    let (row, url) = request_url_of(state, view)?;
+    let parsed = HttpsUrl::parse(&url).map_err(Refused::from)?;
+    let svg = kazasu_qr::to_svg(&url).map_err(Refused::internal)?;
+    Ok((row, url, deep_link(&parsed), svg))
+}
+
+pub(crate) use blocking as run_blocking;

@@ -1,0 +1,95 @@
+//! `kazasu-portal`: the reference relying party. Binds loopback only (put an https reverse proxy in front).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use kazasu_portal::{check_loopback, serve, AppState, Config};
+
+#[derive(Parser)]
+#[command(name = "kazasu-portal", about = "Reference relying party for Kazasu: application page, QR hand-off, verification")]
+struct Args {
+    /// Address to listen on (loopback only; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The origin people and apps see, e.g. https://city.example.jp (default: http://LISTEN-ADDRESS).
+    #[arg(long)]
+    public_origin: Option<String>,
+    /// SQLite database file (created if missing).
+    #[arg(long, default_value = "kazasu-portal.sqlite3")]
+    db: PathBuf,
+    /// The trusted JPKI signature CA certificate (PEM or DER).
+    #[arg(long)]
+    ca: PathBuf,
+    /// A CRL of that CA (PEM or DER), checked on every submission.
+    #[arg(long)]
+    crl: Option<PathBuf>,
+    /// The relying party's name shown in the app.
+    #[arg(long, default_value = "伊勢市（見本）")]
+    rp_name: String,
+    /// Seconds a signing request stays valid (at most 3600).
+    #[arg(long, default_value_t = 600)]
+    ttl: i64,
+    /// Write the bound address (host:port) to this file once listening.
+    #[arg(long)]
+    addr_file: Option<PathBuf>,
+}
+
+fn load_cert(path: &PathBuf) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let x = openssl::x509::X509::from_der(&bytes)
+        .or_else(|_| openssl::x509::X509::from_pem(&bytes))
+        .map_err(|e| format!("{}: not a certificate: {e}", path.display()))?;
+    x.to_der().map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {},
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    check_loopback(&args.listen)?;
+    if !(1..=kazasu_core::handoff::MAX_VALIDITY_SECS).contains(&args.ttl) {
+        return Err("--ttl must be 1–3600 seconds".into());
+    }
+    let sign_ca_der = load_cert(&args.ca)?;
+    let crl = match &args.crl {
+        Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None => None,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let public_origin = args.public_origin.unwrap_or_else(|| format!("http://{addr}"));
+        let state = AppState::new(Config {
+            public_origin: public_origin.clone(),
+            relying_party: args.rp_name,
+            sign_ca_der,
+            crl,
+            ttl_secs: args.ttl,
+            db_path: args.db,
+        })?;
+        if let Some(f) = &args.addr_file {
+            let tmp = f.with_extension("tmp");
+            std::fs::write(&tmp, addr.to_string()).and_then(|_| std::fs::rename(&tmp, f)).map_err(|e| format!("{}: {e}", f.display()))?;
+        }
+        println!("kazasu-portal: listening on http://{addr} (public origin {public_origin})");
+        serve(listener, state, shutdown_signal()).await.map_err(|e| e.to_string())
+    })
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kazasu-portal: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The desktop pages: the sample application form, and the page that shows the QR code and the same-device
+//! link, then — updated by polling — the signed application with what the certificate says.
+//! Everything user-supplied is HTML-escaped; the script is served from the same origin (CSP `script-src 'self'`).
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kazasu_core::handoff::time::format_utc;
+
+use crate::{page_data, run_blocking, Shared};
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em;color:#222}
+label{display:block;margin:.8em 0 .2em}input,select{font-size:1em;padding:.3em;min-width:16em}
+button,.button{font-size:1.05em;padding:.5em 1.2em;margin-top:1em;background:#0b5;color:#fff;border:0;border-radius:4px;text-decoration:none;display:inline-block}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.4em .8em;text-align:left}
+.error{color:#b00}.verified{color:#fff;background:#0a5;padding:.2em .6em;border-radius:4px;font-weight:bold}
+#qr svg{width:260px;height:260px}.note{color:#555;font-size:.9em}";
+
+pub fn html(body: String) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+            ),
+            (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn frame(title: &str, body_attrs: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{}</title><style>{STYLE}</style></head><body{body_attrs}>\n{body}\n</body></html>\n",
+        escape(title)
+    )
+}
+
+pub fn form_html(error: Option<&str>) -> String {
+    let err = error.map(|e| format!("<p class=\"error\" id=\"error\">{}</p>", escape(e))).unwrap_or_default();
+    frame(
+        "住民票の写しの交付申請",
+        "",
+        &format!(
+            "<h1>住民票の写しの交付申請（見本）</h1>
+<p class=\"note\">氏名・住所・生年月日は、マイナンバーカードの署名用電子証明書から自動で記入されます。</p>{err}
+<form method=\"post\" action=\"/applications\" id=\"application\">
+<label for=\"scope\">交付対象</label>
+<select id=\"scope\" name=\"scope\"><option value=\"self\">本人のみ</option><option value=\"household\">世帯全員</option></select>
+<label for=\"copies\">通数</label>
+<input id=\"copies\" name=\"copies\" type=\"number\" min=\"1\" max=\"10\" value=\"1\" required>
+<label for=\"honseki\">本籍・筆頭者の記載</label>
+<select id=\"honseki\" name=\"honseki\"><option value=\"omit\">省略する</option><option value=\"include\">記載する</option></select>
+<label for=\"purpose\">使用目的</label>
+<input id=\"purpose\" name=\"purpose\" maxlength=\"100\" required placeholder=\"例: 年金の手続き\">
+<label for=\"phone\">日中の連絡先電話番号</label>
+<input id=\"phone\" name=\"phone\" maxlength=\"20\" required placeholder=\"0596-00-0000\" inputmode=\"tel\">
+<div><button type=\"submit\" id=\"submit\">マイナンバーカードで署名へ進む</button></div>
+</form>"
+        ),
+    )
+}
+
+pub async fn form_page() -> Response {
+    html(form_html(None))
+}
+
+pub async fn application_page(State(state): State<Shared>, Path(view): Path<String>) -> Response {
+    let result = run_blocking(move || page_data(&state, &view)).await;
+    let (row, url, deep, svg) = match result {
+        Ok(d) => d,
+        Err(r) => return r.into_response(),
+    };
+    let svg = svg.find("<svg").map(|i| svg[i..].to_string()).unwrap_or_default();
+    let fields: String = row
+        .fields
+        .iter()
+        .map(|f| format!("<tr><th>{}</th><td>{}</td></tr>", escape(&f.label), escape(&f.value)))
+        .collect();
+    let body = format!(
+        "<h1>住民票の写しの交付申請（見本）</h1>
+<section id=\"pending\">
+<h2>マイナンバーカードで署名してください</h2>
+<p>スマートフォンの Kazasu アプリでこの QR コードを読み取ってください。</p>
+<div id=\"qr\" role=\"img\" aria-label=\"署名用の QR コード\">{svg}</div>
+<p>この端末で申請している場合: <a class=\"button\" id=\"same-device\" href=\"{deep}\">端末内のアプリで署名する</a></p>
+<p class=\"note\">署名の要求: <code id=\"request-url\">{url}</code><br>有効期限: {expires}（UTC）</p>
+<p id=\"state\">署名を待っています…</p>
+</section>
+<section id=\"signed\" hidden>
+<p><span class=\"verified\" id=\"verified\">署名検証済み</span></p>
+<table id=\"identity\">
+<tr><th>氏名</th><td id=\"name\"></td></tr>
+<tr><th>住所</th><td id=\"address\"></td></tr>
+<tr><th>生年月日</th><td id=\"dob\"></td></tr>
+<tr><th>性別</th><td id=\"gender\"></td></tr>
+</table>
+<p class=\"note\">署名用電子証明書から転記（シリアル <span id=\"serial\"></span>、発行者 <span id=\"issuer\"></span>）</p>
+</section>
+<h2>申請内容</h2>
+<table id=\"fields\">{fields}</table>
+<script src=\"/app.js\"></script>",
+        deep = escape(&deep),
+        url = escape(&url),
+        expires = escape(&format_utc(row.expires_at)),
+    );
+    html(frame("住民票の写しの交付申請", &format!(" data-view=\"{}\"", escape(&row.view_id)), &body))
+}
+
+const SCRIPT: &str = r#""use strict";
+(function () {
+  const view = document.body.dataset.view;
+  if (!view) return;
+  const set = (id, v) => { document.getElementById(id).textContent = v == null ? "" : v; };
+  const genders = { "1": "男", "2": "女", "3": "（記載なし）" };
+  async function poll() {
+    try {
+      const r = await fetch("/a/" + encodeURIComponent(view) + "/status", { cache: "no-store" });
+      if (r.ok) {
+        const s = await r.json();
+        if (s.state === "signed" && s.signature) {
+          const g = s.signature;
+          set("name", g.name); set("address", g.address); set("dob", g.date_of_birth);
+          set("gender", genders[g.gender] || g.gender); set("serial", g.cert_serial); set("issuer", g.cert_issuer);
+          document.getElementById("pending").hidden = true;
+          document.getElementById("signed").hidden = false;
+          document.body.dataset.state = "signed";
+          return;
+        }
+        if (s.state === "expired") {
+          set("state", "有効期限が切れました。もう一度申請してください。");
+          document.body.dataset.state = "expired";
+          return;
+        }
+      }
+    } catch (e) { /* network hiccup: try again */ }
+    setTimeout(poll, 1000);
+  }
+  poll();
+})();
+"#;
+
+pub async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        SCRIPT,
+    )
+        .into_response()
+}
