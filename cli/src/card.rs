@@ -41,12 +41,12 @@ pub enum Which {
     AuthCa,
 }
 
-fn card_failure(lang: Lang, e: &CardError) -> Failure {
+pub(crate) fn card_failure(lang: Lang, e: &CardError) -> Failure {
     let (message, code) = messages::card_error(lang, e);
     Failure::new(message, code)
 }
 
-fn progress(lang: Lang, ja: &str, en: &str) {
+pub(crate) fn progress(lang: Lang, ja: &str, en: &str) {
     eprintln!("{}", lang.pick(ja, en));
 }
 
@@ -119,7 +119,7 @@ pub fn status(source: &SourceArgs, lang: Lang) -> Result<(), Failure> {
 }
 
 /// Counter first, the last-try question, then the PIN, then VERIFY (which reads the counter once more).
-fn verify_sign_pin<T: Transport>(s: &mut JpkiSession<T>, pin: &PinArgs, lang: Lang) -> Result<(), Failure> {
+pub(crate) fn verify_sign_pin<T: Transport>(s: &mut JpkiSession<T>, pin: &PinArgs, lang: Lang) -> Result<(), Failure> {
     let last = match s.retry_state(PinKind::Sign).map_err(|e| card_failure(lang, &e))? {
         RetryState::Blocked | RetryState::Remaining(0) => return Err(card_failure(lang, &CardError::Blocked)),
         RetryState::Remaining(1) => {

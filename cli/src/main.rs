@@ -3,6 +3,7 @@
 
 mod bundle;
 mod card;
+mod handoff;
 mod messages;
 mod pcsc_reader;
 mod prompt;
@@ -97,6 +98,17 @@ enum Command {
         #[arg(long)]
         at: Option<i64>,
     },
+    /// Read a signing-request QR code from a photo or screenshot (PNG, JPEG) and print its URL.
+    Scan { image: PathBuf },
+    /// Sign a relying party's request (https URL or kazasu:// link): fetch, show, PIN, sign, submit.
+    SignRequest {
+        url: String,
+        /// Also print the exact document text that is signed.
+        #[arg(long)]
+        show_document: bool,
+        #[command(flatten)]
+        pin: PinArgs,
+    },
     /// The built-in software card (test-only keys).
     Card {
         #[command(subcommand)]
@@ -172,6 +184,8 @@ fn main() -> ExitCode {
             bundle::verify(lang, &file, bundle.as_deref(), &ca, crl.as_deref(), at)
         }
         Command::Card { command: CardCommand::Serve { vpcd, extended } } => card::serve(&vpcd, extended),
+        Command::Scan { image } => handoff::scan(lang, &image),
+        Command::SignRequest { url, show_document, pin } => handoff::sign_request(&cli.source, lang, &url, &pin, show_document),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),
