@@ -8,19 +8,24 @@
 
 use crate::LumaFrame;
 
-/// A thresholded frame: `d[y * w + x]` is 1 for dark, 0 for light.
-pub struct Bitmap {
+/// A thresholded view of a frame. Pixels are compared with their block's threshold
+/// on access (rows in bulk for the scan, single pixels for cross-checks and sampling),
+/// so no binary copy of the frame is ever written.
+pub struct Bitmap<'a> {
     pub w: usize,
     pub h: usize,
-    pub d: Vec<u8>,
+    frame: LumaFrame<'a>,
+    thr: Vec<u8>,
+    bw: usize,
+    shift: u32,
 }
 
-impl Bitmap {
+impl Bitmap<'_> {
     #[inline]
     pub fn dark(&self, x: usize, y: usize) -> bool {
-        self.d[y * self.w + x] != 0
+        self.frame.px(x, y) < self.thr[(y >> self.shift) * self.bw + (x >> self.shift)]
     }
-    /// Dark at integer-rounded point; outside the frame counts as light.
+    /// Dark at the pixel containing (x, y); `None` outside the frame.
     #[inline]
     pub fn dark_at(&self, x: f32, y: f32) -> Option<bool> {
         if !(x >= 0.0 && y >= 0.0) {
@@ -30,7 +35,20 @@ impl Bitmap {
         if xi >= self.w || yi >= self.h {
             return None;
         }
-        Some(self.d[yi * self.w + xi] != 0)
+        Some(self.dark(xi, yi))
+    }
+    /// Row `y` as 0/1 bytes (1 = dark) into `out`.
+    pub fn row_into(&self, y: usize, out: &mut Vec<u8>) {
+        out.clear();
+        out.resize(self.w, 0);
+        let r = self.frame.row(y);
+        let bs = 1usize << self.shift;
+        let trow = &self.thr[(y >> self.shift) * self.bw..(y >> self.shift) * self.bw + self.bw];
+        for ((oc, rc), &t) in out.chunks_mut(bs).zip(r.chunks(bs)).zip(trow) {
+            for (o, &v) in oc.iter_mut().zip(rc) {
+                *o = (v < t) as u8;
+            }
+        }
     }
 }
 
@@ -45,7 +63,7 @@ pub struct Params {
 
 /// Threshold `frame` into a [`Bitmap`]. Returns `None` when no block in the whole frame
 /// has contrast (a blank frame cannot hold a code).
-pub fn binarize(frame: &LumaFrame, p: Params) -> Option<Bitmap> {
+pub fn binarize<'a>(frame: &LumaFrame<'a>, p: Params) -> Option<Bitmap<'a>> {
     let (w, h) = (frame.width(), frame.height());
     let bs = 1usize << p.block_shift;
     let bw = w.div_ceil(bs);
@@ -67,15 +85,18 @@ pub fn binarize(frame: &LumaFrame, p: Params) -> Option<Bitmap> {
         for (s, &v) in csum.iter_mut().zip(frame.row(y0)) {
             *s = v as u16;
         }
-        for y in y0 + 1..y1 {
-            let r = frame.row(y);
-            for ((mn, mx), (s, &v)) in cmin.iter_mut().zip(cmax.iter_mut()).zip(csum.iter_mut().zip(r)) {
-                *mn = (*mn).min(v);
-                *mx = (*mx).max(v);
-                *s += v as u16;
+        // Every other row is enough to judge a block's level and contrast.
+        for y in (y0 + 2..y1).step_by(2) {
+            let r = &frame.row(y)[..w];
+            let (mn, mx, sm) = (&mut cmin[..w], &mut cmax[..w], &mut csum[..w]);
+            for x in 0..w {
+                let v = r[x];
+                mn[x] = mn[x].min(v);
+                mx[x] = mx[x].max(v);
+                sm[x] += v as u16;
             }
         }
-        let rows = (y1 - y0) as u32;
+        let rows = (y1 - y0).div_ceil(2) as u32;
         for bx in 0..bw {
             let x0 = bx * bs;
             let x1 = (x0 + bs).min(w);
@@ -147,23 +168,20 @@ pub fn binarize(frame: &LumaFrame, p: Params) -> Option<Bitmap> {
                     break;
                 }
             }
-            thr[by * bw + bx] = t.min(255) as u8;
+            let t = t.min(255) as u8;
+            // A block with no contrast anywhere near it is flat: classify it whole (by
+            // its mean) so sensor noise around the threshold cannot draw stripes.
+            thr[by * bw + bx] = if bvote[by * bw + bx] {
+                t
+            } else if (bmean[by * bw + bx] as u8) < t {
+                255
+            } else {
+                0
+            };
         }
     }
 
-    // Apply.
-    let mut d = vec![0u8; w * h];
-    for y in 0..h {
-        let r = frame.row(y);
-        let out = &mut d[y * w..(y + 1) * w];
-        let trow = &thr[(y >> p.block_shift) * bw..(y >> p.block_shift) * bw + bw];
-        for ((oc, rc), &t) in out.chunks_mut(bs).zip(r.chunks(bs)).zip(trow) {
-            for (o, &v) in oc.iter_mut().zip(rc) {
-                *o = (v < t) as u8;
-            }
-        }
-    }
-    Some(Bitmap { w, h, d })
+    Some(Bitmap { w, h, frame: *frame, thr, bw, shift: p.block_shift })
 }
 
 /// Box-filter `frame` down by `f` in both directions (camera noise drops by `f` too).
@@ -173,24 +191,11 @@ pub fn downsample(frame: &LumaFrame, f: usize) -> (Vec<u8>, usize, usize) {
     let mut acc = vec![0u16; w];
     let div = (f * f) as u16;
     if f == 2 {
-        // Four output pixels per step: pair sums of two rows in u16 lanes (SWAR).
-        const LO: u64 = 0x00FF_00FF_00FF_00FF;
         for y in 0..h {
             let (r0, r1) = (frame.row(2 * y), frame.row(2 * y + 1));
             let o = &mut out[y * w..(y + 1) * w];
-            let n8 = w / 4;
-            for ((oc, a), b) in o.chunks_exact_mut(4).zip(r0.chunks_exact(8)).zip(r1.chunks_exact(8)) {
-                let a = u64::from_le_bytes([a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]]);
-                let b = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-                let s = (a & LO) + ((a >> 8) & LO) + (b & LO) + ((b >> 8) & LO) + 0x0002_0002_0002_0002;
-                let s = (s >> 2) & LO;
-                oc[0] = s as u8;
-                oc[1] = (s >> 16) as u8;
-                oc[2] = (s >> 32) as u8;
-                oc[3] = (s >> 48) as u8;
-            }
-            for x in n8 * 4..w {
-                o[x] = ((r0[2 * x] as u16 + r0[2 * x + 1] as u16 + r1[2 * x] as u16 + r1[2 * x + 1] as u16 + 2) >> 2) as u8;
+            for ((o, a), b) in o.iter_mut().zip(r0.chunks_exact(2)).zip(r1.chunks_exact(2)) {
+                *o = ((a[0] as u16 + a[1] as u16 + b[0] as u16 + b[1] as u16 + 2) >> 2) as u8;
             }
         }
         return (out, w, h);

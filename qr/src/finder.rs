@@ -164,10 +164,11 @@ pub fn find(b: &Bitmap, step: usize, inverted: bool) -> Vec<Finder> {
     let mut out: Vec<Finder> = Vec::new();
     let w = b.w;
     let mut runs = Vec::with_capacity(w);
+    let mut row = Vec::with_capacity(w);
     let mut y = step / 2;
     while y < b.h {
-        let row = &b.d[y * w..(y + 1) * w];
-        run_lengths(row, &mut runs);
+        b.row_into(y, &mut row);
+        run_lengths(&row, &mut runs);
         let first_dark = row[0] == 1;
         let mut end = 0usize; // x one past run i
         for i in 0..runs.len() {
