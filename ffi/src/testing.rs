@@ -25,6 +25,21 @@ pub fn software_card_sign_ca_certificate() -> Vec<u8> {
 /// Whether `signature` is a valid PKCS#1 v1.5 signature over `hash(data)` made with the key of `certificate`
 /// (DER), checked by the core's OpenSSL verification. Lets Swift/Kotlin tests prove that a flow returned real
 /// signature bytes where the platform has no RSA verifier of its own (Swift on Linux).
+/// A square luma image of a QR code for `text` (`scale` pixels per module, white quiet zone), made by the
+/// project's own generator, so shell tests can feed a camera-like frame to `decode_luma`.
+#[derive(uniffi::Record)]
+pub struct TestQrImage {
+    pub luma: Vec<u8>,
+    pub side: u32,
+}
+
+#[uniffi::export]
+pub fn qr_image_for_tests(text: String, scale: u32) -> Result<TestQrImage, crate::error::KazasuError> {
+    let (luma, side) = kazasu_qr::to_luma(&text, scale as usize)
+        .map_err(|e| crate::error::KazasuError::Internal { detail: e.to_string() })?;
+    Ok(TestQrImage { luma, side: side as u32 })
+}
+
 #[uniffi::export]
 pub fn verify_signature_for_tests(
     certificate: Vec<u8>,

@@ -239,6 +239,24 @@ class CardSessionTest {
     }
 
     @Test
+    fun `a qr code in a camera-like frame with row padding is decoded`() {
+        val url = "https://city.example/kazasu/r/7Q2X9?n=転入届"
+        val qr = qrImageForTests(url, 3u)
+        val side = qr.side.toInt()
+        // A 640x480 grey frame whose rows are 704 bytes apart (as camera Y planes often are); the code in the middle.
+        val width = 640
+        val height = 480
+        val stride = 704
+        val frame = ByteArray(stride * (height - 1) + width) { 0x60 }
+        val x0 = (width - side) / 2
+        val y0 = (height - side) / 2
+        for (y in 0 until side) System.arraycopy(qr.luma, y * side, frame, (y0 + y) * stride + x0, side)
+        assertEquals(url, decodeLuma(width.toUInt(), height.toUInt(), stride.toUInt(), frame))
+        // The same bytes read with the wrong stride are not a code.
+        assertNull(decodeLuma(width.toUInt(), height.toUInt(), width.toUInt(), frame))
+    }
+
+    @Test
     fun `the qr decoder finds nothing in a blank frame and refuses a frame larger than its buffer`() {
         assertNull(decodeLuma(64u, 48u, 80u, ByteArray(80 * 47 + 64) { -1 }))
         val e = assertThrows(KazasuException.Internal::class.java) { decodeLuma(64u, 48u, 80u, ByteArray(100)) }
