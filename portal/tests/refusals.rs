@@ -1,0 +1,188 @@
+//! The portal accepts exactly one valid signature per request and refuses everything else with a reason.
+
+mod support;
+
+use kazasu_core::handoff::{self, HandoffError, HttpsUrl, SignRequest, Submission};
+use kazasu_core::softcard::fixture;
+use kazasu_core::HashAlgorithm;
+use support::*;
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// Creates an application and fetches its request as the app would.
+fn fetched(server: &Server) -> (kazasu_portal::Created, SignRequest) {
+    let c = create(&server.url(""));
+    let url = handoff::parse_link(&c.deep_link).unwrap();
+    let req = handoff::fetch_request(&mut Http::new(), &url, now()).unwrap();
+    (c, req)
+}
+
+fn submission(req: &SignRequest, data: &[u8]) -> Submission {
+    let (sig, cert) = card_sign(data);
+    Submission::new(req, HashAlgorithm::Sha256, sig, cert)
+}
+
+fn submit_raw(server: &Server, c: &kazasu_portal::Created, sub: &Submission) -> (u16, String) {
+    let (status, body) = post_raw(&server.url(&format!("/r/{}/submit", c.request_id)), &sub.to_json());
+    (status, error_code(&body))
+}
+
+fn status(server: &Server, c: &kazasu_portal::Created) -> kazasu_portal::Status {
+    let (code, body) = get_raw(&server.url(&format!("/a/{}/status", c.view_id)));
+    assert_eq!(code, 200);
+    serde_json::from_slice(&body).unwrap()
+}
+
+#[test]
+fn a_valid_signature_is_accepted_once_and_the_application_shows_the_certificate_identity() {
+    let dir = TempDir::new("ok");
+    let server = Server::start(&dir.path().join("db"), |_| {});
+    let (c, req) = fetched(&server);
+    assert_eq!(status(&server, &c).state, "pending");
+    let sub = submission(&req, req.bytes_to_sign());
+    let receipt = handoff::submit(&mut Http::new(), &req, &sub).unwrap();
+    assert_eq!(receipt.transcribed.unwrap().name.as_deref(), Some("かざす　花子"));
+    let s = status(&server, &c);
+    assert_eq!(s.state, "signed");
+    let sig = s.signature.unwrap();
+    assert_eq!(sig.address.as_deref(), Some("三重県伊勢市岩渕一丁目７番２９号"));
+    assert_eq!(sig.date_of_birth.as_deref(), Some("1985-04-01"));
+    // The same submission again, and a fetch of the used request: replays.
+    assert_eq!(submit_raw(&server, &c, &sub), (409, "replayed".into()));
+    assert_eq!(handoff::submit(&mut Http::new(), &req, &sub).unwrap_err(), HandoffError::Replayed);
+    let url = HttpsUrl::parse(&c.request_url).unwrap();
+    assert_eq!(handoff::fetch_request(&mut Http::new(), &url, now()).unwrap_err(), HandoffError::Replayed);
+    assert_eq!(server.state.store().counts().unwrap(), (1, 1, 1));
+}
+
+#[test]
+fn a_signature_over_other_bytes_is_refused() {
+    let dir = TempDir::new("tamper");
+    let server = Server::start(&dir.path().join("db"), |_| {});
+    let (c, req) = fetched(&server);
+    let other = String::from_utf8(req.bytes_to_sign().to_vec()).unwrap().replace("\t2\n", "\t9\n");
+    assert_ne!(other.as_bytes(), req.bytes_to_sign());
+    assert_eq!(submit_raw(&server, &c, &submission(&req, other.as_bytes())), (422, "bad-signature".into()));
+    let mut flipped = submission(&req, req.bytes_to_sign());
+    flipped.signature[0] ^= 0x80;
+    assert_eq!(submit_raw(&server, &c, &flipped), (422, "bad-signature".into()));
+    assert_eq!(status(&server, &c).state, "pending");
+    // The untampered one is still accepted afterwards.
+    assert_eq!(submit_raw(&server, &c, &submission(&req, req.bytes_to_sign())).0, 200);
+}
+
+#[test]
+fn a_certificate_outside_the_configured_chain_is_refused() {
+    // The portal trusts the auth CA only: the (valid) sign certificate does not chain to it.
+    let dir = TempDir::new("chain");
+    let server = Server::start(&dir.path().join("db"), |cfg| {
+        cfg.sign_ca_der = fixture::AUTH_CA_CERT.to_vec();
+        cfg.crl = None;
+    });
+    let (c, req) = fetched(&server);
+    assert_eq!(submit_raw(&server, &c, &submission(&req, req.bytes_to_sign())), (422, "bad-certificate".into()));
+
+    // The right CA, but the authentication certificate instead of the signature certificate.
+    let dir = TempDir::new("chain2");
+    let server = Server::start(&dir.path().join("db"), |_| {});
+    let (c, req) = fetched(&server);
+    let mut sub = submission(&req, req.bytes_to_sign());
+    sub.certificate_chain = vec![fixture::AUTH_CERT.to_vec()];
+    assert_eq!(submit_raw(&server, &c, &sub), (422, "bad-certificate".into()));
+}
+
+#[test]
+fn a_revoked_certificate_is_refused_with_the_crl() {
+    let dir = TempDir::new("revoked");
+    let server = Server::start(&dir.path().join("db"), |_| {});
+    let (c, req) = fetched(&server);
+    // Sign with the revoked test certificate's key (a correct signature by a revoked certificate).
+    let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign-revoked.TEST-ONLY.key.pem")).unwrap();
+    let cert = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign-revoked.der")).unwrap();
+    let key = openssl_key(&pem);
+    let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+    signer.update(req.bytes_to_sign()).unwrap();
+    let sub = Submission::new(&req, HashAlgorithm::Sha256, signer.sign_to_vec().unwrap(), cert);
+    let (code, err) = submit_raw(&server, &c, &sub);
+    assert_eq!((code, err.as_str()), (422, "bad-certificate"));
+}
+
+fn openssl_key(pem: &[u8]) -> openssl::pkey::PKey<openssl::pkey::Private> {
+    openssl::pkey::PKey::private_key_from_pem(pem).unwrap()
+}
+
+#[test]
+fn an_expired_request_is_refused_for_fetch_and_submit() {
+    let dir = TempDir::new("expired");
+    let server = Server::start(&dir.path().join("db"), |_| {});
+    let (c, req) = fetched(&server);
+    let sub = submission(&req, req.bytes_to_sign());
+    server.state.advance_clock(601);
+    assert_eq!(submit_raw(&server, &c, &sub), (410, "expired".into()));
+    let (code, body) = get_raw(&c.request_url);
+    assert_eq!((code, error_code(&body).as_str()), (410, "expired"));
+    assert_eq!(status(&server, &c).state, "expired");
+}
+
+#[test]
+fn oversized_and_malformed_submissions_are_refused() {
+    let dir = TempDir::new("size");
+    let server = Server::start(&dir.path().join("db"), |_| {});
+    let (c, req) = fetched(&server);
+    let submit_url = server.url(&format!("/r/{}/submit", c.request_id));
+    let (code, body) = post_raw(&submit_url, &vec![b' '; 200 * 1024]);
+    assert_eq!((code, error_code(&body).as_str()), (413, "too-large"));
+    let mut sub = submission(&req, req.bytes_to_sign());
+    sub.signature = vec![1; 2000];
+    assert_eq!(submit_raw(&server, &c, &sub), (413, "too-large".into()));
+    let (code, body) = post_raw(&submit_url, b"{\"format\":\"\xff\"}");
+    assert_eq!((code, error_code(&body).as_str()), (400, "malformed"));
+    let (code, body) = post_raw(&submit_url, b"not json");
+    assert_eq!((code, error_code(&body).as_str()), (400, "malformed"));
+    // A valid submission for request A sent to request B's URL.
+    let sub = submission(&req, req.bytes_to_sign());
+    let (c2, _) = fetched(&server);
+    let (code, body) = post_raw(&server.url(&format!("/r/{}/submit", c2.request_id)), &sub.to_json());
+    assert_eq!((code, error_code(&body).as_str()), (400, "mismatch"));
+    let (code, body) = post_raw(&server.url("/r/nonexistent0000/submit"), &sub.to_json());
+    assert_eq!((code, error_code(&body).as_str()), (404, "not-found"));
+    assert_eq!(server.state.store().counts().unwrap().2, 0);
+}
+
+#[test]
+fn signed_applications_survive_a_restart() {
+    let dir = TempDir::new("restart");
+    let db = dir.path().join("db");
+    let (c, old_addr) = {
+        let server = Server::start(&db, |_| {});
+        let (c, req) = fetched(&server);
+        assert_eq!(submit_raw(&server, &c, &submission(&req, req.bytes_to_sign())).0, 200);
+        (c, server.addr)
+    };
+    let server = Server::start(&db, |cfg| cfg.public_origin = format!("http://{old_addr}"));
+    let s = status(&server, &c);
+    assert_eq!(s.state, "signed");
+    assert_eq!(s.signature.unwrap().name.as_deref(), Some("かざす　花子"));
+}
+
+#[test]
+fn form_input_is_escaped_on_the_page_and_cleaned_in_the_document() {
+    let dir = TempDir::new("escape");
+    let server = Server::start(&dir.path().join("db"), |_| {});
+    let resp = agent()
+        .post(&server.url("/applications"))
+        .send_form(&[("scope", "self"), ("copies", "1"), ("honseki", "omit"), ("purpose", "<script>x</script>\u{202E}\n次"), ("phone", "0596-1")]);
+    let resp = resp.unwrap();
+    assert_eq!(resp.status(), 303);
+    let page = resp.header("location").unwrap().to_string();
+    let (code, html) = get_raw(&server.url(&page));
+    assert_eq!(code, 200);
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("&lt;script&gt;x&lt;/script&gt; 次"), "{html}");
+    assert!(!html.contains("<script>x"));
+    assert!(html.contains("端末内のアプリで署名する") && html.contains("<svg"));
+    let (code, _) = post_raw(&server.url("/api/applications"), br#"{"scope":"self","copies":"11","honseki":"omit","purpose":"a","phone":"1"}"#);
+    assert_eq!(code, 400);
+}

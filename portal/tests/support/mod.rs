@@ -1,0 +1,176 @@
+//! Shared by the portal tests: an in-process portal on 127.0.0.1:0, a plain-http client for the core's
+//! `HttpClient` trait, and signing with the software card.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use kazasu_core::handoff::{HttpClient, HttpError, HttpResponse, HttpsUrl};
+use kazasu_core::softcard::{fixture, SoftCard};
+use kazasu_core::{HashAlgorithm, JpkiSession, LastTry, SignPin};
+use kazasu_portal::{AppState, Config, Created, Shared};
+
+pub const SIGN_CA: &[u8] = fixture::SIGN_CA_CERT;
+
+/// A scratch directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!("kazasu-portal-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn config(db: &Path, origin: &str) -> Config {
+    Config {
+        public_origin: origin.into(),
+        relying_party: "伊勢市（見本）".into(),
+        sign_ca_der: SIGN_CA.to_vec(),
+        crl: Some(fixture::SIGN_CA_CRL.to_vec()),
+        ttl_secs: 600,
+        db_path: db.to_path_buf(),
+    }
+}
+
+/// A portal running in this process on a free loopback port.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: Shared,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start(db: &Path, tweak: impl FnOnce(&mut Config)) -> Server {
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        std_listener.set_nonblocking(true).unwrap();
+        let addr = std_listener.local_addr().unwrap();
+        let mut cfg = config(db, &format!("http://{addr}"));
+        tweak(&mut cfg);
+        let state = AppState::new(cfg).unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let st = state.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
+                kazasu_portal::serve(listener, st, async move {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        Server { addr, state, stop: Some(tx), thread: Some(thread) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().redirects(0).timeout(Duration::from_secs(30)).build()
+}
+
+/// Plain-http ureq for the core's client functions (loopback only in these tests).
+pub struct Http(pub ureq::Agent);
+
+impl Http {
+    pub fn new() -> Http {
+        Http(agent())
+    }
+    fn finish(r: Result<ureq::Response, ureq::Error>, max: usize) -> Result<HttpResponse, HttpError> {
+        let resp = match r {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => return Err(HttpError(e.to_string())),
+        };
+        let status = resp.status();
+        let mut body = Vec::new();
+        resp.into_reader().take(max as u64 + 1).read_to_end(&mut body).map_err(|e| HttpError(e.to_string()))?;
+        Ok(HttpResponse { status, body })
+    }
+}
+
+impl HttpClient for Http {
+    fn get(&mut self, url: &HttpsUrl, max: usize) -> Result<HttpResponse, HttpError> {
+        Self::finish(self.0.get(&url.to_string()).call(), max)
+    }
+    fn post_json(&mut self, url: &HttpsUrl, body: &[u8], max: usize) -> Result<HttpResponse, HttpError> {
+        Self::finish(self.0.post(&url.to_string()).set("Content-Type", "application/json").send_bytes(body), max)
+    }
+}
+
+/// POSTs raw bytes; returns (status, body).
+pub fn post_raw(url: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let r = agent().post(url).set("Content-Type", "application/json").send_bytes(body);
+    let resp = match r {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{url}: {e}"),
+    };
+    let status = resp.status();
+    let mut b = Vec::new();
+    resp.into_reader().read_to_end(&mut b).unwrap();
+    (status, b)
+}
+
+pub fn get_raw(url: &str) -> (u16, Vec<u8>) {
+    let resp = match agent().get(url).call() {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{url}: {e}"),
+    };
+    let status = resp.status();
+    let mut b = Vec::new();
+    resp.into_reader().read_to_end(&mut b).unwrap();
+    (status, b)
+}
+
+pub fn create(base: &str) -> Created {
+    let body = serde_json::json!({"scope": "self", "copies": "2", "honseki": "omit", "purpose": "年金の手続き", "phone": "0596-00-0000"});
+    let (status, b) = post_raw(&format!("{base}/api/applications"), body.to_string().as_bytes());
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&b));
+    serde_json::from_slice(&b).unwrap()
+}
+
+/// Signs `data` with the software card: (signature, certificate DER).
+pub fn card_sign(data: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut card = SoftCard::new();
+    let mut s = JpkiSession::open(&mut card).unwrap();
+    s.verify_sign_pin(SignPin::new(fixture::SIGN_PIN).unwrap(), LastTry::NotConfirmed).unwrap();
+    let cert = s.read_sign_certificate().unwrap();
+    let sig = s.sign(HashAlgorithm::Sha256, data).unwrap();
+    (sig, cert)
+}
+
+/// The refusal code in a reply body.
+pub fn error_code(body: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    v["error"].as_str().unwrap_or("").to_string()
+}
