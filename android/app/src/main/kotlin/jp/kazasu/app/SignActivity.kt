@@ -14,8 +14,10 @@ import android.text.Spanned
 import android.text.TextWatcher
 import android.view.WindowManager
 import android.widget.EditText
+import java.util.concurrent.Executor
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
+import java.util.concurrent.RejectedExecutionException
 import jp.kazasu.ffi.Gender
 import jp.kazasu.ffi.HashAlgorithm
 import jp.kazasu.signing.flow.CardPurpose
@@ -50,7 +52,15 @@ class SignActivity : Activity() {
             finish()
             return
         }
-        controller = SignController(request, io, { task -> main.post(task) }, ::render)
+        // After onDestroy shuts the pool down, a late task (closing a card link) runs where it is posted.
+        val ioOrInline = Executor { task ->
+            try {
+                io.execute(task)
+            } catch (e: RejectedExecutionException) {
+                task.run()
+            }
+        }
+        controller = SignController(request, ioOrInline, { task -> main.post(task) }, ::render)
         nfc = NfcCardReader(this) { link -> controller.onCardPresent(link) { link.close() } }
         render(controller.state)
     }
