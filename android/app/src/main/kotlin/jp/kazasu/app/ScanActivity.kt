@@ -42,8 +42,10 @@ class ScanActivity : Activity() {
     private lateinit var status: TextView
     private var cameraThread: HandlerThread? = null
     private var cameraHandler: Handler? = null
-    private var camera: CameraDevice? = null
-    private var session: CameraCaptureSession? = null
+    // Written on the camera thread, read on the main thread.
+    @Volatile private var camera: CameraDevice? = null
+    @Volatile private var session: CameraCaptureSession? = null
+    @Volatile private var active = false
     private var reader: ImageReader? = null
     private var surfaceReady = false
     private val decoding = AtomicBoolean(false)
@@ -80,6 +82,7 @@ class ScanActivity : Activity() {
 
     override fun onResume() {
         super.onResume()
+        active = true
         if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) {
             requestPermissions(arrayOf(Manifest.permission.CAMERA), REQUEST_CAMERA)
         } else {
@@ -88,6 +91,7 @@ class ScanActivity : Activity() {
     }
 
     override fun onPause() {
+        active = false
         stopCamera()
         super.onPause()
     }
@@ -131,6 +135,11 @@ class ScanActivity : Activity() {
         try {
             manager.openCamera(id, object : CameraDevice.StateCallback() {
                 override fun onOpened(device: CameraDevice) {
+                    if (!active) {
+                        // Opened after the screen went away: let go at once.
+                        device.close()
+                        return
+                    }
                     camera = device
                     startSession(device, imageReader, handler)
                 }
@@ -161,6 +170,10 @@ class ScanActivity : Activity() {
             { task -> handler.post(task) },
             object : CameraCaptureSession.StateCallback() {
                 override fun onConfigured(s: CameraCaptureSession) {
+                    if (!active) {
+                        s.close()
+                        return
+                    }
                     session = s
                     try {
                         val request = device.createCaptureRequest(CameraDevice.TEMPLATE_PREVIEW).apply {
