@@ -1,0 +1,58 @@
+import Foundation
+import KazasuFFI
+
+/// QR codes in camera frames. The shell hands over the luma (Y) plane as the camera delivers it — iOS:
+/// plane 0 of a bi-planar `CVPixelBuffer` (420f/420v), with its `bytesPerRow` as the stride — and the core finds
+/// and decodes the code. The text comes back unparsed; the hand-off protocol validates it.
+public enum QRFrame {
+    /// Bytes a plane of `height` rows `bytesPerRow` apart, `width` pixels used per row, must hold (the last row
+    /// needs only `width`).
+    public static func requiredBytes(width: Int, height: Int, bytesPerRow: Int) -> Int? {
+        guard width > 0, height > 0, bytesPerRow >= width else { return nil }
+        let (rows, o1) = bytesPerRow.multipliedReportingOverflow(by: height - 1)
+        let (total, o2) = rows.addingReportingOverflow(width)
+        return o1 || o2 ? nil : total
+    }
+
+    /// Decodes one QR code from a luma plane in memory (e.g. `CVPixelBufferGetBaseAddressOfPlane(buffer, 0)`
+    /// while the buffer is locked). Copies exactly the bytes the plane spans; nil when no code is readable.
+    public static func decode(base: UnsafeRawPointer, width: Int, height: Int, bytesPerRow: Int) throws -> String? {
+        guard let count = requiredBytes(width: width, height: height, bytesPerRow: bytesPerRow) else {
+            throw KazasuError.Internal(detail: "luma plane \(width)x\(height) stride \(bytesPerRow) is not a frame")
+        }
+        return try decode(luma: Data(bytes: base, count: count), width: width, height: height, bytesPerRow: bytesPerRow)
+    }
+
+    /// Decodes one QR code from a luma plane already copied into `luma`.
+    public static func decode(luma: Data, width: Int, height: Int, bytesPerRow: Int) throws -> String? {
+        guard let w = UInt32(exactly: width), let h = UInt32(exactly: height), let s = UInt32(exactly: bytesPerRow)
+        else {
+            throw KazasuError.Internal(detail: "luma plane sizes out of range")
+        }
+        return try decodeLuma(width: w, height: h, stride: s, luma: luma)
+    }
+}
+
+/// A link that opened the app: the custom scheme (`kazasu://…`, same-device hand-off from the city's page) or a
+/// universal link (`https://<city host>/…`), or the text of a scanned QR code. Handed on as text, unparsed: the
+/// core's hand-off protocol validates it.
+public struct IncomingLink: Equatable, Sendable {
+    public static let scheme = "kazasu"
+    public let text: String
+
+    /// Accepts the URLs the app is registered for: its scheme, or https (universal links, which iOS only
+    /// delivers for the associated domains). Anything else is not ours.
+    public init?(url: URL) {
+        guard let scheme = url.scheme?.lowercased(), scheme == IncomingLink.scheme || scheme == "https" else {
+            return nil
+        }
+        text = url.absoluteString
+    }
+
+    /// The text of a scanned QR code; nil if empty.
+    public init?(scanned: String) {
+        let t = scanned.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !t.isEmpty else { return nil }
+        text = t
+    }
+}
