@@ -50,6 +50,12 @@ fn main() {
         let scale: usize = args[1].parse().unwrap();
         let (img, side) = kazasu_qr::to_luma("https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1", scale).unwrap();
         show("gen", side, side, &img);
+    } else if args[0] == "hd" {
+        for a in &args[1..] {
+            let (d, w, h) = load_luma(std::path::Path::new(a));
+            let fr = resize(&d, w, h, 1280, 720);
+            show(a, 1280, 720, &fr);
+        }
     } else {
         for a in args {
             let (d, w, h) = load_luma(std::path::Path::new(&a));

@@ -186,6 +186,14 @@ pub fn find(b: &Bitmap, step: usize, inverted: bool) -> Vec<Finder> {
                 let end_c = end - r[4] as usize - r[3] as usize;
                 let cx = end_c - (r[2] as usize).div_ceil(2);
                 let total: u32 = r.iter().sum();
+                // A row through a finder already confirmed only adds a hit.
+                let m = total as f32 / 7.0;
+                if let Some(e) = out.iter_mut().find(|e| {
+                    e.inverted == !dark && (e.x - cx as f32).abs() < e.ms && (e.y - y as f32).abs() < 1.5 * e.ms && (m / e.ms - 1.0).abs() < 0.4
+                }) {
+                    e.hits += 1;
+                    continue;
+                }
                 if let Some(f) = confirm(b, cx, y, total, dark) {
                     add(&mut out, f);
                 }

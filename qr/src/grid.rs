@@ -222,9 +222,6 @@ fn sample(b: &Bitmap, h: &Homography, dim: usize, inverted: bool) -> Option<Samp
 
 fn try_decode(s: &Sampled) -> Option<(String, Vec<u8>)> {
     let r = crate::codeword::decode_grid(&s.bits, s.dim);
-    if std::env::var_os("QRTRACE").is_some() {
-        eprintln!("    grid: {:?}", r.as_ref().map(|v| v.len()));
-    }
     Some(crate::text::segments_to_text(&r.ok()?))
 }
 
@@ -280,7 +277,6 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
     dims.push(base + 4);
     dims.push(base - 4);
     let ms = (m_tr + m_bl) / 2.0;
-    if std::env::var_os("QRTRACE").is_some() { eprintln!("triple tl {:?} tr {:?} bl {:?} m_tr {m_tr} m_bl {m_bl} est {est} dims {dims:?}", (tl.x,tl.y,tl.ms), (tr.x,tr.y,tr.ms), (bl.x,bl.y,bl.ms)); }
     let mut tried = Vec::new();
     for dim in dims {
         if !(21..=177).contains(&dim) || tried.contains(&dim) {
@@ -302,7 +298,6 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
                 }
             }
         }
-        if std::env::var_os("QRTRACE").is_some() { eprintln!("  dim {dim} anchors {anchors:?}"); }
         anchors.push((Pt { x: dimf - 3.5, y: dimf - 3.5 }, br_affine));
         for (mc, ip) in anchors {
             let src = [Pt { x: 3.5, y: 3.5 }, Pt { x: dimf - 3.5, y: 3.5 }, Pt { x: 3.5, y: dimf - 3.5 }, mc];
@@ -357,14 +352,19 @@ fn decode_finders(b: &Bitmap, finders: &mut Vec<Finder>) -> (Option<Decoded>, bo
 }
 
 /// Reduction factor for the locator: about 360 lines of work whatever the camera.
-fn factor(frame: &LumaFrame) -> usize {
+pub fn factor(frame: &LumaFrame) -> usize {
     ((frame.width().min(frame.height()) + 180) / 360).clamp(1, 4)
 }
 
 /// Full locator pipeline over one frame. Returns the decode (if any) and whether three
 /// finder patterns formed a plausible code (which makes a slower fallback worthwhile).
 pub fn locate_and_decode(frame: &LumaFrame, inverted: bool) -> (Option<Decoded>, bool) {
-    let f = factor(frame);
+    locate_with_factor(frame, inverted, factor(frame))
+}
+
+/// [`locate_and_decode`] at a given reduction (a crop of a camera frame keeps the
+/// frame's reduction and its strict evidence rules).
+pub fn locate_with_factor(frame: &LumaFrame, inverted: bool, f: usize) -> (Option<Decoded>, bool) {
     if f > 1 {
         let (small, w, h) = downsample(frame, f);
         let Ok(sf) = LumaFrame::packed(w, h, &small) else { return (None, false) };
@@ -389,7 +389,9 @@ fn locate_at(frame: &LumaFrame, inverted: bool, step: usize) -> (Option<Decoded>
         Params { block_shift: 4, min_contrast: 24 },
         Params { block_shift: 5, min_contrast: 24 },
     ];
-    let alts = &ALTS;
+    // Camera frames (already halved) skip the 32 px blocks: modules that large are
+    // read at the default block size after halving.
+    let alts = if step == 1 { &ALTS[..] } else { &ALTS[..3] };
     for (k, &params) in alts.iter().enumerate() {
         if k > 0 && !seen {
             break;

@@ -66,18 +66,21 @@ pub struct Options {
     pub rqrr_fallback: bool,
     /// Run rqrr's detector even if the locator saw nothing (slow; for comparison).
     pub rqrr_always: bool,
+    /// Read rqrr's grids with rqrr's own decoder instead of ours (the baseline; rqrr's
+    /// Reed-Solomon is slow and it rejects Hanzi mode).
+    pub rqrr_own_decoder: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { locator: true, inverted: true, rqrr_fallback: true, rqrr_always: false }
+        Options { locator: true, inverted: true, rqrr_fallback: true, rqrr_always: false, rqrr_own_decoder: false }
     }
 }
 
 impl Options {
     /// rqrr 0.11 alone, as the baseline.
     pub fn rqrr_only() -> Self {
-        Options { locator: false, inverted: false, rqrr_fallback: false, rqrr_always: true }
+        Options { locator: false, inverted: false, rqrr_fallback: false, rqrr_always: true, rqrr_own_decoder: true }
     }
 }
 
@@ -97,8 +100,11 @@ pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>,
             Err(_) => panicked = true,
         }
     }
-    if opts.rqrr_always || (opts.rqrr_fallback && (saw_finders || panicked)) {
-        match guarded(|| rqrr_detect(frame)) {
+    // rqrr's detector costs 3-15 ms: only for stills (<= ~540 lines, e.g. photos), where
+    // it rescues a code now and then; never on camera-sized frames.
+    let still = grid::factor(frame) == 1;
+    if opts.rqrr_always || (opts.rqrr_fallback && still && (saw_finders || panicked)) {
+        match guarded(|| rqrr_detect(frame, opts.rqrr_own_decoder)) {
             Ok(Some(d)) => return Ok(Some(d)),
             Ok(None) => {}
             Err(_) => panicked = true,
@@ -119,27 +125,87 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, QrError> {
 
 /// rqrr's own pipeline (its thresholding, capstone flood fill, grid fit, decode).
 /// Frames above 480 lines are halved first (4x less work; camera codes are large).
-fn rqrr_detect(frame: &LumaFrame) -> Option<Decoded> {
-    if frame.height().min(frame.width()) > 480 {
+fn rqrr_detect(frame: &LumaFrame, own: bool) -> Option<Decoded> {
+    if !own && frame.height().min(frame.width()) > 480 {
         let (small, w, h) = binarize::downsample(frame, 2);
         let sf = LumaFrame::packed(w, h, &small).ok()?;
-        let mut d = rqrr_detect(&sf)?;
+        let mut d = rqrr_detect(&sf, own)?;
         d.corners = d.corners.map(|(x, y)| (x * 2.0, y * 2.0));
         return Some(d);
     }
     let mut img = rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| frame.px(x, y));
     for g in img.detect_grids() {
+        let c = g.bounds.map(|p| (p.x as f32, p.y as f32));
+        if own {
+            let mut bytes = Vec::new();
+            if g.decode_to(&mut bytes).is_ok() {
+                return Some(Decoded { text: payload_to_text(&bytes), bytes, corners: c });
+            }
+            continue;
+        }
         // rqrr finds and samples the grid; our decoder (fast Reed-Solomon, all modes)
         // reads it.
         let n = rqrr::BitGrid::size(&g.grid);
         let bits: Vec<bool> = (0..n * n).map(|i| rqrr::BitGrid::bit(&g.grid, i / n, i % n)).collect();
         if let Ok(segs) = codeword::decode_grid(&bits, n) {
             let (text, bytes) = text::segments_to_text(&segs);
-            let c = g.bounds.map(|p| (p.x as f32, p.y as f32));
             return Some(Decoded { text, bytes, corners: c });
         }
     }
     None
+}
+
+/// A scanner for a stream of camera frames. It remembers where the last code was and
+/// first looks only there (a region 1.5x the code's box), which is what a phone held
+/// over a screen sees frame after frame; if that fails it scans the whole frame.
+#[derive(Debug, Clone, Default)]
+pub struct Scanner {
+    last: Option<[(f32, f32); 4]>,
+    opts: Options,
+}
+
+impl Scanner {
+    pub fn new() -> Self {
+        Scanner::default()
+    }
+
+    /// Decode one frame of the stream. Same contract as [`decode`].
+    pub fn scan(&mut self, frame: &LumaFrame) -> Result<Option<Decoded>, QrError> {
+        if let Some(c) = self.last {
+            if let Some(d) = self.scan_region(frame, &c) {
+                self.last = Some(d.corners);
+                return Ok(Some(d));
+            }
+        }
+        let r = decode_with(frame, &self.opts);
+        self.last = r.as_ref().ok().and_then(|d| d.as_ref().map(|d| d.corners));
+        r
+    }
+
+    fn scan_region(&self, frame: &LumaFrame, c: &[(f32, f32); 4]) -> Option<Decoded> {
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for &(x, y) in c {
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        }
+        let (mx, my) = ((x1 - x0) * 0.25 + 8.0, (y1 - y0) * 0.25 + 8.0);
+        let clamp = |v: f32, hi: usize| (v.max(0.0) as usize).min(hi);
+        let (x0, y0) = (clamp(x0 - mx, frame.width()), clamp(y0 - my, frame.height()));
+        let (x1, y1) = (clamp(x1 + mx, frame.width()), clamp(y1 + my, frame.height()));
+        if x1 <= x0 + 21 || y1 <= y0 + 21 || (x1 - x0) * (y1 - y0) * 10 > frame.width() * frame.height() * 7 {
+            return None; // degenerate, or hardly smaller than the frame
+        }
+        let off = y0 * frame.stride() + x0;
+        let sub = LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
+        let f = grid::factor(frame);
+        let inverted = self.opts.inverted;
+        let (d, _) = guarded(|| grid::locate_with_factor(&sub, inverted, f)).ok()?;
+        let mut d = d?;
+        d.corners = d.corners.map(|(x, y)| (x + x0 as f32, y + y0 as f32));
+        Some(d)
+    }
 }
 
 /// Finder candidates (x, y, module size, hits, inverted) as the locator sees them;

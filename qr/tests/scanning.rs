@@ -175,3 +175,25 @@ fn svg_is_a_complete_document_and_overlong_text_is_an_error() {
     let huge = "x".repeat(4000);
     assert_eq!(to_svg(&huge), Err(QrError::TooLong { len: 4000 }));
 }
+
+#[test]
+fn the_scanner_follows_a_moving_code_and_finds_it_again_after_it_left() {
+    let mut scanner = kazasu_qr::Scanner::new();
+    let mut s = Scene::hd(6.0);
+    let mut seen = 0;
+    for k in 0..6 {
+        s.angle = 3.0 * k as f32;
+        s.seed = k;
+        let fr = render_at(URL, &s, 25.0 * k as f32, -10.0 * k as f32);
+        let d = scanner.scan(&LumaFrame::packed(s.w, s.h, &fr).unwrap()).unwrap();
+        seen += (d.map(|d| d.text).as_deref() == Some(URL)) as usize;
+    }
+    assert_eq!(seen, 6);
+    // the code leaves: an empty frame reads nothing (the remembered region holds no code)
+    let empty = clutter(1280, 720, 3);
+    assert_eq!(scanner.scan(&LumaFrame::packed(1280, 720, &empty).unwrap()).unwrap(), None);
+    // and comes back somewhere else entirely
+    let fr = render_at(URL, &s, -300.0, 150.0);
+    let d = scanner.scan(&LumaFrame::packed(s.w, s.h, &fr).unwrap()).unwrap();
+    assert_eq!(d.map(|d| d.text).as_deref(), Some(URL));
+}

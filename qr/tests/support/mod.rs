@@ -137,10 +137,15 @@ pub fn homography(src: [(f64, f64); 4], dst: [(f64, f64); 4]) -> [f64; 9] {
 /// rotated and seen in perspective (`tilt`), optional inversion, glare and noise.
 /// Sampled with 2x2 supersampling so module edges are soft like a camera's.
 pub fn render(text: &str, s: &Scene) -> Vec<u8> {
+    render_at(text, s, 0.0, 0.0)
+}
+
+/// [`render`] with the code's centre moved by (`dx`, `dy`) pixels.
+pub fn render_at(text: &str, s: &Scene, dx: f32, dy: f32) -> Vec<u8> {
     let (mods, n) = kazasu_qr::to_modules(text).expect("encodable");
     let quiet = 4.0;
     let total = n as f64 + 2.0 * quiet;
-    let (cx, cy) = (s.w as f64 / 2.0, s.h as f64 / 2.0);
+    let (cx, cy) = (s.w as f64 / 2.0 + dx as f64, s.h as f64 / 2.0 + dy as f64);
     let (sa, ca) = (s.angle as f64).to_radians().sin_cos();
     let half = total * s.scale as f64 / 2.0;
     let t = 1.0 - s.tilt as f64;
