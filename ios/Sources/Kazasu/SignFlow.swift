@@ -119,8 +119,11 @@ public struct SignFlow: Sendable {
         }
         switch s {
         case .review:
-            if case .accept = e { return .holdCard(.readTries, notice: nil) }
-            return s
+            switch e {
+            case .accept: return .holdCard(.readTries, notice: nil)
+            case .error(let error, _): return afterError(error, pinStillUsable: false, pinWasTyped: false)
+            default: return s
+            }
         case .holdCard:
             if case .cardTouched = e { return .working(nil) }
             return s
