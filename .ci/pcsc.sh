@@ -27,7 +27,8 @@ pcsc_start() { # pcsc_start KAZASU_BIN [serve args...]
   fi
   mkdir -p /run/pcscd
   # exec: the PID we get is pcscd's own, inside the new network namespace.
-  unshare --net sh -c 'ip link set lo up && exec pcscd --foreground --error' &
+  # pcscd's own messages go to a log (OpenSC's probing makes it print harmless IFDControl errors).
+  unshare --net sh -c 'ip link set lo up && exec pcscd --foreground --error' >"${PCSC_LOG:-/tmp/kazasu-pcscd.log}" 2>&1 &
   PCSC_PIDS+=($!)
   local pcscd_pid=$!
   for _ in $(seq 1 100); do
@@ -48,10 +49,11 @@ pcsc_start() { # pcsc_start KAZASU_BIN [serve args...]
 pcsc_stop() {
   local pid
   for pid in "${PCSC_PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   done
   for pid in "${PCSC_PIDS[@]:-}"; do
-    [ -n "$pid" ] && wait "$pid" 2>/dev/null
+    if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
   done
   PCSC_PIDS=()
+  return 0
 }

@@ -19,7 +19,7 @@ echo "== PC/SC: pcscd + vpcd + the software card; kazasu and OpenSC against it"
 source .ci/pcsc.sh
 trap pcsc_stop EXIT
 pcsc_start "$PWD/target/debug/kazasu"
-KAZASU_BIN="$PWD/target/debug/kazasu" cargo test -p kazasu-tests --test pcsc -- --ignored --test-threads=1
+KAZASU_BIN="$PWD/target/debug/kazasu" cargo test --workspace --test pcsc -- --ignored --test-threads=1
 pcsc_stop
 trap - EXIT
 
