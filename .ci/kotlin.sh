@@ -5,7 +5,8 @@
 #  2. the host cdylib with `testing`, and the Kotlin bindings generated from it in library mode by the
 #     in-repo uniffi-bindgen;
 #  3. Maven (android/pom.xml): jvm-tests runs the Kotlin tests through those bindings (JNA loads the cdylib);
-#     compile-check compiles every Android source (app + signing + bindings) against android-all.
+#     compile-check compiles every Android source (app + signing + bindings) against android-all (API 34),
+#     compile-check-minsdk the same against API 28 (minSdk), so APIs newer than minSdk fail.
 # Maven's local repository: $KAZASU_M2_REPO or /root/.m2/repository (reused between runs; Maven only fetches
 # what is missing there).
 set -euo pipefail
