@@ -15,6 +15,9 @@ pub mod handoff;
 pub mod ids;
 pub mod jpki;
 pub mod pin;
+/// QR decoding of camera frames and QR generation (the `kazasu-qr` crate, kept separate so its image-heavy
+/// tests and benchmarks build on their own).
+pub use kazasu_qr as qr;
 #[cfg(feature = "openssl")]
 pub mod softcard;
 pub mod sw;
