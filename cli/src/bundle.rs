@@ -78,19 +78,11 @@ impl Bundle {
     }
 }
 
+/// The UTC calendar date of a Unix time (the core's one civil-date routine, cut to the day).
 fn date(unix: i64) -> String {
-    // Civil date from days since the epoch (Howard Hinnant's algorithm), UTC.
-    let days = unix.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    let mut t = kazasu_core::handoff::time::format_utc(unix);
+    t.truncate(10);
+    t
 }
 
 fn gender_words(p: &PersonalData, lang: Lang) -> Option<String> {
