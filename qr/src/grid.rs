@@ -368,18 +368,72 @@ pub fn locate_with_factor(frame: &LumaFrame, inverted: bool, f: usize) -> (Optio
     if f > 1 {
         let (small, w, h) = downsample(frame, f);
         let Ok(sf) = LumaFrame::packed(w, h, &small) else { return (None, false) };
-        let (mut r, seen) = locate_at(&sf, inverted, 2);
+        let (mut r, seen, first) = locate_at(&sf, inverted, 2, true);
+        let s = f as f32;
         if let Some(d) = r.as_mut() {
-            let s = f as f32;
             d.corners = d.corners.map(|(x, y)| (x * s, y * s));
+            return (r, seen);
         }
-        return (r, seen);
+        // Two or more finders but no code: the code may be too small (or too slanted) for
+        // the halved frame. Read the region around those finders at full resolution.
+        if let Some((x0, y0, x1, y1)) = finder_region(&first, w, h) {
+            let (x0, y0) = (x0 * f, y0 * f);
+            let (x1, y1) = ((x1 * f).min(frame.width()), (y1 * f).min(frame.height()));
+            let off = y0 * frame.stride() + x0;
+            if let Some(Ok(sub)) = frame.data().get(off..).map(|d| LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), d)) {
+                let (mut r2, seen2, _) = locate_at(&sub, inverted, 1, true);
+                if let Some(d) = r2.as_mut() {
+                    d.corners = d.corners.map(|(x, y)| (x + x0 as f32, y + y0 as f32));
+                    return (r2, true);
+                }
+                return (None, seen || seen2);
+            }
+        }
+        return (None, seen);
     }
-    locate_at(frame, inverted, 1)
+    let (r, seen, _) = locate_at(frame, inverted, 1, false);
+    (r, seen)
 }
 
-fn locate_at(frame: &LumaFrame, inverted: bool, step: usize) -> (Option<Decoded>, bool) {
+/// The box (in the scanned frame's pixels) that must hold a code two or three of these
+/// finders belong to, if it is clearly smaller than the frame.
+fn finder_region(finders: &[Finder], w: usize, h: usize) -> Option<(usize, usize, usize, usize)> {
+    for inverted in [false, true] {
+        let mut fs: Vec<&Finder> = finders.iter().filter(|f| f.inverted == inverted).collect();
+        if fs.len() < 2 {
+            continue;
+        }
+        fs.sort_by(|a, b| b.hits.cmp(&a.hits));
+        fs.truncate(3);
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        let mut span = 0f32;
+        let mut ms = 0f32;
+        for a in &fs {
+            x0 = x0.min(a.x);
+            y0 = y0.min(a.y);
+            x1 = x1.max(a.x);
+            y1 = y1.max(a.y);
+            ms = ms.max(a.ms);
+            for b in &fs {
+                span = span.max(dist(pt(a), pt(b)));
+            }
+        }
+        let m = span + 6.0 * ms;
+        let (x0, y0) = ((x0 - m).max(0.0) as usize, (y0 - m).max(0.0) as usize);
+        let (x1, y1) = (((x1 + m) as usize).min(w), ((y1 + m) as usize).min(h));
+        if x1 > x0 + 10 && y1 > y0 + 10 && (x1 - x0) * (y1 - y0) * 2 < w * h {
+            return Some((x0, y0, x1, y1));
+        }
+    }
+    None
+}
+
+/// One frame at one scale. `strict`: retry with other thresholds only on a plausible
+/// finder triple (camera frames), else on two finders (stills). Also returns the
+/// finders of the first pass.
+fn locate_at(frame: &LumaFrame, inverted: bool, step: usize, strict: bool) -> (Option<Decoded>, bool, Vec<Finder>) {
     let mut seen = false;
+    let mut first = Vec::new();
     // First the everyday setting; the others only when finders were seen but nothing
     // decoded (measured on the photo set: 4x4 blocks rescue fine blurred codes, 16x16
     // and 32x32 rescue codes whose modules are larger than a block).
@@ -389,25 +443,26 @@ fn locate_at(frame: &LumaFrame, inverted: bool, step: usize) -> (Option<Decoded>
         Params { block_shift: 4, min_contrast: 24 },
         Params { block_shift: 5, min_contrast: 24 },
     ];
-    // Camera frames (already halved) skip the 32 px blocks: modules that large are
-    // read at the default block size after halving.
-    let alts = if step == 1 { &ALTS[..] } else { &ALTS[..3] };
+    // Camera frames skip the 32 px blocks: modules that large are read at the default
+    // block size after halving.
+    let alts = if strict { &ALTS[..3] } else { &ALTS[..] };
     for (k, &params) in alts.iter().enumerate() {
         if k > 0 && !seen {
             break;
         }
         let Some(b) = binarize(frame, params) else { continue };
         let mut f = find(&b, step, inverted);
-        // Small frames (photos, stills) retry on two finders; camera frames only on a
-        // plausible triple, to keep clutter from costing a slow retry every frame.
-        let two = step == 1 && f.len() >= 2;
+        if k == 0 {
+            first = f.clone();
+        }
+        let two = !strict && f.len() >= 2;
         let (d, plausible) = decode_finders(&b, &mut f);
         if d.is_some() {
-            return (d, true);
+            return (d, true, first);
         }
         seen |= plausible || two;
     }
-    (None, seen)
+    (None, seen, first)
 }
 
 pub fn debug_finders(frame: &LumaFrame) -> Vec<(f32, f32, f32, u32, bool)> {
