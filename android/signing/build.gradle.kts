@@ -43,6 +43,6 @@ kotlin {
 dependencies {
     // The generated bindings call the Rust library through JNA; the AAR carries JNA's own native part.
     api("net.java.dev.jna:jna:5.19.1@aar")
-    testImplementation("org.junit.jupiter:junit-jupiter:6.1.3")
-    testRuntimeOnly("org.junit.platform:junit-platform-launcher:6.1.3")
+    testImplementation("org.junit.jupiter:junit-jupiter:5.14.4")
+    testRuntimeOnly("org.junit.platform:junit-platform-launcher:1.14.4")
 }
