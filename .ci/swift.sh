@@ -7,8 +7,9 @@
 #  3. a Debian 13 (trixie) minbase chroot with `swiftlang` (6.0.3), created once and reused
 #     ($KAZASU_SWIFT_CHROOT, default /var/cache/kazasu/trixie-swift — outside the repo);
 #  4. inside `unshare --mount --propagation private`: /proc, the repo and the cargo target dir are mounted into
-#     the chroot, `swift build` and `swift test` run there against the .so built on the host. The mount
-#     namespace dies with the unshare process, so no mount can outlive the run; a trap unmounts anyway.
+#     the chroot, `swift build` and `swift test` run there against the .so built on the host, then the iOS
+#     app's files are type-checked against SDK stand-ins (ios/ci/). The mount namespace dies with the unshare
+#     process, so no mount can outlive the run; a trap unmounts anyway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -129,6 +130,8 @@ unshare --mount --propagation private -- bash -euc '
         echo "swift.sh: swift test failed (exit $rc, $executed XCTest tests executed)" >&2
         exit 1
     fi
+    # The iOS app target cannot be built without the iOS SDK: type-check its files against SDK stand-ins.
+    run bash /kazasu/repo/ios/ci/typecheck-app.sh /kazasu/repo/ios /kazasu/build/debug/Modules
 ' _ "$chroot_dir" "$repo" "$target_dir/debug"
 
 if grep -qs " $chroot_dir/" /proc/mounts; then

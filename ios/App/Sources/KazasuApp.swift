@@ -17,10 +17,11 @@ struct KazasuApp: App {
     }
 }
 
+@MainActor
 struct HomeView: View {
     @Binding var received: IncomingLink?
     @State private var scanning = false
-    @State private var sample: SignRequest?
+    @State private var sample: SampleRequest?
     private let messages = Messages()
 
     var body: some View {
@@ -41,9 +42,9 @@ struct HomeView: View {
                     }
                     #if DEBUG
                     Button(messages(.mainSample)) {
-                        sample = SignRequest(
+                        sample = SampleRequest(request: SignRequest(
                             requester: "テスト市", title: "テスト申請",
-                            document: Data("これはテスト用の文面です。\nThis is a test document.".utf8))
+                            document: Data("これはテスト用の文面です。\nThis is a test document.".utf8)))
                     }
                     #endif
                 }
@@ -54,12 +55,14 @@ struct HomeView: View {
         .sheet(isPresented: $scanning) {
             QRScannerView(messages: messages) { text in received = IncomingLink(scanned: text) }
         }
-        .sheet(item: $sample) { request in
-            SignView(model: SignModel(request: request, messages: messages))
+        .sheet(item: $sample) { sample in
+            SignView(model: SignModel(request: sample.request, messages: messages))
         }
     }
 }
 
-extension SignRequest: Identifiable {
-    public var id: Data { document }
+/// A request shown in a sheet (debug builds: a test document to try the screens with a card).
+struct SampleRequest: Identifiable {
+    let id = UUID()
+    let request: SignRequest
 }

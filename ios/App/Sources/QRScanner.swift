@@ -85,6 +85,7 @@ final class QRScannerController: UIViewController, AVCaptureVideoDataOutputSampl
 }
 
 /// The scanner screen: the camera preview, a line of instructions, and the decoded text handed back unparsed.
+@MainActor
 struct QRScannerView: View {
     let messages: Messages
     let onText: (String) -> Void

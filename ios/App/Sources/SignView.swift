@@ -29,6 +29,7 @@ final class SignModel: ObservableObject {
 
 /// Request → (card: tries) → PIN → [last-try confirmation] → (card: sign) → progress → result; the same
 /// screens as the Android app.
+@MainActor
 struct SignView: View {
     @StateObject var model: SignModel
     @State private var typed = ""
