@@ -190,31 +190,33 @@ struct Sampled {
 }
 
 fn sample(b: &Bitmap, h: &Homography, dim: usize, inverted: bool) -> Option<Sampled> {
+    let module = |mx: usize, my: usize| -> Option<bool> {
+        let p = h.map(mx as f32 + 0.5, my as f32 + 0.5);
+        b.dark_at(p.x, p.y).map(|d| d != inverted)
+    };
+    // The timing patterns (row 6 and column 6 between the finders) alternate, starting
+    // dark. A wrong module count or a grid off by a module fails this at ~50%; checking
+    // it before sampling the rest spares a large grid and the error corrector.
+    let mut bad = 0usize;
+    let n = dim - 16;
+    for i in 8..dim - 8 {
+        let want = i % 2 == 0;
+        bad += (module(i, 6) != Some(want)) as usize + (module(6, i) != Some(want)) as usize;
+    }
+    if bad * 4 > 2 * n {
+        return None;
+    }
     let mut outside = 0usize;
     let mut bits = vec![false; dim * dim];
     for my in 0..dim {
         for mx in 0..dim {
-            let p = h.map(mx as f32 + 0.5, my as f32 + 0.5);
-            match b.dark_at(p.x, p.y) {
-                Some(d) => bits[my * dim + mx] = d != inverted,
+            match module(mx, my) {
+                Some(d) => bits[my * dim + mx] = d,
                 None => outside += 1,
             }
         }
     }
     if outside * 10 > dim * dim {
-        return None;
-    }
-    // The timing patterns (row 6 and column 6 between the finders) alternate, starting
-    // dark. A wrong module count or a grid off by a module fails this at ~50%; checking
-    // it first spares the error corrector (milliseconds per failed attempt on large
-    // versions) from sampling garbage.
-    let mut bad = 0usize;
-    let n = dim - 16;
-    for i in 8..dim - 8 {
-        let want = i % 2 == 0;
-        bad += (bits[6 * dim + i] != want) as usize + (bits[i * dim + 6] != want) as usize;
-    }
-    if bad * 4 > 2 * n {
         return None;
     }
     Some(Sampled { bits, dim })
@@ -290,13 +292,15 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
         if dim >= 25 {
             let k = (dimf - 10.0) / (dimf - 7.0);
             let est = Pt { x: ptl.x + (br_affine.x - ptl.x) * k, y: ptl.y + (br_affine.y - ptl.y) * k };
-            for r in [5.0f32, 12.0] {
-                let aps = find_alignment(b, est, ms, r * ms, c, 3);
-                if !aps.is_empty() {
-                    anchors.extend(aps.into_iter().map(|ap| (Pt { x: dimf - 6.5, y: dimf - 6.5 }, ap)));
-                    break;
+            // Nearest candidates first; under strong perspective the affine guess is
+            // several modules off, so farther ones follow (each costs a timing check).
+            let mut aps = find_alignment(b, est, ms, 5.0 * ms, c, 3);
+            for ap in find_alignment(b, est, ms, 12.0 * ms, c, 8) {
+                if aps.len() < 8 && !aps.iter().any(|q| dist(*q, ap) < ms) {
+                    aps.push(ap);
                 }
             }
+            anchors.extend(aps.into_iter().map(|ap| (Pt { x: dimf - 6.5, y: dimf - 6.5 }, ap)));
         }
         anchors.push((Pt { x: dimf - 3.5, y: dimf - 3.5 }, br_affine));
         for (mc, ip) in anchors {

@@ -97,12 +97,14 @@ pub struct Scene {
     pub light: u8,
     /// A bright glare blob over the code's right half.
     pub glare: bool,
+    /// Defocus: passes of a 3x3 box blur.
+    pub blur: u32,
     pub seed: u64,
 }
 
 impl Scene {
     pub fn hd(scale: f32) -> Self {
-        Scene { w: 1280, h: 720, scale, angle: 0.0, tilt: 0.0, inverted: false, noise: 6.0, dark: 40, light: 200, glare: false, seed: 7 }
+        Scene { w: 1280, h: 720, scale, angle: 0.0, tilt: 0.0, inverted: false, noise: 6.0, dark: 40, light: 200, glare: false, blur: 0, seed: 7 }
     }
 }
 
@@ -189,7 +191,62 @@ pub fn render_at(text: &str, s: &Scene, dx: f32, dy: f32) -> Vec<u8> {
             img[y * s.w + x] = v.clamp(0.0, 255.0) as u8;
         }
     }
+    for _ in 0..s.blur {
+        img = box_blur(&img, s.w, s.h);
+    }
     img
+}
+
+/// One pass of a 3x3 box blur (edges clamp).
+pub fn box_blur(src: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let mut out = vec![0u8; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let mut acc = 0u32;
+            for dy in [-1isize, 0, 1] {
+                for dx in [-1isize, 0, 1] {
+                    let yy = (y as isize + dy).clamp(0, h as isize - 1) as usize;
+                    let xx = (x as isize + dx).clamp(0, w as isize - 1) as usize;
+                    acc += src[yy * w + xx] as u32;
+                }
+            }
+            out[y * w + x] = (acc / 9) as u8;
+        }
+    }
+    out
+}
+
+/// A wider set of camera-like 720p scenes: module size, angle, perspective, dark mode,
+/// glare, defocus, low contrast. Deterministic.
+pub fn camera_set() -> Vec<(String, Scene)> {
+    let mut out = Vec::new();
+    let mut k = 0u64;
+    for &scale in &[3.0f32, 4.0, 6.0, 9.0, 13.0] {
+        for &angle in &[0.0f32, 8.0, 30.0, 60.0, 100.0, 225.0] {
+            k += 1;
+            let mut s = Scene::hd(scale);
+            s.angle = angle;
+            s.seed = k;
+            s.tilt = [0.0, 0.1, 0.25][k as usize % 3];
+            s.inverted = k % 4 == 1;
+            s.glare = k % 5 == 2;
+            s.blur = (k % 3) as u32;
+            if k % 7 == 3 {
+                s.dark = 90;
+                s.light = 150; // dim monitor seen at an angle
+            }
+            let label = format!(
+                "{scale}px {angle}° tilt {} {}{}blur {}{}",
+                s.tilt,
+                if s.inverted { "inverted " } else { "" },
+                if s.glare { "glare " } else { "" },
+                s.blur,
+                if s.dark == 90 { " low-contrast" } else { "" }
+            );
+            out.push((label, s));
+        }
+    }
+    out
 }
 
 /// A frame with no code: gradient, blocks of "text-like" stripes, noise.
