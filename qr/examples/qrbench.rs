@@ -136,11 +136,37 @@ fn main() {
             if r.as_deref() == Some(url) {
                 ok += 1;
             } else if show_misses {
-                println!("  MISS camera set: {label}");
+                println!("  MISS camera set: {label}: {r:?}");
             }
         }
         let (md, p95) = median_p95(&mut ms);
         println!("| camera set (3-13 px modules, 0-225°, tilt to 0.25, inverted, glare, blur, low contrast) | {} | {ok} | {md:.2} | {p95:.2} |", set.len());
+
+        // 1080p frames (iOS preview size), with a code and empty.
+        let mut ms = Vec::new();
+        let mut ms_empty = Vec::new();
+        let mut ok = 0;
+        for (k, &scale) in [6.0f32, 9.0, 13.0].iter().enumerate() {
+            let mut s = Scene::hd(scale);
+            s.w = 1920;
+            s.h = 1080;
+            s.angle = 20.0 * k as f32;
+            s.tilt = 0.1;
+            s.seed = 50 + k as u64;
+            let fr = render(url, &s);
+            let f = LumaFrame::packed(s.w, s.h, &fr).unwrap();
+            let (r, t, _) = timed(&f, o, reps.max(3));
+            ms.push(t);
+            ok += (r.as_deref() == Some(url)) as usize;
+            let fr = clutter(1920, 1080, 70 + k as u64);
+            let f = LumaFrame::packed(1920, 1080, &fr).unwrap();
+            let (_, t, _) = timed(&f, o, reps.max(3));
+            ms_empty.push(t);
+        }
+        let (md, p95) = median_p95(&mut ms);
+        println!("| 1920x1080 with code (6/9/13 px, tilted) | 3 | {ok} | {md:.2} | {p95:.2} |");
+        let (md, p95) = median_p95(&mut ms_empty);
+        println!("| 1920x1080 clutter, no code | 3 | - | {md:.2} | {p95:.2} |");
 
         // A video-like sequence: the code drifts 3 px and turns 0.5 degree per frame;
         // the Scanner looks where the code was first.

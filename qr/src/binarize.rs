@@ -188,8 +188,6 @@ pub fn binarize<'a>(frame: &LumaFrame<'a>, p: Params) -> Option<Bitmap<'a>> {
 pub fn downsample(frame: &LumaFrame, f: usize) -> (Vec<u8>, usize, usize) {
     let (w, h) = (frame.width() / f, frame.height() / f);
     let mut out = vec![0u8; w * h];
-    let mut acc = vec![0u16; w];
-    let div = (f * f) as u16;
     if f == 2 {
         for y in 0..h {
             let (r0, r1) = (frame.row(2 * y), frame.row(2 * y + 1));
@@ -200,22 +198,28 @@ pub fn downsample(frame: &LumaFrame, f: usize) -> (Vec<u8>, usize, usize) {
         }
         return (out, w, h);
     }
+    // Column sums over f rows (vectorises), then sums of f adjacent columns; divide by
+    // f*f with a 16-bit reciprocal (sums stay below 16*255).
+    let wf = w * f;
+    let mut col = vec![0u16; wf];
+    let recip = (65536 + (f * f) as u32 - 1) / (f * f) as u32;
     for y in 0..h {
-        acc.iter_mut().for_each(|a| *a = 0);
+        col.fill(0);
         for dy in 0..f {
-            let r = &frame.row(y * f + dy)[..w * f];
-            if f == 2 {
-                for (a, p) in acc.iter_mut().zip(r.chunks_exact(2)) {
-                    *a += p[0] as u16 + p[1] as u16;
-                }
-            } else {
-                for (a, p) in acc.iter_mut().zip(r.chunks_exact(f)) {
-                    *a += p.iter().map(|&v| v as u16).sum::<u16>();
-                }
+            let r = &frame.row(y * f + dy)[..wf];
+            for (c, &v) in col.iter_mut().zip(r) {
+                *c += v as u16;
             }
         }
-        for (o, &a) in out[y * w..(y + 1) * w].iter_mut().zip(&acc) {
-            *o = (a / div) as u8;
+        let o = &mut out[y * w..(y + 1) * w];
+        if f == 3 {
+            for (o, c) in o.iter_mut().zip(col.chunks_exact(3)) {
+                *o = (((c[0] + c[1] + c[2]) as u32 * recip) >> 16) as u8;
+            }
+        } else {
+            for (o, c) in o.iter_mut().zip(col.chunks_exact(f)) {
+                *o = ((c.iter().sum::<u16>() as u32 * recip) >> 16) as u8;
+            }
         }
     }
     (out, w, h)
