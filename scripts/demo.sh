@@ -1,24 +1,80 @@
 #!/usr/bin/env bash
-# The main job on the built-in software card, on a fresh machine: install what is needed, build, sign a
-# sample application with the software card (test PKI, sign PIN ABC123), and verify the result twice
-# (kazasu verify against the test sign CA and its CRL, and openssl cms -verify).
+# The main job on one machine with the built-in software card (test PKI, sign PIN ABC123), on a fresh
+# Debian 12 (installs what it needs via scripts/setup.sh):
+#  1. the hand-off: the reference relying party (kazasu-portal) starts on 127.0.0.1, an application
+#     (住民票の写しの交付申請) is created, its QR code is rendered and decoded (kazasu scan), the request is
+#     fetched, shown, signed with the software card and submitted (kazasu sign-request), the portal verifies it
+#     against the test sign CA + CRL, and the verified application with name, address and birth date
+#     transcribed from the certificate is printed;
+#  2. a file signed with `kazasu sign` and verified twice (kazasu verify, openssl cms -verify).
+# Everything started here is stopped by PID, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo build --release -q -p kazasu
-kazasu=target/release/kazasu
+cargo build --release -q -p kazasu -p kazasu-portal
+kazasu=$PWD/target/release/kazasu
+portal=$PWD/target/release/kazasu-portal
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+portal_pid=""
+cleanup() {
+  if [ -n "$portal_pid" ]; then
+    kill "$portal_pid" 2>/dev/null || true
+    wait "$portal_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== 1. hand-off: portal on loopback"
+"$portal" --listen 127.0.0.1:0 --db "$work/portal.sqlite3" --rp-name "伊勢市（見本）" \
+  --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem \
+  --addr-file "$work/addr" >"$work/portal.log" 2>&1 &
+portal_pid=$!
+for _ in $(seq 1 200); do
+  [ -s "$work/addr" ] && break
+  kill -0 "$portal_pid" 2>/dev/null || { cat "$work/portal.log" >&2; exit 1; }
+  sleep 0.1
+done
+[ -s "$work/addr" ] || { echo "demo: the portal did not start" >&2; exit 1; }
+base="http://$(cat "$work/addr")"
+echo "portal: $base (pid $portal_pid)"
+
+echo "== the applicant fills 住民票の写しの交付申請 on the desktop page"
+curl -fsS -H 'Content-Type: application/json' -X POST "$base/api/applications" \
+  -d '{"scope":"self","copies":"1","honseki":"omit","purpose":"年金の手続き","phone":"0596-23-1111"}' >"$work/created.json"
+field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$work/created.json"; }
+view=$(field view_id)
+request_url=$(field request_url)
+echo "desktop page: $base/a/$view"
+echo "same-device link: $(field deep_link)"
+
+echo "== the page's QR code, rendered and decoded (kazasu scan)"
+curl -fsS -o "$work/qr.png" "$base/a/$view/qr.png"
+scanned=$("$kazasu" scan "$work/qr.png")
+echo "QR code → $scanned"
+[ "$scanned" = "$request_url" ] || { echo "demo: the QR code does not carry the request URL" >&2; exit 1; }
+
+echo "== the phone (here: kazasu --virtual): fetch, show, PIN, sign, submit"
+echo ABC123 | "$kazasu" --lang ja --virtual sign-request "$scanned" --pin-stdin
+
+echo "== the verified application, as the portal stored it"
+curl -fsS "$base/a/$view/application.txt" | tee "$work/application.txt"
+grep -q "署名検証済み" "$work/application.txt"
+grep -q "氏名: かざす　花子" "$work/application.txt"
+
+kill "$portal_pid"
+wait "$portal_pid" 2>/dev/null || true
+portal_pid=""
+
+echo "== 2. a file: kazasu --virtual sign, kazasu verify, openssl cms -verify"
 cat > "$work/application.txt" <<'TXT'
 伊勢市 スマート申請（見本）
 申請内容: 住民票の写しの交付
 通数: 1
 TXT
-echo "== kazasu --virtual sign"
 echo ABC123 | "$kazasu" --virtual sign --pin-stdin "$work/application.txt"
-echo "== kazasu verify"
 "$kazasu" verify --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem "$work/application.txt"
-echo "== openssl cms -verify"
 openssl cms -verify -binary -inform DER -in "$work/application.txt.p7s" -content "$work/application.txt" \
   -CAfile fixtures/test-pki/sign-ca.pem -out /dev/null
+echo "== demo done"

@@ -91,6 +91,7 @@ pub fn router(state: Shared) -> Router {
         .route("/api/applications", post(create_from_json))
         .route("/a/{view}", get(pages::application_page))
         .route("/a/{view}/status", get(status))
+        .route("/a/{view}/application.txt", get(application_text))
         .route("/a/{view}/qr.svg", get(qr_svg))
         .route("/a/{view}/qr.png", get(qr_png))
         .route("/r/{id}", get(fetch_request))
@@ -415,6 +416,53 @@ async fn status(State(state): State<Shared>, Path(view): Path<String>) -> Respon
     .await;
     match result {
         Ok(s) => (no_store(), Json(s)).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+/// The application as plain text (for printing and the demo): the form fields and, once signed, what the
+/// certificate says.
+async fn application_text(State(state): State<Shared>, Path(view): Path<String>) -> Response {
+    let result = blocking(move || {
+        let (row, sig) = state.store.by_view(&view).map_err(Refused::internal)?.ok_or_else(not_found)?;
+        let mut out = String::new();
+        let verdict = match (&sig, row.signed) {
+            (Some(_), true) => "署名検証済み",
+            _ if state.now() >= row.expires_at => "有効期限切れ（未署名）",
+            _ => "署名待ち",
+        };
+        out.push_str(&format!("住民票の写しの交付申請（{}） — {verdict}\n", state.cfg.relying_party));
+        if let Some(s) = &sig {
+            let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+            let gender = match s.gender.as_deref() {
+                Some("1") => "男".to_string(),
+                Some("2") => "女".to_string(),
+                other => other.unwrap_or("-").to_string(),
+            };
+            out.push_str(&format!(
+                "氏名: {}\n住所: {}\n生年月日: {}\n性別: {gender}\n",
+                dash(&s.name),
+                dash(&s.address),
+                dash(&s.date_of_birth)
+            ));
+        }
+        for f in &row.fields {
+            out.push_str(&format!("{}: {}\n", f.label, f.value));
+        }
+        if let Some(s) = &sig {
+            out.push_str(&format!(
+                "署名: {} / 証明書シリアル {} / 発行者 {}\n署名日時: {}\n",
+                s.digest_algorithm,
+                s.cert_serial,
+                s.cert_issuer,
+                kazasu_core::handoff::time::format_utc(s.signed_at)
+            ));
+        }
+        Ok(out)
+    })
+    .await;
+    match result {
+        Ok(t) => ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], no_store(), t).into_response(),
         Err(r) => r.into_response(),
     }
 }
