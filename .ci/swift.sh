@@ -89,6 +89,16 @@ cargo build -p uniffi-bindgen
 
 echo "== swift.sh: Swift bindings (library mode)"
 ios/scripts/generate-bindings.sh "$lib" "$target_dir/debug/uniffi-bindgen"
+# A cdylib's file name carries no feature hash: a workspace build without `testing` may have overwritten it
+# while cargo still thinks the `testing` build is fresh (ffi/README.md). Then the bindings lack the test
+# exports: rebuild once.
+if ! grep -q 'class SoftwareCard' ios/Sources/KazasuFFI/kazasu_ffi.swift; then
+    echo "swift.sh: $lib was built without feature testing; rebuilding it"
+    touch ffi/src/lib.rs
+    cargo build -p kazasu-ffi --features testing
+    ios/scripts/generate-bindings.sh "$lib" "$target_dir/debug/uniffi-bindgen"
+    grep -q 'class SoftwareCard' ios/Sources/KazasuFFI/kazasu_ffi.swift
+fi
 # The package's own code must build against the app's bindings too, which lack the `testing` exports: only
 # the tests may use them.
 if grep -rnE 'SoftwareCard|softwareCard|verifySignatureForTests' ios/Sources/Kazasu ios/App; then
@@ -110,7 +120,6 @@ unshare --mount --propagation private -- bash -euc '
     mkdir -p "$c/kazasu/repo" "$c/kazasu/lib" "$c/kazasu/build"
     mount --bind "$repo" "$c/kazasu/repo"; mounted+=("$c/kazasu/repo")
     mount --bind -o ro "$libdir" "$c/kazasu/lib"; mounted+=("$c/kazasu/lib")
-    cp /etc/resolv.conf "$c/etc/resolv.conf"
     run() {
         chroot "$c" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
             LD_LIBRARY_PATH=/kazasu/lib "$@"

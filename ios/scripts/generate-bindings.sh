@@ -31,16 +31,21 @@ for f in kazasu_ffi.swift kazasu_ffiFFI.h kazasu_ffiFFI.modulemap; do
     [ -s "$out/$f" ] || { echo "generate-bindings: uniffi-bindgen wrote no $f" >&2; exit 1; }
 done
 
-mkdir -p "$here/Sources/KazasuFFI" "$here/Sources/kazasu_ffiFFI" "$here/generated"
-cp "$out/kazasu_ffi.swift" "$here/Sources/KazasuFFI/kazasu_ffi.swift"
-cp "$out/kazasu_ffiFFI.h" "$here/Sources/kazasu_ffiFFI/kazasu_ffiFFI.h"
-cp "$out/kazasu_ffiFFI.modulemap" "$here/generated/kazasu_ffiFFI.modulemap"
 # SwiftPM's system-library module (Linux): the same module name, plus the library to link.
-cat >"$here/Sources/kazasu_ffiFFI/module.modulemap" <<'MAP'
+cat >"$out/module.modulemap" <<'MAP'
 module kazasu_ffiFFI {
     header "kazasu_ffiFFI.h"
     link "kazasu_ffi"
     export *
 }
 MAP
+# Replace a file only when its content changed, so an unchanged API does not trigger a Swift rebuild.
+put() {
+    mkdir -p "$(dirname "$2")"
+    cmp -s "$1" "$2" || cp "$1" "$2"
+}
+put "$out/kazasu_ffi.swift" "$here/Sources/KazasuFFI/kazasu_ffi.swift"
+put "$out/kazasu_ffiFFI.h" "$here/Sources/kazasu_ffiFFI/kazasu_ffiFFI.h"
+put "$out/module.modulemap" "$here/Sources/kazasu_ffiFFI/module.modulemap"
+put "$out/kazasu_ffiFFI.modulemap" "$here/generated/kazasu_ffiFFI.modulemap"
 echo "generate-bindings: Swift bindings from $(basename "$lib") written to ios/Sources"
