@@ -99,10 +99,22 @@ if ! grep -q 'class SoftwareCard' ios/Sources/KazasuFFI/kazasu_ffi.swift; then
     ios/scripts/generate-bindings.sh "$lib" "$target_dir/debug/uniffi-bindgen"
     grep -q 'class SoftwareCard' ios/Sources/KazasuFFI/kazasu_ffi.swift
 fi
-# The package's own code must build against the app's bindings too, which lack the `testing` exports: only
-# the tests may use them.
-if grep -rnE 'SoftwareCard|softwareCard|verifySignatureForTests' ios/Sources/Kazasu ios/App; then
-    echo "swift.sh: the package or the app uses a testing-only export (above); keep those in Tests/" >&2
+# The package's own code must build against the app's bindings too, which lack the `testing` exports
+# (everything exported from ffi/src/testing.rs): only the tests may use them. Their Swift names, from the source:
+test_only=$(python3 - ffi/src/testing.rs <<'PY'
+import re, sys
+src = open(sys.argv[1], encoding="utf-8").read()
+names = set(re.findall(r"pub struct (\w+)", src))
+names |= set(re.findall(r"pub enum (\w+)", src))
+for fn in re.findall(r"#\[uniffi::export\]\s*pub fn (\w+)", src):
+    head, *rest = fn.split("_")
+    names.add(head + "".join(w.capitalize() for w in rest))
+print("|".join(sorted(names)))
+PY
+)
+[ -n "$test_only" ] || { echo "swift.sh: found no testing exports in ffi/src/testing.rs" >&2; exit 1; }
+if grep -rnwE "$test_only" ios/Sources/Kazasu ios/App; then
+    echo "swift.sh: the package or the app uses a testing-only export (above: $test_only); keep those in Tests/" >&2
     exit 1
 fi
 

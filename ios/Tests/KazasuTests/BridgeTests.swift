@@ -9,15 +9,14 @@ final class BridgeTests: XCTestCase {
         XCTAssertNil(slot.wait(timeout: 0.01))
         let group = DispatchGroup()
         let wins = OneShot<Int>()
-        var delivered = 0
-        let lock = NSLock()
+        let delivered = StepRecorder()  // any thread-safe list will do: one entry per winning resolve
         for i in 0..<16 {
             DispatchQueue.global().async(group: group) {
-                if wins.resolve(i) { lock.withLock { delivered += 1 } }
+                if wins.resolve(i) { delivered.record(.connecting) }
             }
         }
         group.wait()
-        XCTAssertEqual(delivered, 1)
+        XCTAssertEqual(delivered.steps.count, 1)
         XCTAssertNotNil(wins.wait(timeout: 0))
         XCTAssertTrue(slot.resolve(7))
         XCTAssertFalse(slot.resolve(8))
