@@ -23,7 +23,9 @@ final class QRScannerController: UIViewController, AVCaptureVideoDataOutputSampl
             configure()
         case .notDetermined:
             AVCaptureDevice.requestAccess(for: .video) { granted in
-                DispatchQueue.main.async { granted ? self.configure() : self.onUnavailable?(.scanNoPermission) }
+                DispatchQueue.main.async {
+                    if granted { self.configure() } else { self.onUnavailable?(.scanNoPermission) }
+                }
             }
         default:
             onUnavailable?(.scanNoPermission)

@@ -85,7 +85,7 @@ struct SignView: View {
             }
             SecureField(m(.pinPlaceholder), text: $typed)
                 .textInputAutocapitalization(.characters)
-                .autocorrectionDisabled()
+                .disableAutocorrection(true)  // iOS 13+ (autocorrectionDisabled is 16+)
                 .keyboardType(.asciiCapable)
                 .onChange(of: typed) { value in
                     // Only PIN characters, upper-cased, at most 16 (the same filter as the core's).

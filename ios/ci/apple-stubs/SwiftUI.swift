@@ -182,7 +182,7 @@ extension View {
     public func textSelection<S: TextSelectability>(_ selectability: S) -> ModifiedView { ModifiedView() }
     public func navigationTitle<S: StringProtocol>(_ title: S) -> ModifiedView { ModifiedView() }
     public func textInputAutocapitalization(_ autocapitalization: TextInputAutocapitalization?) -> ModifiedView { ModifiedView() }
-    public func autocorrectionDisabled(_ disable: Bool = true) -> ModifiedView { ModifiedView() }
+    public func disableAutocorrection(_ disable: Bool?) -> ModifiedView { ModifiedView() }
     public func keyboardType(_ type: UIKeyboardType) -> ModifiedView { ModifiedView() }
     public func onChange<V: Equatable>(of value: V, perform action: @escaping (V) -> Void) -> ModifiedView { ModifiedView() }
     public func onDisappear(perform action: (() -> Void)? = nil) -> ModifiedView { ModifiedView() }
