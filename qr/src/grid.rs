@@ -190,8 +190,13 @@ struct Sampled {
 }
 
 fn sample(b: &Bitmap, h: &Homography, dim: usize, inverted: bool) -> Option<Sampled> {
+    sample_with(b, dim, inverted, |mx, my| h.map(mx as f32 + 0.5, my as f32 + 0.5))
+}
+
+/// Sample every module centre through `at` (module -> pixel).
+fn sample_with(b: &Bitmap, dim: usize, inverted: bool, at: impl Fn(usize, usize) -> Pt) -> Option<Sampled> {
     let module = |mx: usize, my: usize| -> Option<bool> {
-        let p = h.map(mx as f32 + 0.5, my as f32 + 0.5);
+        let p = at(mx, my);
         b.dark_at(p.x, p.y).map(|d| d != inverted)
     };
     // The timing patterns (row 6 and column 6 between the finders) alternate, starting
@@ -220,6 +225,53 @@ fn sample(b: &Bitmap, h: &Homography, dim: usize, inverted: bool) -> Option<Samp
         return None;
     }
     Some(Sampled { bits, dim })
+}
+
+/// For version 7 and up (a lattice of alignment patterns): find each alignment
+/// pattern near where `h` puts it and sample every cell of the lattice through its own
+/// homography. Follows bent paper, lens distortion and strong perspective, which one
+/// homography for the whole code cannot.
+fn sample_piecewise(b: &Bitmap, h: &Homography, dim: usize, inverted: bool, ms: f32) -> Option<Sampled> {
+    let ap = crate::codeword::alignment_positions((dim - 17) / 4);
+    let n = ap.len();
+    if n < 3 {
+        return None;
+    }
+    let c = !inverted;
+    let mut anchor = vec![Pt { x: 0.0, y: 0.0 }; n * n];
+    let mut found = 0;
+    for j in 0..n {
+        for i in 0..n {
+            let pred = h.map(ap[i] as f32 + 0.5, ap[j] as f32 + 0.5);
+            let corner = (i == 0 && j == 0) || (i == n - 1 && j == 0) || (i == 0 && j == n - 1);
+            anchor[j * n + i] = pred;
+            if !corner {
+                if let Some(q) = find_alignment(b, pred, ms, 2.5 * ms, c, 1).first() {
+                    anchor[j * n + i] = *q;
+                    found += 1;
+                }
+            }
+        }
+    }
+    if found == 0 {
+        return None;
+    }
+    let mut cells = Vec::with_capacity((n - 1) * (n - 1));
+    for j in 0..n - 1 {
+        for i in 0..n - 1 {
+            let src = [(i, j), (i + 1, j), (i, j + 1), (i + 1, j + 1)].map(|(a, b)| Pt { x: ap[a] as f32 + 0.5, y: ap[b] as f32 + 0.5 });
+            let dst = [anchor[j * n + i], anchor[j * n + i + 1], anchor[(j + 1) * n + i], anchor[(j + 1) * n + i + 1]];
+            cells.push(Homography::from_points(src, dst)?);
+        }
+    }
+    let cell_of = |m: usize| -> usize {
+        let mut k = 0;
+        while k + 2 < n && m >= ap[k + 1] {
+            k += 1;
+        }
+        k
+    };
+    sample_with(b, dim, inverted, |mx, my| cells[cell_of(my) * (n - 1) + cell_of(mx)].map(mx as f32 + 0.5, my as f32 + 0.5))
 }
 
 fn try_decode(s: &Sampled) -> Option<(String, Vec<u8>)> {
@@ -303,6 +355,7 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
             anchors.extend(aps.into_iter().map(|ap| (Pt { x: dimf - 6.5, y: dimf - 6.5 }, ap)));
         }
         anchors.push((Pt { x: dimf - 3.5, y: dimf - 3.5 }, br_affine));
+        let mut near: Option<Homography> = None; // first map whose timing patterns fit
         for (mc, ip) in anchors {
             let src = [Pt { x: 3.5, y: 3.5 }, Pt { x: dimf - 3.5, y: 3.5 }, Pt { x: 3.5, y: dimf - 3.5 }, mc];
             let dst = [ptl, ptr, pbl, ip];
@@ -311,6 +364,15 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
             if let Some((text, bytes)) = try_decode(&s) {
                 let corners = [h.map(0.0, 0.0), h.map(dimf, 0.0), h.map(dimf, dimf), h.map(0.0, dimf)].map(|p| (p.x, p.y));
                 return Some(Decoded { text, bytes, corners });
+            }
+            near.get_or_insert(h);
+        }
+        if let Some(h) = near {
+            if let Some(s) = sample_piecewise(b, &h, dim as usize, tl.inverted, ms) {
+                if let Some((text, bytes)) = try_decode(&s) {
+                    let corners = [h.map(0.0, 0.0), h.map(dimf, 0.0), h.map(dimf, dimf), h.map(0.0, dimf)].map(|p| (p.x, p.y));
+                    return Some(Decoded { text, bytes, corners });
+                }
             }
         }
     }

@@ -5,9 +5,9 @@ mod support;
 
 use kazasu_qr::{decode, LumaFrame};
 
-/// The goal is 95% (93 of 97); the decoder reads 94 (decoding is deterministic), so the
+/// The goal is 95% (93 of 97); the decoder reads 95 (decoding is deterministic), so the
 /// floor is the measured count: any regression fails.
-const MIN_EXACT: usize = 94;
+const MIN_EXACT: usize = 95;
 
 #[test]
 fn photo_set_is_read_with_exact_text_and_no_false_positives() {

@@ -213,3 +213,16 @@ fn the_harder_camera_set_keeps_its_read_rate() {
         .count();
     assert!(read >= 24, "only {read}/30 of the camera set read");
 }
+
+#[test]
+fn a_large_code_on_curled_paper_reads_through_its_alignment_lattice() {
+    // Version 10+: one homography cannot follow a 2-module bow across the code; the
+    // lattice of alignment patterns can.
+    let text = "https://kazasu.example.jp/apply/2f7c9e1d4b3a?form=tenkyo&city=131016&sig=".to_string() + &"0123456789abcdef".repeat(8);
+    let mut s = Scene::hd(5.0);
+    s.bend = 2.0;
+    s.angle = 4.0;
+    s.noise = 3.0;
+    let fr = render(&text, &s);
+    assert_eq!(read(s.w, s.h, &fr).as_deref(), Some(text.as_str()));
+}

@@ -99,12 +99,14 @@ pub struct Scene {
     pub glare: bool,
     /// Defocus: passes of a 3x3 box blur.
     pub blur: u32,
+    /// Curled paper: rows bow by this many modules (a half sine across the code).
+    pub bend: f32,
     pub seed: u64,
 }
 
 impl Scene {
     pub fn hd(scale: f32) -> Self {
-        Scene { w: 1280, h: 720, scale, angle: 0.0, tilt: 0.0, inverted: false, noise: 6.0, dark: 40, light: 200, glare: false, blur: 0, seed: 7 }
+        Scene { w: 1280, h: 720, scale, angle: 0.0, tilt: 0.0, inverted: false, noise: 6.0, dark: 40, light: 200, glare: false, blur: 0, bend: 0.0, seed: 7 }
     }
 }
 
@@ -169,6 +171,7 @@ pub fn render_at(text: &str, s: &Scene, dx: f32, dy: f32) -> Vec<u8> {
                 let z = h[6] * px + h[7] * py + h[8];
                 let mx = (h[0] * px + h[1] * py + h[2]) / z;
                 let my = (h[3] * px + h[4] * py + h[5]) / z;
+                let my = my + s.bend as f64 * (std::f64::consts::PI * (mx + quiet) / total).sin();
                 let v = if mx >= -quiet && my >= -quiet && mx < n as f64 + quiet && my < n as f64 + quiet {
                     let inside = mx >= 0.0 && my >= 0.0 && (mx as usize) < n && (my as usize) < n;
                     if inside && mods[my as usize * n + mx as usize] {
