@@ -164,8 +164,7 @@ pub fn sign_request(source: &SourceArgs, lang: Lang, link: &str, pin: &PinArgs, 
     progress(lang, "署名しています…", "Signing…");
     let alg = HashAlgorithm::Sha256;
     let signature = s.sign(alg, req.bytes_to_sign()).map_err(|e| card_failure(lang, &e))?;
-    drop(s);
-    drop(transport);
+    drop(transport); // the card is released before the network round trip
     let submission = Submission::new(&req, alg, signature, certificate);
     progress(lang, "署名を送信しています…", "Submitting the signature…");
     let receipt = handoff::submit(&mut http, &req, &submission).map_err(|e| handoff_failure(lang, &e))?;

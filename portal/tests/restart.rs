@@ -21,11 +21,13 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
+// The caller kills and waits for the child it gets back.
+#[allow(clippy::zombie_processes)]
 fn spawn_portal(dir: &Path, listen: &str) -> (Child, String) {
     let addr_file = dir.join("addr");
     let _ = std::fs::remove_file(&addr_file);
     let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign-ca.pem");
-    let child = Command::new(env!("CARGO_BIN_EXE_kazasu-portal"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kazasu-portal"))
         .args(["--listen", listen, "--ca", ca, "--addr-file"])
         .arg(&addr_file)
         .arg("--db")
@@ -38,7 +40,11 @@ fn spawn_portal(dir: &Path, listen: &str) -> (Child, String) {
         if let Ok(a) = std::fs::read_to_string(&addr_file) {
             return (child, a);
         }
-        assert!(Instant::now() < deadline, "the portal did not start");
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the portal did not start");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
