@@ -531,14 +531,16 @@ fn locate_at(frame: &LumaFrame, inverted: bool, step: usize, strict: bool) -> (O
     (None, seen, first)
 }
 
+/// Tuning aid (see `examples/qrdebug.rs`).
 pub fn debug_finders(frame: &LumaFrame) -> Vec<(f32, f32, f32, u32, bool)> {
     let step = 1;
     let (small, w, h) = downsample(frame, factor(frame));
-    let frame = &LumaFrame::packed(w, h, &small).unwrap();
-    let Some(b) = binarize(frame, Params { block_shift: 3, min_contrast: 24 }) else { return vec![] };
+    let Ok(frame) = LumaFrame::packed(w, h, &small) else { return vec![] };
+    let Some(b) = binarize(&frame, Params { block_shift: 3, min_contrast: 24 }) else { return vec![] };
     find(&b, step, true).into_iter().map(|f| (f.x, f.y, f.ms, f.hits, f.inverted)).collect()
 }
 
+/// Tuning aid: best-of-50 times of downsampling, thresholding, finder scan, decoding.
 pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, f64, usize) {
     let mut best = [f64::MAX; 4];
     let mut n = 0;
@@ -546,9 +548,9 @@ pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, f64, usize) {
         let t = std::time::Instant::now();
         let (small, w, h) = downsample(frame, factor(frame));
         best[0] = best[0].min(t.elapsed().as_secs_f64() * 1e3);
-        let frame = &LumaFrame::packed(w, h, &small).unwrap();
+        let Ok(frame) = LumaFrame::packed(w, h, &small) else { break };
         let t = std::time::Instant::now();
-        let b = binarize(frame, Params { block_shift: 3, min_contrast: 24 }).unwrap();
+        let Some(b) = binarize(&frame, Params { block_shift: 3, min_contrast: 24 }) else { break };
         best[1] = best[1].min(t.elapsed().as_secs_f64() * 1e3);
         let t = std::time::Instant::now();
         let mut f = find(&b, 2, true);
