@@ -24,6 +24,7 @@ cargo build -p kazasu -p kazasu-portal
 
 echo "== core: hand-off protocol and hostile-input tests"
 cargo test -p kazasu-core --lib handoff
+cargo test -p kazasu --test handoff
 
 echo "== portal: refusals, load (bounded), kill -9 restart"
 cargo test -p kazasu-portal -- --nocapture --test-threads=1
