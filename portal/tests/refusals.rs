@@ -186,3 +186,23 @@ fn form_input_is_escaped_on_the_page_and_cleaned_in_the_document() {
     let (code, _) = post_raw(&server.url("/api/applications"), br#"{"scope":"self","copies":"11","honseki":"omit","purpose":"a","phone":"1"}"#);
     assert_eq!(code, 400);
 }
+
+#[test]
+fn the_portal_refuses_to_listen_beyond_loopback() {
+    assert!(kazasu_portal::check_loopback(&"127.0.0.1:8080".parse().unwrap()).is_ok());
+    assert!(kazasu_portal::check_loopback(&"[::1]:8080".parse().unwrap()).is_ok());
+    assert!(kazasu_portal::check_loopback(&"0.0.0.0:8080".parse().unwrap()).is_err());
+    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign-ca.pem");
+    let dir = TempDir::new("bind");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kazasu-portal"))
+        .args(["--listen", "0.0.0.0:0", "--ca", ca, "--db"])
+        .arg(dir.path().join("db"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a loopback address"));
+    // A public origin over plain http to a non-loopback host is refused too.
+    assert!(kazasu_portal::AppState::new(config(&dir.path().join("db2"), "http://city.example.jp")).is_err());
+    assert!(kazasu_portal::AppState::new(config(&dir.path().join("db3"), "https://city.example.jp/")).is_err());
+    assert!(kazasu_portal::AppState::new(config(&dir.path().join("db4"), "https://city.example.jp")).is_ok());
+}
