@@ -190,8 +190,12 @@ pub struct Created {
     pub expires_at: i64,
 }
 
+/// Unsigned requests are kept this long after they expire (the page can still say "expired"), then deleted.
+pub const KEEP_UNSIGNED_SECS: i64 = 86_400;
+
 fn create(state: &AppState, fields: Vec<Field>) -> Result<Created, Refused> {
     let now = state.now();
+    state.store.purge_unsigned(now - KEEP_UNSIGNED_SECS).map_err(Refused::internal)?;
     let id = random_token(16);
     let origin = &state.cfg.public_origin;
     let doc = Document {

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS signatures (
     cert_issuer      TEXT NOT NULL,
     signed_at        INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS requests_pending_expiry ON requests (state, expires_at);
 ";
 
 #[derive(Debug)]
@@ -221,6 +222,11 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(Ok(()))
+    }
+
+    /// Deletes requests that were never signed and expired before `before`; returns how many.
+    pub fn purge_unsigned(&self, before: i64) -> Result<usize, StoreError> {
+        Ok(self.conn().execute("DELETE FROM requests WHERE state = 'pending' AND expires_at < ?1", [before])?)
     }
 
     /// (requests, signed requests, signatures) — for tests and the operator.

@@ -206,3 +206,17 @@ fn the_portal_refuses_to_listen_beyond_loopback() {
     assert!(kazasu_portal::AppState::new(config(&dir.path().join("db3"), "https://city.example.jp/")).is_err());
     assert!(kazasu_portal::AppState::new(config(&dir.path().join("db4"), "https://city.example.jp")).is_ok());
 }
+
+#[test]
+fn unsigned_requests_are_purged_a_day_after_expiry_and_signed_ones_are_kept() {
+    let dir = TempDir::new("purge");
+    let server = Server::start(&dir.path().join("db"), |_| {});
+    let (c, req) = fetched(&server);
+    assert_eq!(submit_raw(&server, &c, &submission(&req, req.bytes_to_sign())).0, 200);
+    let unsigned = create(&server.url(""));
+    server.state.advance_clock(600 + kazasu_portal::KEEP_UNSIGNED_SECS + 1);
+    create(&server.url(""));
+    assert_eq!(server.state.store().counts().unwrap(), (2, 1, 1));
+    assert_eq!(get_raw(&server.url(&format!("/a/{}/status", unsigned.view_id))).0, 404);
+    assert_eq!(status(&server, &c).state, "signed");
+}
