@@ -145,7 +145,7 @@ fn a_used_request_is_reported_as_a_replay() {
 
 #[test]
 fn links_with_the_wrong_scheme_are_refused_without_any_network() {
-    for link in ["http://city.example.jp/r/1", "ftp://x/", "kazasu://sign?u=http%3A%2F%2Fevil.example%2F", "https://a@b.example/"] {
+    for link in ["http://city.example.jp/r/1", "ftp://x/", "kazasu://sign?r=http%3A%2F%2Fevil.example%2F", "https://a@b.example/"] {
         let out = kazasu(&["--virtual", "sign-request", link, "--pin-stdin"]);
         assert_eq!(out.status.code(), Some(1), "{link}");
         let err = text(&out.stderr);
@@ -168,7 +168,7 @@ fn scan_prints_the_request_url_and_refuses_foreign_payloads() {
     let out = kazasu(&["scan", ok.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "https://city.example.jp/r/q3XvN0m1k2x9\n");
-    let deep = qr_png("kazasu://sign?u=https%3A%2F%2Fcity.example.jp%2Fr%2Fabc", &dir, "deep.png");
+    let deep = qr_png("kazasu://sign?r=https%3A%2F%2Fcity.example.jp%2Fr%2Fabc", &dir, "deep.png");
     assert_eq!(text(&kazasu(&["scan", deep.to_str().unwrap()]).stdout), "https://city.example.jp/r/abc\n");
     for (i, bad) in ["http://evil.example/r/1", "WIFI:S:x;T:WPA;P:y;;", "javascript:alert(1)"].iter().enumerate() {
         let p = qr_png(bad, &dir, &format!("bad{i}.png"));

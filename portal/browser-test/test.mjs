@@ -53,8 +53,8 @@ try {
   step("QR page shown");
   const shown = (await page.locator("#request-url").textContent()).trim();
   const deep = await page.locator("#same-device").getAttribute("href");
-  check(deep.startsWith("kazasu://sign?u="), `same-device link ${deep}`);
-  check(decodeURIComponent(deep.slice("kazasu://sign?u=".length)) === shown, "deep link and QR name different requests");
+  check(deep.startsWith("kazasu://sign?r="), `same-device link ${deep}`);
+  check(decodeURIComponent(deep.slice("kazasu://sign?r=".length)) === shown, "deep link and QR name different requests");
   const fields = await page.locator("#fields").textContent();
   check(fields.includes("世帯全員") && fields.includes("パスポートの申請"), `fields: ${fields}`);
 

@@ -1,11 +1,11 @@
 //! What a QR code or deep link carries: the https URL of one signing request, either as is
-//! (`https://city.example.jp/r/ID`) or inside the app's custom scheme (`kazasu://sign?u=<percent-encoded URL>`),
+//! (`https://city.example.jp/r/ID`) or inside the app's custom scheme (`kazasu://sign?r=<percent-encoded URL>`),
 //! which a phone browser opens in the app (「端末内のアプリで署名する」).
 
 use super::url::{percent_decode, percent_encode, HttpsUrl};
 use super::{HandoffError, MAX_LINK_LEN};
 
-pub const DEEP_LINK_PREFIX: &str = "kazasu://sign?u=";
+pub const DEEP_LINK_PREFIX: &str = "kazasu://sign?r=";
 
 /// The request URL inside a QR payload or deep link.
 pub fn parse_link(text: &str) -> Result<HttpsUrl, HandoffError> {
@@ -19,7 +19,7 @@ pub fn parse_link(text: &str) -> Result<HttpsUrl, HandoffError> {
             .get(..DEEP_LINK_PREFIX.len())
             .filter(|p| p.eq_ignore_ascii_case(DEEP_LINK_PREFIX))
             .map(|_| &text[DEEP_LINK_PREFIX.len()..])
-            .ok_or(HandoffError::InvalidUrl("a kazasu: link must be kazasu://sign?u=<https URL>"))?;
+            .ok_or(HandoffError::InvalidUrl("a kazasu: link must be kazasu://sign?r=<https URL>"))?;
         if encoded.contains(['&', '#']) {
             return Err(HandoffError::InvalidUrl("a kazasu: link carries exactly one parameter"));
         }
@@ -49,18 +49,18 @@ mod tests {
     fn a_plain_link_and_its_deep_link_name_the_same_request() {
         let url = parse_link("https://city.example.jp/r/abcdEFGH1234\n").unwrap();
         let deep = deep_link(&url);
-        assert_eq!(deep, "kazasu://sign?u=https%3A%2F%2Fcity.example.jp%2Fr%2FabcdEFGH1234");
+        assert_eq!(deep, "kazasu://sign?r=https%3A%2F%2Fcity.example.jp%2Fr%2FabcdEFGH1234");
         assert_eq!(parse_link(&deep).unwrap(), url);
-        assert_eq!(parse_link("KAZASU://SIGN?U=https%3A%2F%2Fcity.example.jp%2Fr%2FabcdEFGH1234").unwrap(), url);
+        assert_eq!(parse_link("KAZASU://SIGN?R=https%3A%2F%2Fcity.example.jp%2Fr%2FabcdEFGH1234").unwrap(), url);
     }
 
     #[test]
     fn hostile_links_are_refused() {
         assert!(matches!(parse_link("http://evil.example/r/1"), Err(HandoffError::Scheme(_))));
-        assert!(matches!(parse_link("kazasu://sign?u=http%3A%2F%2Fevil.example%2F"), Err(HandoffError::Scheme(_))));
-        assert!(parse_link("kazasu://other?u=https%3A%2F%2Fa.example%2F").is_err());
-        assert!(parse_link("kazasu://sign?u=https%3A%2F%2Fa.example%2F&u=https%3A%2F%2Fb.example").is_err());
-        assert!(matches!(parse_link("kazasu://sign?u=%FF"), Err(HandoffError::InvalidUtf8 { .. })));
+        assert!(matches!(parse_link("kazasu://sign?r=http%3A%2F%2Fevil.example%2F"), Err(HandoffError::Scheme(_))));
+        assert!(parse_link("kazasu://other?r=https%3A%2F%2Fa.example%2F").is_err());
+        assert!(parse_link("kazasu://sign?r=https%3A%2F%2Fa.example%2F&u=https%3A%2F%2Fb.example").is_err());
+        assert!(matches!(parse_link("kazasu://sign?r=%FF"), Err(HandoffError::InvalidUtf8 { .. })));
         assert!(matches!(parse_link_bytes(b"https://a.example/\xFF"), Err(HandoffError::InvalidUtf8 { .. })));
         assert!(matches!(parse_link(&"h".repeat(MAX_LINK_LEN + 1)), Err(HandoffError::TooLong { .. })));
         assert!(parse_link("").is_err());
