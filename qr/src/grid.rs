@@ -424,13 +424,16 @@ pub fn factor(frame: &LumaFrame) -> usize {
 
 /// Full locator pipeline over one frame. Returns the decode (if any) and whether three
 /// finder patterns formed a plausible code (which makes a slower fallback worthwhile).
-pub fn locate_and_decode(frame: &LumaFrame, inverted: bool) -> (Option<Decoded>, bool) {
-    locate_with_factor(frame, inverted, factor(frame))
+pub fn locate_and_decode(frame: &LumaFrame, inverted: bool, stream: bool) -> (Option<Decoded>, bool) {
+    locate_with_factor(frame, inverted, factor(frame), stream)
 }
 
 /// [`locate_and_decode`] at a given reduction (a crop of a camera frame keeps the
 /// frame's reduction and its strict evidence rules).
-pub fn locate_with_factor(frame: &LumaFrame, inverted: bool, f: usize) -> (Option<Decoded>, bool) {
+///
+/// `stream`: a frame of a camera stream even if small (e.g. Android's 640x480
+/// analysis frames): retry only on a plausible finder triple.
+pub fn locate_with_factor(frame: &LumaFrame, inverted: bool, f: usize, stream: bool) -> (Option<Decoded>, bool) {
     if f > 1 {
         let (small, w, h) = downsample(frame, f);
         let Ok(sf) = LumaFrame::packed(w, h, &small) else { return (None, false) };
@@ -457,7 +460,9 @@ pub fn locate_with_factor(frame: &LumaFrame, inverted: bool, f: usize) -> (Optio
         }
         return (None, seen);
     }
-    let (r, seen, _) = locate_at(frame, inverted, 1, false);
+    // A small stream frame scans every other row like a halved camera frame; a still
+    // scans every row.
+    let (r, seen, _) = locate_at(frame, inverted, if stream { 2 } else { 1 }, stream);
     (r, seen)
 }
 

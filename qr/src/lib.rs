@@ -69,18 +69,23 @@ pub struct Options {
     /// Read rqrr's grids with rqrr's own decoder instead of ours (the baseline; rqrr's
     /// Reed-Solomon is slow and it rejects Hanzi mode).
     pub rqrr_own_decoder: bool,
+    /// The frame is one of a camera stream: keep every frame cheap (no rqrr fallback,
+    /// retries only on a plausible finder triple) even when it is small. Off for
+    /// one-shot [`decode`], where small frames are treated as stills and get the
+    /// thorough path; [`Scanner`] turns it on.
+    pub stream: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { locator: true, inverted: true, rqrr_fallback: true, rqrr_always: false, rqrr_own_decoder: false }
+        Options { locator: true, inverted: true, rqrr_fallback: true, rqrr_always: false, rqrr_own_decoder: false, stream: false }
     }
 }
 
 impl Options {
     /// rqrr 0.11 alone, as the baseline.
     pub fn rqrr_only() -> Self {
-        Options { locator: false, inverted: false, rqrr_fallback: false, rqrr_always: true, rqrr_own_decoder: true }
+        Options { locator: false, inverted: false, rqrr_fallback: false, rqrr_always: true, rqrr_own_decoder: true, stream: false }
     }
 }
 
@@ -94,7 +99,7 @@ pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>,
     let mut panicked = false;
     let mut saw_finders = false;
     if opts.locator {
-        match guarded(|| grid::locate_and_decode(frame, opts.inverted)) {
+        match guarded(|| grid::locate_and_decode(frame, opts.inverted, opts.stream)) {
             Ok((Some(d), _)) => return Ok(Some(d)),
             Ok((None, seen)) => saw_finders = seen,
             Err(_) => panicked = true,
@@ -102,7 +107,7 @@ pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>,
     }
     // rqrr's detector costs 3-15 ms: only for stills (<= ~540 lines, e.g. photos), where
     // it rescues a code now and then; never on camera-sized frames.
-    let still = grid::factor(frame) == 1;
+    let still = grid::factor(frame) == 1 && !opts.stream;
     if opts.rqrr_always || (opts.rqrr_fallback && still && (saw_finders || panicked)) {
         match guarded(|| rqrr_detect(frame, opts.rqrr_own_decoder)) {
             Ok(Some(d)) => return Ok(Some(d)),
@@ -158,13 +163,20 @@ fn rqrr_detect(frame: &LumaFrame, own: bool) -> Option<Decoded> {
 /// A scanner for a stream of camera frames. It remembers where the last code was and
 /// first looks only there (a region 1.5x the code's box), which is what a phone held
 /// over a screen sees frame after frame; if that fails it scans the whole frame.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Scanner {
     last: Option<[(f32, f32); 4]>,
     opts: Options,
 }
 
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner { last: None, opts: Options { stream: true, ..Options::default() } }
+    }
+}
+
 impl Scanner {
+    /// A scanner for camera frames (every frame kept cheap, see [`Options::stream`]).
     pub fn new() -> Self {
         Scanner::default()
     }
@@ -201,7 +213,7 @@ impl Scanner {
         let sub = LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
         let f = grid::factor(frame);
         let inverted = self.opts.inverted;
-        let (d, _) = guarded(|| grid::locate_with_factor(&sub, inverted, f)).ok()?;
+        let (d, _) = guarded(|| grid::locate_with_factor(&sub, inverted, f, true)).ok()?;
         let mut d = d?;
         d.corners = d.corners.map(|(x, y)| (x + x0 as f32, y + y0 as f32));
         Some(d)
