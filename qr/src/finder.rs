@@ -194,6 +194,12 @@ pub fn find(b: &Bitmap, step: usize, inverted: bool) -> Vec<Finder> {
                     e.hits += 1;
                     continue;
                 }
+                // Cheap probe before the walks: the centre square reaches about one
+                // module above and below the row.
+                let reach = (m * 0.9) as usize;
+                if reach >= 1 && (y < reach || y + reach >= b.h || b.dark(cx, y - reach) != dark || b.dark(cx, y + reach) != dark) {
+                    continue;
+                }
                 if let Some(f) = confirm(b, cx, y, total, dark) {
                     add(&mut out, f);
                 }
