@@ -2,13 +2,15 @@
 //!
 //! Pure Rust, no I/O, no `unsafe`, so it cross-compiles to Android and iOS.
 //!
-//! Scanning ([`decode`]) runs our own finder-pattern locator on a locally thresholded
-//! view of the frame (normal and inverted polarity), samples the module grid through a
-//! perspective transform and hands the grid to `rqrr`'s error-correcting decoder. If
-//! that finds nothing although finder patterns were seen, `rqrr`'s own detector runs as
-//! a fallback. Every call into `rqrr` is wrapped in `catch_unwind`: a panic in the
-//! dependency becomes [`QrError::DecoderPanicked`], never an unwinding app. (This needs
-//! `panic = "unwind"`, the default, in the final binary's profile.)
+//! Scanning ([`decode`], [`Scanner`]) runs our own finder-pattern locator on a locally
+//! thresholded view of the frame (halved for camera sizes; normal and inverted
+//! polarity), samples the module grid through a perspective transform (piecewise
+//! through the alignment-pattern lattice for large versions) and reads it with our
+//! own codeword decoder (format, unmasking, Reed-Solomon, all segment modes, charsets).
+//! For stills where finder patterns were seen but nothing decoded, `rqrr`'s detector
+//! runs as a fallback. The whole pipeline runs inside `catch_unwind`: a panic (in
+//! `rqrr` or anywhere) becomes [`QrError::DecoderPanicked`], never an unwinding app.
+//! (This needs `panic = "unwind"`, the default, in the final binary's profile.)
 //!
 //! Generation ([`to_svg`], [`to_luma`]) uses the `qrcode` crate.
 
