@@ -13,6 +13,7 @@ use kazasu_core::digest::HashAlgorithm as CoreHash;
 use kazasu_core::jpki::{JpkiSession, LastTry, PinKind};
 
 use crate::error::KazasuError;
+use crate::handoff::{HandoffFailure, SigningRequest};
 use crate::pin::SignPin;
 use crate::transport::{CardTransport, ForeignTransport};
 
@@ -127,6 +128,42 @@ impl CardSession {
         data: Vec<u8>,
         progress: Option<Arc<dyn SignProgress>>,
     ) -> Result<SignedDocument, KazasuError> {
+        self.sign_bytes(pin, confirmed_last_try, algorithm, &data, progress)
+    }
+
+    /// Signs a fetched hand-off request: exactly its document bytes (the ones `request.display()` shows), with
+    /// SHA-256. The expiry (at `now`, seconds since the epoch) and the app's memory of signed nonces are checked
+    /// first — an expired or already signed request never reaches the card, and the PIN is not taken. Then the
+    /// same flow and PIN rules as [`CardSession::sign`]. Card failures are `HandoffFailure::Card { error }`.
+    /// Pass the result to `request.submit(...)`.
+    pub fn sign_request(
+        &self,
+        pin: Arc<SignPin>,
+        confirmed_last_try: bool,
+        request: Arc<SigningRequest>,
+        now: i64,
+        progress: Option<Arc<dyn SignProgress>>,
+    ) -> Result<SignedDocument, HandoffFailure> {
+        if pin.is_used() {
+            return Err(KazasuError::PinAlreadyUsed.into());
+        }
+        request.check_before_pin(now)?;
+        let signed = self.sign_bytes(pin, confirmed_last_try, HashAlgorithm::Sha256, request.bytes_to_sign(), progress)?;
+        request.record_signed();
+        Ok(signed)
+    }
+}
+
+impl CardSession {
+    /// The one signing flow behind `sign` and `sign_request`.
+    fn sign_bytes(
+        &self,
+        pin: Arc<SignPin>,
+        confirmed_last_try: bool,
+        algorithm: HashAlgorithm,
+        data: &[u8],
+        progress: Option<Arc<dyn SignProgress>>,
+    ) -> Result<SignedDocument, KazasuError> {
         let _busy = self.busy.lock().map_err(|_| poisoned())?;
         if pin.is_used() {
             return Err(KazasuError::PinAlreadyUsed);
@@ -158,7 +195,7 @@ impl CardSession {
         let identity = identity_of(&certificate)?;
 
         step(SignStep::Signing);
-        let signature = session.sign(algorithm.into(), &data)?;
+        let signature = session.sign(algorithm.into(), data)?;
         Ok(SignedDocument { signature, certificate, algorithm, identity })
     }
 }

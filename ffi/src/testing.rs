@@ -191,6 +191,174 @@ impl Default for SoftwareCard {
     }
 }
 
+/// A relying party in memory, for shell tests of the hand-off: it creates requests the way a city's site does
+/// (document rendered once and stored), answers GETs with the request JSON, and verifies submissions with the
+/// core's `verify_submission` against the software card's sign CA (and its CRL), single use enforced. Its clock
+/// is fixed inside the software card certificate's validity ([`FakeRelyingParty::now`]); use that as the
+/// phone's `now` too. The shell's test `HttpTransport` serves its answers: `answer_get` / `answer_post`.
+#[derive(uniffi::Object)]
+pub struct FakeRelyingParty {
+    origin: String,
+    now: i64,
+    rp: Mutex<RpMemory>,
+}
+
+#[derive(Default)]
+struct RpMemory {
+    /// request id → the stored document bytes.
+    documents: std::collections::HashMap<String, Vec<u8>>,
+    used: std::collections::HashSet<String>,
+    gets: u32,
+    posts: u32,
+    accepted: u32,
+}
+
+/// Fresh tokens for request ids and nonces (the app remembers signed nonces for its lifetime).
+fn fresh_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut out = String::new();
+    for salt in 0..2u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(n);
+        h.write_u64(salt);
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+fn rp_reply(status: u16, reply: &kazasu_core::handoff::client::Reply) -> crate::handoff::HttpReply {
+    crate::handoff::HttpReply { status: status.into(), body: serde_json::to_vec(reply).unwrap_or_default() }
+}
+
+fn request_id_of(origin: &str, url: &str, suffix: &str) -> Option<String> {
+    let parsed = kazasu_core::handoff::HttpsUrl::parse(url).ok()?;
+    if parsed.origin() != origin {
+        return None;
+    }
+    let path = parsed.path_and_query();
+    Some(path.strip_prefix("/r/")?.strip_suffix(suffix)?.to_string())
+}
+
+#[uniffi::export]
+impl FakeRelyingParty {
+    /// A relying party at `origin` (e.g. `https://city.example.jp`).
+    #[uniffi::constructor]
+    pub fn new(origin: String) -> Result<Self, crate::handoff::HandoffFailure> {
+        let url = kazasu_core::handoff::HttpsUrl::parse(&origin)?;
+        let cert = kazasu_core::Certificate::from_der(fixture::SIGN_CERT)
+            .map_err(|e| crate::handoff::HandoffFailure::Internal { detail: e.to_string() })?;
+        let now = (cert.not_before + cert.not_after) / 2;
+        Ok(FakeRelyingParty { origin: url.origin(), now, rp: Mutex::new(RpMemory::default()) })
+    }
+
+    /// The relying party's clock (mid-validity of the software card's certificate); the phone should use it.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// Creates a request (issued now, valid `validity_secs`, fresh id and nonce, three fields) and returns its
+    /// request URL — what the QR code carries.
+    pub fn create_request(&self, validity_secs: i64) -> Result<String, crate::handoff::HandoffFailure> {
+        use kazasu_core::handoff::{Document, Field};
+        let id = fresh_token();
+        let document = Document {
+            origin: self.origin.clone(),
+            relying_party: "伊勢市（テスト）".into(),
+            title: "住民票の写しの交付申請".into(),
+            request_id: id.clone(),
+            nonce: fresh_token(),
+            issued_at: self.now,
+            expires_at: self.now + validity_secs,
+            submit_url: format!("{}/r/{id}/submit", self.origin),
+            fields: vec![
+                Field { label: "交付を受ける通数".into(), value: "2".into() },
+                Field { label: "使用目的".into(), value: "年金の手続き".into() },
+                Field { label: "備考".into(), value: "".into() },
+            ],
+        };
+        let bytes = document.render()?;
+        self.lock().documents.insert(id.clone(), bytes);
+        Ok(format!("{}/r/{id}", self.origin))
+    }
+
+    /// The same-device deep link for a request URL (`kazasu://sign?r=…`).
+    pub fn deep_link(&self, request_url: String) -> Result<String, crate::handoff::HandoffFailure> {
+        let url = kazasu_core::handoff::HttpsUrl::parse(&request_url)?;
+        Ok(kazasu_core::handoff::deep_link(&url))
+    }
+
+    /// The answer to `GET url`: 200 with the request JSON, 404 for an unknown request (or another origin),
+    /// 409 once it was signed.
+    pub fn answer_get(&self, url: String) -> crate::handoff::HttpReply {
+        use kazasu_core::handoff::client::Reply;
+        use kazasu_core::handoff::{request::request_json, Document, Refusal};
+        let mut rp = self.lock();
+        rp.gets += 1;
+        let id = request_id_of(&self.origin, &url, "").unwrap_or_default();
+        if rp.used.contains(&id) {
+            return rp_reply(409, &Reply::refused(Refusal::Replayed, "this request was already signed"));
+        }
+        let body = rp.documents.get(&id).and_then(|b| Document::parse(b).ok()).and_then(|d| request_json(&d).ok());
+        match body {
+            Some(body) => crate::handoff::HttpReply { status: 200, body },
+            None => rp_reply(404, &Reply::refused(Refusal::NotFound, "no such request")),
+        }
+    }
+
+    /// The answer to `POST url` with a submission: verified against the stored document bytes with the software
+    /// card's sign CA and CRL at [`FakeRelyingParty::now`]; 200 with what it transcribed, or a refusal.
+    pub fn answer_post(&self, url: String, body: Vec<u8>) -> crate::handoff::HttpReply {
+        use kazasu_core::handoff::client::{Reply, Transcribed};
+        use kazasu_core::handoff::rp::verify_submission;
+        use kazasu_core::handoff::{Refusal, Submission};
+        let mut rp = self.lock();
+        rp.posts += 1;
+        let id = request_id_of(&self.origin, &url, "/submit").unwrap_or_default();
+        let Some(document) = rp.documents.get(&id).cloned() else {
+            return rp_reply(404, &Reply::refused(Refusal::NotFound, "no such request"));
+        };
+        let verified = Submission::from_json(&body)
+            .and_then(|s| verify_submission(&document, &s, fixture::SIGN_CA_CERT, Some(fixture::SIGN_CA_CRL), self.now));
+        match verified {
+            Err(e) => rp_reply(e.refusal().http_status(), &Reply::refused(e.refusal(), e.to_string())),
+            Ok(_) if !rp.used.insert(id.clone()) => {
+                rp_reply(409, &Reply::refused(Refusal::Replayed, "this request was already signed"))
+            }
+            Ok(v) => {
+                rp.accepted += 1;
+                let p = v.personal;
+                let transcribed = Transcribed {
+                    date_of_birth: p.date_of_birth_iso().or(p.date_of_birth.clone()),
+                    name: p.name,
+                    address: p.address,
+                };
+                rp_reply(200, &Reply::accepted(&id, transcribed))
+            }
+        }
+    }
+
+    /// How many GETs / POSTs it answered, and how many signatures it accepted.
+    pub fn gets(&self) -> u32 {
+        self.lock().gets
+    }
+
+    pub fn posts(&self) -> u32 {
+        self.lock().posts
+    }
+
+    pub fn accepted(&self) -> u32 {
+        self.lock().accepted
+    }
+}
+
+impl FakeRelyingParty {
+    fn lock(&self) -> MutexGuard<'_, RpMemory> {
+        self.rp.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
