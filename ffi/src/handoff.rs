@@ -167,10 +167,10 @@ pub enum HandoffFailure {
     /// The relying party answered with an HTTP status and no understandable refusal (e.g. a redirect).
     #[error("the server answered HTTP {status}")]
     HttpStatus { status: u32 },
-    /// The relying party refused; `message` is its own words, cleaned (no control/invisible characters) and at
-    /// most 200 characters.
-    #[error("the relying party refused: {message}")]
-    Refused { status: u32, code: RefusalCode, message: String },
+    /// The relying party refused; `rp_message` is its own words, cleaned (no control/invisible characters) and
+    /// at most 200 characters. (Not named `message`: that would clash with Kotlin's `Throwable.message`.)
+    #[error("the relying party refused: {rp_message}")]
+    Refused { status: u32, code: RefusalCode, rp_message: String },
     /// The card flow failed (wrong PIN, lost card, …): the unchanged card error.
     #[error("card: {error}")]
     Card { error: KazasuError },
@@ -203,7 +203,7 @@ impl From<HandoffError> for HandoffFailure {
             HandoffError::Http(reason) => HandoffFailure::Network { reason },
             HandoffError::HttpStatus { status } => HandoffFailure::HttpStatus { status: status.into() },
             HandoffError::Refused { status, code, message } => {
-                HandoffFailure::Refused { status: status.into(), code: code.into(), message }
+                HandoffFailure::Refused { status: status.into(), code: code.into(), rp_message: message }
             }
             HandoffError::BadSignature | HandoffError::BadCertificate(_) => {
                 HandoffFailure::Internal { detail: e.to_string() }
