@@ -131,7 +131,16 @@ fn main() {
                 ok += (r.ok().flatten().map(|d| d.text) == p.expected) as usize;
             }
             let (md, p95) = median_p95(&mut ms);
-            println!("| code photos through Scanner (stream mode) | {n} | {ok} ({:.1}%) | | | | {md:.2} | {p95:.2} |", 100.0 * ok as f64 / n as f64);
+            println!("| code photos through Scanner (stream mode, 1 frame each) | {n} | {ok} ({:.1}%) | | | | {md:.2} | {p95:.2} |", 100.0 * ok as f64 / n as f64);
+            let mut ok2 = 0;
+            for p in photos.iter().filter(|p| p.expected.is_some()) {
+                let f = LumaFrame::packed(p.w, p.h, &p.luma).unwrap();
+                let mut sc = kazasu_qr::Scanner::new();
+                let first = sc.scan(&f).ok().flatten();
+                let got = first.or_else(|| sc.scan(&f).ok().flatten());
+                ok2 += (got.map(|d| d.text) == p.expected) as usize;
+            }
+            println!("| code photos through Scanner (stream mode, up to 2 frames each) | {n} | {ok2} ({:.1}%) | | | | | |", 100.0 * ok2 as f64 / n as f64);
         }
         let (md, p95) = median_p95(&mut all_ms);
         println!("| **codes total** | {ta} | {tok} ({:.1}%) | {twrong} (all sets) | {tnone} | | {md:.2} (all) | {p95:.2} (all) |", 100.0 * tok as f64 / ta as f64);
@@ -263,20 +272,27 @@ fn main() {
             let mut ms = Vec::new();
             let mut fps = 0;
             for p in photos.iter().filter(|p| p.expected.is_none() && p.w >= 100) {
+                // two consecutive frames of the same scene through one scanner: the
+                // second pays for any "thorough next frame" the first asked for
                 let f = LumaFrame::packed(p.w, p.h, &p.luma).unwrap();
-                let mut best = f64::MAX;
-                let mut r = Ok(None);
-                for _ in 0..reps.max(3) {
-                    let mut sc = kazasu_qr::Scanner::new();
-                    let t = now_ms();
-                    r = sc.scan(&f);
-                    best = best.min(now_ms() - t);
+                for frame_no in 0..2 {
+                    let mut best = f64::MAX;
+                    let mut r = Ok(None);
+                    for _ in 0..reps.max(3) {
+                        let mut sc = kazasu_qr::Scanner::new();
+                        if frame_no == 1 {
+                            let _ = sc.scan(&f);
+                        }
+                        let t = now_ms();
+                        r = sc.scan(&f);
+                        best = best.min(now_ms() - t);
+                    }
+                    ms.push(best);
+                    fps += matches!(r, Ok(Some(_))) as usize;
                 }
-                ms.push(best);
-                fps += matches!(r, Ok(Some(_))) as usize;
             }
             let (md, p95) = median_p95(&mut ms);
-            println!("| no-code photos at 640x480, Scanner (stream mode) | {} | {fps} (false positives) | {md:.2} | {p95:.2} |", ms.len());
+            println!("| no-code photos at 640x480, Scanner (stream mode), 2 frames each | {} | {fps} (false positives) | {md:.2} | {p95:.2} |", ms.len());
         }
         let mut ms = Vec::new();
         let mut fps = 0;

@@ -462,8 +462,9 @@ pub fn locate_with_factor(frame: &LumaFrame, inverted: bool, f: usize, stream: b
     }
     // A small stream frame scans every other row like a halved camera frame; a still
     // scans every row.
-    let (r, seen, _) = locate_at(frame, inverted, if stream { 2 } else { 1 }, stream);
-    (r, seen)
+    let (r, seen, first) = locate_at(frame, inverted, if stream { 2 } else { 1 }, stream);
+    // For a stream frame, two finders are worth a thorough look at the next frame.
+    (r, seen || (stream && first.len() >= 2))
 }
 
 /// The box (in the scanned frame's pixels) that must hold a code two or three of these

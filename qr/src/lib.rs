@@ -98,11 +98,16 @@ pub fn decode(frame: &LumaFrame) -> Result<Option<Decoded>, QrError> {
 
 /// [`decode`] with explicit stage selection.
 pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>, QrError> {
+    decode_seen(frame, opts).0
+}
+
+/// [`decode_with`], also telling whether finder patterns formed a plausible code.
+fn decode_seen(frame: &LumaFrame, opts: &Options) -> (Result<Option<Decoded>, QrError>, bool) {
     let mut panicked = false;
     let mut saw_finders = false;
     if opts.locator {
         match guarded(|| grid::locate_and_decode(frame, opts.inverted, opts.stream)) {
-            Ok((Some(d), _)) => return Ok(Some(d)),
+            Ok((Some(d), _)) => return (Ok(Some(d)), true),
             Ok((None, seen)) => saw_finders = seen,
             Err(_) => panicked = true,
         }
@@ -112,15 +117,15 @@ pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>,
     let still = grid::factor(frame) == 1 && !opts.stream;
     if opts.rqrr_always || (opts.rqrr_fallback && still && (saw_finders || panicked)) {
         match guarded(|| rqrr_detect(frame, opts.rqrr_own_decoder)) {
-            Ok(Some(d)) => return Ok(Some(d)),
+            Ok(Some(d)) => return (Ok(Some(d)), true),
             Ok(None) => {}
             Err(_) => panicked = true,
         }
     }
     if panicked {
-        Err(QrError::DecoderPanicked)
+        (Err(QrError::DecoderPanicked), saw_finders)
     } else {
-        Ok(None)
+        (Ok(None), saw_finders)
     }
 }
 
@@ -165,15 +170,20 @@ fn rqrr_detect(frame: &LumaFrame, own: bool) -> Option<Decoded> {
 /// A scanner for a stream of camera frames. It remembers where the last code was and
 /// first looks only there (a region 1.5x the code's box), which is what a phone held
 /// over a screen sees frame after frame; if that fails it scans the whole frame.
+/// Frames are kept cheap ([`Options::stream`]); when a frame shows finder patterns of
+/// a code it cannot read, the next frame gets the thorough treatment of [`decode`].
 #[derive(Debug, Clone)]
 pub struct Scanner {
     last: Option<[(f32, f32); 4]>,
     opts: Options,
+    /// The last frame showed a plausible code it could not read: give the next frame
+    /// the thorough (stills) treatment.
+    hard: bool,
 }
 
 impl Default for Scanner {
     fn default() -> Self {
-        Scanner { last: None, opts: Options { stream: true, ..Options::default() } }
+        Scanner { last: None, opts: Options { stream: true, ..Options::default() }, hard: false }
     }
 }
 
@@ -191,8 +201,12 @@ impl Scanner {
                 return Ok(Some(d));
             }
         }
-        let r = decode_with(frame, &self.opts);
+        // A code in view that the cheap path cannot read gets the thorough path on
+        // every other frame (so a hard code costs at most every second frame).
+        let opts = if self.hard { Options { stream: false, ..self.opts } } else { self.opts };
+        let (r, seen) = decode_seen(frame, &opts);
         self.last = r.as_ref().ok().and_then(|d| d.as_ref().map(|d| d.corners));
+        self.hard = !self.hard && seen && self.last.is_none();
         r
     }
 
