@@ -20,7 +20,8 @@ let package = Package(
     defaultLocalization: "en",
     platforms: [.iOS(.v15), .macOS(.v12)],
     products: [
-        .library(name: "Kazasu", targets: ["Kazasu"]),
+        // KazasuFFI is part of the product so the app can name the FFI types it implements (`HttpTransport`).
+        .library(name: "Kazasu", targets: ["Kazasu", "KazasuFFI"]),
     ],
     targets: [
         ffiModule,

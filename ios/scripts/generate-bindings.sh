@@ -31,6 +31,23 @@ for f in kazasu_ffi.swift kazasu_ffiFFI.h kazasu_ffiFFI.modulemap; do
     [ -s "$out/$f" ] || { echo "generate-bindings: uniffi-bindgen wrote no $f" >&2; exit 1; }
 done
 
+# uniffi names C parameters after the Rust ones and does not escape C keywords: a Rust parameter called
+# `signed` (or `int`, `default`, …) makes the header unparsable for clang. Parameter names in C prototypes carry
+# no ABI meaning and Swift calls these functions positionally, so such a name gets a trailing underscore.
+python3 - "$out/kazasu_ffiFFI.h" <<'PY'
+import re, sys
+path = sys.argv[1]
+keywords = ("auto break case char const continue default do double else enum extern float for goto if inline int "
+            "long register restrict return short signed sizeof static struct switch typedef union unsigned void "
+            "volatile while _Bool _Complex _Imaginary").split()
+types = r"(?:RustBuffer|ForeignBytes|RustCallStatus\s*\*\s*_Nonnull|u?int(?:8|16|32|64)_t|float|double|void\s*\*|\w+\s*\*)"
+pattern = re.compile(r"(\b" + types + r"\s+)(" + "|".join(keywords) + r")(?=\s*[,)\n])")
+text = open(path, encoding="utf-8").read()
+fixed, n = pattern.subn(lambda m: m.group(1) + m.group(2) + "_", text)
+if n:
+    sys.stderr.write(f"generate-bindings: {n} C parameter(s) named after a C keyword renamed in the header\n")
+    open(path, "w", encoding="utf-8").write(fixed)
+PY
 # SwiftPM's system-library module (Linux): the same module name, plus the library to link.
 cat >"$out/module.modulemap" <<'MAP'
 module kazasu_ffiFFI {

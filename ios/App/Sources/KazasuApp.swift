@@ -2,27 +2,37 @@ import Kazasu
 import SwiftUI
 
 /// Entry point: the home screen, the target of the same-device hand-off (custom scheme `kazasu://…` and
-/// universal links, both delivered through `onOpenURL`) and of the QR scanner's text.
+/// universal links, both delivered through `onOpenURL`) and of the QR scanner's text. Each starts the hand-off:
+/// the request is fetched, checked by the core and shown before anything else happens.
 @main
 struct KazasuApp: App {
-    @State private var received: IncomingLink?
+    @State private var received: HandoffItem?
 
     var body: some Scene {
         WindowGroup {
             HomeView(received: $received)
                 .onOpenURL { url in
-                    if let link = IncomingLink(url: url) { received = link }
+                    if let link = IncomingLink(url: url) { received = HandoffItem(link: link) }
                 }
         }
     }
 }
 
+/// One hand-off in a sheet: a link (opened or scanned) the flow starts from.
+struct HandoffItem: Identifiable {
+    let id = UUID()
+    let link: IncomingLink
+}
+
 @MainActor
 struct HomeView: View {
-    @Binding var received: IncomingLink?
+    @Binding var received: HandoffItem?
     @State private var scanning = false
+    @State private var scanned: IncomingLink?
     @State private var sample: SampleRequest?
     private let messages = Messages()
+    /// URLSession, no redirects, bounded bodies; one ephemeral session per request.
+    private let http = URLSessionHttpTransport()
 
     var body: some View {
         NavigationView {
@@ -35,10 +45,8 @@ struct HomeView: View {
                     Button(messages(.mainScan)) { scanning = true }
                         .buttonStyle(.borderedProminent)
                     if let received {
-                        // Fetching and checking the request behind the link is the hand-off protocol's job (core);
-                        // until the FFI exports it, the link is shown as received.
-                        Text(messages(.mainReceivedLink, received.text)).textSelection(.enabled)
-                        Text(messages(.mainLinkNotYet)).foregroundColor(.orange)
+                        // The link as received (the sheet shows what the core made of it).
+                        Text(messages(.mainReceivedLink, received.link.text)).textSelection(.enabled)
                     }
                     #if DEBUG
                     Button(messages(.mainSample)) {
@@ -52,8 +60,17 @@ struct HomeView: View {
             }
             .navigationTitle(messages(.appName))
         }
-        .sheet(isPresented: $scanning) {
-            QRScannerView(messages: messages) { text in received = IncomingLink(scanned: text) }
+        // The scanned text starts the hand-off once the scanner sheet is gone (one sheet at a time).
+        .sheet(isPresented: $scanning, onDismiss: {
+            if let link = scanned { received = HandoffItem(link: link) }
+            scanned = nil
+        }) {
+            QRScannerView(messages: messages) { text in
+                scanned = IncomingLink(scanned: text)
+            }
+        }
+        .sheet(item: $received) { item in
+            SignView(model: SignModel(link: item.link, http: http, messages: messages))
         }
         .sheet(item: $sample) { sample in
             SignView(model: SignModel(request: sample.request, messages: messages))

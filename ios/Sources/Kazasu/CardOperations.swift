@@ -34,13 +34,16 @@ public enum CardOperations {
         }
     }
 
-    /// Runs `body` on a new thread; the continuation is resumed once, when `body` returns or throws.
-    static func onCardThread<T>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs `body` on a new thread; the continuation is resumed once, when `body` returns or throws. The core
+    /// blocks there for each APDU (or HTTP answer) the shell delivers.
+    static func onCardThread<T>(name: String = "jp.kazasu.card", _ body: @escaping @Sendable () throws -> T)
+        async throws -> T
+    {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             let thread = Thread {
                 continuation.resume(with: Result { try body() })
             }
-            thread.name = "jp.kazasu.card"
+            thread.name = name
             thread.start()
         }
     }

@@ -6,11 +6,14 @@ import KazasuFFI
 /// meant for logs (`Internal.detail`, `Unsupported.reason`) are never shown as the reason.
 public struct Messages: Sendable {
     private let table: @Sendable (String) -> String
+    /// For dates and times (the request's expiry).
+    public let locale: Locale
 
     /// The system's preferred language among ja / en (en when neither matches).
     public init() {
         let bundle = Bundle.module
         table = { key in bundle.localizedString(forKey: key, value: nil, table: nil) }
+        locale = Locale.current
     }
 
     /// One language explicitly ("ja" or "en"), e.g. for tests and previews. Nil if the package has no such
@@ -19,6 +22,7 @@ public struct Messages: Sendable {
         guard let path = Bundle.module.path(forResource: language, ofType: "lproj"),
               let bundle = Bundle(path: path) else { return nil }
         table = { key in bundle.localizedString(forKey: key, value: nil, table: nil) }
+        locale = Locale(identifier: language)
     }
 
     /// The text for `key`, with `%1$@`, `%2$@`… (and `%@`) replaced by `args` in order.
@@ -56,7 +60,43 @@ public struct Messages: Sendable {
         case .pinAlreadyUsed: return self(.noticePinUsed)
         case .unsupported: return self(.noticeUnsupported)
         case .internalError: return self(.noticeInternal)
+        case .invalidLink: return self(.noticeInvalidLink)
+        case .invalidRequest: return self(.noticeInvalidRequest)
+        case .originMismatch(let expected, let found): return self(.noticeOriginMismatch, expected, found)
+        case .displayMismatch: return self(.noticeDisplayMismatch)
+        case .expired: return self(.noticeExpired)
+        case .notYetValid: return self(.noticeNotYetValid)
+        case .replayed: return self(.noticeReplayed)
+        case .requestNotFound: return self(.noticeRequestNotFound)
+        case .network: return self(.noticeNetwork)
+        case .httpStatus(let status): return self(.noticeHttpStatus, String(status))
+        case .refused(let message): return self(.noticeRefused, message)
         }
+    }
+
+    /// A hand-off failure straight to words.
+    public func text(for failure: HandoffFailure) -> String {
+        text(for: Notice(failure))
+    }
+
+    /// An instant (seconds since the epoch) in the person's time zone, e.g. the request's expiry.
+    public func time(_ epochSeconds: Int64, timeZone: TimeZone = .current) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = locale
+        formatter.timeZone = timeZone
+        formatter.dateStyle = .medium
+        formatter.timeStyle = .short
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epochSeconds)))
+    }
+
+    /// What the relying party transcribed from the certificate, as (label, value) rows for the result screen.
+    public func receiptRows(_ receipt: SubmissionReceipt) -> [(label: String, value: String)] {
+        let unknown = self(.valueUnknown)
+        return [
+            (self(.doneName), receipt.name ?? unknown),
+            (self(.doneAddress), receipt.address ?? unknown),
+            (self(.doneBirth), receipt.dateOfBirth ?? unknown),
+        ]
     }
 
     /// The app's own error enum straight to words (for places that hold a `KazasuError`, not a flow notice).
@@ -115,6 +155,43 @@ extension Notice {
         case .InvalidPin: self = .invalidPin
         case .PinAlreadyUsed: self = .pinAlreadyUsed
         case .Internal(let detail): self = .internalError(detail: detail)
+        }
+    }
+
+    /// The one mapping from the FFI's hand-off failures to what the person is told.
+    public init(_ failure: HandoffFailure) {
+        switch failure {
+        case .InvalidLink: self = .invalidLink
+        case .InvalidRequest(let reason): self = .invalidRequest(reason: reason)
+        case .OriginMismatch(let expected, let found): self = .originMismatch(expected: expected, found: found)
+        case .DisplayMismatch: self = .displayMismatch
+        case .Expired: self = .expired
+        case .NotYetValid: self = .notYetValid
+        case .Replayed: self = .replayed
+        case .Network(let reason): self = .network(reason: reason)
+        case .HttpStatus(let status): self = .httpStatus(Int(status))
+        case .Refused(_, let code, let message):
+            switch code {
+            case .expired: self = .expired
+            case .replayed: self = .replayed
+            case .notFound: self = .requestNotFound
+            default: self = .refused(message: message)
+            }
+        case .Card(let error): self = Notice(error)
+        case .Internal(let detail): self = .internalError(detail: detail)
+        }
+    }
+}
+
+extension HandoffFailure {
+    /// Whether sending the same signature again may succeed: no answer at all, or the site failed on its side.
+    /// Never true for a refusal of the signature, the certificate or the request.
+    public var isWorthResending: Bool {
+        switch self {
+        case .Network: return true
+        case .HttpStatus(let status): return status >= 500
+        case .Refused(_, let code, _): return code == .internal
+        default: return false
         }
     }
 }

@@ -26,6 +26,29 @@ public enum Notice: Equatable, Sendable {
     case unsupported(reason: String)
     /// Anything else; `detail` is for logs and bug reports, never shown as the reason.
     case internalError(detail: String)
+
+    // The hand-off (docs/handoff.md). Nothing is signed after any of these (except where the flow says so).
+    /// The QR code or link is not a Kazasu request link (not https, malformed, too long…).
+    case invalidLink
+    /// The relying party's request breaks the protocol (size, encoding, shape); `reason` is for logs.
+    case invalidRequest(reason: String)
+    /// The request names another site than the one it came from: possibly a forged QR code.
+    case originMismatch(expected: String, found: String)
+    /// What the request says it shows differs from what would be signed.
+    case displayMismatch
+    case expired
+    /// Issued in the future: the phone's clock (or the site's) is wrong.
+    case notYetValid
+    /// Already signed (by this phone, or the site says so).
+    case replayed
+    /// The site does not know this request.
+    case requestNotFound
+    /// No answer from the site; `reason` is for logs.
+    case network(reason: String)
+    /// The site answered with an HTTP status and no explanation (e.g. a redirect, which is never followed).
+    case httpStatus(Int)
+    /// The site refused, in its own words (cleaned by the core, at most 200 characters).
+    case refused(message: String)
 }
 
 /// The signing flow as the screens see it.
@@ -34,6 +57,8 @@ public enum Notice: Equatable, Sendable {
 /// review → holdCard(readTries) → enterPin(remaining) → [confirmLastTry] → holdCard(sign) → working → done,
 /// with blocked, failed and cancelled as the other ends. The same states as the Android app.
 public enum SignState: Equatable, Sendable {
+    /// Hand-off: the request behind the link is being fetched and checked.
+    case fetching
     /// The request is shown: who asks, what is signed.
     case review
     /// Waiting for the card; `purpose` says what the next contact does, `notice` explains a previous failure.
@@ -45,6 +70,13 @@ public enum SignState: Equatable, Sendable {
     /// The card is being used; `step` is the core's progress.
     case working(SignStep?)
     case done(SignedDocument)
+    /// Hand-off: the card signed; the signature is being sent to the relying party.
+    case submitting
+    /// Hand-off: the relying party verified the signature; what it transcribed from the certificate.
+    case submitted(SubmissionReceipt)
+    /// Hand-off: sending failed in a way worth another try. The signature is kept: sending again needs neither
+    /// the card nor the PIN.
+    case submitFailed(Notice)
     /// The signature PIN is locked: explain how to reset it.
     case blocked
     /// A failure the flow cannot recover from by itself.
@@ -59,7 +91,7 @@ public enum SignState: Equatable, Sendable {
 
     public var isFinal: Bool {
         switch self {
-        case .done, .blocked, .failed, .cancelled: return true
+        case .done, .submitted, .blocked, .failed, .cancelled: return true
         default: return false
         }
     }
@@ -79,6 +111,16 @@ public enum SignEvent: Sendable {
     case signed(SignedDocument)
     /// A failure; `pinStillUsable` is true when the PIN was not taken (the link dropped before VERIFY).
     case error(KazasuError, pinStillUsable: Bool)
+    /// Hand-off: the request was fetched and passed the core's checks.
+    case fetched
+    /// Hand-off: the card signed the request's document; the signature goes to the relying party next.
+    case signedForSubmission
+    /// Hand-off: the relying party accepted the signature.
+    case submitted(SubmissionReceipt)
+    /// Hand-off: the person asks to send the kept signature again.
+    case resend
+    /// Hand-off: a step failed. `.Card(error)` is handled like ``error(_:pinStillUsable:)``.
+    case handoffError(HandoffFailure, pinStillUsable: Bool)
 }
 
 /// The state machine. Not thread-safe: drive it from one actor (the main actor in the app).
@@ -96,7 +138,10 @@ public struct SignFlow: Sendable {
     /// Whether a typed PIN is held, waiting for the signing contact.
     public private(set) var pinHeld = false
 
-    public init() {}
+    /// `fetchingFirst`: a hand-off, which starts by fetching the request behind a link.
+    public init(fetchingFirst: Bool = false) {
+        if fetchingFirst { state = .fetching }
+    }
 
     /// Which card action the current state expects from the next contact (nil: none wanted now).
     public var pendingCardPurpose: CardPurpose? {
@@ -112,12 +157,28 @@ public struct SignFlow: Sendable {
 
     private mutating func next(_ s: SignState, _ e: SignEvent) -> SignState {
         if case .cancel = e {
-            if case .done = s { return s }
-            if case .working = s { return s }
-            pinHeld = false
-            return .cancelled
+            switch s {
+            // Nothing to cancel once signed; the card work and the sending run to their end.
+            case .done, .submitted, .working, .submitting, .submitFailed: return s
+            default:
+                pinHeld = false
+                return .cancelled
+            }
+        }
+        if case .handoffError(let failure, let usable) = e {
+            if case .Card(let error) = failure { return next(s, .error(error, pinStillUsable: usable)) }
+            return afterHandoffError(s, Notice(failure), worthResending: failure.isWorthResending)
         }
         switch s {
+        case .fetching:
+            if case .fetched = e { return .review }
+            return s
+        case .submitting:
+            if case .submitted(let receipt) = e { return .submitted(receipt) }
+            return s
+        case .submitFailed:
+            if case .resend = e { return .submitting }
+            return s
         case .review:
             switch e {
             case .accept: return .holdCard(.readTries, notice: nil)
@@ -157,13 +218,31 @@ public struct SignFlow: Sendable {
             case .signed(let result):
                 pinHeld = false
                 return .done(result)
+            case .signedForSubmission:
+                pinHeld = false
+                return .submitting
             case .error(let error, let usable):
                 return afterError(error, pinStillUsable: usable, pinWasTyped: pinHeld)
             default:
                 return s
             }
-        case .done, .blocked, .failed, .cancelled:
+        case .done, .submitted, .blocked, .failed, .cancelled:
             return s
+        }
+    }
+
+    /// A hand-off step failed. Before the signature exists, the flow ends there (nothing is signed; a new scan
+    /// starts over). While sending, a failure worth another try keeps the signature for ``SignEvent/resend``.
+    private mutating func afterHandoffError(_ s: SignState, _ notice: Notice, worthResending: Bool) -> SignState {
+        switch s {
+        case .done, .submitted, .blocked, .failed, .cancelled, .submitFailed:
+            return s
+        case .submitting:
+            return worthResending ? .submitFailed(notice) : .failed(notice)
+        default:
+            pinHeld = false
+            lastTryConfirmed = false
+            return .failed(notice)
         }
     }
 

@@ -187,6 +187,7 @@ extension View {
     public func onChange<V: Equatable>(of value: V, perform action: @escaping (V) -> Void) -> ModifiedView { ModifiedView() }
     public func onDisappear(perform action: (() -> Void)? = nil) -> ModifiedView { ModifiedView() }
     public func onOpenURL(perform action: @escaping (URL) -> Void) -> ModifiedView { ModifiedView() }
+    public func task(priority: TaskPriority = .userInitiated, _ action: @escaping @Sendable () async -> Void) -> ModifiedView { ModifiedView() }
     public func sheet<Content: View>(isPresented: Binding<Bool>, onDismiss: (() -> Void)? = nil,
                                      @ViewBuilder content: @escaping () -> Content) -> ModifiedView { ModifiedView() }
     public func sheet<Item: Identifiable, Content: View>(item: Binding<Item?>, onDismiss: (() -> Void)? = nil,
