@@ -50,6 +50,14 @@ fn main() {
         let scale: usize = args[1].parse().unwrap();
         let (img, side) = kazasu_qr::to_luma("https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1", scale).unwrap();
         show("gen", side, side, &img);
+    } else if args[0] == "scale" {
+        for a in &args[1..] {
+            let mut sc = Scene::hd(a.parse().unwrap());
+            sc.angle = 2.0;
+            let fr = render("https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1", &sc);
+            show(&format!("scale {a}"), sc.w, sc.h, &fr);
+            image::GrayImage::from_raw(sc.w as u32, sc.h as u32, fr).unwrap().save(format!("/tmp/scale_{a}.png")).unwrap();
+        }
     } else if args[0] == "cam" {
         let set = camera_set();
         for a in &args[1..] {

@@ -226,3 +226,16 @@ fn a_large_code_on_curled_paper_reads_through_its_alignment_lattice() {
     let fr = render(&text, &s);
     assert_eq!(read(s.w, s.h, &fr).as_deref(), Some(text.as_str()));
 }
+
+#[test]
+fn a_code_filling_the_frame_is_read() {
+    // Phone held close: 16-17 px modules, the code (with quiet zone) nearly the full
+    // frame height; also light-on-dark.
+    for (scale, inverted) in [(16.0f32, false), (17.0, true)] {
+        let mut s = Scene::hd(scale);
+        s.inverted = inverted;
+        s.angle = 3.0;
+        let fr = render(URL, &s);
+        assert_eq!(read(s.w, s.h, &fr).as_deref(), Some(URL), "scale {scale}");
+    }
+}
