@@ -4,11 +4,13 @@ import android.app.Activity
 import android.content.Intent
 import android.net.Uri
 import android.os.Bundle
+import jp.kazasu.ffi.HandoffFailure
+import jp.kazasu.ffi.requestUrlOfLink
 
 /**
- * Entry point: the launcher screen, the target of the same-device deep link (`kazasu://…`), and the receiver of
- * the QR scanner's text. A received link is passed on as text to [onRequestLink]; fetching and checking the
- * request behind it belongs to the hand-off protocol (its own issue), which then starts [SignActivity].
+ * Entry point: the launcher screen, the target of the same-device deep link (`kazasu://sign?r=…`), and the
+ * receiver of the QR scanner's text. The text goes to the core ([requestUrlOfLink]); a request URL starts
+ * [SignActivity], which fetches, shows, signs and submits. Nothing is parsed here.
  */
 class MainActivity : Activity() {
     private lateinit var screen: Screen
@@ -17,7 +19,8 @@ class MainActivity : Activity() {
         super.onCreate(savedInstanceState)
         screen = Screen(this)
         setContentView(screen.root)
-        showHome(linkFrom(intent))
+        // A recreated screen (rotation, process restore) does not start the same request again.
+        showHome(if (savedInstanceState == null) linkFrom(intent) else null)
     }
 
     override fun onNewIntent(intent: Intent) {
@@ -45,10 +48,15 @@ class MainActivity : Activity() {
         }
     }
 
-    /** The text of a deep link or a scanned QR code, handed on unparsed (the core validates it). */
+    /** The text of a deep link or a scanned QR code: the core finds the request URL in it, or refuses it. */
     private fun onRequestLink(text: String) {
-        screen.text(getString(R.string.main_received_link, text))
-        screen.warning(getString(R.string.main_link_not_yet))
+        val url = try {
+            requestUrlOfLink(text)
+        } catch (e: HandoffFailure) {
+            screen.warning(getString(R.string.main_link_invalid))
+            return
+        }
+        startActivity(SignActivity.intent(this, url))
     }
 
     private fun linkFrom(intent: Intent?): String? {

@@ -16,6 +16,19 @@ object Messages {
         Notice.PinAlreadyUsed -> context.getString(R.string.notice_pin_used)
         is Notice.Unsupported -> context.getString(R.string.notice_unsupported, notice.reason)
         is Notice.Internal -> context.getString(R.string.notice_internal, notice.detail)
+        Notice.Blocked -> context.getString(R.string.notice_blocked)
+        Notice.InvalidLink -> context.getString(R.string.notice_invalid_link)
+        // The reason is for logs; the person is told that nothing was signed.
+        is Notice.InvalidRequest -> context.getString(R.string.notice_invalid_request)
+        is Notice.OriginMismatch -> context.getString(R.string.notice_origin_mismatch, notice.expected, notice.found)
+        Notice.DisplayMismatch -> context.getString(R.string.notice_display_mismatch)
+        Notice.Expired -> context.getString(R.string.notice_expired)
+        Notice.NotYetValid -> context.getString(R.string.notice_not_yet_valid)
+        Notice.Replayed -> context.getString(R.string.notice_replayed)
+        Notice.Network -> context.getString(R.string.notice_network)
+        is Notice.HttpStatus -> context.getString(R.string.notice_http_status, notice.status)
+        // The relying party's words, already cleaned of control/invisible characters and bounded by the core.
+        is Notice.Refused -> context.getString(R.string.notice_refused, notice.message)
     }
 
     fun of(context: Context, step: SignStep?): String = context.getString(

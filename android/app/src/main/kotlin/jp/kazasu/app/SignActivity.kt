@@ -3,6 +3,7 @@ package jp.kazasu.app
 import android.app.Activity
 import android.content.Context
 import android.content.Intent
+import android.graphics.Typeface
 import android.os.Bundle
 import android.os.Handler
 import android.os.Looper
@@ -17,20 +18,22 @@ import android.widget.EditText
 import java.util.concurrent.Executor
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
+import java.text.DateFormat
+import java.util.Date
 import java.util.concurrent.RejectedExecutionException
-import jp.kazasu.ffi.Gender
-import jp.kazasu.ffi.HashAlgorithm
+import jp.kazasu.ffi.RequestDisplay
 import jp.kazasu.signing.flow.CardPurpose
 import jp.kazasu.signing.flow.PinInput
 import jp.kazasu.signing.flow.SignController
-import jp.kazasu.signing.flow.SignRequest
 import jp.kazasu.signing.flow.SignState
+import jp.kazasu.signing.http.UrlConnectionHttp
 import jp.kazasu.signing.nfc.NfcCardReader
 
 /**
- * The signing screen: request → tries (first tap) → PIN → [last-try confirmation] → second tap → result.
- * Card I/O runs on [io], never on the main thread. The result goes back to the caller as the signature and the
- * certificate ([EXTRA_SIGNATURE], [EXTRA_CERTIFICATE]).
+ * The hand-off screen for one request URL ([EXTRA_REQUEST_URL], from the core's `requestUrlOfLink`): fetch and
+ * check (the core) → the request (origin prominent, relying party, title, every field, expiry) → tries (first
+ * tap) → PIN → [last-try confirmation] → second tap (the core signs exactly the request's document) → submit →
+ * what the relying party transcribed. HTTP and card I/O run on [io], never on the main thread.
  */
 class SignActivity : Activity() {
     private lateinit var screen: Screen
@@ -47,8 +50,8 @@ class SignActivity : Activity() {
         screen = Screen(this)
         setContentView(screen.root)
 
-        val request = requestFrom(intent)
-        if (request == null) {
+        val url = intent?.getStringExtra(EXTRA_REQUEST_URL)
+        if (url == null) {
             finish()
             return
         }
@@ -60,9 +63,16 @@ class SignActivity : Activity() {
                 task.run()
             }
         }
-        controller = SignController(request, ioOrInline, { task -> main.post(task) }, ::render)
         nfc = NfcCardReader(this) { link -> controller.onCardPresent(link) { link.close() } }
-        render(controller.state)
+        controller = SignController(
+            url,
+            UrlConnectionHttp(),
+            { System.currentTimeMillis() / 1000 },
+            ioOrInline,
+            { task -> main.post(task) },
+            ::render,
+        )
+        controller.start()
     }
 
     override fun onResume() {
@@ -84,16 +94,17 @@ class SignActivity : Activity() {
 
     private fun render(state: SignState) {
         screen.clear()
-        val request = controller.request
-        screen.title(request.title)
-        screen.text(getString(R.string.review_requester, request.requester))
+        val request = controller.flow.request
+        if (request != null && state !is SignState.Review) {
+            screen.title(request.title)
+            screen.text(request.origin).apply { setTypeface(typeface, Typeface.BOLD) }
+        }
         when (state) {
-            is SignState.Review -> {
-                screen.text(getString(R.string.review_what))
-                screen.text(request.documentText).apply { setTextIsSelectable(true) }
-                if (nfcUsable()) screen.button(getString(R.string.review_accept)) { controller.accept() }
+            SignState.Fetching -> {
+                screen.text(getString(R.string.fetching))
                 screen.button(getString(R.string.cancel)) { controller.cancel() }
             }
+            is SignState.Review -> renderReview(state.request)
             is SignState.HoldCard -> {
                 state.notice?.let { screen.warning(Messages.of(this, it)) }
                 screen.text(
@@ -111,33 +122,26 @@ class SignActivity : Activity() {
                 screen.button(getString(R.string.last_try_decline)) { controller.declineLastTry() }
             }
             is SignState.Working -> screen.text(Messages.of(this, state.step))
+            is SignState.Submitting -> screen.text(getString(R.string.submitting))
             is SignState.Done -> {
-                val r = state.result
-                screen.title(getString(R.string.done_title))
-                val id = r.identity
+                val r = state.receipt
                 val unknown = getString(R.string.value_unknown)
-                val gender = getString(
-                    when (id.genderCode) {
-                        Gender.MALE -> R.string.gender_male
-                        Gender.FEMALE -> R.string.gender_female
-                        Gender.NOT_STATED -> R.string.gender_not_stated
-                        Gender.UNKNOWN -> R.string.value_unknown
-                    },
-                )
+                screen.title(getString(R.string.done_title))
                 screen.text(
                     getString(
-                        R.string.done_identity,
-                        id.name ?: unknown,
-                        id.address ?: unknown,
-                        id.dateOfBirthIso ?: id.dateOfBirth ?: unknown,
-                        gender,
+                        R.string.done_receipt,
+                        r.name ?: unknown,
+                        r.address ?: unknown,
+                        r.dateOfBirth ?: unknown,
                     ),
                 )
-                screen.text(getString(R.string.done_details, r.signature.size, r.certificate.size))
-                setResult(
-                    RESULT_OK,
-                    Intent().putExtra(EXTRA_SIGNATURE, r.signature).putExtra(EXTRA_CERTIFICATE, r.certificate),
-                )
+                setResult(RESULT_OK)
+                screen.button(getString(R.string.close)) { finish() }
+            }
+            is SignState.SubmitFailed -> {
+                screen.title(getString(R.string.submit_failed_title))
+                screen.warning(Messages.of(this, state.notice))
+                if (state.canRetry) screen.button(getString(R.string.submit_retry)) { controller.retrySubmit() }
                 screen.button(getString(R.string.close)) { finish() }
             }
             SignState.Blocked -> {
@@ -155,6 +159,29 @@ class SignActivity : Activity() {
                 screen.button(getString(R.string.close)) { finish() }
             }
         }
+    }
+
+    /** Everything the person must see before the PIN: the origin prominently, who asks, what, until when. */
+    private fun renderReview(r: RequestDisplay) {
+        screen.text(getString(R.string.review_origin_label))
+        screen.title(r.origin)
+        if (!r.originIsHttps) screen.warning(getString(R.string.review_dev_origin))
+        screen.text(getString(R.string.review_requester, r.relyingParty))
+        screen.title(r.title)
+        screen.text(getString(R.string.review_fields))
+        for (f in r.fields) {
+            screen.text(getString(R.string.review_field, f.label, f.value)).apply { setTextIsSelectable(true) }
+        }
+        val expires = DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT).format(Date(r.expiresAt * 1000))
+        screen.text(getString(R.string.review_expires, expires))
+        screen.button(getString(R.string.review_show_text)) {
+            screen.text(r.signedText).apply {
+                setTextIsSelectable(true)
+                typeface = Typeface.MONOSPACE
+            }
+        }
+        if (nfcUsable()) screen.button(getString(R.string.review_accept)) { controller.accept() }
+        screen.button(getString(R.string.cancel)) { controller.cancel() }
     }
 
     private fun renderPinEntry(state: SignState.EnterPin) {
@@ -220,32 +247,11 @@ class SignActivity : Activity() {
     }
 
     companion object {
-        const val EXTRA_REQUESTER = "jp.kazasu.extra.REQUESTER"
-        const val EXTRA_TITLE = "jp.kazasu.extra.TITLE"
-        const val EXTRA_DOCUMENT = "jp.kazasu.extra.DOCUMENT"
-        const val EXTRA_HASH = "jp.kazasu.extra.HASH"
-        const val EXTRA_SIGNATURE = "jp.kazasu.extra.SIGNATURE"
-        const val EXTRA_CERTIFICATE = "jp.kazasu.extra.CERTIFICATE"
+        /** The request URL the core found in a QR code or deep link (`requestUrlOfLink`). */
+        const val EXTRA_REQUEST_URL = "jp.kazasu.extra.REQUEST_URL"
 
-        /** The intent that asks this screen to sign [document] (the exact bytes shown and signed). */
-        fun intent(context: Context, requester: String, title: String, document: ByteArray): Intent =
-            Intent(context, SignActivity::class.java)
-                .putExtra(EXTRA_REQUESTER, requester)
-                .putExtra(EXTRA_TITLE, title)
-                .putExtra(EXTRA_DOCUMENT, document)
-
-        fun requestFrom(intent: Intent?): SignRequest? {
-            val i = intent ?: return null
-            val requester = i.getStringExtra(EXTRA_REQUESTER) ?: return null
-            val title = i.getStringExtra(EXTRA_TITLE) ?: return null
-            val document = i.getByteArrayExtra(EXTRA_DOCUMENT) ?: return null
-            val hash = when (i.getStringExtra(EXTRA_HASH)) {
-                null, "SHA-256" -> HashAlgorithm.SHA256
-                "SHA-384" -> HashAlgorithm.SHA384
-                "SHA-512" -> HashAlgorithm.SHA512
-                else -> return null
-            }
-            return SignRequest(requester, title, document, hash)
-        }
+        /** The intent that shows, signs and submits the hand-off request at [requestUrl]. */
+        fun intent(context: Context, requestUrl: String): Intent =
+            Intent(context, SignActivity::class.java).putExtra(EXTRA_REQUEST_URL, requestUrl)
     }
 }

@@ -3,7 +3,8 @@ package jp.kazasu.signing
 import java.io.IOException
 import java.util.concurrent.Executor
 import jp.kazasu.ffi.CardTransport
-import jp.kazasu.ffi.HashAlgorithm
+import jp.kazasu.ffi.FakeRelyingParty
+import jp.kazasu.ffi.RpHttp
 import jp.kazasu.ffi.Shell
 import jp.kazasu.ffi.SignStep
 import jp.kazasu.ffi.SoftwareCard
@@ -12,24 +13,32 @@ import jp.kazasu.signing.flow.CardPurpose
 import jp.kazasu.signing.flow.Notice
 import jp.kazasu.signing.flow.PinInput
 import jp.kazasu.signing.flow.SignController
-import jp.kazasu.signing.flow.SignRequest
 import jp.kazasu.signing.flow.SignState
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
-/** The screen's controller over the real FFI and the software card, with direct executors for both threads. */
+/**
+ * The screen's controller over the real FFI, the fake relying party (served by a Kotlin HttpTransport) and the
+ * software card, with direct executors for both threads.
+ */
 class SignControllerTest {
     private val direct = Executor { it.run() }
     private val card = SoftwareCard()
+    private val rp = FakeRelyingParty("https://city.example.jp")
+    private val http = RpHttp(rp)
+    private val url = rp.createRequest(600)
+    private var now = rp.now()
     private val rendered = mutableListOf<SignState>()
     private val controller = SignController(
-        SignRequest("札幌市", "転入届", "氏名: 山田 太郎".toByteArray(), HashAlgorithm.SHA256),
+        url,
+        http,
+        clock = { now },
         io = direct,
         ui = direct,
         render = { rendered += it },
-    )
+    ).also { it.start() }
 
     /** One arrival of the card in the field, as the NFC stack reports it; [remove] takes it away. */
     private inner class Arrival(failOn: Int? = null) : CardTransport {
@@ -53,6 +62,7 @@ class SignControllerTest {
     fun close() {
         controller.dispose()
         card.close()
+        rp.close()
     }
 
     /** What the PIN screen does with an EditText's content: copy to a CharArray, hand to PinInput. */
@@ -64,7 +74,19 @@ class SignControllerTest {
     }
 
     @Test
-    fun `a card left on the phone is read, then signs once the pin is typed, and the pin buffers end cleared`() {
+    fun `the request is fetched and shown before anything else`() {
+        assertEquals(SignState.Fetching, rendered.first())
+        val review = controller.state as SignState.Review
+        assertEquals("https://city.example.jp", review.request.origin)
+        assertEquals(3, review.request.fields.size)
+        assertEquals(listOf("GET $url"), http.calls.toList())
+        Arrival().present()
+        assertTrue(controller.state is SignState.Review, "a card does nothing before the person accepts")
+        assertEquals(0u, card.exchanges())
+    }
+
+    @Test
+    fun `a card left on the phone is read, then signs once the pin is typed, the signature is submitted and the pin buffers end cleared`() {
         controller.accept()
         val arrival = Arrival().present()
         assertEquals(SignState.EnterPin(5), controller.state)
@@ -74,11 +96,76 @@ class SignControllerTest {
         assertTrue(field.all { it == '\u0000' }, "the CharArray from the field is cleared")
         assertEquals(0, input.length)
         val done = controller.state as SignState.Done
-        assertEquals(256, done.result.signature.size)
+        assertEquals(256, done.signed.signature.size)
+        assertEquals(done.signed.identity.name, done.receipt.name)
+        assertEquals(1u, rp.accepted())
+        assertEquals(listOf("GET $url", "POST $url/submit"), http.calls.toList())
+        assertTrue(rendered.any { it is SignState.Submitting })
         assertEquals(1, arrival.released)
         val steps = rendered.filterIsInstance<SignState.Working>().mapNotNull { it.step }
         assertEquals(listOf(SignStep.CONNECTING, SignStep.VERIFYING_PIN, SignStep.READING_CERTIFICATE, SignStep.SIGNING), steps)
         assertEquals(1u, card.pinPresentations())
+    }
+
+    @Test
+    fun `a request that expired while it was shown is refused when accepted and no card is used`() {
+        now += 600
+        controller.accept()
+        assertEquals(SignState.Failed(Notice.Expired), controller.state)
+        Arrival().present()
+        assertEquals(0u, card.exchanges())
+    }
+
+    @Test
+    fun `a request that expired by the time the counter was read never gets to the pin screen`() {
+        controller.accept()
+        now += 600
+        val arrival = Arrival().present()
+        assertEquals(SignState.Failed(Notice.Expired), controller.state)
+        assertTrue(rendered.none { it is SignState.EnterPin }, "the PIN was never asked")
+        assertEquals(1, arrival.released)
+        assertEquals(0u, card.pinPresentations())
+    }
+
+    @Test
+    fun `a request that expired after the pin was typed is refused before the pin reaches the card`() {
+        controller.accept()
+        Arrival().present().removed = true // taken away while the PIN is typed
+        controller.submitPin(typePin("WRONG9").second) // would cost a try if it reached the card
+        assertEquals(SignState.HoldCard(CardPurpose.SIGN, Notice.CardLost), controller.state)
+        now += 600
+        val exchanges = card.exchanges()
+        Arrival().present()
+        assertEquals(SignState.Failed(Notice.Expired), controller.state)
+        assertEquals(exchanges, card.exchanges(), "the card was not touched")
+        assertEquals(0u, card.pinPresentations())
+        assertEquals(5u, card.signPinTries())
+    }
+
+    @Test
+    fun `an IOException while fetching ends with a network notice`() {
+        val failing = RpHttp(rp).apply { failGet = RpHttp.ioFailure() }
+        val c = SignController(url, failing, { now }, direct, direct) {}
+        c.start()
+        assertEquals(SignState.Failed(Notice.Network), c.state)
+        c.dispose()
+    }
+
+    @Test
+    fun `an IOException while submitting keeps the signature and sending again needs no card and no pin`() {
+        http.failPost = RpHttp.ioFailure()
+        controller.accept()
+        Arrival().present()
+        controller.submitPin(typePin(softwareCardSignPin()).second)
+        val failed = controller.state as SignState.SubmitFailed
+        assertEquals(Notice.Network, failed.notice)
+        assertTrue(failed.canRetry)
+        http.failPost = null
+        controller.retrySubmit()
+        assertTrue(controller.state is SignState.Done)
+        assertEquals(1u, card.signatures())
+        assertEquals(1u, card.pinPresentations())
+        assertEquals(1u, rp.accepted())
     }
 
     @Test

@@ -1,20 +1,29 @@
 package jp.kazasu.signing.flow
 
+import jp.kazasu.ffi.HandoffFailure
 import jp.kazasu.ffi.KazasuException
+import jp.kazasu.ffi.RefusalCode
+import jp.kazasu.ffi.RequestDisplay
 import jp.kazasu.ffi.SignStep
 import jp.kazasu.ffi.SignedDocument
+import jp.kazasu.ffi.SubmissionReceipt
 
 /**
- * The signing flow as the screens see it: states, the events that move between them, and what to tell the
- * person after an error. No Android and no card I/O here, so it is unit-tested on the JVM.
+ * The hand-off signing flow as the screens see it: states, the events that move between them, and what to tell
+ * the person after an error. No Android, no HTTP and no card I/O here, so it is unit-tested on the JVM.
  *
  * Order (two taps, so that the remaining tries are known before the PIN is typed):
- *  Review → HoldCard(READ_TRIES) → EnterPin(remaining) → [ConfirmLastTry] → HoldCard(SIGN) → Working → Done
- * with Blocked, Failed and Cancelled as the other ends.
+ *  Fetching → Review → HoldCard(READ_TRIES) → EnterPin(remaining) → [ConfirmLastTry] → HoldCard(SIGN) → Working
+ *  → Submitting → Done
+ * with Blocked, Failed, SubmitFailed and Cancelled as the other ends. The request is fetched and checked by the
+ * core; the shell only shows what the core returns ([RequestDisplay]) and never holds bytes to sign.
  */
 sealed interface SignState {
-    /** The request is shown: who asks, what is signed. */
-    data class Review(val request: SignRequest) : SignState
+    /** The request behind the link is being fetched and checked. */
+    data object Fetching : SignState
+
+    /** The request is shown: the origin (prominently), who asks, the title, every field, the expiry. */
+    data class Review(val request: RequestDisplay) : SignState
 
     /** Waiting for the card. [purpose] says what the next tap does; [notice] explains a previous failure. */
     data class HoldCard(val purpose: CardPurpose, val notice: Notice? = null) : SignState
@@ -30,8 +39,17 @@ sealed interface SignState {
     /** The card is being used; [step] is the core's progress. */
     data class Working(val step: SignStep?) : SignState
 
-    /** Signed. */
-    data class Done(val result: SignedDocument) : SignState
+    /** Signed; the signature is being sent to the relying party. */
+    data class Submitting(val signed: SignedDocument) : SignState
+
+    /** Signed and accepted: [receipt] holds what the relying party transcribed from the certificate. */
+    data class Done(val signed: SignedDocument, val receipt: SubmissionReceipt) : SignState
+
+    /**
+     * Signed, but sending failed. [canRetry]: sending the same signature again may help (no answer, or a server
+     * error); it never signs again and never needs the PIN.
+     */
+    data class SubmitFailed(val signed: SignedDocument, val notice: Notice, val canRetry: Boolean) : SignState
 
     /** The signature PIN is locked: explain how to reset it. */
     data object Blocked : SignState
@@ -61,12 +79,75 @@ sealed interface Notice {
     /** The counter dropped to one between the taps: warn and confirm, then type the PIN again. */
     data object LastTryNeedsConfirmation : Notice
     data object PinAlreadyUsed : Notice
+    /** The signature PIN is locked (the flow shows [SignState.Blocked]; this is for other places). */
+    data object Blocked : Notice
     data class Unsupported(val reason: String) : Notice
     data class Internal(val detail: String) : Notice
+
+    // The hand-off (fetching, checking, submitting the request).
+    /** The QR code or link is not a Kazasu signing request. */
+    data object InvalidLink : Notice
+    /** The relying party's request breaks the protocol; [reason] is for logs. */
+    data class InvalidRequest(val reason: String) : Notice
+    /** The request names another site than the one it came from: possibly an impersonation. */
+    data class OriginMismatch(val expected: String, val found: String) : Notice
+    /** What the request would show differs from what would be signed. */
+    data object DisplayMismatch : Notice
+    /** The request has expired: start again on the relying party's page. */
+    data object Expired : Notice
+    /** The request is dated in the future: the phone's clock (or the site's) is wrong. */
+    data object NotYetValid : Notice
+    /** This request was already signed. */
+    data object Replayed : Notice
+    /** No answer from the relying party. */
+    data object Network : Notice
+    data class HttpStatus(val status: Int) : Notice
+    /** The relying party refused; [message] is its own (cleaned, bounded) words. */
+    data class Refused(val code: RefusalCode, val message: String) : Notice
+
+    companion object {
+        /** The one mapping from the core's hand-off failures to notices (a card failure maps as in the flow). */
+        fun of(failure: HandoffFailure): Notice = when (failure) {
+            is HandoffFailure.InvalidLink -> InvalidLink
+            is HandoffFailure.InvalidRequest -> InvalidRequest(failure.reason)
+            is HandoffFailure.OriginMismatch -> OriginMismatch(failure.expected, failure.found)
+            is HandoffFailure.DisplayMismatch -> DisplayMismatch
+            is HandoffFailure.Expired -> Expired
+            is HandoffFailure.NotYetValid -> NotYetValid
+            is HandoffFailure.Replayed -> Replayed
+            is HandoffFailure.Network -> Network
+            is HandoffFailure.HttpStatus -> HttpStatus(failure.status.toInt())
+            is HandoffFailure.Refused -> Refused(failure.code, failure.rpMessage)
+            is HandoffFailure.Card -> of(failure.error)
+            is HandoffFailure.Internal -> Internal(failure.detail)
+        }
+
+        /** Words for a card error outside the PIN flow (the flow itself maps card errors in [SignFlow]). */
+        fun of(error: KazasuException): Notice = when (error) {
+            is KazasuException.WrongPin -> WrongPin(error.remaining.toInt())
+            is KazasuException.Blocked -> Blocked
+            is KazasuException.NeedsLastTryConfirmation -> LastTryNeedsConfirmation
+            is KazasuException.VerifyOutcomeUnknown -> VerifyOutcomeUnknown
+            is KazasuException.CardLost -> CardLost
+            is KazasuException.NotJpkiCard -> NotJpkiCard
+            is KazasuException.Unsupported -> Unsupported(error.reason)
+            is KazasuException.InvalidPin -> InvalidPin
+            is KazasuException.PinAlreadyUsed -> PinAlreadyUsed
+            is KazasuException.Internal -> Internal(error.detail)
+        }
+    }
 }
 
 /** Things that happen: the person's actions and the card's answers. */
 sealed interface SignEvent {
+    /** The core fetched and checked the request; this is what it shows. */
+    data class Fetched(val request: RequestDisplay) : SignEvent
+    /** A hand-off failure (fetch, expiry before the PIN, submission). Card failures come as [Error]. */
+    data class HandoffError(val failure: HandoffFailure) : SignEvent
+    /** The relying party accepted the signature. */
+    data class Submitted(val receipt: SubmissionReceipt) : SignEvent
+    /** Send the same signature again after [SignState.SubmitFailed] with canRetry. */
+    data object RetrySubmit : SignEvent
     data object Accept : SignEvent
     data object Cancel : SignEvent
     data class TriesRead(val remaining: Int) : SignEvent
@@ -85,12 +166,18 @@ sealed interface SignEvent {
  * The state machine. Not thread-safe: drive it from the UI thread only.
  *
  * Invariants that protect the person:
+ *  - nothing is asked before the core fetched and checked the request and it was shown ([SignState.Review]);
+ *  - an expired request ends the flow ([Notice.Expired]) whatever the state before the signature;
  *  - the PIN is asked only after the counter was read in this flow;
  *  - with one try left, signing needs [SignEvent.LastTryConfirmed] after the PIN was typed;
  *  - after any failure once the PIN was taken, the PIN must be typed again (the machine never re-presents it).
  */
-class SignFlow(val request: SignRequest) {
-    var state: SignState = SignState.Review(request)
+class SignFlow {
+    var state: SignState = SignState.Fetching
+        private set
+
+    /** The request as shown, once fetched. */
+    var request: RequestDisplay? = null
         private set
 
     /** Tries left as last read from the card (null before the first read). */
@@ -112,11 +199,26 @@ class SignFlow(val request: SignRequest) {
 
     private fun next(s: SignState, e: SignEvent): SignState {
         if (e is SignEvent.Cancel) {
-            if (s is SignState.Done || s is SignState.Working) return s
+            if (s is SignState.Done || s is SignState.Working || s is SignState.Submitting) return s
             pinHeld = false
             return SignState.Cancelled
         }
+        if (e is SignEvent.HandoffError && isBeforeSignature(s)) {
+            val failure = e.failure
+            // A card error wrapped by sign_request is the card flow's own outcome.
+            if (failure is HandoffFailure.Card) return next(s, SignEvent.Error(failure.error, pinStillUsable = false))
+            pinHeld = false
+            lastTryConfirmed = false
+            return SignState.Failed(Notice.of(failure))
+        }
         return when (s) {
+            SignState.Fetching -> when (e) {
+                is SignEvent.Fetched -> {
+                    request = e.request
+                    SignState.Review(e.request)
+                }
+                else -> s
+            }
             is SignState.Review -> when (e) {
                 SignEvent.Accept -> SignState.HoldCard(CardPurpose.READ_TRIES)
                 else -> s
@@ -149,13 +251,37 @@ class SignFlow(val request: SignRequest) {
                 is SignEvent.TriesRead -> afterTries(e.remaining, null)
                 is SignEvent.Signed -> {
                     pinHeld = false
-                    SignState.Done(e.result)
+                    SignState.Submitting(e.result)
                 }
                 is SignEvent.Error -> afterError(e, pinWasTyped = pinHeld)
                 else -> s
             }
+            is SignState.Submitting -> when (e) {
+                is SignEvent.Submitted -> SignState.Done(s.signed, e.receipt)
+                is SignEvent.HandoffError -> SignState.SubmitFailed(s.signed, Notice.of(e.failure), canRetry(e.failure))
+                else -> s
+            }
+            is SignState.SubmitFailed -> when (e) {
+                SignEvent.RetrySubmit -> if (s.canRetry) SignState.Submitting(s.signed) else s
+                else -> s
+            }
             is SignState.Done, SignState.Blocked, is SignState.Failed, SignState.Cancelled -> s
         }
+    }
+
+    /** States in which nothing was signed yet (a hand-off failure there ends the flow). */
+    private fun isBeforeSignature(s: SignState): Boolean = when (s) {
+        SignState.Fetching, is SignState.Review, is SignState.HoldCard, is SignState.EnterPin,
+        SignState.ConfirmLastTry, is SignState.Working -> true
+        else -> false
+    }
+
+    /** Whether sending the same signature again can help: no answer, or the server failed. */
+    private fun canRetry(f: HandoffFailure): Boolean = when (f) {
+        is HandoffFailure.Network -> true
+        is HandoffFailure.HttpStatus -> f.status.toInt() >= 500
+        is HandoffFailure.Refused -> f.code == RefusalCode.INTERNAL
+        else -> false
     }
 
     /** Which card action the current state expects from the next tap (null: no tap wanted now). */

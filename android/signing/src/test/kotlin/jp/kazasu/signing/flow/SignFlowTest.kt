@@ -1,11 +1,16 @@
 package jp.kazasu.signing.flow
 
 import jp.kazasu.ffi.Gender
+import jp.kazasu.ffi.HandoffFailure
 import jp.kazasu.ffi.HashAlgorithm
 import jp.kazasu.ffi.Identity
 import jp.kazasu.ffi.KazasuException
+import jp.kazasu.ffi.RefusalCode
+import jp.kazasu.ffi.RequestDisplay
+import jp.kazasu.ffi.RequestField
 import jp.kazasu.ffi.SignStep
 import jp.kazasu.ffi.SignedDocument
+import jp.kazasu.ffi.SubmissionReceipt
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull
@@ -13,9 +18,27 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
 class SignFlowTest {
-    private val request = SignRequest("札幌市", "転入届", "氏名: 山田 太郎".toByteArray(), HashAlgorithm.SHA256)
+    private val shown = RequestDisplay(
+        origin = "https://city.example.jp",
+        originIsHttps = true,
+        relyingParty = "札幌市",
+        title = "転入届",
+        requestId = "req_0123456789",
+        issuedAt = 1_800_000_000,
+        expiresAt = 1_800_000_600,
+        issuedAtUtc = "2027-01-15T08:00:00Z",
+        expiresAtUtc = "2027-01-15T08:10:00Z",
+        fields = listOf(RequestField("氏名", "山田 太郎")),
+        signedText = "KAZASU-SIGN-REQUEST/1\n…",
+    )
+    private val id = Identity("山田 太郎", "札幌市", "19850401", "1985-04-01", "1", Gender.MALE, null, null)
+    private val signed = SignedDocument(byteArrayOf(1), byteArrayOf(2), HashAlgorithm.SHA256, id)
+    private val receipt = SubmissionReceipt("req_0123456789", "山田 太郎", "札幌市", "1985-04-01")
 
-    private fun flowAtPin(tries: Int): SignFlow = SignFlow(request).apply {
+    /** A flow whose request was fetched and is shown. */
+    private fun reviewed(): SignFlow = SignFlow().apply { on(SignEvent.Fetched(shown)) }
+
+    private fun flowAtPin(tries: Int): SignFlow = reviewed().apply {
         on(SignEvent.Accept)
         on(SignEvent.CardTouched)
         on(SignEvent.TriesRead(tries))
@@ -27,9 +50,15 @@ class SignFlowTest {
     }
 
     @Test
-    fun `the whole flow reads the counter, asks the pin, signs and ends done`() {
-        val flow = SignFlow(request)
-        assertEquals(SignState.Review(request), flow.state)
+    fun `the whole flow fetches, shows, reads the counter, asks the pin, signs, submits and ends done`() {
+        val flow = SignFlow()
+        assertEquals(SignState.Fetching, flow.state)
+        for (e in listOf(SignEvent.Accept, SignEvent.CardTouched, SignEvent.PinEntered, SignEvent.TriesRead(5))) {
+            assertEquals(SignState.Fetching, flow.on(e), "nothing happens before the request is shown")
+        }
+        assertNull(flow.pendingCardPurpose)
+        assertEquals(SignState.Review(shown), flow.on(SignEvent.Fetched(shown)))
+        assertEquals(shown, flow.request)
         assertNull(flow.pendingCardPurpose, "no tap wanted while the request is being read")
         assertEquals(SignState.HoldCard(CardPurpose.READ_TRIES), flow.on(SignEvent.Accept))
         assertEquals(SignState.Working(null), flow.on(SignEvent.CardTouched))
@@ -38,18 +67,80 @@ class SignFlowTest {
         assertTrue(flow.pinHeld)
         signingTap(flow)
         assertEquals(SignState.Working(SignStep.SIGNING), flow.on(SignEvent.Progress(SignStep.SIGNING)))
-        val id = Identity("山田 太郎", "札幌市", "19850401", "1985-04-01", "1", Gender.MALE, null, null)
-        val doc = SignedDocument(byteArrayOf(1), byteArrayOf(2), HashAlgorithm.SHA256, id)
-        assertEquals(SignState.Done(doc), flow.on(SignEvent.Signed(doc)))
+        assertEquals(SignState.Submitting(signed), flow.on(SignEvent.Signed(signed)))
         assertFalse(flow.pinHeld)
+        assertEquals(SignState.Submitting(signed), flow.on(SignEvent.Cancel), "a sent signature is not cancelled")
+        assertEquals(SignState.Done(signed, receipt), flow.on(SignEvent.Submitted(receipt)))
+    }
+
+    @Test
+    fun `a refused fetch ends the flow with its notice and nothing is asked`() {
+        for ((failure, notice) in listOf(
+            HandoffFailure.DisplayMismatch() to Notice.DisplayMismatch,
+            HandoffFailure.OriginMismatch("https://evil.example", "https://city.example.jp") to
+                Notice.OriginMismatch("https://evil.example", "https://city.example.jp"),
+            HandoffFailure.Expired("2027-01-15T08:10:00Z") to Notice.Expired,
+            HandoffFailure.Network("UnknownHostException") to Notice.Network,
+            HandoffFailure.Refused(404u, RefusalCode.NOT_FOUND, "no such request") to
+                Notice.Refused(RefusalCode.NOT_FOUND, "no such request"),
+            HandoffFailure.Replayed() to Notice.Replayed,
+        )) {
+            val flow = SignFlow()
+            assertEquals(SignState.Failed(notice), flow.on(SignEvent.HandoffError(failure)))
+            assertEquals(SignState.Failed(notice), flow.on(SignEvent.Fetched(shown)), "a failed flow stays failed")
+            assertNull(flow.pendingCardPurpose)
+        }
+    }
+
+    @Test
+    fun `an expiry found before the pin ends the flow and drops a held pin`() {
+        val expired = SignEvent.HandoffError(HandoffFailure.Expired("2027-01-15T08:10:00Z"))
+        assertEquals(SignState.Failed(Notice.Expired), reviewed().on(expired))
+        val atPin = flowAtPin(5)
+        assertEquals(SignState.Failed(Notice.Expired), atPin.on(expired))
+        val holding = flowAtPin(5).apply { on(SignEvent.PinEntered) }
+        assertTrue(holding.pinHeld)
+        assertEquals(SignState.Failed(Notice.Expired), holding.on(expired))
+        assertFalse(holding.pinHeld)
+        assertNull(holding.pendingCardPurpose, "no card work after expiry")
+    }
+
+    @Test
+    fun `a card error wrapped in a hand-off failure is handled as the card error`() {
+        val flow = flowAtPin(5)
+        flow.on(SignEvent.PinEntered)
+        signingTap(flow)
+        val s = flow.on(SignEvent.HandoffError(HandoffFailure.Card(KazasuException.WrongPin(4u))))
+        assertEquals(SignState.EnterPin(4, Notice.WrongPin(4)), s)
+    }
+
+    @Test
+    fun `a failed submission keeps the signature and may be sent again only when that can help`() {
+        val flow = flowAtPin(5)
+        flow.on(SignEvent.PinEntered)
+        signingTap(flow)
+        flow.on(SignEvent.Signed(signed))
+        val failed = flow.on(SignEvent.HandoffError(HandoffFailure.Network("reset")))
+        assertEquals(SignState.SubmitFailed(signed, Notice.Network, canRetry = true), failed)
+        assertNull(flow.pendingCardPurpose, "sending again never needs the card")
+        assertEquals(SignState.Submitting(signed), flow.on(SignEvent.RetrySubmit))
+        val refused = flow.on(
+            SignEvent.HandoffError(HandoffFailure.Refused(422u, RefusalCode.BAD_SIGNATURE, "bad signature")),
+        )
+        assertEquals(
+            SignState.SubmitFailed(signed, Notice.Refused(RefusalCode.BAD_SIGNATURE, "bad signature"), canRetry = false),
+            refused,
+        )
+        assertEquals(refused, flow.on(SignEvent.RetrySubmit))
+        assertEquals(SignState.Cancelled, flow.on(SignEvent.Cancel))
     }
 
     @Test
     fun `the pin is never asked before the counter was read`() {
-        val flow = SignFlow(request)
+        val flow = reviewed()
         // Events that could skip ahead are ignored before the counter is known.
         for (e in listOf(SignEvent.PinEntered, SignEvent.LastTryConfirmed, SignEvent.TriesRead(5))) {
-            assertEquals(SignState.Review(request), flow.on(e))
+            assertEquals(SignState.Review(shown), flow.on(e))
         }
         flow.on(SignEvent.Accept)
         assertEquals(SignState.HoldCard(CardPurpose.READ_TRIES), flow.on(SignEvent.PinEntered))
@@ -160,7 +251,7 @@ class SignFlowTest {
 
     @Test
     fun `a card lost while reading the counter asks for the card again`() {
-        val flow = SignFlow(request)
+        val flow = reviewed()
         flow.on(SignEvent.Accept)
         flow.on(SignEvent.CardTouched)
         assertEquals(
@@ -171,7 +262,7 @@ class SignFlowTest {
 
     @Test
     fun `a card that is not a my number card is reported and another tap is awaited`() {
-        val flow = SignFlow(request)
+        val flow = reviewed()
         flow.on(SignEvent.Accept)
         flow.on(SignEvent.CardTouched)
         assertEquals(
