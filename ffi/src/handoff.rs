@@ -325,10 +325,16 @@ impl SigningRequest {
     }
 
     /// POSTs the signature to the request's submit URL (same origin, checked) and returns what the relying
-    /// party transcribed. `signed` is what `CardSession.sign_request` returned for this request. Never signs
-    /// again by itself; a failure here leaves the signature with the shell (it may offer to send it again).
-    pub fn submit(&self, http: Arc<dyn HttpTransport>, signed: SignedDocument) -> Result<SubmissionReceipt, HandoffFailure> {
-        let submission = core::Submission::new(&self.inner, signed.algorithm.into(), signed.signature, signed.certificate);
+    /// party transcribed. `signed_document` is what `CardSession.sign_request` returned for this request.
+    /// Never signs again by itself; a failure here leaves the signature with the shell (it may offer to send it
+    /// again). (Not named `signed`: that is a C keyword, and the Swift bindings' C header would not compile.)
+    pub fn submit(
+        &self,
+        http: Arc<dyn HttpTransport>,
+        signed_document: SignedDocument,
+    ) -> Result<SubmissionReceipt, HandoffFailure> {
+        let s = signed_document;
+        let submission = core::Submission::new(&self.inner, s.algorithm.into(), s.signature, s.certificate);
         let receipt = core::submit(&mut ForeignHttp(http), &self.inner, &submission)?;
         let t = receipt.transcribed.unwrap_or_default();
         Ok(SubmissionReceipt { request_id: receipt.request_id, name: t.name, address: t.address, date_of_birth: t.date_of_birth })
