@@ -54,7 +54,7 @@ public enum Handoff {
         async throws -> SubmissionReceipt
     {
         try await CardOperations.onCardThread(name: "jp.kazasu.handoff") {
-            try request.submit(http: http, signed: signed)
+            try request.submit(http: http, signedDocument: signed)
         }
     }
 

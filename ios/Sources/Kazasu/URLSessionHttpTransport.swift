@@ -1,9 +1,8 @@
 import Foundation
 #if canImport(FoundationNetworking)
-// Linux only (the CI type-check): URLSession lives in swift-corelibs-foundation's FoundationNetworking there.
+// Linux (the tests): URLSession lives in swift-corelibs-foundation's FoundationNetworking there.
 import FoundationNetworking
 #endif
-import Kazasu
 import KazasuFFI
 
 /// HTTP for the hand-off, over URLSession, as the core's `HttpTransport` asks for it:
@@ -16,11 +15,14 @@ import KazasuFFI
 /// The core calls it synchronously on its hand-off thread (never the main thread), so each call blocks that
 /// thread until URLSession answers, fails, or the deadline passes. One ephemeral session per request: nothing is
 /// shared between the fetch and the submission.
-final class URLSessionHttpTransport: HttpTransport, @unchecked Sendable {
+///
+/// Plain Foundation, so it lives in the package and is tested on Linux (swift-corelibs-foundation's URLSession
+/// over libcurl) against a loopback HTTP server; on the phone it is Apple's URLSession.
+public final class URLSessionHttpTransport: HttpTransport, @unchecked Sendable {
     /// How long one request may take in all (connect, TLS, answer).
-    let deadline: TimeInterval
+    public let deadline: TimeInterval
 
-    init(deadline: TimeInterval = 30) {
+    public init(deadline: TimeInterval = 20) {
         self.deadline = deadline
     }
 
@@ -48,11 +50,11 @@ final class URLSessionHttpTransport: HttpTransport, @unchecked Sendable {
 
     // MARK: HttpTransport (called by the core on its hand-off thread)
 
-    func get(url: String, maxBody: UInt32) throws -> HttpReply {
+    public func get(url: String, maxBody: UInt32) throws -> HttpReply {
         try reply(perform(method: "GET", url: url, body: nil, maxBody: Int(maxBody)))
     }
 
-    func postJson(url: String, body: Data, maxBody: UInt32) throws -> HttpReply {
+    public func postJson(url: String, body: Data, maxBody: UInt32) throws -> HttpReply {
         try reply(perform(method: "POST", url: url, body: body, maxBody: Int(maxBody)))
     }
 
