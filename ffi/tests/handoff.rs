@@ -278,3 +278,21 @@ fn card_errors_arrive_unchanged_inside_the_handoff_failure_under_the_same_pin_ru
     card.set_sign_pin_tries(5);
     assert!(session.sign_request(pin(), false, request, now, None).is_ok());
 }
+
+#[test]
+fn a_request_fetched_twice_is_signed_once_and_the_second_copy_never_reaches_the_card() {
+    let (rp, card, nfc) = setup();
+    let now = rp.now();
+    let url = rp.create_request(600).unwrap();
+    let first = SigningRequest::fetch(Arc::new(Http::new(&rp)), url.clone(), now).unwrap();
+    let second = SigningRequest::fetch(Arc::new(Http::new(&rp)), url, now).unwrap();
+    let session = CardSession::new(nfc.clone());
+    session.sign_request(pin(), false, first, now, None).unwrap();
+    let exchanges = nfc.exchanges.load(Ordering::SeqCst);
+    let p = pin();
+    assert!(matches!(session.sign_request(p.clone(), false, second, now, None), Err(HandoffFailure::Replayed)));
+    assert_eq!(nfc.exchanges.load(Ordering::SeqCst), exchanges, "the card was not touched again");
+    assert!(!p.is_used());
+    assert_eq!(card.pin_presentations(), 1);
+    assert_eq!(card.signatures(), 1);
+}

@@ -174,10 +174,14 @@ class SignActivity : Activity() {
         }
         val expires = DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT).format(Date(r.expiresAt * 1000))
         screen.text(getString(R.string.review_expires, expires))
+        var textShown = false
         screen.button(getString(R.string.review_show_text)) {
-            screen.text(r.signedText).apply {
-                setTextIsSelectable(true)
-                typeface = Typeface.MONOSPACE
+            if (!textShown) {
+                textShown = true
+                screen.text(r.signedText).apply {
+                    setTextIsSelectable(true)
+                    typeface = Typeface.MONOSPACE
+                }
             }
         }
         if (nfcUsable()) screen.button(getString(R.string.review_accept)) { controller.accept() }
