@@ -163,8 +163,8 @@ pub fn binarize<'a>(frame: &LumaFrame<'a>, p: Params) -> Option<Bitmap<'a>> {
             let mut t = global;
             for r in [2usize, 5] {
                 let (s, c) = rect(bx.saturating_sub(r), by.saturating_sub(r), (bx + r + 1).min(bw), (by + r + 1).min(bh));
-                if c > 0 {
-                    t = s / c;
+                if let Some(v) = s.checked_div(c) {
+                    t = v;
                     break;
                 }
             }
@@ -202,7 +202,7 @@ pub fn downsample(frame: &LumaFrame, f: usize) -> (Vec<u8>, usize, usize) {
     // f*f with a 16-bit reciprocal (sums stay below 16*255).
     let wf = w * f;
     let mut col = vec![0u16; wf];
-    let recip = (65536 + (f * f) as u32 - 1) / (f * f) as u32;
+    let recip = 65536u32.div_ceil((f * f) as u32);
     for y in 0..h {
         col.fill(0);
         for dy in 0..f {

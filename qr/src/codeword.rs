@@ -411,7 +411,7 @@ fn parse_segments(data: &[u8], version: usize) -> Option<Vec<(Charset, Vec<u8>)>
 /// Decode a sampled grid (tries the transposed reading too, for mirrored codes).
 /// Returns the segments.
 pub fn decode_grid(bits: &[bool], dim: usize) -> Result<Vec<(Charset, Vec<u8>)>, GridError> {
-    if dim < 21 || dim > 177 || (dim - 17) % 4 != 0 || bits.len() != dim * dim {
+    if !(21..=177).contains(&dim) || (dim - 17) % 4 != 0 || bits.len() != dim * dim {
         return Err(GridError::Size);
     }
     let version = (dim - 17) / 4;

@@ -382,7 +382,7 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
 /// Try all plausible finder triples (best-confirmed first). Returns the decode, and
 /// whether at least one finder was seen.
 fn decode_finders(b: &Bitmap, finders: &mut Vec<Finder>) -> (Option<Decoded>, bool) {
-    finders.sort_by(|a, b| b.hits.cmp(&a.hits));
+    finders.sort_by_key(|f| std::cmp::Reverse(f.hits));
     finders.truncate(12);
     let n = finders.len();
     let mut triples = Vec::new();
@@ -475,7 +475,7 @@ fn finder_region(finders: &[Finder], w: usize, h: usize) -> Option<(usize, usize
         if fs.len() < 2 {
             continue;
         }
-        fs.sort_by(|a, b| b.hits.cmp(&a.hits));
+        fs.sort_by_key(|f| std::cmp::Reverse(f.hits));
         fs.truncate(3);
         let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
         let mut span = 0f32;

@@ -189,7 +189,7 @@ mod tests {
             g = ng;
         }
         let mut rem = data.to_vec();
-        rem.extend(std::iter::repeat(0).take(nsym));
+        rem.resize(data.len() + nsym, 0);
         for i in 0..data.len() {
             let c = rem[i];
             if c != 0 {

@@ -110,7 +110,7 @@ fn inconsistent_frame_sizes_are_typed_errors() {
         }
     }
     // the last row needs only `width` bytes, not a full stride
-    let big = vec![0u8; 200];
+    let big = [0u8; 200];
     assert!(LumaFrame::new(10, 10, 11, &big[..9 * 11 + 10]).is_ok());
     assert!(LumaFrame::new(10, 10, 11, &big[..9 * 11 + 9]).is_err());
 }

@@ -1,6 +1,6 @@
 //! Shared by the tests and the `qrbench` example: the public photo set and synthetic
 //! camera-like frames.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::needless_range_loop)]
 
 use std::path::PathBuf;
 
