@@ -17,7 +17,11 @@
 #![forbid(unsafe_code)]
 // The spec's index arithmetic (masks, grids, polynomials) reads best as written there;
 // `is_multiple_of` needs Rust 1.87 (workspace MSRV is 1.80).
-#![allow(clippy::manual_is_multiple_of, clippy::needless_range_loop, clippy::nonminimal_bool)]
+#![allow(
+    clippy::manual_is_multiple_of,
+    clippy::needless_range_loop,
+    clippy::nonminimal_bool
+)]
 
 mod binarize;
 mod codeword;
@@ -39,7 +43,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub enum QrError {
     /// The frame's sizes do not fit its buffer (a bug at the FFI boundary).
     #[error("bad frame {width}x{height} stride {stride} with {len} bytes: {reason}")]
-    BadFrame { width: usize, height: usize, stride: usize, len: usize, reason: &'static str },
+    BadFrame {
+        width: usize,
+        height: usize,
+        stride: usize,
+        len: usize,
+        reason: &'static str,
+    },
     /// The text does not fit in the largest QR code.
     #[error("text of {len} bytes is too long for a QR code")]
     TooLong { len: usize },
@@ -83,14 +93,28 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { locator: true, inverted: true, rqrr_fallback: true, rqrr_always: false, rqrr_own_decoder: false, stream: false }
+        Options {
+            locator: true,
+            inverted: true,
+            rqrr_fallback: true,
+            rqrr_always: false,
+            rqrr_own_decoder: false,
+            stream: false,
+        }
     }
 }
 
 impl Options {
     /// rqrr 0.11 alone, as the baseline.
     pub fn rqrr_only() -> Self {
-        Options { locator: false, inverted: false, rqrr_fallback: false, rqrr_always: true, rqrr_own_decoder: true, stream: false }
+        Options {
+            locator: false,
+            inverted: false,
+            rqrr_fallback: false,
+            rqrr_always: true,
+            rqrr_own_decoder: true,
+            stream: false,
+        }
     }
 }
 
@@ -148,23 +172,36 @@ fn rqrr_detect(frame: &LumaFrame, own: bool) -> Option<Decoded> {
         d.corners = d.corners.map(|(x, y)| (x * 2.0, y * 2.0));
         return Some(d);
     }
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| frame.px(x, y));
+    let mut img =
+        rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| {
+            frame.px(x, y)
+        });
     for g in img.detect_grids() {
         let c = g.bounds.map(|p| (p.x as f32, p.y as f32));
         if own {
             let mut bytes = Vec::new();
             if g.decode_to(&mut bytes).is_ok() {
-                return Some(Decoded { text: payload_to_text(&bytes), bytes, corners: c });
+                return Some(Decoded {
+                    text: payload_to_text(&bytes),
+                    bytes,
+                    corners: c,
+                });
             }
             continue;
         }
         // rqrr finds and samples the grid; our decoder (fast Reed-Solomon, all modes)
         // reads it.
         let n = rqrr::BitGrid::size(&g.grid);
-        let bits: Vec<bool> = (0..n * n).map(|i| rqrr::BitGrid::bit(&g.grid, i / n, i % n)).collect();
+        let bits: Vec<bool> = (0..n * n)
+            .map(|i| rqrr::BitGrid::bit(&g.grid, i / n, i % n))
+            .collect();
         if let Ok(segs) = codeword::decode_grid(&bits, n) {
             let (text, bytes) = text::segments_to_text(&segs);
-            return Some(Decoded { text, bytes, corners: c });
+            return Some(Decoded {
+                text,
+                bytes,
+                corners: c,
+            });
         }
     }
     None
@@ -186,7 +223,14 @@ pub struct Scanner {
 
 impl Default for Scanner {
     fn default() -> Self {
-        Scanner { last: None, opts: Options { stream: true, ..Options::default() }, hard: false }
+        Scanner {
+            last: None,
+            opts: Options {
+                stream: true,
+                ..Options::default()
+            },
+            hard: false,
+        }
     }
 }
 
@@ -206,7 +250,14 @@ impl Scanner {
         }
         // A code in view that the cheap path cannot read gets the thorough path on
         // every other frame (so a hard code costs at most every second frame).
-        let opts = if self.hard { Options { stream: false, ..self.opts } } else { self.opts };
+        let opts = if self.hard {
+            Options {
+                stream: false,
+                ..self.opts
+            }
+        } else {
+            self.opts
+        };
         let (r, seen) = decode_seen(frame, &opts);
         self.last = r.as_ref().ok().and_then(|d| d.as_ref().map(|d| d.corners));
         self.hard = !self.hard && seen && self.last.is_none();
@@ -223,13 +274,23 @@ impl Scanner {
         }
         let (mx, my) = ((x1 - x0) * 0.25 + 8.0, (y1 - y0) * 0.25 + 8.0);
         let clamp = |v: f32, hi: usize| (v.max(0.0) as usize).min(hi);
-        let (x0, y0) = (clamp(x0 - mx, frame.width()), clamp(y0 - my, frame.height()));
-        let (x1, y1) = (clamp(x1 + mx, frame.width()), clamp(y1 + my, frame.height()));
-        if x1 <= x0 + 21 || y1 <= y0 + 21 || (x1 - x0) * (y1 - y0) * 10 > frame.width() * frame.height() * 7 {
+        let (x0, y0) = (
+            clamp(x0 - mx, frame.width()),
+            clamp(y0 - my, frame.height()),
+        );
+        let (x1, y1) = (
+            clamp(x1 + mx, frame.width()),
+            clamp(y1 + my, frame.height()),
+        );
+        if x1 <= x0 + 21
+            || y1 <= y0 + 21
+            || (x1 - x0) * (y1 - y0) * 10 > frame.width() * frame.height() * 7
+        {
             return None; // degenerate, or hardly smaller than the frame
         }
         let off = y0 * frame.stride() + x0;
-        let sub = LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
+        let sub =
+            LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
         let f = grid::factor(frame);
         let inverted = self.opts.inverted;
         let (d, _) = guarded(|| grid::locate_with_factor(&sub, inverted, f, true)).ok()?;

@@ -26,7 +26,9 @@ fn photo_set_is_read_with_exact_text_and_no_false_positives() {
         let streamed = sc.scan(&f).unwrap().or_else(|| sc.scan(&f).unwrap());
         match (&p.expected, &streamed) {
             (Some(exp), Some(d)) if &d.text == exp => scanner_exact += 1,
-            (None, Some(d)) => false_pos.push(format!("Scanner {}/{}: {:?}", p.folder, p.name, d.text)),
+            (None, Some(d)) => {
+                false_pos.push(format!("Scanner {}/{}: {:?}", p.folder, p.name, d.text))
+            }
             _ => {}
         }
         let got = decode(&f).unwrap_or_else(|e| panic!("{}/{}: {e}", p.folder, p.name));
@@ -51,8 +53,14 @@ fn photo_set_is_read_with_exact_text_and_no_false_positives() {
     assert_eq!(codes, 97, "the photo set changed size");
     assert!(false_pos.is_empty(), "false positives: {false_pos:?}");
     assert!(wrong.is_empty(), "wrong text: {wrong:?}");
-    assert!(exact >= MIN_EXACT, "only {exact}/{codes} photos read exactly (floor {MIN_EXACT}); missed {missed:?}");
-    assert!(scanner_exact >= MIN_EXACT, "the Scanner read only {scanner_exact}/{codes} within two frames");
+    assert!(
+        exact >= MIN_EXACT,
+        "only {exact}/{codes} photos read exactly (floor {MIN_EXACT}); missed {missed:?}"
+    );
+    assert!(
+        scanner_exact >= MIN_EXACT,
+        "the Scanner read only {scanner_exact}/{codes} within two frames"
+    );
 }
 
 #[test]
@@ -60,7 +68,11 @@ fn every_no_code_photo_is_loaded_including_webp_and_jpeg() {
     // The no-code folders hold .webp files and a .jpg: make sure the loader really
     // decodes them, so the zero-false-positive assertion covers those files.
     let dir = support::photo_dir().join("falsepositives-1");
-    let jpg = std::fs::read_dir(&dir).expect("falsepositives-1").map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|e| e == "jpg")).expect("a .jpg no-code photo");
+    let jpg = std::fs::read_dir(&dir)
+        .expect("falsepositives-1")
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .expect("a .jpg no-code photo");
     let (luma, w, h) = support::load_luma(&jpg);
     assert!(w > 0 && h > 0 && luma.len() == w * h);
     let webp = dir.join("01.webp");

@@ -26,32 +26,55 @@ pub fn load_luma(path: &std::path::Path) -> (Vec<u8>, usize, usize) {
     (g.into_raw(), w, h)
 }
 
-pub const FOLDERS: [&str; 5] = ["qrcode-1", "qrcode-2", "qrcode-3", "falsepositives-1", "falsepositives-2"];
+pub const FOLDERS: [&str; 5] = [
+    "qrcode-1",
+    "qrcode-2",
+    "qrcode-3",
+    "falsepositives-1",
+    "falsepositives-2",
+];
 
 /// Every photo of the set. Panics (fails the test loudly) when the set is missing.
 pub fn photos() -> Vec<Photo> {
     let root = photo_dir();
-    assert!(root.is_dir(), "QR photo set not found at {} (expected ../shared/qr-photos beside the repo)", root.display());
+    assert!(
+        root.is_dir(),
+        "QR photo set not found at {} (expected ../shared/qr-photos beside the repo)",
+        root.display()
+    );
     let mut out = Vec::new();
     for folder in FOLDERS {
         let dir = root.join(folder);
         let mut names: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
             .map(|e| e.unwrap().path())
-            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("png" | "jpg" | "jpeg" | "webp")))
+            .filter(|p| {
+                matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("png" | "jpg" | "jpeg" | "webp")
+                )
+            })
             .collect();
         names.sort();
         assert!(!names.is_empty(), "no images in {}", dir.display());
         for p in names {
             let expected = if folder.starts_with("qrcode") {
                 let t = p.with_extension("txt");
-                let bytes = std::fs::read(&t).unwrap_or_else(|e| panic!("missing {}: {e}", t.display()));
+                let bytes =
+                    std::fs::read(&t).unwrap_or_else(|e| panic!("missing {}: {e}", t.display()));
                 Some(String::from_utf8(bytes).expect("expected text is UTF-8"))
             } else {
                 None
             };
             let (luma, w, h) = load_luma(&p);
-            out.push(Photo { folder: folder.to_string(), name: p.file_name().unwrap().to_string_lossy().into_owned(), w, h, luma, expected });
+            out.push(Photo {
+                folder: folder.to_string(),
+                name: p.file_name().unwrap().to_string_lossy().into_owned(),
+                w,
+                h,
+                luma,
+                expected,
+            });
         }
     }
     out
@@ -106,7 +129,21 @@ pub struct Scene {
 
 impl Scene {
     pub fn hd(scale: f32) -> Self {
-        Scene { w: 1280, h: 720, scale, angle: 0.0, tilt: 0.0, inverted: false, noise: 6.0, dark: 40, light: 200, glare: false, blur: 0, bend: 0.0, seed: 7 }
+        Scene {
+            w: 1280,
+            h: 720,
+            scale,
+            angle: 0.0,
+            tilt: 0.0,
+            inverted: false,
+            noise: 6.0,
+            dark: 40,
+            light: 200,
+            glare: false,
+            blur: 0,
+            bend: 0.0,
+            seed: 7,
+        }
     }
 }
 
@@ -119,7 +156,9 @@ pub fn homography(src: [(f64, f64); 4], dst: [(f64, f64); 4]) -> [f64; 9] {
         m[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
     }
     for c in 0..8 {
-        let p = (c..8).max_by(|&a, &b| m[a][c].abs().total_cmp(&m[b][c].abs())).unwrap();
+        let p = (c..8)
+            .max_by(|&a, &b| m[a][c].abs().total_cmp(&m[b][c].abs()))
+            .unwrap();
         m.swap(c, p);
         for r in 0..8 {
             if r != c {
@@ -154,12 +193,26 @@ pub fn render_at(text: &str, s: &Scene, dx: f32, dy: f32) -> Vec<u8> {
     let half = total * s.scale as f64 / 2.0;
     let t = 1.0 - s.tilt as f64;
     // corners of the code square (with quiet zone) in the frame: right side shorter
-    let local = [(-half, -half), (half, -half * t), (half, half * t), (-half, half)];
+    let local = [
+        (-half, -half),
+        (half, -half * t),
+        (half, half * t),
+        (-half, half),
+    ];
     let frame_pts = local.map(|(x, y)| (cx + ca * x - sa * y, cy + sa * x + ca * y));
-    let code_pts = [(-quiet, -quiet), (n as f64 + quiet, -quiet), (n as f64 + quiet, n as f64 + quiet), (-quiet, n as f64 + quiet)];
+    let code_pts = [
+        (-quiet, -quiet),
+        (n as f64 + quiet, -quiet),
+        (n as f64 + quiet, n as f64 + quiet),
+        (-quiet, n as f64 + quiet),
+    ];
     let h = homography(frame_pts, code_pts);
     let mut rng = Rng(s.seed * 2 + 1);
-    let (dk, lt) = if s.inverted { (s.light, s.dark) } else { (s.dark, s.light) };
+    let (dk, lt) = if s.inverted {
+        (s.light, s.dark)
+    } else {
+        (s.dark, s.light)
+    };
     let mut img = vec![0u8; s.w * s.h];
     let _ = total;
     for y in 0..s.h {
@@ -172,7 +225,11 @@ pub fn render_at(text: &str, s: &Scene, dx: f32, dy: f32) -> Vec<u8> {
                 let mx = (h[0] * px + h[1] * py + h[2]) / z;
                 let my = (h[3] * px + h[4] * py + h[5]) / z;
                 let my = my + s.bend as f64 * (std::f64::consts::PI * (mx + quiet) / total).sin();
-                let v = if mx >= -quiet && my >= -quiet && mx < n as f64 + quiet && my < n as f64 + quiet {
+                let v = if mx >= -quiet
+                    && my >= -quiet
+                    && mx < n as f64 + quiet
+                    && my < n as f64 + quiet
+                {
                     let inside = mx >= 0.0 && my >= 0.0 && (mx as usize) < n && (my as usize) < n;
                     if inside && mods[my as usize * n + mx as usize] {
                         dk as f32
@@ -263,7 +320,10 @@ pub fn clutter(w: usize, h: usize, seed: u64) -> Vec<u8> {
         .collect();
     for _ in 0..40 {
         let (bw, bh) = (20 + rng.next() as usize % 200, 4 + rng.next() as usize % 20);
-        let (x0, y0) = (rng.next() as usize % (w - bw), rng.next() as usize % (h - bh));
+        let (x0, y0) = (
+            rng.next() as usize % (w - bw),
+            rng.next() as usize % (h - bh),
+        );
         let v = (rng.next() % 256) as u8;
         for y in y0..y0 + bh {
             for x in x0..x0 + bw {
