@@ -88,4 +88,5 @@ public enum L10n: String, CaseIterable, Sendable {
     case noticeNetwork = "notice.network"
     case noticeHttpStatus = "notice.http_status"
     case noticeRefused = "notice.refused"
+    case noticeProbablyReceived = "notice.probably_received"
 }

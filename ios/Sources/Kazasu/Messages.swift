@@ -71,6 +71,7 @@ public struct Messages: Sendable {
         case .network: return self(.noticeNetwork)
         case .httpStatus(let status): return self(.noticeHttpStatus, String(status))
         case .refused(let message): return self(.noticeRefused, message)
+        case .probablyReceived: return self(.noticeProbablyReceived)
         }
     }
 

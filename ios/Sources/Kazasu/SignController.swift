@@ -67,6 +67,8 @@ public final class SignController {
         defer { busy = false }
         do {
             let fetched = try await Handoff.fetch(link: link, http: http, now: clock())
+            // Cancelled while fetching: nothing of the request is kept or shown.
+            guard case .fetching = flow.state else { return }
             signingRequest = fetched
             display = fetched.display()
             apply(.fetched)

@@ -49,6 +49,9 @@ public enum Notice: Equatable, Sendable {
     case httpStatus(Int)
     /// The site refused, in its own words (cleaned by the core, at most 200 characters).
     case refused(message: String)
+    /// A resent signature was refused as "already signed": the earlier sending most likely arrived (its answer
+    /// was lost). The person checks on the site's page rather than being told it failed.
+    case probablyReceived
 }
 
 /// The signing flow as the screens see it.
@@ -137,6 +140,8 @@ public struct SignFlow: Sendable {
     public private(set) var lastTryConfirmed = false
     /// Whether a typed PIN is held, waiting for the signing contact.
     public private(set) var pinHeld = false
+    /// Hand-off: whether the kept signature was sent more than once.
+    public private(set) var resent = false
 
     /// `fetchingFirst`: a hand-off, which starts by fetching the request behind a link.
     public init(fetchingFirst: Bool = false) {
@@ -177,7 +182,10 @@ public struct SignFlow: Sendable {
             if case .submitted(let receipt) = e { return .submitted(receipt) }
             return s
         case .submitFailed:
-            if case .resend = e { return .submitting }
+            if case .resend = e {
+                resent = true
+                return .submitting
+            }
             return s
         case .review:
             switch e {
@@ -238,6 +246,7 @@ public struct SignFlow: Sendable {
         case .done, .submitted, .blocked, .failed, .cancelled, .submitFailed:
             return s
         case .submitting:
+            if resent, notice == .replayed { return .failed(.probablyReceived) }
             return worthResending ? .submitFailed(notice) : .failed(notice)
         default:
             pinHeld = false

@@ -22,7 +22,11 @@ final class RelyingPartyHTTP: HttpTransport, @unchecked Sendable {
     /// Throw on the n-th GET / POST (1-based): a Swift error of its own, or the FFI's HttpFailure.
     var throwOnGet: Int?
     var throwOnPost: Int?
+    /// The n-th POST reaches the relying party, but its answer is lost (the transport throws afterwards).
+    var loseAnswerOfPost: Int?
     var throwFFIFailure = false
+    /// Each GET waits for this before answering (a slow network).
+    var holdGet: DispatchSemaphore?
 
     init(rp: FakeRelyingParty, realOrigin: String) {
         self.rp = rp
@@ -39,6 +43,7 @@ final class RelyingPartyHTTP: HttpTransport, @unchecked Sendable {
             calls.append(("GET", url))
             return calls.filter { $0.method == "GET" }.count
         }
+        holdGet?.wait()
         if n == throwOnGet { throw failure() }
         if let getStatus { return HttpReply(status: getStatus, body: Data()) }
         var reply = rp.answerGet(url: mirrored(url))
@@ -53,7 +58,9 @@ final class RelyingPartyHTTP: HttpTransport, @unchecked Sendable {
             return calls.filter { $0.method == "POST" }.count
         }
         if n == throwOnPost { throw failure() }
-        return bounded(rp.answerPost(url: mirrored(url), body: body), maxBody)
+        let reply = rp.answerPost(url: mirrored(url), body: body)
+        if n == loseAnswerOfPost { throw failure() }
+        return bounded(reply, maxBody)
     }
 
     private func failure() -> Error {

@@ -282,6 +282,38 @@ final class HandoffTests: XCTestCase {
         XCTAssertEqual(s.rp.accepted(), 1)
     }
 
+    func testAResendAfterALostAnswerThatTheSiteCallsAlreadySignedIsReportedAsProbablyReceived() async throws {
+        let s = try setup()
+        s.http.loseAnswerOfPost = 1
+        let c = try await atPinEntry(s)
+        c.submitPin(typedPin(softwareCardSignPin()))
+        _ = await c.cardConnected(SoftwareCardLink(card: s.card))
+        await c.submissionTask?.value
+        guard case .submitFailed(.network) = c.state else { return XCTFail("\(c.state)") }
+        XCTAssertEqual(s.rp.accepted(), 1, "the first sending did arrive")
+        c.resend()
+        await c.submissionTask?.value
+        XCTAssertEqual(c.state, .failed(.probablyReceived))
+        XCTAssertTrue(ja.text(for: .probablyReceived).contains("すでに受け取っています"))
+        XCTAssertEqual(s.card.signatures(), 1)
+    }
+
+    func testCancellingWhileFetchingKeepsNothingOfTheRequest() async throws {
+        let s = try setup()
+        let slow = DispatchSemaphore(value: 0)
+        s.http.holdGet = slow
+        let c = controller(s)
+        let fetching = Task { await c.fetch() }
+        // The GET is on its way (the transport holds it), then the person cancels, then the answer comes.
+        while s.http.gets == 0 { try await Task.sleep(nanoseconds: 1_000_000) }
+        c.cancel()
+        slow.signal()
+        await fetching.value
+        XCTAssertEqual(c.state, .cancelled)
+        XCTAssertNil(c.display)
+        XCTAssertNil(c.pendingCardPurpose)
+    }
+
     func testAWrongPinInAHandOffReturnsToPinEntryWithTheTriesLeft() async throws {
         let s = try setup()
         let c = try await atPinEntry(s)
