@@ -143,6 +143,26 @@ class SignControllerTest {
     }
 
     @Test
+    fun `closing the screen before queued signing work ran keeps the pin from the card and sends nothing`() {
+        val queue = ArrayDeque<Runnable>()
+        val runQueued = { while (queue.isNotEmpty()) queue.removeFirst().run() }
+        val own = RpHttp(rp)
+        val c = SignController(url, own, { now }, { queue.addLast(it) }, direct) {}
+        c.start()
+        runQueued()
+        c.accept()
+        c.onCardPresent(Shell(card))
+        runQueued()
+        assertEquals(SignState.EnterPin(5), c.state)
+        c.submitPin(typePin(softwareCardSignPin()).second) // the signing work is queued
+        c.dispose() // the screen closes before it ran
+        runQueued()
+        assertEquals(listOf("GET $url"), own.calls.toList(), "nothing was posted")
+        assertEquals(0u, card.pinPresentations(), "the discarded PIN never reached the card")
+        assertEquals(0u, card.signatures())
+    }
+
+    @Test
     fun `an IOException while fetching ends with a network notice`() {
         val failing = RpHttp(rp).apply { failGet = RpHttp.ioFailure() }
         val c = SignController(url, failing, { now }, direct, direct) {}

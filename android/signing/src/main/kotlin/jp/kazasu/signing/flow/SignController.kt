@@ -131,6 +131,7 @@ class SignController(
     }
 
     private fun runPendingWork() {
+        if (disposed) return
         val purpose = flow.pendingCardPurpose ?: return
         val signing = request ?: return
         val (transport, release) = parked ?: return
@@ -156,6 +157,8 @@ class SignController(
     }
 
     private fun runSubmit(signed: SignedDocument) {
+        // After dispose the screen is gone (and the app's io pool may run late tasks inline on the main thread).
+        if (disposed) return
         val signing = request ?: return
         submitting = true
         io.execute {
@@ -196,11 +199,13 @@ class SignController(
         }
     }
 
+    /**
+     * Zeroizes the held PIN at once (`discard`). The handle itself is not closed: card work already queued on
+     * [io] may still hold it, and a closed handle would throw there instead of the typed `PinAlreadyUsed`
+     * (which is what a discarded PIN gives: it never reaches the card). JNA's cleaner frees it later.
+     */
     private fun dropPin() {
-        pin?.let {
-            it.discard()
-            it.close()
-        }
+        pin?.discard()
         pin = null
     }
 }
