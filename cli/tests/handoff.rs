@@ -4,29 +4,17 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
+mod common;
+
+use common::text;
 use kazasu_core::handoff::request::request_json;
 use kazasu_core::handoff::{Document, Field};
 
 fn kazasu(args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kazasu"))
-        .args(args)
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"ABC123\n").unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::kazasu(args, "ABC123\n")
 }
 
 /// A one-answer-fits-all HTTP server; records "METHOD path" of every request.
