@@ -25,6 +25,9 @@ pub enum CardError {
     /// One try is left and the caller did not confirm that this PIN may use it. No APDU carried the PIN.
     #[error("only one try is left; the password is presented only after explicit confirmation")]
     NeedsLastTryConfirmation,
+    /// The counter allowed the PIN, but the caller had none to give (already used). Nothing was presented.
+    #[error("the password was already used; type it again")]
+    PinUnavailable,
     /// The card has no JPKI application.
     #[error("this card has no JPKI application (is it a マイナンバーカード?)")]
     NotJpkiCard,

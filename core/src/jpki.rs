@@ -206,15 +206,32 @@ impl<T: Transport> JpkiSession<T> {
     /// Verifies the sign PIN. Consumes the PIN: it is presented at most once, and only after the counter
     /// was read in this same call.
     pub fn verify_sign_pin(&mut self, pin: SignPin, last_try: LastTry) -> Result<(), CardError> {
-        self.verify(PinKind::Sign, pin.bytes(), last_try)
+        self.verify(PinKind::Sign, last_try, || Some(pin.into_bytes()))
+    }
+
+    /// Like [`Self::verify_sign_pin`], but the PIN is taken from `provide` only at the moment it is presented,
+    /// after the counter allowed it. A link that fails earlier (the usual place: the first exchanges after a
+    /// tap) leaves the caller's PIN untouched for the next tap, at no extra APDU. `provide` returning `None`
+    /// (the PIN was already used) is [`CardError::PinUnavailable`], with nothing presented.
+    pub fn verify_sign_pin_with(
+        &mut self,
+        last_try: LastTry,
+        provide: impl FnOnce() -> Option<SignPin>,
+    ) -> Result<(), CardError> {
+        self.verify(PinKind::Sign, last_try, || provide().map(SignPin::into_bytes))
     }
 
     /// Verifies the auth PIN, under the same rules.
     pub fn verify_auth_pin(&mut self, pin: AuthPin, last_try: LastTry) -> Result<(), CardError> {
-        self.verify(PinKind::Auth, pin.bytes(), last_try)
+        self.verify(PinKind::Auth, last_try, || Some(pin.into_bytes()))
     }
 
-    fn verify(&mut self, kind: PinKind, pin: &PinBytes, last_try: LastTry) -> Result<(), CardError> {
+    fn verify(
+        &mut self,
+        kind: PinKind,
+        last_try: LastTry,
+        pin: impl FnOnce() -> Option<PinBytes>,
+    ) -> Result<(), CardError> {
         let remaining = match self.retry_state(kind)? {
             RetryState::Blocked | RetryState::Remaining(0) => return Err(CardError::Blocked),
             RetryState::Remaining(1) if last_try != LastTry::Confirmed => {
@@ -222,8 +239,10 @@ impl<T: Transport> JpkiSession<T> {
             }
             RetryState::Remaining(n) => n,
         };
+        let pin = pin().ok_or(CardError::PinUnavailable)?;
         log::info!("presenting the {kind:?} PIN once ({remaining} tries left before)");
-        let command = apdu::verify(pin);
+        let command = apdu::verify(&pin);
+        drop(pin);
         let response = match self.send(&command) {
             Ok(r) => r,
             Err(CardError::Transport(t)) => return Err(CardError::VerifyOutcomeUnknown(t)),

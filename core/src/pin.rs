@@ -74,6 +74,10 @@ impl SignPin {
     pub fn bytes(&self) -> &PinBytes {
         &self.0
     }
+
+    pub(crate) fn into_bytes(self) -> PinBytes {
+        self.0
+    }
 }
 
 /// A checked auth PIN.
@@ -96,6 +100,10 @@ impl AuthPin {
 
     pub fn bytes(&self) -> &PinBytes {
         &self.0
+    }
+
+    pub(crate) fn into_bytes(self) -> PinBytes {
+        self.0
     }
 }
 

@@ -110,6 +110,7 @@ impl From<CardError> for KazasuError {
             // Every link failure outside VERIFY is "the card was lost" to the person: hold it again.
             CardError::Transport(_) | CardError::SessionClosed => KazasuError::CardLost,
             CardError::NotJpkiCard => KazasuError::NotJpkiCard,
+            CardError::PinUnavailable => KazasuError::PinAlreadyUsed,
             CardError::Apdu(e) => KazasuError::Unsupported { reason: e.to_string() },
             other => KazasuError::Internal { detail: other.to_string() },
         }

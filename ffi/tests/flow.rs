@@ -173,3 +173,14 @@ fn a_response_without_status_word_is_a_typed_error_not_a_panic() {
     let s = CardSession::new(Arc::new(Broken));
     assert!(matches!(s.remaining_sign_pin_tries(), Err(KazasuError::CardLost)));
 }
+
+#[test]
+fn a_phone_signature_takes_8_exchanges_on_an_extended_link_and_15_on_a_short_one() {
+    for (card, expected) in [(SoftwareCard::new(), 8), (SoftwareCard::short_only(), 15)] {
+        let card = Arc::new(card);
+        let shell = Arc::new(Shell { card: card.clone(), fail_on: None, calls: AtomicU32::new(0) });
+        let s = CardSession::new(shell.clone());
+        s.sign(pin(&software_card_sign_pin()), false, HashAlgorithm::Sha256, DOC.to_vec(), None).unwrap();
+        assert_eq!(shell.calls.load(Ordering::SeqCst), expected);
+    }
+}

@@ -174,3 +174,41 @@ fn an_unknown_retry_count_is_never_bet_on() {
         assert!(matches!(err, CardError::UnexpectedStatus { .. }), "{sw:04X}: {err:?}");
     }
 }
+
+#[test]
+fn a_deferred_pin_is_taken_only_when_the_counter_allows_presenting_it() {
+    use std::cell::Cell;
+    // The link fails at SELECT EF (1) or at the counter read (2): the PIN is never taken.
+    for at in [1, 2] {
+        let mut card = SoftCard::new();
+        let taken = Cell::new(false);
+        let mut session = JpkiSession::open(Breaking::new(&mut card, at, Loss::BeforeCard)).unwrap();
+        let err = session
+            .verify_sign_pin_with(LastTry::NotConfirmed, || {
+                taken.set(true);
+                Some(pin(fixture::SIGN_PIN))
+            })
+            .unwrap_err();
+        assert!(matches!(err, CardError::Transport(TransportError::CardLost)), "{err:?}");
+        assert!(!taken.get(), "the PIN was taken although it could not be presented (at {at})");
+    }
+    // One try left and no confirmation: not taken either.
+    let mut card = SoftCard::new();
+    card.set_sign_tries_left(1);
+    let taken = Cell::new(false);
+    let mut session = JpkiSession::open(&mut card).unwrap();
+    let err = session.verify_sign_pin_with(LastTry::NotConfirmed, || {
+        taken.set(true);
+        None
+    });
+    assert!(matches!(err, Err(CardError::NeedsLastTryConfirmation)));
+    assert!(!taken.get());
+    // Allowed, but nothing to give: nothing presented.
+    let mut session = JpkiSession::open(&mut card).unwrap();
+    assert!(matches!(session.verify_sign_pin_with(LastTry::Confirmed, || None), Err(CardError::PinUnavailable)));
+    assert_eq!(card.log().pin_presentations, 0);
+    // And the ordinary case presents it once.
+    let mut session = JpkiSession::open(&mut card).unwrap();
+    session.verify_sign_pin_with(LastTry::Confirmed, || Some(pin(fixture::SIGN_PIN))).unwrap();
+    assert_eq!(card.log().pin_presentations, 1);
+}

@@ -219,7 +219,7 @@ class SignControllerTest {
         val first = Arrival().present()
         first.removed = true
         controller.submitPin(typePin(softwareCardSignPin()).second) // lost at SELECT: PIN kept
-        Arrival(failOn = 6).present() // lost at VERIFY
+        Arrival(failOn = 4).present() // lost at VERIFY (exchange 4: SELECT AP, SELECT EF, counter, VERIFY)
         assertEquals(SignState.HoldCard(CardPurpose.READ_TRIES, Notice.VerifyOutcomeUnknown), controller.state)
         Arrival().present()
         assertEquals(SignState.EnterPin(5), controller.state)
