@@ -304,6 +304,13 @@ fn sample_piecewise(
     })
 }
 
+/// Decodes a sampled grid and reports the code's corners in frame coordinates.
+fn decode_sampled(s: &Sampled, h: &Homography, dimf: f32) -> Option<Decoded> {
+    let (text, bytes) = try_decode(s)?;
+    let corners = [h.map(0.0, 0.0), h.map(dimf, 0.0), h.map(dimf, dimf), h.map(0.0, dimf)].map(|p| (p.x, p.y));
+    Some(Decoded { text, bytes, corners })
+}
+
 fn try_decode(s: &Sampled) -> Option<(String, Vec<u8>)> {
     let r = crate::codeword::decode_grid(&s.bits, s.dim);
     Some(crate::text::segments_to_text(&r.ok()?))
@@ -426,37 +433,15 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
             let Some(s) = sample(b, &h, dim as usize, tl.inverted) else {
                 continue;
             };
-            if let Some((text, bytes)) = try_decode(&s) {
-                let corners = [
-                    h.map(0.0, 0.0),
-                    h.map(dimf, 0.0),
-                    h.map(dimf, dimf),
-                    h.map(0.0, dimf),
-                ]
-                .map(|p| (p.x, p.y));
-                return Some(Decoded {
-                    text,
-                    bytes,
-                    corners,
-                });
+            if let Some(found) = decode_sampled(&s, &h, dimf) {
+                return Some(found);
             }
             near.get_or_insert(h);
         }
         if let Some(h) = near {
             if let Some(s) = sample_piecewise(b, &h, dim as usize, tl.inverted, ms) {
-                if let Some((text, bytes)) = try_decode(&s) {
-                    let corners = [
-                        h.map(0.0, 0.0),
-                        h.map(dimf, 0.0),
-                        h.map(dimf, dimf),
-                        h.map(0.0, dimf),
-                    ]
-                    .map(|p| (p.x, p.y));
-                    return Some(Decoded {
-                        text,
-                        bytes,
-                        corners,
-                    });
+                if let Some(found) = decode_sampled(&s, &h, dimf) {
+                    return Some(found);
                 }
             }
         }
