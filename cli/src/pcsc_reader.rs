@@ -33,7 +33,10 @@ pub fn context() -> Result<Context, TransportError> {
 }
 
 pub fn list() -> Result<Vec<Reader>, TransportError> {
-    let ctx = context()?;
+    list_in(&context()?)
+}
+
+fn list_in(ctx: &Context) -> Result<Vec<Reader>, TransportError> {
     let names = match ctx.list_readers_owned() {
         Ok(n) => n,
         Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
@@ -61,7 +64,7 @@ impl PcscTransport {
         let deadline = Instant::now() + wait;
         let mut told = false;
         loop {
-            let readers = list()?;
+            let readers = list_in(&ctx)?;
             if readers.is_empty() && reader.is_none() {
                 return Err(TransportError::Reader("no PC/SC reader is connected".into()));
             }

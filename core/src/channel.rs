@@ -27,6 +27,15 @@ pub struct Traffic {
     pub bytes_received: usize,
 }
 
+/// The length SW2 names in 61xx and 6Cxx (00 means 256).
+fn le_of_sw2(n: u8) -> usize {
+    if n == 0 {
+        SHORT_MAX_LE
+    } else {
+        n as usize
+    }
+}
+
 pub struct Channel<T: Transport> {
     transport: T,
     capabilities: LinkCapabilities,
@@ -74,8 +83,7 @@ impl<T: Transport> Channel<T> {
     pub fn transmit(&mut self, command: &Command) -> Result<Response, ChannelError> {
         let mut response = self.exchange(command)?;
         if let (StatusWord::CorrectLength(n), Some(_)) = (response.sw, command.le) {
-            let le = if n == 0 { SHORT_MAX_LE } else { n as usize };
-            response = self.exchange(&command.with_le(le))?;
+            response = self.exchange(&command.with_le(le_of_sw2(n)))?;
         }
         let mut rounds = 0;
         while let StatusWord::MoreData(n) = response.sw {
@@ -83,10 +91,9 @@ impl<T: Transport> Channel<T> {
             if rounds > MAX_GET_RESPONSE_ROUNDS {
                 return Err(ChannelError::TooManyGetResponse(command.name));
             }
-            let le = if n == 0 { SHORT_MAX_LE } else { n as usize };
-            let mut next = self.exchange(&get_response(le))?;
+            let mut next = self.exchange(&get_response(le_of_sw2(n)))?;
             if let StatusWord::CorrectLength(m) = next.sw {
-                next = self.exchange(&get_response(if m == 0 { SHORT_MAX_LE } else { m as usize }))?;
+                next = self.exchange(&get_response(le_of_sw2(m)))?;
             }
             let mut data = std::mem::take(&mut response.data);
             data.extend_from_slice(&next.data);
