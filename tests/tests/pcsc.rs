@@ -18,10 +18,19 @@ fn kazasu() -> PathBuf {
     std::env::var_os("KAZASU_BIN").map(PathBuf::from).unwrap_or_else(|| root().join("target/debug/kazasu"))
 }
 
+/// Runs `cmd` with `stdin` fed from a thread; a child that exits before reading it (a refusal) is an expected
+/// outcome, so the broken pipe is not a failure.
 fn run(cmd: &mut Command, stdin: &[u8]) -> Output {
     let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || match pipe.write_all(&input) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+        _ => Ok(()),
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
 }
 
 fn work_dir(name: &str) -> PathBuf {
