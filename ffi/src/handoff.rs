@@ -24,7 +24,12 @@ use crate::session::SignedDocument;
 /// How many signed nonces the app remembers (process lifetime) to refuse a replayed request before the PIN.
 const SEEN_NONCES: usize = 1024;
 
-static SEEN: LazyLock<Mutex<SeenNonces>> = LazyLock::new(|| Mutex::new(SeenNonces::new(SEEN_NONCES)));
+static SEEN: LazyLock<Arc<Mutex<SeenNonces>>> = LazyLock::new(|| Arc::new(Mutex::new(SeenNonces::new(SEEN_NONCES))));
+
+/// The app's memory of signed nonces (process lifetime), shared by every flow.
+pub(crate) fn signed_nonces() -> Arc<Mutex<SeenNonces>> {
+    SEEN.clone()
+}
 
 // ───────────────────────────────────────────── HTTP (foreign) ─────────────────────────────────────────────
 
@@ -71,7 +76,7 @@ pub trait HttpTransport: Send + Sync {
 }
 
 /// Bridges a foreign [`HttpTransport`] to the core's [`HttpClient`].
-struct ForeignHttp(Arc<dyn HttpTransport>);
+pub(crate) struct ForeignHttp(pub(crate) Arc<dyn HttpTransport>);
 
 fn limit(max_body: usize) -> u32 {
     u32::try_from(max_body).unwrap_or(u32::MAX - 1)
@@ -298,20 +303,7 @@ impl SigningRequest {
 
     /// What to show: every field, the origin prominently, the expiry.
     pub fn display(&self) -> RequestDisplay {
-        let d = self.inner.document();
-        RequestDisplay {
-            origin: d.origin.clone(),
-            origin_is_https: self.inner.url().is_https(),
-            relying_party: d.relying_party.clone(),
-            title: d.title.clone(),
-            request_id: d.request_id.clone(),
-            issued_at: d.issued_at,
-            expires_at: d.expires_at,
-            issued_at_utc: format_utc(d.issued_at),
-            expires_at_utc: format_utc(d.expires_at),
-            fields: d.fields.iter().map(|f| RequestField { label: f.label.clone(), value: f.value.clone() }).collect(),
-            signed_text: String::from_utf8_lossy(self.inner.bytes_to_sign()).into_owned(),
-        }
+        display_of(&self.inner)
     }
 
     /// The URL the request was fetched from.
@@ -336,8 +328,7 @@ impl SigningRequest {
         let s = signed_document;
         let submission = core::Submission::new(&self.inner, s.algorithm.into(), s.signature, s.certificate);
         let receipt = core::submit(&mut ForeignHttp(http), &self.inner, &submission)?;
-        let t = receipt.transcribed.unwrap_or_default();
-        Ok(SubmissionReceipt { request_id: receipt.request_id, name: t.name, address: t.address, date_of_birth: t.date_of_birth })
+        Ok(receipt_of(receipt))
     }
 }
 
@@ -361,6 +352,30 @@ impl SigningRequest {
             s.record(&self.inner);
         }
     }
+}
+
+/// What the person sees of a checked request.
+pub(crate) fn display_of(request: &SignRequest) -> RequestDisplay {
+    let d = request.document();
+    RequestDisplay {
+        origin: d.origin.clone(),
+        origin_is_https: request.url().is_https(),
+        relying_party: d.relying_party.clone(),
+        title: d.title.clone(),
+        request_id: d.request_id.clone(),
+        issued_at: d.issued_at,
+        expires_at: d.expires_at,
+        issued_at_utc: format_utc(d.issued_at),
+        expires_at_utc: format_utc(d.expires_at),
+        fields: d.fields.iter().map(|f| RequestField { label: f.label.clone(), value: f.value.clone() }).collect(),
+        signed_text: String::from_utf8_lossy(request.bytes_to_sign()).into_owned(),
+    }
+}
+
+/// What the relying party transcribed, as the shells show it.
+pub(crate) fn receipt_of(receipt: core::Receipt) -> SubmissionReceipt {
+    let t = receipt.transcribed.unwrap_or_default();
+    SubmissionReceipt { request_id: receipt.request_id, name: t.name, address: t.address, date_of_birth: t.date_of_birth }
 }
 
 fn seen() -> Result<std::sync::MutexGuard<'static, SeenNonces>, HandoffFailure> {

@@ -4,6 +4,7 @@
 //! - [`transport`]: the foreign `CardTransport` (the shell's NFC tag: bytes in, bytes out) bridged to the core's
 //!   `Transport` trait;
 //! - [`pin`]: `SignPin`, the zeroizing, use-once PIN object the shell builds from the typed characters;
+//! - [`flow`]: `SigningFlow`, the core's one signing flow (states the shell renders, events it forwards);
 //! - [`session`]: `CardSession`, the signing flow (counter first, last-try confirmation, one presentation);
 //! - [`handoff`]: the hand-off protocol (link → fetch through the foreign `HttpTransport` → show → sign →
 //!   submit), its own error enum `HandoffFailure`;
@@ -17,6 +18,7 @@
 uniffi::setup_scaffolding!();
 
 pub mod error;
+pub mod flow;
 pub mod handoff;
 pub mod pin;
 pub mod qr;
@@ -26,6 +28,7 @@ pub mod testing;
 pub mod transport;
 
 pub use error::{KazasuError, TransportError};
+pub use flow::{BytesDisplay, FlowClock, FlowObserver, FlowState, Notice, PinRule, SigningFlow};
 pub use handoff::{
     request_url_of_link, HandoffFailure, HttpFailure, HttpReply, HttpTransport, RefusalCode, RequestDisplay, RequestField,
     SigningRequest, SubmissionReceipt,

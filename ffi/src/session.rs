@@ -25,6 +25,16 @@ pub enum HashAlgorithm {
     Sha512,
 }
 
+impl From<CoreHash> for HashAlgorithm {
+    fn from(a: CoreHash) -> Self {
+        match a {
+            CoreHash::Sha256 => HashAlgorithm::Sha256,
+            CoreHash::Sha384 => HashAlgorithm::Sha384,
+            CoreHash::Sha512 => HashAlgorithm::Sha512,
+        }
+    }
+}
+
 impl From<HashAlgorithm> for CoreHash {
     fn from(a: HashAlgorithm) -> Self {
         match a {
@@ -209,13 +219,18 @@ fn identity_of(der: &[u8]) -> Result<Identity, KazasuError> {
     let p = cert.personal.ok_or_else(|| KazasuError::Internal {
         detail: "the certificate carries no JPKI personal data (not a signature certificate)".into(),
     })?;
+    Ok(identity_of_personal(p))
+}
+
+/// The identity as the FFI gives it, from the core's personal data.
+pub(crate) fn identity_of_personal(p: kazasu_core::cert::PersonalData) -> Identity {
     let gender_code = match p.gender_code() {
         Some(CoreGender::Male) => Gender::Male,
         Some(CoreGender::Female) => Gender::Female,
         Some(CoreGender::NotStated) => Gender::NotStated,
         None => Gender::Unknown,
     };
-    Ok(Identity {
+    Identity {
         date_of_birth_iso: p.date_of_birth_iso(),
         gender_code,
         name: p.name,
@@ -224,7 +239,7 @@ fn identity_of(der: &[u8]) -> Result<Identity, KazasuError> {
         gender: p.gender,
         name_substitute: p.name_substitute,
         address_substitute: p.address_substitute,
-    })
+    }
 }
 
 fn poisoned() -> KazasuError {

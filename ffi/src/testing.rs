@@ -211,6 +211,7 @@ struct RpMemory {
     gets: u32,
     posts: u32,
     accepted: u32,
+    post_fault: Option<PostFault>,
 }
 
 /// Fresh tokens for request ids and nonces (the app remembers signed nonces for its lifetime).
@@ -357,6 +358,136 @@ impl FakeRelyingParty {
     fn lock(&self) -> MutexGuard<'_, RpMemory> {
         self.rp.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+// ───────────────────────────────────── for the scenario table (tests/scenarios) ─────────────────────────────────────
+
+/// The software card as a shell's `CardTransport`, so tests hand it to `SigningFlow.card_present` directly.
+struct SoftwareLink(std::sync::Arc<SoftwareCard>);
+
+impl crate::transport::CardTransport for SoftwareLink {
+    fn transceive(&self, command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+        self.0.transceive(command)
+    }
+    fn supports_extended_length(&self) -> Result<bool, TransportError> {
+        Ok(self.0.extended)
+    }
+    fn max_transceive_length(&self) -> Result<u32, TransportError> {
+        Ok(0)
+    }
+}
+
+#[uniffi::export]
+impl SoftwareCard {
+    /// This card as a `CardTransport` (what an NFC tag is in the app).
+    pub fn link(self: std::sync::Arc<Self>) -> std::sync::Arc<dyn crate::transport::CardTransport> {
+        std::sync::Arc::new(SoftwareLink(self))
+    }
+}
+
+/// How the fake relying party fails the next submission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum PostFault {
+    /// The POST never arrives: no answer.
+    NoAnswer,
+    /// The relying party processes the POST, then the answer is lost on the way back.
+    AnswerLost,
+    /// The relying party answers 503 without processing it.
+    Status503,
+}
+
+/// The fake relying party as the app's `HttpTransport`.
+struct FakeHttp(std::sync::Arc<FakeRelyingParty>);
+
+impl crate::handoff::HttpTransport for FakeHttp {
+    fn get(&self, url: String, _max_body: u32) -> Result<crate::handoff::HttpReply, crate::handoff::HttpFailure> {
+        Ok(self.0.answer_get(url))
+    }
+    fn post_json(
+        &self,
+        url: String,
+        body: Vec<u8>,
+        _max_body: u32,
+    ) -> Result<crate::handoff::HttpReply, crate::handoff::HttpFailure> {
+        let fault = self.0.lock().post_fault.take();
+        let no_answer = || crate::handoff::HttpFailure::Network { reason: "test: no answer".into() };
+        match fault {
+            Some(PostFault::NoAnswer) => Err(no_answer()),
+            Some(PostFault::Status503) => Ok(crate::handoff::HttpReply { status: 503, body: Vec::new() }),
+            Some(PostFault::AnswerLost) => {
+                let _ = self.0.answer_post(url, body);
+                Err(no_answer())
+            }
+            None => Ok(self.0.answer_post(url, body)),
+        }
+    }
+}
+
+#[uniffi::export]
+impl FakeRelyingParty {
+    /// This relying party as the app's `HttpTransport` (answers in memory).
+    pub fn http(self: std::sync::Arc<Self>) -> std::sync::Arc<dyn crate::handoff::HttpTransport> {
+        std::sync::Arc::new(FakeHttp(self))
+    }
+
+    /// The next submission fails as `fault` says.
+    pub fn fail_next_post(&self, fault: PostFault) {
+        self.lock().post_fault = Some(fault);
+    }
+}
+
+/// A clock the test moves.
+#[derive(uniffi::Object)]
+pub struct TestClock {
+    now: std::sync::atomic::AtomicI64,
+}
+
+#[uniffi::export]
+impl TestClock {
+    #[uniffi::constructor]
+    pub fn new(now: i64) -> Self {
+        TestClock { now: std::sync::atomic::AtomicI64::new(now) }
+    }
+
+    pub fn advance(&self, secs: i64) {
+        self.now.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// This clock as the flow's `FlowClock`.
+    pub fn clock(self: std::sync::Arc<Self>) -> std::sync::Arc<dyn crate::flow::FlowClock> {
+        self
+    }
+}
+
+impl crate::flow::FlowClock for TestClock {
+    fn now(&self) -> i64 {
+        self.now.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A state as the scenario table names it: the variant, its notice's variant, and the numbers it carries.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct StateSummary {
+    pub name: String,
+    pub notice: Option<String>,
+    pub known_tries: Option<u32>,
+    pub can_resend: Option<bool>,
+}
+
+/// Names a state the way `tests/scenarios/signing-flow.json` does.
+#[uniffi::export]
+pub fn describe_state(state: crate::flow::FlowState) -> StateSummary {
+    use crate::flow::FlowState as S;
+    let variant = |d: String| d.split([' ', '{', '(']).next().unwrap_or_default().to_string();
+    let notice = |n: &Option<crate::flow::Notice>| n.as_ref().map(|n| variant(format!("{n:?}")));
+    let (notice, known_tries, can_resend) = match &state {
+        S::EnterPin { known_tries, notice: n } => (notice(n), *known_tries, None),
+        S::HoldCard { notice: n } => (notice(n), None, None),
+        S::SubmitFailed { notice: n, can_resend } => (Some(variant(format!("{n:?}"))), None, Some(*can_resend)),
+        S::Failed { notice: n } => (Some(variant(format!("{n:?}"))), None, None),
+        _ => (None, None, None),
+    };
+    StateSummary { name: variant(format!("{state:?}")), notice, known_tries, can_resend }
 }
 
 #[cfg(test)]

@@ -1,0 +1,168 @@
+//! One tap's card work — the only place where the PIN rules are composed into a signing: the counter read and
+//! VERIFY (under the rules of [`crate::jpki`]), the signature certificate read and parsed, the signature.
+//!
+//! A [`CardJob`] is taken out of the [`super::Flow`] when a card arrives and run on a session while the flow is
+//! free (a phone's UI thread is never blocked by the card); its [`CardOutcome`] is fed back to the flow.
+
+use std::sync::Arc;
+
+use crate::cert::{Certificate, PersonalData};
+use crate::channel::Traffic;
+use crate::digest::HashAlgorithm;
+use crate::error::CardError;
+use crate::jpki::{JpkiSession, LastTry, PinKind, RetryState};
+use crate::pin::SignPin;
+use crate::transport::Transport;
+
+/// Where a tap is, for the progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Selecting the JPKI application.
+    Connecting,
+    /// Reading the retry counter (no try is spent).
+    ReadingTries,
+    /// Reading the retry counter and presenting the PIN.
+    VerifyingPin,
+    /// Reading the signature certificate.
+    ReadingCertificate,
+    /// The card computes the signature (a second or two: keep the card still).
+    Signing,
+}
+
+/// A signature made by the card, with what it verifies with.
+#[derive(Clone, Debug)]
+pub struct Signature {
+    /// RSA PKCS#1 v1.5 signature over the DigestInfo of the signed bytes.
+    pub signature: Vec<u8>,
+    /// DER of the signature certificate read from the card.
+    pub certificate: Vec<u8>,
+    /// 基本4情報 as the certificate states them.
+    pub personal: PersonalData,
+    pub algorithm: HashAlgorithm,
+}
+
+/// What a tap is for.
+pub(crate) enum Purpose {
+    /// Read the sign PIN's counter only (the PIN is not typed yet).
+    ReadTries,
+    /// Present the PIN once (counter first), read the certificate, sign `data`.
+    Sign { pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: Arc<[u8]> },
+}
+
+/// The card work of one tap, ready to run on a link.
+pub struct CardJob {
+    pub(crate) purpose: Purpose,
+}
+
+/// What a tap did.
+pub enum CardOutcome {
+    /// The counter, read without spending a try.
+    TriesRead(RetryState),
+    /// Signed.
+    Signed(Signature),
+    /// It failed. `unpresented_pin` is the PIN when it never reached the card (the link dropped before VERIFY,
+    /// or the counter stopped it): it may be presented on a later tap, still at most once.
+    Failed { error: CardError, unpresented_pin: Option<SignPin> },
+}
+
+impl std::fmt::Debug for CardOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CardOutcome::TriesRead(r) => write!(f, "TriesRead({r:?})"),
+            CardOutcome::Signed(_) => f.write_str("Signed"),
+            CardOutcome::Failed { error, unpresented_pin } => {
+                write!(f, "Failed({error:?}, pin kept: {})", unpresented_pin.is_some())
+            }
+        }
+    }
+}
+
+impl CardJob {
+    /// A tap that only reads the counter.
+    pub fn read_tries() -> CardJob {
+        CardJob { purpose: Purpose::ReadTries }
+    }
+
+    /// A tap that signs `data` — exactly the bytes the person was shown.
+    pub fn sign(pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: Arc<[u8]>) -> CardJob {
+        CardJob { purpose: Purpose::Sign { pin, last_try, algorithm, data } }
+    }
+
+    /// Opens a session on `transport` (SELECT of the JPKI AP) and runs the job on it.
+    pub fn run_on<T: Transport>(self, transport: T, progress: &mut dyn FnMut(Step)) -> (CardOutcome, Traffic) {
+        progress(Step::Connecting);
+        match JpkiSession::open(transport) {
+            Ok(mut session) => {
+                let outcome = self.run(&mut session, progress);
+                (outcome, session.traffic())
+            }
+            Err(error) => (self.failed_before_pin(error), Traffic::default()),
+        }
+    }
+
+    /// Runs the job on an open session (a reader that keeps the card may run several jobs on one session).
+    pub fn run<T: Transport>(self, session: &mut JpkiSession<T>, progress: &mut dyn FnMut(Step)) -> CardOutcome {
+        match self.purpose {
+            Purpose::ReadTries => {
+                progress(Step::ReadingTries);
+                match session.retry_state(PinKind::Sign) {
+                    Ok(state) => CardOutcome::TriesRead(state),
+                    Err(error) => CardOutcome::Failed { error, unpresented_pin: None },
+                }
+            }
+            Purpose::Sign { pin, last_try, algorithm, data } => match sign_once(session, pin, last_try, algorithm, &data, progress) {
+                Ok(signature) => CardOutcome::Signed(signature),
+                Err((error, unpresented_pin)) => CardOutcome::Failed { error, unpresented_pin },
+            },
+        }
+    }
+
+    fn failed_before_pin(self, error: CardError) -> CardOutcome {
+        let unpresented_pin = match self.purpose {
+            Purpose::Sign { pin, .. } => Some(pin),
+            Purpose::ReadTries => None,
+        };
+        CardOutcome::Failed { error, unpresented_pin }
+    }
+}
+
+/// Presents `pin` once (the counter read right before, by the session) and, when the card accepted it, reads
+/// the certificate and signs. On failure, the PIN comes back only if it never reached the card.
+pub(crate) fn sign_once<T: Transport>(
+    session: &mut JpkiSession<T>,
+    pin: SignPin,
+    last_try: LastTry,
+    algorithm: HashAlgorithm,
+    data: &[u8],
+    progress: &mut dyn FnMut(Step),
+) -> Result<Signature, (CardError, Option<SignPin>)> {
+    progress(Step::VerifyingPin);
+    // The session takes the PIN only at the moment it presents it, after the counter allowed it; a PIN still
+    // here afterwards never reached the card.
+    let mut slot = Some(pin);
+    if let Err(error) = session.verify_sign_pin_with(last_try, || slot.take()) {
+        return Err((error, slot));
+    }
+    sign_after_verify(session, algorithm, data, progress).map_err(|e| (e, None))
+}
+
+fn sign_after_verify<T: Transport>(
+    session: &mut JpkiSession<T>,
+    algorithm: HashAlgorithm,
+    data: &[u8],
+    progress: &mut dyn FnMut(Step),
+) -> Result<Signature, CardError> {
+    progress(Step::ReadingCertificate);
+    let certificate = session.read_sign_certificate()?;
+    // Parsed before signing: a certificate that cannot be read is not signed with.
+    let personal = Certificate::from_der(&certificate)
+        .ok()
+        .and_then(|c| c.personal)
+        .ok_or(CardError::Malformed {
+            command: crate::apdu::CommandName::ReadBinary,
+            reason: "the signature certificate carries no readable JPKI personal data",
+        })?;
+    progress(Step::Signing);
+    let signature = session.sign(algorithm, data)?;
+    Ok(Signature { signature, certificate, personal, algorithm })
+}

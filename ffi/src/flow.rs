@@ -1,0 +1,462 @@
+//! `SigningFlow`: the core's one signing flow ([`kazasu_core::flow`]) for the phone shells.
+//!
+//! The shell renders every [`FlowState`] its [`FlowObserver`] receives, forwards the person's events
+//! (`accept`, `enter_pin`, `confirm_last_try`, `decline_last_try`, `resend`, `cancel`) and hands every card the
+//! NFC stack discovers to `card_present` (on the NFC thread: it blocks while the card works). Fetching and
+//! sending run on a worker thread of this object, through the shell's [`HttpTransport`]. The shell makes no
+//! flow decision: which tap does what, when the password is asked, when the last try needs confirmation,
+//! whether a failed sending may be repeated — all of that is the core's.
+//!
+//! Every method returns at once except `card_present` (the card work) and `wait_idle` (for tests).
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kazasu_core::flow::{self as core, Flow, Pending, PinRule as CorePinRule, State, Step, Subject};
+use kazasu_core::handoff::Refusal;
+use kazasu_core::pin::SignPin;
+use zeroize::Zeroizing;
+
+use crate::handoff::{self, ForeignHttp, HttpTransport, RefusalCode, RequestDisplay, SubmissionReceipt};
+use crate::session::{identity_of_personal, HashAlgorithm, SignStep, SignedDocument};
+use crate::transport::{CardTransport, ForeignTransport};
+
+// ───────────────────────────────────────────── what the shell renders ─────────────────────────────────────────────
+
+/// Why the typed password was refused before anything reached the card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum PinRule {
+    /// Not 6–16 characters.
+    Length,
+    /// A character other than A–Z and 0–9.
+    Alphabet,
+}
+
+/// What to tell the person. Each variant has its words in the message catalog (`l10n/`); `Refused.rp_message`
+/// is the relying party's own (cleaned, bounded) words, to be shown as theirs.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Notice {
+    WrongPin { remaining: u32 },
+    LastTry,
+    CardLost,
+    VerifyOutcomeUnknown,
+    CardLostAfterPin,
+    NotJpkiCard,
+    TriesUnknown,
+    InvalidPin { rule: PinRule },
+    CardUnsupported,
+    CardFault,
+    InvalidLink,
+    InvalidRequest,
+    OriginMismatch { expected: String, found: String },
+    DisplayMismatch,
+    Expired,
+    NotYetValid,
+    AlreadySigned,
+    RequestNotFound,
+    Network,
+    HttpStatus { status: u32 },
+    Refused { code: RefusalCode, rp_message: String },
+}
+
+/// Bytes to sign, as the person sees them before the password.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct BytesDisplay {
+    /// What the front end called them (a file name).
+    pub label: String,
+    pub size: u64,
+    /// SHA-256 of exactly the bytes signed, lower-case hex.
+    pub sha256_hex: String,
+}
+
+/// One screen of the flow.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum FlowState {
+    /// Fetching and checking the request behind the link.
+    Fetching,
+    /// Show the request: origin prominently, every field, the expiry. Buttons: accept, cancel.
+    ReviewRequest { request: RequestDisplay },
+    /// Show the bytes' label, size and SHA-256. Buttons: accept, cancel.
+    ReviewBytes { bytes: BytesDisplay },
+    /// Password entry; `known_tries` (when known) is shown before typing.
+    EnterPin { known_tries: Option<u32>, notice: Option<Notice> },
+    /// One try left: "the next wrong password locks the certificate — use it?" Buttons: confirm, decline.
+    ConfirmLastTry,
+    /// Hold the card to the phone. `notice` explains a previous tap's failure.
+    HoldCard { notice: Option<Notice> },
+    /// The card is in use; keep it still.
+    Working { step: SignStep },
+    /// Sending the signature (`attempt` 1 is the first sending).
+    Submitting { attempt: u32 },
+    /// Sending failed. Buttons: resend (only when `can_resend`), cancel (drops the signature).
+    SubmitFailed { notice: Notice, can_resend: bool },
+    /// Bytes signed.
+    Signed { result: SignedDocument },
+    /// Accepted by the relying party: what it transcribed, and what the card's certificate says.
+    Done { receipt: SubmissionReceipt, result: SignedDocument },
+    /// A resent signature was answered "already signed": the earlier sending most probably arrived.
+    ProbablyReceived,
+    /// The signature password is locked: how to unlock it (municipal office, reset service).
+    Blocked,
+    Failed { notice: Notice },
+    Cancelled,
+}
+
+/// Receives every state, in order, on whatever thread changed it: post to the UI thread yourself. Whatever it
+/// throws is ignored.
+#[uniffi::export(with_foreign)]
+pub trait FlowObserver: Send + Sync {
+    fn on_state(&self, state: FlowState);
+}
+
+/// The time, for expiry checks. Without one the flow uses the system clock; tests pin it.
+#[uniffi::export(with_foreign)]
+pub trait FlowClock: Send + Sync {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> i64;
+}
+
+// ───────────────────────────────────────────── the object ─────────────────────────────────────────────
+
+/// One signing, from link (or bytes) to receipt.
+#[derive(uniffi::Object)]
+pub struct SigningFlow {
+    flow: Mutex<Flow>,
+    http: Option<Arc<dyn HttpTransport>>,
+    clock: Option<Arc<dyn FlowClock>>,
+    observer: Arc<dyn FlowObserver>,
+    /// Held while a state is delivered, so that the observer sees states in order and the last one it sees is
+    /// the current one.
+    emitting: Mutex<()>,
+    /// Work running off the caller's thread (fetch, submit, a card): `wait_idle` waits for it.
+    busy: Mutex<u32>,
+    idle: Condvar,
+}
+
+impl std::fmt::Debug for SigningFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningFlow")
+    }
+}
+
+#[uniffi::export]
+impl SigningFlow {
+    /// A hand-off from a scanned QR text or a deep link. Call `start()` to fetch.
+    #[uniffi::constructor]
+    pub fn for_link(
+        link: String,
+        http: Arc<dyn HttpTransport>,
+        observer: Arc<dyn FlowObserver>,
+        clock: Option<Arc<dyn FlowClock>>,
+    ) -> Arc<Self> {
+        let flow = Flow::for_link(&link).with_memory(handoff::signed_nonces());
+        Arc::new(SigningFlow::new(flow, Some(http), observer, clock))
+    }
+
+    /// Signing bytes the app holds, shown as `label`. Call `start()` to show them.
+    #[uniffi::constructor]
+    pub fn for_bytes(
+        label: String,
+        data: Vec<u8>,
+        algorithm: HashAlgorithm,
+        observer: Arc<dyn FlowObserver>,
+        clock: Option<Arc<dyn FlowClock>>,
+    ) -> Arc<Self> {
+        let flow = Flow::for_bytes(label, Arc::from(data), algorithm.into());
+        Arc::new(SigningFlow::new(flow, None, observer, clock))
+    }
+
+    /// Delivers the first state and starts the fetch of a hand-off.
+    pub fn start(self: Arc<Self>) {
+        self.changed();
+    }
+
+    /// The current state (the observer receives every change).
+    pub fn state(&self) -> FlowState {
+        match self.lock() {
+            Some(flow) => render(&flow),
+            None => poisoned_state(),
+        }
+    }
+
+    /// The person read what is shown and goes on.
+    pub fn accept(self: Arc<Self>) {
+        let now = self.now();
+        self.event(|f| f.accept(now));
+    }
+
+    /// The typed password as UTF-8 (clear your copy after the call). It is checked, kept zeroized and used by
+    /// the next signing tap; a password typed when none is asked is forgotten.
+    pub fn enter_pin(self: Arc<Self>, typed: Vec<u8>) {
+        let pin = SignPin::from_utf8(Zeroizing::new(typed));
+        self.event(|f| f.enter_pin(pin));
+    }
+
+    pub fn confirm_last_try(self: Arc<Self>) {
+        self.event(Flow::confirm_last_try);
+    }
+
+    pub fn decline_last_try(self: Arc<Self>) {
+        self.event(Flow::decline_last_try);
+    }
+
+    /// Sends the same signature again (when `SubmitFailed.can_resend`).
+    pub fn resend(self: Arc<Self>) {
+        self.event(Flow::resend);
+    }
+
+    pub fn cancel(self: Arc<Self>) {
+        self.event(Flow::cancel);
+    }
+
+    /// A card is in the field: runs this tap's card work if the flow wants a card now, and returns whether it
+    /// did (false: let the card go). Blocks while the card works — call it on the NFC thread, never the UI's.
+    pub fn card_present(self: Arc<Self>, transport: Arc<dyn CardTransport>) -> bool {
+        let now = self.now();
+        let (job, refused_now) = match self.lock() {
+            Some(mut f) => {
+                let before = f.state().clone();
+                let job = f.begin_tap(now);
+                (job, *f.state() != before)
+            }
+            None => (None, false),
+        };
+        let Some(job) = job else {
+            if refused_now {
+                self.changed(); // e.g. the request expired while the password was typed
+            }
+            return false;
+        };
+        self.changed();
+        let mut link = ForeignTransport::new(transport);
+        let this = self.clone();
+        let (outcome, _traffic) = job.run_on(&mut link, &mut |step| {
+            if let Some(mut f) = this.lock() {
+                f.progress(step);
+            }
+            this.changed();
+        });
+        if let Some(mut f) = self.lock() {
+            f.finish_tap(outcome);
+        }
+        self.changed();
+        true
+    }
+
+    /// Waits until no fetch or sending runs (at most `timeout_ms`); true when idle. For tests and tools.
+    pub fn wait_idle(&self, timeout_ms: u64) -> bool {
+        let Ok(busy) = self.busy.lock() else { return false };
+        match self.idle.wait_timeout_while(busy, Duration::from_millis(timeout_ms), |n| *n > 0) {
+            Ok((_, timeout)) => !timeout.timed_out(),
+            Err(_) => false,
+        }
+    }
+}
+
+impl SigningFlow {
+    fn new(
+        flow: Flow,
+        http: Option<Arc<dyn HttpTransport>>,
+        observer: Arc<dyn FlowObserver>,
+        clock: Option<Arc<dyn FlowClock>>,
+    ) -> SigningFlow {
+        SigningFlow { flow: Mutex::new(flow), http, clock, observer, emitting: Mutex::new(()), busy: Mutex::new(0), idle: Condvar::new() }
+    }
+
+    /// The flow, or None after a panic while it was held (which must not happen; never unwrap it).
+    fn lock(&self) -> Option<MutexGuard<'_, Flow>> {
+        self.flow.lock().ok()
+    }
+
+    fn now(&self) -> i64 {
+        match &self.clock {
+            Some(c) => c.now(),
+            None => SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0),
+        }
+    }
+
+    fn event(self: Arc<Self>, apply: impl FnOnce(&mut Flow)) {
+        if let Some(mut f) = self.lock() {
+            apply(&mut f);
+        }
+        self.changed();
+    }
+
+    /// Delivers the current state, then starts the network work the flow now waits for.
+    fn changed(self: &Arc<Self>) {
+        if let Ok(_order) = self.emitting.lock() {
+            let state = self.state();
+            self.observer.on_state(state);
+        }
+        let pending = self.lock().map(|f| f.pending()).unwrap_or(Pending::Nothing);
+        if matches!(pending, Pending::Fetch | Pending::Submit) {
+            self.clone().spawn_network();
+        }
+    }
+
+    fn spawn_network(self: Arc<Self>) {
+        let Some(http) = self.http.clone() else { return };
+        let now = self.now();
+        enum Job {
+            Fetch(core::FetchJob),
+            Submit(core::SubmitJob),
+        }
+        let job = match self.lock() {
+            Some(mut f) => match f.pending() {
+                Pending::Fetch => f.begin_fetch().map(Job::Fetch),
+                Pending::Submit => f.begin_submit().map(Job::Submit),
+                _ => None,
+            },
+            None => None,
+        };
+        let Some(job) = job else { return };
+        self.enter_busy();
+        let this = self.clone();
+        let spawned = std::thread::Builder::new().name("kazasu-flow-http".into()).spawn(move || {
+            let mut client = ForeignHttp(http);
+            match job {
+                Job::Fetch(j) => {
+                    let outcome = j.run(&mut client, now);
+                    if let Some(mut f) = this.lock() {
+                        f.finish_fetch(outcome);
+                    }
+                }
+                Job::Submit(j) => {
+                    let outcome = j.run(&mut client);
+                    if let Some(mut f) = this.lock() {
+                        f.finish_submit(outcome);
+                    }
+                }
+            }
+            this.changed();
+            this.leave_busy();
+        });
+        if spawned.is_err() {
+            // No thread could be made: the job is lost; tell the person as a network failure.
+            if let Some(mut f) = self.lock() {
+                f.finish_fetch(Err(kazasu_core::handoff::HandoffError::Http("no worker thread".into())));
+                f.finish_submit(Err(kazasu_core::handoff::HandoffError::Http("no worker thread".into())));
+            }
+            self.leave_busy();
+            self.changed();
+        }
+    }
+
+    fn enter_busy(&self) {
+        if let Ok(mut n) = self.busy.lock() {
+            *n += 1;
+        }
+    }
+
+    fn leave_busy(&self) {
+        if let Ok(mut n) = self.busy.lock() {
+            *n = n.saturating_sub(1);
+        }
+        self.idle.notify_all();
+    }
+}
+
+// ───────────────────────────────────────────── core → FFI, in one place ─────────────────────────────────────────────
+
+fn poisoned_state() -> FlowState {
+    FlowState::Failed { notice: Notice::CardFault }
+}
+
+fn render(flow: &Flow) -> FlowState {
+    let signed = || flow.signature().and_then(|s| signed_document(s).ok());
+    match flow.state() {
+        State::Fetching => FlowState::Fetching,
+        State::Review => match flow.subject() {
+            Some(Subject::Request(r)) => FlowState::ReviewRequest { request: handoff::display_of(r) },
+            Some(Subject::Bytes { label, data, algorithm: _ }) => FlowState::ReviewBytes {
+                bytes: BytesDisplay {
+                    label: label.clone(),
+                    size: data.len() as u64,
+                    sha256_hex: hex_lower(&kazasu_core::digest::HashAlgorithm::Sha256.digest(data)),
+                },
+            },
+            None => poisoned_state(),
+        },
+        State::EnterPin { known_tries, notice } => {
+            FlowState::EnterPin { known_tries: known_tries.map(u32::from), notice: notice.as_ref().map(notice_of) }
+        }
+        State::ConfirmLastTry => FlowState::ConfirmLastTry,
+        State::HoldCard { notice } => FlowState::HoldCard { notice: notice.as_ref().map(notice_of) },
+        State::Working { step } => FlowState::Working { step: step_of(*step) },
+        State::Submitting { attempt } => FlowState::Submitting { attempt: *attempt },
+        State::SubmitFailed { notice, can_resend } => {
+            FlowState::SubmitFailed { notice: notice_of(notice), can_resend: *can_resend }
+        }
+        State::Signed => match signed() {
+            Some(result) => FlowState::Signed { result },
+            None => poisoned_state(),
+        },
+        State::Done { receipt } => match signed() {
+            Some(result) => FlowState::Done { receipt: handoff::receipt_of(receipt.clone()), result },
+            None => poisoned_state(),
+        },
+        State::ProbablyReceived => FlowState::ProbablyReceived,
+        State::Blocked => FlowState::Blocked,
+        State::Failed { notice } => FlowState::Failed { notice: notice_of(notice) },
+        State::Cancelled => FlowState::Cancelled,
+    }
+}
+
+fn signed_document(s: &core::Signature) -> Result<SignedDocument, crate::KazasuError> {
+    Ok(SignedDocument {
+        signature: s.signature.clone(),
+        certificate: s.certificate.clone(),
+        algorithm: s.algorithm.into(),
+        identity: identity_of_personal(s.personal.clone()),
+    })
+}
+
+fn step_of(step: Step) -> SignStep {
+    match step {
+        Step::Connecting => SignStep::Connecting,
+        Step::ReadingTries | Step::VerifyingPin => SignStep::VerifyingPin,
+        Step::ReadingCertificate => SignStep::ReadingCertificate,
+        Step::Signing => SignStep::Signing,
+    }
+}
+
+/// The one mapping from the core's notices to the FFI's.
+fn notice_of(n: &core::Notice) -> Notice {
+    use core::Notice as N;
+    match n {
+        N::WrongPin { remaining } => Notice::WrongPin { remaining: (*remaining).into() },
+        N::LastTry => Notice::LastTry,
+        N::CardLost => Notice::CardLost,
+        N::VerifyOutcomeUnknown => Notice::VerifyOutcomeUnknown,
+        N::CardLostAfterPin => Notice::CardLostAfterPin,
+        N::NotJpkiCard => Notice::NotJpkiCard,
+        N::TriesUnknown => Notice::TriesUnknown,
+        N::InvalidPin { rule } => Notice::InvalidPin {
+            rule: match rule {
+                CorePinRule::Length => PinRule::Length,
+                CorePinRule::Alphabet => PinRule::Alphabet,
+            },
+        },
+        N::CardUnsupported => Notice::CardUnsupported,
+        N::CardFault => Notice::CardFault,
+        N::InvalidLink => Notice::InvalidLink,
+        N::InvalidRequest => Notice::InvalidRequest,
+        N::OriginMismatch { expected, found } => Notice::OriginMismatch { expected: expected.clone(), found: found.clone() },
+        N::DisplayMismatch => Notice::DisplayMismatch,
+        N::Expired => Notice::Expired,
+        N::NotYetValid => Notice::NotYetValid,
+        N::AlreadySigned => Notice::AlreadySigned,
+        N::RequestNotFound => Notice::RequestNotFound,
+        N::Network => Notice::Network,
+        N::HttpStatus { status } => Notice::HttpStatus { status: (*status).into() },
+        N::Refused { code, message } => Notice::Refused { code: refusal_code(*code), rp_message: message.clone() },
+    }
+}
+
+fn refusal_code(r: Refusal) -> RefusalCode {
+    RefusalCode::from(r)
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
