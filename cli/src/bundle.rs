@@ -5,11 +5,13 @@ use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use kazasu_core::verify::{verify_chain, verify_signature};
+use kazasu_core::handoff::time::format_utc;
+use kazasu_core::verify::{verify_chain, verify_signature, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm, PersonalData};
 use serde::{Deserialize, Serialize};
 
-use crate::messages::{exit, Lang};
+use crate::card::read_file;
+use crate::messages::{detail, exit, text, Lang};
 use crate::Failure;
 
 pub const FORMAT: &str = "kazasu-signature/1";
@@ -29,35 +31,47 @@ pub struct Bundle {
     pub signer: CertInfo,
 }
 
-/// What a certificate says, for people and for JSON.
+/// What a certificate says, for people and for JSON. Times are ISO 8601 (UTC); the gender is a word
+/// (`male`, `female`, `not_stated`) with the certificate's own code beside it.
 #[derive(Serialize, Deserialize)]
 pub struct CertInfo {
     pub subject: String,
     pub issuer: String,
     pub serial: String,
-    pub not_before: i64,
-    pub not_after: i64,
+    pub not_before: String,
+    pub not_after: String,
     pub name: Option<String>,
     pub address: Option<String>,
     pub date_of_birth: Option<String>,
     pub gender: Option<String>,
+    pub gender_code: Option<String>,
     pub name_substitute: Option<String>,
     pub address_substitute: Option<String>,
 }
 
 impl CertInfo {
     pub fn of(c: &Certificate) -> CertInfo {
+        use kazasu_core::cert::Gender;
         let p = c.personal.clone().unwrap_or_default();
+        let gender = p.gender_code().map(|g| {
+            match g {
+                Gender::Male => "male",
+                Gender::Female => "female",
+                Gender::NotStated => "not_stated",
+            }
+            .to_string()
+        });
         CertInfo {
             subject: c.subject.clone(),
             issuer: c.issuer.clone(),
             serial: c.serial_hex.clone(),
-            not_before: c.not_before,
-            not_after: c.not_after,
+            not_before: format_utc(c.not_before),
+            not_after: format_utc(c.not_after),
             date_of_birth: p.date_of_birth_iso().or(p.date_of_birth),
             name: p.name,
             address: p.address,
-            gender: p.gender,
+            gender,
+            gender_code: p.gender,
             name_substitute: p.name_substitute,
             address_substitute: p.address_substitute,
         }
@@ -78,65 +92,94 @@ impl Bundle {
     }
 }
 
+/// What `verify` reads of a bundle (the signer block is informational and not trusted).
+#[derive(Deserialize)]
+struct BundleIn {
+    format: String,
+    hash: String,
+    signature: String,
+    certificate: String,
+}
+
 /// The UTC calendar date of a Unix time (the core's one civil-date routine, cut to the day).
 fn date(unix: i64) -> String {
-    let mut t = kazasu_core::handoff::time::format_utc(unix);
+    let mut t = format_utc(unix);
     t.truncate(10);
     t
 }
 
 fn gender_words(p: &PersonalData, lang: Lang) -> Option<String> {
     use kazasu_core::cert::Gender::*;
-    Some(match (p.gender_code(), lang) {
-        (Some(Male), Lang::Ja) => "男".into(),
-        (Some(Female), Lang::Ja) => "女".into(),
-        (Some(Male), Lang::En) => "male".into(),
-        (Some(Female), Lang::En) => "female".into(),
-        (Some(NotStated), _) => lang.pick("記載なし", "not stated").into(),
-        (None, _) => p.gender.clone()?,
+    Some(match p.gender_code() {
+        Some(Male) => text::gender_male(lang),
+        Some(Female) => text::gender_female(lang),
+        Some(NotStated) => text::gender_not_stated(lang),
+        None => p.gender.clone()?,
     })
 }
 
 /// Human-readable lines about a certificate.
 pub fn describe(c: &Certificate, lang: Lang) -> String {
     let mut out = String::new();
-    let mut line = |ja: &str, en: &str, v: &str| out.push_str(&format!("{}: {v}\n", lang.pick(ja, en)));
+    let mut line = |label: String, v: &str| out.push_str(&format!("{label}: {v}\n"));
     if let Some(p) = &c.personal {
         if let Some(v) = &p.name {
-            line("氏名", "Name", v);
+            line(text::label_name(lang), v);
         }
         if let Some(v) = &p.address {
-            line("住所", "Address", v);
+            line(text::label_address(lang), v);
         }
         if let Some(v) = p.date_of_birth_iso().or(p.date_of_birth.clone()) {
-            line("生年月日", "Date of birth", &v);
+            line(text::label_date_of_birth(lang), &v);
         }
         if let Some(v) = gender_words(p, lang) {
-            line("性別", "Gender", &v);
+            line(text::label_gender(lang), &v);
         }
     }
-    line("有効期間", "Valid", &format!("{} – {}", date(c.not_before), date(c.not_after)));
-    line("発行者", "Issuer", &c.issuer);
-    line("シリアル番号", "Serial", &c.serial_hex);
+    line(text::label_validity(lang), &format!("{} – {}", date(c.not_before), date(c.not_after)));
+    line(text::label_issuer(lang), &c.issuer);
+    line(text::label_serial(lang), &c.serial_hex);
     out
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path).map_err(|e| Failure::new(format!("{}: {e}", path.display()), exit::FAILURE))
+/// The --ca file (PEM or DER) → DER of a certificate; anything else (a key, a CRL, text) is refused here.
+fn ca_certificate(lang: Lang, path: &Path) -> Result<Vec<u8>, Failure> {
+    let bytes = read_file(lang, path)?;
+    let not_a_certificate = |why: &dyn std::fmt::Display| {
+        detail(&path.display().to_string(), why);
+        Failure::new(text::not_a_certificate(lang, path.display()), exit::USAGE)
+    };
+    let text_form = String::from_utf8_lossy(&bytes);
+    let der = if let Some(start) = text_form.find("-----BEGIN CERTIFICATE-----") {
+        let body: String =
+            text_form[start + 27..].lines().take_while(|l| !l.starts_with("-----END")).collect::<Vec<_>>().concat();
+        B64.decode(body.trim()).map_err(|e| not_a_certificate(&e))?
+    } else if text_form.contains("-----BEGIN ") {
+        return Err(not_a_certificate(&"a PEM file without a certificate"));
+    } else {
+        bytes
+    };
+    Certificate::from_der(&der).map_err(|e| not_a_certificate(&e))?;
+    Ok(der)
 }
 
-/// PEM or DER certificate file → DER.
-fn cert_der(bytes: &[u8]) -> Result<Vec<u8>, Failure> {
-    let text = String::from_utf8_lossy(bytes);
-    if let Some(start) = text.find("-----BEGIN CERTIFICATE-----") {
-        let body: String = text[start + 27..]
-            .lines()
-            .take_while(|l| !l.starts_with("-----END"))
-            .collect::<Vec<_>>()
-            .concat();
-        return B64.decode(body.trim()).map_err(|e| Failure::new(format!("CA PEM: {e}"), exit::USAGE));
-    }
-    Ok(bytes.to_vec())
+fn verify_failure(lang: Lang, e: &VerifyError, ca: &Path, crl: Option<&Path>) -> Failure {
+    detail("verify", e);
+    let message = match e {
+        VerifyError::BadSignature => text::signature_does_not_match(lang),
+        VerifyError::Chain(_) => text::certificate_does_not_chain(lang),
+        VerifyError::CrlNotTrusted => text::crl_not_trusted(lang),
+        VerifyError::CrlStale => text::crl_stale(lang),
+        VerifyError::Revoked => text::certificate_revoked(lang),
+        VerifyError::Unreadable { what: "CRL", .. } => {
+            return Failure::new(text::not_a_crl(lang, crl.unwrap_or(Path::new("-")).display()), exit::USAGE)
+        }
+        VerifyError::Unreadable { what: "trust anchor", .. } => {
+            return Failure::new(text::not_a_certificate(lang, ca.display()), exit::USAGE)
+        }
+        _ => text::verification_failed(lang),
+    };
+    Failure::new(message, exit::VERIFY_FAILED)
 }
 
 pub fn verify(lang: Lang, file: &Path, bundle: Option<&Path>, ca: &Path, crl: Option<&Path>, at: Option<i64>) -> Result<(), Failure> {
@@ -145,30 +188,36 @@ pub fn verify(lang: Lang, file: &Path, bundle: Option<&Path>, ca: &Path, crl: Op
         p.push(".kazasu.json");
         p.into()
     });
-    let b: Bundle = serde_json::from_slice(&read(&bundle_path)?)
-        .map_err(|e| Failure::new(format!("{}: {e}", bundle_path.display()), exit::FAILURE))?;
-    if b.format != FORMAT {
-        return Err(Failure::new(format!("unknown bundle format {:?}", b.format), exit::FAILURE));
+    if !bundle_path.exists() {
+        return Err(Failure::new(text::no_signature_file(lang, bundle_path.display()), exit::FAILURE));
     }
-    let data = read(file)?;
-    let alg = HashAlgorithm::from_name(&b.hash).ok_or_else(|| Failure::new("unknown hash in bundle", exit::FAILURE))?;
-    let bad = |what: &str| Failure::new(format!("{what} is not valid base64"), exit::FAILURE);
-    let signature = B64.decode(&b.signature).map_err(|_| bad("signature"))?;
-    let certificate = B64.decode(&b.certificate).map_err(|_| bad("certificate"))?;
-    let anchor = cert_der(&read(ca)?)?;
-    let crl = crl.map(read).transpose()?;
+    let invalid = |why: &dyn std::fmt::Display| {
+        detail(&bundle_path.display().to_string(), why);
+        Failure::new(text::signature_file_invalid(lang, bundle_path.display()), exit::FAILURE)
+    };
+    let b: BundleIn = serde_json::from_slice(&read_file(lang, &bundle_path)?).map_err(|e| invalid(&e))?;
+    if b.format != FORMAT {
+        return Err(invalid(&format!("unknown format {:?}", b.format)));
+    }
+    let data = read_file(lang, file)?;
+    let alg = HashAlgorithm::from_name(&b.hash).ok_or_else(|| invalid(&format!("unknown hash {:?}", b.hash)))?;
+    let signature = B64.decode(&b.signature).map_err(|e| invalid(&e))?;
+    let certificate = B64.decode(&b.certificate).map_err(|e| invalid(&e))?;
+    let cert = Certificate::from_der(&certificate).map_err(|e| invalid(&e))?;
+    let anchor = ca_certificate(lang, ca)?;
+    let crl_bytes = crl.map(|p| read_file(lang, p)).transpose()?;
     let now = at.unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
     });
-    let fail = |e: kazasu_core::verify::VerifyError| match lang {
-        Lang::Ja => Failure::new(format!("検証できませんでした: {e}"), exit::VERIFY_FAILED),
-        Lang::En => Failure::new(format!("verification failed: {e}"), exit::VERIFY_FAILED),
-    };
+    let fail = |e: VerifyError| verify_failure(lang, &e, ca, crl);
     verify_signature(&certificate, alg, &data, &signature).map_err(fail)?;
-    verify_chain(&certificate, &anchor, now, crl.as_deref()).map_err(fail)?;
-    let cert = Certificate::from_der(&certificate).map_err(|e| Failure::new(e.to_string(), exit::FAILURE))?;
+    verify_chain(&certificate, &anchor, now, crl_bytes.as_deref()).map_err(fail)?;
     print!("{}", describe(&cert, lang));
-    println!("{}", lang.pick("署名検証済み", "Signature verified"));
+    if crl.is_some() {
+        println!("{}", text::signature_verified_revocation_checked(lang));
+    } else {
+        println!("{}", text::signature_verified_revocation_not_checked(lang));
+    }
     Ok(())
 }
 

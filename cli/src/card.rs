@@ -10,8 +10,8 @@ use kazasu_core::jpki::{CertificateKind, RetryState};
 use kazasu_core::softcard::SoftCard;
 use kazasu_core::{CardError, Certificate, HashAlgorithm, JpkiSession, LastTry, PinKind, Transport};
 
-use crate::messages::{self, exit, Lang};
-use crate::{bundle, pcsc_reader, prompt, vpcd, CertFormat, Failure, PinArgs};
+use crate::messages::{self, exit, text, Lang};
+use crate::{bundle, pcsc_reader, prompt, virtual_card, vpcd, CertFormat, Failure, PinArgs};
 
 /// An ATR advertising extended Lc/Le (a contact マイナンバーカード's, jpki-facts), for `card serve --extended`.
 const EXTENDED_ATR: &[u8] =
@@ -22,7 +22,8 @@ pub struct SourceArgs {
     /// PC/SC reader to use (its name or part of it); default: the first reader with a card.
     #[arg(long, global = true, conflicts_with_all = ["virtual_card", "nfc"])]
     reader: Option<String>,
-    /// Use the built-in software card (test PKI, sign PIN ABC123). Nothing real is signed.
+    /// Use the built-in software card (test PKI, signature password ABC123). Nothing real is signed. Its
+    /// counter is kept in $XDG_STATE_HOME/kazasu/virtual-card (`kazasu card reset-virtual` resets it).
     #[arg(long = "virtual", global = true, conflicts_with = "nfc")]
     virtual_card: bool,
     /// Use a libnfc device (connection string like pn532_uart:/dev/ttyUSB0, or "auto" for the first).
@@ -46,48 +47,73 @@ pub(crate) fn card_failure(lang: Lang, e: &CardError) -> Failure {
     Failure::new(message, code)
 }
 
-pub(crate) fn progress(lang: Lang, ja: &str, en: &str) {
-    eprintln!("{}", lang.pick(ja, en));
+/// A progress line on stderr.
+pub(crate) fn progress(message: String) {
+    eprintln!("{message}");
+}
+
+fn reader_failure(lang: Lang, e: &pcsc_reader::ReaderError) -> Failure {
+    let (message, code) = messages::reader_error(lang, e);
+    Failure::new(message, code)
+}
+
+fn nfc_failure(lang: Lang, e: &kazasu_nfc::NfcError) -> Failure {
+    let (message, code) = messages::nfc_error(lang, e);
+    Failure::new(message, code)
 }
 
 /// Opens the chosen card link.
 pub fn open(source: &SourceArgs, lang: Lang) -> Result<Box<dyn Transport>, Failure> {
     if source.virtual_card {
-        progress(lang, "内蔵のソフトウェアカード（テスト用）を使います。", "Using the built-in software card (test only).");
-        return Ok(Box::new(SoftCard::new()));
+        progress(text::using_virtual_card(lang));
+        let card = virtual_card::VirtualCard::open(virtual_card::state_path()).map_err(|e| {
+            messages::detail("virtual card state", &e);
+            Failure::new(text::virtual_card_state_unusable(lang, e.path().display()), exit::FAILURE)
+        })?;
+        if let Some(p) = card.path() {
+            progress(text::virtual_card_state(lang, p.display()));
+        }
+        return Ok(Box::new(card));
     }
     if let Some(conn) = &source.nfc {
         let conn = (conn != "auto").then_some(conn.as_str());
-        let mut t = kazasu_nfc::NfcTransport::open(conn, kazasu_nfc::DEFAULT_APDU_TIMEOUT)
-            .map_err(|e| Failure::new(format!("libnfc: {e}"), exit::NO_READER_OR_CARD))?;
-        progress(lang, "カードをリーダーにかざしてください…", "Hold the card to the reader…");
-        t.wait_for_card(Duration::from_secs(source.wait))
-            .map_err(|e| Failure::new(format!("libnfc: {e}"), exit::NO_READER_OR_CARD))?;
+        let mut t = kazasu_nfc::NfcTransport::open(conn, kazasu_nfc::DEFAULT_APDU_TIMEOUT).map_err(|e| nfc_failure(lang, &e))?;
+        progress(text::hold_card_to_reader(lang));
+        t.wait_for_card(Duration::from_secs(source.wait)).map_err(|e| nfc_failure(lang, &e))?;
         return Ok(Box::new(t));
     }
     let t = pcsc_reader::PcscTransport::connect(source.reader.as_deref(), Duration::from_secs(source.wait), |name| {
-        match lang {
-            Lang::Ja => eprintln!("カードを「{name}」に置いてください…"),
-            Lang::En => eprintln!("Place the card on {name:?}…"),
-        }
+        progress(text::place_card_on_reader(lang, name))
     })
-    .map_err(|e| {
-        let (m, c) = messages::transport_error(lang, &e);
-        Failure::new(m, c)
-    })?;
+    .map_err(|e| reader_failure(lang, &e))?;
     Ok(Box::new(t))
 }
 
+/// `kazasu card reset-virtual`: the software card starts again with all its tries.
+pub fn reset_virtual(lang: Lang) -> Result<(), Failure> {
+    let path = virtual_card::state_path()
+        .ok_or_else(|| Failure::new(text::virtual_card_state_unusable(lang, "$XDG_STATE_HOME"), exit::FAILURE))?;
+    virtual_card::reset(&path).map_err(|e| {
+        messages::detail("virtual card state", &e);
+        Failure::new(text::virtual_card_state_unusable(lang, path.display()), exit::FAILURE)
+    })?;
+    println!("{}", text::virtual_card_reset(lang, path.display(), virtual_card::SIGN_TRIES));
+    Ok(())
+}
+
+/// Lists PC/SC readers and libnfc devices. Without the PC/SC service it says how to start it and fails: an
+/// empty list would wrongly suggest that no reader is connected.
 pub fn readers(lang: Lang) -> Result<(), Failure> {
-    match pcsc_reader::list() {
-        Ok(list) if list.is_empty() => println!("{}", lang.pick("PC/SC リーダーはありません。", "No PC/SC readers.")),
+    let pcsc = pcsc_reader::list();
+    match &pcsc {
+        Ok(list) if list.is_empty() => println!("{}", text::no_pcsc_readers(lang)),
         Ok(list) => {
             for r in list {
-                let state = if r.card_present { lang.pick("カードあり", "card present") } else { lang.pick("カードなし", "empty") };
+                let state = if r.card_present { text::reader_card_present(lang) } else { text::reader_empty(lang) };
                 println!("pcsc\t{}\t{state}", r.name);
             }
         }
-        Err(e) => eprintln!("PC/SC: {}", messages::transport_error(lang, &e).0),
+        Err(_) => {}
     }
     match kazasu_nfc::list_devices() {
         Ok(devices) => {
@@ -96,9 +122,9 @@ pub fn readers(lang: Lang) -> Result<(), Failure> {
             }
         }
         Err(kazasu_nfc::NfcError::NotBuilt) => {}
-        Err(e) => eprintln!("libnfc: {e}"),
+        Err(e) => messages::detail("libnfc", e),
     }
-    Ok(())
+    pcsc.map(|_| ()).map_err(|e| reader_failure(lang, &e))
 }
 
 pub fn status(source: &SourceArgs, lang: Lang) -> Result<(), Failure> {
@@ -107,14 +133,13 @@ pub fn status(source: &SourceArgs, lang: Lang) -> Result<(), Failure> {
     let token = s.token_kind().map_err(|e| card_failure(lang, &e))?;
     let sign = s.retry_state(PinKind::Sign).map_err(|e| card_failure(lang, &e))?;
     let auth = s.retry_state(PinKind::Auth).map_err(|e| card_failure(lang, &e))?;
-    let show = |r: RetryState| match (r, lang) {
-        (RetryState::Remaining(n), Lang::Ja) => format!("残り{n}回"),
-        (RetryState::Remaining(n), Lang::En) => format!("{n} tries left"),
-        (RetryState::Blocked, _) => lang.pick("ロック中", "locked").to_string(),
+    let show = |r: RetryState| match r {
+        RetryState::Remaining(0) | RetryState::Blocked => text::status_locked(lang),
+        RetryState::Remaining(n) => text::status_tries_left(lang, n),
     };
-    println!("{}: {token:?}", lang.pick("トークン", "Token"));
-    println!("{}: {}", lang.pick("署名用パスワード", "Signature password"), show(sign));
-    println!("{}: {}", lang.pick("利用者証明用暗証番号", "Authentication PIN"), show(auth));
+    println!("{}: {token:?}", text::status_token(lang));
+    println!("{}: {}", text::status_sign_password(lang), show(sign));
+    println!("{}: {}", text::status_auth_password(lang), show(auth));
     Ok(())
 }
 
@@ -123,7 +148,7 @@ pub(crate) fn verify_sign_pin<T: Transport>(s: &mut JpkiSession<T>, pin: &PinArg
     let last = match s.retry_state(PinKind::Sign).map_err(|e| card_failure(lang, &e))? {
         RetryState::Blocked | RetryState::Remaining(0) => return Err(card_failure(lang, &CardError::Blocked)),
         RetryState::Remaining(1) => {
-            eprintln!("{}", messages::last_try_warning(lang));
+            eprintln!("{}", text::sign_password_last_try_warning(lang));
             if prompt::confirm_last_try(pin, lang) {
                 LastTry::Confirmed
             } else {
@@ -131,12 +156,12 @@ pub(crate) fn verify_sign_pin<T: Transport>(s: &mut JpkiSession<T>, pin: &PinArg
             }
         }
         RetryState::Remaining(n) => {
-            eprintln!("{}", messages::remaining(lang, n));
+            eprintln!("{}", text::sign_password_tries_left(lang, n));
             LastTry::NotConfirmed
         }
     };
     let typed = prompt::read_sign_pin(pin, lang)?;
-    progress(lang, "パスワードを確認しています…", "Checking the password…");
+    progress(text::sign_password_checking(lang));
     s.verify_sign_pin(typed, last).map_err(|e| card_failure(lang, &e))
 }
 
@@ -159,10 +184,10 @@ pub fn cert(
         Which::Auth => CertificateKind::Auth,
         Which::AuthCa => CertificateKind::AuthCa,
     };
-    progress(lang, "証明書を読み取っています…", "Reading the certificate…");
+    progress(text::reading_certificate(lang));
     let der = s.read_certificate(kind).map_err(|e| card_failure(lang, &e))?;
-    drop(s);
-    let cert = Certificate::from_der(&der).map_err(|e| Failure::new(e.to_string(), exit::FAILURE))?;
+    drop(transport); // the card is released before the output is written
+    let cert = certificate(lang, &der)?;
     let bytes = match format {
         CertFormat::Der => der.clone(),
         CertFormat::Pem => cert.to_pem().into_bytes(),
@@ -173,14 +198,28 @@ pub fn cert(
         }
         CertFormat::Text => bundle::describe(&cert, lang).into_bytes(),
     };
-    write_out(out, &bytes)
+    write_out(lang, out, &bytes)
 }
 
-fn write_out(out: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
+/// A certificate read from the card, parsed.
+fn certificate(lang: Lang, der: &[u8]) -> Result<Certificate, Failure> {
+    Certificate::from_der(der).map_err(|e| {
+        messages::detail("certificate", e);
+        Failure::new(text::card_certificate_unreadable(lang), exit::FAILURE)
+    })
+}
+
+fn write_out(lang: Lang, out: Option<&Path>, bytes: &[u8]) -> Result<(), Failure> {
     use std::io::Write;
     match out {
-        Some(path) => std::fs::write(path, bytes).map_err(|e| Failure::new(format!("{}: {e}", path.display()), exit::FAILURE)),
-        None => std::io::stdout().write_all(bytes).map_err(|e| Failure::new(format!("stdout: {e}"), exit::FAILURE)),
+        Some(path) => std::fs::write(path, bytes).map_err(|e| {
+            messages::detail(&path.display().to_string(), e);
+            Failure::new(text::file_unwritable(lang, path.display()), exit::FAILURE)
+        }),
+        None => std::io::stdout().write_all(bytes).map_err(|e| {
+            messages::detail("stdout", e);
+            Failure::new(text::stdout_unwritable(lang), exit::FAILURE)
+        }),
     }
 }
 
@@ -192,28 +231,23 @@ pub fn sign(
     out_dir: Option<&Path>,
     pin: &PinArgs,
 ) -> Result<(), Failure> {
-    let alg = HashAlgorithm::from_name(hash)
-        .ok_or_else(|| Failure::new(format!("unknown hash {hash:?} (sha256, sha384, sha512)"), exit::USAGE))?;
+    let alg = HashAlgorithm::from_name(hash).ok_or_else(|| Failure::new(text::unknown_hash(lang, hash), exit::USAGE))?;
     // The exact bytes that will be signed, read once; the digest shown is the one signed.
-    let data = std::fs::read(file).map_err(|e| Failure::new(format!("{}: {e}", file.display()), exit::FAILURE))?;
+    let data = read_file(lang, file)?;
     let shown = hex::encode(HashAlgorithm::Sha256.digest(&data));
-    match lang {
-        Lang::Ja => eprintln!("署名するファイル: {} ({} バイト, SHA-256 {shown})", file.display(), data.len()),
-        Lang::En => eprintln!("File to sign: {} ({} bytes, SHA-256 {shown})", file.display(), data.len()),
-    }
+    eprintln!("{}", text::file_to_sign(lang, data.len(), file.display(), shown));
     let mut transport = open(source, lang)?;
     let mut s = JpkiSession::open(&mut transport).map_err(|e| card_failure(lang, &e))?;
     verify_sign_pin(&mut s, pin, lang)?;
-    progress(lang, "署名用証明書を読み取っています…", "Reading the signature certificate…");
-    let certificate = s.read_sign_certificate().map_err(|e| card_failure(lang, &e))?;
-    progress(lang, "署名しています…", "Signing…");
+    progress(text::reading_sign_certificate(lang));
+    let certificate_der = s.read_sign_certificate().map_err(|e| card_failure(lang, &e))?;
+    progress(text::signing(lang));
     let signature = s.sign(alg, &data).map_err(|e| card_failure(lang, &e))?;
     let traffic = s.traffic();
-    drop(s);
     drop(transport);
     log::info!("sign flow: {} APDUs, {} bytes out, {} bytes in", traffic.apdus, traffic.bytes_sent, traffic.bytes_received);
 
-    let cert = Certificate::from_der(&certificate).map_err(|e| Failure::new(e.to_string(), exit::FAILURE))?;
+    let cert = certificate(lang, &certificate_der)?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
     let dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| file.parent().unwrap_or(Path::new(".")).to_path_buf());
     let json_path = dir.join(format!("{name}.kazasu.json"));
@@ -221,19 +255,32 @@ pub fn sign(
     let b = bundle::Bundle::new(&name, &data, alg, &signature, &cert);
     let mut json = serde_json::to_string_pretty(&b).unwrap_or_default();
     json.push('\n');
-    write_out(Some(&json_path), json.as_bytes())?;
-    write_out(Some(&p7s_path), &detached_signed_data(&cert, &[], alg, &signature))?;
+    write_out(lang, Some(&json_path), json.as_bytes())?;
+    write_out(lang, Some(&p7s_path), &detached_signed_data(&cert, &[], alg, &signature))?;
     print!("{}", bundle::describe(&cert, lang));
-    match lang {
-        Lang::Ja => println!("署名しました: {}\nCMS (PKCS#7): {}", json_path.display(), p7s_path.display()),
-        Lang::En => println!("Signed: {}\nCMS (PKCS#7): {}", json_path.display(), p7s_path.display()),
-    }
+    println!("{}", text::signed_files(lang, json_path.display(), p7s_path.display()));
     Ok(())
 }
 
-pub fn serve(addr: &str, extended: bool) -> Result<(), Failure> {
+/// Reads a file the person named, with their words for what went wrong.
+pub(crate) fn read_file(lang: Lang, path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path).map_err(|e| {
+        messages::detail(&path.display().to_string(), &e);
+        let message = if path.is_dir() {
+            text::file_is_a_directory(lang, path.display())
+        } else if e.kind() == std::io::ErrorKind::NotFound {
+            text::file_not_found(lang, path.display())
+        } else {
+            text::file_unreadable(lang, path.display())
+        };
+        Failure::new(message, exit::FAILURE)
+    })
+}
+
+/// Serves a fresh software card (its counters live as long as this process) to vpcd.
+pub fn serve(lang: Lang, addr: &str, extended: bool) -> Result<(), Failure> {
     let mut card = SoftCard::new();
     let atr = if extended { EXTENDED_ATR } else { kazasu_core::softcard::SOFTCARD_ATR };
-    eprintln!("kazasu: software card (TEST-ONLY keys, sign PIN {}) → vpcd {addr}", kazasu_core::softcard::fixture::SIGN_PIN);
+    eprintln!("kazasu: {}", text::virtual_card_serving(lang, addr, kazasu_core::softcard::fixture::SIGN_PIN));
     vpcd::serve_forever(&mut card, addr, atr)
 }

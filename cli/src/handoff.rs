@@ -12,7 +12,7 @@ use kazasu_core::handoff::{self, HandoffError, HttpClient, HttpError, HttpRespon
 use kazasu_core::{HashAlgorithm, JpkiSession};
 
 use crate::card::{self, card_failure, progress, SourceArgs};
-use crate::messages::{exit, Lang};
+use crate::messages::{detail, exit, text, Lang};
 use crate::{Failure, PinArgs};
 
 /// ureq as the core's HTTP client: no redirects (they would leave the origin shown), bounded bodies, TLS
@@ -61,93 +61,104 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// The hand-off's errors in words, and their exit codes.
+/// Plain http to another computer is refused by the core as a scheme error whose text starts with "http";
+/// every other scheme is named as it was found.
+fn is_plain_http(scheme: &str) -> bool {
+    scheme.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http"))
+}
+
+/// The hand-off's errors in words, and their exit codes. Errors before signing say that nothing was signed.
 pub fn handoff_failure(lang: Lang, e: &HandoffError) -> Failure {
+    detail("hand-off", e);
     let code = match e.refusal() {
         Refusal::BadSignature | Refusal::BadCertificate => exit::VERIFY_FAILED,
         _ => exit::FAILURE,
     };
-    let ja = match e {
-        HandoffError::Scheme(_) => "https のリンクではありません（http はこのコンピューター内の開発用のみ）。何も署名していません。".to_string(),
-        HandoffError::OriginMismatch { expected, found } => {
-            format!("署名の要求が別のサイト（{found}）を名乗っています（読み取ったのは {expected}）。何も署名していません。")
-        }
-        HandoffError::DisplayMismatch => "表示用の内容と署名する内容が一致しません。何も署名していません。".into(),
-        HandoffError::Expired { expires_at } => format!("署名の要求は有効期限（{expires_at}）が切れています。申請画面からやり直してください。何も署名していません。"),
-        HandoffError::Replayed => "この署名の要求はすでに使われています。申請画面からやり直してください。".into(),
-        HandoffError::TooLong { what, .. } => format!("署名の要求が大きすぎます（{what}）。何も署名していません。"),
-        HandoffError::InvalidUtf8 { .. } => "署名の要求の文字コードが正しくありません（UTF-8 ではありません）。何も署名していません。".into(),
-        HandoffError::Http(m) => format!("申請先に接続できません: {m}"),
-        HandoffError::Refused { message, .. } => format!("申請先が受け付けませんでした: {message}"),
-        other => format!("署名の要求を受け付けられません: {other}。何も署名していません。"),
+    let (message, before_signing) = match e {
+        HandoffError::Scheme(s) if is_plain_http(s) => (text::link_http_not_allowed(lang), true),
+        HandoffError::Scheme(s) => (text::link_not_https(lang, s), true),
+        HandoffError::InvalidUrl(_) => (text::link_invalid(lang), true),
+        HandoffError::OriginMismatch { expected, found } => (text::request_origin_mismatch(lang, expected, found), true),
+        HandoffError::DisplayMismatch => (text::request_display_mismatch(lang), true),
+        HandoffError::Expired { expires_at } => (text::request_expired(lang, expires_at), true),
+        HandoffError::NotYetValid { issued_at } => (text::request_not_yet_valid(lang, issued_at), true),
+        HandoffError::TooLong { .. } => (text::request_too_long(lang), true),
+        HandoffError::InvalidUtf8 { .. } => (text::request_not_utf8(lang), true),
+        HandoffError::Malformed { .. } => (text::request_malformed(lang), true),
+        HandoffError::UnsupportedVersion => (text::request_unsupported_version(lang), true),
+        // These can also come after signing, when the signature was not accepted.
+        HandoffError::Replayed => (text::request_already_signed(lang), false),
+        HandoffError::Http(_) => (text::network_failed(lang), false),
+        HandoffError::HttpStatus { status } => (text::server_status(lang, status), false),
+        HandoffError::Refused { code, message, .. } => (text::server_refused(lang, code, message), false),
+        HandoffError::BadSignature => (text::server_bad_signature(lang), false),
+        HandoffError::BadCertificate(_) => (text::server_bad_certificate(lang), false),
     };
-    // Refusals, replays and network errors can also come after signing, when the signature was not accepted.
-    let en = match e {
-        HandoffError::Replayed | HandoffError::Refused { .. } | HandoffError::Http(_) | HandoffError::HttpStatus { .. } => e.to_string(),
-        _ => format!("{e}. Nothing was signed."),
+    let message = match (before_signing, lang) {
+        (false, _) => message,
+        (true, Lang::Ja) => format!("{message}{}", text::nothing_signed(lang)),
+        (true, Lang::En) => format!("{message} {}", text::nothing_signed(lang)),
     };
-    Failure::new(if lang == Lang::Ja { ja } else { en }, code)
+    Failure::new(message, code)
 }
 
-/// `kazasu scan IMAGE`: decodes the QR code in a PNG/JPEG and prints the request URL it carries.
+/// `kazasu scan IMAGE`: decodes the QR code in a PNG/JPEG and prints the request URL it carries. Its errors
+/// are about the picture and the code, never about signing.
 pub fn scan(lang: Lang, image: &Path) -> Result<(), Failure> {
-    let url = scan_url(image).map_err(|e| match e {
-        ScanError::Handoff(h) => handoff_failure(lang, &h),
-        ScanError::Other(m) => Failure::new(m, exit::FAILURE),
+    let bytes = card::read_file(lang, image)?;
+    let img = image::load_from_memory(&bytes).map_err(|e| {
+        detail(&image.display().to_string(), e);
+        Failure::new(text::not_an_image(lang, image.display()), exit::FAILURE)
+    })?;
+    let luma = img.to_luma8();
+    let (w, h) = (luma.width() as usize, luma.height() as usize);
+    let no_code = || Failure::new(text::no_qr_code(lang, image.display()), exit::FAILURE);
+    let frame = kazasu_qr::LumaFrame::packed(w, h, luma.as_raw()).map_err(|e| {
+        detail("frame", e);
+        no_code()
+    })?;
+    let decoded = kazasu_qr::decode(&frame)
+        .map_err(|e| {
+            detail("qr", e);
+            no_code()
+        })?
+        .ok_or_else(no_code)?;
+    let url = handoff::parse_link_bytes(&decoded.bytes).map_err(|e| {
+        detail("QR payload", &e);
+        let message = match e {
+            HandoffError::Scheme(s) if is_plain_http(&s) => text::qr_http_not_allowed(lang),
+            _ => text::qr_not_a_kazasu_link(lang),
+        };
+        Failure::new(message, exit::FAILURE)
     })?;
     println!("{url}");
     Ok(())
-}
-
-enum ScanError {
-    Handoff(HandoffError),
-    Other(String),
-}
-
-fn scan_url(image: &Path) -> Result<HttpsUrl, ScanError> {
-    let img = image::open(image).map_err(|e| ScanError::Other(format!("{}: {e}", image.display())))?;
-    let luma = img.to_luma8();
-    let (w, h) = (luma.width() as usize, luma.height() as usize);
-    let frame = kazasu_qr::LumaFrame::packed(w, h, luma.as_raw()).map_err(|e| ScanError::Other(e.to_string()))?;
-    let decoded = kazasu_qr::decode(&frame)
-        .map_err(|e| ScanError::Other(e.to_string()))?
-        .ok_or_else(|| ScanError::Other(format!("{}: no QR code found", image.display())))?;
-    handoff::parse_link_bytes(&decoded.bytes).map_err(ScanError::Handoff)
 }
 
 fn show(lang: Lang, req: &SignRequest) {
     let d = req.document();
     let bar = "─".repeat(40);
     eprintln!("{bar}");
-    match lang {
-        Lang::Ja => {
-            eprintln!("署名を求めているサイト: {}", d.origin);
-            eprintln!("申請先: {}", d.relying_party);
-            eprintln!("件名: {}", d.title);
-        }
-        Lang::En => {
-            eprintln!("Site asking for your signature: {}", d.origin);
-            eprintln!("Relying party: {}", d.relying_party);
-            eprintln!("Title: {}", d.title);
-        }
-    }
+    eprintln!("{}", text::request_site(lang, &d.origin));
+    eprintln!("{}", text::request_relying_party(lang, &d.relying_party));
+    eprintln!("{}", text::request_title(lang, &d.title));
     for f in &d.fields {
         eprintln!("  {}: {}", f.label, f.value);
     }
-    let expires = handoff::time::format_utc(d.expires_at);
     let digest = hex::encode(HashAlgorithm::Sha256.digest(req.bytes_to_sign()));
-    match lang {
-        Lang::Ja => eprintln!("有効期限: {expires}\n署名する文書: {} バイト, SHA-256 {digest}", req.bytes_to_sign().len()),
-        Lang::En => eprintln!("Expires: {expires}\nDocument to sign: {} bytes, SHA-256 {digest}", req.bytes_to_sign().len()),
-    }
+    eprintln!("{}", text::request_expires(lang, handoff::time::format_utc(d.expires_at)));
+    eprintln!("{}", text::request_document(lang, req.bytes_to_sign().len(), digest));
     eprintln!("{bar}");
 }
 
 /// `kazasu sign-request URL|LINK`.
 pub fn sign_request(source: &SourceArgs, lang: Lang, link: &str, pin: &PinArgs, print_document: bool) -> Result<(), Failure> {
     let url = handoff::parse_link(link).map_err(|e| handoff_failure(lang, &e))?;
-    let mut http = UreqClient::new().map_err(|e| Failure::new(e, exit::FAILURE))?;
-    progress(lang, "署名の要求を取得しています…", "Fetching the signing request…");
+    let mut http = UreqClient::new().map_err(|e| {
+        detail("TLS", e);
+        Failure::new(text::tls_unavailable(lang), exit::FAILURE)
+    })?;
+    progress(text::fetching_request(lang));
     let req = handoff::fetch_request(&mut http, &url, now()).map_err(|e| handoff_failure(lang, &e))?;
     show(lang, &req);
     if print_document {
@@ -159,32 +170,21 @@ pub fn sign_request(source: &SourceArgs, lang: Lang, link: &str, pin: &PinArgs, 
     let mut s = JpkiSession::open(&mut transport).map_err(|e| card_failure(lang, &e))?;
     card::verify_sign_pin(&mut s, pin, lang)?;
     req.check_time(now()).map_err(|e| handoff_failure(lang, &e))?;
-    progress(lang, "署名用証明書を読み取っています…", "Reading the signature certificate…");
+    progress(text::reading_sign_certificate(lang));
     let certificate = s.read_sign_certificate().map_err(|e| card_failure(lang, &e))?;
-    progress(lang, "署名しています…", "Signing…");
+    progress(text::signing(lang));
     let alg = HashAlgorithm::Sha256;
     let signature = s.sign(alg, req.bytes_to_sign()).map_err(|e| card_failure(lang, &e))?;
     drop(transport); // the card is released before the network round trip
     let submission = Submission::new(&req, alg, signature, certificate);
-    progress(lang, "署名を送信しています…", "Submitting the signature…");
+    progress(text::submitting_signature(lang));
     let receipt = handoff::submit(&mut http, &req, &submission).map_err(|e| handoff_failure(lang, &e))?;
     let t = receipt.transcribed.unwrap_or_default();
     let v = |o: Option<String>| o.unwrap_or_else(|| "-".into());
-    match lang {
-        Lang::Ja => println!(
-            "署名を送信し、申請先で検証されました（{}）。\n申請先が証明書から転記した内容:\n  氏名: {}\n  住所: {}\n  生年月日: {}",
-            req.origin(),
-            v(t.name),
-            v(t.address),
-            v(t.date_of_birth)
-        ),
-        Lang::En => println!(
-            "Signed, submitted and verified by {}.\nTranscribed from the certificate:\n  Name: {}\n  Address: {}\n  Date of birth: {}",
-            req.origin(),
-            v(t.name),
-            v(t.address),
-            v(t.date_of_birth)
-        ),
-    }
+    println!("{}", text::submitted_and_verified(lang, req.origin()));
+    println!("{}", text::transcribed_heading(lang));
+    println!("  {}: {}", text::label_name(lang), v(t.name));
+    println!("  {}: {}", text::label_address(lang), v(t.address));
+    println!("  {}: {}", text::label_date_of_birth(lang), v(t.date_of_birth));
     Ok(())
 }

@@ -7,6 +7,7 @@ mod handoff;
 mod messages;
 mod pcsc_reader;
 mod prompt;
+mod virtual_card;
 mod vpcd;
 
 use std::path::PathBuf;
@@ -18,10 +19,11 @@ use messages::{exit, Lang};
 
 #[derive(Parser)]
 #[command(name = "kazasu", version, about = "マイナンバーカードで署名する / Sign with the My Number Card (JPKI)")]
-#[command(after_help = "Exit codes: 0 ok, 1 failure, 2 usage, 3 wrong PIN, 4 PIN locked, 5 last try not confirmed, \
-6 no reader or card, 7 card lost / outcome unknown, 8 not a JPKI card, 9 PIN format, 10 verification failed.\n\
-The PIN is read from a hidden prompt or, with --pin-stdin, from the first line of standard input; never from \
-arguments or the environment.")]
+#[command(after_help = "Exit codes: 0 ok, 1 failure, 2 usage, 3 wrong password, 4 password locked, 5 last try not \
+confirmed, 6 no reader or card, 7 card lost / outcome unknown, 8 not a JPKI card, 9 password format, 10 verification \
+failed.\n\
+The signature password (署名用パスワード) is read from a hidden prompt or, with --pin-stdin, from the first line of \
+standard input; never from arguments or the environment.")]
 struct Cli {
     #[command(flatten)]
     source: card::SourceArgs,
@@ -37,10 +39,10 @@ struct Cli {
 
 #[derive(Args, Clone)]
 pub struct PinArgs {
-    /// Read the PIN from the first line of standard input instead of a hidden prompt.
+    /// Read the signature password from the first line of standard input instead of a hidden prompt.
     #[arg(long)]
     pin_stdin: bool,
-    /// Allow the PIN to use the last remaining try (otherwise asked interactively, or refused).
+    /// Allow the signature password to use the last remaining try (otherwise asked on a terminal, or refused).
     #[arg(long)]
     confirm_last_try: bool,
 }
@@ -49,19 +51,25 @@ pub struct PinArgs {
 enum Command {
     /// List PC/SC readers (and libnfc devices).
     Readers,
-    /// Token type and remaining tries of both PINs; spends none.
+    /// Card type and remaining tries of both passwords; spends none.
     Status,
     /// Show a certificate. The signature certificate needs the signature password.
     Cert {
+        /// Which certificate: the signature certificate (needs the signature password), the authentication
+        /// certificate, or the CA certificate of either (no password).
         #[arg(long, value_enum, default_value = "sign")]
         which: card::Which,
+        /// Output: text for people, pem, der (binary), or json.
         #[arg(long, value_enum, default_value = "text")]
         format: CertFormat,
-        /// Shorthands for --format.
+        /// Same as --format pem: the certificate in PEM.
         #[arg(long, conflicts_with_all = ["der", "json"])]
         pem: bool,
+        /// Same as --format der: the certificate's DER bytes (binary; use --out FILE).
         #[arg(long, conflicts_with = "json")]
         der: bool,
+        /// Same as --format json: subject, issuer, serial, validity (ISO 8601, UTC), name, address, date of
+        /// birth, gender (word and code).
         #[arg(long)]
         json: bool,
         /// Write to FILE instead of standard output.
@@ -91,7 +99,7 @@ enum Command {
         /// Trusted CA certificate (PEM or DER), e.g. the JPKI signature CA.
         #[arg(long)]
         ca: PathBuf,
-        /// A CRL of that CA (PEM or DER).
+        /// A CRL of that CA (PEM or DER). Without it, revocation is not checked (and the output says so).
         #[arg(long)]
         crl: Option<PathBuf>,
         /// Check validity at this Unix time instead of now.
@@ -100,7 +108,7 @@ enum Command {
     },
     /// Read a signing-request QR code from a photo or screenshot (PNG, JPEG) and print its URL.
     Scan { image: PathBuf },
-    /// Sign a relying party's request (https URL or kazasu:// link): fetch, show, PIN, sign, submit.
+    /// Sign a relying party's request (https URL or kazasu:// link): fetch, show, password, sign, submit.
     SignRequest {
         url: String,
         /// Also print the exact document text that is signed.
@@ -127,6 +135,8 @@ enum CardCommand {
         #[arg(long)]
         extended: bool,
     },
+    /// Start the `--virtual` card afresh (all tries of the signature password; unlocks it).
+    ResetVirtual,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -183,7 +193,8 @@ fn main() -> ExitCode {
         Command::Verify { file, bundle, ca, crl, at } => {
             bundle::verify(lang, &file, bundle.as_deref(), &ca, crl.as_deref(), at)
         }
-        Command::Card { command: CardCommand::Serve { vpcd, extended } } => card::serve(&vpcd, extended),
+        Command::Card { command: CardCommand::Serve { vpcd, extended } } => card::serve(lang, &vpcd, extended),
+        Command::Card { command: CardCommand::ResetVirtual } => card::reset_virtual(lang),
         Command::Scan { image } => handoff::scan(lang, &image),
         Command::SignRequest { url, show_document, pin } => handoff::sign_request(&cli.source, lang, &url, &pin, show_document),
     };

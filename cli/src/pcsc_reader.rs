@@ -18,22 +18,33 @@ fn reader_error(e: pcsc::Error) -> TransportError {
     }
 }
 
+/// Why no card could be reached through PC/SC (before any APDU).
+#[derive(Debug, thiserror::Error)]
+pub enum ReaderError {
+    #[error("the PC/SC service (pcscd) is not running")]
+    ServiceNotRunning,
+    #[error("no PC/SC reader is connected")]
+    NoReader,
+    #[error("no reader matches {0:?}")]
+    NoMatch(String),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+}
+
 pub struct Reader {
     pub name: String,
     pub card_present: bool,
 }
 
-pub fn context() -> Result<Context, TransportError> {
+pub fn context() -> Result<Context, ReaderError> {
     Context::establish(Scope::User).map_err(|e| match e {
-        pcsc::Error::NoService | pcsc::Error::ServiceStopped => {
-            TransportError::Reader("the PC/SC service (pcscd) is not running".into())
-        }
-        e => reader_error(e),
+        pcsc::Error::NoService | pcsc::Error::ServiceStopped => ReaderError::ServiceNotRunning,
+        e => reader_error(e).into(),
     })
 }
 
-pub fn list() -> Result<Vec<Reader>, TransportError> {
-    list_in(&context()?)
+pub fn list() -> Result<Vec<Reader>, ReaderError> {
+    Ok(list_in(&context()?)?)
 }
 
 fn list_in(ctx: &Context) -> Result<Vec<Reader>, TransportError> {
@@ -59,14 +70,14 @@ pub struct PcscTransport {
 impl PcscTransport {
     /// Connects to the card in `reader` (a name or a case-insensitive part of one), or in the first reader
     /// holding a card; waits up to `wait` for a card to be placed.
-    pub fn connect(reader: Option<&str>, wait: Duration, on_wait: impl Fn(&str)) -> Result<PcscTransport, TransportError> {
+    pub fn connect(reader: Option<&str>, wait: Duration, on_wait: impl Fn(&str)) -> Result<PcscTransport, ReaderError> {
         let ctx = context()?;
         let deadline = Instant::now() + wait;
         let mut told = false;
         loop {
             let readers = list_in(&ctx)?;
             if readers.is_empty() && reader.is_none() {
-                return Err(TransportError::Reader("no PC/SC reader is connected".into()));
+                return Err(ReaderError::NoReader);
             }
             let wanted: Vec<&Reader> = match reader {
                 Some(want) => {
@@ -81,14 +92,14 @@ impl PcscTransport {
                 None => readers.iter().collect(),
             };
             if wanted.is_empty() {
-                return Err(TransportError::Reader(format!("no reader matches {:?}", reader.unwrap_or_default())));
+                return Err(ReaderError::NoMatch(reader.unwrap_or_default().to_string()));
             }
             if let Some(r) = wanted.iter().find(|r| r.card_present) {
-                return Self::connect_named(&ctx, &r.name);
+                return Ok(Self::connect_named(&ctx, &r.name)?);
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(TransportError::NoCard);
+                return Err(TransportError::NoCard.into());
             }
             if !told {
                 on_wait(&wanted[0].name);
@@ -103,7 +114,7 @@ impl PcscTransport {
             let left = (deadline - now).min(Duration::from_secs(1));
             match ctx.get_status_change(left, &mut states) {
                 Ok(()) | Err(pcsc::Error::Timeout) => {}
-                Err(e) => return Err(reader_error(e)),
+                Err(e) => return Err(reader_error(e).into()),
             }
         }
     }

@@ -14,7 +14,12 @@ fn cert_prints_the_personal_data_as_json_pem_and_der() {
     assert_eq!(json["name"], "かざす　花子");
     assert_eq!(json["address"], "三重県伊勢市岩渕一丁目７番２９号");
     assert_eq!(json["date_of_birth"], "1985-04-01");
-    assert_eq!(json["gender"], "2");
+    assert_eq!(json["gender"], "female");
+    assert_eq!(json["gender_code"], "2");
+    for when in ["not_before", "not_after"] {
+        let t = json[when].as_str().unwrap_or_else(|| panic!("{when} is not a string: {json}"));
+        assert!(t.len() == 20 && t.as_bytes()[10] == b'T' && t.ends_with('Z'), "{when}: {t}");
+    }
     let der = kazasu(&["--virtual", "cert", "--der", "--pin-stdin"], "ABC123\n");
     assert_eq!(der.stdout, std::fs::read(format!("{FIXTURES}/sign.der")).unwrap());
     let pem = kazasu(&["--virtual", "cert", "--pem", "--pin-stdin"], "ABC123\n");
@@ -47,9 +52,8 @@ fn status_reports_both_counters_and_the_token() {
 
 #[test]
 fn sign_then_verify_and_a_tampered_file_fails() {
-    let dir = std::env::temp_dir().join(format!("kazasu-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("doc.txt");
+    let tmp = common::temp_dir("sign");
+    let file = tmp.path().join("doc.txt");
     std::fs::write(&file, "申請します").unwrap();
     let f = file.to_str().unwrap();
     for hash in ["sha256", "sha512"] {
@@ -59,7 +63,10 @@ fn sign_then_verify_and_a_tampered_file_fails() {
         let crl = format!("{FIXTURES}/sign-ca.crl.pem");
         let ok = kazasu(&["--lang", "ja", "verify", "--ca", &ca, "--crl", &crl, f], "");
         assert!(ok.status.success(), "{}", text(&ok.stderr));
-        assert!(text(&ok.stdout).contains("署名検証済み"));
+        assert!(text(&ok.stdout).contains("署名検証済み（失効リストで失効していないことも確認しました）"), "{}", text(&ok.stdout));
+        let unchecked = kazasu(&["--lang", "en", "verify", "--ca", &ca, f], "");
+        assert!(unchecked.status.success(), "{}", text(&unchecked.stderr));
+        assert!(text(&unchecked.stdout).contains("revocation was not checked"), "{}", text(&unchecked.stdout));
         // The wrong CA fails.
         let other = format!("{FIXTURES}/auth-ca.pem");
         assert_eq!(kazasu(&["verify", "--ca", &other, f], "").status.code(), Some(10));

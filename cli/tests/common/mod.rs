@@ -1,22 +1,34 @@
-//! Running the kazasu binary in tests: a clean locale, `stdin` fed, everything captured.
+//! Running the kazasu binary in tests: a clean locale, the `--virtual` card's state in a folder of the test's
+//! own (removed afterwards), `stdin` fed, everything captured.
+#![allow(dead_code)] // each test binary uses part of this
 
 use std::io::{ErrorKind, Write};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-/// Runs `kazasu` with `stdin` fed from a thread while the output is collected. A CLI that refuses its input
-/// before reading standard input (a bad link, a missing file) may exit before the write: the broken pipe
-/// that follows is an expected outcome, not a failure of the test.
+/// Runs `kazasu` with a fresh `--virtual` card (its state folder is removed when the run ends).
 pub fn kazasu(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kazasu"))
-        .args(args)
+    let state = temp_dir("state");
+    kazasu_in(state.path(), args, stdin)
+}
+
+/// Runs `kazasu` with the `--virtual` card's state kept under `state_home` (as $XDG_STATE_HOME), so
+/// consecutive runs see the same counter.
+pub fn kazasu_in(state_home: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kazasu"));
+    cmd.args(args)
         .env_remove("LANG")
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kazasu");
+        .env("XDG_STATE_HOME", state_home);
+    run(&mut cmd, stdin)
+}
+
+/// Runs `cmd` with `stdin` fed from a thread while the output is collected. A CLI that refuses its input
+/// before reading standard input (a bad link, a missing file) may exit before the write: the broken pipe
+/// that follows is an expected outcome, not a failure of the test.
+pub fn run(cmd: &mut Command, stdin: &str) -> Output {
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn kazasu");
     let mut pipe = child.stdin.take().expect("piped stdin");
     let input = stdin.as_bytes().to_vec();
     let writer = std::thread::spawn(move || match pipe.write_all(&input) {
@@ -26,6 +38,20 @@ pub fn kazasu(args: &[&str], stdin: &str) -> Output {
     let out = child.wait_with_output().expect("wait for kazasu");
     writer.join().expect("stdin writer thread").expect("write kazasu's stdin");
     out
+}
+
+/// A folder under the system's temporary directory, removed (with what the test wrote) when dropped — also
+/// when the test fails.
+pub fn temp_dir(label: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("kazasu-cli-{label}-")).tempdir().expect("temporary folder")
+}
+
+/// A PNG of a QR code carrying `payload`.
+pub fn qr_png(payload: &str, dir: &Path, name: &str) -> std::path::PathBuf {
+    let (pixels, side) = kazasu_qr::to_luma(payload, 4).expect("a QR code");
+    let path = dir.join(name);
+    image::GrayImage::from_raw(side as u32, side as u32, pixels).expect("pixels").save(&path).expect("write the PNG");
+    path
 }
 
 pub fn text(b: &[u8]) -> String {

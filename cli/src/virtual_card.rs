@@ -1,0 +1,157 @@
+//! `--virtual`: the built-in software card, whose signature-password counter is kept between runs in a small
+//! JSON file under the user's state directory ($XDG_STATE_HOME/kazasu/virtual-card, else
+//! ~/.local/state/kazasu/virtual-card), so a person can try the wrong-password, last-try and lock-out paths.
+//! `kazasu card reset-virtual` starts it afresh. The file holds counters only, never a password.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use kazasu_core::softcard::SoftCard;
+use kazasu_core::{LinkCapabilities, Transport, TransportError};
+use serde::{Deserialize, Serialize};
+
+const FORMAT: &str = "kazasu-virtual-card/1";
+/// A fresh card's tries of the signature password.
+pub const SIGN_TRIES: u8 = 5;
+
+#[derive(Serialize, Deserialize)]
+struct State {
+    format: String,
+    sign_tries_left: u8,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: not a kazasu virtual-card state file")]
+    Invalid { path: PathBuf },
+}
+
+impl StateError {
+    pub fn path(&self) -> &Path {
+        match self {
+            StateError::Io { path, .. } | StateError::Invalid { path } => path,
+        }
+    }
+}
+
+/// Where the state lives: $XDG_STATE_HOME/kazasu/virtual-card, else $HOME/.local/state/kazasu/virtual-card;
+/// `None` when neither is set (then the card starts fresh every run).
+pub fn state_path() -> Option<PathBuf> {
+    let non_empty = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty()).map(PathBuf::from);
+    let base = non_empty("XDG_STATE_HOME").or_else(|| non_empty("HOME").map(|h| h.join(".local/state")))?;
+    Some(base.join("kazasu").join("virtual-card"))
+}
+
+fn write_state(path: &Path, sign_tries_left: u8) -> Result<(), StateError> {
+    let io_err = |source| StateError::Io { path: path.to_path_buf(), source };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err)?;
+    }
+    let mut json = serde_json::to_vec_pretty(&State { format: FORMAT.into(), sign_tries_left }).unwrap_or_default();
+    json.push(b'\n');
+    // Written beside and renamed, so an interrupted run never leaves half a file.
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, json).map_err(io_err)?;
+    std::fs::rename(&tmp, path).map_err(io_err)
+}
+
+fn read_state(path: &Path) -> Result<Option<u8>, StateError> {
+    match std::fs::read(path) {
+        Ok(bytes) => match serde_json::from_slice::<State>(&bytes) {
+            Ok(s) if s.format == FORMAT && s.sign_tries_left <= SIGN_TRIES => Ok(Some(s.sign_tries_left)),
+            _ => Err(StateError::Invalid { path: path.to_path_buf() }),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(StateError::Io { path: path.to_path_buf(), source }),
+    }
+}
+
+/// Starts the software card afresh: all tries of the signature password.
+pub fn reset(path: &Path) -> Result<(), StateError> {
+    write_state(path, SIGN_TRIES)
+}
+
+/// The software card with its counter loaded from, and saved to, the state file after every command that
+/// changed it.
+pub struct VirtualCard {
+    card: SoftCard,
+    path: Option<PathBuf>,
+    saved: u8,
+}
+
+impl VirtualCard {
+    pub fn open(path: Option<PathBuf>) -> Result<VirtualCard, StateError> {
+        let mut card = SoftCard::new();
+        if let Some(p) = &path {
+            match read_state(p)? {
+                Some(n) => card.set_sign_tries_left(n),
+                // Created now, so a directory that cannot be written is reported before the card is used.
+                None => write_state(p, SIGN_TRIES)?,
+            }
+        }
+        let saved = card.tries_left(true);
+        Ok(VirtualCard { card, path, saved })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+}
+
+impl Transport for VirtualCard {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let response = self.card.transmit(command)?;
+        let now = self.card.tries_left(true);
+        if now != self.saved {
+            if let Some(p) = &self.path {
+                // A counter that cannot be kept is a broken card: nothing more is sent to it.
+                write_state(p, now).map_err(|e| TransportError::Reader(e.to_string()))?;
+            }
+            self.saved = now;
+        }
+        Ok(response)
+    }
+
+    fn capabilities(&self) -> LinkCapabilities {
+        self.card.capabilities()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kazasu_core::{JpkiSession, LastTry, PinKind, SignPin};
+
+    fn wrong_try(path: &Path) -> u8 {
+        let mut card = VirtualCard::open(Some(path.to_path_buf())).unwrap();
+        let mut s = JpkiSession::open(&mut card).unwrap();
+        let _ = s.verify_sign_pin(SignPin::new("WRONG1").unwrap(), LastTry::NotConfirmed);
+        read_state(path).unwrap().unwrap()
+    }
+
+    #[test]
+    fn a_wrong_try_is_remembered_by_the_next_run_and_reset_starts_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kazasu/virtual-card");
+        assert_eq!(wrong_try(&path), 4);
+        assert_eq!(wrong_try(&path), 3);
+        let mut card = VirtualCard::open(Some(path.clone())).unwrap();
+        let mut s = JpkiSession::open(&mut card).unwrap();
+        assert_eq!(s.retry_state(PinKind::Sign).unwrap(), kazasu_core::jpki::RetryState::Remaining(3));
+        reset(&path).unwrap();
+        assert_eq!(read_state(&path).unwrap(), Some(SIGN_TRIES));
+    }
+
+    #[test]
+    fn a_damaged_state_file_is_reported_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("virtual-card");
+        std::fs::write(&path, "{\"format\":\"kazasu-virtual-card/1\",\"sign_tries_left\":9}").unwrap();
+        assert!(matches!(VirtualCard::open(Some(path.clone())), Err(StateError::Invalid { .. })));
+        std::fs::write(&path, "garbage").unwrap();
+        assert!(matches!(VirtualCard::open(Some(path.clone())), Err(StateError::Invalid { .. })));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "garbage");
+    }
+}

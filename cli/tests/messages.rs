@@ -1,0 +1,243 @@
+//! Every error a person can meet, driven through the CLI in Japanese and in English: the product's words
+//! (never a library's), what to do next, and the exit code — the same in both languages.
+
+mod common;
+
+use std::path::Path;
+
+use common::{kazasu, kazasu_in, qr_png, temp_dir, text};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki");
+
+fn fixture(name: &str) -> String {
+    format!("{FIXTURES}/{name}")
+}
+
+/// Library words that must never reach a person's message (they show under -v only).
+const RAW: [&str; 6] = ["os error", "No such file", "extension", "error:", "got scheme", "OpenSSL"];
+
+/// Runs `args` in both languages; checks the exit code, that stdout is empty, that each language's message
+/// holds its expected words and no raw library text, and that the Japanese one is not English.
+fn refused(args: &[&str], code: i32, ja: &[&str], en: &[&str]) -> (String, String) {
+    let mut said = Vec::new();
+    for (lang, words) in [("ja", ja), ("en", en)] {
+        let mut full = vec!["--lang", lang];
+        full.extend_from_slice(args);
+        let out = kazasu(&full, "ABC123\n");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{lang} {args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{lang} {args:?}: stdout {}", text(&out.stdout));
+        for w in words {
+            assert!(err.contains(w), "{lang} {args:?}: expected {w:?} in: {err}");
+        }
+        for raw in RAW {
+            assert!(!err.contains(raw), "{lang} {args:?}: raw library text {raw:?} in: {err}");
+        }
+        said.push(err);
+    }
+    let en_words = ["the ", "The ", "not ", "file"];
+    assert!(!en_words.iter().any(|w| said[0].contains(w)), "English in the Japanese message: {}", said[0]);
+    (said.remove(0), said.remove(0))
+}
+
+#[test]
+fn scan_names_a_missing_file_a_folder_a_non_image_and_a_broken_png() {
+    let tmp = temp_dir("scan-errors");
+    let dir = tmp.path();
+    let missing = dir.join("missing.png");
+    refused(&["scan", missing.to_str().unwrap()], 1, &["が見つかりません", "確かめてください"], &["was not found", "Check the file name"]);
+    refused(&["scan", dir.to_str().unwrap()], 1, &["フォルダーです"], &["is a folder"]);
+    let txt = dir.join("note.txt");
+    std::fs::write(&txt, "not a picture").unwrap();
+    refused(&["scan", txt.to_str().unwrap()], 1, &["読み取れる画像ではありません", "PNG か JPEG"], &["is not a readable image", "PNG or JPEG"]);
+    let broken = dir.join("broken.png");
+    std::fs::write(&broken, b"\x89PNG\r\n\x1a\nthen nothing useful").unwrap();
+    refused(&["scan", broken.to_str().unwrap()], 1, &["読み取れる画像ではありません"], &["is not a readable image"]);
+}
+
+#[test]
+fn scan_says_when_there_is_no_code_or_the_code_is_not_a_kazasu_request_and_never_speaks_of_signing() {
+    let tmp = temp_dir("scan-codes");
+    let dir = tmp.path();
+    let blank = dir.join("blank.png");
+    image::GrayImage::from_pixel(64, 64, image::Luma([255])).save(&blank).unwrap();
+    refused(&["scan", blank.to_str().unwrap()], 1, &["QR コードが見つかりません"], &["No QR code was found"]);
+    for (i, payload) in ["WIFI:S:x;T:WPA;P:y;;", "javascript:alert(1)", "ftp://files.example/"].iter().enumerate() {
+        let png = qr_png(payload, dir, &format!("foreign{i}.png"));
+        let (ja, en) = refused(
+            &["scan", png.to_str().unwrap()],
+            1,
+            &["Kazasu の署名の要求ではありません", "読み取ってください"],
+            &["not a Kazasu signing request", "Scan the Kazasu QR code"],
+        );
+        assert!(!ja.contains("署名していません") && !en.contains("Nothing was signed"), "{payload}: {ja} / {en}");
+    }
+    let http = qr_png("http://city.example.jp/r/1", dir, "http.png");
+    let (ja, en) = refused(&["scan", http.to_str().unwrap()], 1, &["暗号化されていない http", "https"], &["plain http", "only over https"]);
+    assert!(!ja.contains("署名していません") && !en.contains("Nothing was signed"), "{ja} / {en}");
+}
+
+#[test]
+fn sign_request_refuses_plain_http_and_other_schemes_in_plain_words() {
+    let (ja, en) = refused(
+        &["--virtual", "sign-request", "http://city.example.jp/r/1", "--pin-stdin"],
+        1,
+        &["暗号化されていない http", "何も署名していません"],
+        &["plain http", "only over https", "Nothing was signed."],
+    );
+    assert!(!en.contains("scheme") && !ja.contains("scheme"), "{ja} / {en}");
+    refused(
+        &["--virtual", "sign-request", "ftp://x.example/", "--pin-stdin"],
+        1,
+        &["https のリンクではありません", "何も署名していません"],
+        &["Not an https link (ftp)", "Nothing was signed."],
+    );
+    refused(&["--virtual", "sign-request", "not a link", "--pin-stdin"], 1, &["リンクとして読み取れません"], &["not a signing-request link"]);
+}
+
+/// A file signed on the virtual card, in a folder of its own.
+fn signed_file(dir: &Path) -> String {
+    let file = dir.join("申請書.txt");
+    std::fs::write(&file, "伊勢市 住民票の写し 交付申請\n").unwrap();
+    let f = file.to_str().unwrap().to_string();
+    let out = kazasu(&["--virtual", "sign", "--pin-stdin", &f], "ABC123\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    f
+}
+
+#[test]
+fn verify_names_the_wrong_ca_a_key_given_as_ca_a_missing_signature_file_and_a_changed_file() {
+    let tmp = temp_dir("verify-errors");
+    let f = signed_file(tmp.path());
+    refused(
+        &["verify", "--ca", &fixture("auth-ca.pem"), &f],
+        10,
+        &["指定の CA から発行されたもの", "--ca で指定してください"],
+        &["was not issued by the given CA", "Give the right signature CA with --ca"],
+    );
+    for key in ["sign-ca.TEST-ONLY.key.pem", "sign.TEST-ONLY.key.der"] {
+        refused(&["verify", "--ca", &fixture(key), &f], 2, &["は証明書ではありません"], &["is not a certificate", "(PEM or DER)"]);
+    }
+    refused(&["verify", "--ca", &fixture("sign-ca.pem"), "--crl", &fixture("sign-ca.pem"), &f], 2, &["失効リスト"], &["not a readable revocation list"]);
+    let other = tmp.path().join("unsigned.txt");
+    std::fs::write(&other, "x").unwrap();
+    refused(
+        &["verify", "--ca", &fixture("sign-ca.pem"), other.to_str().unwrap()],
+        1,
+        &["署名ファイル", "がありません", "kazasu sign"],
+        &["There is no signature file", "Sign first with `kazasu sign`"],
+    );
+    refused(&["verify", "--ca", &fixture("nothing-here.pem"), &f], 1, &["が見つかりません"], &["was not found"]);
+    std::fs::write(&f, "changed").unwrap();
+    refused(&["verify", "--ca", &fixture("sign-ca.pem"), &f], 10, &["署名がファイルと一致しません"], &["does not match the file"]);
+}
+
+#[test]
+fn library_details_are_shown_under_verbose_only() {
+    let tmp = temp_dir("verbose");
+    let f = signed_file(tmp.path());
+    let quiet = kazasu(&["--lang", "en", "verify", "--ca", &fixture("auth-ca.pem"), &f], "");
+    assert!(!text(&quiet.stderr).contains("does not chain"), "{}", text(&quiet.stderr));
+    let loud = kazasu(&["--lang", "en", "-v", "verify", "--ca", &fixture("auth-ca.pem"), &f], "");
+    assert_eq!(loud.status.code(), Some(10));
+    assert!(text(&loud.stderr).contains("does not chain"), "{}", text(&loud.stderr));
+}
+
+/// PC/SC clients find pcscd through this socket; pointing it at nothing is a machine without the service.
+fn without_pcscd(lang: &str, command: &str) -> std::process::Output {
+    let tmp = temp_dir("no-pcscd");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kazasu"));
+    cmd.args(["--lang", lang, command, "--wait", "0"])
+        .env("PCSCLITE_CSOCK_NAME", tmp.path().join("no-pcscd.comm"))
+        .env_remove("LANG")
+        .env_remove("LC_ALL");
+    common::run(&mut cmd, "")
+}
+
+#[test]
+fn readers_and_status_without_the_pcsc_service_fail_and_say_how_to_start_it() {
+    for command in ["readers", "status"] {
+        for (lang, words) in [("ja", "動いていません"), ("en", "is not running")] {
+            let out = without_pcscd(lang, command);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(6), "{command} {lang}: {err}");
+            assert!(err.contains(words) && err.contains("systemctl start pcscd") && err.contains("apt install pcscd"), "{command} {lang}: {err}");
+        }
+    }
+}
+
+#[test]
+fn wrong_password_messages_use_one_word_for_the_signature_password() {
+    for (lang, words) in [("ja", ["署名用パスワードが違います。残り4回です。", "署名用パスワードの残り回数: 5回"]), ("en", ["Wrong signature password; 4 tries left.", "Signature password: 5 tries left"])] {
+        let out = kazasu(&["--virtual", "--lang", lang, "cert", "--pin-stdin"], "WRONG1\n");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        for w in words {
+            assert!(err.contains(w), "{lang}: {w:?} in {err}");
+        }
+        assert!(!err.contains("PIN") && !err.contains("暗証番号"), "{lang}: {err}");
+    }
+    let out = kazasu(&["--virtual", "--lang", "ja", "status"], "");
+    let s = text(&out.stdout);
+    assert!(s.contains("署名用パスワード: 残り5回") && s.contains("利用者証明用パスワード: 残り3回"), "{s}");
+}
+
+#[test]
+fn a_lower_case_password_is_accepted_and_the_person_is_told_it_was_upper_cased() {
+    for (lang, words) in [("ja", "大文字として送ります"), ("en", "sent as upper case")] {
+        let out = kazasu(&["--virtual", "--lang", lang, "cert", "--pin-stdin"], "abc123\n");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(words), "{lang}: {}", text(&out.stderr));
+    }
+    let out = kazasu(&["--virtual", "--lang", "en", "cert", "--pin-stdin"], "ABC123\n");
+    assert!(!text(&out.stderr).contains("upper case"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_virtual_card_keeps_its_counter_between_runs_through_the_last_try_to_the_lock_and_reset() {
+    let state = temp_dir("virtual-state");
+    let run = |lang: &str, args: &[&str], stdin: &str| {
+        let mut full = vec!["--virtual", "--lang", lang];
+        full.extend_from_slice(args);
+        kazasu_in(state.path(), &full, stdin)
+    };
+    for left in (2..=4).rev() {
+        let out = run("en", &["cert", "--pin-stdin"], "WRONG1\n");
+        assert_eq!(out.status.code(), Some(3));
+        assert!(text(&out.stderr).contains(&format!("{left} tries left")), "{}", text(&out.stderr));
+    }
+    assert!(text(&run("ja", &["status"], "").stdout).contains("署名用パスワード: 残り2回"));
+    // One more wrong try leaves the last one, which is not used without confirmation.
+    assert_eq!(run("en", &["cert", "--pin-stdin"], "WRONG1\n").status.code(), Some(3));
+    for (lang, words) in [("ja", "確認なしでは署名用パスワードを送りません"), ("en", "not sent without confirmation")] {
+        let out = run(lang, &["cert", "--pin-stdin"], "ABC123\n");
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(words), "{}", text(&out.stderr));
+    }
+    // Confirmed and wrong: locked, and every later run says so without sending anything.
+    let out = run("en", &["cert", "--pin-stdin", "--confirm-last-try"], "WRONG1\n");
+    assert_ne!(out.status.code(), Some(0));
+    for (lang, words) in [("ja", "ロックされています"), ("en", "is locked")] {
+        let out = run(lang, &["cert", "--pin-stdin"], "ABC123\n");
+        assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(words), "{}", text(&out.stderr));
+    }
+    assert!(text(&run("en", &["status"], "").stdout).contains("Signature password: locked"));
+    let reset = kazasu_in(state.path(), &["--lang", "en", "card", "reset-virtual"], "");
+    assert!(reset.status.success(), "{}", text(&reset.stderr));
+    assert!(text(&reset.stdout).contains("reset (5 tries"), "{}", text(&reset.stdout));
+    assert!(text(&run("en", &["status"], "").stdout).contains("Signature password: 5 tries left"));
+    assert!(run("en", &["cert", "--pin-stdin"], "ABC123\n").status.success());
+}
+
+#[test]
+fn a_damaged_virtual_card_state_is_named_with_how_to_reset_it() {
+    let state = temp_dir("damaged");
+    std::fs::create_dir_all(state.path().join("kazasu")).unwrap();
+    std::fs::write(state.path().join("kazasu/virtual-card"), "garbage").unwrap();
+    for (lang, words) in [("ja", "初期化してください"), ("en", "Reset it with")] {
+        let out = kazasu_in(state.path(), &["--virtual", "--lang", lang, "status"], "");
+        assert_eq!(out.status.code(), Some(1));
+        assert!(text(&out.stderr).contains(words) && text(&out.stderr).contains("kazasu card reset-virtual"), "{}", text(&out.stderr));
+    }
+}
