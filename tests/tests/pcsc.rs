@@ -33,10 +33,27 @@ fn run(cmd: &mut Command, stdin: &[u8]) -> Output {
     out
 }
 
-fn work_dir(name: &str) -> PathBuf {
+/// A folder of the test's own under the temporary directory; removed with what the test wrote (signed files)
+/// when it goes out of scope, also when the test fails.
+struct WorkDir(PathBuf);
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for WorkDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn work_dir(name: &str) -> WorkDir {
     let d = std::env::temp_dir().join(format!("kazasu-pcsc-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    WorkDir(d)
 }
 
 fn ca_pem() -> PathBuf {
@@ -103,16 +120,8 @@ fn opensc_reads_the_certificates_and_signs_with_the_sign_pin() {
     for (id, expected) in [("01", fixture::AUTH_CERT), ("04", fixture::SIGN_CA_CERT)] {
         let out = Command::new("pkcs15-tool").args(["--read-certificate", id]).output().unwrap();
         assert!(out.status.success(), "pkcs15-tool {id}: {}", String::from_utf8_lossy(&out.stderr));
-        let der = Command::new("openssl")
-            .args(["x509", "-outform", "DER"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .and_then(|mut c| {
-                c.stdin.take().unwrap().write_all(&out.stdout)?;
-                c.wait_with_output()
-            })
-            .unwrap();
+        // Fed through `run`: an openssl that refuses its input early must fail the assertion below, not the pipe.
+        let der = run(Command::new("openssl").args(["x509", "-outform", "DER"]), &out.stdout);
         assert_eq!(der.stdout, expected, "certificate {id}");
     }
     // pkcs11-tool: sign with the sign key after the sign PIN (the public test PIN), verify with openssl.
