@@ -147,10 +147,6 @@ impl<T: Transport> JpkiSession<T> {
         self.channel.capabilities()
     }
 
-    pub fn into_transport(self) -> T {
-        self.channel.into_inner()
-    }
-
     fn send(&mut self, command: &Command) -> Result<Response, CardError> {
         if self.closed {
             return Err(CardError::SessionClosed);

@@ -31,17 +31,3 @@ pub use error::CardError;
 pub use jpki::{JpkiSession, LastTry, PinKind, RetryState, TokenKind};
 pub use pin::{AuthPin, PinError, SignPin};
 pub use transport::{LinkCapabilities, Transport, TransportError};
-
-/// Every error of the core, one variant per layer.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Pin(#[from] PinError),
-    #[error(transparent)]
-    Card(#[from] CardError),
-    #[error(transparent)]
-    Certificate(#[from] CertError),
-    #[cfg(feature = "openssl")]
-    #[error(transparent)]
-    Verify(#[from] verify::VerifyError),
-}

@@ -70,6 +70,10 @@ enum Fault {
     LoseBefore(Target),
     /// The card processes the next such command, then leaves the field: its answer is lost.
     LoseAnswerOf(Target),
+    /// The exchange with this number (counted from 1 over the card's life) never reaches the card.
+    LoseBeforeExchange(u32),
+    /// The card processes the exchange with this number, then leaves the field.
+    LoseAnswerOfExchange(u32),
 }
 
 const INS_VERIFY: u8 = 0x20;
@@ -106,20 +110,27 @@ impl SoftwareCard {
     pub fn transceive(&self, command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
         let mut s = self.lock();
         s.exchanges += 1;
-        if let Some(Fault::LoseBefore(t)) = s.fault {
-            if t.hits(&command) {
-                s.fault = None;
-                s.card.power_cycle();
-                return Err(TransportError::CardLost);
-            }
+        let n = s.exchanges;
+        let lose_before = match s.fault {
+            Some(Fault::LoseBefore(t)) => t.hits(&command),
+            Some(Fault::LoseBeforeExchange(at)) => at == n,
+            _ => false,
+        };
+        if lose_before {
+            s.fault = None;
+            s.card.power_cycle();
+            return Err(TransportError::CardLost);
         }
         let answer = s.card.process(&command);
-        if let Some(Fault::LoseAnswerOf(t)) = s.fault {
-            if t.hits(&command) {
-                s.fault = None;
-                s.card.power_cycle();
-                return Err(TransportError::CardLost);
-            }
+        let lose_answer = match s.fault {
+            Some(Fault::LoseAnswerOf(t)) => t.hits(&command),
+            Some(Fault::LoseAnswerOfExchange(at)) => at == n,
+            _ => false,
+        };
+        if lose_answer {
+            s.fault = None;
+            s.card.power_cycle();
+            return Err(TransportError::CardLost);
         }
         Ok(answer)
     }
@@ -136,6 +147,12 @@ impl SoftwareCard {
     /// The card processes the next command with instruction `ins`, then leaves the field: its answer is lost.
     pub fn lose_answer_of(&self, ins: u8) {
         self.lock().fault = Some(Fault::LoseAnswerOf(Target { ins, with_data_only: false }));
+    }
+
+    /// The card leaves the field at exchange number `exchange` (counted from 1 over this card's life, see
+    /// `exchanges`): before the command reaches it, or (`answer_lost`) after it processed it.
+    pub fn lose_link_at(&self, exchange: u32, answer_lost: bool) {
+        self.lock().fault = Some(if answer_lost { Fault::LoseAnswerOfExchange(exchange) } else { Fault::LoseBeforeExchange(exchange) });
     }
 
     /// The card checks the next PIN it is given (VERIFY with data), then leaves the field before answering.

@@ -6,8 +6,8 @@
 //! let req = fetch_request(&mut http, &url, now)?; // origin, size, UTF-8, display == document, expiry
 //! show(req.document());                           // the shell draws every line; origin prominent
 //! req.check_time(now)?;                           // again, right before the PIN is asked
-//! let sub = sign_with_card(card, pin, last_try, &req, now)?;
-//! let receipt = submit(&mut http, &req, &sub)?;
+//! // the card signs req.bytes_to_sign() in the one flow (crate::flow), which also runs fetch and submit
+//! let receipt = submit(&mut http, &req, &submission)?;
 //! ```
 
 use std::collections::{HashSet, VecDeque};
@@ -19,11 +19,6 @@ use super::request::SignRequest;
 use super::submission::Submission;
 use super::url::HttpsUrl;
 use super::*;
-use crate::digest::HashAlgorithm;
-use crate::error::CardError;
-use crate::jpki::LastTry;
-use crate::pin::SignPin;
-use crate::transport::Transport;
 
 /// An HTTP answer: status, and at most the requested number of body bytes (+1, to tell "too long").
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,15 +88,6 @@ pub struct Receipt {
     pub transcribed: Option<Transcribed>,
 }
 
-/// Signing failed: either the hand-off or the card.
-#[derive(Debug, thiserror::Error)]
-pub enum SignError {
-    #[error(transparent)]
-    Handoff(#[from] HandoffError),
-    #[error(transparent)]
-    Card(#[from] CardError),
-}
-
 fn refusal_of(status: u16, body: &[u8]) -> HandoffError {
     let reply: Option<Reply> = serde_json::from_slice(body).ok();
     match reply.and_then(|r| Some((r.error?, r.message.unwrap_or_default()))) {
@@ -127,20 +113,6 @@ pub fn fetch_request<C: HttpClient>(client: &mut C, url: &HttpsUrl, now: i64) ->
         return Err(refusal_of(resp.status, &resp.body));
     }
     SignRequest::from_json(url, &resp.body, now)
-}
-
-/// Signs the request's document bytes with the card: the expiry is checked first (before the PIN reaches the
-/// card), then the JPKI flow runs under the PIN rules of [`crate::jpki`].
-pub fn sign_with_card<T: Transport>(
-    transport: T,
-    pin: SignPin,
-    last_try: LastTry,
-    request: &SignRequest,
-    now: i64,
-) -> Result<Submission, SignError> {
-    request.check_time(now)?;
-    let signed = crate::flow::sign(transport, pin, last_try, HashAlgorithm::Sha256, request.bytes_to_sign())?;
-    Ok(Submission::new(request, signed.algorithm, signed.signature, signed.certificate))
 }
 
 /// Posts the submission to the request's submit URL (same origin, checked when the request was parsed).

@@ -6,7 +6,8 @@
 //! - [`document`]: the canonical UTF-8 document that is both displayed and signed.
 //! - [`request`]: the request JSON the app fetches, checked against the URL it came from.
 //! - [`submission`]: what the app sends back (signature, certificate chain, digest algorithm).
-//! - [`client`]: fetch → show → sign → submit over an [`HttpClient`] the platform provides.
+//! - [`client`]: fetch and submit over an [`HttpClient`] the platform provides (the flow in [`crate::flow`]
+//!   runs them around the card).
 //! - [`rp`]: the relying party's verification of a submission (feature `openssl`).
 //!
 //! The core does no I/O: HTTP goes through [`HttpClient`], the card through [`crate::Transport`].
@@ -21,7 +22,7 @@ pub mod submission;
 pub mod time;
 pub mod url;
 
-pub use client::{fetch_request, sign_with_card, submit, HttpClient, HttpError, HttpResponse, Receipt, SeenNonces, SignError};
+pub use client::{fetch_request, submit, HttpClient, HttpError, HttpResponse, Receipt, SeenNonces};
 pub use document::{Document, Field};
 pub use link::{deep_link, parse_link, parse_link_bytes};
 pub use request::SignRequest;

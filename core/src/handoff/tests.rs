@@ -7,8 +7,9 @@ use super::document::{Document, Field};
 use super::request::request_json;
 use super::rp::verify_submission;
 use super::*;
+use crate::flow::{Flow, Notice, State};
 use crate::softcard::{fixture, SoftCard};
-use crate::{LastTry, SignPin};
+use crate::{HashAlgorithm, LastTry, SignPin};
 
 /// Mid-validity of the fixture certificate, so the chain check passes whatever today's date is.
 fn now() -> i64 {
@@ -103,21 +104,27 @@ fn the_whole_hand_off_signs_what_was_shown_and_the_relying_party_transcribes_the
     let now = now();
     let mut rp = FakeRp::new("https://city.example.jp", now);
     let url = rp.create("app00000001");
-    let link = deep_link(&url);
-    let url = parse_link(&link).unwrap();
-    let req = fetch_request(&mut rp, &url, now).unwrap();
-    assert_eq!(req.document().fields[0].value, "2");
+    let mut flow = Flow::for_link(&deep_link(&url));
+    flow.fetch(&mut rp, now);
+    let shown = flow.subject().and_then(|s| s.request()).unwrap().clone();
+    assert_eq!(shown.document().fields[0].value, "2");
+    flow.accept(now);
+    flow.enter_pin(Ok(pin()));
     let mut card = SoftCard::new();
-    let sub = sign_with_card(&mut card, pin(), LastTry::NotConfirmed, &req, now).unwrap();
+    flow.tap(&mut card, now, &mut |_| {});
+    assert_eq!(flow.state(), &State::Submitting { attempt: 1 });
     // The signature is over exactly the document bytes the app parsed and showed.
-    crate::verify::verify_signature(fixture::SIGN_CERT, sub.algorithm, req.bytes_to_sign(), &sub.signature).unwrap();
-    let receipt = submit(&mut rp, &req, &sub).unwrap();
+    let sig = flow.signature().unwrap().clone();
+    crate::verify::verify_signature(fixture::SIGN_CERT, sig.algorithm, shown.bytes_to_sign(), &sig.signature).unwrap();
+    flow.submit(&mut rp);
+    let State::Done { receipt } = flow.state().clone() else { panic!("{:?}", flow.state()) };
     let t = receipt.transcribed.unwrap();
     assert_eq!(t.name.as_deref(), Some("かざす　花子"));
     assert_eq!(t.address.as_deref(), Some("三重県伊勢市岩渕一丁目７番２９号"));
     assert_eq!(t.date_of_birth.as_deref(), Some("19850401"));
     // Submitting again, or fetching again, is a replay.
-    assert_eq!(submit(&mut rp, &req, &sub).unwrap_err(), HandoffError::Replayed);
+    let sub = Submission::new(&shown, sig.algorithm, sig.signature, sig.certificate);
+    assert_eq!(submit(&mut rp, &shown, &sub).unwrap_err(), HandoffError::Replayed);
     assert_eq!(fetch_request(&mut rp, &url, now).unwrap_err(), HandoffError::Replayed);
 }
 
@@ -126,10 +133,14 @@ fn an_expired_request_is_refused_before_the_card_hears_a_pin() {
     let now = now();
     let mut rp = FakeRp::new("https://city.example.jp", now);
     let url = rp.create("app00000002");
-    let req = fetch_request(&mut rp, &url, now).unwrap();
+    let mut flow = Flow::for_link(&url.to_string());
+    flow.fetch(&mut rp, now);
+    flow.accept(now);
+    flow.enter_pin(Ok(pin()));
     let mut card = SoftCard::new();
-    let err = sign_with_card(&mut card, pin(), LastTry::NotConfirmed, &req, now + 601).unwrap_err();
-    assert!(matches!(err, SignError::Handoff(HandoffError::Expired { .. })), "{err:?}");
+    flow.tap(&mut card, now + 601, &mut |_| {});
+    assert_eq!(flow.state(), &State::Failed { notice: Notice::Expired });
+    assert!(!flow.holds_pin());
     assert_eq!(card.log().apdus, 0);
     assert!(matches!(fetch_request(&mut rp, &url, now + 601), Err(HandoffError::Expired { .. })));
 }
@@ -190,8 +201,8 @@ fn signed(now: i64, id: &str) -> (Vec<u8>, Submission) {
     let mut rp = FakeRp::new("https://city.example.jp", now);
     let url = rp.create(id);
     let req = fetch_request(&mut rp, &url, now).unwrap();
-    let sub = sign_with_card(SoftCard::new(), pin(), LastTry::NotConfirmed, &req, now).unwrap();
-    (req.bytes_to_sign().to_vec(), sub)
+    let s = crate::flow::sign(SoftCard::new(), pin(), LastTry::NotConfirmed, HashAlgorithm::Sha256, req.bytes_to_sign()).unwrap();
+    (req.bytes_to_sign().to_vec(), Submission::new(&req, s.algorithm, s.signature, s.certificate))
 }
 
 #[test]
