@@ -7,11 +7,12 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use kazasu_core::cms::detached_signed_data;
 use kazasu_core::jpki::{CertificateKind, RetryState};
+use kazasu_core::flow::Flow;
 use kazasu_core::softcard::SoftCard;
 use kazasu_core::{CardError, Certificate, HashAlgorithm, JpkiSession, LastTry, PinKind, Transport};
 
 use crate::messages::{self, exit, text, Lang};
-use crate::{bundle, pcsc_reader, prompt, virtual_card, vpcd, CertFormat, Failure, PinArgs};
+use crate::{bundle, drive, pcsc_reader, prompt, virtual_card, vpcd, CertFormat, Failure, PinArgs};
 
 /// An ATR advertising extended Lc/Le (a contact マイナンバーカード's, jpki-facts), for `card serve --extended`.
 const EXTENDED_ATR: &[u8] =
@@ -236,27 +237,28 @@ pub fn sign(
     let data = read_file(lang, file)?;
     let shown = hex::encode(HashAlgorithm::Sha256.digest(&data));
     eprintln!("{}", text::file_to_sign(lang, data.len(), file.display(), shown));
+    let data: std::sync::Arc<[u8]> = data.into();
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
+    let mut flow = Flow::for_bytes(name.clone(), data.clone(), alg);
     let mut transport = open(source, lang)?;
     let mut s = JpkiSession::open(&mut transport).map_err(|e| card_failure(lang, &e))?;
-    verify_sign_pin(&mut s, pin, lang)?;
-    progress(text::reading_sign_certificate(lang));
-    let certificate_der = s.read_sign_certificate().map_err(|e| card_failure(lang, &e))?;
-    progress(text::signing(lang));
-    let signature = s.sign(alg, &data).map_err(|e| card_failure(lang, &e))?;
+    drive::sign_on_card(&mut flow, &mut s, pin, lang, &|_| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
     let traffic = s.traffic();
+    drop(s);
     drop(transport);
     log::info!("sign flow: {} APDUs, {} bytes out, {} bytes in", traffic.apdus, traffic.bytes_sent, traffic.bytes_received);
+    let signed = flow.signature().ok_or_else(|| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
+    let (signature, certificate_der) = (&signed.signature, &signed.certificate);
 
-    let cert = certificate(lang, &certificate_der)?;
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
+    let cert = certificate(lang, certificate_der)?;
     let dir = out_dir.map(Path::to_path_buf).unwrap_or_else(|| file.parent().unwrap_or(Path::new(".")).to_path_buf());
     let json_path = dir.join(format!("{name}.kazasu.json"));
     let p7s_path = dir.join(format!("{name}.p7s"));
-    let b = bundle::Bundle::new(&name, &data, alg, &signature, &cert);
+    let b = bundle::Bundle::new(&name, &data, alg, signature, &cert);
     let mut json = serde_json::to_string_pretty(&b).unwrap_or_default();
     json.push('\n');
     write_out(lang, Some(&json_path), json.as_bytes())?;
-    write_out(lang, Some(&p7s_path), &detached_signed_data(&cert, &[], alg, &signature))?;
+    write_out(lang, Some(&p7s_path), &detached_signed_data(&cert, &[], alg, signature))?;
     print!("{}", bundle::describe(&cert, lang));
     println!("{}", text::signed_files(lang, json_path.display(), p7s_path.display()));
     Ok(())

@@ -8,10 +8,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kazasu_core::handoff::{self, HandoffError, HttpClient, HttpError, HttpResponse, HttpsUrl, Refusal, SignRequest, Submission};
+use kazasu_core::flow::{Flow, Notice};
+use kazasu_core::handoff::{self, HandoffError, HttpClient, HttpError, HttpResponse, HttpsUrl, Refusal, SignRequest};
 use kazasu_core::{HashAlgorithm, JpkiSession};
 
 use crate::card::{self, card_failure, progress, SourceArgs};
+use crate::drive;
 use crate::messages::{detail, exit, text, Lang};
 use crate::{Failure, PinArgs};
 
@@ -57,9 +59,7 @@ impl HttpClient for UreqClient {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
+use drive::now;
 
 /// Plain http to another computer is refused by the core as a scheme error whose text starts with "http";
 /// every other scheme is named as it was found.
@@ -166,22 +166,25 @@ pub fn sign_request(source: &SourceArgs, lang: Lang, link: &str, pin: &PinArgs, 
     }
     // Expired requests are refused before the PIN is asked (and checked again before signing).
     req.check_time(now()).map_err(|e| handoff_failure(lang, &e))?;
+    let expires_at = handoff::time::format_utc(req.document().expires_at);
+    let origin = req.origin().to_string();
+    let mut flow = Flow::for_request(req);
     let mut transport = card::open(source, lang)?;
     let mut s = JpkiSession::open(&mut transport).map_err(|e| card_failure(lang, &e))?;
-    card::verify_sign_pin(&mut s, pin, lang)?;
-    req.check_time(now()).map_err(|e| handoff_failure(lang, &e))?;
-    progress(text::reading_sign_certificate(lang));
-    let certificate = s.read_sign_certificate().map_err(|e| card_failure(lang, &e))?;
-    progress(text::signing(lang));
-    let alg = HashAlgorithm::Sha256;
-    let signature = s.sign(alg, req.bytes_to_sign()).map_err(|e| card_failure(lang, &e))?;
+    let refused = |n: &Notice| match n {
+        Notice::Expired => handoff_failure(lang, &HandoffError::Expired { expires_at: expires_at.clone() }),
+        Notice::AlreadySigned => handoff_failure(lang, &HandoffError::Replayed),
+        _ => Failure::new(text::card_operation_failed(lang), exit::FAILURE),
+    };
+    drive::sign_on_card(&mut flow, &mut s, pin, lang, &refused)?;
+    drop(s);
     drop(transport); // the card is released before the network round trip
-    let submission = Submission::new(&req, alg, signature, certificate);
     progress(text::submitting_signature(lang));
-    let receipt = handoff::submit(&mut http, &req, &submission).map_err(|e| handoff_failure(lang, &e))?;
+    let job = flow.begin_submit().ok_or_else(|| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
+    let receipt = job.run(&mut http).map_err(|e| handoff_failure(lang, &e))?;
     let t = receipt.transcribed.unwrap_or_default();
     let v = |o: Option<String>| o.unwrap_or_else(|| "-".into());
-    println!("{}", text::submitted_and_verified(lang, req.origin()));
+    println!("{}", text::submitted_and_verified(lang, &origin));
     println!("{}", text::transcribed_heading(lang));
     println!("  {}: {}", text::label_name(lang), v(t.name));
     println!("  {}: {}", text::label_address(lang), v(t.address));

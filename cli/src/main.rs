@@ -3,6 +3,7 @@
 
 mod bundle;
 mod card;
+mod drive;
 mod handoff;
 mod messages;
 mod pcsc_reader;

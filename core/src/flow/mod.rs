@@ -212,6 +212,12 @@ impl Flow {
         }
     }
 
+    /// A hand-off whose request the front end fetched with [`handoff::fetch_request`] (the CLI, which words
+    /// fetch errors itself): the flow starts at `Review`.
+    pub fn for_request(request: SignRequest) -> Flow {
+        Flow { subject: Some(Subject::Request(request)), ..Flow::new(State::Review) }
+    }
+
     /// Signing bytes the front end holds (a file), shown as `label`, its size and its SHA-256.
     pub fn for_bytes(label: impl Into<String>, data: Arc<[u8]>, algorithm: HashAlgorithm) -> Flow {
         Flow { subject: Some(Subject::Bytes { label: label.into(), data, algorithm }), ..Flow::new(State::Review) }

@@ -1,0 +1,101 @@
+//! The CLI as a driver of the core's one signing flow ([`kazasu_core::flow`]): the same state machine the
+//! phones run, with a reader that keeps the card on it (one session for the whole run: the counter is read
+//! before the prompt, so the tries are shown before typing, and again right before VERIFY by the core) and one
+//! typed password per run (a failure ends the run with its exit code; nothing is retried).
+
+use kazasu_core::flow::{CardOutcome, Flow, Notice, State, Step};
+use kazasu_core::{JpkiSession, Transport};
+
+use crate::card::{card_failure, progress};
+use crate::messages::{exit, text, Lang};
+use crate::{prompt, Failure, PinArgs};
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Runs the card part of `flow` (accept → tries → password → [last-try question] → the signing tap) on an open
+/// session. Returns when the card signed (state `Signed`, or `Submitting` for a hand-off); every other end is a
+/// `Failure` in the person's words. `refused` gives the words for a flow that ended before the card (e.g. the
+/// request expired while the password was typed).
+pub(crate) fn sign_on_card<T: Transport>(
+    flow: &mut Flow,
+    session: &mut JpkiSession<T>,
+    pin: &PinArgs,
+    lang: Lang,
+    refused: &dyn Fn(&Notice) -> Failure,
+) -> Result<(), Failure> {
+    flow.accept(now());
+    // The words of the last card failure (the card error says more than the notice: timeout, reader, …).
+    let mut card_words: Option<Failure> = None;
+    loop {
+        match flow.state().clone() {
+            State::EnterPin { known_tries: None, notice: None } => tap(flow, session, lang, &mut card_words)?,
+            State::EnterPin { known_tries: Some(n), notice: None } => {
+                if n == 1 {
+                    eprintln!("{}", text::sign_password_last_try_warning(lang));
+                } else {
+                    eprintln!("{}", text::sign_password_tries_left(lang, n));
+                }
+                flow.enter_pin(Ok(prompt::read_sign_pin(pin, lang)?));
+            }
+            State::ConfirmLastTry => {
+                if prompt::confirm_last_try(pin, lang) {
+                    flow.confirm_last_try();
+                } else {
+                    flow.decline_last_try();
+                    return Err(Failure::new(text::sign_password_last_try_not_confirmed(lang), exit::NEEDS_CONFIRMATION));
+                }
+            }
+            State::HoldCard { notice: None } => tap(flow, session, lang, &mut card_words)?,
+            State::Signed | State::Submitting { .. } => return Ok(()),
+            // One password per run: a card failure after the tap ends it, with the card's own words.
+            State::EnterPin { notice: Some(n), .. } | State::HoldCard { notice: Some(n) } => {
+                return Err(card_words.take().unwrap_or_else(|| notice_failure(lang, &n)))
+            }
+            State::Blocked => {
+                return Err(card_words.take().unwrap_or_else(|| Failure::new(text::sign_password_locked(lang), exit::BLOCKED)))
+            }
+            State::Failed { notice } => return Err(card_words.take().unwrap_or_else(|| refused(&notice))),
+            other => {
+                log::warn!("flow stopped in {other:?}");
+                return Err(Failure::new(text::card_operation_failed(lang), exit::FAILURE));
+            }
+        }
+    }
+}
+
+/// One tap on the card that stays in the reader.
+fn tap<T: Transport>(
+    flow: &mut Flow,
+    session: &mut JpkiSession<T>,
+    lang: Lang,
+    card_words: &mut Option<Failure>,
+) -> Result<(), Failure> {
+    let Some(job) = flow.begin_tap(now()) else {
+        return Ok(()); // the flow refused the tap (e.g. the request expired): its state says why
+    };
+    let outcome = job.run(session, &mut |step| match step {
+        Step::VerifyingPin => progress(text::sign_password_checking(lang)),
+        Step::ReadingCertificate => progress(text::reading_sign_certificate(lang)),
+        Step::Signing => progress(text::signing(lang)),
+        Step::Connecting | Step::ReadingTries => {}
+    });
+    if let CardOutcome::Failed { error, .. } = &outcome {
+        *card_words = Some(card_failure(lang, error));
+    }
+    flow.finish_tap(outcome);
+    Ok(())
+}
+
+/// Words for a card notice when no card error is at hand.
+fn notice_failure(lang: Lang, notice: &Notice) -> Failure {
+    match notice {
+        Notice::WrongPin { remaining } => Failure::new(text::sign_password_wrong(lang, remaining), exit::WRONG_PIN),
+        Notice::LastTry => Failure::new(text::sign_password_last_try_not_confirmed(lang), exit::NEEDS_CONFIRMATION),
+        Notice::VerifyOutcomeUnknown => Failure::new(text::verify_outcome_unknown(lang), exit::CARD_LOST),
+        Notice::CardLost | Notice::CardLostAfterPin => Failure::new(text::card_connection_lost(lang), exit::CARD_LOST),
+        Notice::NotJpkiCard => Failure::new(text::not_jpki_card(lang), exit::NOT_JPKI),
+        _ => Failure::new(text::card_operation_failed(lang), exit::FAILURE),
+    }
+}
