@@ -145,7 +145,9 @@ unshare --mount --propagation private -- bash -euc '
     run swift build "${flags[@]}" --build-tests
     log=$(mktemp)
     rc=0
-    run swift test "${flags[@]}" --skip-build >"$log" 2>&1 || rc=$?
+    # The scenario table the Rust and Kotlin tests replay too (ios/Tests/KazasuTests/ScenarioTests.swift).
+    run env KAZASU_SCENARIOS=/kazasu/repo/tests/scenarios/signing-flow.json \
+        swift test "${flags[@]}" --skip-build >"$log" 2>&1 || rc=$?
     cat "$log"
     # A run that found no tests is a failure too.
     executed=$(grep -oE "Executed [0-9]+ tests?" "$log" | tail -n1 | grep -oE "[0-9]+" || echo 0)
