@@ -244,7 +244,6 @@ pub fn sign(
     let mut s = JpkiSession::open(&mut transport).map_err(|e| card_failure(lang, &e))?;
     drive::sign_on_card(&mut flow, &mut s, pin, lang, &|_| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
     let traffic = s.traffic();
-    drop(s);
     drop(transport);
     log::info!("sign flow: {} APDUs, {} bytes out, {} bytes in", traffic.apdus, traffic.bytes_sent, traffic.bytes_received);
     let signed = flow.signature().ok_or_else(|| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;

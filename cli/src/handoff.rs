@@ -177,7 +177,6 @@ pub fn sign_request(source: &SourceArgs, lang: Lang, link: &str, pin: &PinArgs, 
         _ => Failure::new(text::card_operation_failed(lang), exit::FAILURE),
     };
     drive::sign_on_card(&mut flow, &mut s, pin, lang, &refused)?;
-    drop(s);
     drop(transport); // the card is released before the network round trip
     progress(text::submitting_signature(lang));
     let job = flow.begin_submit().ok_or_else(|| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;

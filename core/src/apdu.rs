@@ -90,7 +90,7 @@ impl Command {
 
     /// Whether this command fits a short APDU.
     pub fn fits_short(&self) -> bool {
-        self.data.len() <= SHORT_MAX_LC && self.le.map_or(true, |le| le <= SHORT_MAX_LE)
+        self.data.len() <= SHORT_MAX_LC && self.le.is_none_or(|le| le <= SHORT_MAX_LE)
     }
 
     /// The same command with another Le (used after 6Cxx).

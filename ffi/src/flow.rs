@@ -299,12 +299,12 @@ impl SigningFlow {
         let now = self.now();
         enum Job {
             Fetch(core::FetchJob),
-            Submit(core::SubmitJob),
+            Submit(Box<core::SubmitJob>),
         }
         let job = match self.lock() {
             Some(mut f) => match f.pending() {
                 Pending::Fetch => f.begin_fetch().map(Job::Fetch),
-                Pending::Submit => f.begin_submit().map(Job::Submit),
+                Pending::Submit => f.begin_submit().map(|j| Job::Submit(Box::new(j))),
                 _ => None,
             },
             None => None,

@@ -65,6 +65,7 @@ impl Target {
 }
 
 #[derive(Clone, Copy, Debug)]
+#[allow(clippy::enum_variant_names)] // each is a way of losing the card
 enum Fault {
     /// The next such command never reaches the card.
     LoseBefore(Target),

@@ -66,7 +66,6 @@ fn the_sign_certificate_needs_the_pin_and_select_ap_clears_it() {
     assert!(matches!(s.sign(HashAlgorithm::Sha256, b"x"), Err(CardError::SecurityStatusNotSatisfied { .. })));
     s.verify_sign_pin(SignPin::new(fixture::SIGN_PIN).unwrap(), LastTry::NotConfirmed).unwrap();
     assert_eq!(s.read_sign_certificate().unwrap(), fixture::SIGN_CERT);
-    drop(s);
     let mut s = JpkiSession::open(&mut card).unwrap();
     assert!(matches!(s.sign(HashAlgorithm::Sha256, b"x"), Err(CardError::SecurityStatusNotSatisfied { .. })));
 }
@@ -133,7 +132,7 @@ fn no_card_answer_can_make_the_flow_panic() {
             Ok(out)
         }
         fn capabilities(&self) -> LinkCapabilities {
-            if self.0 % 2 == 0 { LinkCapabilities::SHORT } else { LinkCapabilities::extended(4096) }
+            if self.0.is_multiple_of(2) { LinkCapabilities::SHORT } else { LinkCapabilities::extended(4096) }
         }
     }
     for seed in 1..3000u64 {

@@ -46,7 +46,7 @@ use crate::transport::Transport;
 #[derive(Clone, Debug)]
 pub enum Subject {
     /// A relying party's request, fetched and checked: its document is shown line by line and signed.
-    Request(SignRequest),
+    Request(Box<SignRequest>),
     /// Bytes given by the front end (a file): shown by name, size and SHA-256, signed as they are.
     Bytes { label: String, data: Arc<[u8]>, algorithm: HashAlgorithm },
 }
@@ -215,7 +215,7 @@ impl Flow {
     /// A hand-off whose request the front end fetched with [`handoff::fetch_request`] (the CLI, which words
     /// fetch errors itself): the flow starts at `Review`.
     pub fn for_request(request: SignRequest) -> Flow {
-        Flow { subject: Some(Subject::Request(request)), ..Flow::new(State::Review) }
+        Flow { subject: Some(Subject::Request(Box::new(request))), ..Flow::new(State::Review) }
     }
 
     /// Signing bytes the front end holds (a file), shown as `label`, its size and its SHA-256.
@@ -362,7 +362,7 @@ impl Flow {
             Ok(r) => r,
             Err(e) => return self.fail(Notice::of_handoff(&e)),
         };
-        self.subject = Some(Subject::Request(request));
+        self.subject = Some(Subject::Request(Box::new(request)));
         self.state = State::Review;
     }
 

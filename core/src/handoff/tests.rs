@@ -164,7 +164,8 @@ fn hostile_answers_are_clear_errors() {
     let now = now();
     let url = HttpsUrl::parse("https://city.example.jp/r/app00000004").unwrap();
     let mut rp = FakeRp::new("https://city.example.jp", now);
-    let cases: Vec<(HttpResponse, fn(&HandoffError) -> bool)> = vec![
+    type Expect = fn(&HandoffError) -> bool;
+    let cases: Vec<(HttpResponse, Expect)> = vec![
         (HttpResponse { status: 200, body: vec![b'{'; MAX_REQUEST_BODY + 1] }, |e| matches!(e, HandoffError::TooLong { .. })),
         (HttpResponse { status: 200, body: b"{\"format\":\"\xFF\xFE\"}".to_vec() }, |e| matches!(e, HandoffError::InvalidUtf8 { .. })),
         (HttpResponse { status: 302, body: vec![] }, |e| matches!(e, HandoffError::HttpStatus { status: 302 })),
