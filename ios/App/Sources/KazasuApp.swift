@@ -1,36 +1,38 @@
+import Foundation
 import Kazasu
+import KazasuFFI
 import SwiftUI
 
 /// Entry point: the home screen, the target of the same-device hand-off (custom scheme `kazasu://…` and
-/// universal links, both delivered through `onOpenURL`) and of the QR scanner's text. Each starts the hand-off:
-/// the request is fetched, checked by the core and shown before anything else happens.
+/// universal links, both delivered through `onOpenURL`) and of the QR scanner's text. Each starts the core's
+/// signing flow in a sheet: the request is fetched, checked and shown before anything else happens.
 @main
 struct KazasuApp: App {
-    @State private var received: HandoffItem?
+    @State private var signing: Signing?
 
     var body: some Scene {
         WindowGroup {
-            HomeView(received: $received)
+            HomeView(signing: $signing)
                 .onOpenURL { url in
-                    if let link = IncomingLink(url: url) { received = HandoffItem(link: link) }
+                    if let link = IncomingLink(url: url) { signing = Signing(link: link) }
                 }
         }
     }
 }
 
-/// One hand-off in a sheet: a link (opened or scanned) the flow starts from.
-struct HandoffItem: Identifiable {
+/// One signing in a sheet: a link (opened or scanned), or (debug builds) a test text held by the app.
+struct Signing: Identifiable {
     let id = UUID()
-    let link: IncomingLink
+    var link: IncomingLink?
+    var sample: String?
 }
 
 @MainActor
 struct HomeView: View {
-    @Binding var received: HandoffItem?
+    @Binding var signing: Signing?
     @State private var scanning = false
     @State private var scanned: IncomingLink?
-    @State private var sample: SampleRequest?
-    private let messages = Messages()
+    private let words = Words()
     /// URLSession, no redirects, bounded bodies; one ephemeral session per request.
     private let http = URLSessionHttpTransport()
 
@@ -38,48 +40,43 @@ struct HomeView: View {
         NavigationView {
             ScrollView {
                 VStack(alignment: .leading, spacing: 16) {
-                    Text(messages(.mainIntro))
+                    Text(words(.main_intro))
                     if !NFCCardReader.isAvailable {
-                        Text(messages(.nfcUnavailable)).foregroundColor(.red)
+                        Text(words(.nfc_unavailable)).foregroundColor(.red)
                     }
-                    Button(messages(.mainScan)) { scanning = true }
+                    Button(words(.main_scan)) { scanning = true }
                         .buttonStyle(.borderedProminent)
-                    if let received {
+                    if let link = signing?.link {
                         // The link as received (the sheet shows what the core made of it).
-                        Text(messages(.mainReceivedLink, received.link.text)).textSelection(.enabled)
+                        Text(words(.main_received_link, link.text)).textSelection(.enabled)
                     }
                     #if DEBUG
-                    Button(messages(.mainSample)) {
-                        sample = SampleRequest(request: SignRequest(
-                            requester: "テスト市", title: "テスト申請",
-                            document: Data("これはテスト用の文面です。\nThis is a test document.".utf8)))
+                    Button(words(.main_sample)) {
+                        signing = Signing(sample: "これはテスト用の文面です。\nThis is a test document.")
                     }
                     #endif
                 }
                 .padding()
             }
-            .navigationTitle(messages(.appName))
+            .navigationTitle(words(.app_name))
         }
         // The scanned text starts the hand-off once the scanner sheet is gone (one sheet at a time).
         .sheet(isPresented: $scanning, onDismiss: {
-            if let link = scanned { received = HandoffItem(link: link) }
+            if let link = scanned { signing = Signing(link: link) }
             scanned = nil
         }) {
-            QRScannerView(messages: messages) { text in
+            QRScannerView(words: words) { text in
                 scanned = IncomingLink(scanned: text)
             }
         }
-        .sheet(item: $received) { item in
-            SignView(model: SignModel(link: item.link, http: http, messages: messages))
-        }
-        .sheet(item: $sample) { sample in
-            SignView(model: SignModel(request: sample.request, messages: messages))
+        .sheet(item: $signing) { item in
+            SignView(model: SignModel(words: words, shownText: item.sample) { observer in
+                if let text = item.sample {
+                    return SigningFlow.forBytes(label: "sample.txt", data: Data(text.utf8), algorithm: .sha256,
+                                                observer: observer, clock: nil)
+                }
+                return SigningFlow.forLink(link: item.link?.text ?? "", http: http, observer: observer, clock: nil)
+            })
         }
     }
-}
-
-/// A request shown in a sheet (debug builds: a test document to try the screens with a card).
-struct SampleRequest: Identifiable {
-    let id = UUID()
-    let request: SignRequest
 }

@@ -63,35 +63,36 @@ final class NFCTagLink: CardLink, @unchecked Sendable {
     }
 }
 
-/// One `NFCTagReaderSession(pollingOption: .iso14443)` per card contact. The session's alert message shows the
-/// progress the package computes (読み取り中… / 署名中…); the session is invalidated with the package's message
-/// on every error, and with a short success message otherwise.
+/// One `NFCTagReaderSession(pollingOption: .iso14443)` per tap, opened only while the flow waits for a card. The
+/// card found is handed to the flow (``CardTap``, off the main thread); the sheet shows the flow's progress and
+/// closes with the words for the state the tap left.
 final class NFCCardReader: NSObject, NFCTagReaderSessionDelegate {
-    typealias Work = @MainActor (CardLink, @escaping @MainActor (String) -> Void) async -> ReaderSessionEnd
+    typealias Tap = @MainActor (CardLink) async -> (ok: Bool, text: String)
 
     static var isAvailable: Bool { NFCTagReaderSession.readingAvailable }
 
-    private let messages: Messages
+    private let words: Words
     private var session: NFCTagReaderSession?
     private var link: NFCTagLink?
-    private var work: Work?
-    private var endedWithoutCard: (@MainActor () -> Void)?
-    private var cardUsed = false
+    private var tap: Tap?
 
-    init(messages: Messages) {
-        self.messages = messages
+    init(words: Words) {
+        self.words = words
     }
 
-    /// Shows the reader sheet; when a card is connected, runs `work` over it and ends the session as it says.
-    func begin(work: @escaping Work, endedWithoutCard: @escaping @MainActor () -> Void) {
+    /// Shows the reader sheet; the card it finds goes to `tap`, whose answer closes the sheet.
+    func begin(tap: @escaping Tap) {
         guard session == nil, let s = NFCTagReaderSession(pollingOption: .iso14443, delegate: self, queue: .main)
         else { return }
-        self.work = work
-        self.endedWithoutCard = endedWithoutCard
-        cardUsed = false
-        s.alertMessage = messages(.readerHold)
+        self.tap = tap
+        s.alertMessage = words(.reader_hold)
         session = s
         s.begin()
+    }
+
+    /// The sheet's line while the card works.
+    func show(_ text: String) {
+        session?.alertMessage = text
     }
 
     func tagReaderSessionDidBecomeActive(_ session: NFCTagReaderSession) {}
@@ -101,43 +102,32 @@ final class NFCCardReader: NSObject, NFCTagReaderSessionDelegate {
         link?.close()
         link = nil
         self.session = nil
-        if !cardUsed {
-            let ended = endedWithoutCard
-            Task { @MainActor in ended?() }
-        }
     }
 
     func tagReaderSession(_ session: NFCTagReaderSession, didDetect tags: [NFCTag]) {
         guard tags.count == 1, let first = tags.first else {
-            session.alertMessage = messages(.readerMultipleTags)
+            session.alertMessage = words(.reader_multiple_tags)
             DispatchQueue.main.asyncAfter(deadline: .now() + 1) { session.restartPolling() }
             return
         }
         guard case .iso7816(let tag) = first else {
-            session.invalidate(errorMessage: messages.text(for: .notJpkiCard))
+            session.invalidate(errorMessage: words.notice(.notJpkiCard))
             return
         }
         session.connect(to: first) { [weak self] error in
-            guard let self else { return }
-            if error != nil {
-                session.invalidate(errorMessage: self.messages.text(for: .cardLost))
+            guard let self, error == nil, let tap = self.tap else {
+                session.invalidate(errorMessage: self?.words.notice(.cardLost) ?? "")
                 return
             }
             let link = NFCTagLink(tag: tag)
             self.link = link
-            self.cardUsed = true
-            guard let work = self.work else {
-                session.invalidate()
-                return
-            }
             Task { @MainActor in
-                let end = await work(link) { text in session.alertMessage = text }
-                switch end {
-                case .success(let message):
-                    session.alertMessage = message
+                let end = await tap(link)
+                if end.ok {
+                    session.alertMessage = end.text
                     session.invalidate()
-                case .failure(let message):
-                    session.invalidate(errorMessage: message)
+                } else {
+                    session.invalidate(errorMessage: end.text)
                 }
                 link.close()
             }

@@ -24,11 +24,11 @@ final class QRScannerController: UIViewController, AVCaptureVideoDataOutputSampl
         case .notDetermined:
             AVCaptureDevice.requestAccess(for: .video) { granted in
                 DispatchQueue.main.async {
-                    if granted { self.configure() } else { self.onUnavailable?(.scanNoPermission) }
+                    if granted { self.configure() } else { self.onUnavailable?(.scan_no_permission) }
                 }
             }
         default:
-            onUnavailable?(.scanNoPermission)
+            onUnavailable?(.scan_no_permission)
         }
     }
 
@@ -46,7 +46,7 @@ final class QRScannerController: UIViewController, AVCaptureVideoDataOutputSampl
         guard let camera = AVCaptureDevice.default(.builtInWideAngleCamera, for: .video, position: .back),
               let input = try? AVCaptureDeviceInput(device: camera), session.canAddInput(input)
         else {
-            onUnavailable?(.scanNoCamera)
+            onUnavailable?(.scan_no_camera)
             return
         }
         session.sessionPreset = .hd1280x720
@@ -56,7 +56,7 @@ final class QRScannerController: UIViewController, AVCaptureVideoDataOutputSampl
         output.alwaysDiscardsLateVideoFrames = true  // decode the newest frame, drop the ones that queued up
         output.setSampleBufferDelegate(self, queue: frames)
         guard session.canAddOutput(output) else {
-            onUnavailable?(.scanNoCamera)
+            onUnavailable?(.scan_no_camera)
             return
         }
         session.addOutput(output)
@@ -89,7 +89,7 @@ final class QRScannerController: UIViewController, AVCaptureVideoDataOutputSampl
 /// The scanner screen: the camera preview, a line of instructions, and the decoded text handed back unparsed.
 @MainActor
 struct QRScannerView: View {
-    let messages: Messages
+    let words: Words
     let onText: (String) -> Void
     @State private var problem: L10n?
     @Environment(\.dismiss) private var dismiss
@@ -97,15 +97,15 @@ struct QRScannerView: View {
     var body: some View {
         VStack(spacing: 12) {
             if let problem {
-                Text(messages(problem)).foregroundColor(.red).padding()
+                Text(words(problem)).foregroundColor(.red).padding()
             } else {
                 CameraPreview(onText: { text in
                     onText(text)
                     dismiss()
                 }, onUnavailable: { problem = $0 })
             }
-            Text(messages(.scanTitle)).padding(.horizontal)
-            Button(messages(.cancel)) { dismiss() }.padding(.bottom)
+            Text(words(.scan_title)).padding(.horizontal)
+            Button(words(.cancel)) { dismiss() }.padding(.bottom)
         }
     }
 }

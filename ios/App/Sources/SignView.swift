@@ -2,205 +2,191 @@ import Kazasu
 import KazasuFFI
 import SwiftUI
 
-/// The SwiftUI face of the package's ``SignController``: publishes its state, starts one NFC reader session
-/// per card contact. No flow logic here.
+/// The SwiftUI face of the core's `SigningFlow`: publishes each state the flow delivers, forwards the person's
+/// events, and opens an NFC reader session only while the flow waits for a card. No flow decision here.
 @MainActor
 final class SignModel: ObservableObject {
-    @Published private(set) var state: SignState
-    let controller: SignController
+    @Published private(set) var state: FlowState
+    let flow: SigningFlow
+    let words: Words
+    /// Bytes the app itself holds, shown as text besides the core's summary (debug sample only).
+    let shownText: String?
     private let reader: NFCCardReader
 
-    init(request: SignRequest, messages: Messages) {
-        controller = SignController(request: request, messages: messages)
-        reader = NFCCardReader(messages: messages)
-        state = controller.state
-        controller.onChange = { [weak self] in self?.state = $0 }
+    init(words: Words, shownText: String? = nil, makeFlow: (FlowObserver) -> SigningFlow) {
+        let observer = MainQueueObserver()
+        flow = makeFlow(observer)
+        state = flow.state()
+        self.words = words
+        self.shownText = shownText
+        reader = NFCCardReader(words: words)
+        observer.deliver = { [weak self] in self?.show($0) }
+        flow.start()  // the first state, and the fetch of a hand-off
     }
 
-    /// A hand-off: the request behind `link` is fetched over `http` (``start()``), shown, signed, submitted.
-    init(link: IncomingLink, http: HttpTransport, messages: Messages) {
-        controller = SignController(link: link, http: http, messages: messages)
-        reader = NFCCardReader(messages: messages)
-        state = controller.state
-        controller.onChange = { [weak self] in self?.state = $0 }
+    private func show(_ new: FlowState) {
+        let waitedForCard: Bool
+        if case .holdCard = state { waitedForCard = true } else { waitedForCard = false }
+        state = new
+        if case .working(let step) = new { reader.show(words.reader(step)) }
+        // Right after the password (or the last-try confirmation) the reader sheet opens by itself.
+        if case .holdCard(nil) = new, !waitedForCard { readCard() }
     }
 
-    var messages: Messages { controller.messages }
-
-    /// Hand-off: fetch and check the request (nothing happens for a held document or a second call).
-    func start() async {
-        await controller.fetch()
-    }
-
-    func startCardContact() {
-        guard controller.pendingCardPurpose != nil else { return }
-        let controller = self.controller
-        reader.begin(
-            work: { link, alert in await controller.cardConnected(link, alert: alert) },
-            endedWithoutCard: { controller.readerSessionEndedWithoutCard() })
+    func readCard() {
+        guard case .holdCard = state, NFCCardReader.isAvailable else { return }
+        let flow = self.flow, words = self.words
+        reader.begin { link in
+            _ = await CardTap.present(link, to: flow)
+            return words.readerClosing(flow.state())
+        }
     }
 }
 
-/// [Fetch →] request → (card: tries) → PIN → [last-try confirmation] → (card: sign) → progress → [send →]
-/// result; the same screens as the Android app. A hand-off shows the requesting site's origin first and largest,
-/// then the name it gives itself, the title, every field and the expiry, and the exact text that is signed.
+/// One screen per flow state: the request (or the bytes), the password with the tries left, the last-try
+/// confirmation, the card, progress, sending, and every end — with the words of ``Words``.
 @MainActor
 struct SignView: View {
     @StateObject var model: SignModel
     @State private var typed = ""
     @Environment(\.dismiss) private var dismiss
-    private let pinInput = PinInput()
 
-    private var m: Messages { model.messages }
+    private var w: Words { model.words }
+    private var flow: SigningFlow { model.flow }
 
     var body: some View {
         ScrollView {
-            VStack(alignment: .leading, spacing: 16) {
-                header
-                content
-            }
-            .padding()
+            VStack(alignment: .leading, spacing: 16) { content }.padding()
         }
-        .task { await model.start() }
         .onDisappear {
             typed = ""
-            pinInput.clear()
-            model.controller.dispose()
+            flow.cancel()
         }
-    }
-
-    /// Who asks: for a hand-off the origin (what proves who it is) above the name the site gives itself.
-    @ViewBuilder private var header: some View {
-        if let display = model.controller.display {
-            Text(m(.handoffOrigin)).font(.footnote).foregroundColor(.secondary)
-            Text(display.origin).font(.title2).bold()
-            if !display.originIsHttps {
-                Text(m(.handoffDevOrigin)).foregroundColor(.red)
-            }
-            Text(m(.handoffRelyingParty)).font(.footnote).foregroundColor(.secondary)
-            Text(display.relyingParty).font(.headline)
-            Text(display.title).font(.headline)
-        } else if let request = model.controller.request {
-            Text(request.title).font(.title2).bold()
-            Text(m(.reviewRequester, request.requester)).foregroundColor(.secondary)
-        }
-    }
-
-    /// Every field of the request, the expiry, and the exact text that is signed.
-    @ViewBuilder private func requestDetails(_ display: RequestDisplay) -> some View {
-        Text(m(.handoffFields)).font(.headline)
-        ForEach(Array(display.fields.enumerated()), id: \.offset) { _, field in
-            VStack(alignment: .leading, spacing: 2) {
-                Text(field.label).font(.footnote).foregroundColor(.secondary)
-                Text(field.value.isEmpty ? m(.handoffEmptyValue) : field.value)
-            }
-        }
-        Text(m(.handoffExpires, m.time(display.expiresAt))).bold()
-        Text(m(.handoffSignedText)).font(.footnote).foregroundColor(.secondary)
-        Text(display.signedText).font(.footnote).textSelection(.enabled).padding(8).border(Color.secondary)
     }
 
     @ViewBuilder private var content: some View {
         switch model.state {
         case .fetching:
             ProgressView()
-            Text(m(.handoffFetching))
-            Button(m(.cancel)) { model.controller.cancel() }
-        case .review:
-            if let display = model.controller.display {
-                requestDetails(display)
-            } else if let request = model.controller.request {
-                Text(m(.reviewWhat))
-                if let text = request.documentText {
-                    Text(text).textSelection(.enabled).padding(8).border(Color.secondary)
-                } else {
-                    Text(m(.reviewNotText)).foregroundColor(.red)
-                }
-            }
-            if !NFCCardReader.isAvailable {
-                Text(m(.nfcUnavailable)).foregroundColor(.red)
-            } else {
-                Button(m(.reviewAccept)) { model.controller.accept() }.buttonStyle(.borderedProminent)
-            }
-            Button(m(.cancel)) { model.controller.cancel() }
-        case .holdCard(let purpose, let notice):
-            notice.map { Text(m.text(for: $0)).foregroundColor(.orange) }
-            Text(m(purpose == .readTries ? .holdReadTries : .holdSign))
-            Button(m(.holdStart)) { model.startCardContact() }.buttonStyle(.borderedProminent)
-            Button(m(.cancel)) { model.controller.cancel() }
-        case .enterPin(let remaining, let notice):
-            notice.map { Text(m.text(for: $0)).foregroundColor(.orange) }
-            Text(m(.pinTitle))
-            // The tries left are shown before anything is typed.
-            Text(m(.pinRemaining, String(remaining))).bold()
-            if model.state.isLastTry {
-                Text(m(.pinLastTryHint)).foregroundColor(.red)
-            }
-            SecureField(m(.pinPlaceholder), text: $typed)
+            Text(w(.state_fetching))
+            cancel
+        case .reviewRequest(let request):
+            requestDetails(request)
+            accept
+        case .reviewBytes(let bytes):
+            Text(w(.state_review_bytes)).font(.headline)
+            Text(bytes.label).font(.title2).bold()
+            model.shownText.map { Text($0).textSelection(.enabled).padding(8).border(Color.secondary) }
+            Text(w(.state_review_bytes_size, String(bytes.size)))
+            Text(w(.state_review_bytes_sha256, bytes.sha256Hex)).font(.footnote).textSelection(.enabled)
+            accept
+        case .enterPin(let knownTries, let notice):
+            notice.map { Text(w.notice($0)).foregroundColor(.orange) }
+            Text(w(.state_enter_pin))
+            // The tries left, when the flow knows them, are shown before anything is typed.
+            knownTries.map { Text(w(.state_enter_pin_tries_left, String($0))).bold() }
+            if knownTries == 1 { Text(w(.state_enter_pin_last_try_hint)).foregroundColor(.red) }
+            SecureField(w(.state_enter_pin_placeholder), text: $typed)
                 .textInputAutocapitalization(.characters)
                 .disableAutocorrection(true)  // iOS 13+ (autocorrectionDisabled is 16+)
                 .keyboardType(.asciiCapable)
-                .onChange(of: typed) { value in
-                    // Only PIN characters, upper-cased, at most 16 (the same filter as the core's).
-                    let kept = String(value.compactMap { PinInput.normalise($0).map { Character(UnicodeScalar($0)) } }
-                        .prefix(PinInput.maxLength))
-                    if kept != value { typed = kept }
-                }
-            Button(m(.pinNext)) {
-                pinInput.set(from: typed)
+            Button(w(.state_enter_pin_next)) {
+                // The core checks, upper-cases and keeps the password (zeroized); the field is cleared at once.
+                flow.enterPin(typed: Data(typed.utf8))
                 typed = ""
-                model.controller.submitPin(pinInput)
             }
             .buttonStyle(.borderedProminent)
-            .disabled(!(PinInput.minLength...PinInput.maxLength).contains(typed.count))
-            Button(m(.cancel)) { model.controller.cancel() }
+            .disabled(typed.isEmpty)
+            cancel
         case .confirmLastTry:
-            Text(m(.lastTryTitle)).font(.headline).foregroundColor(.red)
-            Text(m(.lastTryBody))
-            Button(m(.lastTryConfirm)) { model.controller.confirmLastTry() }.buttonStyle(.borderedProminent)
-            Button(m(.lastTryDecline)) { model.controller.declineLastTry() }
+            Text(w(.state_confirm_last_try)).font(.headline).foregroundColor(.red)
+            Text(w(.state_confirm_last_try_body))
+            Button(w(.state_confirm_last_try_confirm)) { flow.confirmLastTry() }.buttonStyle(.borderedProminent)
+            Button(w(.state_confirm_last_try_decline)) { flow.declineLastTry() }
+        case .holdCard(let notice):
+            notice.map { Text(w.notice($0)).foregroundColor(.orange) }
+            Text(w(.state_hold_card))
+            if NFCCardReader.isAvailable {
+                Button(w(.state_hold_card_start)) { model.readCard() }.buttonStyle(.borderedProminent)
+            } else {
+                Text(w(.nfc_unavailable)).foregroundColor(.red)
+            }
+            cancel
         case .working(let step):
             ProgressView()
-            Text(m.progress(step))
-        case .done(let result):
-            Text(m(.doneTitle)).font(.headline)
-            ForEach(m.identityRows(result.identity), id: \.label) { row in
-                HStack(alignment: .top) {
-                    Text(row.label).foregroundColor(.secondary)
-                    Text(row.value)
-                }
-            }
-            Text(m(.doneDetails, String(result.signature.count), String(result.certificate.count)))
-                .font(.footnote)
-            Button(m(.close)) { dismiss() }
+            Text(w.step(step))
         case .submitting:
             ProgressView()
-            Text(m(.handoffSubmitting))
-        case .submitted(let receipt):
-            Text(m(.handoffSubmittedTitle)).font(.headline)
-            Text(m(.handoffTranscribed))
-            ForEach(m.receiptRows(receipt), id: \.label) { row in
-                HStack(alignment: .top) {
-                    Text(row.label).foregroundColor(.secondary)
-                    Text(row.value)
-                }
+            Text(w(.state_submitting))
+        case .submitFailed(let notice, let canResend):
+            Text(w.notice(notice)).foregroundColor(.red)
+            Text(w(.state_submit_failed))
+            if canResend {
+                Button(w(.state_submit_failed_resend)) { flow.resend() }.buttonStyle(.borderedProminent)
             }
-            Button(m(.close)) { dismiss() }
-        case .submitFailed(let notice):
-            Text(m.text(for: notice)).foregroundColor(.red)
-            Text(m(.handoffNotSent))
-            Button(m(.handoffResend)) { model.controller.resend() }.buttonStyle(.borderedProminent)
-            Button(m(.close)) { dismiss() }
+            cancel
+        case .signed(let result):
+            Text(w(.state_signed)).font(.headline)
+            rows(w.identityRows(result.identity))
+            Text(w(.state_signed_details, String(result.signature.count), String(result.certificate.count)))
+                .font(.footnote)
+            close
+        case .done(let receipt, _):
+            Text(w(.state_done)).font(.headline)
+            rows(w.receiptRows(receipt))
+            close
+        case .probablyReceived:
+            Text(w(.state_probably_received))
+            close
         case .blocked:
-            Text(m(.blockedTitle)).font(.headline).foregroundColor(.red)
-            Text(m(.blockedBody))
-            Button(m(.close)) { dismiss() }
+            Text(w(.state_blocked)).font(.headline).foregroundColor(.red)
+            Text(w(.state_blocked_body))
+            close
         case .failed(let notice):
-            Text(m.text(for: notice)).foregroundColor(.red)
-            Button(m(.close)) { dismiss() }
+            Text(w(.state_failed)).font(.headline)
+            Text(w.notice(notice)).foregroundColor(.red)
+            close
         case .cancelled:
-            Text(m(.cancelled))
-            Button(m(.close)) { dismiss() }
+            Text(w(.state_cancelled))
+            close
         }
     }
+
+    /// Who asks — the origin (what proves who it is) first and largest, then the name the site gives itself —
+    /// every field of the request, the expiry, and the exact text that is signed.
+    @ViewBuilder private func requestDetails(_ r: RequestDisplay) -> some View {
+        Text(w(.state_review_request_origin)).font(.footnote).foregroundColor(.secondary)
+        Text(r.origin).font(.title2).bold()
+        if !r.originIsHttps { Text(w(.state_review_request_dev_origin)).foregroundColor(.red) }
+        Text(w(.state_review_request_relying_party)).font(.footnote).foregroundColor(.secondary)
+        Text(r.relyingParty).font(.headline)
+        Text(r.title).font(.headline)
+        Text(w(.state_review_request_fields)).font(.headline)
+        ForEach(Array(r.fields.enumerated()), id: \.offset) { _, field in
+            VStack(alignment: .leading, spacing: 2) {
+                Text(field.label).font(.footnote).foregroundColor(.secondary)
+                Text(field.value.isEmpty ? w(.state_review_request_empty_value) : field.value)
+            }
+        }
+        Text(w(.state_review_request_expires, w.time(r.expiresAt))).bold()
+        Text(w(.state_review_request_signed_text)).font(.footnote).foregroundColor(.secondary)
+        Text(r.signedText).font(.footnote).textSelection(.enabled).padding(8).border(Color.secondary)
+    }
+
+    private func rows(_ rows: [(label: String, value: String)]) -> some View {
+        ForEach(rows, id: \.label) { row in
+            HStack(alignment: .top) {
+                Text(row.label).foregroundColor(.secondary)
+                Text(row.value)
+            }
+        }
+    }
+
+    @ViewBuilder private var accept: some View {
+        Button(w(.state_review_accept)) { flow.accept() }.buttonStyle(.borderedProminent)
+        cancel
+    }
+
+    private var cancel: some View { Button(w(.cancel)) { flow.cancel() } }
+    private var close: some View { Button(w(.close)) { dismiss() } }
 }

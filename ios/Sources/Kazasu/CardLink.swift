@@ -16,7 +16,7 @@ public enum LinkFailure: Error, Equatable, Sendable {
 /// exported software card). Bytes only: one command APDU out, the whole response APDU (data ‖ SW1 SW2) back.
 /// GET RESPONSE, 61xx/6Cxx, chunking and every status word are the core's business.
 ///
-/// `transmit` is awaited from a dedicated card thread (see ``CardOperations``), one command at a time. The
+/// `transmit` is awaited from a dedicated card thread (see ``CardTap``), one command at a time. The
 /// command may carry the PIN (VERIFY): never log it.
 public protocol CardLink: AnyObject, Sendable {
     /// Sends one command APDU and returns the response APDU including SW1 SW2. Throw ``LinkFailure`` (anything
@@ -33,16 +33,16 @@ public protocol CardLink: AnyObject, Sendable {
 /// Each `transceive` starts one task that awaits `transmit` and blocks the card thread until it delivers or the
 /// deadline passes. The task's result goes into a ``OneShot`` — resolved exactly once: a late answer after the
 /// deadline is dropped, never delivered to the next command.
-final class LinkTransport: KazasuFFI.CardTransport, @unchecked Sendable {
+public final class LinkTransport: KazasuFFI.CardTransport, @unchecked Sendable {
     private let link: CardLink
     private let deadline: TimeInterval
 
-    init(link: CardLink, deadline: TimeInterval = 20) {
+    public init(link: CardLink, deadline: TimeInterval = 20) {
         self.link = link
         self.deadline = deadline
     }
 
-    func transceive(command: Data) throws -> Data {
+    public func transceive(command: Data) throws -> Data {
         let slot = OneShot<Result<Data, Error>>()
         let link = self.link
         let task = Task.detached {
@@ -64,11 +64,11 @@ final class LinkTransport: KazasuFFI.CardTransport, @unchecked Sendable {
         }
     }
 
-    func supportsExtendedLength() throws -> Bool {
+    public func supportsExtendedLength() throws -> Bool {
         link.supportsExtendedLength
     }
 
-    func maxTransceiveLength() throws -> UInt32 {
+    public func maxTransceiveLength() throws -> UInt32 {
         UInt32(clamping: max(0, link.maxTransceiveLength))
     }
 
@@ -87,6 +87,20 @@ final class LinkTransport: KazasuFFI.CardTransport, @unchecked Sendable {
         default:
             // The type name only: a platform error's description is not ours to pass on.
             return .Io(reason: "link failure (\(type(of: error)))")
+        }
+    }
+}
+
+/// A card the NFC code found, handed to the flow. The flow decides what the tap does (or that it does nothing).
+public enum CardTap {
+    /// Runs `flow.cardPresent` over `link` on a thread of its own — the core blocks there for every APDU, so never
+    /// on the main thread or Swift concurrency's pool — and returns whether the flow used the card.
+    public static func present(_ link: CardLink, to flow: SigningFlow) async -> Bool {
+        let transport = LinkTransport(link: link)
+        return await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: flow.cardPresent(transport: transport)) }
+            thread.name = "jp.kazasu.card"
+            thread.start()
         }
     }
 }

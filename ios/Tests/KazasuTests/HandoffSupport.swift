@@ -79,18 +79,6 @@ final class RelyingPartyHTTP: HttpTransport, @unchecked Sendable {
     }
 }
 
-/// The phone's clock in a test: starts at the relying party's time and can be moved on.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int64
-
-    init(_ start: Int64) { value = start }
-
-    var now: Int64 { lock.withLock { value } }
-    func advance(_ seconds: Int64) { lock.withLock { value += seconds } }
-    var clock: Handoff.Clock { { [self] in self.now } }
-}
-
 let cityOrigin = "https://city.example.jp"
 
 /// Changes one member of the request JSON's `display` part (the document stays as the relying party made it).

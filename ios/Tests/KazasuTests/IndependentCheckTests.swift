@@ -15,9 +15,10 @@ final class IndependentCheckTests: XCTestCase {
     }
 
     func testTheSignedBytesVerifyIndependentlyAndNothingElseDoes() async throws {
-        let signed = try await CardOperations.sign(
-            over: SoftwareCardLink(card: SoftwareCard()), pin: try signPin(softwareCardSignPin()),
-            confirmedLastTry: false, algorithm: .sha256, document: shownDocument)
+        let flow = bytesFlowWaitingForCard()
+        let used = await CardTap.present(SoftwareCardLink(card: SoftwareCard()), to: flow)
+        XCTAssertTrue(used)
+        guard case .signed(let signed) = flow.state() else { return XCTFail("\(flow.state())") }
         XCTAssertTrue(IndependentCheck.verifySHA256(
             certificate: signed.certificate, data: shownDocument, signature: signed.signature))
         XCTAssertFalse(IndependentCheck.verifySHA256(

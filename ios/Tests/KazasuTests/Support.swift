@@ -88,22 +88,18 @@ final class GatedLink: CardLink, @unchecked Sendable {
 
 let shownDocument = Data("転入届\n新住所: 三重県伊勢市…\n届出日: 2026年11月27日".utf8)
 
-func typedPin(_ text: String) -> PinInput {
-    let input = PinInput()
-    input.set(from: text)
-    return input
-}
+/// The software card's signature password as the person types it.
+var rightPin: Data { Data(softwareCardSignPin().utf8) }
 
-func signPin(_ text: String) throws -> SignPin {
-    try typedPin(text).makeSignPin()
-}
+/// A password of the right form that is not the software card's.
+let wrongPin = Data("WRONG99".utf8)
 
-/// A PIN of the right format that is not the software card's.
-let wrongPinText = "WRONG99"
-
-final class StepRecorder: @unchecked Sendable {
-    private let lock = NSLock()
-    private var recorded: [SignStep] = []
-    func record(_ step: SignStep) { lock.withLock { recorded.append(step) } }
-    var steps: [SignStep] { lock.withLock { recorded } }
+/// A flow signing `shownDocument`, accepted and with `pin` typed: waiting for the card.
+func bytesFlowWaitingForCard(pin: Data = rightPin, observer: FlowObserver = SeenStates()) -> SigningFlow {
+    let flow = SigningFlow.forBytes(label: "転入届.txt", data: shownDocument, algorithm: .sha256, observer: observer,
+                                    clock: nil)
+    flow.start()
+    flow.accept()
+    flow.enterPin(typed: pin)
+    return flow
 }

@@ -66,7 +66,6 @@ final class URLSessionHttpTransportTests: XCTestCase {
 
     /// The relying party behind real HTTP on loopback (http is accepted only to loopback hosts, for development):
     /// the core fetches and submits through URLSession.
-    @MainActor
     func testTheWholeHandOffOverURLSessionAndLoopbackHttp() async throws {
         let rp = try FakeRelyingParty(origin: server.origin)
         let origin = server.origin
@@ -77,20 +76,18 @@ final class URLSessionHttpTransportTests: XCTestCase {
             return .init(status: Int(reply.status), headers: [("Content-Type", "application/json")], body: reply.body)
         }
         let url = try rp.createRequest(validitySecs: 600)
-        let card = SoftwareCard()
-        let now = rp.now()
-        let c = SignController(link: IncomingLink(scanned: url)!, http: http, messages: Messages(language: "ja")!,
-                               clock: { now })
-        await c.fetch()
-        XCTAssertEqual(c.state, .review)
-        XCTAssertEqual(c.display?.origin, origin)
-        XCTAssertEqual(c.display?.originIsHttps, false, "the screen says it is a development origin")
-        c.accept()
-        _ = await c.cardConnected(SoftwareCardLink(card: card))
-        c.submitPin(typedPin(softwareCardSignPin()))
-        _ = await c.cardConnected(SoftwareCardLink(card: card))
-        await c.submissionTask?.value
-        guard case .submitted(let receipt) = c.state else { return XCTFail("\(c.state)") }
+        let flow = SigningFlow.forLink(link: url, http: http, observer: SeenStates(), clock: TestClock(now: rp.now()).clock())
+        flow.start()
+        XCTAssertTrue(flow.waitIdle(timeoutMs: 20_000))
+        guard case .reviewRequest(let shown) = flow.state() else { return XCTFail("\(flow.state())") }
+        XCTAssertEqual(shown.origin, origin)
+        XCTAssertFalse(shown.originIsHttps, "the screen says it is a development origin")
+        flow.accept()
+        flow.enterPin(typed: rightPin)
+        let used = await CardTap.present(SoftwareCardLink(card: SoftwareCard()), to: flow)
+        XCTAssertTrue(used)
+        XCTAssertTrue(flow.waitIdle(timeoutMs: 20_000))
+        guard case .done(let receipt, _) = flow.state() else { return XCTFail("\(flow.state())") }
         XCTAssertEqual(receipt.dateOfBirth, "1985-04-01")
         XCTAssertEqual(rp.accepted(), 1)
         XCTAssertEqual(server.requests.map(\.method), ["GET", "POST"])

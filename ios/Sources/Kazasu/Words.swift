@@ -1,0 +1,176 @@
+import Foundation
+import KazasuFFI
+
+/// Every key of Localizable.strings (ja = the app's language, en = the fallback), named after the flow's states
+/// and notices (`state_hold_card`, `notice_wrong_pin`) so that a catalog generator can take the files over. The
+/// tests check that both files hold exactly these keys with the same placeholders.
+public enum L10n: String, CaseIterable, Sendable {
+    case app_name, main_intro, main_scan, main_received_link, main_sample, nfc_unavailable
+    case scan_title, scan_no_permission, scan_no_camera, cancel, close
+    case state_fetching, state_review_accept
+    case state_review_request_origin, state_review_request_dev_origin, state_review_request_relying_party
+    case state_review_request_fields, state_review_request_empty_value, state_review_request_expires
+    case state_review_request_signed_text
+    case state_review_bytes, state_review_bytes_size, state_review_bytes_sha256
+    case state_enter_pin, state_enter_pin_tries_left, state_enter_pin_last_try_hint, state_enter_pin_placeholder
+    case state_enter_pin_next
+    case state_confirm_last_try, state_confirm_last_try_body, state_confirm_last_try_confirm
+    case state_confirm_last_try_decline
+    case state_hold_card, state_hold_card_start
+    case state_working_connecting, state_working_verifying_pin, state_working_reading_certificate
+    case state_working_signing
+    case state_submitting, state_submit_failed, state_submit_failed_resend
+    case state_signed, state_signed_details, state_done, state_probably_received
+    case state_blocked, state_blocked_body, state_failed, state_cancelled
+    case label_name, label_address, label_date_of_birth, label_gender
+    case gender_male, gender_female, gender_not_stated, value_unknown
+    case reader_hold, reader_reading, reader_signing, reader_done, reader_multiple_tags
+    case notice_wrong_pin, notice_last_try, notice_card_lost, notice_verify_outcome_unknown
+    case notice_card_lost_after_pin, notice_not_jpki_card, notice_tries_unknown
+    case notice_invalid_pin_length, notice_invalid_pin_alphabet, notice_card_unsupported, notice_card_fault
+    case notice_invalid_link, notice_invalid_request, notice_origin_mismatch, notice_display_mismatch
+    case notice_expired, notice_not_yet_valid, notice_already_signed, notice_request_not_found, notice_network
+    case notice_http_status, notice_refused
+}
+
+/// The words the app shows for the flow's states and notices: Japanese first, English as the fallback. Only
+/// words of the app's own catalog reach the person, plus a relying party's refusal in its own words (cleaned by
+/// the core), shown as the site's words.
+public struct Words: Sendable {
+    private let table: @Sendable (String) -> String
+    /// For dates and times (the request's expiry).
+    public let locale: Locale
+
+    /// The system's preferred language among ja / en (en when neither matches).
+    public init() {
+        let bundle = Bundle.module
+        table = { bundle.localizedString(forKey: $0, value: nil, table: nil) }
+        locale = Locale.current
+    }
+
+    /// One language explicitly ("ja" or "en"); nil if the package has no such localization.
+    public init?(language: String) {
+        guard let path = Bundle.module.path(forResource: language, ofType: "lproj"),
+              let bundle = Bundle(path: path) else { return nil }
+        table = { bundle.localizedString(forKey: $0, value: nil, table: nil) }
+        locale = Locale(identifier: language)
+    }
+
+    /// The text for `key`, with `%1$@`, `%2$@`… replaced by `args` in order.
+    public func callAsFunction(_ key: L10n, _ args: String...) -> String {
+        var out = table(key.rawValue)
+        for (i, arg) in args.enumerated() {
+            out = out.replacingOccurrences(of: "%\(i + 1)$@", with: arg)
+        }
+        return out
+    }
+
+    /// Whether `key` has a translation (a missing one comes back as the key itself).
+    public func has(_ key: L10n) -> Bool {
+        table(key.rawValue) != key.rawValue
+    }
+
+    /// What a notice tells the person.
+    public func notice(_ notice: Notice) -> String {
+        switch notice {
+        case .wrongPin(let remaining): return self(.notice_wrong_pin, String(remaining))
+        case .lastTry: return self(.notice_last_try)
+        case .cardLost: return self(.notice_card_lost)
+        case .verifyOutcomeUnknown: return self(.notice_verify_outcome_unknown)
+        case .cardLostAfterPin: return self(.notice_card_lost_after_pin)
+        case .notJpkiCard: return self(.notice_not_jpki_card)
+        case .triesUnknown: return self(.notice_tries_unknown)
+        case .invalidPin(.length): return self(.notice_invalid_pin_length)
+        case .invalidPin(.alphabet): return self(.notice_invalid_pin_alphabet)
+        case .cardUnsupported: return self(.notice_card_unsupported)
+        case .cardFault: return self(.notice_card_fault)
+        case .invalidLink: return self(.notice_invalid_link)
+        case .invalidRequest: return self(.notice_invalid_request)
+        case .originMismatch(let expected, let found): return self(.notice_origin_mismatch, expected, found)
+        case .displayMismatch: return self(.notice_display_mismatch)
+        case .expired: return self(.notice_expired)
+        case .notYetValid: return self(.notice_not_yet_valid)
+        case .alreadySigned: return self(.notice_already_signed)
+        case .requestNotFound: return self(.notice_request_not_found)
+        case .network: return self(.notice_network)
+        case .httpStatus(let status): return self(.notice_http_status, String(status))
+        case .refused(_, let rpMessage): return self(.notice_refused, rpMessage)
+        }
+    }
+
+    /// The progress line while the card works.
+    public func step(_ step: SignStep) -> String {
+        switch step {
+        case .connecting: return self(.state_working_connecting)
+        case .verifyingPin: return self(.state_working_verifying_pin)
+        case .readingCertificate: return self(.state_working_reading_certificate)
+        case .signing: return self(.state_working_signing)
+        }
+    }
+
+    /// The NFC sheet's message while the card works: reading until the card signs, then signing.
+    public func reader(_ step: SignStep) -> String {
+        step == .signing ? self(.reader_signing) : self(.reader_reading)
+    }
+
+    /// How the NFC sheet closes after a tap, from the state the tap left: `ok` (the card's part is done) or the
+    /// words of what stopped it.
+    public func readerClosing(_ state: FlowState) -> (ok: Bool, text: String) {
+        switch state {
+        case .signed, .submitting, .submitFailed, .done, .probablyReceived: return (true, self(.reader_done))
+        case .enterPin(_, let notice?), .holdCard(let notice?), .failed(let notice): return (false, self.notice(notice))
+        case .confirmLastTry: return (false, self(.state_confirm_last_try))
+        case .blocked: return (false, self(.state_blocked))
+        default: return (false, self(.state_cancelled))
+        }
+    }
+
+    /// An instant (seconds since the epoch) in the person's time zone, e.g. the request's expiry.
+    public func time(_ epochSeconds: Int64, timeZone: TimeZone = .current) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = locale
+        formatter.timeZone = timeZone
+        formatter.dateStyle = .medium
+        formatter.timeStyle = .short
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epochSeconds)))
+    }
+
+    /// The 基本4情報 read from the certificate, as (label, value) rows.
+    public func identityRows(_ identity: Identity) -> [(label: String, value: String)] {
+        let gender: String
+        switch identity.genderCode {
+        case .male: gender = self(.gender_male)
+        case .female: gender = self(.gender_female)
+        case .notStated: gender = self(.gender_not_stated)
+        case .unknown: gender = self(.value_unknown)
+        }
+        return rows(identity.name, identity.address, identity.dateOfBirthIso ?? identity.dateOfBirth)
+            + [(self(.label_gender), gender)]
+    }
+
+    /// What the relying party transcribed from the certificate, as (label, value) rows.
+    public func receiptRows(_ receipt: SubmissionReceipt) -> [(label: String, value: String)] {
+        rows(receipt.name, receipt.address, receipt.dateOfBirth)
+    }
+
+    private func rows(_ name: String?, _ address: String?, _ birth: String?) -> [(label: String, value: String)] {
+        let unknown = self(.value_unknown)
+        return [(self(.label_name), name ?? unknown), (self(.label_address), address ?? unknown),
+                (self(.label_date_of_birth), birth ?? unknown)]
+    }
+}
+
+/// The flow's observer for a screen: delivers every state to `deliver` on the main queue, in the order the flow
+/// produced them (the flow calls its observer on its own threads).
+public final class MainQueueObserver: FlowObserver, @unchecked Sendable {
+    /// Set on the main thread, before the flow starts; called on the main thread.
+    public var deliver: (@MainActor (FlowState) -> Void)?
+
+    public init() {}
+
+    public func onState(state: FlowState) {
+        DispatchQueue.main.async {
+            MainActor.assumeIsolated { self.deliver?(state) }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import XCTest
+import KazasuFFI
+@testable import Kazasu
+
+/// The words for the flow's states and notices, in Japanese and English.
+final class WordsTests: XCTestCase {
+    private let ja = Words(language: "ja")!
+    private let en = Words(language: "en")!
+
+    /// One of every notice the flow can give.
+    static let notices: [Notice] = [
+        .wrongPin(remaining: 3), .lastTry, .cardLost, .verifyOutcomeUnknown, .cardLostAfterPin, .notJpkiCard,
+        .triesUnknown, .invalidPin(rule: .length), .invalidPin(rule: .alphabet), .cardUnsupported, .cardFault,
+        .invalidLink, .invalidRequest, .originMismatch(expected: "https://evil.example", found: "https://city.example.jp"),
+        .displayMismatch, .expired, .notYetValid, .alreadySigned, .requestNotFound, .network, .httpStatus(status: 503),
+        .refused(code: .badSignature, rpMessage: "署名を検証できません"),
+    ]
+
+    func testEveryKeyIsTranslatedInJapaneseAndEnglishWithTheSamePlaceholders() {
+        for key in L10n.allCases {
+            XCTAssertTrue(ja.has(key), "ja lacks \(key.rawValue)")
+            XCTAssertTrue(en.has(key), "en lacks \(key.rawValue)")
+            XCTAssertEqual(placeholders(ja(key)), placeholders(en(key)), key.rawValue)
+        }
+    }
+
+    func testTheStringsFilesHoldNoKeyTheCodeDoesNotKnow() throws {
+        for language in ["ja", "en"] {
+            let path = try XCTUnwrap(Bundle.module.path(
+                forResource: "Localizable", ofType: "strings", inDirectory: nil, forLocalization: language))
+            let keys = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap {
+                line -> String? in
+                guard line.hasPrefix("\""), let end = line.dropFirst().firstIndex(of: "\"") else { return nil }
+                return String(line[line.index(after: line.startIndex)..<end])
+            }
+            XCTAssertEqual(Set(keys), Set(L10n.allCases.map(\.rawValue)), language)
+            XCTAssertEqual(keys.count, L10n.allCases.count, "\(language): a key is listed twice")
+        }
+    }
+
+    func testEveryNoticeIsItsOwnSentenceInBothLanguagesWithItsPlaceholdersFilled() {
+        var seen = Set<String>()
+        for notice in WordsTests.notices {
+            let j = ja.notice(notice), e = en.notice(notice)
+            XCTAssertFalse(j.contains("%") || e.contains("%") || j.hasPrefix("notice_"), "\(notice): \(j) / \(e)")
+            XCTAssertNotEqual(j, e, "\(notice)")
+            seen.insert(j)
+        }
+        XCTAssertEqual(seen.count, WordsTests.notices.count, "each notice has its own sentence")
+        XCTAssertEqual(ja.notice(.wrongPin(remaining: 3)), "署名用パスワードが違います。残り3回です。")
+        XCTAssertEqual(en.notice(.httpStatus(status: 503)), "The site could not answer (HTTP 503).")
+        XCTAssertTrue(ja.notice(WordsTests.notices[5]).contains("マイナンバーカード"))
+        let mismatch = ja.notice(.originMismatch(expected: "https://evil.example", found: "https://city.example.jp"))
+        XCTAssertTrue(mismatch.contains("(https://evil.example)ではなく、別のサイト(https://city.example.jp)"), mismatch)
+    }
+
+    func testOnlyTheSitesOwnWordsAreShownAndMarkedAsTheirs() {
+        XCTAssertEqual(ja.notice(.refused(code: .badSignature, rpMessage: "署名を検証できません")),
+                       "申請先が受け付けませんでした。申請先からのメッセージ:「署名を検証できません」")
+        XCTAssertEqual(en.notice(.refused(code: .internal, rpMessage: "try later")),
+                       "The site did not accept it. The site's message: “try later”")
+    }
+
+    func testTheReaderSheetSaysReadingUntilTheCardSignsAndClosesWithWhatTheTapLeft() throws {
+        XCTAssertEqual([SignStep.connecting, .verifyingPin, .readingCertificate].map(ja.reader), Array(repeating: "読み取り中…", count: 3))
+        XCTAssertTrue(ja.reader(.signing).hasPrefix("署名中…"))
+        XCTAssertEqual(en.reader(.connecting), "Reading…")
+        XCTAssertTrue(ja.readerClosing(.submitting(attempt: 1)) == (true, "署名しました"))
+        XCTAssertTrue(ja.readerClosing(.probablyReceived).ok)
+        let wrong = ja.readerClosing(.enterPin(knownTries: 4, notice: .wrongPin(remaining: 4)))
+        XCTAssertTrue(wrong == (false, "署名用パスワードが違います。残り4回です。"), "\(wrong)")
+        XCTAssertTrue(ja.readerClosing(.holdCard(notice: .cardLost)) == (false, ja.notice(.cardLost)))
+        XCTAssertTrue(ja.readerClosing(.failed(notice: .expired)) == (false, ja.notice(.expired)))
+        XCTAssertTrue(ja.readerClosing(.confirmLastTry) == (false, ja(.state_confirm_last_try)))
+        XCTAssertTrue(ja.readerClosing(.blocked) == (false, ja(.state_blocked)))
+        XCTAssertFalse(ja.readerClosing(.cancelled).ok)
+    }
+
+    func testTheIdentityRowsComeFromTheCertificate() throws {
+        let card = SoftwareCard()
+        let flow = bytesFlowWaitingForCard()
+        XCTAssertTrue(flow.cardPresent(transport: card.link()))
+        guard case .signed(let signed) = flow.state() else { return XCTFail("\(flow.state())") }
+        let rows = ja.identityRows(try identityOfCertificate(certificate: signed.certificate))
+        XCTAssertEqual(rows.map(\.label), ["氏名", "住所", "生年月日", "性別"])
+        XCTAssertEqual(rows.map(\.value), ja.identityRows(signed.identity).map(\.value))
+        XCTAssertEqual(rows[2].value, "1985-04-01")
+        let none = Identity(name: nil, address: nil, dateOfBirth: nil, dateOfBirthIso: nil, gender: nil,
+                            genderCode: .unknown, nameSubstitute: nil, addressSubstitute: nil)
+        XCTAssertEqual(Set(en.identityRows(none).map(\.value)), ["(not in the certificate)"])
+        let receipt = SubmissionReceipt(requestId: "r", name: "かざす　花子", address: nil, dateOfBirth: "1985-04-01")
+        XCTAssertEqual(ja.receiptRows(receipt).map(\.value), ["かざす　花子", "(証明書に記載なし)", "1985-04-01"])
+    }
+
+    func testTheExpiryIsShownInThePersonsLanguageAndTimeZone() {
+        let tokyo = TimeZone(identifier: "Asia/Tokyo")!
+        XCTAssertTrue(ja.time(1_767_225_600, timeZone: tokyo).contains("2026"), ja.time(1_767_225_600, timeZone: tokyo))
+        XCTAssertNotEqual(ja.time(1_767_225_600, timeZone: tokyo), en.time(1_767_225_600, timeZone: tokyo))
+        XCTAssertEqual(ja(.state_signed_details, "256", "1812"), "署名: 256バイト・電子証明書: 1812バイト")
+    }
+
+    private func placeholders(_ s: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(s)
+        while let r = rest.range(of: #"%(\d\$)?@"#, options: .regularExpression) {
+            out.append(String(rest[r]))
+            rest = rest[r.upperBound...]
+        }
+        return out.sorted()
+    }
+}
