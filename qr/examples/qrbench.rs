@@ -78,6 +78,15 @@ fn main() {
             },
         ));
     }
+    // Without the photo set there is nothing to measure against: say so (no panic); under CI it must be there.
+    match photo_set_present("qrbench") {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
     let photos = photos();
     for (cname, o) in &configs {
         println!("\n## {cname}\n");

@@ -34,6 +34,29 @@ pub const FOLDERS: [&str; 5] = [
     "falsepositives-2",
 ];
 
+/// Whether the photo set is beside the repo. When it is absent: with `CI` set, an `Err` (CI always has it, so
+/// its absence is a failure); otherwise `Ok(false)` after saying on the terminal (past the test harness's
+/// output capture) that `what` is skipped and why.
+pub fn photo_set_present(what: &str) -> Result<bool, String> {
+    use std::io::Write;
+    let root = photo_dir();
+    if root.is_dir() {
+        return Ok(true);
+    }
+    let missing = format!(
+        "the QR photo set is not at {} (../shared/qr-photos beside the repository)",
+        root.display()
+    );
+    if std::env::var_os("CI").is_some() {
+        return Err(format!("{what}: CI is set and {missing}"));
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {what}: {missing}; put the photo set there to run it"
+    );
+    Ok(false)
+}
+
 /// Every photo of the set. Panics (fails the test loudly) when the set is missing.
 pub fn photos() -> Vec<Photo> {
     let root = photo_dir();
