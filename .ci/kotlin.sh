@@ -29,7 +29,8 @@ if ((${#missing[@]})); then
 fi
 
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-lib="$target_dir/debug/libkazasu_ffi.so"
+lib_dir="$target_dir/kotlin-lib"
+lib="$lib_dir/libkazasu_ffi.so"
 bindings="$target_dir/uniffi/kotlin"
 m2="${KAZASU_M2_REPO:-/root/.m2/repository}"
 
@@ -42,6 +43,9 @@ echo "== kotlin.sh: cdylib (feature testing) and Kotlin bindings (library mode)"
 # file forces the relink (only this crate recompiles).
 touch ffi/src/lib.rs
 cargo build -p kazasu-ffi --features testing
+# A private copy, so that another build of the workspace overwriting target/debug meanwhile cannot swap the
+# library the tests load (or the one the bindings are generated from).
+rm -rf "$lib_dir" && mkdir -p "$lib_dir" && cp "$target_dir/debug/libkazasu_ffi.so" "$lib"
 cargo build -p uniffi-bindgen
 rm -rf "$bindings"
 "$target_dir/debug/uniffi-bindgen" generate --no-format --library "$lib" --language kotlin --out-dir "$bindings"
@@ -50,6 +54,6 @@ test -s "$bindings/jp/kazasu/ffi/kazasu_ffi.kt"
 echo "== kotlin.sh: Maven — Kotlin tests on the JVM and the Android compile check"
 # `clean` so a test or source deleted from the tree cannot survive in target/ from an earlier run.
 mvn -B -ntp -f android/pom.xml -Dmaven.repo.local="$m2" \
-    -Dkazasu.bindings.dir="$bindings" -Dkazasu.lib.dir="$target_dir/debug" \
+    -Dkazasu.bindings.dir="$bindings" -Dkazasu.lib.dir="$lib_dir" \
     clean test
 echo "== kotlin.sh: passed"
