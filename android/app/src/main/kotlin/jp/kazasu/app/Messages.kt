@@ -1,39 +1,42 @@
 package jp.kazasu.app
 
 import android.content.Context
+import jp.kazasu.ffi.Notice
 import jp.kazasu.ffi.SignStep
-import jp.kazasu.signing.flow.Notice
 
-/** Words for the flow's notices and steps (Japanese in values-ja, English fallback in values). */
+/** The words for the core's notices and card steps (Japanese in values-ja, English fallback in values). */
 object Messages {
     fun of(context: Context, notice: Notice): String = when (notice) {
-        is Notice.WrongPin -> context.getString(R.string.notice_wrong_pin, notice.remaining)
+        is Notice.WrongPin -> context.getString(R.string.notice_wrong_pin, notice.remaining.toInt())
+        Notice.LastTry -> context.getString(R.string.notice_last_try)
         Notice.CardLost -> context.getString(R.string.notice_card_lost)
         Notice.VerifyOutcomeUnknown -> context.getString(R.string.notice_verify_unknown)
+        Notice.CardLostAfterPin -> context.getString(R.string.notice_card_lost_after_pin)
         Notice.NotJpkiCard -> context.getString(R.string.notice_not_jpki)
-        Notice.InvalidPin -> context.getString(R.string.notice_invalid_pin)
-        Notice.LastTryNeedsConfirmation -> context.getString(R.string.notice_last_try)
-        Notice.PinAlreadyUsed -> context.getString(R.string.notice_pin_used)
-        is Notice.Unsupported -> context.getString(R.string.notice_unsupported, notice.reason)
-        is Notice.Internal -> context.getString(R.string.notice_internal, notice.detail)
-        Notice.Blocked -> context.getString(R.string.notice_blocked)
+        Notice.TriesUnknown -> context.getString(R.string.notice_tries_unknown)
+        is Notice.InvalidPin -> context.getString(R.string.notice_invalid_pin)
+        Notice.CardUnsupported -> context.getString(R.string.notice_card_unsupported)
+        Notice.CardFault -> context.getString(R.string.notice_card_fault)
         Notice.InvalidLink -> context.getString(R.string.notice_invalid_link)
-        // The reason is for logs; the person is told that nothing was signed.
-        is Notice.InvalidRequest -> context.getString(R.string.notice_invalid_request)
+        Notice.InvalidRequest -> context.getString(R.string.notice_invalid_request)
         is Notice.OriginMismatch -> context.getString(R.string.notice_origin_mismatch, notice.expected, notice.found)
         Notice.DisplayMismatch -> context.getString(R.string.notice_display_mismatch)
         Notice.Expired -> context.getString(R.string.notice_expired)
         Notice.NotYetValid -> context.getString(R.string.notice_not_yet_valid)
-        Notice.Replayed -> context.getString(R.string.notice_replayed)
+        Notice.AlreadySigned -> context.getString(R.string.notice_already_signed)
+        Notice.RequestNotFound -> context.getString(R.string.notice_request_not_found)
         Notice.Network -> context.getString(R.string.notice_network)
-        is Notice.HttpStatus -> context.getString(R.string.notice_http_status, notice.status)
-        // The relying party's words, already cleaned of control/invisible characters and bounded by the core.
-        is Notice.Refused -> context.getString(R.string.notice_refused, notice.message)
+        is Notice.HttpStatus -> context.getString(R.string.notice_http_status, notice.status.toInt())
+        // The relying party's own words (cleaned and bounded by the core), quoted as the site's, never as ours.
+        is Notice.Refused -> if (notice.rpMessage.isEmpty()) {
+            context.getString(R.string.notice_refused)
+        } else {
+            context.getString(R.string.notice_refused_words, notice.rpMessage)
+        }
     }
 
-    fun of(context: Context, step: SignStep?): String = context.getString(
+    fun of(context: Context, step: SignStep): String = context.getString(
         when (step) {
-            null -> R.string.step_working
             SignStep.CONNECTING -> R.string.step_connecting
             SignStep.VERIFYING_PIN -> R.string.step_verifying
             SignStep.READING_CERTIFICATE -> R.string.step_reading

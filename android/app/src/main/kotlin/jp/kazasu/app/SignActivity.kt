@@ -8,71 +8,48 @@ import android.os.Bundle
 import android.os.Handler
 import android.os.Looper
 import android.provider.Settings
-import android.text.Editable
-import android.text.InputFilter
 import android.text.InputType
-import android.text.Spanned
-import android.text.TextWatcher
 import android.view.WindowManager
 import android.widget.EditText
-import java.util.concurrent.Executor
-import java.util.concurrent.ExecutorService
-import java.util.concurrent.Executors
 import java.text.DateFormat
 import java.util.Date
-import java.util.concurrent.RejectedExecutionException
+import java.util.concurrent.ExecutorService
+import java.util.concurrent.Executors
+import jp.kazasu.ffi.FlowState
 import jp.kazasu.ffi.RequestDisplay
-import jp.kazasu.signing.flow.CardPurpose
+import jp.kazasu.ffi.SigningFlow
+import jp.kazasu.signing.flow.FlowShell
 import jp.kazasu.signing.flow.PinInput
-import jp.kazasu.signing.flow.SignController
-import jp.kazasu.signing.flow.SignState
 import jp.kazasu.signing.http.UrlConnectionHttp
 import jp.kazasu.signing.nfc.NfcCardReader
 
 /**
- * The hand-off screen for one request URL ([EXTRA_REQUEST_URL], from the core's `requestUrlOfLink`): fetch and
- * check (the core) → the request (origin prominent, relying party, title, every field, expiry) → tries (first
- * tap) → PIN → [last-try confirmation] → second tap (the core signs exactly the request's document) → submit →
- * what the relying party transcribed. HTTP and card I/O run on [io], never on the main thread.
+ * The signing screen for one link ([EXTRA_LINK]: a deep link or a scanned QR text, unparsed): it renders the
+ * states of the core's [SigningFlow] and forwards the person's buttons to it. Cards found by NFC go to the flow
+ * on a worker thread ([FlowShell]); fetching and sending run on the flow's own thread through [UrlConnectionHttp].
  */
 class SignActivity : Activity() {
     private lateinit var screen: Screen
-    private lateinit var controller: SignController
+    private lateinit var flow: SigningFlow
+    private lateinit var shell: FlowShell
     private lateinit var nfc: NfcCardReader
-    private val io: ExecutorService = Executors.newSingleThreadExecutor()
+    private val cards: ExecutorService = Executors.newSingleThreadExecutor()
     private val main = Handler(Looper.getMainLooper())
-    private val pinInput = PinInput()
+
+    /** The request as last shown, to keep its origin and title above the later screens. */
+    private var request: RequestDisplay? = null
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        // No screenshots or recents thumbnail of the PIN screen.
+        // No screenshots or recents thumbnail of the password screen.
         window.setFlags(WindowManager.LayoutParams.FLAG_SECURE, WindowManager.LayoutParams.FLAG_SECURE)
         screen = Screen(this)
         setContentView(screen.root)
-
-        val url = intent?.getStringExtra(EXTRA_REQUEST_URL)
-        if (url == null) {
-            finish()
-            return
-        }
-        // After onDestroy shuts the pool down, a late task (closing a card link) runs where it is posted.
-        val ioOrInline = Executor { task ->
-            try {
-                io.execute(task)
-            } catch (e: RejectedExecutionException) {
-                task.run()
-            }
-        }
-        nfc = NfcCardReader(this) { link -> controller.onCardPresent(link) { link.close() } }
-        controller = SignController(
-            url,
-            UrlConnectionHttp(),
-            { System.currentTimeMillis() / 1000 },
-            ioOrInline,
-            { task -> main.post(task) },
-            ::render,
-        )
-        controller.start()
+        val link = intent?.getStringExtra(EXTRA_LINK) ?: return finish()
+        shell = FlowShell({ task -> main.post(task) }, cards, ::render)
+        flow = SigningFlow.forLink(link, UrlConnectionHttp(), shell, null)
+        nfc = NfcCardReader(this) { card -> shell.cardPresent(flow, card) { card.close() } }
+        flow.start()
     }
 
     override fun onResume() {
@@ -86,92 +63,77 @@ class SignActivity : Activity() {
     }
 
     override fun onDestroy() {
-        pinInput.clear()
-        if (::controller.isInitialized) controller.dispose()
-        io.shutdown()
+        // The flow forgets a typed password and drops an unsent signature; JNA's cleaner frees it later.
+        if (::shell.isInitialized) shell.close(flow)
+        cards.shutdown()
         super.onDestroy()
     }
 
-    private fun render(state: SignState) {
+    private fun render(state: FlowState) {
         screen.clear()
-        val request = controller.flow.request
-        if (request != null && state !is SignState.Review) {
-            screen.title(request.title)
-            screen.text(request.origin).apply { setTypeface(typeface, Typeface.BOLD) }
+        val shown = request
+        if (shown != null && state !is FlowState.ReviewRequest) {
+            screen.title(shown.title)
+            screen.text(shown.origin).apply { setTypeface(typeface, Typeface.BOLD) }
         }
         when (state) {
-            SignState.Fetching -> {
-                screen.text(getString(R.string.fetching))
-                screen.button(getString(R.string.cancel)) { controller.cancel() }
+            FlowState.Fetching -> screen.text(getString(R.string.fetching))
+            is FlowState.ReviewRequest -> renderReview(state.request)
+            is FlowState.ReviewBytes -> {
+                val b = state.bytes
+                screen.text(getString(R.string.review_bytes, b.label, b.size.toString(), b.sha256Hex))
+                if (nfcUsable()) screen.button(getString(R.string.review_accept)) { flow.accept() }
             }
-            is SignState.Review -> renderReview(state.request)
-            is SignState.HoldCard -> {
-                state.notice?.let { screen.warning(Messages.of(this, it)) }
-                screen.text(
-                    getString(
-                        if (state.purpose == CardPurpose.READ_TRIES) R.string.hold_read_tries else R.string.hold_sign,
-                    ),
-                )
-                screen.button(getString(R.string.cancel)) { controller.cancel() }
-            }
-            is SignState.EnterPin -> renderPinEntry(state)
-            SignState.ConfirmLastTry -> {
+            is FlowState.EnterPin -> renderPinEntry(state)
+            FlowState.ConfirmLastTry -> {
                 screen.title(getString(R.string.last_try_title))
                 screen.warning(getString(R.string.last_try_body))
-                screen.button(getString(R.string.last_try_confirm)) { controller.confirmLastTry() }
-                screen.button(getString(R.string.last_try_decline)) { controller.declineLastTry() }
+                screen.button(getString(R.string.last_try_confirm)) { flow.confirmLastTry() }
+                screen.button(getString(R.string.last_try_decline)) { flow.declineLastTry() }
             }
-            is SignState.Working -> screen.text(Messages.of(this, state.step))
-            is SignState.Submitting -> screen.text(getString(R.string.submitting))
-            is SignState.Done -> {
+            is FlowState.HoldCard -> {
+                state.notice?.let { screen.warning(Messages.of(this, it)) }
+                if (nfcUsable()) screen.text(getString(R.string.hold_sign))
+            }
+            is FlowState.Working -> screen.text(Messages.of(this, state.step))
+            is FlowState.Submitting -> screen.text(getString(R.string.submitting))
+            is FlowState.SubmitFailed -> {
+                screen.title(getString(R.string.submit_failed_title))
+                screen.warning(Messages.of(this, state.notice))
+                if (state.canResend) screen.button(getString(R.string.submit_retry)) { flow.resend() }
+            }
+            is FlowState.Signed -> {
+                screen.title(getString(R.string.signed_title))
+                screen.text(getString(R.string.signed_by, state.result.identity.name ?: getString(R.string.value_unknown)))
+            }
+            is FlowState.Done -> {
                 val r = state.receipt
                 val unknown = getString(R.string.value_unknown)
                 screen.title(getString(R.string.done_title))
-                screen.text(
-                    getString(
-                        R.string.done_receipt,
-                        r.name ?: unknown,
-                        r.address ?: unknown,
-                        r.dateOfBirth ?: unknown,
-                    ),
-                )
+                screen.text(getString(R.string.done_receipt, r.name ?: unknown, r.address ?: unknown, r.dateOfBirth ?: unknown))
                 setResult(RESULT_OK)
-                screen.button(getString(R.string.close)) { finish() }
             }
-            is SignState.SubmitFailed -> {
-                screen.title(getString(R.string.submit_failed_title))
-                screen.warning(Messages.of(this, state.notice))
-                if (state.canRetry) screen.button(getString(R.string.submit_retry)) { controller.retrySubmit() }
-                screen.button(getString(R.string.close)) { finish() }
-            }
-            SignState.Blocked -> {
+            FlowState.ProbablyReceived -> screen.text(getString(R.string.probably_received))
+            FlowState.Blocked -> {
                 screen.title(getString(R.string.blocked_title))
                 screen.text(getString(R.string.blocked_body))
-                screen.button(getString(R.string.close)) { finish() }
             }
-            is SignState.Failed -> {
-                screen.warning(Messages.of(this, state.notice))
-                screen.button(getString(R.string.close)) { finish() }
-            }
-            SignState.Cancelled -> {
-                screen.text(getString(R.string.cancelled))
-                setResult(RESULT_CANCELED)
-                screen.button(getString(R.string.close)) { finish() }
-            }
+            is FlowState.Failed -> screen.warning(Messages.of(this, state.notice))
+            FlowState.Cancelled -> screen.text(getString(R.string.cancelled))
         }
+        footer(state)
     }
 
-    /** Everything the person must see before the PIN: the origin prominently, who asks, what, until when. */
+    /** Everything the person must see before the password: the origin prominently, who asks, what, until when. */
     private fun renderReview(r: RequestDisplay) {
+        request = r
         screen.text(getString(R.string.review_origin_label))
         screen.title(r.origin)
         if (!r.originIsHttps) screen.warning(getString(R.string.review_dev_origin))
         screen.text(getString(R.string.review_requester, r.relyingParty))
         screen.title(r.title)
         screen.text(getString(R.string.review_fields))
-        for (f in r.fields) {
-            screen.text(getString(R.string.review_field, f.label, f.value)).apply { setTextIsSelectable(true) }
-        }
+        for (f in r.fields) screen.text(getString(R.string.review_field, f.label, f.value)).setTextIsSelectable(true)
         val expires = DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT).format(Date(r.expiresAt * 1000))
         screen.text(getString(R.string.review_expires, expires))
         var textShown = false
@@ -184,41 +146,28 @@ class SignActivity : Activity() {
                 }
             }
         }
-        if (nfcUsable()) screen.button(getString(R.string.review_accept)) { controller.accept() }
-        screen.button(getString(R.string.cancel)) { controller.cancel() }
+        if (nfcUsable()) screen.button(getString(R.string.review_accept)) { flow.accept() }
     }
 
-    private fun renderPinEntry(state: SignState.EnterPin) {
+    private fun renderPinEntry(state: FlowState.EnterPin) {
         state.notice?.let { screen.warning(Messages.of(this, it)) }
         screen.text(getString(R.string.pin_title))
-        // The tries left are shown before anything is typed.
-        screen.text(getString(R.string.pin_remaining, state.remaining))
-        if (state.lastTry) screen.warning(getString(R.string.pin_last_try_hint))
+        // Tries already known in this flow are shown before anything is typed.
+        state.knownTries?.let { screen.text(getString(R.string.pin_remaining, it.toInt())) }
         val field = EditText(this).apply {
             hint = getString(R.string.pin_hint)
             inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_PASSWORD or
                 InputType.TYPE_TEXT_FLAG_CAP_CHARACTERS or InputType.TYPE_TEXT_FLAG_NO_SUGGESTIONS
-            filters = arrayOf(PinCharacters, InputFilter.LengthFilter(PinInput.MAX_LENGTH))
         }
         screen.add(field)
-        val next = screen.button(getString(R.string.pin_next)) {
-            // Copy the characters out without making a String, clear the field, hand over, clear the copy.
+        screen.button(getString(R.string.pin_next)) {
+            // Copy the characters out without making a String, clear the field; the copy is cleared after use.
             val text = field.text
             val chars = CharArray(text.length)
             text.getChars(0, text.length, chars, 0)
             text.clear()
-            pinInput.setFrom(chars)
-            controller.submitPin(pinInput)
+            PinInput.handOver(chars, flow::enterPin)
         }
-        next.isEnabled = false
-        field.addTextChangedListener(object : TextWatcher {
-            override fun beforeTextChanged(s: CharSequence?, start: Int, count: Int, after: Int) = Unit
-            override fun onTextChanged(s: CharSequence?, start: Int, before: Int, count: Int) = Unit
-            override fun afterTextChanged(s: Editable?) {
-                next.isEnabled = (s?.length ?: 0) in PinInput.MIN_LENGTH..PinInput.MAX_LENGTH
-            }
-        })
-        screen.button(getString(R.string.cancel)) { controller.cancel() }
         field.requestFocus()
     }
 
@@ -235,27 +184,22 @@ class SignActivity : Activity() {
         return true
     }
 
-    /** Lets through only characters a signature PIN may hold, upper-cased (full-width IME input included). */
-    private object PinCharacters : InputFilter {
-        override fun filter(source: CharSequence, start: Int, end: Int, dest: Spanned, dstart: Int, dend: Int): CharSequence? {
-            val out = StringBuilder(end - start)
-            var changed = false
-            for (i in start until end) {
-                val c = source[i]
-                val n = PinInput.normalise(c)
-                if (n != null) out.append(n)
-                if (n != c) changed = true
-            }
-            return if (changed) out else null
+    /** The way out of each screen: cancel while something can still be stopped, close at the ends. */
+    private fun footer(state: FlowState) {
+        when (state) {
+            is FlowState.Working, is FlowState.Submitting, FlowState.ConfirmLastTry -> Unit
+            is FlowState.SubmitFailed -> screen.button(getString(R.string.submit_discard)) { flow.cancel() }
+            FlowState.Fetching, is FlowState.ReviewRequest, is FlowState.ReviewBytes, is FlowState.EnterPin,
+            is FlowState.HoldCard -> screen.button(getString(R.string.cancel)) { flow.cancel() }
+            is FlowState.Signed, is FlowState.Done, FlowState.ProbablyReceived, FlowState.Blocked,
+            is FlowState.Failed, FlowState.Cancelled -> screen.button(getString(R.string.close)) { finish() }
         }
     }
 
     companion object {
-        /** The request URL the core found in a QR code or deep link (`requestUrlOfLink`). */
-        const val EXTRA_REQUEST_URL = "jp.kazasu.extra.REQUEST_URL"
+        /** A deep link (`kazasu://sign?r=…`) or a scanned QR text, as it came: the core checks it. */
+        const val EXTRA_LINK = "jp.kazasu.extra.LINK"
 
-        /** The intent that shows, signs and submits the hand-off request at [requestUrl]. */
-        fun intent(context: Context, requestUrl: String): Intent =
-            Intent(context, SignActivity::class.java).putExtra(EXTRA_REQUEST_URL, requestUrl)
+        fun intent(context: Context, link: String): Intent = Intent(context, SignActivity::class.java).putExtra(EXTRA_LINK, link)
     }
 }

@@ -1,82 +1,95 @@
 package jp.kazasu.signing
 
+import java.util.Collections
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import jp.kazasu.ffi.CardTransport
 import jp.kazasu.ffi.FakeRelyingParty
+import jp.kazasu.ffi.FlowState
 import jp.kazasu.ffi.HttpReply
 import jp.kazasu.ffi.HttpTransport
-import jp.kazasu.ffi.RpHttp
-import jp.kazasu.ffi.Shell
+import jp.kazasu.ffi.SigningFlow
 import jp.kazasu.ffi.SoftwareCard
+import jp.kazasu.ffi.TestClock
 import jp.kazasu.ffi.softwareCardSignPin
+import jp.kazasu.signing.flow.FlowShell
 import jp.kazasu.signing.flow.PinInput
-import jp.kazasu.signing.flow.SignController
-import jp.kazasu.signing.flow.SignState
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
-/** With real threads: HTTP and card I/O never run on the UI thread, and every state reaches the screen on it. */
+/**
+ * The shell's threads with the real flow: every state is rendered on the UI thread, in the order the flow
+ * reported it; card I/O runs on the card thread, HTTP off the UI thread; every card link is released.
+ */
 class ThreadingTest {
     @Test
-    fun `http and card io run on the io thread and rendering on the ui thread`() {
+    fun `states render on the ui thread and card and http work stay off it`() {
         val ui = Executors.newSingleThreadExecutor { Thread(it, "ui") }
-        val io = Executors.newSingleThreadExecutor { Thread(it, "io") }
+        val cards = Executors.newSingleThreadExecutor { Thread(it, "card") }
         val card = SoftwareCard()
-        val ioThreads = java.util.Collections.synchronizedSet(mutableSetOf<String>())
-        val renderThreads = java.util.Collections.synchronizedSet(mutableSetOf<String>())
-        val atPin = CountDownLatch(1)
-        val shown = CountDownLatch(1)
-        val done = CountDownLatch(1)
         val rp = FakeRelyingParty("https://city.example.jp")
-        val served = RpHttp(rp)
+        val served = rp.http()
+        val threads = Collections.synchronizedMap(mutableMapOf<String, MutableSet<String>>())
+        fun on(what: String) = threads.getOrPut(what) { Collections.synchronizedSet(mutableSetOf()) }.add(Thread.currentThread().name)
         val http = object : HttpTransport {
-            override fun get(url: String, maxBody: UInt): HttpReply {
-                ioThreads += Thread.currentThread().name
-                return served.get(url, maxBody)
-            }
-
-            override fun postJson(url: String, body: ByteArray, maxBody: UInt): HttpReply {
-                ioThreads += Thread.currentThread().name
-                return served.postJson(url, body, maxBody)
+            override fun get(url: String, maxBody: UInt): HttpReply = served.get(url, maxBody).also { on("http") }
+            override fun postJson(url: String, body: ByteArray, maxBody: UInt): HttpReply =
+                served.postJson(url, body, maxBody).also { on("http") }
+        }
+        val tag = card.link()
+        val link = object : CardTransport by tag {
+            override fun transceive(command: ByteArray): ByteArray = tag.transceive(command).also { on("card") }
+        }
+        val rendered = Collections.synchronizedList(mutableListOf<String>())
+        val review = CountDownLatch(1)
+        val hold = CountDownLatch(1)
+        val done = CountDownLatch(1)
+        val shell = FlowShell(ui, cards) { state ->
+            on("render")
+            rendered += state.javaClass.simpleName
+            when (state) {
+                is FlowState.ReviewRequest -> review.countDown()
+                is FlowState.HoldCard -> hold.countDown()
+                is FlowState.Done -> done.countDown()
+                else -> Unit
             }
         }
-        val controller = SignController(rp.createRequest(600), http, { rp.now() }, io, ui) { state ->
-            renderThreads += Thread.currentThread().name
-            if (state is SignState.Review) shown.countDown()
-            if (state is SignState.EnterPin) atPin.countDown()
-            if (state is SignState.Done) done.countDown()
-        }
-        val shell = Shell(card)
-        val link = object : CardTransport by shell {
-            override fun transceive(command: ByteArray): ByteArray {
-                ioThreads += Thread.currentThread().name
-                return shell.transceive(command)
-            }
-        }
+        // The relying party's clock: its requests are dated inside the software card certificate's validity.
+        val clock = TestClock(rp.now())
+        val flow = SigningFlow.forLink(rp.deepLink(rp.createRequest(600)), http, shell, clock.clock())
+        val early = CountDownLatch(1)
+        val released = CountDownLatch(1)
         try {
-            ui.execute { controller.start() }
-            assertTrue(shown.await(10, TimeUnit.SECONDS))
-            ui.execute { controller.accept() }
-            // As Android does: the tag arrives on another thread (a binder thread there).
-            Thread({ controller.onCardPresent(link) }, "nfc").start()
-            assertTrue(atPin.await(10, TimeUnit.SECONDS))
-            ui.execute {
-                val input = PinInput()
-                softwareCardSignPin().forEach { input.append(it) }
-                controller.submitPin(input)
-            }
-            assertTrue(done.await(20, TimeUnit.SECONDS), "signed with the card left on the phone, and submitted")
+            flow.start()
+            assertTrue(review.await(10, TimeUnit.SECONDS))
+            // A card before the person accepted: handed over, not used, released.
+            shell.cardPresent(flow, link) { early.countDown() }
+            assertTrue(early.await(5, TimeUnit.SECONDS), "the early link was released")
+            assertEquals(0u, card.exchanges(), "a card before the person accepted is not used")
+            ui.execute { flow.accept() }
+            ui.execute { PinInput.handOver(softwareCardSignPin().toCharArray(), flow::enterPin) }
+            assertTrue(hold.await(10, TimeUnit.SECONDS))
+            // As Android does: the tag arrives on a binder thread.
+            Thread({ shell.cardPresent(flow, link) { released.countDown() } }, "nfc").start()
+            assertTrue(done.await(20, TimeUnit.SECONDS), "signed in one tap and submitted")
+            assertTrue(released.await(5, TimeUnit.SECONDS), "the signing link was released")
             assertEquals(1u, rp.accepted())
-            assertEquals(setOf("io"), ioThreads)
-            assertEquals(setOf("ui"), renderThreads)
+            assertEquals(setOf("ui"), threads["render"])
+            assertEquals(setOf("card"), threads["card"])
+            assertTrue(threads["http"]!!.none { it == "ui" || it == "card" }, "http on the flow's thread: ${threads["http"]}")
+            assertEquals(
+                listOf("Fetching", "ReviewRequest", "EnterPin", "HoldCard", "Working", "Submitting", "Done"),
+                rendered.distinct(),
+            )
         } finally {
-            ui.submit { controller.dispose() }.get()
+            ui.submit { shell.close(flow) }.get()
             ui.shutdown()
-            io.shutdown()
-            io.awaitTermination(5, TimeUnit.SECONDS)
+            cards.shutdown()
+            cards.awaitTermination(5, TimeUnit.SECONDS)
+            flow.close()
+            clock.close()
             card.close()
             rp.close()
         }
