@@ -1,7 +1,7 @@
 // swift-tools-version:5.9
 // The Kazasu Swift package: the generated uniffi bindings of kazasu-ffi (KazasuFFI) and the thin Swift layer
-// the iPhone app uses (Kazasu): async signing, the APDU bridge the NFC code plugs into, the flow state machine,
-// and the words for each outcome. Builds and tests on Linux (see README.md); the SwiftUI/CoreNFC/AVFoundation
+// the iPhone app uses (Kazasu): the APDU bridge the NFC code plugs into, HTTP over URLSession, QR frames, and the
+// words for the core's flow states and notices (the flow itself is the core's SigningFlow). Builds and tests on Linux (see README.md); the SwiftUI/CoreNFC/AVFoundation
 // app in App/ uses it on iOS.
 import PackageDescription
 
