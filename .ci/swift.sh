@@ -10,7 +10,8 @@
 #  3. a Debian 13 (trixie) minbase chroot with `swiftlang` (6.0.3), created once and reused
 #     ($KAZASU_SWIFT_CHROOT, default /var/cache/kazasu/trixie-swift — outside the repo);
 #  4. inside `unshare --mount --propagation private`: /proc, the repo and target/debug (read-only) are mounted
-#     into the chroot, `swift build` and `swift test` run there against the .so built on the host, then the iOS
+#     into the chroot, `swift build` and `swift test` run there against the .so built on the host (the tests
+#     replay tests/scenarios/signing-flow.json, passed as $KAZASU_SCENARIOS), then the iOS
 #     app's files are type-checked against SDK stand-ins (ios/ci/). The mount namespace dies with the unshare
 #     process, so no mount can outlive the run; a trap unmounts anyway.
 set -euo pipefail
