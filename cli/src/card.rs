@@ -241,11 +241,8 @@ pub fn sign(
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
     let mut flow = Flow::for_bytes(name.clone(), data.clone(), alg);
     let mut transport = open(source, lang)?;
-    let mut s = JpkiSession::open(&mut transport).map_err(|e| card_failure(lang, &e))?;
-    drive::sign_on_card(&mut flow, &mut s, pin, lang, &|_| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
-    let traffic = s.traffic();
+    drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
     drop(transport);
-    log::info!("sign flow: {} APDUs, {} bytes out, {} bytes in", traffic.apdus, traffic.bytes_sent, traffic.bytes_received);
     let signed = flow.signature().ok_or_else(|| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
     let (signature, certificate_der) = (&signed.signature, &signed.certificate);
 

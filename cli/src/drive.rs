@@ -1,10 +1,11 @@
 //! The CLI as a driver of the core's one signing flow ([`kazasu_core::flow`]): the same state machine the
-//! phones run, with a reader that keeps the card on it (one session for the whole run: the counter is read
-//! before the prompt, so the tries are shown before typing, and again right before VERIFY by the core) and one
-//! typed password per run (a failure ends the run with its exit code; nothing is retried).
+//! phones run, on a reader that keeps the card. The counter is read in a first tap before the prompt (the
+//! tries are shown before typing) and again by the core right before VERIFY in the signing tap. Each tap runs
+//! in its own session inside a PC/SC transaction ([`Transport::exclusive`]). One typed password per run: a
+//! failure ends the run with its exit code; nothing is retried.
 
 use kazasu_core::flow::{CardOutcome, Flow, Notice, State, Step};
-use kazasu_core::{JpkiSession, Transport};
+use kazasu_core::Transport;
 
 use crate::card::{card_failure, progress};
 use crate::messages::{exit, text, Lang};
@@ -14,13 +15,13 @@ pub(crate) fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// Runs the card part of `flow` (accept → tries → password → [last-try question] → the signing tap) on an open
-/// session. Returns when the card signed (state `Signed`, or `Submitting` for a hand-off); every other end is a
+/// Runs the card part of `flow` (accept → tries → password → [last-try question] → the signing tap) on the
+/// card in `transport`. Returns when the card signed (state `Signed`, or `Submitting` for a hand-off); every other end is a
 /// `Failure` in the person's words. `refused` gives the words for a flow that ended before the card (e.g. the
 /// request expired while the password was typed).
-pub(crate) fn sign_on_card<T: Transport>(
+pub(crate) fn sign_on_card(
     flow: &mut Flow,
-    session: &mut JpkiSession<T>,
+    transport: &mut dyn Transport,
     pin: &PinArgs,
     lang: Lang,
     refused: &dyn Fn(&Notice) -> Failure,
@@ -30,7 +31,7 @@ pub(crate) fn sign_on_card<T: Transport>(
     let mut card_words: Option<Failure> = None;
     loop {
         match flow.state().clone() {
-            State::EnterPin { known_tries: None, notice: None } => tap(flow, session, lang, &mut card_words)?,
+            State::EnterPin { known_tries: None, notice: None } => tap(flow, transport, lang, &mut card_words),
             State::EnterPin { known_tries: Some(n), notice: None } => {
                 if n == 1 {
                     eprintln!("{}", text::sign_password_last_try_warning(lang));
@@ -47,7 +48,7 @@ pub(crate) fn sign_on_card<T: Transport>(
                     return Err(Failure::new(text::sign_password_last_try_not_confirmed(lang), exit::NEEDS_CONFIRMATION));
                 }
             }
-            State::HoldCard { notice: None } => tap(flow, session, lang, &mut card_words)?,
+            State::HoldCard { notice: None } => tap(flow, transport, lang, &mut card_words),
             State::Signed | State::Submitting { .. } => return Ok(()),
             // One password per run: a card failure after the tap ends it, with the card's own words.
             State::EnterPin { notice: Some(n), .. } | State::HoldCard { notice: Some(n) } => {
@@ -66,26 +67,21 @@ pub(crate) fn sign_on_card<T: Transport>(
 }
 
 /// One tap on the card that stays in the reader.
-fn tap<T: Transport>(
-    flow: &mut Flow,
-    session: &mut JpkiSession<T>,
-    lang: Lang,
-    card_words: &mut Option<Failure>,
-) -> Result<(), Failure> {
+fn tap(flow: &mut Flow, transport: &mut dyn Transport, lang: Lang, card_words: &mut Option<Failure>) {
     let Some(job) = flow.begin_tap(now()) else {
-        return Ok(()); // the flow refused the tap (e.g. the request expired): its state says why
+        return; // the flow refused the tap (e.g. the request expired): its state says why
     };
-    let outcome = job.run(session, &mut |step| match step {
+    let (outcome, traffic) = job.run_on(transport, &mut |step| match step {
         Step::VerifyingPin => progress(text::sign_password_checking(lang)),
         Step::ReadingCertificate => progress(text::reading_sign_certificate(lang)),
         Step::Signing => progress(text::signing(lang)),
         Step::Connecting | Step::ReadingTries => {}
     });
+    log::info!("tap: {} APDUs, {} bytes out, {} bytes in", traffic.apdus, traffic.bytes_sent, traffic.bytes_received);
     if let CardOutcome::Failed { error, .. } = &outcome {
         *card_words = Some(card_failure(lang, error));
     }
     flow.finish_tap(outcome);
-    Ok(())
 }
 
 /// Words for a card notice when no card error is at hand.

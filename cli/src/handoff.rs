@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use kazasu_core::flow::{Flow, Notice};
 use kazasu_core::handoff::{self, HandoffError, HttpClient, HttpError, HttpResponse, HttpsUrl, Refusal, SignRequest};
-use kazasu_core::{HashAlgorithm, JpkiSession};
+use kazasu_core::HashAlgorithm;
 
-use crate::card::{self, card_failure, progress, SourceArgs};
+use crate::card::{self, progress, SourceArgs};
 use crate::drive;
 use crate::messages::{detail, exit, text, Lang};
 use crate::{Failure, PinArgs};
@@ -170,13 +170,12 @@ pub fn sign_request(source: &SourceArgs, lang: Lang, link: &str, pin: &PinArgs, 
     let origin = req.origin().to_string();
     let mut flow = Flow::for_request(req);
     let mut transport = card::open(source, lang)?;
-    let mut s = JpkiSession::open(&mut transport).map_err(|e| card_failure(lang, &e))?;
     let refused = |n: &Notice| match n {
         Notice::Expired => handoff_failure(lang, &HandoffError::Expired { expires_at: expires_at.clone() }),
         Notice::AlreadySigned => handoff_failure(lang, &HandoffError::Replayed),
         _ => Failure::new(text::card_operation_failed(lang), exit::FAILURE),
     };
-    drive::sign_on_card(&mut flow, &mut s, pin, lang, &refused)?;
+    drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &refused)?;
     drop(transport); // the card is released before the network round trip
     progress(text::submitting_signature(lang));
     let job = flow.begin_submit().ok_or_else(|| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;

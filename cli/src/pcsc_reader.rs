@@ -147,13 +147,43 @@ impl Drop for PcscTransport {
     }
 }
 
+fn transmit_on(card: &Card, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+    let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+    let n = card.transmit(command, &mut buf).map_err(reader_error)?.len();
+    buf.truncate(n);
+    Ok(buf)
+}
+
 impl Transport for PcscTransport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let card = self.card.as_ref().ok_or(TransportError::CardLost)?;
-        let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
-        let n = card.transmit(command, &mut buf).map_err(reader_error)?.len();
-        buf.truncate(n);
-        Ok(buf)
+        transmit_on(self.card.as_ref().ok_or(TransportError::CardLost)?, command)
+    }
+
+    fn capabilities(&self) -> LinkCapabilities {
+        self.capabilities
+    }
+
+    /// One tap's card work inside a PC/SC transaction (SCardBeginTransaction): other programs sharing the
+    /// reader wait until it ends, so none can select another file between the counter read and VERIFY.
+    fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+        let capabilities = self.capabilities;
+        let card = self.card.as_mut().ok_or(TransportError::CardLost)?;
+        let transaction = card.transaction().map_err(reader_error)?;
+        log::info!("PC/SC transaction begun");
+        Ok(Box::new(InTransaction { transaction, capabilities }))
+    }
+}
+
+/// The card while this program holds a PC/SC transaction on it; the transaction ends (leaving the card as it
+/// is) when this is dropped.
+struct InTransaction<'a> {
+    transaction: pcsc::Transaction<'a>,
+    capabilities: LinkCapabilities,
+}
+
+impl Transport for InTransaction<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        transmit_on(&self.transaction, command)
     }
 
     fn capabilities(&self) -> LinkCapabilities {

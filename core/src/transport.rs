@@ -47,6 +47,29 @@ pub trait Transport {
     fn capabilities(&self) -> LinkCapabilities {
         LinkCapabilities::SHORT
     }
+
+    /// This link held exclusively for one tap's card work: while the returned link lives, no other program
+    /// can send the card a command (PC/SC: a transaction), so nothing can select another file between the
+    /// counter read and VERIFY. Links that are exclusive by nature (a phone's NFC tag, the in-process
+    /// software card) are already: the default returns the link itself.
+    fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+        Ok(Box::new(Borrowed(self)))
+    }
+}
+
+/// A link borrowed for the duration of [`Transport::exclusive`].
+struct Borrowed<'a, T: Transport + ?Sized>(&'a mut T);
+
+impl<T: Transport + ?Sized> Transport for Borrowed<'_, T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.transmit(command)
+    }
+    fn capabilities(&self) -> LinkCapabilities {
+        self.0.capabilities()
+    }
+    fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+        Ok(Box::new(Borrowed(&mut *self.0)))
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -56,6 +79,9 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     fn capabilities(&self) -> LinkCapabilities {
         (**self).capabilities()
     }
+    fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+        (**self).exclusive()
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -64,5 +90,8 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn capabilities(&self) -> LinkCapabilities {
         (**self).capabilities()
+    }
+    fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+        (**self).exclusive()
     }
 }

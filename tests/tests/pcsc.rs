@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use kazasu_core::softcard::fixture;
 
@@ -155,4 +157,59 @@ fn opensc_reads_the_certificates_and_signs_with_the_sign_pin() {
         .output()
         .unwrap();
     assert!(verified.status.success(), "{}", String::from_utf8_lossy(&verified.stdout));
+}
+
+/// Another program sharing the reader: selects the JPKI AP and the token-info EF in a loop. A command of it
+/// between a tap's counter read and its VERIFY (or between VERIFY and the signature) would move the card's
+/// current file or clear its security state, and the tap would fail.
+fn hammer(stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u32> {
+    use pcsc::{Context, Disposition, Protocols, Scope, ShareMode};
+    std::thread::spawn(move || {
+        let ctx = Context::establish(Scope::User).expect("PC/SC context");
+        let reader = ctx.list_readers_owned().expect("readers").into_iter().next().expect("a reader");
+        let mut card = ctx.connect(&reader, ShareMode::Shared, Protocols::ANY).expect("connect");
+        let select_ap = [0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+        let select_token_info = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x06];
+        let mut buf = [0u8; 258];
+        let mut rounds = 0;
+        while !stop.load(Ordering::SeqCst) {
+            for command in [&select_ap[..], &select_token_info[..]] {
+                match card.transmit(command, &mut buf) {
+                    Ok(_) => {}
+                    // kazasu resets the card when it lets it go: reconnect and go on.
+                    Err(pcsc::Error::ResetCard) => {
+                        let _ = card.reconnect(ShareMode::Shared, Protocols::ANY, Disposition::LeaveCard);
+                    }
+                    Err(e) => panic!("second client: {e}"),
+                }
+            }
+            rounds += 1;
+        }
+        let _ = card.disconnect(Disposition::LeaveCard);
+        rounds
+    })
+}
+
+#[test]
+#[ignore = "needs pcscd + vpcd with the software card (.ci/pcsc.sh); run by .ci/run with --ignored"]
+fn another_program_cannot_slip_a_command_into_a_tap() {
+    let dir = work_dir("interleave");
+    let file = dir.join("form.txt");
+    std::fs::write(&file, "application").unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let other = hammer(stop.clone());
+    let runs = 8;
+    for i in 0..runs {
+        let out = run(
+            Command::new(kazasu()).args(["--reader", "Virtual PCD", "--lang", "en", "sign", "--pin-stdin"]).arg(&file),
+            format!("{}\n", fixture::SIGN_PIN).as_bytes(),
+        );
+        assert!(out.status.success(), "run {i}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    stop.store(true, Ordering::SeqCst);
+    let rounds = other.join().expect("second client");
+    // The other program really worked beside the taps (between them), so the taps were exposed to it.
+    assert!(rounds > runs, "the second client ran only {rounds} rounds");
+    let status = run(Command::new(kazasu()).args(["--reader", "Virtual PCD", "--lang", "en", "status"]), b"");
+    assert!(String::from_utf8_lossy(&status.stdout).contains("5 tries left"), "no try was spent");
 }

@@ -88,10 +88,15 @@ impl CardJob {
         CardJob { purpose: Purpose::Sign { pin, last_try, algorithm, data } }
     }
 
-    /// Opens a session on `transport` (SELECT of the JPKI AP) and runs the job on it.
-    pub fn run_on<T: Transport>(self, transport: T, progress: &mut dyn FnMut(Step)) -> (CardOutcome, Traffic) {
+    /// Holds `transport` exclusively for this tap ([`Transport::exclusive`]), opens a session on it (SELECT of
+    /// the JPKI AP) and runs the job.
+    pub fn run_on<T: Transport>(self, mut transport: T, progress: &mut dyn FnMut(Step)) -> (CardOutcome, Traffic) {
         progress(Step::Connecting);
-        match JpkiSession::open(transport) {
+        let mut link = match transport.exclusive() {
+            Ok(link) => link,
+            Err(e) => return (self.failed_before_pin(CardError::Transport(e)), Traffic::default()),
+        };
+        match JpkiSession::open(&mut link) {
             Ok(mut session) => {
                 let outcome = self.run(&mut session, progress);
                 (outcome, session.traffic())
