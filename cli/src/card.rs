@@ -9,10 +9,10 @@ use kazasu_core::cms::detached_signed_data;
 use kazasu_core::jpki::{CertificateKind, RetryState};
 use kazasu_core::flow::Flow;
 use kazasu_core::softcard::SoftCard;
-use kazasu_core::{CardError, Certificate, HashAlgorithm, JpkiSession, LastTry, PinKind, Transport};
+use kazasu_core::{CardError, Certificate, HashAlgorithm, JpkiSession, PinKind, Transport};
 
 use crate::messages::{self, exit, text, Lang};
-use crate::{bundle, drive, pcsc_reader, prompt, virtual_card, vpcd, CertFormat, Failure, PinArgs};
+use crate::{bundle, drive, pcsc_reader, virtual_card, vpcd, CertFormat, Failure, PinArgs};
 
 /// An ATR advertising extended Lc/Le (a contact マイナンバーカード's, jpki-facts), for `card serve --extended`.
 const EXTENDED_ATR: &[u8] =
@@ -144,28 +144,6 @@ pub fn status(source: &SourceArgs, lang: Lang) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Counter first, the last-try question, then the PIN, then VERIFY (which reads the counter once more).
-pub(crate) fn verify_sign_pin<T: Transport>(s: &mut JpkiSession<T>, pin: &PinArgs, lang: Lang) -> Result<(), Failure> {
-    let last = match s.retry_state(PinKind::Sign).map_err(|e| card_failure(lang, &e))? {
-        RetryState::Blocked | RetryState::Remaining(0) => return Err(card_failure(lang, &CardError::Blocked)),
-        RetryState::Remaining(1) => {
-            eprintln!("{}", text::sign_password_last_try_warning(lang));
-            if prompt::confirm_last_try(pin, lang) {
-                LastTry::Confirmed
-            } else {
-                return Err(card_failure(lang, &CardError::NeedsLastTryConfirmation));
-            }
-        }
-        RetryState::Remaining(n) => {
-            eprintln!("{}", text::sign_password_tries_left(lang, n));
-            LastTry::NotConfirmed
-        }
-    };
-    let typed = prompt::read_sign_pin(pin, lang)?;
-    progress(text::sign_password_checking(lang));
-    s.verify_sign_pin(typed, last).map_err(|e| card_failure(lang, &e))
-}
-
 pub fn cert(
     source: &SourceArgs,
     lang: Lang,
@@ -175,18 +153,25 @@ pub fn cert(
     pin: &PinArgs,
 ) -> Result<(), Failure> {
     let mut transport = open(source, lang)?;
-    let mut s = JpkiSession::open(&mut transport).map_err(|e| card_failure(lang, &e))?;
-    let kind = match which {
+    let der = match which {
+        // The signature certificate is read only after the password: the one flow, as for signing.
         Which::Sign => {
-            verify_sign_pin(&mut s, pin, lang)?;
-            CertificateKind::Sign
+            let mut flow = Flow::for_sign_certificate();
+            let failed = || Failure::new(text::card_operation_failed(lang), exit::FAILURE);
+            drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| failed())?;
+            flow.signature().map(|s| s.certificate.clone()).ok_or_else(failed)?
         }
-        Which::SignCa => CertificateKind::SignCa,
-        Which::Auth => CertificateKind::Auth,
-        Which::AuthCa => CertificateKind::AuthCa,
+        other => {
+            let kind = match other {
+                Which::SignCa => CertificateKind::SignCa,
+                Which::Auth => CertificateKind::Auth,
+                _ => CertificateKind::AuthCa,
+            };
+            let mut s = JpkiSession::open(&mut transport).map_err(|e| card_failure(lang, &e))?;
+            progress(text::reading_certificate(lang));
+            s.read_certificate(kind).map_err(|e| card_failure(lang, &e))?
+        }
     };
-    progress(text::reading_certificate(lang));
-    let der = s.read_certificate(kind).map_err(|e| card_failure(lang, &e))?;
     drop(transport); // the card is released before the output is written
     let cert = certificate(lang, &der)?;
     let bytes = match format {

@@ -375,7 +375,8 @@ fn render(flow: &Flow) -> FlowState {
                     sha256_hex: hex_lower(&kazasu_core::digest::HashAlgorithm::Sha256.digest(data)),
                 },
             },
-            None => poisoned_state(),
+            // The FFI makes no certificate-only flow (that is the CLI's `cert`).
+            Some(Subject::SignCertificate) | None => poisoned_state(),
         },
         State::EnterPin { known_tries, notice } => {
             FlowState::EnterPin { known_tries: known_tries.map(u32::from), notice: notice.as_ref().map(notice_of) }

@@ -29,7 +29,8 @@ pub enum Step {
     Signing,
 }
 
-/// A signature made by the card, with what it verifies with.
+/// A signature made by the card, with what it verifies with (for a certificate-only flow: the certificate and
+/// an empty signature).
 #[derive(Clone, Debug)]
 pub struct Signature {
     /// RSA PKCS#1 v1.5 signature over the DigestInfo of the signed bytes.
@@ -45,8 +46,9 @@ pub struct Signature {
 pub(crate) enum Purpose {
     /// Read the sign PIN's counter only (the PIN is not typed yet).
     ReadTries,
-    /// Present the PIN once (counter first), read the certificate, sign `data`.
-    Sign { pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: Arc<[u8]> },
+    /// Present the PIN once (counter first), read the certificate, sign `data` (none: only read the
+    /// certificate, which the card gives only after VERIFY).
+    Sign { pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: Option<Arc<[u8]>> },
 }
 
 /// The card work of one tap, ready to run on a link.
@@ -83,8 +85,9 @@ impl CardJob {
         CardJob { purpose: Purpose::ReadTries }
     }
 
-    /// A tap that signs `data` — exactly the bytes the person was shown.
-    pub fn sign(pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: Arc<[u8]>) -> CardJob {
+    /// A tap that signs `data` — exactly the bytes the person was shown — or, with `None`, only reads the
+    /// signature certificate (the [`Signature`] then has an empty signature).
+    pub fn sign(pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: Option<Arc<[u8]>>) -> CardJob {
         CardJob { purpose: Purpose::Sign { pin, last_try, algorithm, data } }
     }
 
@@ -115,7 +118,7 @@ impl CardJob {
                     Err(error) => CardOutcome::Failed { error, unpresented_pin: None },
                 }
             }
-            Purpose::Sign { pin, last_try, algorithm, data } => match sign_once(session, pin, last_try, algorithm, &data, progress) {
+            Purpose::Sign { pin, last_try, algorithm, data } => match sign_once(session, pin, last_try, algorithm, data.as_deref(), progress) {
                 Ok(signature) => CardOutcome::Signed(signature),
                 Err((error, unpresented_pin)) => CardOutcome::Failed { error, unpresented_pin },
             },
@@ -138,7 +141,7 @@ pub(crate) fn sign_once<T: Transport>(
     pin: SignPin,
     last_try: LastTry,
     algorithm: HashAlgorithm,
-    data: &[u8],
+    data: Option<&[u8]>,
     progress: &mut dyn FnMut(Step),
 ) -> Result<Signature, (CardError, Option<SignPin>)> {
     progress(Step::VerifyingPin);
@@ -154,7 +157,7 @@ pub(crate) fn sign_once<T: Transport>(
 fn sign_after_verify<T: Transport>(
     session: &mut JpkiSession<T>,
     algorithm: HashAlgorithm,
-    data: &[u8],
+    data: Option<&[u8]>,
     progress: &mut dyn FnMut(Step),
 ) -> Result<Signature, CardError> {
     progress(Step::ReadingCertificate);
@@ -167,6 +170,9 @@ fn sign_after_verify<T: Transport>(
             command: crate::apdu::CommandName::ReadBinary,
             reason: "the signature certificate carries no readable JPKI personal data",
         })?;
+    let Some(data) = data else {
+        return Ok(Signature { signature: Vec::new(), certificate, personal, algorithm });
+    };
     progress(Step::Signing);
     let signature = session.sign(algorithm, data)?;
     Ok(Signature { signature, certificate, personal, algorithm })

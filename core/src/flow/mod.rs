@@ -49,28 +49,32 @@ pub enum Subject {
     Request(Box<SignRequest>),
     /// Bytes given by the front end (a file): shown by name, size and SHA-256, signed as they are.
     Bytes { label: String, data: Arc<[u8]>, algorithm: HashAlgorithm },
+    /// Nothing is signed: the tap reads the signature certificate, which the card gives only after the
+    /// password (the CLI's `cert`). The flow ends in `Signed` with the certificate and an empty signature.
+    SignCertificate,
 }
 
 impl Subject {
-    /// Exactly the bytes shown to the person.
-    pub fn bytes_to_sign(&self) -> Arc<[u8]> {
+    /// Exactly the bytes shown to the person (none for [`Subject::SignCertificate`]).
+    pub fn bytes_to_sign(&self) -> Option<Arc<[u8]>> {
         match self {
-            Subject::Request(r) => Arc::from(r.bytes_to_sign()),
-            Subject::Bytes { data, .. } => data.clone(),
+            Subject::Request(r) => Some(Arc::from(r.bytes_to_sign())),
+            Subject::Bytes { data, .. } => Some(data.clone()),
+            Subject::SignCertificate => None,
         }
     }
 
     pub fn algorithm(&self) -> HashAlgorithm {
         match self {
-            Subject::Request(_) => HashAlgorithm::Sha256,
             Subject::Bytes { algorithm, .. } => *algorithm,
+            Subject::Request(_) | Subject::SignCertificate => HashAlgorithm::Sha256,
         }
     }
 
     pub fn request(&self) -> Option<&SignRequest> {
         match self {
             Subject::Request(r) => Some(r),
-            Subject::Bytes { .. } => None,
+            Subject::Bytes { .. } | Subject::SignCertificate => None,
         }
     }
 }
@@ -221,6 +225,11 @@ impl Flow {
     /// Signing bytes the front end holds (a file), shown as `label`, its size and its SHA-256.
     pub fn for_bytes(label: impl Into<String>, data: Arc<[u8]>, algorithm: HashAlgorithm) -> Flow {
         Flow { subject: Some(Subject::Bytes { label: label.into(), data, algorithm }), ..Flow::new(State::Review) }
+    }
+
+    /// Reading the signature certificate (which needs the password) under the same rules; nothing is signed.
+    pub fn for_sign_certificate() -> Flow {
+        Flow { subject: Some(Subject::SignCertificate), ..Flow::new(State::Review) }
     }
 
     /// Refuse requests whose nonce this app signed before (checked after fetching and again before the card),
@@ -599,7 +608,7 @@ pub fn sign<T: Transport>(
     data: &[u8],
 ) -> Result<Signed, CardError> {
     let mut session = JpkiSession::open(transport)?;
-    let s = card::sign_once(&mut session, pin, last_try, algorithm, data, &mut |_| {}).map_err(|(e, _)| e)?;
+    let s = card::sign_once(&mut session, pin, last_try, algorithm, Some(data), &mut |_| {}).map_err(|(e, _)| e)?;
     Ok(Signed { signature: s.signature, certificate: s.certificate, algorithm, traffic: session.traffic() })
 }
 
