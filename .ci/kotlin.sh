@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 3: the uniffi bindings from Kotlin, on the JVM. Self-contained (installs what it is missing, starts no
 # services), exits non-zero on any failure.
+#  0. strings.xml / Localizable.strings are what scripts/l10n.py produces from the catalog l10n/app.toml;
 #  1. the FFI crate's Rust tests with the exported software card (feature `testing`);
 #  2. the host cdylib with `testing`, and the Kotlin bindings generated from it in library mode by the
 #     in-repo uniffi-bindgen;
@@ -33,6 +34,9 @@ lib_dir="$target_dir/kotlin-lib"
 lib="$lib_dir/libkazasu_ffi.so"
 bindings="$target_dir/uniffi/kotlin"
 m2="${KAZASU_M2_REPO:-/root/.m2/repository}"
+
+echo "== kotlin.sh: the phones' words are those of the catalog (l10n/app.toml)"
+python3 scripts/l10n.py --check
 
 echo "== kotlin.sh: FFI Rust tests (feature testing)"
 cargo test -p kazasu-ffi --features testing

@@ -14,7 +14,7 @@ class MainActivity : Activity() {
         val screen = Screen(this)
         setContentView(screen.root)
         screen.title(getString(R.string.app_name))
-        screen.text(getString(R.string.main_intro))
+        screen.text(getString(R.string.main_intro_android))
         screen.button(getString(R.string.main_scan)) {
             startActivityForResult(Intent(this, ScanActivity::class.java), REQUEST_SCAN)
         }

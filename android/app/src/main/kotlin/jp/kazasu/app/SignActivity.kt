@@ -77,49 +77,56 @@ class SignActivity : Activity() {
             screen.text(shown.origin).apply { setTypeface(typeface, Typeface.BOLD) }
         }
         when (state) {
-            FlowState.Fetching -> screen.text(getString(R.string.fetching))
+            FlowState.Fetching -> screen.text(getString(R.string.state_fetching))
             is FlowState.ReviewRequest -> renderReview(state.request)
             is FlowState.ReviewBytes -> {
                 val b = state.bytes
-                screen.text(getString(R.string.review_bytes, b.label, b.size.toString(), b.sha256Hex))
-                if (nfcUsable()) screen.button(getString(R.string.review_accept)) { flow.accept() }
+                screen.text(getString(R.string.state_review_bytes))
+                screen.title(b.label)
+                screen.text(getString(R.string.state_review_bytes_size, b.size.toString()))
+                screen.text(getString(R.string.state_review_bytes_sha256, b.sha256Hex)).setTextIsSelectable(true)
+                if (nfcUsable()) screen.button(getString(R.string.state_review_accept)) { flow.accept() }
             }
             is FlowState.EnterPin -> renderPinEntry(state)
             FlowState.ConfirmLastTry -> {
-                screen.title(getString(R.string.last_try_title))
-                screen.warning(getString(R.string.last_try_body))
-                screen.button(getString(R.string.last_try_confirm)) { flow.confirmLastTry() }
-                screen.button(getString(R.string.last_try_decline)) { flow.declineLastTry() }
+                screen.title(getString(R.string.state_confirm_last_try))
+                screen.warning(getString(R.string.state_confirm_last_try_body))
+                screen.button(getString(R.string.state_confirm_last_try_confirm)) { flow.confirmLastTry() }
+                screen.button(getString(R.string.state_confirm_last_try_decline)) { flow.declineLastTry() }
             }
             is FlowState.HoldCard -> {
                 state.notice?.let { screen.warning(Messages.of(this, it)) }
-                if (nfcUsable()) screen.text(getString(R.string.hold_sign))
+                if (nfcUsable()) screen.text(getString(R.string.state_hold_card_android))
             }
             is FlowState.Working -> screen.text(Messages.of(this, state.step))
-            is FlowState.Submitting -> screen.text(getString(R.string.submitting))
+            is FlowState.Submitting -> screen.text(getString(R.string.state_submitting))
             is FlowState.SubmitFailed -> {
-                screen.title(getString(R.string.submit_failed_title))
+                screen.title(getString(R.string.state_submit_failed))
                 screen.warning(Messages.of(this, state.notice))
-                if (state.canResend) screen.button(getString(R.string.submit_retry)) { flow.resend() }
+                if (state.canResend) screen.button(getString(R.string.state_submit_failed_resend)) { flow.resend() }
             }
             is FlowState.Signed -> {
-                screen.title(getString(R.string.signed_title))
-                screen.text(getString(R.string.signed_by, state.result.identity.name ?: getString(R.string.value_unknown)))
+                val r = state.result
+                screen.title(getString(R.string.state_signed))
+                rows(r.identity.name, r.identity.address, r.identity.dateOfBirthIso ?: r.identity.dateOfBirth)
+                screen.text(getString(R.string.state_signed_details, r.signature.size.toString(), r.certificate.size.toString()))
             }
             is FlowState.Done -> {
                 val r = state.receipt
-                val unknown = getString(R.string.value_unknown)
-                screen.title(getString(R.string.done_title))
-                screen.text(getString(R.string.done_receipt, r.name ?: unknown, r.address ?: unknown, r.dateOfBirth ?: unknown))
+                screen.title(getString(R.string.state_done))
+                rows(r.name, r.address, r.dateOfBirth)
                 setResult(RESULT_OK)
             }
-            FlowState.ProbablyReceived -> screen.text(getString(R.string.probably_received))
+            FlowState.ProbablyReceived -> screen.text(getString(R.string.state_probably_received))
             FlowState.Blocked -> {
-                screen.title(getString(R.string.blocked_title))
-                screen.text(getString(R.string.blocked_body))
+                screen.title(getString(R.string.state_blocked))
+                screen.text(getString(R.string.state_blocked_body))
             }
-            is FlowState.Failed -> screen.warning(Messages.of(this, state.notice))
-            FlowState.Cancelled -> screen.text(getString(R.string.cancelled))
+            is FlowState.Failed -> {
+                screen.title(getString(R.string.state_failed))
+                screen.warning(Messages.of(this, state.notice))
+            }
+            FlowState.Cancelled -> screen.text(getString(R.string.state_cancelled))
         }
         footer(state)
     }
@@ -127,40 +134,52 @@ class SignActivity : Activity() {
     /** Everything the person must see before the password: the origin prominently, who asks, what, until when. */
     private fun renderReview(r: RequestDisplay) {
         request = r
-        screen.text(getString(R.string.review_origin_label))
+        screen.text(getString(R.string.state_review_request_origin))
         screen.title(r.origin)
-        if (!r.originIsHttps) screen.warning(getString(R.string.review_dev_origin))
-        screen.text(getString(R.string.review_requester, r.relyingParty))
+        if (!r.originIsHttps) screen.warning(getString(R.string.state_review_request_dev_origin))
+        screen.text(getString(R.string.state_review_request_field, getString(R.string.state_review_request_relying_party), r.relyingParty))
         screen.title(r.title)
-        screen.text(getString(R.string.review_fields))
-        for (f in r.fields) screen.text(getString(R.string.review_field, f.label, f.value)).setTextIsSelectable(true)
+        screen.text(getString(R.string.state_review_request_fields))
+        val empty = getString(R.string.state_review_request_empty_value)
+        for (f in r.fields) field(f.label, f.value.ifEmpty { empty }).setTextIsSelectable(true)
         val expires = DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT).format(Date(r.expiresAt * 1000))
-        screen.text(getString(R.string.review_expires, expires))
+        screen.text(getString(R.string.state_review_request_expires, expires))
         var textShown = false
-        screen.button(getString(R.string.review_show_text)) {
+        screen.button(getString(R.string.state_review_request_show_text)) {
             if (!textShown) {
                 textShown = true
+                screen.text(getString(R.string.state_review_request_signed_text))
                 screen.text(r.signedText).apply {
                     setTextIsSelectable(true)
                     typeface = Typeface.MONOSPACE
                 }
             }
         }
-        if (nfcUsable()) screen.button(getString(R.string.review_accept)) { flow.accept() }
+        if (nfcUsable()) screen.button(getString(R.string.state_review_accept)) { flow.accept() }
+    }
+
+    private fun field(label: String, value: String) = screen.text(getString(R.string.state_review_request_field, label, value))
+
+    /** What the certificate says (or what the relying party read from it). */
+    private fun rows(name: String?, address: String?, dateOfBirth: String?) {
+        val unknown = getString(R.string.value_unknown)
+        field(getString(R.string.label_name), name ?: unknown)
+        field(getString(R.string.label_address), address ?: unknown)
+        field(getString(R.string.label_date_of_birth), dateOfBirth ?: unknown)
     }
 
     private fun renderPinEntry(state: FlowState.EnterPin) {
         state.notice?.let { screen.warning(Messages.of(this, it)) }
-        screen.text(getString(R.string.pin_title))
+        screen.text(getString(R.string.state_enter_pin))
         // Tries already known in this flow are shown before anything is typed.
-        state.knownTries?.let { screen.text(getString(R.string.pin_remaining, it.toInt())) }
+        state.knownTries?.let { screen.text(getString(R.string.state_enter_pin_tries_left, it.toString())) }
         val field = EditText(this).apply {
-            hint = getString(R.string.pin_hint)
+            hint = getString(R.string.state_enter_pin_placeholder)
             inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_PASSWORD or
                 InputType.TYPE_TEXT_FLAG_CAP_CHARACTERS or InputType.TYPE_TEXT_FLAG_NO_SUGGESTIONS
         }
         screen.add(field)
-        screen.button(getString(R.string.pin_next)) {
+        screen.button(getString(R.string.state_enter_pin_next)) {
             // Copy the characters out without making a String, clear the field; the copy is cleared after use.
             val text = field.text
             val chars = CharArray(text.length)
@@ -188,7 +207,7 @@ class SignActivity : Activity() {
     private fun footer(state: FlowState) {
         when (state) {
             is FlowState.Working, is FlowState.Submitting, FlowState.ConfirmLastTry -> Unit
-            is FlowState.SubmitFailed -> screen.button(getString(R.string.submit_discard)) { flow.cancel() }
+            is FlowState.SubmitFailed -> screen.button(getString(R.string.state_submit_failed_discard)) { flow.cancel() }
             FlowState.Fetching, is FlowState.ReviewRequest, is FlowState.ReviewBytes, is FlowState.EnterPin,
             is FlowState.HoldCard -> screen.button(getString(R.string.cancel)) { flow.cancel() }
             is FlowState.Signed, is FlowState.Done, FlowState.ProbablyReceived, FlowState.Blocked,
