@@ -6,16 +6,21 @@
 #     fetched, shown, signed with the software card and submitted (kazasu sign-request), the portal verifies it
 #     against the test sign CA + CRL, and the verified application with name, address and birth date
 #     transcribed from the certificate is printed;
+#     The first try uses a wrong password on purpose: the card says how many tries are left, nothing is
+#     signed, and the software card remembers the count (its state lives in this run's folder);
 #  2. a file signed with `kazasu sign` and verified twice (kazasu verify, openssl cms -verify).
-# Everything started here is stopped by PID, also on failure.
+# Messages are in Japanese (--lang ja) throughout. Everything started here is stopped by PID, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo build --release -q -p kazasu -p kazasu-portal
+echo "== building kazasu and kazasu-portal (release; the first build takes a few minutes)"
+cargo build --release -p kazasu -p kazasu-portal
 kazasu=$PWD/target/release/kazasu
 portal=$PWD/target/release/kazasu-portal
-work=$(mktemp -d)
+work=$(mktemp -d -t kazasu-demo-XXXXXX)
+# The software card's state (tries left) for this demo only; the person's own stays untouched.
+export XDG_STATE_HOME="$work/state"
 portal_pid=""
 cleanup() {
   if [ -n "$portal_pid" ]; then
@@ -51,14 +56,20 @@ echo "same-device link: $(field deep_link)"
 
 echo "== the page's QR code, rendered and decoded (kazasu scan)"
 curl -fsS -o "$work/qr.png" "$base/a/$view/qr.png"
-scanned=$("$kazasu" scan "$work/qr.png")
+scanned=$("$kazasu" --lang ja scan "$work/qr.png")
 echo "QR code → $scanned"
 [ "$scanned" = "$request_url" ] || { echo "demo: the QR code does not carry the request URL" >&2; exit 1; }
 
-echo "== the phone (here: kazasu --virtual): fetch, show, PIN, sign, submit"
+echo "== the phone (here: kazasu --virtual): fetch, show — and a wrong signature password (on purpose)"
+rc=0
+echo WRONG9 | "$kazasu" --lang ja --virtual sign-request "$scanned" --pin-stdin || rc=$?
+[ "$rc" -eq 3 ] || { echo "demo: a wrong password should end with exit code 3, got $rc" >&2; exit 1; }
+echo "(exit code $rc: wrong password, one try used, nothing signed or sent)"
+
+echo "== again with the right password: the card still counts the wrong try (4 left); sign, submit"
 echo ABC123 | "$kazasu" --lang ja --virtual sign-request "$scanned" --pin-stdin
 
-echo "== the verified application, as the portal stored it"
+echo "== the verified application, as the portal stored it (identity transcribed from the certificate)"
 curl -fsS "$base/a/$view/application.txt" | tee "$work/application.txt"
 grep -q "署名検証済み" "$work/application.txt"
 grep -q "氏名: かざす　花子" "$work/application.txt"
@@ -73,8 +84,11 @@ cat > "$work/application.txt" <<'TXT'
 申請内容: 住民票の写しの交付
 通数: 1
 TXT
-echo ABC123 | "$kazasu" --virtual sign --pin-stdin "$work/application.txt"
-"$kazasu" verify --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem "$work/application.txt"
+echo "-- kazasu sign: the signer, as the card's signature certificate states it"
+echo ABC123 | "$kazasu" --lang ja --virtual sign --pin-stdin "$work/application.txt"
+echo "-- kazasu verify: the same signer, checked against the test sign CA and its CRL"
+"$kazasu" --lang ja verify --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem "$work/application.txt"
+echo "-- openssl cms -verify: the detached CMS, independently"
 openssl cms -verify -binary -inform DER -in "$work/application.txt.p7s" -content "$work/application.txt" \
   -CAfile fixtures/test-pki/sign-ca.pem -out /dev/null
 echo "== demo done"
