@@ -1,33 +1,28 @@
-//! Kazasu core: the JPKI (マイナンバーカード 公的個人認証) signing protocol with the citizens' PIN rules,
-//! certificate parsing, verification, CMS output and a software card. No I/O except through [`Transport`].
+//! Kazasu core: the one signing flow ([`flow`]) that the CLI, the phones (through `ffi`) and the tests drive,
+//! and the rooms it is built from, re-exported so front ends name one crate:
+//!
+//! | room | crate | holds |
+//! |---|---|---|
+//! | card protocol | `kazasu-card` | APDUs, status words, channel, [`Transport`], PIN types, the session and its PIN rules |
+//! | PKI | `kazasu-pki` | certificates and the JPKI personal data, verification (OpenSSL), CMS |
+//! | hand-off | `kazasu-handoff` | links, the signed document, requests, submissions, the relying party's checks |
+//! | software card | `kazasu-softcard` (feature `softcard`) | the TEST-ONLY card for tests, the demo, `--virtual` |
+//!
+//! No I/O except through [`Transport`] and [`handoff::HttpClient`].
 #![forbid(unsafe_code)]
 
-pub mod apdu;
-pub mod atr;
-pub mod cert;
-pub mod channel;
-pub mod cms;
-pub mod der;
-pub mod digest;
-pub mod error;
 pub mod flow;
-pub mod handoff;
-pub mod ids;
-pub mod jpki;
-pub mod pin;
-/// QR decoding of camera frames and QR generation (the `kazasu-qr` crate, kept separate so its image-heavy
-/// tests and benchmarks build on their own).
-pub use kazasu_qr as qr;
-#[cfg(feature = "openssl")]
-pub mod softcard;
-pub mod sw;
-pub mod transport;
-#[cfg(feature = "openssl")]
-pub mod verify;
 
-pub use cert::{CertError, Certificate, PersonalData};
-pub use digest::HashAlgorithm;
-pub use error::CardError;
-pub use jpki::{JpkiSession, LastTry, PinKind, RetryState, TokenKind};
-pub use pin::{AuthPin, PinError, SignPin};
-pub use transport::{LinkCapabilities, Transport, TransportError};
+pub use kazasu_card::{apdu, atr, channel, digest, error, ids, jpki, pin, sw, transport};
+pub use kazasu_handoff as handoff;
+#[cfg(feature = "openssl")]
+pub use kazasu_pki::{cms, verify};
+pub use kazasu_pki::{cert, der};
+#[cfg(feature = "softcard")]
+pub use kazasu_softcard as softcard;
+
+pub use kazasu_card::{
+    AuthPin, CardError, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities, PinError, PinKind, RetryState,
+    SignPin, TokenKind, Transport, TransportError,
+};
+pub use kazasu_pki::{CertError, Certificate, PersonalData};

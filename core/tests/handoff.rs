@@ -3,17 +3,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::document::{Document, Field};
-use super::request::request_json;
-use super::rp::verify_submission;
-use super::*;
-use crate::flow::{Flow, Notice, State};
-use crate::softcard::{fixture, SoftCard};
-use crate::{HashAlgorithm, LastTry, SignPin};
+use kazasu_core::flow::{Flow, Notice, State};
+use kazasu_core::handoff::document::{Document, Field};
+use kazasu_core::handoff::request::request_json;
+use kazasu_core::handoff::rp::verify_submission;
+use kazasu_core::handoff::*;
+use kazasu_softcard::{fixture, SoftCard};
+use kazasu_core::{HashAlgorithm, LastTry, SignPin};
 
 /// Mid-validity of the fixture certificate, so the chain check passes whatever today's date is.
 fn now() -> i64 {
-    let c = crate::Certificate::from_der(fixture::SIGN_CERT).unwrap();
+    let c = kazasu_core::Certificate::from_der(fixture::SIGN_CERT).unwrap();
     (c.not_before + c.not_after) / 2
 }
 
@@ -115,7 +115,7 @@ fn the_whole_hand_off_signs_what_was_shown_and_the_relying_party_transcribes_the
     assert_eq!(flow.state(), &State::Submitting { attempt: 1 });
     // The signature is over exactly the document bytes the app parsed and showed.
     let sig = flow.signature().unwrap().clone();
-    crate::verify::verify_signature(fixture::SIGN_CERT, sig.algorithm, shown.bytes_to_sign(), &sig.signature).unwrap();
+    kazasu_core::verify::verify_signature(fixture::SIGN_CERT, sig.algorithm, shown.bytes_to_sign(), &sig.signature).unwrap();
     flow.submit(&mut rp);
     let State::Done { receipt } = flow.state().clone() else { panic!("{:?}", flow.state()) };
     let t = receipt.transcribed.unwrap();
@@ -202,7 +202,7 @@ fn signed(now: i64, id: &str) -> (Vec<u8>, Submission) {
     let mut rp = FakeRp::new("https://city.example.jp", now);
     let url = rp.create(id);
     let req = fetch_request(&mut rp, &url, now).unwrap();
-    let s = crate::flow::sign(SoftCard::new(), pin(), LastTry::NotConfirmed, HashAlgorithm::Sha256, req.bytes_to_sign()).unwrap();
+    let s = kazasu_core::flow::sign(SoftCard::new(), pin(), LastTry::NotConfirmed, HashAlgorithm::Sha256, req.bytes_to_sign()).unwrap();
     (req.bytes_to_sign().to_vec(), Submission::new(&req, s.algorithm, s.signature, s.certificate))
 }
 

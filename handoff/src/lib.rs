@@ -6,11 +6,13 @@
 //! - [`document`]: the canonical UTF-8 document that is both displayed and signed.
 //! - [`request`]: the request JSON the app fetches, checked against the URL it came from.
 //! - [`submission`]: what the app sends back (signature, certificate chain, digest algorithm).
-//! - [`client`]: fetch and submit over an [`HttpClient`] the platform provides (the flow in [`crate::flow`]
+//! - [`client`]: fetch and submit over an [`HttpClient`] the platform provides (the flow in `kazasu-core`
 //!   runs them around the card).
 //! - [`rp`]: the relying party's verification of a submission (feature `openssl`).
 //!
-//! The core does no I/O: HTTP goes through [`HttpClient`], the card through [`crate::Transport`].
+//! No I/O: HTTP goes through [`HttpClient`]. The card's part is the signing flow's (`kazasu-core`).
+
+#![forbid(unsafe_code)]
 
 pub mod client;
 pub mod document;
@@ -28,6 +30,11 @@ pub use link::{deep_link, parse_link, parse_link_bytes};
 pub use request::SignRequest;
 pub use submission::Submission;
 pub use url::HttpsUrl;
+
+/// The card's digest algorithms and the PKI's certificate and verification, under the names this crate uses.
+pub(crate) use kazasu_card::digest;
+#[cfg(feature = "openssl")]
+pub(crate) use kazasu_pki::{cert, verify};
 
 /// Longest request or submit URL.
 pub const MAX_URL_LEN: usize = 1024;
@@ -151,5 +158,3 @@ impl HandoffError {
     }
 }
 
-#[cfg(all(test, feature = "openssl"))]
-mod tests;

@@ -6,6 +6,8 @@
 //! Use it in-process as a [`Transport`], or put it behind vpcd (`kazasu card serve --vpcd`) so pcscd and any
 //! PC/SC program see it in a reader. It is a test double: its keys are the public TEST-ONLY fixtures.
 
+#![forbid(unsafe_code)]
+
 mod command;
 
 use std::collections::HashMap;
@@ -14,22 +16,22 @@ use openssl::pkey::{PKey, Private};
 use openssl::rsa::Padding;
 use zeroize::Zeroizing;
 
-use crate::ids::{self, FileId, AID_JPKI_AP};
-use crate::sw::StatusWord;
-use crate::transport::{LinkCapabilities, Transport, TransportError};
+use kazasu_card::ids::{self, FileId, AID_JPKI_AP};
+use kazasu_card::sw::StatusWord;
+use kazasu_card::transport::{LinkCapabilities, Transport, TransportError};
 use command::CardCommand;
 
 pub use command::ParseError;
 
 /// The test PKI baked into the software card (see `fixtures/generate.sh`).
 pub mod fixture {
-    pub const SIGN_CERT: &[u8] = include_bytes!("../../../fixtures/test-pki/sign.der");
-    pub const SIGN_CA_CERT: &[u8] = include_bytes!("../../../fixtures/test-pki/sign-ca.der");
-    pub const AUTH_CERT: &[u8] = include_bytes!("../../../fixtures/test-pki/auth.der");
-    pub const AUTH_CA_CERT: &[u8] = include_bytes!("../../../fixtures/test-pki/auth-ca.der");
-    pub const SIGN_CA_CRL: &[u8] = include_bytes!("../../../fixtures/test-pki/sign-ca.crl.der");
-    pub(super) const SIGN_KEY_PKCS8: &[u8] = include_bytes!("../../../fixtures/test-pki/sign.TEST-ONLY.key.der");
-    pub(super) const AUTH_KEY_PKCS8: &[u8] = include_bytes!("../../../fixtures/test-pki/auth.TEST-ONLY.key.der");
+    pub const SIGN_CERT: &[u8] = include_bytes!("../../fixtures/test-pki/sign.der");
+    pub const SIGN_CA_CERT: &[u8] = include_bytes!("../../fixtures/test-pki/sign-ca.der");
+    pub const AUTH_CERT: &[u8] = include_bytes!("../../fixtures/test-pki/auth.der");
+    pub const AUTH_CA_CERT: &[u8] = include_bytes!("../../fixtures/test-pki/auth-ca.der");
+    pub const SIGN_CA_CRL: &[u8] = include_bytes!("../../fixtures/test-pki/sign-ca.crl.der");
+    pub(super) const SIGN_KEY_PKCS8: &[u8] = include_bytes!("../../fixtures/test-pki/sign.TEST-ONLY.key.der");
+    pub(super) const AUTH_KEY_PKCS8: &[u8] = include_bytes!("../../fixtures/test-pki/auth.TEST-ONLY.key.der");
     /// The software card's sign PIN unless configured otherwise. Test-only.
     pub const SIGN_PIN: &str = "ABC123";
     /// The software card's auth PIN unless configured otherwise. Test-only.

@@ -135,7 +135,7 @@ impl SignRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handoff::document::tests::sample;
+    use crate::document::tests::sample;
 
     const NOW: i64 = 1_800_000_000;
 

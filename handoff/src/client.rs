@@ -6,7 +6,7 @@
 //! let req = fetch_request(&mut http, &url, now)?; // origin, size, UTF-8, display == document, expiry
 //! show(req.document());                           // the shell draws every line; origin prominent
 //! req.check_time(now)?;                           // again, right before the PIN is asked
-//! // the card signs req.bytes_to_sign() in the one flow (crate::flow), which also runs fetch and submit
+//! // the card signs req.bytes_to_sign() in the one flow (kazasu_core::flow), which also runs fetch and submit
 //! let receipt = submit(&mut http, &req, &submission)?;
 //! ```
 

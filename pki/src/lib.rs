@@ -1,0 +1,16 @@
+//! kazasu-pki: the JPKI certificates — parsing with the personal data of the signature certificate (氏名,
+//! 住所, 生年月日, 性別), verification of signatures, chains and CRLs with OpenSSL, and detached CMS.
+#![forbid(unsafe_code)]
+
+pub mod cert;
+#[cfg(feature = "openssl")]
+pub mod cms;
+pub mod der;
+#[cfg(feature = "openssl")]
+pub mod verify;
+
+/// The digest algorithms are the card's (it signs their DigestInfo).
+#[cfg(feature = "openssl")]
+pub(crate) use kazasu_card::digest;
+
+pub use cert::{CertError, Certificate, PersonalData};
