@@ -13,10 +13,11 @@ pub const OID_JPKI_PERSONAL_DATA: &str = "1.2.392.200149.8.5.5";
 /// Certificate policy of the JPKI signature certificate.
 pub const OID_JPKI_SIGN_POLICY: &str = "1.2.392.200149.8.5.1.1";
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CertError {
+    /// The DER is not an X.509 certificate; the parser's own reason.
     #[error("not a valid X.509 certificate: {0}")]
-    Parse(String),
+    Parse(x509_parser::error::X509Error),
     #[error("the certificate has bytes after its end")]
     TrailingData,
 }
@@ -101,7 +102,12 @@ pub struct Certificate {
 
 impl Certificate {
     pub fn from_der(der: &[u8]) -> Result<Certificate, CertError> {
-        let (rest, cert) = X509Certificate::from_der(der).map_err(|e| CertError::Parse(e.to_string()))?;
+        let (rest, cert) = X509Certificate::from_der(der).map_err(|e| {
+            CertError::Parse(match e {
+                x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => e,
+                x509_parser::nom::Err::Incomplete(_) => x509_parser::error::X509Error::InvalidCertificate,
+            })
+        })?;
         if !rest.is_empty() {
             return Err(CertError::TrailingData);
         }

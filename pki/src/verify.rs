@@ -20,7 +20,7 @@ pub enum VerifyError {
     #[error("the signature does not match the signed data and the certificate's key")]
     BadSignature,
     #[error("the certificate does not chain to the trusted CA at the given time: {0}")]
-    Chain(String),
+    Chain(ChainError),
     #[error("the CRL was not issued by the trusted CA, or its signature is bad")]
     CrlNotTrusted,
     #[error("the CRL is not current at the given time")]
@@ -29,6 +29,35 @@ pub enum VerifyError {
     Revoked,
     #[error("OpenSSL failed: {0}")]
     OpenSsl(String),
+}
+
+/// Why a certificate does not chain to the trust anchor, from OpenSSL's verification result.
+#[derive(Clone, Copy, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ChainError {
+    #[error("it has expired")]
+    Expired,
+    #[error("it is not valid yet")]
+    NotYetValid,
+    #[error("it was not issued by the trusted CA")]
+    UnknownIssuer,
+    #[error("the issuer's signature on it does not verify")]
+    BadSignature,
+    /// Any other reason, by OpenSSL's `X509_V_ERR_*` code.
+    #[error("OpenSSL verification error {code}")]
+    Other { code: i32 },
+}
+
+impl ChainError {
+    /// The one mapping from OpenSSL's X509_V_ERR codes (x509_vfy.h).
+    fn of_openssl(code: i32) -> ChainError {
+        match code {
+            10 | 12 => ChainError::Expired,     // CERT_HAS_EXPIRED, CRL_HAS_EXPIRED
+            9 | 11 => ChainError::NotYetValid,  // CERT_NOT_YET_VALID, CRL_NOT_YET_VALID
+            2 | 18 | 19 | 20 | 21 => ChainError::UnknownIssuer, // no issuer / self-signed / untrusted
+            7 => ChainError::BadSignature,      // CERT_SIGNATURE_FAILURE
+            code => ChainError::Other { code },
+        }
+    }
 }
 
 impl From<openssl::error::ErrorStack> for VerifyError {
@@ -74,12 +103,12 @@ pub fn verify_chain(cert_der: &[u8], anchor_der: &[u8], at_unix: i64, crl: Optio
     let store = store.build();
     let chain = Stack::new()?;
     let mut ctx = X509StoreContext::new()?;
-    let (ok, reason) = ctx.init(&store, &cert, &chain, |c| {
+    let (ok, code) = ctx.init(&store, &cert, &chain, |c| {
         let ok = c.verify_cert()?;
-        Ok((ok, c.error().error_string().to_string()))
+        Ok((ok, c.error().as_raw()))
     })?;
     if !ok {
-        return Err(VerifyError::Chain(reason));
+        return Err(VerifyError::Chain(ChainError::of_openssl(code)));
     }
     if let Some(crl) = crl {
         check_crl(&cert, &anchor, crl, at_unix)?;
@@ -135,10 +164,10 @@ mod tests {
 
     #[test]
     fn a_foreign_anchor_or_a_time_outside_validity_is_refused() {
-        assert!(matches!(verify_chain(SIGN, AUTH_CA, mid_validity(), None), Err(VerifyError::Chain(_))));
+        assert_eq!(verify_chain(SIGN, AUTH_CA, mid_validity(), None), Err(VerifyError::Chain(ChainError::UnknownIssuer)));
         let c = Certificate::from_der(SIGN).unwrap();
-        assert!(matches!(verify_chain(SIGN, SIGN_CA, c.not_after + 86_400, None), Err(VerifyError::Chain(_))));
-        assert!(matches!(verify_chain(SIGN, SIGN_CA, c.not_before - 86_400, None), Err(VerifyError::Chain(_))));
+        assert_eq!(verify_chain(SIGN, SIGN_CA, c.not_after + 86_400, None), Err(VerifyError::Chain(ChainError::Expired)));
+        assert_eq!(verify_chain(SIGN, SIGN_CA, c.not_before - 86_400, None), Err(VerifyError::Chain(ChainError::NotYetValid)));
     }
 
     #[test]
