@@ -49,11 +49,19 @@ impl<C: HttpClient + ?Sized> HttpClient for &mut C {
     }
 }
 
+/// Whether the relying party accepted a submission.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplyStatus {
+    Accepted,
+    #[default]
+    Refused,
+}
+
 /// The relying party's answer to a fetch or a submission (other than the request itself).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reply {
-    /// `accepted` or `refused`.
-    pub status: String,
+    pub status: ReplyStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Refusal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,10 +82,10 @@ pub struct Transcribed {
 
 impl Reply {
     pub fn accepted(request_id: &str, transcribed: Transcribed) -> Reply {
-        Reply { status: "accepted".into(), request_id: Some(request_id.into()), transcribed: Some(transcribed), ..Reply::default() }
+        Reply { status: ReplyStatus::Accepted, request_id: Some(request_id.into()), transcribed: Some(transcribed), ..Reply::default() }
     }
     pub fn refused(code: Refusal, message: impl Into<String>) -> Reply {
-        Reply { status: "refused".into(), error: Some(code), message: Some(message.into()), ..Reply::default() }
+        Reply { status: ReplyStatus::Refused, error: Some(code), message: Some(message.into()), ..Reply::default() }
     }
 }
 
@@ -128,7 +136,7 @@ pub fn submit<C: HttpClient>(client: &mut C, request: &SignRequest, submission: 
     }
     let reply: Reply = serde_json::from_slice(&resp.body)
         .map_err(|e| HandoffError::Malformed { what: "reply", detail: e.to_string() })?;
-    if reply.status != "accepted" || reply.request_id.as_deref() != Some(request.document().request_id.as_str()) {
+    if reply.status != ReplyStatus::Accepted || reply.request_id.as_deref() != Some(request.document().request_id.as_str()) {
         return Err(HandoffError::Malformed { what: "reply", detail: "not an acceptance of this request".into() });
     }
     Ok(Receipt { request_id: reply.request_id.unwrap_or_default(), transcribed: reply.transcribed })

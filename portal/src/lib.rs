@@ -369,11 +369,19 @@ fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
 // ---------------------------------------------------------------------------------------------------------
 // The desktop page's side
 
+/// Where an application is, as the desktop page shows it (`pending`, `signed`, `expired` in the JSON).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApplicationState {
+    Pending,
+    Signed,
+    Expired,
+}
+
 /// What the desktop page polls.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Status {
-    /// `pending`, `signed` or `expired`.
-    pub state: String,
+    pub state: ApplicationState,
     pub expires_at: i64,
     pub fields: Vec<Field>,
     pub signature: Option<SignatureView>,
@@ -395,14 +403,14 @@ async fn status(State(state): State<Shared>, Path(view): Path<String>) -> Respon
     let result = blocking(move || {
         let (row, sig) = state.store.by_view(&view).map_err(Refused::internal)?.ok_or_else(not_found)?;
         let st = if row.signed {
-            "signed"
+            ApplicationState::Signed
         } else if state.now() >= row.expires_at {
-            "expired"
+            ApplicationState::Expired
         } else {
-            "pending"
+            ApplicationState::Pending
         };
         Ok(Status {
-            state: st.into(),
+            state: st,
             expires_at: row.expires_at,
             fields: row.fields,
             signature: sig.map(|s| SignatureView {

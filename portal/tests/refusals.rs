@@ -40,12 +40,12 @@ fn a_valid_signature_is_accepted_once_and_the_application_shows_the_certificate_
     let dir = TempDir::new("ok");
     let server = Server::start(&dir.path().join("db"), |_| {});
     let (c, req) = fetched(&server);
-    assert_eq!(status(&server, &c).state, "pending");
+    assert_eq!(status(&server, &c).state, kazasu_portal::ApplicationState::Pending);
     let sub = submission(&req, req.bytes_to_sign());
     let receipt = handoff::submit(&mut Http::new(), &req, &sub).unwrap();
     assert_eq!(receipt.transcribed.unwrap().name.as_deref(), Some("かざす　花子"));
     let s = status(&server, &c);
-    assert_eq!(s.state, "signed");
+    assert_eq!(s.state, kazasu_portal::ApplicationState::Signed);
     let sig = s.signature.unwrap();
     assert_eq!(sig.address.as_deref(), Some("三重県伊勢市岩渕一丁目７番２９号"));
     assert_eq!(sig.date_of_birth.as_deref(), Some("1985-04-01"));
@@ -68,7 +68,7 @@ fn a_signature_over_other_bytes_is_refused() {
     let mut flipped = submission(&req, req.bytes_to_sign());
     flipped.signature[0] ^= 0x80;
     assert_eq!(submit_raw(&server, &c, &flipped), (422, "bad-signature".into()));
-    assert_eq!(status(&server, &c).state, "pending");
+    assert_eq!(status(&server, &c).state, kazasu_portal::ApplicationState::Pending);
     // The untampered one is still accepted afterwards.
     assert_eq!(submit_raw(&server, &c, &submission(&req, req.bytes_to_sign())).0, 200);
 }
@@ -123,7 +123,7 @@ fn an_expired_request_is_refused_for_fetch_and_submit() {
     assert_eq!(submit_raw(&server, &c, &sub), (410, "expired".into()));
     let (code, body) = get_raw(&c.request_url);
     assert_eq!((code, error_code(&body).as_str()), (410, "expired"));
-    assert_eq!(status(&server, &c).state, "expired");
+    assert_eq!(status(&server, &c).state, kazasu_portal::ApplicationState::Expired);
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn signed_applications_survive_a_restart() {
     };
     let server = Server::start(&db, |cfg| cfg.public_origin = format!("http://{old_addr}"));
     let s = status(&server, &c);
-    assert_eq!(s.state, "signed");
+    assert_eq!(s.state, kazasu_portal::ApplicationState::Signed);
     assert_eq!(s.signature.unwrap().name.as_deref(), Some("かざす　花子"));
 }
 
@@ -218,5 +218,5 @@ fn unsigned_requests_are_purged_a_day_after_expiry_and_signed_ones_are_kept() {
     create(&server.url(""));
     assert_eq!(server.state.store().counts().unwrap(), (2, 1, 1));
     assert_eq!(get_raw(&server.url(&format!("/a/{}/status", unsigned.view_id))).0, 404);
-    assert_eq!(status(&server, &c).state, "signed");
+    assert_eq!(status(&server, &c).state, kazasu_portal::ApplicationState::Signed);
 }

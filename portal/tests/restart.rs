@@ -104,18 +104,18 @@ fn acknowledged_signatures_survive_kill_9_and_none_is_recorded_twice() {
         assert_eq!(code, 200);
         let state: kazasu_portal::Status = serde_json::from_slice(&reply).unwrap();
         if acked.contains(&i) {
-            assert_eq!(state.state, "signed", "acknowledged signature {i} lost");
+            assert_eq!(state.state, kazasu_portal::ApplicationState::Signed, "acknowledged signature {i} lost");
             assert_eq!(state.signature.unwrap().name.as_deref(), Some("かざす　花子"));
         }
         let (code, reply) = post_raw(&format!("{base}/r/{}/submit", c.request_id), body);
         match code {
             200 => {
-                assert_eq!(state.state, "pending", "{i} accepted again after being signed");
+                assert_eq!(state.state, kazasu_portal::ApplicationState::Pending, "{i} accepted again after being signed");
                 resubmitted_ok += 1;
             }
             409 => {
                 assert_eq!(error_code(&reply), "replayed");
-                assert_eq!(state.state, "signed");
+                assert_eq!(state.state, kazasu_portal::ApplicationState::Signed);
                 already += 1;
             }
             other => panic!("unexpected {other}"),
