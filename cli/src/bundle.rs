@@ -6,7 +6,7 @@ use std::path::Path;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use kazasu_core::handoff::time::format_utc;
-use kazasu_core::verify::{verify_chain, verify_signature, VerifyError};
+use kazasu_core::verify::{verify_chain, verify_signature, ChainError, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm, PersonalData};
 use serde::{Deserialize, Serialize};
 
@@ -167,6 +167,8 @@ fn verify_failure(lang: Lang, e: &VerifyError, ca: &Path, crl: Option<&Path>) ->
     detail("verify", e);
     let message = match e {
         VerifyError::BadSignature => text::signature_does_not_match(lang),
+        VerifyError::Chain(ChainError::Expired) => text::certificate_expired(lang),
+        VerifyError::Chain(ChainError::NotYetValid) => text::certificate_not_yet_valid(lang),
         VerifyError::Chain(_) => text::certificate_does_not_chain(lang),
         VerifyError::CrlNotTrusted => text::crl_not_trusted(lang),
         VerifyError::CrlStale => text::crl_stale(lang),

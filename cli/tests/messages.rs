@@ -128,6 +128,9 @@ fn verify_names_the_wrong_ca_a_key_given_as_ca_a_missing_signature_file_and_a_ch
         &["There is no signature file", "Sign first with `kazasu sign`"],
     );
     refused(&["verify", "--ca", &fixture("nothing-here.pem"), &f], 1, &["が見つかりません"], &["was not found"]);
+    // Checked at a time after the certificate's validity (year 2100), and before it (1 January 2000).
+    refused(&["verify", "--ca", &fixture("sign-ca.pem"), "--at", "4102444800", &f], 10, &["有効期限が切れています", "--at"], &["had expired at the time checked", "--at"]);
+    refused(&["verify", "--ca", &fixture("sign-ca.pem"), "--at", "946684800", &f], 10, &["まだ有効になっていません"], &["was not yet valid"]);
     std::fs::write(&f, "changed").unwrap();
     refused(&["verify", "--ca", &fixture("sign-ca.pem"), &f], 10, &["署名がファイルと一致しません"], &["does not match the file"]);
 }
@@ -136,11 +139,15 @@ fn verify_names_the_wrong_ca_a_key_given_as_ca_a_missing_signature_file_and_a_ch
 fn library_details_are_shown_under_verbose_only() {
     let tmp = temp_dir("verbose");
     let f = signed_file(tmp.path());
-    let quiet = kazasu(&["--lang", "en", "verify", "--ca", &fixture("auth-ca.pem"), &f], "");
-    assert!(!text(&quiet.stderr).contains("does not chain"), "{}", text(&quiet.stderr));
+    let ca = fixture("sign-ca.TEST-ONLY.key.pem");
+    let quiet = kazasu(&["--lang", "en", "verify", "--ca", &ca, &f], "");
+    assert!(!text(&quiet.stderr).contains("without a certificate"), "{}", text(&quiet.stderr));
+    let loud = kazasu(&["--lang", "en", "-v", "verify", "--ca", &ca, &f], "");
+    assert_eq!(loud.status.code(), Some(2));
+    assert!(text(&loud.stderr).contains("a PEM file without a certificate"), "{}", text(&loud.stderr));
     let loud = kazasu(&["--lang", "en", "-v", "verify", "--ca", &fixture("auth-ca.pem"), &f], "");
     assert_eq!(loud.status.code(), Some(10));
-    assert!(text(&loud.stderr).contains("does not chain"), "{}", text(&loud.stderr));
+    assert!(text(&loud.stderr).contains("not issued by the trusted CA"), "{}", text(&loud.stderr));
 }
 
 /// PC/SC clients find pcscd through this socket; pointing it at nothing is a machine without the service.
