@@ -75,45 +75,84 @@ pub enum FlowState {
     /// Fetching and checking the request behind the link.
     Fetching,
     /// Show the request: origin prominently, every field, the expiry. Buttons: accept, cancel.
-    ReviewRequest { request: RequestDisplay },
+    ReviewRequest {
+        request: RequestDisplay,
+    },
     /// Show the bytes' label, size and SHA-256. Buttons: accept, cancel.
-    ReviewBytes { bytes: BytesDisplay },
+    ReviewBytes {
+        bytes: BytesDisplay,
+    },
     /// Password entry; `known_tries` (when known) is shown before typing.
-    EnterPin { known_tries: Option<u32>, notice: Option<Notice> },
+    EnterPin {
+        known_tries: Option<u32>,
+        notice: Option<Notice>,
+    },
     /// One try left: "the next wrong password locks the certificate — use it?" Buttons: confirm, decline.
     ConfirmLastTry,
     /// Hold the card to the phone. `notice` explains a previous tap's failure.
-    HoldCard { notice: Option<Notice> },
+    HoldCard {
+        notice: Option<Notice>,
+    },
     /// The card is in use; keep it still.
-    Working { step: SignStep },
+    Working {
+        step: SignStep,
+    },
     /// Sending the signature (`attempt` 1 is the first sending).
-    Submitting { attempt: u32 },
+    Submitting {
+        attempt: u32,
+    },
     /// Sending failed. Buttons: resend (only when `can_resend`), cancel (drops the signature).
-    SubmitFailed { notice: Notice, can_resend: bool },
+    SubmitFailed {
+        notice: Notice,
+        can_resend: bool,
+    },
     /// Bytes signed.
-    Signed { result: SignedDocument },
+    Signed {
+        result: SignedDocument,
+    },
     /// Accepted by the relying party: what it transcribed, and what the card's certificate says.
-    Done { receipt: SubmissionReceipt, result: SignedDocument },
+    Done {
+        receipt: SubmissionReceipt,
+        result: SignedDocument,
+    },
     /// A resent signature was answered "already signed": the earlier sending most probably arrived.
     ProbablyReceived,
     /// The signature password is locked: how to unlock it (municipal office, reset service).
     Blocked,
-    Failed { notice: Notice },
+    Failed {
+        notice: Notice,
+    },
     Cancelled,
 }
 
 /// Receives every state, in order, on whatever thread changed it: post to the UI thread yourself. Whatever it
-/// throws is ignored.
+/// throws is logged and ignored: the flow goes on.
 #[uniffi::export(with_foreign)]
 pub trait FlowObserver: Send + Sync {
-    fn on_state(&self, state: FlowState);
+    fn on_state(&self, state: FlowState) -> Result<(), CallbackFailure>;
 }
 
-/// The time, for expiry checks. Without one the flow uses the system clock; tests pin it.
+/// The time, for expiry checks. Without one the flow uses the system clock; tests pin it. If it throws, the
+/// system clock is used.
 #[uniffi::export(with_foreign)]
 pub trait FlowClock: Send + Sync {
     /// Seconds since the Unix epoch.
-    fn now(&self) -> i64;
+    fn now(&self) -> Result<i64, CallbackFailure>;
+}
+
+/// Whatever a shell's observer or clock throws, as a value: the methods return a `Result` only so that an
+/// exception there cannot become a panic in the core (uniffi panics on an exception from a method without one).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum CallbackFailure {
+    /// `reason` is the platform's message, for logs.
+    #[error("a shell callback failed: {reason}")]
+    Threw { reason: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackFailure {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        CallbackFailure::Threw { reason: e.reason }
+    }
 }
 
 // ───────────────────────────────────────────── the object ─────────────────────────────────────────────
@@ -245,7 +284,9 @@ impl SigningFlow {
 
     /// Waits until no fetch or sending runs (at most `timeout_ms`); true when idle. For tests and tools.
     pub fn wait_idle(&self, timeout_ms: u64) -> bool {
-        let Ok(busy) = self.busy.lock() else { return false };
+        let Ok(busy) = self.busy.lock() else {
+            return false;
+        };
         match self.idle.wait_timeout_while(busy, Duration::from_millis(timeout_ms), |n| *n > 0) {
             Ok((_, timeout)) => !timeout.timed_out(),
             Err(_) => false,
@@ -260,7 +301,15 @@ impl SigningFlow {
         observer: Arc<dyn FlowObserver>,
         clock: Option<Arc<dyn FlowClock>>,
     ) -> SigningFlow {
-        SigningFlow { flow: Mutex::new(flow), http, clock, observer, emitting: Mutex::new(()), busy: Mutex::new(0), idle: Condvar::new() }
+        SigningFlow {
+            flow: Mutex::new(flow),
+            http,
+            clock,
+            observer,
+            emitting: Mutex::new(()),
+            busy: Mutex::new(0),
+            idle: Condvar::new(),
+        }
     }
 
     /// The flow, or None after a panic while it was held (which must not happen; never unwrap it).
@@ -269,9 +318,14 @@ impl SigningFlow {
     }
 
     fn now(&self) -> i64 {
-        match &self.clock {
-            Some(c) => c.now(),
-            None => SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0),
+        let system = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        match self.clock.as_ref().map(|c| c.now()) {
+            Some(Ok(now)) => now,
+            Some(Err(e)) => {
+                log::warn!("{e}; using the system clock");
+                system()
+            }
+            None => system(),
         }
     }
 
@@ -286,7 +340,9 @@ impl SigningFlow {
     fn changed(self: &Arc<Self>) {
         if let Ok(_order) = self.emitting.lock() {
             let state = self.state();
-            self.observer.on_state(state);
+            if let Err(e) = self.observer.on_state(state) {
+                log::warn!("{e}");
+            }
         }
         let pending = self.lock().map(|f| f.pending()).unwrap_or(Pending::Nothing);
         if matches!(pending, Pending::Fetch | Pending::Submit) {
@@ -295,7 +351,9 @@ impl SigningFlow {
     }
 
     fn spawn_network(self: Arc<Self>) {
-        let Some(http) = self.http.clone() else { return };
+        let Some(http) = self.http.clone() else {
+            return;
+        };
         let now = self.now();
         enum Job {
             Fetch(core::FetchJob),
@@ -442,7 +500,9 @@ fn notice_of(n: &core::Notice) -> Notice {
         N::CardFault => Notice::CardFault,
         N::InvalidLink => Notice::InvalidLink,
         N::InvalidRequest => Notice::InvalidRequest,
-        N::OriginMismatch { expected, found } => Notice::OriginMismatch { expected: expected.clone(), found: found.clone() },
+        N::OriginMismatch { expected, found } => {
+            Notice::OriginMismatch { expected: expected.clone(), found: found.clone() }
+        }
         N::DisplayMismatch => Notice::DisplayMismatch,
         N::Expired => Notice::Expired,
         N::NotYetValid => Notice::NotYetValid,

@@ -28,12 +28,12 @@ pub mod testing;
 pub mod transport;
 
 pub use error::{KazasuError, TransportError};
-pub use flow::{BytesDisplay, FlowClock, FlowObserver, FlowState, Notice, PinRule, SigningFlow};
+pub use flow::{BytesDisplay, CallbackFailure, FlowClock, FlowObserver, FlowState, Notice, PinRule, SigningFlow};
 pub use handoff::{
-    request_url_of_link, HandoffFailure, HttpFailure, HttpReply, HttpTransport, RefusalCode, RequestDisplay, RequestField,
-    SigningRequest, SubmissionReceipt,
+    request_url_of_link, HandoffFailure, HttpFailure, HttpReply, HttpTransport, RefusalCode, RequestDisplay,
+    RequestField, SigningRequest, SubmissionReceipt,
 };
 pub use pin::SignPin;
-pub use session::{CardSession, Gender, HashAlgorithm, Identity, SignProgress, SignStep, SignedDocument};
 pub use qr::decode_luma;
+pub use session::{CardSession, Gender, HashAlgorithm, Identity, SignProgress, SignStep, SignedDocument};
 pub use transport::CardTransport;

@@ -153,7 +153,8 @@ impl SoftwareCard {
     /// The card leaves the field at exchange number `exchange` (counted from 1 over this card's life, see
     /// `exchanges`): before the command reaches it, or (`answer_lost`) after it processed it.
     pub fn lose_link_at(&self, exchange: u32, answer_lost: bool) {
-        self.lock().fault = Some(if answer_lost { Fault::LoseAnswerOfExchange(exchange) } else { Fault::LoseBeforeExchange(exchange) });
+        self.lock().fault =
+            Some(if answer_lost { Fault::LoseAnswerOfExchange(exchange) } else { Fault::LoseBeforeExchange(exchange) });
     }
 
     /// The card checks the next PIN it is given (VERIFY with data), then leaves the field before answering.
@@ -338,8 +339,9 @@ impl FakeRelyingParty {
         let Some(document) = rp.documents.get(&id).cloned() else {
             return rp_reply(404, &Reply::refused(Refusal::NotFound, "no such request"));
         };
-        let verified = Submission::from_json(&body)
-            .and_then(|s| verify_submission(&document, &s, fixture::SIGN_CA_CERT, Some(fixture::SIGN_CA_CRL), self.now));
+        let verified = Submission::from_json(&body).and_then(|s| {
+            verify_submission(&document, &s, fixture::SIGN_CA_CERT, Some(fixture::SIGN_CA_CRL), self.now)
+        });
         match verified {
             Err(e) => rp_reply(e.refusal().http_status(), &Reply::refused(e.refusal(), e.to_string())),
             Ok(_) if !rp.used.insert(id.clone()) => {
@@ -478,8 +480,8 @@ impl TestClock {
 }
 
 impl crate::flow::FlowClock for TestClock {
-    fn now(&self) -> i64 {
-        self.now.load(std::sync::atomic::Ordering::SeqCst)
+    fn now(&self) -> Result<i64, crate::flow::CallbackFailure> {
+        Ok(self.now.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
 
@@ -513,36 +515,38 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::session::{CardSession, HashAlgorithm};
-    use crate::transport::CardTransport;
-    use crate::SignPin;
+    use crate::flow::{FlowObserver, FlowState, SigningFlow};
+    use crate::HashAlgorithm;
 
-    struct Link(SoftwareCard);
+    struct Ignore;
 
-    impl CardTransport for Link {
-        fn transceive(&self, command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
-            self.0.transceive(command)
-        }
-        fn supports_extended_length(&self) -> Result<bool, TransportError> {
-            Ok(self.0.supports_extended_length())
-        }
-        fn max_transceive_length(&self) -> Result<u32, TransportError> {
-            Ok(0)
+    impl FlowObserver for Ignore {
+        fn on_state(&self, _: FlowState) -> Result<(), crate::flow::CallbackFailure> {
+            Ok(())
         }
     }
 
     #[test]
     fn the_test_verifier_accepts_the_signed_bytes_only() {
-        let session = CardSession::new(Arc::new(Link(SoftwareCard::new())));
-        let pin = Arc::new(SignPin::new(software_card_sign_pin().into_bytes()).unwrap());
         let doc = "住民票の写しの交付請求".as_bytes().to_vec();
-        let signed = session.sign(pin, false, HashAlgorithm::Sha256, doc.clone(), None).unwrap();
+        let flow =
+            SigningFlow::for_bytes("請求.txt".into(), doc.clone(), HashAlgorithm::Sha256, Arc::new(Ignore), None);
+        flow.clone().start();
+        flow.clone().accept();
+        flow.clone().enter_pin(software_card_sign_pin().into_bytes());
+        assert!(flow.clone().card_present(Arc::new(SoftwareCard::new()).link()));
+        let FlowState::Signed { result: signed } = flow.state() else { panic!("{:?}", flow.state()) };
         let cert = signed.certificate.clone();
         assert!(verify_signature_for_tests(cert.clone(), HashAlgorithm::Sha256, doc.clone(), signed.signature.clone()));
         let mut other = doc.clone();
         other.push(b'.');
         assert!(!verify_signature_for_tests(cert.clone(), HashAlgorithm::Sha256, other, signed.signature.clone()));
-        assert!(!verify_signature_for_tests(cert.clone(), HashAlgorithm::Sha384, doc.clone(), signed.signature.clone()));
+        assert!(!verify_signature_for_tests(
+            cert.clone(),
+            HashAlgorithm::Sha384,
+            doc.clone(),
+            signed.signature.clone()
+        ));
         let mut flipped = signed.signature;
         flipped[10] ^= 1;
         assert!(!verify_signature_for_tests(cert, HashAlgorithm::Sha256, doc.clone(), flipped));

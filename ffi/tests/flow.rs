@@ -1,145 +1,201 @@
-//! The signing flow through the FFI types, driven from Rust against the software card (feature `testing`).
-//! The same behaviours are tested from Kotlin through the generated bindings (android/jvm-tests).
+//! Signing bytes through the FFI's `SigningFlow`, driven from Rust as a shell drives it: a "foreign" card
+//! transport around the software card (feature `testing`), with the failures a shell's NFC code can raise. The
+//! PIN rules of the scenario table (`tests/scenarios.rs`) are not repeated here; this file holds what the table
+//! cannot say: the signature verifies with the returned certificate for every hash, the identity is read from
+//! it, and whatever a shell's link throws or answers is a notice, never a panic.
 #![cfg(feature = "testing")]
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use kazasu_ffi::testing::{software_card_sign_pin, SoftwareCard};
-use kazasu_ffi::{CardSession, CardTransport, Gender, HashAlgorithm, KazasuError, SignPin, TransportError};
+use kazasu_ffi::testing::{software_card_sign_pin, verify_signature_for_tests, SoftwareCard};
+use kazasu_ffi::{
+    CallbackFailure, CardTransport, FlowObserver, FlowState, Gender, HashAlgorithm, Notice, PinRule, SignStep,
+    SignedDocument, SigningFlow, TransportError,
+};
 
-/// A "foreign" transport: what a shell implements, here around the software card, with an optional failure
-/// that the shell's code raises as an unexpected exception on the n-th exchange.
+const DOC: &[u8] = "転入届: 山田太郎".as_bytes();
+
+/// Every state the flow delivered, in order.
+#[derive(Default)]
+struct Seen(Mutex<Vec<FlowState>>);
+
+impl FlowObserver for Seen {
+    fn on_state(&self, state: FlowState) -> Result<(), CallbackFailure> {
+        self.0.lock().unwrap().push(state);
+        Ok(())
+    }
+}
+
+/// What a shell implements, here around the software card: the n-th exchange (`fail_on`, from 1) raises an
+/// exception the scaffolding does not know (a Kotlin `IOException`) instead of reaching the card; `caps_throw`
+/// makes the capability queries throw. Every command is recorded.
 struct Shell {
     card: Arc<SoftwareCard>,
     fail_on: Option<u32>,
+    caps_throw: bool,
     calls: AtomicU32,
+    commands: Mutex<Vec<Vec<u8>>>,
+}
+
+impl Shell {
+    fn new(card: &Arc<SoftwareCard>, fail_on: Option<u32>) -> Arc<Shell> {
+        Arc::new(Shell {
+            card: card.clone(),
+            fail_on,
+            caps_throw: false,
+            calls: AtomicU32::new(0),
+            commands: Mutex::default(),
+        })
+    }
 }
 
 impl CardTransport for Shell {
     fn transceive(&self, command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        self.commands.lock().unwrap().push(command.clone());
         if self.fail_on == Some(n) {
-            // What the scaffolding hands over when a Kotlin/Swift transport throws something undeclared.
             return Err(uniffi::UnexpectedUniFFICallbackError::new("java.io.IOException: Transceive failed").into());
         }
         self.card.transceive(command)
     }
     fn supports_extended_length(&self) -> Result<bool, TransportError> {
+        if self.caps_throw {
+            return Err(uniffi::UnexpectedUniFFICallbackError::new("SecurityException: Tag is out of date").into());
+        }
         Ok(self.card.supports_extended_length())
     }
     fn max_transceive_length(&self) -> Result<u32, TransportError> {
+        if self.caps_throw {
+            return Err(TransportError::CardLost);
+        }
         Ok(0)
     }
 }
 
-fn session(card: &Arc<SoftwareCard>, fail_on: Option<u32>) -> CardSession {
-    CardSession::new(Arc::new(Shell { card: card.clone(), fail_on, calls: AtomicU32::new(0) }))
+/// A flow over `data`, accepted, with `pin` typed: waiting for the card.
+fn waiting_for_card(data: &[u8], algorithm: HashAlgorithm, pin: &str, seen: Arc<Seen>) -> Arc<SigningFlow> {
+    let f = SigningFlow::for_bytes("転入届.txt".into(), data.to_vec(), algorithm, seen, None);
+    f.clone().start();
+    f.clone().accept();
+    f.clone().enter_pin(pin.as_bytes().to_vec());
+    f
 }
 
-fn pin(s: &str) -> Arc<SignPin> {
-    Arc::new(SignPin::new(s.as_bytes().to_vec()).unwrap())
+fn right_pin_flow() -> Arc<SigningFlow> {
+    waiting_for_card(DOC, HashAlgorithm::Sha256, &software_card_sign_pin(), Arc::default())
 }
 
-const DOC: &[u8] = "転入届: 山田太郎".as_bytes();
-
-#[test]
-fn a_correct_pin_signs_the_shown_bytes_and_returns_a_verifiable_signature_with_the_identity() {
-    for card in [SoftwareCard::new(), SoftwareCard::short_only()] {
-        let card = Arc::new(card);
-        let s = session(&card, None);
-        assert_eq!(s.remaining_sign_pin_tries().unwrap(), 5);
-        let signed = s.sign(pin(&software_card_sign_pin()), false, HashAlgorithm::Sha256, DOC.to_vec(), None).unwrap();
-        kazasu_core::verify::verify_signature(&signed.certificate, kazasu_core::HashAlgorithm::Sha256, DOC, &signed.signature)
-            .expect("the signature verifies against the returned certificate");
-        assert!(signed.identity.name.is_some() && signed.identity.address.is_some());
-        assert_ne!(signed.identity.gender_code, Gender::Unknown);
-        assert_eq!(card.pin_presentations(), 1);
-        assert_eq!(card.sign_pin_tries(), 5);
+fn signed(flow: &SigningFlow) -> SignedDocument {
+    match flow.state() {
+        FlowState::Signed { result } => result,
+        other => panic!("not signed: {other:?}"),
     }
 }
 
 #[test]
-fn a_wrong_pin_reports_the_tries_left_and_the_same_pin_object_is_never_presented_again() {
-    let card = Arc::new(SoftwareCard::new());
-    let s = session(&card, None);
-    let wrong = pin("WRONG1");
-    match s.sign(wrong.clone(), false, HashAlgorithm::Sha256, DOC.to_vec(), None) {
-        Err(KazasuError::WrongPin { remaining: 4 }) => {}
-        other => panic!("{other:?}"),
+fn one_tap_signs_the_shown_bytes_with_each_hash_and_the_signature_verifies_with_the_returned_certificate() {
+    for algorithm in [HashAlgorithm::Sha256, HashAlgorithm::Sha384, HashAlgorithm::Sha512] {
+        for card in [SoftwareCard::new(), SoftwareCard::short_only()] {
+            let card = Arc::new(card);
+            let flow = waiting_for_card(DOC, algorithm, &software_card_sign_pin(), Arc::default());
+            assert!(flow.clone().card_present(card.clone().link()));
+            let s = signed(&flow);
+            assert_eq!(s.algorithm, algorithm);
+            assert!(verify_signature_for_tests(s.certificate.clone(), algorithm, DOC.to_vec(), s.signature.clone()));
+            // Over exactly the shown bytes, with exactly that hash.
+            let mut other = DOC.to_vec();
+            other.push(b' ');
+            assert!(!verify_signature_for_tests(s.certificate.clone(), algorithm, other, s.signature.clone()));
+            let wrong_hash =
+                if algorithm == HashAlgorithm::Sha256 { HashAlgorithm::Sha512 } else { HashAlgorithm::Sha256 };
+            assert!(!verify_signature_for_tests(s.certificate.clone(), wrong_hash, DOC.to_vec(), s.signature.clone()));
+            // The identity comes from the returned certificate.
+            assert!(s.identity.name.is_some() && s.identity.address.is_some());
+            assert_eq!(s.identity.date_of_birth_iso.as_deref(), Some("1985-04-01"));
+            assert_ne!(s.identity.gender_code, Gender::Unknown);
+            assert_eq!((card.pin_presentations(), card.signatures(), card.sign_pin_tries()), (1, 1, 5));
+        }
     }
-    assert!(wrong.is_used());
-    assert!(matches!(s.sign(wrong, false, HashAlgorithm::Sha256, DOC.to_vec(), None), Err(KazasuError::PinAlreadyUsed)));
-    assert_eq!(card.pin_presentations(), 1);
-    assert_eq!(card.sign_pin_tries(), 4);
 }
 
 #[test]
-fn the_last_try_is_used_only_with_confirmation() {
-    let card = Arc::new(SoftwareCard::new());
-    card.set_sign_pin_tries(1);
-    let s = session(&card, None);
-    assert!(matches!(
-        s.sign(pin("WRONG1"), false, HashAlgorithm::Sha256, DOC.to_vec(), None),
-        Err(KazasuError::NeedsLastTryConfirmation)
-    ));
-    assert_eq!(card.pin_presentations(), 0, "no PIN reached the card");
-    assert!(matches!(s.sign(pin("WRONG1"), true, HashAlgorithm::Sha256, DOC.to_vec(), None), Err(KazasuError::Blocked)));
-    assert_eq!(card.sign_pin_tries(), 0);
-    assert_eq!(s.remaining_sign_pin_tries().unwrap(), 0);
-    assert!(matches!(
-        s.sign(pin(&software_card_sign_pin()), true, HashAlgorithm::Sha256, DOC.to_vec(), None),
-        Err(KazasuError::Blocked)
-    ));
-    assert_eq!(card.pin_presentations(), 1, "never presented to a locked card");
+fn a_shell_exception_before_verify_keeps_the_pin_for_the_next_tap_and_after_it_asks_for_the_pin_again() {
+    // One tap on an extended link: 1 SELECT AP, 2 SELECT PIN EF, 3 counter, 4 VERIFY, 5 SELECT cert EF,
+    // 6 READ BINARY, 7 SELECT key EF, 8 SIGN.
+    for fail_on in 1..=8u32 {
+        let card = Arc::new(SoftwareCard::new());
+        let flow = right_pin_flow();
+        assert!(flow.clone().card_present(Shell::new(&card, Some(fail_on))));
+        let notice = match flow.state() {
+            FlowState::HoldCard { notice: Some(n) } => {
+                assert!(fail_on <= 3, "exchange {fail_on}: the password must be gone after VERIFY was sent");
+                n
+            }
+            FlowState::EnterPin { notice: Some(n), .. } => {
+                assert!(fail_on >= 4, "exchange {fail_on}: a password not presented is kept");
+                flow.clone().enter_pin(software_card_sign_pin().into_bytes());
+                n
+            }
+            other => panic!("exchange {fail_on}: {other:?}"),
+        };
+        let expected = match fail_on {
+            1..=3 => Notice::CardLost,
+            4 => Notice::VerifyOutcomeUnknown,
+            _ => Notice::CardLostAfterPin,
+        };
+        assert_eq!(notice, expected, "exchange {fail_on}");
+        assert_eq!(card.sign_pin_tries(), 5, "exchange {fail_on}: no try spent");
+        assert_eq!(card.signatures(), 0, "exchange {fail_on}");
+        assert!(card.pin_presentations() <= 1);
+        let presented = card.pin_presentations();
+        assert!(flow.clone().card_present(Shell::new(&card, None)));
+        signed(&flow);
+        assert_eq!(card.pin_presentations(), presented + 1, "exchange {fail_on}: presented once more, after typing");
+    }
 }
 
 #[test]
-fn a_shell_exception_mid_flow_is_card_lost_and_spends_no_try() {
-    // Exchanges: 1 SELECT AP, 2 SELECT PIN EF, 3 counter (while the PIN is held), 4 SELECT PIN EF, 5 counter,
-    // 6 VERIFY, 7 SELECT cert EF, 8 READ BINARY …
+fn a_wrong_pin_shows_the_tries_left_and_a_tap_without_typing_again_presents_nothing() {
     let card = Arc::new(SoftwareCard::new());
-    let s = session(&card, Some(8));
-    assert!(matches!(
-        s.sign(pin(&software_card_sign_pin()), false, HashAlgorithm::Sha256, DOC.to_vec(), None),
-        Err(KazasuError::CardLost)
-    ));
-    assert_eq!(card.sign_pin_tries(), 5);
-    assert_eq!(card.signatures(), 0);
+    let flow = waiting_for_card(DOC, HashAlgorithm::Sha256, "WRONG1", Arc::default());
+    assert!(flow.clone().card_present(card.clone().link()));
+    assert_eq!(
+        flow.state(),
+        FlowState::EnterPin { known_tries: Some(4), notice: Some(Notice::WrongPin { remaining: 4 }) }
+    );
+    // The flow wants the password: a tap now only reads the counter.
+    assert!(flow.clone().card_present(card.clone().link()));
+    assert_eq!(flow.state(), FlowState::EnterPin { known_tries: Some(4), notice: None });
+    assert_eq!((card.pin_presentations(), card.sign_pin_tries()), (1, 4));
 }
 
 #[test]
-fn a_link_lost_before_the_pin_left_keeps_the_pin_for_the_next_tap() {
+fn a_password_outside_the_format_reaches_no_card_and_is_in_no_state() {
     let card = Arc::new(SoftwareCard::new());
-    let p = pin(&software_card_sign_pin());
-    for fail_on in [1, 2, 3] {
-        let s = session(&card, Some(fail_on));
-        assert!(matches!(s.sign(p.clone(), false, HashAlgorithm::Sha256, DOC.to_vec(), None), Err(KazasuError::CardLost)));
-        assert!(!p.is_used());
+    for (bad, rule) in [
+        (&b"ABC12"[..], PinRule::Length),
+        (b"ABCDEFGHIJ12345678", PinRule::Length),
+        (b"ABC 12345", PinRule::Alphabet),
+        (b"\xff\xfeAAAAAA", PinRule::Alphabet),
+    ] {
+        let seen = Arc::new(Seen::default());
+        let flow = SigningFlow::for_bytes("転入届.txt".into(), DOC.to_vec(), HashAlgorithm::Sha256, seen.clone(), None);
+        flow.clone().start();
+        flow.clone().accept();
+        flow.clone().enter_pin(bad.to_vec());
+        assert_eq!(flow.state(), FlowState::EnterPin { known_tries: None, notice: Some(Notice::InvalidPin { rule }) });
+        // A tap now only reads the counter: nothing is presented.
+        assert!(flow.clone().card_present(card.clone().link()));
+        assert_eq!(flow.state(), FlowState::EnterPin { known_tries: Some(5), notice: None });
+        let shown = format!("{:?} {flow:?}", seen.0.lock().unwrap());
+        assert!(!shown.contains("ABC") && !shown.contains("AAAAAA"), "{shown}");
     }
     assert_eq!(card.pin_presentations(), 0);
-    assert!(session(&card, None).sign(p.clone(), false, HashAlgorithm::Sha256, DOC.to_vec(), None).is_ok());
-    assert!(p.is_used());
 }
 
 #[test]
-fn a_link_lost_during_verify_is_outcome_unknown_and_not_retried() {
-    let card = Arc::new(SoftwareCard::new());
-    card.lose_answer_of_pin_presentation();
-    let p = pin("WRONG1");
-    let s = session(&card, None);
-    assert!(matches!(
-        s.sign(p.clone(), false, HashAlgorithm::Sha256, DOC.to_vec(), None),
-        Err(KazasuError::VerifyOutcomeUnknown)
-    ));
-    assert!(p.is_used());
-    assert_eq!(card.pin_presentations(), 1);
-    // The card did count it; the next attempt learns that from the counter.
-    assert_eq!(s.remaining_sign_pin_tries().unwrap(), 4);
-}
-
-#[test]
-fn a_card_without_the_jpki_application_is_named() {
+fn a_card_without_the_jpki_application_is_named_and_the_pin_is_kept() {
     struct Empty;
     impl CardTransport for Empty {
         fn transceive(&self, _command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
@@ -152,12 +208,17 @@ fn a_card_without_the_jpki_application_is_named() {
             Ok(261)
         }
     }
-    let s = CardSession::new(Arc::new(Empty));
-    assert!(matches!(s.remaining_sign_pin_tries(), Err(KazasuError::NotJpkiCard)));
+    let flow = right_pin_flow();
+    assert!(flow.clone().card_present(Arc::new(Empty)));
+    assert_eq!(flow.state(), FlowState::HoldCard { notice: Some(Notice::NotJpkiCard) });
+    let card = Arc::new(SoftwareCard::new());
+    assert!(flow.clone().card_present(card.clone().link()));
+    signed(&flow);
+    assert_eq!(card.pin_presentations(), 1);
 }
 
 #[test]
-fn a_response_without_status_word_is_a_typed_error_not_a_panic() {
+fn a_response_without_a_status_word_and_throwing_link_queries_are_a_lost_card_not_a_panic() {
     struct Broken;
     impl CardTransport for Broken {
         fn transceive(&self, _command: Vec<u8>) -> Result<Vec<u8>, TransportError> {
@@ -170,17 +231,67 @@ fn a_response_without_status_word_is_a_typed_error_not_a_panic() {
             Err(TransportError::CardLost)
         }
     }
-    let s = CardSession::new(Arc::new(Broken));
-    assert!(matches!(s.remaining_sign_pin_tries(), Err(KazasuError::CardLost)));
+    let flow = right_pin_flow();
+    assert!(flow.clone().card_present(Arc::new(Broken)));
+    assert_eq!(flow.state(), FlowState::HoldCard { notice: Some(Notice::CardLost) });
 }
 
 #[test]
-fn a_phone_signature_takes_8_exchanges_on_an_extended_link_and_15_on_a_short_one() {
-    for (card, expected) in [(SoftwareCard::new(), 8), (SoftwareCard::short_only(), 15)] {
-        let card = Arc::new(card);
-        let shell = Arc::new(Shell { card: card.clone(), fail_on: None, calls: AtomicU32::new(0) });
-        let s = CardSession::new(shell.clone());
-        s.sign(pin(&software_card_sign_pin()), false, HashAlgorithm::Sha256, DOC.to_vec(), None).unwrap();
-        assert_eq!(shell.calls.load(Ordering::SeqCst), expected);
+fn a_link_that_cannot_say_what_it_carries_is_used_with_short_apdus_and_signs() {
+    let card = Arc::new(SoftwareCard::new());
+    let shell = Arc::new(Shell { caps_throw: true, ..Arc::into_inner(Shell::new(&card, None)).unwrap() });
+    let flow = right_pin_flow();
+    assert!(flow.clone().card_present(shell.clone()));
+    signed(&flow);
+    let commands = shell.commands.lock().unwrap();
+    assert_eq!(commands.len(), 15, "the short-link count");
+    assert!(commands.iter().all(|c| c.len() <= 5 + 255 + 1), "only short APDUs were sent");
+}
+
+#[test]
+fn an_observer_and_a_clock_that_throw_do_not_stop_the_flow() {
+    struct Throwing;
+    impl FlowObserver for Throwing {
+        fn on_state(&self, _: FlowState) -> Result<(), CallbackFailure> {
+            Err(uniffi::UnexpectedUniFFICallbackError::new("java.lang.IllegalStateException: UI gone").into())
+        }
     }
+    impl kazasu_ffi::FlowClock for Throwing {
+        fn now(&self) -> Result<i64, CallbackFailure> {
+            Err(uniffi::UnexpectedUniFFICallbackError::new("java.lang.IllegalStateException: no clock").into())
+        }
+    }
+    let card = Arc::new(SoftwareCard::new());
+    let flow = SigningFlow::for_bytes(
+        "転入届.txt".into(),
+        DOC.to_vec(),
+        HashAlgorithm::Sha256,
+        Arc::new(Throwing),
+        Some(Arc::new(Throwing)),
+    );
+    flow.clone().start();
+    flow.clone().accept();
+    flow.clone().enter_pin(software_card_sign_pin().into_bytes());
+    assert!(flow.clone().card_present(card.clone().link()));
+    signed(&flow);
+    // And every state change is still delivered after a throw.
+    let seen = Arc::new(Seen::default());
+    let second = waiting_for_card(DOC, HashAlgorithm::Sha256, &software_card_sign_pin(), seen.clone());
+    assert!(second.clone().card_present(card.link()));
+    let steps: Vec<_> = seen
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|s| match s {
+            FlowState::Working { step } => Some(*step),
+            _ => None,
+        })
+        .collect();
+    let mut distinct = steps.clone();
+    distinct.dedup();
+    assert_eq!(
+        distinct,
+        [SignStep::Connecting, SignStep::VerifyingPin, SignStep::ReadingCertificate, SignStep::Signing]
+    );
 }

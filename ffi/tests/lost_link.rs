@@ -6,18 +6,21 @@
 
 use std::sync::Arc;
 
-use kazasu_ffi::flow::{FlowObserver, FlowState, Notice, SigningFlow};
+use kazasu_ffi::flow::{CallbackFailure, FlowObserver, FlowState, Notice, SigningFlow};
 use kazasu_ffi::session::HashAlgorithm;
 use kazasu_ffi::testing::{software_card_sign_pin, SoftwareCard};
 
 struct Ignore;
 
 impl FlowObserver for Ignore {
-    fn on_state(&self, _: FlowState) {}
+    fn on_state(&self, _: FlowState) -> Result<(), CallbackFailure> {
+        Ok(())
+    }
 }
 
 fn flow() -> Arc<SigningFlow> {
-    let f = SigningFlow::for_bytes("form".into(), b"application".to_vec(), HashAlgorithm::Sha256, Arc::new(Ignore), None);
+    let f =
+        SigningFlow::for_bytes("form".into(), b"application".to_vec(), HashAlgorithm::Sha256, Arc::new(Ignore), None);
     f.clone().start();
     f.clone().accept();
     f.clone().enter_pin(software_card_sign_pin().into_bytes());
@@ -37,7 +40,9 @@ fn a_card_lost_at_any_apdu_spends_no_extra_try_and_the_next_tap_signs() {
                 let presented_before_loss = card.pin_presentations();
                 match f.state() {
                     // The password never reached the card: it is kept for the next tap.
-                    FlowState::HoldCard { notice: Some(Notice::CardLost) } => assert_eq!(presented_before_loss, 0, "{what}"),
+                    FlowState::HoldCard { notice: Some(Notice::CardLost) } => {
+                        assert_eq!(presented_before_loss, 0, "{what}")
+                    }
                     // Lost during VERIFY: whether the card saw the password is unknown here (0 or 1 presentation);
                     // it is forgotten and typed again.
                     FlowState::EnterPin { notice: Some(Notice::VerifyOutcomeUnknown), .. } => {

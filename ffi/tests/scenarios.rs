@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use kazasu_ffi::flow::{FlowObserver, FlowState, SigningFlow};
+use kazasu_ffi::flow::{CallbackFailure, FlowObserver, FlowState, SigningFlow};
 use kazasu_ffi::session::HashAlgorithm;
 use kazasu_ffi::testing::{describe_state, FakeRelyingParty, PostFault, SoftwareCard, TestClock};
 use serde_json::Value;
@@ -16,8 +16,9 @@ const TABLE: &str = include_str!("../../tests/scenarios/signing-flow.json");
 struct Seen(Mutex<Vec<FlowState>>);
 
 impl FlowObserver for Seen {
-    fn on_state(&self, state: FlowState) {
+    fn on_state(&self, state: FlowState) -> Result<(), CallbackFailure> {
         self.0.lock().unwrap().push(state);
+        Ok(())
     }
 }
 

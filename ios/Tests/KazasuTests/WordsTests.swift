@@ -81,10 +81,12 @@ final class WordsTests: XCTestCase {
         let flow = bytesFlowWaitingForCard()
         XCTAssertTrue(flow.cardPresent(transport: card.link()))
         guard case .signed(let signed) = flow.state() else { return XCTFail("\(flow.state())") }
-        let rows = ja.identityRows(try identityOfCertificate(certificate: signed.certificate))
+        let rows = ja.identityRows(signed.identity)
         XCTAssertEqual(rows.map(\.label), ["氏名", "住所", "生年月日", "性別"])
-        XCTAssertEqual(rows.map(\.value), ja.identityRows(signed.identity).map(\.value))
+        XCTAssertEqual(rows[0].value, try XCTUnwrap(signed.identity.name))
+        XCTAssertEqual(rows[1].value, try XCTUnwrap(signed.identity.address))
         XCTAssertEqual(rows[2].value, "1985-04-01")
+        XCTAssertNotEqual(rows[3].value, ja(.value_unknown), "the gender code is understood")
         let none = Identity(name: nil, address: nil, dateOfBirth: nil, dateOfBirthIso: nil, gender: nil,
                             genderCode: .unknown, nameSubstitute: nil, addressSubstitute: nil)
         XCTAssertEqual(Set(en.identityRows(none).map(\.value)), ["(not in the certificate)"])

@@ -5,19 +5,21 @@ import java.net.InetAddress
 import java.net.InetSocketAddress
 import java.net.ServerSocket
 import java.util.concurrent.atomic.AtomicInteger
-import jp.kazasu.ffi.CardSession
 import jp.kazasu.ffi.FakeRelyingParty
-import jp.kazasu.ffi.HandoffFailure
+import jp.kazasu.ffi.FlowState
 import jp.kazasu.ffi.HttpFailure
+import jp.kazasu.ffi.Notice
+import jp.kazasu.ffi.Seen
 import jp.kazasu.ffi.Shell
-import jp.kazasu.ffi.SignPin
-import jp.kazasu.ffi.SigningRequest
+import jp.kazasu.ffi.SigningFlow
 import jp.kazasu.ffi.SoftwareCard
+import jp.kazasu.ffi.TestClock
 import jp.kazasu.ffi.softwareCardSignPin
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
 /**
@@ -29,7 +31,17 @@ class UrlConnectionHttpTest {
     private val server = HttpServer.create(InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0)
     private val origin = "http://127.0.0.1:${server.address.port}"
     private val rp = FakeRelyingParty(origin)
+    private val clock = TestClock(rp.now())
+    private val flows = mutableListOf<SigningFlow>()
     private val redirectTargetHits = AtomicInteger()
+
+    /** A flow for [link] over the app's HttpURLConnection transport, started and fetched. */
+    private fun fetched(link: String, http: UrlConnectionHttp = UrlConnectionHttp()): SigningFlow {
+        val flow = SigningFlow.forLink(link, http, Seen(), clock.clock()).also { flows += it }
+        flow.start()
+        assertTrue(flow.waitIdle(20_000u), "the fetch ended")
+        return flow
+    }
 
     init {
         server.createContext("/r/") { ex ->
@@ -63,6 +75,8 @@ class UrlConnectionHttpTest {
     @AfterEach
     fun stop() {
         server.stop(0)
+        flows.forEach { it.close() }
+        clock.close()
         rp.close()
     }
 
@@ -70,16 +84,17 @@ class UrlConnectionHttpTest {
     fun `the whole hand-off runs over real http on loopback`() {
         val card = SoftwareCard()
         try {
-            val http = UrlConnectionHttp()
-            val now = rp.now()
-            val request = SigningRequest.fetch(http, rp.createRequest(600), now)
-            val shown = request.display()
+            val flow = fetched(rp.createRequest(600))
+            val shown = (flow.state() as FlowState.ReviewRequest).request
             assertEquals(origin, shown.origin)
             assertFalse(shown.originIsHttps, "a development origin is marked as such")
-            val signed = CardSession(Shell(card)).signRequest(SignPin(softwareCardSignPin().toByteArray()), false, request, now, null)
-            val receipt = request.submit(http, signed)
-            assertEquals(shown.requestId, receipt.requestId)
-            assertEquals(signed.identity.name, receipt.name)
+            flow.accept()
+            flow.enterPin(softwareCardSignPin().toByteArray())
+            assertTrue(flow.cardPresent(Shell(card)))
+            assertTrue(flow.waitIdle(20_000u), "the sending ended")
+            val done = flow.state() as FlowState.Done
+            assertEquals(shown.requestId, done.receipt.requestId)
+            assertEquals(done.result.identity.name, done.receipt.name)
             assertEquals(1u, rp.accepted())
         } finally {
             card.close()
@@ -90,10 +105,7 @@ class UrlConnectionHttpTest {
     fun `a redirect is returned as it is and never followed`() {
         val reply = UrlConnectionHttp().get("$origin/moved", 1024u)
         assertEquals(302u, reply.status)
-        val e = assertThrows(HandoffFailure.HttpStatus::class.java) {
-            SigningRequest.fetch(UrlConnectionHttp(), "$origin/moved", rp.now())
-        }
-        assertEquals(302u, e.status)
+        assertEquals(FlowState.Failed(Notice.HttpStatus(302u)), fetched("$origin/moved").state())
         assertEquals(0, redirectTargetHits.get())
     }
 
@@ -103,18 +115,15 @@ class UrlConnectionHttpTest {
         assertEquals(200u, reply.status)
         assertEquals(1001, reply.body.size)
         // Through the core: a request body over its limit is refused as too large.
-        assertThrows(HandoffFailure.InvalidRequest::class.java) {
-            SigningRequest.fetch(UrlConnectionHttp(), "$origin/big", rp.now())
-        }
+        assertEquals(FlowState.Failed(Notice.InvalidRequest), fetched("$origin/big").state())
     }
 
     @Test
     fun `an error status comes back with the relying party's refusal`() {
-        val e = assertThrows(HandoffFailure.Refused::class.java) {
-            SigningRequest.fetch(UrlConnectionHttp(), "$origin/r/doesnotexist00", rp.now())
-        }
-        assertEquals(404u, e.status)
-        assertEquals("no such request", e.rpMessage)
+        val reply = UrlConnectionHttp().get("$origin/r/doesnotexist00", 1024u)
+        assertEquals(404u, reply.status)
+        assertTrue(reply.body.toString(Charsets.UTF_8).contains("no such request"))
+        assertEquals(FlowState.Failed(Notice.RequestNotFound), fetched("$origin/r/doesnotexist00").state())
     }
 
     @Test
@@ -122,6 +131,6 @@ class UrlConnectionHttpTest {
         val closedPort = ServerSocket(0, 1, InetAddress.getLoopbackAddress()).use { it.localPort }
         val url = "http://127.0.0.1:$closedPort/r/abcdefgh1234"
         assertThrows(HttpFailure.Network::class.java) { UrlConnectionHttp(2000, 2000).get(url, 100u) }
-        assertThrows(HandoffFailure.Network::class.java) { SigningRequest.fetch(UrlConnectionHttp(2000, 2000), url, rp.now()) }
+        assertEquals(FlowState.Failed(Notice.Network), fetched(url, UrlConnectionHttp(2000, 2000)).state())
     }
 }
