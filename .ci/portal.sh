@@ -20,11 +20,12 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 echo "== portal: build"
-cargo build -p kazasu -p kazasu-portal
+cargo build -p kazasu -p kazasu-portal --features kazasu/virtual-card
 
 echo "== core: hand-off protocol and hostile-input tests"
-cargo test -p kazasu-core --lib handoff
-cargo test -p kazasu --test handoff
+cargo test -p kazasu-handoff
+cargo test -p kazasu-core --test handoff
+cargo test -p kazasu --features virtual-card --test handoff
 
 echo "== portal: refusals, load (bounded), kill -9 restart"
 cargo test -p kazasu-portal -- --nocapture --test-threads=1

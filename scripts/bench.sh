@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 runs=${RUNS:-20}
-cargo build --release -q -p kazasu
+cargo build --release -q -p kazasu --features virtual-card
 cargo build --release -q -p kazasu-tests --examples
 echo "## APDUs and bytes per sign flow"
 target/release/examples/flow_traffic

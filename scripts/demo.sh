@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 echo "== building kazasu and kazasu-portal (release; the first build takes a few minutes)"
-cargo build --release -p kazasu -p kazasu-portal
+cargo build --release -p kazasu --features virtual-card -p kazasu-portal
 kazasu=$PWD/target/release/kazasu
 portal=$PWD/target/release/kazasu-portal
 work=$(mktemp -d -t kazasu-demo-XXXXXX)

@@ -13,8 +13,8 @@ export CARGO_TERM_COLOR=never
 runs=${1:-100}
 load=${REPEAT_LOAD:-1}
 
-echo "== building the test binaries (cargo test -p kazasu --no-run)"
-mapfile -t bins < <(cargo test -q -p kazasu --no-run --message-format=json 2>/dev/null |
+echo "== building the test binaries (cargo test -p kazasu --features virtual-card --no-run)"
+mapfile -t bins < <(cargo test -q -p kazasu --features virtual-card --no-run --message-format=json 2>/dev/null |
   jq -r 'select(.reason == "compiler-artifact" and .profile.test == true and .executable != null
            and (.target.name == "handoff" or .target.name == "virtual_card" or .target.name == "messages")) | .executable')
 [ "${#bins[@]}" -eq 3 ] || { echo "repeat-under-load: expected the handoff, virtual_card and messages binaries, found: ${bins[*]:-none}" >&2; exit 1; }

@@ -72,8 +72,10 @@ stage() {
 }
 
 stage "setup (apt packages, toolchain check)" bash scripts/setup.sh
-stage "build" bash -c 'cargo build --workspace --all-targets && cargo build -p kazasu --features nfc'
-stage "workspace tests" cargo test --workspace
+# The CLI's software card (--virtual, `card serve`) is a feature: the tests and the PC/SC bed ask for it.
+stage "build" bash -c 'cargo build --workspace --all-targets --features kazasu/virtual-card && cargo build -p kazasu --features nfc,virtual-card'
+stage "layout: the TEST-ONLY software card only where asked for, clippy, rustfmt" bash scripts/check-layout.sh
+stage "workspace tests" cargo test --workspace --features kazasu/virtual-card
 
 # Runs inside the stage's pipeline, i.e. in a subshell: its EXIT trap stops pcscd and the card by PID however
 # the subshell ends.

@@ -8,15 +8,11 @@ use clap::{Args, ValueEnum};
 use kazasu_core::cms::detached_signed_data;
 use kazasu_core::jpki::{CertificateKind, RetryState};
 use kazasu_core::flow::Flow;
-use kazasu_core::softcard::SoftCard;
 use kazasu_core::{CardError, Certificate, HashAlgorithm, JpkiSession, PinKind, Transport};
 
 use crate::messages::{self, exit, text, Lang};
-use crate::{bundle, drive, pcsc_reader, virtual_card, vpcd, CertFormat, Failure, PinArgs};
-
-/// An ATR advertising extended Lc/Le (a contact マイナンバーカード's, jpki-facts), for `card serve --extended`.
-const EXTENDED_ATR: &[u8] =
-    &[0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6, 0x01, 0xC0, 0x3B];
+use crate::{bundle, drive, virtual_card, CertFormat, Failure, PinArgs};
+use kazasu_pcsc as pcsc_reader;
 
 #[derive(Args)]
 pub struct SourceArgs {
@@ -66,15 +62,7 @@ fn nfc_failure(lang: Lang, e: &kazasu_nfc::NfcError) -> Failure {
 /// Opens the chosen card link.
 pub fn open(source: &SourceArgs, lang: Lang) -> Result<Box<dyn Transport>, Failure> {
     if source.virtual_card {
-        progress(text::using_virtual_card(lang));
-        let card = virtual_card::VirtualCard::open(virtual_card::state_path()).map_err(|e| {
-            messages::detail("virtual card state", &e);
-            Failure::new(text::virtual_card_state_unusable(lang, e.path().display()), exit::FAILURE)
-        })?;
-        if let Some(p) = card.path() {
-            progress(text::virtual_card_state(lang, p.display()));
-        }
-        return Ok(Box::new(card));
+        return virtual_card::open(lang);
     }
     if let Some(conn) = &source.nfc {
         let conn = (conn != "auto").then_some(conn.as_str());
@@ -88,18 +76,6 @@ pub fn open(source: &SourceArgs, lang: Lang) -> Result<Box<dyn Transport>, Failu
     })
     .map_err(|e| reader_failure(lang, &e))?;
     Ok(Box::new(t))
-}
-
-/// `kazasu card reset-virtual`: the software card starts again with all its tries.
-pub fn reset_virtual(lang: Lang) -> Result<(), Failure> {
-    let path = virtual_card::state_path()
-        .ok_or_else(|| Failure::new(text::virtual_card_state_unusable(lang, "$XDG_STATE_HOME"), exit::FAILURE))?;
-    virtual_card::reset(&path).map_err(|e| {
-        messages::detail("virtual card state", &e);
-        Failure::new(text::virtual_card_state_unusable(lang, path.display()), exit::FAILURE)
-    })?;
-    println!("{}", text::virtual_card_reset(lang, path.display(), virtual_card::SIGN_TRIES));
-    Ok(())
 }
 
 /// Lists PC/SC readers and libnfc devices. Without the PC/SC service it says how to start it and fails: an
@@ -258,12 +234,4 @@ pub(crate) fn read_file(lang: Lang, path: &Path) -> Result<Vec<u8>, Failure> {
         };
         Failure::new(message, exit::FAILURE)
     })
-}
-
-/// Serves a fresh software card (its counters live as long as this process) to vpcd.
-pub fn serve(lang: Lang, addr: &str, extended: bool) -> Result<(), Failure> {
-    let mut card = SoftCard::new();
-    let atr = if extended { EXTENDED_ATR } else { kazasu_core::softcard::SOFTCARD_ATR };
-    eprintln!("kazasu: {}", text::virtual_card_serving(lang, addr, kazasu_core::softcard::fixture::SIGN_PIN));
-    vpcd::serve_forever(&mut card, addr, atr)
 }

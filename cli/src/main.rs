@@ -6,10 +6,12 @@ mod card;
 mod drive;
 mod handoff;
 mod messages;
-mod pcsc_reader;
 mod prompt;
+#[cfg(feature = "virtual-card")]
 mod virtual_card;
-mod vpcd;
+#[cfg(not(feature = "virtual-card"))]
+#[path = "no_virtual_card.rs"]
+mod virtual_card;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -194,8 +196,8 @@ fn main() -> ExitCode {
         Command::Verify { file, bundle, ca, crl, at } => {
             bundle::verify(lang, &file, bundle.as_deref(), &ca, crl.as_deref(), at)
         }
-        Command::Card { command: CardCommand::Serve { vpcd, extended } } => card::serve(lang, &vpcd, extended),
-        Command::Card { command: CardCommand::ResetVirtual } => card::reset_virtual(lang),
+        Command::Card { command: CardCommand::Serve { vpcd, extended } } => virtual_card::serve(lang, &vpcd, extended),
+        Command::Card { command: CardCommand::ResetVirtual } => virtual_card::reset_command(lang),
         Command::Scan { image } => handoff::scan(lang, &image),
         Command::SignRequest { url, show_document, pin } => handoff::sign_request(&cli.source, lang, &url, &pin, show_document),
     };

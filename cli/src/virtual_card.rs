@@ -10,6 +10,47 @@ use kazasu_core::softcard::SoftCard;
 use kazasu_core::{LinkCapabilities, Transport, TransportError};
 use serde::{Deserialize, Serialize};
 
+use crate::card::progress;
+use crate::messages::{self, exit, text, Lang};
+use crate::Failure;
+
+/// An ATR advertising extended Lc/Le (a contact マイナンバーカード's, jpki-facts), for `card serve --extended`.
+const EXTENDED_ATR: &[u8] =
+    &[0x3B, 0xDA, 0x13, 0xFF, 0x81, 0x31, 0xFB, 0x46, 0x80, 0x12, 0x39, 0x2F, 0x31, 0xC1, 0x73, 0xC6, 0x01, 0xC0, 0x3B];
+
+/// `--virtual`: the software card with its counter from the state file.
+pub fn open(lang: Lang) -> Result<Box<dyn Transport>, Failure> {
+    progress(text::using_virtual_card(lang));
+    let card = VirtualCard::open(state_path()).map_err(|e| {
+        messages::detail("virtual card state", &e);
+        Failure::new(text::virtual_card_state_unusable(lang, e.path().display()), exit::FAILURE)
+    })?;
+    if let Some(p) = card.path() {
+        progress(text::virtual_card_state(lang, p.display()));
+    }
+    Ok(Box::new(card))
+}
+
+/// `kazasu card reset-virtual`: the software card starts again with all its tries.
+pub fn reset_command(lang: Lang) -> Result<(), Failure> {
+    let path =
+        state_path().ok_or_else(|| Failure::new(text::virtual_card_state_unusable(lang, "$XDG_STATE_HOME"), exit::FAILURE))?;
+    reset(&path).map_err(|e| {
+        messages::detail("virtual card state", &e);
+        Failure::new(text::virtual_card_state_unusable(lang, path.display()), exit::FAILURE)
+    })?;
+    println!("{}", text::virtual_card_reset(lang, path.display(), SIGN_TRIES));
+    Ok(())
+}
+
+/// `kazasu card serve`: a fresh software card (its counters live as long as this process) behind vpcd.
+pub fn serve(lang: Lang, addr: &str, extended: bool) -> Result<(), Failure> {
+    let mut card = SoftCard::new();
+    let atr = if extended { EXTENDED_ATR } else { kazasu_core::softcard::SOFTCARD_ATR };
+    eprintln!("kazasu: {}", text::virtual_card_serving(lang, addr, kazasu_core::softcard::fixture::SIGN_PIN));
+    kazasu_vpcd::serve_forever(&mut card, addr, atr)
+}
+
 const FORMAT: &str = "kazasu-virtual-card/1";
 /// A fresh card's tries of the signature password.
 pub const SIGN_TRIES: u8 = 5;

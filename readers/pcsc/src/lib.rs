@@ -4,7 +4,7 @@
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
-use kazasu_core::{LinkCapabilities, Transport, TransportError};
+use kazasu_card::{LinkCapabilities, Transport, TransportError};
 use pcsc::{Card, Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
 
 fn reader_error(e: pcsc::Error) -> TransportError {
@@ -127,7 +127,7 @@ impl PcscTransport {
         let atr = card.status2(&mut names, &mut atr_buf).map(|s| s.atr().to_vec()).unwrap_or_default();
         // Extended length only when the card's ATR advertises it (ISO 7816-4 card capabilities); readers
         // pass extended APDUs for such cards. Otherwise short APDUs, which every JPKI card takes.
-        let capabilities = if kazasu_core::atr::supports_extended_length(&atr) {
+        let capabilities = if kazasu_card::atr::supports_extended_length(&atr) {
             LinkCapabilities::extended(pcsc::MAX_BUFFER_SIZE_EXTENDED - 2)
         } else {
             LinkCapabilities::SHORT

@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use kazasu_core::softcard::SoftCard;
+use kazasu_softcard::SoftCard;
 
 /// Connects to vpcd at `addr` and serves `card` until vpcd closes the connection. Returns APDUs served.
 pub fn serve(card: &mut SoftCard, addr: &str, atr: &[u8]) -> io::Result<u64> {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Checks of the layout that no unit test sees: the software card with the TEST-ONLY keys is linked only into
+# builds that ask for it (the CLI's feature virtual-card, the FFI's feature testing), and clippy has nothing
+# to say about any target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+for build in "kazasu" "kazasu-ffi" "kazasu-portal" "kazasu-core"; do
+  if cargo tree -q -p "$build" -e normal --prefix none | grep -q '^kazasu-softcard '; then
+    echo "check-layout: $build links the software card (TEST-ONLY keys) without asking for it" >&2
+    fail=1
+  fi
+done
+for build in "kazasu --features virtual-card" "kazasu-ffi --features testing"; do
+  # shellcheck disable=SC2086
+  if ! cargo tree -q -p $build -e normal --prefix none | grep -q '^kazasu-softcard '; then
+    echo "check-layout: $build should link the software card" >&2
+    fail=1
+  fi
+done
+[ "$fail" = 0 ] && echo "check-layout: the software card is linked only where asked for"
+cargo clippy -q --workspace --all-targets --features kazasu/virtual-card,kazasu-ffi/testing -- -D warnings
+echo "check-layout: clippy clean"
+exit "$fail"
