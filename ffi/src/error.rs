@@ -1,48 +1,11 @@
-//! The errors apps see, and the one place where core errors become them.
+//! The FFI's own small errors, and the one place where they meet the core's.
 //!
-//! Small and machine-readable on purpose: the shells turn each variant into words (Japanese first). No variant
-//! carries a PIN or APDU data; `Internal.detail` is for logs and bug reports, never shown as the reason.
+//! Machine-readable on purpose: the shells branch on the variant; a `reason`/`detail` string is the platform's
+//! or the core's message, for logs only — never shown as the reason, never carrying a PIN or APDU data. What
+//! goes wrong in a signing is not an error at all: the flow's state carries a typed `Notice`.
 
-use kazasu_core::error::CardError;
-use kazasu_core::pin::PinError;
 use kazasu_core::transport::TransportError as CoreTransportError;
-
-/// What went wrong, as an app needs to know it.
-#[derive(Debug, thiserror::Error, uniffi::Error)]
-pub enum KazasuError {
-    /// The card refused the PIN; `remaining` tries are left (at least 1).
-    #[error("wrong PIN; {remaining} tries left")]
-    WrongPin { remaining: u32 },
-    /// The signature PIN is locked. Only a municipal office (or the JPKI PIN reset app with a convenience-store
-    /// kiosk) can reset it.
-    #[error("the signature PIN is locked")]
-    Blocked,
-    /// One try is left and the call did not carry the person's explicit confirmation. The PIN was not sent.
-    #[error("only one try is left: ask for explicit confirmation first")]
-    NeedsLastTryConfirmation,
-    /// The link was lost while the card was checking the PIN: whether a try was spent is unknown.
-    /// Do not retry automatically; the next attempt reads the counter again and the person types the PIN again.
-    #[error("the card was lost while it checked the PIN; the outcome is unknown")]
-    VerifyOutcomeUnknown,
-    /// The card left the field, the link timed out, or the shell's transport failed.
-    #[error("the card was lost")]
-    CardLost,
-    /// The tag answered, but it holds no JPKI application (not a マイナンバーカード).
-    #[error("not a JPKI card")]
-    NotJpkiCard,
-    /// The card or link cannot do what was asked (e.g. a command that needs extended length on a short link).
-    #[error("unsupported: {reason}")]
-    Unsupported { reason: String },
-    /// The typed PIN breaks the format rules (6–16 of A–Z, 0–9). No try was spent. `reason` never has the PIN.
-    #[error("invalid PIN: {reason}")]
-    InvalidPin { reason: String },
-    /// This `SignPin` was already handed to the card once (a typed PIN is presented at most once).
-    #[error("this PIN was already used; ask the person to type it again")]
-    PinAlreadyUsed,
-    /// Anything else (unexpected card answer, malformed certificate, bug). `detail` is for logs.
-    #[error("internal error: {detail}")]
-    Internal { detail: String },
-}
+use kazasu_qr::QrError;
 
 /// How the shell's transport reports a failed exchange (what Kotlin/Swift throw from `transceive`).
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -66,13 +29,6 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for TransportError {
     }
 }
 
-/// An undeclared exception from any other foreign callback (the progress listener) becomes `Internal`.
-impl From<uniffi::UnexpectedUniFFICallbackError> for KazasuError {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        KazasuError::Internal { detail: format!("callback failed: {}", e.reason) }
-    }
-}
-
 impl From<TransportError> for CoreTransportError {
     fn from(e: TransportError) -> Self {
         match e {
@@ -93,26 +49,23 @@ impl From<CoreTransportError> for TransportError {
     }
 }
 
-impl From<PinError> for KazasuError {
-    fn from(e: PinError) -> Self {
-        KazasuError::InvalidPin { reason: e.to_string() }
-    }
+/// Why a camera frame was not read (`decode_luma`). Finding no code in it is not an error.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum FrameError {
+    /// The frame's sizes do not fit its buffer: a bug in the shell. `detail` is for logs.
+    #[error("not a frame: {detail}")]
+    BadFrame { detail: String },
+    /// The decoder failed inside on this frame; drop it and read the next one.
+    #[error("the QR decoder failed on this frame")]
+    DecoderFailed,
 }
 
-/// The one mapping from the core's card errors to app errors.
-impl From<CardError> for KazasuError {
-    fn from(e: CardError) -> Self {
+impl From<QrError> for FrameError {
+    fn from(e: QrError) -> Self {
         match e {
-            CardError::WrongPin { remaining } => KazasuError::WrongPin { remaining: remaining.into() },
-            CardError::Blocked => KazasuError::Blocked,
-            CardError::NeedsLastTryConfirmation => KazasuError::NeedsLastTryConfirmation,
-            CardError::VerifyOutcomeUnknown(_) => KazasuError::VerifyOutcomeUnknown,
-            // Every link failure outside VERIFY is "the card was lost" to the person: hold it again.
-            CardError::Transport(_) | CardError::SessionClosed => KazasuError::CardLost,
-            CardError::NotJpkiCard => KazasuError::NotJpkiCard,
-            CardError::PinUnavailable => KazasuError::PinAlreadyUsed,
-            CardError::Apdu(e) => KazasuError::Unsupported { reason: e.to_string() },
-            other => KazasuError::Internal { detail: other.to_string() },
+            QrError::BadFrame { .. } => FrameError::BadFrame { detail: e.to_string() },
+            // Only the generator says TooLong; a decoder never does.
+            QrError::TooLong { .. } | QrError::DecoderPanicked => FrameError::DecoderFailed,
         }
     }
 }

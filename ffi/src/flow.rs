@@ -18,7 +18,7 @@ use kazasu_core::pin::SignPin;
 use zeroize::Zeroizing;
 
 use crate::handoff::{self, ForeignHttp, HttpTransport, RefusalCode, RequestDisplay, SubmissionReceipt};
-use crate::session::{identity_of_personal, HashAlgorithm, SignStep, SignedDocument};
+use crate::signed::{identity_of_personal, HashAlgorithm, SignStep, SignedDocument};
 use crate::transport::{CardTransport, ForeignTransport};
 
 // ───────────────────────────────────────────── what the shell renders ─────────────────────────────────────────────
@@ -421,7 +421,7 @@ fn poisoned_state() -> FlowState {
 }
 
 fn render(flow: &Flow) -> FlowState {
-    let signed = || flow.signature().and_then(|s| signed_document(s).ok());
+    let signed = || flow.signature().map(signed_document);
     match flow.state() {
         State::Fetching => FlowState::Fetching,
         State::Review => match flow.subject() {
@@ -461,13 +461,13 @@ fn render(flow: &Flow) -> FlowState {
     }
 }
 
-fn signed_document(s: &core::Signature) -> Result<SignedDocument, crate::KazasuError> {
-    Ok(SignedDocument {
+fn signed_document(s: &core::Signature) -> SignedDocument {
+    SignedDocument {
         signature: s.signature.clone(),
         certificate: s.certificate.clone(),
         algorithm: s.algorithm.into(),
         identity: identity_of_personal(s.personal.clone()),
-    })
+    }
 }
 
 fn step_of(step: Step) -> SignStep {

@@ -1,39 +1,37 @@
 //! kazasu-ffi: the uniffi face of kazasu-core for the phone shells (Kotlin on Android, Swift on iOS).
 //!
-//! This is the only crate that knows uniffi. It holds:
+//! This is the only crate that knows uniffi. Signing has one way through it: [`SigningFlow`], the core's one
+//! signing flow. It holds:
+//! - [`flow`]: `SigningFlow` (states the shell renders, events it forwards, the cards it hands over) and its
+//!   observer, clock and notices;
+//! - [`signed`]: what a signing gives back (`SignedDocument`, `Identity`, `HashAlgorithm`) and the tap's steps;
 //! - [`transport`]: the foreign `CardTransport` (the shell's NFC tag: bytes in, bytes out) bridged to the core's
 //!   `Transport` trait;
-//! - [`pin`]: `SignPin`, the zeroizing, use-once PIN object the shell builds from the typed characters;
-//! - [`flow`]: `SigningFlow`, the core's one signing flow (states the shell renders, events it forwards);
-//! - [`session`]: `CardSession`, the signing flow (counter first, last-try confirmation, one presentation);
-//! - [`handoff`]: the hand-off protocol (link → fetch through the foreign `HttpTransport` → show → sign →
-//!   submit), its own error enum `HandoffFailure`;
-//! - [`error`]: the small machine-readable error enum, mapped from the core's errors in one place;
+//! - [`handoff`]: the foreign `HttpTransport` bridged to the core's HTTP client, and what the flow shows of a
+//!   request and of the relying party's answer;
+//! - [`error`]: the small machine-readable errors of the link and of a camera frame;
 //! - [`qr`]: the camera-frame QR decoder (`decode_luma`);
-//! - [`testing`] (feature `testing` only): the in-process software card and a fake relying party, for
-//!   Kotlin/Swift tests.
+//! - [`testing`] (feature `testing` only): the in-process software card, a fake relying party and a test
+//!   clock, for Kotlin/Swift tests.
 //!
-//! Nothing here may panic on input from the shell or the card: every path returns a typed error.
+//! Nothing here may panic on input from the shell or the card: every path returns a typed error or a notice.
 
 uniffi::setup_scaffolding!();
 
 pub mod error;
 pub mod flow;
 pub mod handoff;
-pub mod pin;
 pub mod qr;
-pub mod session;
+pub mod signed;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod transport;
 
-pub use error::{KazasuError, TransportError};
+pub use error::{FrameError, TransportError};
 pub use flow::{BytesDisplay, CallbackFailure, FlowClock, FlowObserver, FlowState, Notice, PinRule, SigningFlow};
 pub use handoff::{
-    request_url_of_link, HandoffFailure, HttpFailure, HttpReply, HttpTransport, RefusalCode, RequestDisplay,
-    RequestField, SigningRequest, SubmissionReceipt,
+    HttpFailure, HttpReply, HttpTransport, RefusalCode, RequestDisplay, RequestField, SubmissionReceipt,
 };
-pub use pin::SignPin;
 pub use qr::decode_luma;
-pub use session::{CardSession, Gender, HashAlgorithm, Identity, SignProgress, SignStep, SignedDocument};
+pub use signed::{Gender, HashAlgorithm, Identity, SignStep, SignedDocument};
 pub use transport::CardTransport;

@@ -3,20 +3,16 @@
 
 use kazasu_qr::{decode, LumaFrame};
 
-use crate::error::KazasuError;
+use crate::error::FrameError;
 
 /// Decodes one QR code in an 8-bit luma frame: `height` rows of `width` pixels, rows `stride` bytes apart
 /// (`luma` needs `stride*(height-1)+width` bytes). `None` when no readable code is in the frame.
-/// A frame whose sizes do not fit its buffer is a shell bug: `Internal` (nothing is read out of bounds).
+/// A frame whose sizes do not fit its buffer is a shell bug: `BadFrame` (nothing is read out of bounds).
 /// The text is returned unparsed; the hand-off protocol validates it.
 #[uniffi::export]
-pub fn decode_luma(width: u32, height: u32, stride: u32, luma: Vec<u8>) -> Result<Option<String>, KazasuError> {
-    let frame = LumaFrame::new(width as usize, height as usize, stride as usize, &luma)
-        .map_err(|e| KazasuError::Internal { detail: e.to_string() })?;
-    match decode(&frame) {
-        Ok(found) => Ok(found.map(|d| d.text)),
-        Err(e) => Err(KazasuError::Internal { detail: e.to_string() }),
-    }
+pub fn decode_luma(width: u32, height: u32, stride: u32, luma: Vec<u8>) -> Result<Option<String>, FrameError> {
+    let frame = LumaFrame::new(width as usize, height as usize, stride as usize, &luma)?;
+    Ok(decode(&frame)?.map(|d| d.text))
 }
 
 #[cfg(test)]
@@ -39,7 +35,7 @@ mod tests {
     #[test]
     fn a_frame_without_a_code_is_none_and_a_short_buffer_an_error() {
         assert_eq!(decode_luma(64, 64, 64, vec![255; 64 * 64]).unwrap(), None);
-        assert!(matches!(decode_luma(64, 64, 80, vec![0; 100]), Err(KazasuError::Internal { .. })));
-        assert!(matches!(decode_luma(0, 0, 0, vec![]), Err(KazasuError::Internal { .. })));
+        assert!(matches!(decode_luma(64, 64, 80, vec![0; 100]), Err(FrameError::BadFrame { .. })));
+        assert!(matches!(decode_luma(0, 0, 0, vec![]), Err(FrameError::BadFrame { .. })));
     }
 }

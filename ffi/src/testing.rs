@@ -34,16 +34,36 @@ pub struct TestQrImage {
 }
 
 #[uniffi::export]
-pub fn qr_image_for_tests(text: String, scale: u32) -> Result<TestQrImage, crate::error::KazasuError> {
-    let (luma, side) = kazasu_qr::to_luma(&text, scale as usize)
-        .map_err(|e| crate::error::KazasuError::Internal { detail: e.to_string() })?;
+pub fn qr_image_for_tests(text: String, scale: u32) -> Result<TestQrImage, TestSetupError> {
+    let (luma, side) = kazasu_qr::to_luma(&text, scale as usize).map_err(TestSetupError::fixture)?;
     Ok(TestQrImage { luma, side: side as u32 })
+}
+
+/// Why a test fixture could not be made (the test's own mistake, e.g. an origin that is not one).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum TestSetupError {
+    /// An origin or request URL the hand-off protocol refuses.
+    #[error("not an origin or request URL: {reason}")]
+    BadUrl { reason: String },
+    /// A document, certificate or image the fixture could not make.
+    #[error("fixture: {reason}")]
+    Fixture { reason: String },
+}
+
+impl TestSetupError {
+    fn bad_url(e: impl std::fmt::Display) -> Self {
+        TestSetupError::BadUrl { reason: e.to_string() }
+    }
+
+    fn fixture(e: impl std::fmt::Display) -> Self {
+        TestSetupError::Fixture { reason: e.to_string() }
+    }
 }
 
 #[uniffi::export]
 pub fn verify_signature_for_tests(
     certificate: Vec<u8>,
-    algorithm: crate::session::HashAlgorithm,
+    algorithm: crate::signed::HashAlgorithm,
     data: Vec<u8>,
     signature: Vec<u8>,
 ) -> bool {
@@ -265,10 +285,9 @@ fn request_id_of(origin: &str, url: &str, suffix: &str) -> Option<String> {
 impl FakeRelyingParty {
     /// A relying party at `origin` (e.g. `https://city.example.jp`).
     #[uniffi::constructor]
-    pub fn new(origin: String) -> Result<Self, crate::handoff::HandoffFailure> {
-        let url = kazasu_core::handoff::HttpsUrl::parse(&origin)?;
-        let cert = kazasu_core::Certificate::from_der(fixture::SIGN_CERT)
-            .map_err(|e| crate::handoff::HandoffFailure::Internal { detail: e.to_string() })?;
+    pub fn new(origin: String) -> Result<Self, TestSetupError> {
+        let url = kazasu_core::handoff::HttpsUrl::parse(&origin).map_err(TestSetupError::bad_url)?;
+        let cert = kazasu_core::Certificate::from_der(fixture::SIGN_CERT).map_err(TestSetupError::fixture)?;
         let now = (cert.not_before + cert.not_after) / 2;
         Ok(FakeRelyingParty { origin: url.origin(), now, rp: Mutex::new(RpMemory::default()) })
     }
@@ -280,7 +299,7 @@ impl FakeRelyingParty {
 
     /// Creates a request (issued now, valid `validity_secs`, fresh id and nonce, three fields) and returns its
     /// request URL — what the QR code carries.
-    pub fn create_request(&self, validity_secs: i64) -> Result<String, crate::handoff::HandoffFailure> {
+    pub fn create_request(&self, validity_secs: i64) -> Result<String, TestSetupError> {
         use kazasu_core::handoff::{Document, Field};
         let id = fresh_token();
         let document = Document {
@@ -298,14 +317,14 @@ impl FakeRelyingParty {
                 Field { label: "備考".into(), value: "".into() },
             ],
         };
-        let bytes = document.render()?;
+        let bytes = document.render().map_err(TestSetupError::fixture)?;
         self.lock().documents.insert(id.clone(), bytes);
         Ok(format!("{}/r/{id}", self.origin))
     }
 
     /// The same-device deep link for a request URL (`kazasu://sign?r=…`).
-    pub fn deep_link(&self, request_url: String) -> Result<String, crate::handoff::HandoffFailure> {
-        let url = kazasu_core::handoff::HttpsUrl::parse(&request_url)?;
+    pub fn deep_link(&self, request_url: String) -> Result<String, TestSetupError> {
+        let url = kazasu_core::handoff::HttpsUrl::parse(&request_url).map_err(TestSetupError::bad_url)?;
         Ok(kazasu_core::handoff::deep_link(&url))
     }
 

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use kazasu_ffi::flow::{CallbackFailure, FlowObserver, FlowState, Notice, SigningFlow};
-use kazasu_ffi::session::HashAlgorithm;
 use kazasu_ffi::testing::{software_card_sign_pin, SoftwareCard};
+use kazasu_ffi::HashAlgorithm;
 
 struct Ignore;
 

@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex};
 
 use kazasu_ffi::flow::{CallbackFailure, FlowObserver, FlowState, SigningFlow};
-use kazasu_ffi::session::HashAlgorithm;
 use kazasu_ffi::testing::{describe_state, FakeRelyingParty, PostFault, SoftwareCard, TestClock};
+use kazasu_ffi::HashAlgorithm;
 use serde_json::Value;
 
 const TABLE: &str = include_str!("../../tests/scenarios/signing-flow.json");

@@ -4,7 +4,7 @@ import KazasuFFI
 /// How one exchange with the card failed, as the NFC code reports it. Never carries APDU data.
 public enum LinkFailure: Error, Equatable, Sendable {
     /// The tag left the field, the connection was lost, or the reader session ended (iOS: tag connection lost,
-    /// tag not connected, session invalidated). Becomes `KazasuError.CardLost`.
+    /// tag not connected, session invalidated). Becomes `TransportError.CardLost`: the flow says the card was lost.
     case tagLost
     /// The card did not answer in time.
     case timeout

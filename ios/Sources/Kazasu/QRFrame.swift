@@ -18,7 +18,7 @@ public enum QRFrame {
     /// while the buffer is locked). Copies exactly the bytes the plane spans; nil when no code is readable.
     public static func decode(base: UnsafeRawPointer, width: Int, height: Int, bytesPerRow: Int) throws -> String? {
         guard let count = requiredBytes(width: width, height: height, bytesPerRow: bytesPerRow) else {
-            throw KazasuError.Internal(detail: "luma plane \(width)x\(height) stride \(bytesPerRow) is not a frame")
+            throw FrameError.BadFrame(detail: "luma plane \(width)x\(height) stride \(bytesPerRow) is not a frame")
         }
         return try decode(luma: Data(bytes: base, count: count), width: width, height: height, bytesPerRow: bytesPerRow)
     }
@@ -27,7 +27,7 @@ public enum QRFrame {
     public static func decode(luma: Data, width: Int, height: Int, bytesPerRow: Int) throws -> String? {
         guard let w = UInt32(exactly: width), let h = UInt32(exactly: height), let s = UInt32(exactly: bytesPerRow)
         else {
-            throw KazasuError.Internal(detail: "luma plane sizes out of range")
+            throw FrameError.BadFrame(detail: "luma plane sizes out of range")
         }
         return try decodeLuma(width: w, height: h, stride: s, luma: luma)
     }

@@ -26,7 +26,7 @@ import android.widget.TextView
 import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicBoolean
-import jp.kazasu.ffi.KazasuException
+import jp.kazasu.ffi.FrameException
 import jp.kazasu.ffi.decodeLuma
 
 /**
@@ -216,8 +216,8 @@ class ScanActivity : Activity() {
             decoder.execute {
                 val text = try {
                     decodeLuma(width.toUInt(), height.toUInt(), stride.toUInt(), luma)
-                } catch (e: KazasuException) {
-                    // A frame whose sizes do not fit its buffer: a bug here, not the person's problem.
+                } catch (e: FrameException) {
+                    // A frame whose sizes do not fit its buffer (a bug here) or one the decoder failed on: not the person's problem.
                     Log.w(TAG, "frame refused: ${e.message}")
                     null
                 } finally {

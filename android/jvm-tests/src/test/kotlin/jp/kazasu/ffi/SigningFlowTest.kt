@@ -268,7 +268,7 @@ class SigningFlowTest {
     @Test
     fun `the qr decoder finds nothing in a blank frame and refuses a frame larger than its buffer`() {
         assertNull(decodeLuma(64u, 48u, 80u, ByteArray(80 * 47 + 64) { -1 }))
-        val e = assertThrows(KazasuException.Internal::class.java) { decodeLuma(64u, 48u, 80u, ByteArray(100)) }
+        val e = assertThrows(FrameException.BadFrame::class.java) { decodeLuma(64u, 48u, 80u, ByteArray(100)) }
         assertTrue(e.detail.contains("buffer"), e.detail)
     }
 
