@@ -96,7 +96,7 @@ impl HttpClient for ForeignHttp {
     }
 }
 
-// ───────────────────────────────────────────── errors ─────────────────────────────────────────────
+// ───────────────────────────────────────── the relying party's refusal ─────────────────────────────────────────
 
 /// A relying party's machine-readable refusal (`{"status":"refused","error":…}`), see `docs/handoff.md` §4.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]

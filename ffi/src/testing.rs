@@ -22,9 +22,6 @@ pub fn software_card_sign_ca_certificate() -> Vec<u8> {
     fixture::SIGN_CA_CERT.to_vec()
 }
 
-/// Whether `signature` is a valid PKCS#1 v1.5 signature over `hash(data)` made with the key of `certificate`
-/// (DER), checked by the core's OpenSSL verification. Lets Swift/Kotlin tests prove that a flow returned real
-/// signature bytes where the platform has no RSA verifier of its own (Swift on Linux).
 /// A square luma image of a QR code for `text` (`scale` pixels per module, white quiet zone), made by the
 /// project's own generator, so shell tests can feed a camera-like frame to `decode_luma`.
 #[derive(uniffi::Record)]
@@ -60,6 +57,9 @@ impl TestSetupError {
     }
 }
 
+/// Whether `signature` is a valid PKCS#1 v1.5 signature over `hash(data)` made with the key of `certificate`
+/// (DER), checked by the core's OpenSSL verification. Lets Swift/Kotlin tests prove that a flow returned real
+/// signature bytes where the platform has no RSA verifier of its own (Swift on Linux).
 #[uniffi::export]
 pub fn verify_signature_for_tests(
     certificate: Vec<u8>,

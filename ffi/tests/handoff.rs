@@ -292,3 +292,24 @@ fn a_request_fetched_twice_is_signed_once_and_the_second_copy_never_reaches_the_
     assert_eq!(card.exchanges(), exchanges, "the card was not touched again");
     assert_eq!((card.pin_presentations(), card.signatures()), (1, 1));
 }
+
+#[test]
+fn a_wrong_password_in_a_hand_off_leaves_the_request_signable_and_sends_only_the_good_signature() {
+    let rp = city();
+    let card = Arc::new(SoftwareCard::new());
+    let flow = fetched(&rp, rp.create_request(600).unwrap(), Arc::new(Http::new(&rp)));
+    flow.clone().accept();
+    flow.clone().enter_pin(b"WRONG1".to_vec());
+    assert!(flow.clone().card_present(card.clone().link()));
+    assert_eq!(
+        flow.state(),
+        FlowState::EnterPin { known_tries: Some(4), notice: Some(Notice::WrongPin { remaining: 4 }) }
+    );
+    assert_eq!(rp.posts(), 0, "nothing is sent after a failed signing");
+    // A failed signing does not count as signed: the same request is signed with the right password.
+    flow.clone().enter_pin(software_card_sign_pin().into_bytes());
+    assert!(flow.clone().card_present(card.clone().link()));
+    assert!(flow.wait_idle(10_000));
+    assert!(matches!(flow.state(), FlowState::Done { .. }), "{:?}", flow.state());
+    assert_eq!((card.pin_presentations(), card.signatures(), rp.posts(), rp.accepted()), (2, 1, 1, 1));
+}
