@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kazasu_core::flow::{Flow, Notice};
-use kazasu_core::handoff::{self, HandoffError, HttpClient, HttpError, HttpResponse, HttpsUrl, Refusal, SignRequest};
+use kazasu_core::handoff::{self, HandoffError, HttpClient, HttpError, HttpResponse, HttpsUrl, Refusal, SchemeRefusal, SignRequest};
 use kazasu_core::HashAlgorithm;
 
 use crate::card::{self, progress, SourceArgs};
@@ -61,12 +61,6 @@ impl HttpClient for UreqClient {
 
 use drive::now;
 
-/// Plain http to another computer is refused by the core as a scheme error whose text starts with "http";
-/// every other scheme is named as it was found.
-fn is_plain_http(scheme: &str) -> bool {
-    scheme.get(..4).is_some_and(|s| s.eq_ignore_ascii_case("http"))
-}
-
 /// The hand-off's errors in words, and their exit codes. Errors before signing say that nothing was signed.
 pub fn handoff_failure(lang: Lang, e: &HandoffError) -> Failure {
     detail("hand-off", e);
@@ -75,8 +69,8 @@ pub fn handoff_failure(lang: Lang, e: &HandoffError) -> Failure {
         _ => exit::FAILURE,
     };
     let (message, before_signing) = match e {
-        HandoffError::Scheme(s) if is_plain_http(s) => (text::link_http_not_allowed(lang), true),
-        HandoffError::Scheme(s) => (text::link_not_https(lang, s), true),
+        HandoffError::Scheme(SchemeRefusal::PlainHttp) => (text::link_http_not_allowed(lang), true),
+        HandoffError::Scheme(SchemeRefusal::NotHttps { found }) => (text::link_not_https(lang, found), true),
         HandoffError::InvalidUrl(_) => (text::link_invalid(lang), true),
         HandoffError::OriginMismatch { expected, found } => (text::request_origin_mismatch(lang, expected, found), true),
         HandoffError::DisplayMismatch => (text::request_display_mismatch(lang), true),
@@ -126,7 +120,7 @@ pub fn scan(lang: Lang, image: &Path) -> Result<(), Failure> {
     let url = handoff::parse_link_bytes(&decoded.bytes).map_err(|e| {
         detail("QR payload", &e);
         let message = match e {
-            HandoffError::Scheme(s) if is_plain_http(&s) => text::qr_http_not_allowed(lang),
+            HandoffError::Scheme(SchemeRefusal::PlainHttp) => text::qr_http_not_allowed(lang),
             _ => text::qr_not_a_kazasu_link(lang),
         };
         Failure::new(message, exit::FAILURE)

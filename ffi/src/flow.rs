@@ -392,8 +392,9 @@ impl SigningFlow {
         if spawned.is_err() {
             // No thread could be made: the job is lost; tell the person as a network failure.
             if let Some(mut f) = self.lock() {
-                f.finish_fetch(Err(kazasu_core::handoff::HandoffError::Http("no worker thread".into())));
-                f.finish_submit(Err(kazasu_core::handoff::HandoffError::Http("no worker thread".into())));
+                let no_thread = || kazasu_core::handoff::HttpError("no worker thread".into()).into();
+                f.finish_fetch(Err(no_thread()));
+                f.finish_submit(Err(no_thread()));
             }
             self.leave_busy();
             self.changed();

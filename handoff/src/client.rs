@@ -115,7 +115,7 @@ fn bounded(resp: HttpResponse, what: &'static str, max: usize) -> Result<HttpRes
 
 /// Fetches and checks the request behind a link (see [`SignRequest::from_json`]). Nothing is signed here.
 pub fn fetch_request<C: HttpClient>(client: &mut C, url: &HttpsUrl, now: i64) -> Result<SignRequest, HandoffError> {
-    let resp = client.get(url, MAX_REQUEST_BODY).map_err(|e| HandoffError::Http(e.0))?;
+    let resp = client.get(url, MAX_REQUEST_BODY)?;
     let resp = bounded(resp, "request", MAX_REQUEST_BODY)?;
     if resp.status != 200 {
         return Err(refusal_of(resp.status, &resp.body));
@@ -129,7 +129,7 @@ pub fn submit<C: HttpClient>(client: &mut C, request: &SignRequest, submission: 
     if url.origin() != request.origin() {
         return Err(HandoffError::OriginMismatch { expected: request.origin().into(), found: url.origin() });
     }
-    let resp = client.post_json(&url, &submission.to_json(), MAX_REPLY_BODY).map_err(|e| HandoffError::Http(e.0))?;
+    let resp = client.post_json(&url, &submission.to_json(), MAX_REPLY_BODY)?;
     let resp = bounded(resp, "reply", MAX_REPLY_BODY)?;
     if resp.status != 200 {
         return Err(refusal_of(resp.status, &resp.body));

@@ -68,8 +68,8 @@ pub const MAX_CHAIN_LEN: usize = 4;
 /// Why a link, request, submission or reply was refused. Nothing is signed after any of these.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum HandoffError {
-    #[error("not an https link (got scheme {0:?})")]
-    Scheme(String),
+    #[error("not an https link: {0}")]
+    Scheme(SchemeRefusal),
     #[error("invalid URL: {0}")]
     InvalidUrl(&'static str),
     #[error("the {what} is too long ({actual} > {max})")]
@@ -91,7 +91,7 @@ pub enum HandoffError {
     #[error("this request was already signed (replay)")]
     Replayed,
     #[error("network error: {0}")]
-    Http(String),
+    Http(#[from] HttpError),
     #[error("the server answered HTTP {status} without an explanation")]
     HttpStatus { status: u16 },
     #[error("the relying party refused: {code} ({message})")]
@@ -99,7 +99,43 @@ pub enum HandoffError {
     #[error("the signature does not match the request's document and the certificate's key")]
     BadSignature,
     #[error("the certificate is not acceptable: {0}")]
-    BadCertificate(String),
+    BadCertificate(CertificateRefusal),
+}
+
+/// Why a URL's scheme was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SchemeRefusal {
+    /// Plain http to another computer: http is allowed only to this computer, for development.
+    #[error("plain http is allowed only to this computer, for development")]
+    PlainHttp,
+    /// Another scheme; `found` is its first 16 characters.
+    #[error("the scheme {found:?} is not https")]
+    NotHttps { found: String },
+}
+
+/// Why a relying party refuses a submission's certificate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateRefusal {
+    #[error("the submission carries no certificate")]
+    Missing,
+    #[error("the certificate cannot be read")]
+    Unreadable,
+    #[error("it is not a JPKI signature certificate")]
+    NotSignCertificate,
+    #[error("it was not issued by the trusted sign CA")]
+    UnknownIssuer,
+    #[error("it has expired")]
+    Expired,
+    #[error("it is not valid yet")]
+    NotYetValid,
+    #[error("it is revoked")]
+    Revoked,
+    #[error("the CRL is not current")]
+    CrlNotCurrent,
+    #[error("the CRL is not the sign CA's")]
+    CrlNotTrusted,
+    #[error("it carries no name, address or birth date")]
+    NoPersonalData,
 }
 
 /// Machine-readable refusal codes a relying party answers with (`{"status":"refused","error":code,…}`).

@@ -4,9 +4,9 @@
 
 use super::document::Document;
 use super::submission::Submission;
-use super::HandoffError;
+use super::{CertificateRefusal, HandoffError};
 use crate::cert::{Certificate, PersonalData};
-use crate::verify::{verify_chain, verify_signature, VerifyError};
+use crate::verify::{verify_chain, verify_signature, ChainError, VerifyError};
 
 /// A verified signature and what its certificate says about the signer.
 #[derive(Clone, Debug)]
@@ -18,6 +18,19 @@ pub struct Verified {
 /// Verifies `submission` against the stored `document_bytes` of its request at `now`: same request and nonce,
 /// not expired, the certificate is a signature certificate that chains to `anchor_der` (the JPKI sign CA)
 /// and is valid now (and not revoked when a CRL is given), and the signature is over exactly those bytes.
+/// The one mapping from a verification error to the reason a certificate is refused.
+fn refusal_of(e: VerifyError) -> CertificateRefusal {
+    match e {
+        VerifyError::Chain(ChainError::Expired) => CertificateRefusal::Expired,
+        VerifyError::Chain(ChainError::NotYetValid) => CertificateRefusal::NotYetValid,
+        VerifyError::Chain(_) => CertificateRefusal::UnknownIssuer,
+        VerifyError::Revoked => CertificateRefusal::Revoked,
+        VerifyError::CrlStale => CertificateRefusal::CrlNotCurrent,
+        VerifyError::CrlNotTrusted => CertificateRefusal::CrlNotTrusted,
+        VerifyError::BadSignature | VerifyError::Unreadable { .. } | VerifyError::OpenSsl(_) => CertificateRefusal::Unreadable,
+    }
+}
+
 pub fn verify_submission(
     document_bytes: &[u8],
     submission: &Submission,
@@ -30,20 +43,18 @@ pub fn verify_submission(
         return Err(HandoffError::Malformed { what: "submission", detail: "request id or nonce does not belong to this request".into() });
     }
     document.check_time(now)?;
-    let leaf = submission.certificate_chain.first().ok_or_else(|| HandoffError::BadCertificate("no certificate".into()))?;
-    let certificate = Certificate::from_der(leaf).map_err(|e| HandoffError::BadCertificate(e.to_string()))?;
+    let bad = HandoffError::BadCertificate;
+    let leaf = submission.certificate_chain.first().ok_or(bad(CertificateRefusal::Missing))?;
+    let certificate = Certificate::from_der(leaf).map_err(|_| bad(CertificateRefusal::Unreadable))?;
     if !certificate.is_sign_certificate() {
-        return Err(HandoffError::BadCertificate("not a JPKI signature certificate".into()));
+        return Err(bad(CertificateRefusal::NotSignCertificate));
     }
-    verify_chain(leaf, anchor_der, now, crl).map_err(|e| HandoffError::BadCertificate(e.to_string()))?;
+    verify_chain(leaf, anchor_der, now, crl).map_err(|e| bad(refusal_of(e)))?;
     match verify_signature(leaf, submission.algorithm, document_bytes, &submission.signature) {
         Ok(()) => {}
         Err(VerifyError::BadSignature) => return Err(HandoffError::BadSignature),
-        Err(e) => return Err(HandoffError::BadCertificate(e.to_string())),
+        Err(e) => return Err(bad(refusal_of(e))),
     }
-    let personal = certificate
-        .personal
-        .clone()
-        .ok_or_else(|| HandoffError::BadCertificate("the certificate carries no name, address or birth date".into()))?;
+    let personal = certificate.personal.clone().ok_or(bad(CertificateRefusal::NoPersonalData))?;
     Ok(Verified { certificate, personal })
 }

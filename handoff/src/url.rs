@@ -3,7 +3,7 @@
 //! fragment, no non-ASCII (an IRI must arrive percent-encoded), no backslashes or spaces. The origin is
 //! normalised (lower-case host, default port dropped) so two spellings of one origin compare equal.
 
-use super::{HandoffError, MAX_URL_LEN};
+use super::{HandoffError, SchemeRefusal, MAX_URL_LEN};
 
 /// A checked request/submit URL.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -38,7 +38,9 @@ impl HttpsUrl {
         let (scheme, rest) = match text.split_once("://") {
             Some((s, rest)) if s.eq_ignore_ascii_case("https") => (Scheme::Https, rest),
             Some((s, rest)) if s.eq_ignore_ascii_case("http") => (Scheme::Http, rest),
-            Some((s, _)) => return Err(HandoffError::Scheme(s.chars().take(16).collect())),
+            Some((s, _)) => {
+                return Err(HandoffError::Scheme(SchemeRefusal::NotHttps { found: s.chars().take(16).collect() }))
+            }
             None => return Err(bad("no scheme")),
         };
         let (authority, path) = match rest.find(['/', '?']) {
@@ -74,7 +76,7 @@ impl HttpsUrl {
             path_and_query,
         };
         if url.scheme == Scheme::Http && !url.is_loopback() {
-            return Err(HandoffError::Scheme("http (plain http is allowed only to this computer, for development)".into()));
+            return Err(HandoffError::Scheme(SchemeRefusal::PlainHttp));
         }
         Ok(url)
     }

@@ -212,7 +212,11 @@ impl Flow {
     pub fn for_link(text: &str) -> Flow {
         match handoff::parse_link(text) {
             Ok(url) => Flow { link: Some(url), ..Flow::new(State::Fetching) },
-            Err(e) => Flow::new(State::Failed { notice: Notice::of_handoff(&e) }),
+            // Whatever is wrong with it (scheme, syntax, length, encoding), it is not a link we follow.
+            Err(e) => {
+                log::info!("not a Kazasu link: {e}");
+                Flow::new(State::Failed { notice: Notice::InvalidLink })
+            }
         }
     }
 
