@@ -32,8 +32,10 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== 1. hand-off: portal on loopback"
+# The city staff's token for the back office (the only place with the full transcription).
+openssl rand -hex 32 >"$work/office-token"
 "$portal" --listen 127.0.0.1:0 --db "$work/portal.sqlite3" --rp-name "伊勢市（見本）" \
-  --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem \
+  --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem --office-token-file "$work/office-token" \
   --addr-file "$work/addr" >"$work/portal.log" 2>&1 &
 portal_pid=$!
 for _ in $(seq 1 200); do
@@ -46,7 +48,7 @@ base="http://$(cat "$work/addr")"
 echo "portal: $base (pid $portal_pid)"
 
 echo "== the applicant fills 住民票の写しの交付申請 on the desktop page"
-curl -fsS -H 'Content-Type: application/json' -X POST "$base/api/applications" \
+curl -fsS -c "$work/cookies" -H 'Content-Type: application/json' -X POST "$base/api/applications" \
   -d '{"scope":"self","copies":"1","honseki":"omit","purpose":"年金の手続き","phone":"0596-23-1111"}' >"$work/created.json"
 field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$work/created.json"; }
 view=$(field view_id)
@@ -55,7 +57,7 @@ echo "desktop page: $base/a/$view"
 echo "same-device link: $(field deep_link)"
 
 echo "== the page's QR code, rendered and decoded (kazasu scan)"
-curl -fsS -o "$work/qr.png" "$base/a/$view/qr.png"
+curl -fsS -b "$work/cookies" -o "$work/qr.png" "$base/a/$view/qr.png"
 scanned=$("$kazasu" --lang ja scan "$work/qr.png")
 echo "QR code → $scanned"
 [ "$scanned" = "$request_url" ] || { echo "demo: the QR code does not carry the request URL" >&2; exit 1; }
@@ -69,8 +71,11 @@ echo "(exit code $rc: wrong password, one try used, nothing signed or sent)"
 echo "== again with the right password: the card still counts the wrong try (4 left); sign, submit"
 echo ABC123 | "$kazasu" --lang ja --virtual sign-request "$scanned" --pin-stdin
 
-echo "== the verified application, as the portal stored it (identity transcribed from the certificate)"
-curl -fsS "$base/a/$view/application.txt" | tee "$work/application.txt"
+echo "== the desktop page's view: signed and verified, the name masked, no address or birth date"
+curl -fsS -b "$work/cookies" "$base/a/$view/application.txt"
+echo "== the verified application, as the city's staff see it (identity transcribed from the certificate)"
+printf 'Authorization: Bearer %s\n' "$(cat "$work/office-token")" >"$work/office-auth"  # header from a file: not in argv
+curl -fsS -H @"$work/office-auth" "$base/office/applications/$(field request_id)/application.txt" | tee "$work/application.txt"
 grep -q "署名検証済み" "$work/application.txt"
 grep -q "氏名: かざす　花子" "$work/application.txt"
 

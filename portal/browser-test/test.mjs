@@ -1,11 +1,14 @@
 // Real-browser test of the portal's desktop page: Debian's Chromium via playwright-core.
 // Fill the application, screenshot the QR code element, decode it with `kazasu scan`, sign with the software
 // card through `kazasu --virtual sign-request URL --pin-stdin`, and wait for the page to turn to the signed
-// state with the name transcribed from the certificate.
+// state with the name masked (the desktop page never shows the signer's personal data). Then, as an attacker:
+// a page on another site posts the application form (refused: cross-site), and the desktop page's URL opened in
+// a second browser context without the owner cookie shows nothing.
 //
 //   PORTAL_URL=http://127.0.0.1:PORT KAZASU_BIN=/path/to/kazasu node test.mjs
 import { chromium } from "playwright-core";
 import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,21 +27,22 @@ if (!["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) {
 
 const t0 = Date.now();
 const work = mkdtempSync(join(tmpdir(), "kazasu-browser-"));
-const profile = join(work, "profile");
+let browser;
 let context;
+let evil;
 let failed = false;
 const step = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(2)} s] ${m}`);
 const check = (cond, msg) => { if (!cond) throw new Error(msg); };
 
 try {
-  context = await chromium.launchPersistentContext(profile, {
+  browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
     args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
       "--no-first-run", "--disable-sync"],
-    viewport: { width: 1000, height: 1200 },
   });
-  const page = context.pages()[0] || (await context.newPage());
+  context = await browser.newContext({ viewport: { width: 1000, height: 1200 } });
+  const page = await context.newPage();
   page.setDefaultTimeout(20000);
   await page.goto(base + "/");
   step("form loaded");
@@ -47,7 +51,7 @@ try {
   await page.selectOption("#honseki", "include");
   await page.fill("#purpose", "パスポートの申請");
   await page.fill("#phone", "0596-23-1111");
-  await Promise.all([page.waitForURL(/\/a\//), page.click("#submit")]);
+  await Promise.all([page.waitForURL(/\/a\//), page.click("#submit")]).catch(async () => { throw new Error(`form post refused: ${await page.content()}`); });
   const qr = page.locator("#qr svg");
   await qr.waitFor({ state: "visible" });
   step("QR page shown");
@@ -72,21 +76,57 @@ try {
 
   await page.waitForSelector('body[data-state="signed"]', { timeout: 15000 });
   const name = (await page.locator("#name").textContent()).trim();
-  const address = (await page.locator("#address").textContent()).trim();
-  const dob = (await page.locator("#dob").textContent()).trim();
   const verified = await page.locator("#verified").isVisible();
-  step(`page signed: 氏名=${name} 住所=${address} 生年月日=${dob} 署名検証済み=${verified}`);
-  check(name === "かざす　花子", `name ${name}`);
-  check(address === "三重県伊勢市岩渕一丁目７番２９号", `address ${address}`);
-  check(dob === "1985-04-01", `birth date ${dob}`);
+  step(`page signed: 署名した人=${name} 署名検証済み=${verified}`);
+  check(name === "か＊＊", `the desktop page shows the name unmasked: ${name}`);
+  const text = await page.locator("body").textContent();
+  for (const secret of ["花子", "三重県", "岩渕", "1985"]) check(!text.includes(secret), `the desktop page shows ${secret}`);
   check(verified && (await page.locator("#verified").textContent()) === "署名検証済み", "no 署名検証済み badge");
   check(!(await page.locator("#qr").isVisible()), "the QR code is still shown after signing");
+  const pageUrl = page.url();
+
+  // An attacker's page on another site (localhost is another site than 127.0.0.1) posts the application form.
+  const evilFields = { form_token: "guess", scope: "self", copies: "1", honseki: "omit", purpose: "relay", phone: "1" };
+  const inputs = Object.entries(evilFields).map(([k, v]) => `<input type="hidden" name="${k}" value="${v}">`).join("");
+  evil = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><form id="f" method="post" action="${base}/applications">${inputs}</form>` +
+      `<script>document.getElementById("f").submit()</script>`);
+  });
+  await new Promise((r) => evil.listen(0, "127.0.0.1", r));
+  const evilUrl = `http://localhost:${evil.address().port}/`;
+  const attack = await context.newPage();
+  const [posted] = await Promise.all([
+    attack.waitForResponse((r) => r.url() === `${base}/applications` && r.request().method() === "POST"),
+    attack.goto(evilUrl),
+  ]);
+  const refusal = await posted.text();
+  step(`cross-site form post from ${evilUrl} → ${posted.status()} ${refusal}`);
+  check(posted.status() === 403 && refusal.includes('"error":"cross-site"'), "the cross-site post was not refused as cross-site");
+  await attack.close();
+
+  // The desktop page's URL, leaked (history, proxy log), opened in a fresh context: no owner cookie.
+  const other = await browser.newContext();
+  const leaked = await other.newPage();
+  const resp = await leaked.goto(pageUrl);
+  const leakedText = await leaked.locator("body").textContent();
+  step(`leaked page URL without the cookie → ${resp.status()} ${leakedText.trim().replace(/\s+/g, " ")}`);
+  check(resp.status() === 403, `the leaked page answered ${resp.status()}`);
+  for (const secret of ["花", "三重県", "1985", "署名検証済み", "パスポート", shown]) {
+    check(!leakedText.includes(secret), `the leaked page shows ${secret}`);
+  }
+  check((await leaked.locator("#qr").count()) === 0, "the leaked page shows the QR code");
+  const st = await other.request.get(pageUrl + "/status");
+  check(st.status() === 403 && !(await st.text()).includes("花"), "the status JSON answers without the cookie");
+  await other.close();
   console.log(`browser test passed in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
 } catch (e) {
   failed = true;
   console.error("browser test FAILED:", e && e.message ? e.message : e);
 } finally {
   if (context) await context.close().catch(() => {});
+  if (browser) await browser.close().catch(() => {});
+  if (evil) evil.close();
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);

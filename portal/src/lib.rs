@@ -2,6 +2,8 @@
 //! (QR code) or to the app on the same device (deep link), verifies what comes back with kazasu-core, and
 //! stores the signed application in SQLite. See portal/README.md and docs/handoff.md.
 
+pub mod guard;
+pub mod limits;
 pub mod pages;
 pub mod store;
 
@@ -12,8 +14,8 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -26,6 +28,8 @@ use kazasu_core::handoff::rp::verify_submission;
 use kazasu_core::handoff::{deep_link, Document, Field, HandoffError, HttpsUrl, Refusal, Submission, MAX_SUBMISSION_BODY};
 use serde::{Deserialize, Serialize};
 
+use guard::{Cookies, Denied};
+use limits::{Limiters, RateLimits};
 use store::{RecordRefusal, RequestRow, SignatureRow, Store};
 
 /// How the portal runs.
@@ -35,16 +39,26 @@ pub struct Config {
     pub relying_party: String,
     /// The trusted JPKI signature CA (DER).
     pub sign_ca_der: Vec<u8>,
-    /// Optionally its CRL (DER or PEM).
+    /// Its CRL (DER or PEM); None only with an explicit `--no-revocation-check`. Once past its nextUpdate,
+    /// submissions are refused.
     pub crl: Option<Vec<u8>>,
     /// Seconds a signing request stays valid.
     pub ttl_secs: i64,
     pub db_path: PathBuf,
+    /// The city staff's bearer token for `/office/…` (None: the back office is off). Kept only as a digest.
+    pub office_token: Option<String>,
+    pub rate_limits: RateLimits,
+    /// The header the reverse proxy sets to the client's address (e.g. `X-Real-IP`); None: the peer address.
+    pub client_ip_header: Option<String>,
 }
 
 pub struct AppState {
     cfg: Config,
     store: Store,
+    office_digest: Option<[u8; 32]>,
+    crl_next_update: Option<i64>,
+    limiters: Limiters,
+    cookies: Cookies,
     /// Seconds added to the system clock (tests move time forward).
     clock_offset: AtomicI64,
 }
@@ -52,14 +66,25 @@ pub struct AppState {
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn new(cfg: Config) -> Result<Shared, String> {
+    pub fn new(mut cfg: Config) -> Result<Shared, String> {
         let origin = HttpsUrl::parse(&cfg.public_origin).map_err(|e| format!("public origin: {e}"))?;
         if origin.origin() != cfg.public_origin {
             return Err(format!("public origin must be written as {}", origin.origin()));
         }
         sanitize_ok(&cfg.relying_party)?;
         let store = Store::open(&cfg.db_path).map_err(|e| e.to_string())?;
-        Ok(Arc::new(AppState { cfg, store, clock_offset: AtomicI64::new(0) }))
+        let office_digest = match cfg.office_token.take() {
+            Some(t) if t.trim().len() < 32 => return Err("the office token must be at least 32 characters".into()),
+            Some(t) => Some(guard::digest(t.trim().as_bytes())),
+            None => None,
+        };
+        let crl_next_update = match &cfg.crl {
+            Some(c) => crl_next_update(c)?,
+            None => None,
+        };
+        let cookies = Cookies { secure: cfg.public_origin.starts_with("https://") };
+        let limiters = Limiters::new(cfg.rate_limits);
+        Ok(Arc::new(AppState { cfg, store, office_digest, crl_next_update, limiters, cookies, clock_offset: AtomicI64::new(0) }))
     }
 
     pub fn now(&self) -> i64 {
@@ -75,6 +100,15 @@ impl AppState {
     pub fn store(&self) -> &Store {
         &self.store
     }
+}
+
+/// The CRL's nextUpdate as Unix seconds (None if it has none).
+fn crl_next_update(crl: &[u8]) -> Result<Option<i64>, String> {
+    let crl = openssl::x509::X509Crl::from_der(crl).or_else(|_| openssl::x509::X509Crl::from_pem(crl)).map_err(|e| format!("CRL: {e}"))?;
+    let Some(next) = crl.next_update() else { return Ok(None) };
+    let epoch = openssl::asn1::Asn1Time::from_unix(0).map_err(|e| e.to_string())?;
+    let d = epoch.diff(next).map_err(|e| format!("CRL nextUpdate: {e}"))?;
+    Ok(Some(i64::from(d.days) * 86_400 + i64::from(d.secs)))
 }
 
 fn sanitize_ok(name: &str) -> Result<(), String> {
@@ -96,6 +130,8 @@ pub fn router(state: Shared) -> Router {
         .route("/a/{view}/qr.png", get(qr_png))
         .route("/r/{id}", get(fetch_request))
         .route("/r/{id}/submit", post(submit))
+        .route("/office/applications/{id}", get(office_json))
+        .route("/office/applications/{id}/application.txt", get(office_text))
         .layer(DefaultBodyLimit::max(MAX_SUBMISSION_BODY))
         .with_state(state)
 }
@@ -106,7 +142,7 @@ pub async fn serve(
     state: Shared,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
 }
 
 /// Refuses non-loopback addresses: the portal is meant to sit behind an https reverse proxy on the same host.
@@ -118,7 +154,7 @@ pub fn check_loopback(addr: &SocketAddr) -> Result<(), String> {
     }
 }
 
-fn random_token(bytes: usize) -> String {
+pub(crate) fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     openssl::rand::rand_bytes(&mut buf).expect("the OS random generator works");
     B64URL.encode(buf)
@@ -137,6 +173,9 @@ pub struct ApplicationForm {
     pub honseki: String,
     pub purpose: String,
     pub phone: String,
+    /// The form token (the form route only; the same value as the form cookie).
+    #[serde(default, skip_serializing)]
+    pub form_token: String,
 }
 
 impl ApplicationForm {
@@ -193,7 +232,8 @@ pub struct Created {
 /// Unsigned requests are kept this long after they expire (the page can still say "expired"), then deleted.
 pub const KEEP_UNSIGNED_SECS: i64 = 86_400;
 
-fn create(state: &AppState, fields: Vec<Field>) -> Result<Created, Refused> {
+/// Creates a request; returns it and the owner cookie's value (only its digest is stored).
+fn create(state: &AppState, fields: Vec<Field>) -> Result<(Created, String), Refused> {
     let now = state.now();
     state.store.purge_unsigned(now - KEEP_UNSIGNED_SECS).map_err(Refused::internal)?;
     let id = random_token(16);
@@ -210,6 +250,7 @@ fn create(state: &AppState, fields: Vec<Field>) -> Result<Created, Refused> {
         fields,
     };
     let bytes = doc.render().map_err(Refused::from)?;
+    let owner = random_token(32);
     let row = RequestRow {
         id: id.clone(),
         view_id: random_token(16),
@@ -219,37 +260,78 @@ fn create(state: &AppState, fields: Vec<Field>) -> Result<Created, Refused> {
         created_at: now,
         expires_at: doc.expires_at,
         signed: false,
+        owner: Some(guard::digest(owner.as_bytes()).to_vec()),
     };
     state.store.create_request(&row).map_err(Refused::internal)?;
     let url = HttpsUrl::parse(&format!("{origin}/r/{id}")).map_err(Refused::from)?;
-    Ok(Created {
+    let created = Created {
         request_id: id,
         page_url: format!("{origin}/a/{}", row.view_id),
         view_id: row.view_id,
         deep_link: deep_link(&url),
         request_url: url.to_string(),
         expires_at: doc.expires_at,
-    })
+    };
+    Ok((created, owner))
 }
 
-async fn create_from_form(State(state): State<Shared>, Form(form): Form<ApplicationForm>) -> Response {
+fn client(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+    limits::client_key(headers, state.cfg.client_ip_header.as_deref(), Some(peer))
+}
+
+fn with_owner_cookie(state: &AppState, c: &Created, owner: &str, resp: impl IntoResponse) -> Response {
+    let mut resp = resp.into_response();
+    if let Ok(v) = HeaderValue::from_str(&state.cookies.owner_cookie(&c.view_id, owner)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// The browser form: same origin, the form token, then the client's rate limit.
+async fn create_from_form(
+    State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<ApplicationForm>,
+) -> Response {
+    if let Err(d) = guard::same_origin(&headers, &state.cfg.public_origin)
+        .and_then(|_| guard::check_form_token(&headers, state.cookies, &form.form_token))
+        .and_then(|_| state.limiters.create(&client(&state, &headers, peer)))
+    {
+        return d.into_response();
+    }
     let fields = match form.fields() {
         Ok(f) => f,
-        Err(msg) => return (StatusCode::BAD_REQUEST, pages::html(pages::form_html(Some(&msg)))).into_response(),
+        Err(msg) => return (StatusCode::BAD_REQUEST, pages::html(pages::form_html(Some(&msg), &form.form_token))).into_response(),
     };
-    match blocking(move || create(&state, fields)).await {
-        Ok(c) => Redirect::to(&format!("/a/{}", c.view_id)).into_response(),
+    let st = state.clone();
+    match blocking(move || create(&st, fields)).await {
+        Ok((c, owner)) => with_owner_cookie(&state, &c, &owner, Redirect::to(&format!("/a/{}", c.view_id))),
         Err(r) => r.into_response(),
     }
 }
 
-async fn create_from_json(State(state): State<Shared>, Json(form): Json<ApplicationForm>) -> Response {
+/// The JSON API (scripts): a cross-site page cannot send `application/json` without a CORS preflight, which the
+/// portal never grants; a browser's Origin / Sec-Fetch-Site are checked all the same.
+async fn create_from_json(
+    State(state): State<Shared>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(form): Json<ApplicationForm>,
+) -> Response {
+    if let Err(d) = guard::same_origin(&headers, &state.cfg.public_origin).and_then(|_| state.limiters.create(&client(&state, &headers, peer))) {
+        return d.into_response();
+    }
     let fields = match form.fields() {
         Ok(f) => f,
         Err(msg) => return Refused { code: Refusal::Malformed, message: msg }.into_response(),
     };
-    match blocking(move || create(&state, fields)).await {
-        Ok(c) => Json(c).into_response(),
+    let st = state.clone();
+    match blocking(move || create(&st, fields)).await {
+        Ok((c, owner)) => {
+            let body = Json(&c).into_response();
+            with_owner_cookie(&state, &c, &owner, body)
+        }
         Err(r) => r.into_response(),
     }
 }
@@ -315,7 +397,22 @@ async fn fetch_request(State(state): State<Shared>, Path(id): Path<String>) -> R
     }
 }
 
-async fn submit(State(state): State<Shared>, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Response {
+async fn submit(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(d) = state.limiters.submit(&client(&state, &headers, peer)) {
+        return d.into_response();
+    }
+    if let Some(next) = state.crl_next_update {
+        if state.now() > next {
+            eprintln!("kazasu-portal: submission refused: the CRL is past its nextUpdate");
+            return Denied::StaleCrl { next_update: kazasu_core::handoff::time::format_utc(next) }.into_response();
+        }
+    }
     let body = match body {
         Ok(b) => b,
         Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -378,7 +475,8 @@ pub enum ApplicationState {
     Expired,
 }
 
-/// What the desktop page polls.
+/// What the desktop page polls: whether the application was signed and verified — never the signer's
+/// address, birth date or gender, and the name only masked (the relayer of a QR code may hold this page).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Status {
     pub state: ApplicationState,
@@ -389,36 +487,71 @@ pub struct Status {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SignatureView {
-    pub name: Option<String>,
-    pub address: Option<String>,
-    pub date_of_birth: Option<String>,
-    pub gender: Option<String>,
-    pub cert_serial: String,
+    /// The first character of the name and ＊＊.
+    pub name_masked: Option<String>,
     pub cert_issuer: String,
     pub digest_algorithm: String,
     pub signed_at: i64,
 }
 
-async fn status(State(state): State<Shared>, Path(view): Path<String>) -> Response {
-    let result = blocking(move || {
-        let (row, sig) = state.store.by_view(&view).map_err(Refused::internal)?.ok_or_else(not_found)?;
-        let st = if row.signed {
-            ApplicationState::Signed
-        } else if state.now() >= row.expires_at {
-            ApplicationState::Expired
-        } else {
-            ApplicationState::Pending
-        };
+/// A refusal of either layer: the protocol's (`Refused`) or the portal's access rules (`Denied`).
+#[derive(Debug)]
+pub enum Failure {
+    Refused(Refused),
+    Denied(Denied),
+}
+
+impl From<Refused> for Failure {
+    fn from(r: Refused) -> Self {
+        Failure::Refused(r)
+    }
+}
+
+impl From<Denied> for Failure {
+    fn from(d: Denied) -> Self {
+        Failure::Denied(d)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Failure::Refused(r) => r.into_response(),
+            Failure::Denied(d) => d.into_response(),
+        }
+    }
+}
+
+async fn blocking_any<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Send + 'static) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| Err(Refused::internal(e).into()))
+}
+
+/// The application behind a desktop page, for the browser holding its owner cookie only.
+fn owned(state: &AppState, view: &str, headers: &HeaderMap) -> Result<(RequestRow, Option<SignatureRow>), Failure> {
+    let (row, sig) = state.store.by_view(view).map_err(Refused::internal)?.ok_or_else(not_found)?;
+    guard::check_owner(headers, row.owner.as_deref())?;
+    Ok((row, sig))
+}
+
+fn state_of(state: &AppState, row: &RequestRow) -> ApplicationState {
+    if row.signed {
+        ApplicationState::Signed
+    } else if state.now() >= row.expires_at {
+        ApplicationState::Expired
+    } else {
+        ApplicationState::Pending
+    }
+}
+
+async fn status(State(state): State<Shared>, Path(view): Path<String>, headers: HeaderMap) -> Response {
+    let result = blocking_any(move || {
+        let (row, sig) = owned(&state, &view, &headers)?;
         Ok(Status {
-            state: st,
+            state: state_of(&state, &row),
             expires_at: row.expires_at,
             fields: row.fields,
             signature: sig.map(|s| SignatureView {
-                name: s.name,
-                address: s.address,
-                date_of_birth: s.date_of_birth,
-                gender: s.gender,
-                cert_serial: s.cert_serial,
+                name_masked: s.name.as_deref().map(guard::mask_name),
                 cert_issuer: s.cert_issuer,
                 digest_algorithm: s.digest_algorithm,
                 signed_at: s.signed_at,
@@ -432,20 +565,19 @@ async fn status(State(state): State<Shared>, Path(view): Path<String>) -> Respon
     }
 }
 
-/// The application as plain text (for printing and the demo): the form fields and, once signed, what the
-/// certificate says.
-async fn application_text(State(state): State<Shared>, Path(view): Path<String>) -> Response {
-    let result = blocking(move || {
-        let (row, sig) = state.store.by_view(&view).map_err(Refused::internal)?.ok_or_else(not_found)?;
-        let mut out = String::new();
-        let verdict = match (&sig, row.signed) {
-            (Some(_), true) => "署名検証済み",
-            _ if state.now() >= row.expires_at => "有効期限切れ（未署名）",
-            _ => "署名待ち",
-        };
-        out.push_str(&format!("住民票の写しの交付申請（{}） — {verdict}\n", state.cfg.relying_party));
-        if let Some(s) = &sig {
-            let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+/// The application as plain text: `full` (the back office) with everything the certificate says, otherwise
+/// (the applicant's browser) with the masked name only.
+fn application_text_of(state: &AppState, row: &RequestRow, sig: &Option<SignatureRow>, full: bool) -> String {
+    let mut out = String::new();
+    let verdict = match (sig, row.signed) {
+        (Some(_), true) => "署名検証済み",
+        _ if state.now() >= row.expires_at => "有効期限切れ（未署名）",
+        _ => "署名待ち",
+    };
+    out.push_str(&format!("住民票の写しの交付申請（{}） — {verdict}\n", state.cfg.relying_party));
+    if let Some(s) = sig {
+        let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        if full {
             let gender = match s.gender.as_deref() {
                 Some("1") => "男".to_string(),
                 Some("2") => "女".to_string(),
@@ -457,55 +589,122 @@ async fn application_text(State(state): State<Shared>, Path(view): Path<String>)
                 dash(&s.address),
                 dash(&s.date_of_birth)
             ));
+        } else {
+            out.push_str(&format!("氏名: {}（住所・生年月日・性別は市の担当者のみが確認します）\n", dash(&s.name.as_deref().map(guard::mask_name))));
         }
-        for f in &row.fields {
-            out.push_str(&format!("{}: {}\n", f.label, f.value));
-        }
-        if let Some(s) = &sig {
-            out.push_str(&format!(
-                "署名: {} / 証明書シリアル {} / 発行者 {}\n署名日時: {}\n",
-                s.digest_algorithm,
-                s.cert_serial,
-                s.cert_issuer,
-                kazasu_core::handoff::time::format_utc(s.signed_at)
-            ));
-        }
-        Ok(out)
+    }
+    for f in &row.fields {
+        out.push_str(&format!("{}: {}\n", f.label, f.value));
+    }
+    if let Some(s) = sig {
+        let serial = if full { format!(" / 証明書シリアル {}", s.cert_serial) } else { String::new() };
+        out.push_str(&format!(
+            "署名: {}{serial} / 発行者 {}\n署名日時: {}\n",
+            s.digest_algorithm,
+            s.cert_issuer,
+            kazasu_core::handoff::time::format_utc(s.signed_at)
+        ));
+    }
+    out
+}
+
+fn text_response(t: String) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], no_store(), t).into_response()
+}
+
+/// The application as plain text for the applicant's browser (masked).
+async fn application_text(State(state): State<Shared>, Path(view): Path<String>, headers: HeaderMap) -> Response {
+    let result = blocking_any(move || {
+        let (row, sig) = owned(&state, &view, &headers)?;
+        Ok(application_text_of(&state, &row, &sig, false))
     })
     .await;
     match result {
-        Ok(t) => ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], no_store(), t).into_response(),
+        Ok(t) => text_response(t),
         Err(r) => r.into_response(),
     }
 }
 
-fn request_url_of(state: &AppState, view: &str) -> Result<(RequestRow, String), Refused> {
-    let (row, _) = state.store.by_view(view).map_err(Refused::internal)?.ok_or_else(not_found)?;
+// ---------------------------------------------------------------------------------------------------------
+// The back office: the full transcription, for the city's staff (bearer token)
+
+/// One application as the city's staff see it.
+#[derive(Debug, Serialize)]
+pub struct OfficeRecord {
+    pub request_id: String,
+    pub state: ApplicationState,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub fields: Vec<Field>,
+    pub signature: Option<SignatureRow>,
+}
+
+fn office_lookup(state: &AppState, id: &str, headers: &HeaderMap) -> Result<(RequestRow, Option<SignatureRow>), Failure> {
+    guard::check_office(headers, state.office_digest.as_ref())?;
+    Ok(state.store.by_id(id).map_err(Refused::internal)?.ok_or_else(not_found)?)
+}
+
+async fn office_json(State(state): State<Shared>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let result = blocking_any(move || {
+        let (row, sig) = office_lookup(&state, &id, &headers)?;
+        Ok(OfficeRecord {
+            state: state_of(&state, &row),
+            request_id: row.id,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            fields: row.fields,
+            signature: sig,
+        })
+    })
+    .await;
+    match result {
+        Ok(r) => (no_store(), Json(r)).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn office_text(State(state): State<Shared>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let result = blocking_any(move || {
+        let (row, sig) = office_lookup(&state, &id, &headers)?;
+        Ok(application_text_of(&state, &row, &sig, true))
+    })
+    .await;
+    match result {
+        Ok(t) => text_response(t),
+        Err(r) => r.into_response(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The QR code (owner only as well: the page's URL alone shows nothing)
+
+fn request_url_of(state: &AppState, view: &str, headers: &HeaderMap) -> Result<(RequestRow, String), Failure> {
+    let (row, _) = owned(state, view, headers)?;
     let url = format!("{}/r/{}", state.cfg.public_origin, row.id);
     Ok((row, url))
 }
 
-async fn qr_svg(State(state): State<Shared>, Path(view): Path<String>) -> Response {
-    match blocking(move || {
-        let (_, url) = request_url_of(&state, &view)?;
-        kazasu_qr::to_svg(&url).map_err(Refused::internal)
+async fn qr_svg(State(state): State<Shared>, Path(view): Path<String>, headers: HeaderMap) -> Response {
+    match blocking_any(move || {
+        let (_, url) = request_url_of(&state, &view, &headers)?;
+        Ok(kazasu_qr::to_svg(&url).map_err(Refused::internal)?)
     })
     .await
     {
-        Ok(svg) => ([(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"))], svg).into_response(),
+        Ok(svg) => ([(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"))], no_store(), svg).into_response(),
         Err(r) => r.into_response(),
     }
 }
 
-async fn qr_png(State(state): State<Shared>, Path(view): Path<String>) -> Response {
-    match blocking(move || {
-        let (_, url) = request_url_of(&state, &view)?;
+async fn qr_png(State(state): State<Shared>, Path(view): Path<String>, headers: HeaderMap) -> Response {
+    match blocking_any(move || {
+        let (_, url) = request_url_of(&state, &view, &headers)?;
         let (pixels, side) = kazasu_qr::to_luma(&url, 6).map_err(Refused::internal)?;
-        encode_png(&pixels, side).map_err(Refused::internal)
+        Ok(encode_png(&pixels, side).map_err(Refused::internal)?)
     })
     .await
     {
-        Ok(png) => ([(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], png).into_response(),
+        Ok(png) => ([(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))], no_store(), png).into_response(),
         Err(r) => r.into_response(),
     }
 }
@@ -521,12 +720,16 @@ fn encode_png(pixels: &[u8], side: usize) -> Result<Vec<u8>, png::EncodingError>
     Ok(out)
 }
 
-/// The request behind a desktop page (for the page itself).
-pub(crate) fn page_data(state: &AppState, view: &str) -> Result<(RequestRow, String, String, String), Refused> {
-    let (row, url) = request_url_of(state, view)?;
+/// The request behind a desktop page (for the page itself, owner only).
+pub(crate) fn page_data(state: &AppState, view: &str, headers: &HeaderMap) -> Result<(RequestRow, String, String, String), Failure> {
+    let (row, url) = request_url_of(state, view, headers)?;
     let parsed = HttpsUrl::parse(&url).map_err(Refused::from)?;
     let svg = kazasu_qr::to_svg(&url).map_err(Refused::internal)?;
     Ok((row, url, deep_link(&parsed), svg))
 }
 
-pub(crate) use blocking as run_blocking;
+pub(crate) fn cookies_of(state: &AppState) -> Cookies {
+    state.cookies
+}
+
+pub(crate) use blocking_any as run_blocking;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use kazasu_portal::limits::{Rate, RateLimits};
 use kazasu_portal::{check_loopback, serve, AppState, Config};
 
 #[derive(Parser)]
@@ -22,9 +23,29 @@ struct Args {
     /// The trusted JPKI signature CA certificate (PEM or DER).
     #[arg(long)]
     ca: PathBuf,
-    /// A CRL of that CA (PEM or DER), checked on every submission.
-    #[arg(long)]
+    /// A CRL of that CA (PEM or DER), checked on every submission; required unless --no-revocation-check.
+    /// Once past its nextUpdate, submissions are refused.
+    #[arg(long, required_unless_present = "no_revocation_check")]
     crl: Option<PathBuf>,
+    /// Accept signatures without checking revocation (development only; logged as a warning).
+    #[arg(long, conflicts_with = "crl")]
+    no_revocation_check: bool,
+    /// File holding the city staff's bearer token (at least 32 characters) for /office/applications/{id}.
+    #[arg(long)]
+    office_token_file: Option<PathBuf>,
+    /// Header the reverse proxy sets to the client's address (e.g. X-Real-IP), for the rate limits.
+    #[arg(long)]
+    client_ip_header: Option<String>,
+    /// Applications one client may create per minute (and at once).
+    #[arg(long, default_value_t = 10)]
+    create_per_minute: u32,
+    #[arg(long, default_value_t = 5)]
+    create_burst: u32,
+    /// Submissions one client may make per minute (and at once).
+    #[arg(long, default_value_t = 60)]
+    submit_per_minute: u32,
+    #[arg(long, default_value_t = 20)]
+    submit_burst: u32,
     /// The relying party's name shown in the app.
     #[arg(long, default_value = "伊勢市（見本）")]
     rp_name: String,
@@ -60,7 +81,18 @@ fn run(args: Args) -> Result<(), String> {
     let sign_ca_der = load_cert(&args.ca)?;
     let crl = match &args.crl {
         Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None => {
+            eprintln!("kazasu-portal: WARNING: --no-revocation-check: revoked certificates (moved, renamed, lost cards) will be accepted");
+            None
+        }
+    };
+    let office_token = match &args.office_token_file {
+        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?),
         None => None,
+    };
+    let rate_limits = RateLimits {
+        create: Rate { per_minute: args.create_per_minute, burst: args.create_burst },
+        submit: Rate { per_minute: args.submit_per_minute, burst: args.submit_burst },
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {
@@ -74,6 +106,9 @@ fn run(args: Args) -> Result<(), String> {
             crl,
             ttl_secs: args.ttl,
             db_path: args.db,
+            office_token,
+            rate_limits,
+            client_ip_header: args.client_ip_header,
         })?;
         if let Some(f) = &args.addr_file {
             let tmp = f.with_extension("tmp");

@@ -3,11 +3,12 @@
 //! Everything user-supplied is HTML-escaped; the script is served from the same origin (CSP `script-src 'self'`).
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kazasu_core::handoff::time::format_utc;
 
-use crate::{page_data, run_blocking, Shared};
+use crate::guard::{cookies, Denied};
+use crate::{cookies_of, page_data, run_blocking, Failure, Shared};
 
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -40,7 +41,9 @@ pub fn html(body: String) -> Response {
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'"),
             ),
-            (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+            // `same-origin`, not `no-referrer`: the view URL never goes to another site, and the browser still
+            // sends the real Origin (not `null`) on the form's POST, which the same-origin check needs.
+            (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         body,
@@ -56,7 +59,7 @@ fn frame(title: &str, body_attrs: &str, body: &str) -> String {
     )
 }
 
-pub fn form_html(error: Option<&str>) -> String {
+pub fn form_html(error: Option<&str>, form_token: &str) -> String {
     let err = error.map(|e| format!("<p class=\"error\" id=\"error\">{}</p>", escape(e))).unwrap_or_default();
     frame(
         "住民票の写しの交付申請",
@@ -65,6 +68,7 @@ pub fn form_html(error: Option<&str>) -> String {
             "<h1>住民票の写しの交付申請（見本）</h1>
 <p class=\"note\">氏名・住所・生年月日は、マイナンバーカードの署名用電子証明書から自動で記入されます。</p>{err}
 <form method=\"post\" action=\"/applications\" id=\"application\">
+<input type=\"hidden\" name=\"form_token\" value=\"{token}\">
 <label for=\"scope\">交付対象</label>
 <select id=\"scope\" name=\"scope\"><option value=\"self\">本人のみ</option><option value=\"household\">世帯全員</option></select>
 <label for=\"copies\">通数</label>
@@ -76,19 +80,43 @@ pub fn form_html(error: Option<&str>) -> String {
 <label for=\"phone\">日中の連絡先電話番号</label>
 <input id=\"phone\" name=\"phone\" maxlength=\"20\" required placeholder=\"0596-00-0000\" inputmode=\"tel\">
 <div><button type=\"submit\" id=\"submit\">マイナンバーカードで署名へ進む</button></div>
-</form>"
+</form>",
+            token = escape(form_token)
         ),
     )
 }
 
-pub async fn form_page() -> Response {
-    html(form_html(None))
+/// The form, with its token in a hidden field and in an HttpOnly, SameSite=Strict cookie (double submit).
+/// A browser that already holds a well-formed token keeps it, so two open tabs both work.
+pub async fn form_page(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let c = cookies_of(&state);
+    let token = cookies(&headers, c.form_name())
+        .find(|t| t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .map(str::to_owned)
+        .unwrap_or_else(|| crate::random_token(32));
+    let mut resp = html(form_html(None, &token));
+    if let Ok(v) = HeaderValue::from_str(&c.form_cookie(&token)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
 }
 
-pub async fn application_page(State(state): State<Shared>, Path(view): Path<String>) -> Response {
-    let result = run_blocking(move || page_data(&state, &view)).await;
+/// What a desktop page shows without its owner cookie: nothing about the application.
+fn not_owner_page() -> Response {
+    let mut resp = html(frame(
+        "表示できません",
+        "",
+        "<h1>この申請は表示できません</h1>\n<p id=\"not-owner\">申請内容は、申請したブラウザでのみ表示されます。</p>",
+    ));
+    *resp.status_mut() = StatusCode::FORBIDDEN;
+    resp
+}
+
+pub async fn application_page(State(state): State<Shared>, Path(view): Path<String>, headers: HeaderMap) -> Response {
+    let result = run_blocking(move || page_data(&state, &view, &headers)).await;
     let (row, url, deep, svg) = match result {
         Ok(d) => d,
+        Err(Failure::Denied(Denied::NotOwner)) => return not_owner_page(),
         Err(r) => return r.into_response(),
     };
     let svg = svg.find("<svg").map(|i| svg[i..].to_string()).unwrap_or_default();
@@ -109,13 +137,11 @@ pub async fn application_page(State(state): State<Shared>, Path(view): Path<Stri
 </section>
 <section id=\"signed\" hidden>
 <p><span class=\"verified\" id=\"verified\">署名検証済み</span></p>
+<p>マイナンバーカードでの署名を確認し、申請を受け付けました。</p>
 <table id=\"identity\">
-<tr><th>氏名</th><td id=\"name\"></td></tr>
-<tr><th>住所</th><td id=\"address\"></td></tr>
-<tr><th>生年月日</th><td id=\"dob\"></td></tr>
-<tr><th>性別</th><td id=\"gender\"></td></tr>
+<tr><th>署名した人</th><td id=\"name\"></td></tr>
 </table>
-<p class=\"note\">署名用電子証明書から転記（シリアル <span id=\"serial\"></span>、発行者 <span id=\"issuer\"></span>）</p>
+<p class=\"note\">住所・生年月日・性別は署名用電子証明書から市の担当者だけが確認します。この画面には表示しません（発行者 <span id=\"issuer\"></span>）。</p>
 </section>
 <h2>申請内容</h2>
 <table id=\"fields\">{fields}</table>
@@ -132,16 +158,14 @@ const SCRIPT: &str = r#""use strict";
   const view = document.body.dataset.view;
   if (!view) return;
   const set = (id, v) => { document.getElementById(id).textContent = v == null ? "" : v; };
-  const genders = { "1": "男", "2": "女", "3": "（記載なし）" };
   async function poll() {
     try {
-      const r = await fetch("/a/" + encodeURIComponent(view) + "/status", { cache: "no-store" });
+      const r = await fetch("/a/" + encodeURIComponent(view) + "/status", { cache: "no-store", credentials: "same-origin" });
       if (r.ok) {
         const s = await r.json();
         if (s.state === "signed" && s.signature) {
           const g = s.signature;
-          set("name", g.name); set("address", g.address); set("dob", g.date_of_birth);
-          set("gender", genders[g.gender] || g.gender); set("serial", g.cert_serial); set("issuer", g.cert_issuer);
+          set("name", g.name_masked); set("issuer", g.cert_issuer);
           document.getElementById("pending").hidden = true;
           document.getElementById("signed").hidden = false;
           document.body.dataset.state = "signed";

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS requests (
     fields      TEXT NOT NULL,
     created_at  INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,
-    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'signed'))
+    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'signed')),
+    owner       BLOB
 );
 CREATE TABLE IF NOT EXISTS signatures (
     request_id       TEXT PRIMARY KEY REFERENCES requests(id),
@@ -65,6 +66,8 @@ pub struct RequestRow {
     pub created_at: i64,
     pub expires_at: i64,
     pub signed: bool,
+    /// SHA-256 of the owner cookie set in the browser that created the request (None: never viewable).
+    pub owner: Option<Vec<u8>>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -105,6 +108,11 @@ impl Store {
         }
         conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
         conn.execute_batch(SCHEMA)?;
+        // Databases from before the owner cookie: add the column; their requests have no owner and no page.
+        let has_owner: bool = conn.query_row("SELECT COUNT(*) FROM pragma_table_info('requests') WHERE name = 'owner'", [], |r| r.get::<_, i64>(0))? > 0;
+        if !has_owner {
+            conn.execute_batch("ALTER TABLE requests ADD COLUMN owner BLOB")?;
+        }
         Ok(Store { conn: Mutex::new(conn) })
     }
 
@@ -117,8 +125,8 @@ impl Store {
     pub fn create_request(&self, r: &RequestRow) -> Result<(), StoreError> {
         let fields = serde_json::to_string(&r.fields).map_err(|e| StoreError(e.to_string()))?;
         self.conn().execute(
-            "INSERT INTO requests (id, view_id, nonce, document, fields, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![r.id, r.view_id, r.nonce, r.document, fields, r.created_at, r.expires_at],
+            "INSERT INTO requests (id, view_id, nonce, document, fields, created_at, expires_at, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![r.id, r.view_id, r.nonce, r.document, fields, r.created_at, r.expires_at, r.owner],
         )?;
         Ok(())
     }
@@ -135,10 +143,11 @@ impl Store {
             created_at: r.get(5)?,
             expires_at: r.get(6)?,
             signed: state == "signed",
+            owner: r.get(8)?,
         })
     }
 
-    const COLUMNS: &'static str = "id, view_id, nonce, document, fields, created_at, expires_at, state";
+    const COLUMNS: &'static str = "id, view_id, nonce, document, fields, created_at, expires_at, state, owner";
 
     pub fn request(&self, id: &str) -> Result<Option<RequestRow>, StoreError> {
         let sql = format!("SELECT {} FROM requests WHERE id = ?1", Self::COLUMNS);
@@ -146,9 +155,18 @@ impl Store {
     }
 
     pub fn by_view(&self, view_id: &str) -> Result<Option<(RequestRow, Option<SignatureRow>)>, StoreError> {
+        self.with_signature("view_id", view_id)
+    }
+
+    /// A request and its signature by request id (the back office).
+    pub fn by_id(&self, id: &str) -> Result<Option<(RequestRow, Option<SignatureRow>)>, StoreError> {
+        self.with_signature("id", id)
+    }
+
+    fn with_signature(&self, column: &str, key: &str) -> Result<Option<(RequestRow, Option<SignatureRow>)>, StoreError> {
         let conn = self.conn();
-        let sql = format!("SELECT {} FROM requests WHERE view_id = ?1", Self::COLUMNS);
-        let Some(req) = conn.query_row(&sql, [view_id], Self::row).optional()? else {
+        let sql = format!("SELECT {} FROM requests WHERE {column} = ?1", Self::COLUMNS);
+        let Some(req) = conn.query_row(&sql, [key], Self::row).optional()? else {
             return Ok(None);
         };
         let sig = conn

@@ -29,10 +29,9 @@ fn submit_raw(server: &Server, c: &kazasu_portal::Created, sub: &Submission) -> 
     (status, error_code(&body))
 }
 
-fn status(server: &Server, c: &kazasu_portal::Created) -> kazasu_portal::Status {
-    let (code, body) = get_raw(&server.url(&format!("/a/{}/status", c.view_id)));
-    assert_eq!(code, 200);
-    serde_json::from_slice(&body).unwrap()
+/// The state as the city's back office sees it.
+fn status(server: &Server, c: &kazasu_portal::Created) -> kazasu_portal::ApplicationState {
+    serde_json::from_value(office(&server.url(""), &c.request_id)["state"].clone()).unwrap()
 }
 
 #[test]
@@ -40,15 +39,15 @@ fn a_valid_signature_is_accepted_once_and_the_application_shows_the_certificate_
     let dir = TempDir::new("ok");
     let server = Server::start(&dir.path().join("db"), |_| {});
     let (c, req) = fetched(&server);
-    assert_eq!(status(&server, &c).state, kazasu_portal::ApplicationState::Pending);
+    assert_eq!(status(&server, &c), kazasu_portal::ApplicationState::Pending);
     let sub = submission(&req, req.bytes_to_sign());
     let receipt = handoff::submit(&mut Http::new(), &req, &sub).unwrap();
     assert_eq!(receipt.transcribed.unwrap().name.as_deref(), Some("かざす　花子"));
-    let s = status(&server, &c);
-    assert_eq!(s.state, kazasu_portal::ApplicationState::Signed);
-    let sig = s.signature.unwrap();
-    assert_eq!(sig.address.as_deref(), Some("三重県伊勢市岩渕一丁目７番２９号"));
-    assert_eq!(sig.date_of_birth.as_deref(), Some("1985-04-01"));
+    let o = office(&server.url(""), &c.request_id);
+    assert_eq!(o["state"], "signed");
+    assert_eq!(o["signature"]["name"], "かざす　花子");
+    assert_eq!(o["signature"]["address"], "三重県伊勢市岩渕一丁目７番２９号");
+    assert_eq!(o["signature"]["date_of_birth"], "1985-04-01");
     // The same submission again, and a fetch of the used request: replays.
     assert_eq!(submit_raw(&server, &c, &sub), (409, "replayed".into()));
     assert_eq!(handoff::submit(&mut Http::new(), &req, &sub).unwrap_err(), HandoffError::Replayed);
@@ -68,7 +67,7 @@ fn a_signature_over_other_bytes_is_refused() {
     let mut flipped = submission(&req, req.bytes_to_sign());
     flipped.signature[0] ^= 0x80;
     assert_eq!(submit_raw(&server, &c, &flipped), (422, "bad-signature".into()));
-    assert_eq!(status(&server, &c).state, kazasu_portal::ApplicationState::Pending);
+    assert_eq!(status(&server, &c), kazasu_portal::ApplicationState::Pending);
     // The untampered one is still accepted afterwards.
     assert_eq!(submit_raw(&server, &c, &submission(&req, req.bytes_to_sign())).0, 200);
 }
@@ -123,7 +122,7 @@ fn an_expired_request_is_refused_for_fetch_and_submit() {
     assert_eq!(submit_raw(&server, &c, &sub), (410, "expired".into()));
     let (code, body) = get_raw(&c.request_url);
     assert_eq!((code, error_code(&body).as_str()), (410, "expired"));
-    assert_eq!(status(&server, &c).state, kazasu_portal::ApplicationState::Expired);
+    assert_eq!(status(&server, &c), kazasu_portal::ApplicationState::Expired);
 }
 
 #[test]
@@ -162,22 +161,24 @@ fn signed_applications_survive_a_restart() {
         (c, server.addr)
     };
     let server = Server::start(&db, |cfg| cfg.public_origin = format!("http://{old_addr}"));
-    let s = status(&server, &c);
-    assert_eq!(s.state, kazasu_portal::ApplicationState::Signed);
-    assert_eq!(s.signature.unwrap().name.as_deref(), Some("かざす　花子"));
+    assert_eq!(status(&server, &c), kazasu_portal::ApplicationState::Signed);
+    assert_eq!(office(&server.url(""), &c.request_id)["signature"]["name"], "かざす　花子");
 }
 
 #[test]
 fn form_input_is_escaped_on_the_page_and_cleaned_in_the_document() {
     let dir = TempDir::new("escape");
     let server = Server::start(&dir.path().join("db"), |_| {});
+    let token = "t".repeat(43);
     let resp = agent()
         .post(&server.url("/applications"))
-        .send_form(&[("scope", "self"), ("copies", "1"), ("honseki", "omit"), ("purpose", "<script>x</script>\u{202E}\n次"), ("phone", "0596-1")]);
+        .set("Cookie", &format!("kazasu-form={token}"))
+        .send_form(&[("form_token", &token), ("scope", "self"), ("copies", "1"), ("honseki", "omit"), ("purpose", "<script>x</script>\u{202E}\n次"), ("phone", "0596-1")]);
     let resp = resp.unwrap();
     assert_eq!(resp.status(), 303);
     let page = resp.header("location").unwrap().to_string();
-    let (code, html) = get_raw(&server.url(&page));
+    let owner = resp.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+    let (code, html) = get_with(&server.url(&page), &[("Cookie", &owner)]);
     assert_eq!(code, 200);
     let html = String::from_utf8(html).unwrap();
     assert!(html.contains("&lt;script&gt;x&lt;/script&gt; 次"), "{html}");
@@ -195,7 +196,7 @@ fn the_portal_refuses_to_listen_beyond_loopback() {
     let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign-ca.pem");
     let dir = TempDir::new("bind");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kazasu-portal"))
-        .args(["--listen", "0.0.0.0:0", "--ca", ca, "--db"])
+        .args(["--listen", "0.0.0.0:0", "--no-revocation-check", "--ca", ca, "--db"])
         .arg(dir.path().join("db"))
         .output()
         .unwrap();
@@ -217,6 +218,8 @@ fn unsigned_requests_are_purged_a_day_after_expiry_and_signed_ones_are_kept() {
     server.state.advance_clock(600 + kazasu_portal::KEEP_UNSIGNED_SECS + 1);
     create(&server.url(""));
     assert_eq!(server.state.store().counts().unwrap(), (2, 1, 1));
-    assert_eq!(get_raw(&server.url(&format!("/a/{}/status", unsigned.view_id))).0, 404);
-    assert_eq!(status(&server, &c).state, kazasu_portal::ApplicationState::Signed);
+    assert_eq!(get_raw(&server.url(&format!("/office/applications/{}", unsigned.request_id))).0, 401);
+    let (code, _) = get_with(&server.url(&format!("/office/applications/{}", unsigned.request_id)), &[("Authorization", &format!("Bearer {OFFICE_TOKEN}"))]);
+    assert_eq!(code, 404);
+    assert_eq!(status(&server, &c), kazasu_portal::ApplicationState::Signed);
 }

@@ -45,8 +45,18 @@ pub fn config(db: &Path, origin: &str) -> Config {
         crl: Some(fixture::SIGN_CA_CRL.to_vec()),
         ttl_secs: 600,
         db_path: db.to_path_buf(),
+        office_token: Some(OFFICE_TOKEN.into()),
+        // Generous: the load tests send hundreds of requests from one client. tests/guard.rs sets small ones.
+        rate_limits: kazasu_portal::limits::RateLimits {
+            create: kazasu_portal::limits::Rate { per_minute: 100_000, burst: 100_000 },
+            submit: kazasu_portal::limits::Rate { per_minute: 100_000, burst: 100_000 },
+        },
+        client_ip_header: Some("X-Real-IP".into()),
     }
 }
+
+/// The city staff's token in the tests.
+pub const OFFICE_TOKEN: &str = "test-office-token-0123456789abcdef";
 
 /// A portal running in this process on a free loopback port.
 pub struct Server {
@@ -142,7 +152,36 @@ pub fn post_raw(url: &str, body: &[u8]) -> (u16, Vec<u8>) {
 }
 
 pub fn get_raw(url: &str) -> (u16, Vec<u8>) {
-    let resp = match agent().get(url).call() {
+    get_with(url, &[])
+}
+
+pub fn create(base: &str) -> Created {
+    create_owned(base).0
+}
+
+/// Creates an application; returns it and the owner cookie (`kazasu-owner=…`) the portal set.
+pub fn create_owned(base: &str) -> (Created, String) {
+    let body = serde_json::json!({"scope": "self", "copies": "2", "honseki": "omit", "purpose": "年金の手続き", "phone": "0596-00-0000"});
+    let resp = match agent().post(&format!("{base}/api/applications")).set("Content-Type", "application/json").send_bytes(body.to_string().as_bytes()) {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(resp.status(), 200);
+    let cookie = resp.header("set-cookie").expect("an owner cookie").to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let mut b = Vec::new();
+    resp.into_reader().read_to_end(&mut b).unwrap();
+    (serde_json::from_slice(&b).unwrap(), pair)
+}
+
+/// GET with extra headers; returns (status, body).
+pub fn get_with(url: &str, headers: &[(&str, &str)]) -> (u16, Vec<u8>) {
+    let mut req = agent().get(url);
+    for (k, v) in headers {
+        req = req.set(k, v);
+    }
+    let resp = match req.call() {
         Ok(r) | Err(ureq::Error::Status(_, r)) => r,
         Err(e) => panic!("{url}: {e}"),
     };
@@ -152,11 +191,11 @@ pub fn get_raw(url: &str) -> (u16, Vec<u8>) {
     (status, b)
 }
 
-pub fn create(base: &str) -> Created {
-    let body = serde_json::json!({"scope": "self", "copies": "2", "honseki": "omit", "purpose": "年金の手続き", "phone": "0596-00-0000"});
-    let (status, b) = post_raw(&format!("{base}/api/applications"), body.to_string().as_bytes());
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&b));
-    serde_json::from_slice(&b).unwrap()
+/// The back office's record of one application (JSON).
+pub fn office(base: &str, request_id: &str) -> serde_json::Value {
+    let (code, body) = get_with(&format!("{base}/office/applications/{request_id}"), &[("Authorization", &format!("Bearer {OFFICE_TOKEN}"))]);
+    assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).unwrap()
 }
 
 /// Signs `data` with the software card: (signature, certificate DER).

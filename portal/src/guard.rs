@@ -1,0 +1,261 @@
+//! Who may do what: same-origin checks and the form token on creation, the owner cookie that binds a desktop
+//! page to the browser that created it, and the city staff's bearer token for the back office.
+//!
+//! Secrets are compared as SHA-256 digests with OpenSSL's constant-time `memcmp::eq`; none is ever logged.
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use sha2::{Digest, Sha256};
+
+/// Why the portal would not do something for this caller (a typed refusal: HTTP status and `error` code).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Denied {
+    /// `Sec-Fetch-Site` says the request came from another site or origin.
+    #[error("cross-site request refused (Sec-Fetch-Site: {0})")]
+    ForeignFetchSite(String),
+    /// `Origin` names another origin than the portal's public one.
+    #[error("cross-origin request refused")]
+    ForeignOrigin,
+    /// The form's token is missing or does not match the cookie set with the form.
+    #[error("the form token is missing or does not match; reload the form")]
+    FormToken,
+    /// The desktop page or its status was asked for without the cookie of the browser that created it.
+    #[error("this application can only be shown in the browser that created it")]
+    NotOwner,
+    /// Too many requests from this client.
+    #[error("too many requests; try again in {retry_after} s")]
+    RateLimited { retry_after: u64 },
+    /// The back office was asked for without the staff's token (or with a wrong one).
+    #[error("staff credential required")]
+    Unauthorized,
+    /// The back office is not configured (no `--office-token-file`).
+    #[error("the back office is not enabled")]
+    OfficeDisabled,
+    /// The configured CRL is past its nextUpdate: revocation cannot be checked, so nothing is accepted.
+    #[error("the portal's revocation list expired at {next_update}; submissions are refused until it is refreshed")]
+    StaleCrl { next_update: String },
+}
+
+impl Denied {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Denied::ForeignFetchSite(_) | Denied::ForeignOrigin => "cross-site",
+            Denied::FormToken => "form-token",
+            Denied::NotOwner => "not-owner",
+            Denied::RateLimited { .. } => "rate-limited",
+            Denied::Unauthorized => "unauthorized",
+            Denied::OfficeDisabled => "not-found",
+            Denied::StaleCrl { .. } => "revocation-unavailable",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Denied::ForeignFetchSite(_) | Denied::ForeignOrigin | Denied::FormToken | Denied::NotOwner => StatusCode::FORBIDDEN,
+            Denied::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Denied::Unauthorized => StatusCode::UNAUTHORIZED,
+            Denied::OfficeDisabled => StatusCode::NOT_FOUND,
+            Denied::StaleCrl { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl IntoResponse for Denied {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"status": "refused", "error": self.code(), "message": self.to_string()});
+        let mut resp = (self.status(), [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body)).into_response();
+        match &self {
+            Denied::RateLimited { retry_after } => {
+                if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+                    resp.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            Denied::Unauthorized => {
+                resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"kazasu-office\""));
+            }
+            _ => {}
+        }
+        resp
+    }
+}
+
+/// A state-changing request must come from the portal's own pages: a browser's `Sec-Fetch-Site` must be
+/// `same-origin` and its `Origin` the public origin. Clients that send neither (scripts, curl) pass here;
+/// the form route also needs the form token, which only the portal's own page carries.
+pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> Result<(), Denied> {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        let site = site.to_str().unwrap_or("invalid");
+        if site != "same-origin" {
+            return Err(Denied::ForeignFetchSite(site.chars().take(20).collect()));
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        if origin.as_bytes() != public_origin.as_bytes() {
+            return Err(Denied::ForeignOrigin);
+        }
+    }
+    Ok(())
+}
+
+/// The values of cookie `name` in the request (a browser may send several with different paths).
+pub fn cookies<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(move |pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+pub fn digest(secret: &[u8]) -> [u8; 32] {
+    Sha256::digest(secret).into()
+}
+
+/// Constant-time comparison of a presented secret with a stored digest.
+pub fn matches(presented: &[u8], stored_digest: &[u8]) -> bool {
+    let d = digest(presented);
+    stored_digest.len() == d.len() && openssl::memcmp::eq(&d, stored_digest)
+}
+
+/// The cookies the portal sets: `Secure` (and the `__Host-` prefix for the form token) when the public origin is
+/// https; always HttpOnly and SameSite=Strict.
+#[derive(Clone, Copy, Debug)]
+pub struct Cookies {
+    pub secure: bool,
+}
+
+/// How long the owner cookie keeps a desktop page viewable.
+pub const OWNER_COOKIE_SECS: i64 = 86_400;
+
+impl Cookies {
+    pub fn form_name(self) -> &'static str {
+        if self.secure {
+            "__Host-kazasu-form"
+        } else {
+            "kazasu-form"
+        }
+    }
+
+    pub const OWNER: &'static str = "kazasu-owner";
+
+    fn attrs(self) -> &'static str {
+        if self.secure {
+            "; HttpOnly; SameSite=Strict; Secure"
+        } else {
+            "; HttpOnly; SameSite=Strict"
+        }
+    }
+
+    /// The form token cookie (double submit: the same value is in the form's hidden field).
+    pub fn form_cookie(self, token: &str) -> String {
+        format!("{}={token}; Path=/{}", self.form_name(), self.attrs())
+    }
+
+    /// The cookie that lets this browser, and only it, see the desktop page of one application.
+    pub fn owner_cookie(self, view: &str, token: &str) -> String {
+        format!("{}={token}; Path=/a/{view}; Max-Age={OWNER_COOKIE_SECS}{}", Self::OWNER, self.attrs())
+    }
+}
+
+/// The form's hidden token equals the form cookie (both random, 256 bits; compared in constant time).
+pub fn check_form_token(headers: &HeaderMap, cookies_cfg: Cookies, field: &str) -> Result<(), Denied> {
+    if field.len() < 32 {
+        return Err(Denied::FormToken);
+    }
+    let want = digest(field.as_bytes());
+    if cookies(headers, cookies_cfg.form_name()).any(|c| matches(c.as_bytes(), &want)) {
+        Ok(())
+    } else {
+        Err(Denied::FormToken)
+    }
+}
+
+/// This browser holds the owner cookie whose digest is stored with the application.
+pub fn check_owner(headers: &HeaderMap, owner_digest: Option<&[u8]>) -> Result<(), Denied> {
+    let Some(stored) = owner_digest else {
+        return Err(Denied::NotOwner);
+    };
+    if cookies(headers, Cookies::OWNER).any(|c| matches(c.as_bytes(), stored)) {
+        Ok(())
+    } else {
+        Err(Denied::NotOwner)
+    }
+}
+
+/// The staff's bearer token (`Authorization: Bearer …`) against the configured token's digest.
+pub fn check_office(headers: &HeaderMap, office_digest: Option<&[u8; 32]>) -> Result<(), Denied> {
+    let Some(stored) = office_digest else {
+        return Err(Denied::OfficeDisabled);
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(Denied::Unauthorized)?;
+    if matches(presented.trim().as_bytes(), stored) {
+        Ok(())
+    } else {
+        Err(Denied::Unauthorized)
+    }
+}
+
+/// A masked name for pages that must not show who signed: the first character and two ＊.
+pub fn mask_name(name: &str) -> String {
+    match name.chars().next() {
+        Some(c) => format!("{c}＊＊"),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_same_origin_browser_requests_pass() {
+        let o = "https://city.example.jp";
+        assert!(same_origin(&headers(&[]), o).is_ok());
+        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin"), ("origin", o)]), o).is_ok());
+        assert_eq!(same_origin(&headers(&[("sec-fetch-site", "cross-site")]), o), Err(Denied::ForeignFetchSite("cross-site".into())));
+        assert_eq!(same_origin(&headers(&[("sec-fetch-site", "same-site")]), o), Err(Denied::ForeignFetchSite("same-site".into())));
+        assert_eq!(same_origin(&headers(&[("origin", "https://evil.example")]), o), Err(Denied::ForeignOrigin));
+        assert_eq!(same_origin(&headers(&[("origin", "null")]), o), Err(Denied::ForeignOrigin));
+    }
+
+    #[test]
+    fn the_owner_cookie_must_match_the_stored_digest() {
+        let d = digest(b"secret-owner-token");
+        assert!(check_owner(&headers(&[("cookie", "a=b; kazasu-owner=secret-owner-token")]), Some(&d)).is_ok());
+        assert_eq!(check_owner(&headers(&[("cookie", "kazasu-owner=other")]), Some(&d)), Err(Denied::NotOwner));
+        assert_eq!(check_owner(&headers(&[]), Some(&d)), Err(Denied::NotOwner));
+        assert_eq!(check_owner(&headers(&[("cookie", "kazasu-owner=secret-owner-token")]), None), Err(Denied::NotOwner));
+    }
+
+    #[test]
+    fn the_office_needs_the_exact_bearer_token() {
+        let d = digest(b"staff-token-0123456789");
+        assert!(check_office(&headers(&[("authorization", "Bearer staff-token-0123456789")]), Some(&d)).is_ok());
+        assert_eq!(check_office(&headers(&[("authorization", "Bearer staff-token-012345678")]), Some(&d)), Err(Denied::Unauthorized));
+        assert_eq!(check_office(&headers(&[("authorization", "Basic x")]), Some(&d)), Err(Denied::Unauthorized));
+        assert_eq!(check_office(&headers(&[]), Some(&d)), Err(Denied::Unauthorized));
+        assert_eq!(check_office(&headers(&[("authorization", "Bearer x")]), None), Err(Denied::OfficeDisabled));
+    }
+
+    #[test]
+    fn a_masked_name_keeps_one_character() {
+        assert_eq!(mask_name("かざす　花子"), "か＊＊");
+        assert_eq!(mask_name(""), "");
+    }
+}
