@@ -5,6 +5,7 @@
 pub mod guard;
 pub mod limits;
 pub mod pages;
+pub mod revocation;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -42,6 +43,9 @@ pub struct Config {
     /// Its CRL (DER or PEM); None only with an explicit `--no-revocation-check`. Once past its nextUpdate,
     /// submissions are refused.
     pub crl: Option<Vec<u8>>,
+    /// The CRL's file, reread every `crl_refresh_secs` (0: never) by `serve`.
+    pub crl_path: Option<PathBuf>,
+    pub crl_refresh_secs: u64,
     /// Seconds a signing request stays valid.
     pub ttl_secs: i64,
     pub db_path: PathBuf,
@@ -56,7 +60,7 @@ pub struct AppState {
     cfg: Config,
     store: Store,
     office_digest: Option<[u8; 32]>,
-    crl_next_update: Option<i64>,
+    revocation: revocation::Revocation,
     limiters: Limiters,
     cookies: Cookies,
     /// Seconds added to the system clock (tests move time forward).
@@ -78,13 +82,10 @@ impl AppState {
             Some(t) => Some(guard::digest(t.trim().as_bytes())),
             None => None,
         };
-        let crl_next_update = match &cfg.crl {
-            Some(c) => crl_next_update(c)?,
-            None => None,
-        };
+        let revocation = revocation::Revocation::new(cfg.crl.as_deref(), &cfg.sign_ca_der, cfg.crl_path.clone()).map_err(|e| format!("--crl: {e}"))?;
         let cookies = Cookies { secure: cfg.public_origin.starts_with("https://") };
         let limiters = Limiters::new(cfg.rate_limits);
-        Ok(Arc::new(AppState { cfg, store, office_digest, crl_next_update, limiters, cookies, clock_offset: AtomicI64::new(0) }))
+        Ok(Arc::new(AppState { cfg, store, office_digest, revocation, limiters, cookies, clock_offset: AtomicI64::new(0) }))
     }
 
     pub fn now(&self) -> i64 {
@@ -100,15 +101,10 @@ impl AppState {
     pub fn store(&self) -> &Store {
         &self.store
     }
-}
 
-/// The CRL's nextUpdate as Unix seconds (None if it has none).
-fn crl_next_update(crl: &[u8]) -> Result<Option<i64>, String> {
-    let crl = openssl::x509::X509Crl::from_der(crl).or_else(|_| openssl::x509::X509Crl::from_pem(crl)).map_err(|e| format!("CRL: {e}"))?;
-    let Some(next) = crl.next_update() else { return Ok(None) };
-    let epoch = openssl::asn1::Asn1Time::from_unix(0).map_err(|e| e.to_string())?;
-    let d = epoch.diff(next).map_err(|e| format!("CRL nextUpdate: {e}"))?;
-    Ok(Some(i64::from(d.days) * 86_400 + i64::from(d.secs)))
+    pub fn revocation(&self) -> &revocation::Revocation {
+        &self.revocation
+    }
 }
 
 fn sanitize_ok(name: &str) -> Result<(), String> {
@@ -142,7 +138,27 @@ pub async fn serve(
     state: Shared,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+    let refresher = (state.revocation.path.is_some() && state.cfg.crl_refresh_secs > 0).then(|| {
+        let st = state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(st.cfg.crl_refresh_secs));
+            every.tick().await;
+            loop {
+                every.tick().await;
+                let s = st.clone();
+                match tokio::task::spawn_blocking(move || s.revocation.reload()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => eprintln!("kazasu-portal: CRL refresh failed, keeping the current one: {e}"),
+                    Err(e) => eprintln!("kazasu-portal: CRL refresh failed: {e}"),
+                }
+            }
+        })
+    });
+    let result = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
+    if let Some(r) = refresher {
+        r.abort();
+    }
+    result
 }
 
 /// Refuses non-loopback addresses: the portal is meant to sit behind an https reverse proxy on the same host.
@@ -407,7 +423,7 @@ async fn submit(
     if let Err(d) = state.limiters.submit(&client(&state, &headers, peer)) {
         return d.into_response();
     }
-    if let Some(next) = state.crl_next_update {
+    if let Some(next) = state.revocation.current().and_then(|c| c.next_update) {
         if state.now() > next {
             eprintln!("kazasu-portal: submission refused: the CRL is past its nextUpdate");
             return Denied::StaleCrl { next_update: kazasu_core::handoff::time::format_utc(next) }.into_response();
@@ -438,7 +454,8 @@ fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
         return Err(HandoffError::Replayed.into());
     }
     let now = state.now();
-    let verified = verify_submission(&row.document, &sub, &state.cfg.sign_ca_der, state.cfg.crl.as_deref(), now)?;
+    let crl = state.revocation.current();
+    let verified = verify_submission(&row.document, &sub, &state.cfg.sign_ca_der, crl.as_ref().map(|c| c.der.as_slice()), now)?;
     let p = &verified.personal;
     let sig = SignatureRow {
         digest_algorithm: sub.algorithm.name().into(),

@@ -27,6 +27,10 @@ struct Args {
     /// Once past its nextUpdate, submissions are refused.
     #[arg(long, required_unless_present = "no_revocation_check")]
     crl: Option<PathBuf>,
+    /// Reread the --crl file every this many seconds (0: never); a CRL not signed by the CA, or older than the
+    /// one in use, is refused and logged, and the current one kept.
+    #[arg(long, default_value_t = 3600)]
+    crl_refresh_secs: u64,
     /// Accept signatures without checking revocation (development only; logged as a warning).
     #[arg(long, conflicts_with = "crl")]
     no_revocation_check: bool,
@@ -104,6 +108,8 @@ fn run(args: Args) -> Result<(), String> {
             relying_party: args.rp_name,
             sign_ca_der,
             crl,
+            crl_path: args.crl.clone(),
+            crl_refresh_secs: args.crl_refresh_secs,
             ttl_secs: args.ttl,
             db_path: args.db,
             office_token,

@@ -43,6 +43,8 @@ pub fn config(db: &Path, origin: &str) -> Config {
         relying_party: "伊勢市（見本）".into(),
         sign_ca_der: SIGN_CA.to_vec(),
         crl: Some(fixture::SIGN_CA_CRL.to_vec()),
+        crl_path: None,
+        crl_refresh_secs: 0,
         ttl_secs: 600,
         db_path: db.to_path_buf(),
         office_token: Some(OFFICE_TOKEN.into()),

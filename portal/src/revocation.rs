@@ -1,0 +1,92 @@
+//! The CRL the portal checks submissions against: parsed once per version, its signature checked against the
+//! configured sign CA, replaced on a schedule from its file (`--crl-refresh-secs`) only by a correctly signed
+//! CRL that is not older, and past its nextUpdate a reason to refuse every submission.
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use openssl::asn1::{Asn1Time, Asn1TimeRef};
+use openssl::x509::{X509Crl, X509};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CrlError {
+    #[error("not a CRL (DER or PEM): {0}")]
+    Parse(String),
+    #[error("the CRL is not signed by the configured sign CA")]
+    Signature,
+    #[error("the CRL has a time OpenSSL cannot compare: {0}")]
+    Time(String),
+    #[error("the new CRL (thisUpdate {new}) is older than the one in use (thisUpdate {current})")]
+    Older { new: i64, current: i64 },
+    #[error("{path}: {message}")]
+    Read { path: String, message: String },
+}
+
+/// One verified CRL.
+#[derive(Debug)]
+pub struct Crl {
+    pub der: Vec<u8>,
+    pub this_update: i64,
+    pub next_update: Option<i64>,
+}
+
+fn unix(t: &Asn1TimeRef) -> Result<i64, CrlError> {
+    let epoch = Asn1Time::from_unix(0).map_err(|e| CrlError::Time(e.to_string()))?;
+    let d = epoch.diff(t).map_err(|e| CrlError::Time(e.to_string()))?;
+    Ok(i64::from(d.days) * 86_400 + i64::from(d.secs))
+}
+
+impl Crl {
+    /// Parses `bytes` and checks the signature with the CA's key.
+    pub fn load(bytes: &[u8], ca_der: &[u8]) -> Result<Crl, CrlError> {
+        let crl = X509Crl::from_der(bytes).or_else(|_| X509Crl::from_pem(bytes)).map_err(|e| CrlError::Parse(e.to_string()))?;
+        let ca = X509::from_der(ca_der).map_err(|e| CrlError::Parse(e.to_string()))?;
+        let key = ca.public_key().map_err(|e| CrlError::Parse(e.to_string()))?;
+        if !crl.verify(&key).unwrap_or(false) {
+            return Err(CrlError::Signature);
+        }
+        Ok(Crl {
+            der: crl.to_der().map_err(|e| CrlError::Parse(e.to_string()))?,
+            this_update: unix(crl.last_update())?,
+            next_update: crl.next_update().map(unix).transpose()?,
+        })
+    }
+}
+
+/// The CRL in use (None: `--no-revocation-check`), and where to reread it from.
+pub struct Revocation {
+    current: RwLock<Option<Arc<Crl>>>,
+    ca_der: Vec<u8>,
+    pub path: Option<PathBuf>,
+}
+
+impl Revocation {
+    pub fn new(initial: Option<&[u8]>, ca_der: &[u8], path: Option<PathBuf>) -> Result<Revocation, CrlError> {
+        let current = initial.map(|b| Crl::load(b, ca_der)).transpose()?.map(Arc::new);
+        Ok(Revocation { current: RwLock::new(current), ca_der: ca_der.to_vec(), path })
+    }
+
+    pub fn current(&self) -> Option<Arc<Crl>> {
+        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replaces the CRL with `bytes` if they are a CRL signed by the CA and not older than the current one.
+    pub fn replace(&self, bytes: &[u8]) -> Result<(), CrlError> {
+        let new = Crl::load(bytes, &self.ca_der)?;
+        let mut cur = self.current.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cur.as_ref() {
+            if new.this_update < c.this_update {
+                return Err(CrlError::Older { new: new.this_update, current: c.this_update });
+            }
+        }
+        *cur = Some(Arc::new(new));
+        Ok(())
+    }
+
+    /// Rereads the configured file (the scheduled refresh).
+    pub fn reload(&self) -> Result<(), CrlError> {
+        let Some(path) = &self.path else { return Ok(()) };
+        let bytes = std::fs::read(path).map_err(|e| CrlError::Read { path: path.display().to_string(), message: e.to_string() })?;
+        self.replace(&bytes)
+    }
+}
