@@ -109,6 +109,8 @@ pub enum RefusalCode {
     Mismatch,
     BadSignature,
     BadCertificate,
+    RateLimited,
+    RevocationUnavailable,
     Internal,
     Unknown,
 }
@@ -124,6 +126,8 @@ impl From<Refusal> for RefusalCode {
             Refusal::Mismatch => RefusalCode::Mismatch,
             Refusal::BadSignature => RefusalCode::BadSignature,
             Refusal::BadCertificate => RefusalCode::BadCertificate,
+            Refusal::RateLimited => RefusalCode::RateLimited,
+            Refusal::RevocationUnavailable => RefusalCode::RevocationUnavailable,
             Refusal::Internal => RefusalCode::Internal,
             Refusal::Unknown => RefusalCode::Unknown,
         }

@@ -150,6 +150,10 @@ pub enum Refusal {
     Mismatch,
     BadSignature,
     BadCertificate,
+    /// Too many requests from this client: try again later (HTTP 429).
+    RateLimited,
+    /// The relying party cannot check revocation now (its CRL is not current): try again later (HTTP 503).
+    RevocationUnavailable,
     Internal,
     #[serde(other)]
     Unknown,
@@ -172,6 +176,8 @@ impl Refusal {
             Refusal::Malformed | Refusal::Mismatch => 400,
             Refusal::TooLarge => 413,
             Refusal::BadSignature | Refusal::BadCertificate => 422,
+            Refusal::RateLimited => 429,
+            Refusal::RevocationUnavailable => 503,
             Refusal::Internal | Refusal::Unknown => 500,
         }
     }
@@ -194,3 +200,23 @@ impl HandoffError {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::Refusal;
+
+    #[test]
+    fn refusal_codes_round_trip_as_the_protocol_spells_them_and_an_unknown_one_is_unknown() {
+        for (code, text, status) in [
+            (Refusal::RateLimited, "rate-limited", 429),
+            (Refusal::RevocationUnavailable, "revocation-unavailable", 503),
+            (Refusal::BadCertificate, "bad-certificate", 422),
+            (Refusal::NotFound, "not-found", 404),
+        ] {
+            assert_eq!(code.to_string(), text);
+            assert_eq!(serde_json::from_str::<Refusal>(&format!("\"{text}\"")).unwrap(), code);
+            assert_eq!(code.http_status(), status);
+        }
+        assert_eq!(serde_json::from_str::<Refusal>("\"a-code-from-the-future\"").unwrap(), Refusal::Unknown);
+    }
+}

@@ -136,7 +136,10 @@ pub(crate) fn resend_may_help(error: &HandoffError) -> bool {
     match error {
         HandoffError::Http(_) => true,
         HandoffError::HttpStatus { status } => *status >= 500,
-        HandoffError::Refused { code: Refusal::Internal, .. } => true,
+        // The relying party failed, is busy, or cannot check revocation now: the same signature may pass later.
+        HandoffError::Refused { code: Refusal::Internal | Refusal::RateLimited | Refusal::RevocationUnavailable, .. } => {
+            true
+        }
         _ => false,
     }
 }
@@ -171,6 +174,8 @@ mod tests {
             Notice::Refused { code: Refusal::BadCertificate, message: "x".into() }
         );
         assert!(resend_may_help(&refused(Refusal::Internal)));
+        assert!(resend_may_help(&refused(Refusal::RateLimited)));
+        assert!(resend_may_help(&refused(Refusal::RevocationUnavailable)));
         assert!(!resend_may_help(&refused(Refusal::Malformed)));
         assert!(resend_may_help(&HandoffError::HttpStatus { status: 503 }));
         assert!(!resend_may_help(&HandoffError::HttpStatus { status: 302 }));
