@@ -341,7 +341,7 @@ impl Bits<'_> {
     }
 }
 
-fn parse_segments(data: &[u8], version: usize) -> Option<Vec<(Charset, Vec<u8>)>> {
+pub(crate) fn parse_segments(data: &[u8], version: usize) -> Option<Vec<(Charset, Vec<u8>)>> {
     let cls = if version <= 9 {
         0
     } else if version <= 26 {

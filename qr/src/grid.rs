@@ -499,7 +499,17 @@ pub fn locate_and_decode(
     inverted: bool,
     stream: bool,
 ) -> (Option<Decoded>, bool) {
+    #[cfg(test)]
+    if INJECT_PANIC.with(|p| p.get()) {
+        panic!("a bug injected into the locator by a test");
+    }
     locate_with_factor(frame, inverted, factor(frame), stream)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set by a test to put a panic into our own pipeline, to show it is not swallowed.
+    pub(crate) static INJECT_PANIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// [`locate_and_decode`] at a given reduction (a crop of a camera frame keeps the

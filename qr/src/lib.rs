@@ -8,9 +8,10 @@
 //! through the alignment-pattern lattice for large versions) and reads it with our
 //! own codeword decoder (format, unmasking, Reed-Solomon, all segment modes, charsets).
 //! For stills where finder patterns were seen but nothing decoded, `rqrr`'s detector
-//! runs as a fallback. The whole pipeline runs inside `catch_unwind`: a panic (in
-//! `rqrr` or anywhere) becomes [`QrError::DecoderPanicked`], never an unwinding app.
-//! (This needs `panic = "unwind"`, the default, in the final binary's profile.)
+//! runs as a fallback. Only the calls into `rqrr` run inside `catch_unwind`: a panic
+//! there becomes [`QrError::DecoderPanicked`] (this needs `panic = "unwind"`, the
+//! default, in the final binary's profile). Our own code is not wrapped: it must not
+//! panic on any frame, and coverage-guided fuzzing (`fuzz/`) checks that it does not.
 //!
 //! Generation ([`to_svg`], [`to_luma`]) uses the `qrcode` crate.
 
@@ -130,81 +131,85 @@ pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>,
 
 /// [`decode_with`], also telling whether finder patterns formed a plausible code.
 fn decode_seen(frame: &LumaFrame, opts: &Options) -> (Result<Option<Decoded>, QrError>, bool) {
-    let mut panicked = false;
     let mut saw_finders = false;
     if opts.locator {
-        match guarded(|| grid::locate_and_decode(frame, opts.inverted, opts.stream)) {
-            Ok((Some(d), _)) => return (Ok(Some(d)), true),
-            Ok((None, seen)) => saw_finders = seen,
-            Err(_) => panicked = true,
+        match grid::locate_and_decode(frame, opts.inverted, opts.stream) {
+            (Some(d), _) => return (Ok(Some(d)), true),
+            (None, seen) => saw_finders = seen,
         }
     }
     // rqrr's detector costs 3-15 ms: only for stills (<= ~540 lines, e.g. photos), where
     // it rescues a code now and then; never on camera-sized frames.
     let still = grid::factor(frame) == 1 && !opts.stream;
-    if opts.rqrr_always || (opts.rqrr_fallback && still && (saw_finders || panicked)) {
-        match guarded(|| rqrr_detect(frame, opts.rqrr_own_decoder)) {
+    if opts.rqrr_always || (opts.rqrr_fallback && still && saw_finders) {
+        match rqrr_detect(frame, opts.rqrr_own_decoder) {
             Ok(Some(d)) => return (Ok(Some(d)), true),
             Ok(None) => {}
-            Err(_) => panicked = true,
+            Err(e) => return (Err(e), saw_finders),
         }
     }
-    if panicked {
-        (Err(QrError::DecoderPanicked), saw_finders)
-    } else {
-        (Ok(None), saw_finders)
-    }
+    (Ok(None), saw_finders)
 }
 
-/// Runs `f`, turning a panic inside it (i.e. inside rqrr) into [`QrError::DecoderPanicked`].
+/// Runs `f`, a call into rqrr, turning a panic inside it into [`QrError::DecoderPanicked`].
+/// Only rqrr's code goes through here: a panic in our own code is a bug that must surface.
 /// The default panic hook still prints the message to stderr; the app keeps running.
-fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, QrError> {
+fn in_rqrr<T>(f: impl FnOnce() -> T) -> Result<T, QrError> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|_| QrError::DecoderPanicked)
 }
 
 /// rqrr's own pipeline (its thresholding, capstone flood fill, grid fit, decode).
 /// Frames above 480 lines are halved first (4x less work; camera codes are large).
-fn rqrr_detect(frame: &LumaFrame, own: bool) -> Option<Decoded> {
+/// Each call into rqrr is guarded; a panic there ends the search with `DecoderPanicked`.
+fn rqrr_detect(frame: &LumaFrame, own: bool) -> Result<Option<Decoded>, QrError> {
     if !own && frame.height().min(frame.width()) > 480 {
         let (small, w, h) = binarize::downsample(frame, 2);
-        let sf = LumaFrame::packed(w, h, &small).ok()?;
-        let mut d = rqrr_detect(&sf, own)?;
-        d.corners = d.corners.map(|(x, y)| (x * 2.0, y * 2.0));
-        return Some(d);
+        let Ok(sf) = LumaFrame::packed(w, h, &small) else {
+            return Ok(None);
+        };
+        return Ok(rqrr_detect(&sf, own)?.map(|mut d| {
+            d.corners = d.corners.map(|(x, y)| (x * 2.0, y * 2.0));
+            d
+        }));
     }
-    let mut img =
+    let mut img = in_rqrr(|| {
         rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| {
             frame.px(x, y)
-        });
-    for g in img.detect_grids() {
+        })
+    })?;
+    let grids = in_rqrr(|| img.detect_grids())?;
+    for g in grids {
         let c = g.bounds.map(|p| (p.x as f32, p.y as f32));
         if own {
             let mut bytes = Vec::new();
-            if g.decode_to(&mut bytes).is_ok() {
-                return Some(Decoded {
+            if in_rqrr(|| g.decode_to(&mut bytes).is_ok())? {
+                return Ok(Some(Decoded {
                     text: payload_to_text(&bytes),
                     bytes,
                     corners: c,
-                });
+                }));
             }
             continue;
         }
         // rqrr finds and samples the grid; our decoder (fast Reed-Solomon, all modes)
         // reads it.
-        let n = rqrr::BitGrid::size(&g.grid);
-        let bits: Vec<bool> = (0..n * n)
-            .map(|i| rqrr::BitGrid::bit(&g.grid, i / n, i % n))
-            .collect();
+        let (n, bits) = in_rqrr(|| {
+            let n = rqrr::BitGrid::size(&g.grid);
+            let bits: Vec<bool> = (0..n * n)
+                .map(|i| rqrr::BitGrid::bit(&g.grid, i / n, i % n))
+                .collect();
+            (n, bits)
+        })?;
         if let Ok(segs) = codeword::decode_grid(&bits, n) {
             let (text, bytes) = text::segments_to_text(&segs);
-            return Some(Decoded {
+            return Ok(Some(Decoded {
                 text,
                 bytes,
                 corners: c,
-            });
+            }));
         }
     }
-    None
+    Ok(None)
 }
 
 /// A scanner for a stream of camera frames. It remembers where the last code was and
@@ -293,7 +298,7 @@ impl Scanner {
             LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
         let f = grid::factor(frame);
         let inverted = self.opts.inverted;
-        let (d, _) = guarded(|| grid::locate_with_factor(&sub, inverted, f, true)).ok()?;
+        let (d, _) = grid::locate_with_factor(&sub, inverted, f, true);
         let mut d = d?;
         d.corners = d.corners.map(|(x, y)| (x + x0 as f32, y + y0 as f32));
         Some(d)
@@ -320,7 +325,37 @@ mod tests {
     #[test]
     fn a_panic_inside_rqrr_becomes_a_typed_error() {
         let tiny = rqrr::SimpleGrid::from_func(5, |_, _| true);
-        let r = guarded(|| rqrr::Grid::new(tiny).decode().is_ok());
+        let r = in_rqrr(|| rqrr::Grid::new(tiny).decode().is_ok());
         assert_eq!(r, Err(QrError::DecoderPanicked));
+    }
+
+    /// Only rqrr is guarded: a panic in kazasu-qr's own pipeline is a bug that must surface
+    /// (in tests and fuzzing), not a `DecoderPanicked` that hides it.
+    #[test]
+    fn a_panic_in_our_own_pipeline_is_not_swallowed() {
+        let (luma, side) = to_luma("https://city.example.jp/r/req_0123456789", 4).unwrap();
+        let frame = LumaFrame::packed(side, side, &luma).unwrap();
+        assert!(decode(&frame).unwrap().is_some());
+        grid::INJECT_PANIC.with(|p| p.set(true));
+        let r = std::panic::catch_unwind(|| decode(&frame));
+        grid::INJECT_PANIC.with(|p| p.set(false));
+        assert!(r.is_err(), "the injected panic was turned into {r:?}");
+    }
+}
+
+/// Entry points for the fuzz targets in `fuzz/` (the grid decoder and the segment parser
+/// without the locator in front). Not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Reads a module grid (`dim` × `dim`, row-major, dark = true) as the scanner would.
+    pub fn decode_grid(bits: &[bool], dim: usize) -> Option<(String, Vec<u8>)> {
+        let segs = crate::codeword::decode_grid(bits, dim).ok()?;
+        Some(crate::text::segments_to_text(&segs))
+    }
+
+    /// Parses corrected data codewords of a code of `version` into text and bytes.
+    pub fn parse_segments(data: &[u8], version: usize) -> Option<(String, Vec<u8>)> {
+        let segs = crate::codeword::parse_segments(data, version)?;
+        Some(crate::text::segments_to_text(&segs))
     }
 }
