@@ -50,14 +50,18 @@ pub struct SignPin(PinBytes);
 
 impl SignPin {
     pub fn new(typed: &str) -> Result<SignPin, PinError> {
+        let too_long = || PinError::SignLength { min: SIGN_PIN_MIN_LEN, max: SIGN_PIN_MAX_LEN, actual: typed.chars().count() };
         let mut out = Zeroizing::new(Vec::with_capacity(SIGN_PIN_MAX_LEN));
         for (i, c) in typed.chars().enumerate() {
-            match normalise_alnum(c) {
-                Some(b) => out.push(b),
-                None => return Err(PinError::SignCharacter { position: i + 1 }),
+            let b = normalise_alnum(c).ok_or(PinError::SignCharacter { position: i + 1 })?;
+            // Refused at the limit, before the buffer would grow: growing moves the typed characters into a
+            // new allocation and frees the old one without zeroizing it.
+            if out.len() == SIGN_PIN_MAX_LEN {
+                return Err(too_long());
             }
+            out.push(b);
         }
-        if !(SIGN_PIN_MIN_LEN..=SIGN_PIN_MAX_LEN).contains(&out.len()) {
+        if out.len() < SIGN_PIN_MIN_LEN {
             return Err(PinError::SignLength { min: SIGN_PIN_MIN_LEN, max: SIGN_PIN_MAX_LEN, actual: out.len() });
         }
         Ok(SignPin(out))
@@ -88,7 +92,8 @@ impl AuthPin {
         let mut out = Zeroizing::new(Vec::with_capacity(AUTH_PIN_LEN));
         for c in typed.chars() {
             match normalise_alnum(c) {
-                Some(b) if b.is_ascii_digit() => out.push(b),
+                // Refused at the limit, before the buffer would grow (see `SignPin::new`).
+                Some(b) if b.is_ascii_digit() && out.len() < AUTH_PIN_LEN => out.push(b),
                 _ => return Err(PinError::AuthFormat),
             }
         }
