@@ -27,6 +27,10 @@ pub enum StatusWord {
     AuthMethodBlocked,
     /// 6984: referenced data invalidated (what a locked JPKI PIN answers to VERIFY).
     ReferenceDataInvalidated,
+    /// 6985: conditions of use not satisfied (e.g. signing with no key EF selected).
+    ConditionsNotSatisfied,
+    /// 6986: command not allowed, no current EF (e.g. VERIFY or READ BINARY before a SELECT).
+    NoCurrentEf,
     /// 6A82: file or application not found.
     NotFound,
     /// 6A86: incorrect P1-P2.
@@ -39,6 +43,8 @@ pub enum StatusWord {
     InsNotSupported,
     /// 6E00: class not supported.
     ClaNotSupported,
+    /// 6F00: no precise diagnosis (an internal failure of the card).
+    NoPreciseDiagnosis,
     /// Anything else, kept verbatim.
     Other(u16),
 }
@@ -72,12 +78,15 @@ impl From<u16> for StatusWord {
             (0x69, 0x82) => StatusWord::SecurityStatusNotSatisfied,
             (0x69, 0x83) => StatusWord::AuthMethodBlocked,
             (0x69, 0x84) => StatusWord::ReferenceDataInvalidated,
+            (0x69, 0x85) => StatusWord::ConditionsNotSatisfied,
+            (0x69, 0x86) => StatusWord::NoCurrentEf,
             (0x6A, 0x82) => StatusWord::NotFound,
             (0x6A, 0x86) => StatusWord::WrongP1P2,
             (0x6B, 0x00) => StatusWord::OffsetOutOfRange,
             (0x6C, n) => StatusWord::CorrectLength(n),
             (0x6D, 0x00) => StatusWord::InsNotSupported,
             (0x6E, 0x00) => StatusWord::ClaNotSupported,
+            (0x6F, 0x00) => StatusWord::NoPreciseDiagnosis,
             _ => StatusWord::Other(sw),
         }
     }
@@ -96,12 +105,15 @@ impl From<StatusWord> for u16 {
             StatusWord::SecurityStatusNotSatisfied => 0x6982,
             StatusWord::AuthMethodBlocked => 0x6983,
             StatusWord::ReferenceDataInvalidated => 0x6984,
+            StatusWord::ConditionsNotSatisfied => 0x6985,
+            StatusWord::NoCurrentEf => 0x6986,
             StatusWord::NotFound => 0x6A82,
             StatusWord::WrongP1P2 => 0x6A86,
             StatusWord::OffsetOutOfRange => 0x6B00,
             StatusWord::CorrectLength(n) => 0x6C00 | n as u16,
             StatusWord::InsNotSupported => 0x6D00,
             StatusWord::ClaNotSupported => 0x6E00,
+            StatusWord::NoPreciseDiagnosis => 0x6F00,
             StatusWord::Other(sw) => sw,
         }
     }
@@ -139,7 +151,10 @@ mod tests {
             assert!(StatusWord::from(blocked).is_blocked(), "{blocked:04X}");
         }
         assert!(!StatusWord::from(0x63C1).is_blocked());
-        assert_eq!(StatusWord::from(0x6F00), StatusWord::Other(0x6F00));
+        assert_eq!(StatusWord::from(0x6985), StatusWord::ConditionsNotSatisfied);
+        assert_eq!(StatusWord::from(0x6986), StatusWord::NoCurrentEf);
+        assert_eq!(StatusWord::from(0x6F00), StatusWord::NoPreciseDiagnosis);
+        assert_eq!(StatusWord::from(0x6F01), StatusWord::Other(0x6F01));
         assert_eq!(StatusWord::from(0x63C4).to_string(), "63C4");
     }
 }

@@ -225,7 +225,7 @@ impl SoftCard {
 
     fn get_response(&mut self, c: &CardCommand) -> (Vec<u8>, StatusWord) {
         if self.pending.is_empty() {
-            return (Vec::new(), StatusWord::Other(0x6985));
+            return (Vec::new(), StatusWord::ConditionsNotSatisfied);
         }
         let take = c.le.unwrap_or(256).min(self.pending.len());
         let rest = self.pending.split_off(take);
@@ -274,7 +274,7 @@ impl SoftCard {
         let pin = match self.current {
             Some(ids::EF_SIGN_PIN) => &mut self.sign_pin,
             Some(ids::EF_AUTH_PIN) => &mut self.auth_pin,
-            _ => return Err(StatusWord::Other(0x6986)), // no PIN EF selected
+            _ => return Err(StatusWord::NoCurrentEf),
         };
         if c.le.is_some() {
             return Err(StatusWord::WrongLength); // a real card answers 6700 to `00 20 00 80 00`
@@ -303,7 +303,7 @@ impl SoftCard {
         if c.p1 & 0x80 != 0 {
             return Err(StatusWord::WrongP1P2); // SFI addressing is not offered
         }
-        let id = self.current.ok_or(StatusWord::Other(0x6986))?;
+        let id = self.current.ok_or(StatusWord::NoCurrentEf)?;
         if id == ids::EF_SIGN_CERT && !self.sign_pin.verified {
             return Err(StatusWord::SecurityStatusNotSatisfied);
         }
@@ -324,15 +324,15 @@ impl SoftCard {
             Some(ids::EF_SIGN_KEY) if self.sign_pin.verified => &self.sign_key,
             Some(ids::EF_AUTH_KEY) if self.auth_pin.verified => &self.auth_key,
             Some(ids::EF_SIGN_KEY | ids::EF_AUTH_KEY) => return Err(StatusWord::SecurityStatusNotSatisfied),
-            _ => return Err(StatusWord::Other(0x6985)), // no key selected
+            _ => return Err(StatusWord::ConditionsNotSatisfied),
         };
-        let rsa = key.rsa().map_err(|_| StatusWord::Other(0x6F00))?;
+        let rsa = key.rsa().map_err(|_| StatusWord::NoPreciseDiagnosis)?;
         if c.data.is_empty() || c.data.len() > rsa.size() as usize - 11 {
             return Err(StatusWord::WrongLength);
         }
         let mut out = vec![0; rsa.size() as usize];
         // PKCS#1 v1.5 type-1 padding of the host's DigestInfo, then the private-key operation: a real card's sign.
-        let n = rsa.private_encrypt(&c.data, &mut out, Padding::PKCS1).map_err(|_| StatusWord::Other(0x6F00))?;
+        let n = rsa.private_encrypt(&c.data, &mut out, Padding::PKCS1).map_err(|_| StatusWord::NoPreciseDiagnosis)?;
         out.truncate(n);
         self.log.signatures += 1;
         Ok(out)
