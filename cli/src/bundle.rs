@@ -208,9 +208,7 @@ pub fn verify(lang: Lang, file: &Path, bundle: Option<&Path>, ca: &Path, crl: Op
     let cert = Certificate::from_der(&certificate).map_err(|e| invalid(&e))?;
     let anchor = ca_certificate(lang, ca)?;
     let crl_bytes = crl.map(|p| read_file(lang, p)).transpose()?;
-    let now = at.unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-    });
+    let now = at.unwrap_or_else(|| kazasu_core::clock::Clock::now(&kazasu_core::clock::SystemClock));
     let fail = |e: VerifyError| verify_failure(lang, &e, ca, crl);
     verify_signature(&certificate, alg, &data, &signature).map_err(fail)?;
     verify_chain(&certificate, &anchor, now, crl_bytes.as_deref()).map_err(fail)?;

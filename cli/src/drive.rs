@@ -12,7 +12,7 @@ use crate::messages::{exit, text, Lang};
 use crate::{prompt, Failure, PinArgs};
 
 pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    kazasu_core::clock::Clock::now(&kazasu_core::clock::SystemClock)
 }
 
 /// Runs the card part of `flow` (accept → tries → password → [last-try question] → the signing tap) on the

@@ -50,6 +50,9 @@ fn status_reports_both_counters_and_the_token() {
     assert!(s.contains("MyNumberCard") && s.contains("5 tries left") && s.contains("3 tries left"), "{s}");
 }
 
+/// 2026-12-01T00:00:00Z, inside the fixture certificates' validity (2026-11-27 – 2031-11-26).
+const AT: &str = "1796083200";
+
 #[test]
 fn sign_then_verify_and_a_tampered_file_fails() {
     let tmp = common::temp_dir("sign");
@@ -61,17 +64,18 @@ fn sign_then_verify_and_a_tampered_file_fails() {
         assert!(out.status.success(), "{}", text(&out.stderr));
         let ca = format!("{FIXTURES}/sign-ca.pem");
         let crl = format!("{FIXTURES}/sign-ca.crl.pem");
-        let ok = kazasu(&["--lang", "ja", "verify", "--ca", &ca, "--crl", &crl, f], "");
+        // At a pinned time (2026-12-01) inside the fixtures' validity, so the test passes on any date.
+        let ok = kazasu(&["--lang", "ja", "verify", "--at", AT, "--ca", &ca, "--crl", &crl, f], "");
         assert!(ok.status.success(), "{}", text(&ok.stderr));
         assert!(text(&ok.stdout).contains("署名検証済み（失効リストで失効していないことも確認しました）"), "{}", text(&ok.stdout));
-        let unchecked = kazasu(&["--lang", "en", "verify", "--ca", &ca, f], "");
+        let unchecked = kazasu(&["--lang", "en", "verify", "--at", AT, "--ca", &ca, f], "");
         assert!(unchecked.status.success(), "{}", text(&unchecked.stderr));
         assert!(text(&unchecked.stdout).contains("revocation was not checked"), "{}", text(&unchecked.stdout));
         // The wrong CA fails.
         let other = format!("{FIXTURES}/auth-ca.pem");
-        assert_eq!(kazasu(&["verify", "--ca", &other, f], "").status.code(), Some(10));
+        assert_eq!(kazasu(&["verify", "--at", AT, "--ca", &other, f], "").status.code(), Some(10));
     }
     std::fs::write(&file, "申請しません").unwrap();
     let ca = format!("{FIXTURES}/sign-ca.pem");
-    assert_eq!(kazasu(&["verify", "--ca", &ca, f], "").status.code(), Some(10));
+    assert_eq!(kazasu(&["verify", "--at", AT, "--ca", &ca, f], "").status.code(), Some(10));
 }

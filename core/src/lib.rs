@@ -8,9 +8,10 @@
 //! | hand-off | `kazasu-handoff` | links, the signed document, requests, submissions, the relying party's checks |
 //! | software card | `kazasu-softcard` (feature `softcard`) | the TEST-ONLY card for tests, the demo, `--virtual` |
 //!
-//! No I/O except through [`Transport`] and [`handoff::HttpClient`].
+//! No I/O except through [`Transport`] and [`handoff::HttpClient`]. Time comes from a [`clock::Clock`].
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod flow;
 
 pub use kazasu_card::{apdu, atr, channel, digest, error, ids, jpki, pin, sw, transport};

@@ -171,6 +171,17 @@ mod tests {
     }
 
     #[test]
+    fn a_crl_is_current_only_between_its_issue_and_its_next_update() {
+        // The fixture CRL: issued 2026-11-27T11:46:24Z, next update 2036-11-24T11:46:24Z.
+        let cert = X509::from_der(SIGN).unwrap();
+        let anchor = X509::from_der(SIGN_CA).unwrap();
+        // 2026-12-01T00:00:00Z, 2026-11-27T11:00:00Z, 2036-11-25T00:00:00Z.
+        assert_eq!(check_crl(&cert, &anchor, CRL, 1_796_083_200), Ok(()));
+        assert_eq!(check_crl(&cert, &anchor, CRL, 1_795_777_200), Err(VerifyError::CrlStale));
+        assert_eq!(check_crl(&cert, &anchor, CRL, 2_111_184_000), Err(VerifyError::CrlStale));
+    }
+
+    #[test]
     fn a_revoked_certificate_is_refused_with_the_crl() {
         verify_chain(REVOKED, SIGN_CA, mid_validity(), None).unwrap();
         assert_eq!(verify_chain(REVOKED, SIGN_CA, mid_validity(), Some(CRL)), Err(VerifyError::Revoked));

@@ -22,6 +22,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
+use kazasu_core::clock::{Clock, SystemClock};
 use kazasu_core::handoff::client::{Reply, Transcribed};
 use kazasu_core::handoff::document::sanitize_text;
 use kazasu_core::handoff::request::request_json;
@@ -63,14 +64,23 @@ pub struct AppState {
     revocation: revocation::Revocation,
     limiters: Limiters,
     cookies: Cookies,
-    /// Seconds added to the system clock (tests move time forward).
+    /// Where request expiry and certificate/CRL validity take their time from.
+    clock: Arc<dyn Clock>,
+    /// Seconds added to the clock (tests move time forward).
     clock_offset: AtomicI64,
 }
 
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn new(mut cfg: Config) -> Result<Shared, String> {
+    /// A portal on the system clock.
+    pub fn new(cfg: Config) -> Result<Shared, String> {
+        AppState::with_clock(cfg, Arc::new(SystemClock))
+    }
+
+    /// A portal whose every time-dependent check (request expiry, certificate validity, CRL currency) reads
+    /// `clock` — tests pin it so they pass on any date.
+    pub fn with_clock(mut cfg: Config, clock: Arc<dyn Clock>) -> Result<Shared, String> {
         let origin = HttpsUrl::parse(&cfg.public_origin).map_err(|e| format!("public origin: {e}"))?;
         if origin.origin() != cfg.public_origin {
             return Err(format!("public origin must be written as {}", origin.origin()));
@@ -85,12 +95,12 @@ impl AppState {
         let revocation = revocation::Revocation::new(cfg.crl.as_deref(), &cfg.sign_ca_der, cfg.crl_path.clone()).map_err(|e| format!("--crl: {e}"))?;
         let cookies = Cookies { secure: cfg.public_origin.starts_with("https://") };
         let limiters = Limiters::new(cfg.rate_limits);
-        Ok(Arc::new(AppState { cfg, store, office_digest, revocation, limiters, cookies, clock_offset: AtomicI64::new(0) }))
+        Ok(Arc::new(AppState { cfg, store, office_digest, revocation, limiters, cookies, clock, clock_offset: AtomicI64::new(0) }))
     }
 
+    /// The portal's time, seconds since the Unix epoch.
     pub fn now(&self) -> i64 {
-        let sys = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        sys + self.clock_offset.load(Ordering::Relaxed)
+        self.clock.now() + self.clock_offset.load(Ordering::Relaxed)
     }
 
     /// Moves this portal's clock (tests).

@@ -3,8 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
+use kazasu_core::clock::{Clock, FixedClock, SystemClock};
 use kazasu_portal::limits::{Rate, RateLimits};
 use kazasu_portal::{check_loopback, serve, AppState, Config};
 
@@ -59,6 +61,9 @@ struct Args {
     /// Write the bound address (host:port) to this file once listening.
     #[arg(long)]
     addr_file: Option<PathBuf>,
+    /// Tests only: a clock pinned at this instant (YYYY-MM-DDTHH:MM:SSZ) instead of the system clock.
+    #[arg(long, hide = true)]
+    fixed_clock: Option<String>,
 }
 
 fn load_cert(path: &PathBuf) -> Result<Vec<u8>, String> {
@@ -98,12 +103,16 @@ fn run(args: Args) -> Result<(), String> {
         create: Rate { per_minute: args.create_per_minute, burst: args.create_burst },
         submit: Rate { per_minute: args.submit_per_minute, burst: args.submit_burst },
     };
+    let clock: Arc<dyn Clock> = match &args.fixed_clock {
+        Some(at) => Arc::new(FixedClock::at_utc(at).ok_or("--fixed-clock must be YYYY-MM-DDTHH:MM:SSZ")?),
+        None => Arc::new(SystemClock),
+    };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let public_origin = args.public_origin.unwrap_or_else(|| format!("http://{addr}"));
-        let state = AppState::new(Config {
+        let state = AppState::with_clock(Config {
             public_origin: public_origin.clone(),
             relying_party: args.rp_name,
             sign_ca_der,
@@ -115,7 +124,7 @@ fn run(args: Args) -> Result<(), String> {
             office_token,
             rate_limits,
             client_ip_header: args.client_ip_header,
-        })?;
+        }, clock)?;
         if let Some(f) = &args.addr_file {
             let tmp = f.with_extension("tmp");
             std::fs::write(&tmp, addr.to_string()).and_then(|_| std::fs::rename(&tmp, f)).map_err(|e| format!("{}: {e}", f.display()))?;

@@ -7,8 +7,9 @@ use kazasu_core::softcard::fixture;
 use kazasu_core::HashAlgorithm;
 use support::*;
 
+/// The app's clock agrees with the portal's pinned one.
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    TEST_NOW
 }
 
 /// Creates an application and fetches its request as the app would.
@@ -110,6 +111,20 @@ fn a_revoked_certificate_is_refused_with_the_crl() {
 
 fn openssl_key(pem: &[u8]) -> openssl::pkey::PKey<openssl::pkey::Private> {
     openssl::pkey::PKey::private_key_from_pem(pem).unwrap()
+}
+
+#[test]
+fn on_2031_11_27_the_expired_fixture_certificate_is_refused_by_the_portals_clock() {
+    // The fixture certificate is valid until 2031-11-26; the request itself is current at the portal's time.
+    let dir = TempDir::new("cert-expired");
+    let at = kazasu_core::handoff::time::parse_utc("2031-11-27T00:00:00Z").unwrap();
+    let server = Server::start_at(&dir.path().join("db"), at, |_| {});
+    let c = create(&server.url(""));
+    let url = handoff::parse_link(&c.deep_link).unwrap();
+    let req = handoff::fetch_request(&mut Http::new(), &url, at).unwrap();
+    let sub = submission(&req, req.bytes_to_sign());
+    assert_eq!(submit_raw(&server, &c, &sub), (422, "bad-certificate".into()));
+    assert_eq!(status(&server, &c).state, kazasu_portal::ApplicationState::Pending);
 }
 
 #[test]

@@ -17,8 +17,9 @@ use support::*;
 const K: usize = 80;
 const THREADS: usize = 8;
 
+/// The app's clock agrees with the portal's pinned one.
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    TEST_NOW
 }
 
 // The caller kills and waits for the child it gets back.
@@ -31,7 +32,7 @@ fn spawn_portal(dir: &Path, listen: &str) -> (Child, String) {
     let token_file = dir.join("office-token");
     std::fs::write(&token_file, OFFICE_TOKEN).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kazasu-portal"))
-        .args(["--listen", listen, "--ca", ca, "--crl", crl, "--submit-per-minute", "100000", "--submit-burst", "100000"])
+        .args(["--listen", listen, "--fixed-clock", TEST_NOW_UTC, "--ca", ca, "--crl", crl, "--submit-per-minute", "100000", "--submit-burst", "100000"])
         .args(["--create-per-minute", "100000", "--create-burst", "100000", "--office-token-file"])
         .arg(&token_file)
         .arg("--addr-file")

@@ -76,7 +76,8 @@ fn the_cli_signs_through_pcsc_and_openssl_verifies_the_cms() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("かざす　花子"));
     let p7s = dir.join("申請書.txt.p7s");
     let verified = Command::new("openssl")
-        .args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
+        // At a pinned time (2026-12-01) inside the fixtures' validity, so the test passes on any date.
+        .args(["cms", "-verify", "-attime", "1796083200", "-binary", "-inform", "DER", "-in"])
         .arg(&p7s)
         .arg("-content")
         .arg(&file)
@@ -86,11 +87,11 @@ fn the_cli_signs_through_pcsc_and_openssl_verifies_the_cms() {
         .output()
         .unwrap();
     assert!(verified.status.success(), "openssl: {}", String::from_utf8_lossy(&verified.stderr));
-    let ours = Command::new(kazasu()).args(["verify", "--lang", "en", "--ca"]).arg(ca_pem()).arg(&file).output().unwrap();
+    let ours = Command::new(kazasu()).args(["verify", "--at", "1796083200", "--lang", "en", "--ca"]).arg(ca_pem()).arg(&file).output().unwrap();
     assert!(ours.status.success(), "{}", String::from_utf8_lossy(&ours.stderr));
     // Tampered content fails both.
     std::fs::write(&file, "伊勢市 住民票の写し 交付申請 (changed)\n").unwrap();
-    let ours = Command::new(kazasu()).args(["verify", "--ca"]).arg(ca_pem()).arg(&file).output().unwrap();
+    let ours = Command::new(kazasu()).args(["verify", "--at", "1796083200", "--ca"]).arg(ca_pem()).arg(&file).output().unwrap();
     assert_eq!(ours.status.code(), Some(10));
 }
 

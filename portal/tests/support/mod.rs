@@ -6,14 +6,21 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use kazasu_core::clock::FixedClock;
 use kazasu_core::handoff::{HttpClient, HttpError, HttpResponse, HttpsUrl};
 use kazasu_core::softcard::{fixture, SoftCard};
 use kazasu_core::{HashAlgorithm, JpkiSession, LastTry, SignPin};
 use kazasu_portal::{AppState, Config, Created, Shared};
 
 pub const SIGN_CA: &[u8] = fixture::SIGN_CA_CERT;
+
+/// The pinned time of every portal test: 2026-12-01T00:00:00Z, inside the fixture certificates' validity
+/// (2026-11-27 – 2031-11-26) and the CRL's, so the tests pass whatever today's date is.
+pub const TEST_NOW: i64 = 1_796_083_200;
+pub const TEST_NOW_UTC: &str = "2026-12-01T00:00:00Z";
 
 /// A scratch directory removed on drop.
 pub struct TempDir(pub PathBuf);
@@ -70,12 +77,17 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &Path, tweak: impl FnOnce(&mut Config)) -> Server {
+        Server::start_at(db, TEST_NOW, tweak)
+    }
+
+    /// A portal whose clock is pinned at `now`.
+    pub fn start_at(db: &Path, now: i64, tweak: impl FnOnce(&mut Config)) -> Server {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let addr = std_listener.local_addr().unwrap();
         let mut cfg = config(db, &format!("http://{addr}"));
         tweak(&mut cfg);
-        let state = AppState::new(cfg).unwrap();
+        let state = AppState::with_clock(cfg, Arc::new(FixedClock::at(now))).unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let st = state.clone();
         let thread = std::thread::spawn(move || {
