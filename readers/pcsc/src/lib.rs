@@ -149,9 +149,16 @@ impl Drop for PcscTransport {
 
 fn transmit_on(card: &Card, command: &[u8]) -> Result<Vec<u8>, TransportError> {
     let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
-    let n = card.transmit(command, &mut buf).map_err(reader_error)?.len();
-    buf.truncate(n);
-    Ok(buf)
+    reply(card.transmit(command, &mut buf).map_err(reader_error)?)
+}
+
+/// A reply without a status word (fewer than two bytes) means the link failed mid-command: a transport
+/// error, as on the phone and libnfc links, so that a VERIFY cut short is "outcome unknown".
+fn reply(raw: &[u8]) -> Result<Vec<u8>, TransportError> {
+    if raw.len() < 2 {
+        return Err(TransportError::Reader(format!("reply of {} bytes has no status word", raw.len())));
+    }
+    Ok(raw.to_vec())
 }
 
 impl Transport for PcscTransport {
@@ -191,3 +198,37 @@ impl Transport for InTransaction<'_> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kazasu_core::{CardError, JpkiSession, LastTry, SignPin};
+
+    /// Card replies as PC/SC hands them over, through the same [`reply`] as the real transport.
+    struct Replies(Vec<Vec<u8>>);
+
+    impl Transport for Replies {
+        fn transmit(&mut self, _command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            if self.0.is_empty() {
+                return Err(TransportError::CardLost);
+            }
+            reply(&self.0.remove(0))
+        }
+    }
+
+    #[test]
+    fn a_one_byte_verify_reply_is_outcome_unknown_and_ends_the_session() {
+        // SELECT AP, SELECT PIN EF, counter 63C5, then VERIFY answered with one byte.
+        let replies = Replies(vec![vec![0x90, 0x00], vec![0x90, 0x00], vec![0x63, 0xC5], vec![0x90]]);
+        let mut session = JpkiSession::open(replies).unwrap();
+        let e = session.verify_sign_pin(SignPin::new("ABC123").unwrap(), LastTry::NotConfirmed).unwrap_err();
+        assert!(matches!(e, CardError::VerifyOutcomeUnknown(TransportError::Reader(_))), "{e:?}");
+        assert!(matches!(session.remaining_tries(kazasu_core::PinKind::Sign), Err(CardError::SessionClosed)));
+    }
+
+    #[test]
+    fn replies_with_a_status_word_pass_unchanged() {
+        assert_eq!(reply(&[0x90, 0x00]).unwrap(), vec![0x90, 0x00]);
+        assert_eq!(reply(&[1, 2, 0x61, 0x10]).unwrap(), vec![1, 2, 0x61, 0x10]);
+        assert!(reply(&[]).is_err());
+    }
+}
