@@ -1,0 +1,362 @@
+//! What the fuzz targets over kazasu-core check, one function per target. The same file is compiled into
+//! `core/tests/fuzz_regressions.rs`, which replays every committed input in `fuzz/regressions/` under plain
+//! `cargo test`. A check panics only when a promise is broken: a panic in the code under test, or an
+//! assertion below (round trips, "never a second VERIFY", "a lost VERIFY is outcome unknown", …).
+
+use kazasu_core::apdu::{CommandName, Response};
+use kazasu_core::cert::{Certificate, PersonalData};
+use kazasu_core::handoff::url::percent_decode;
+use kazasu_core::handoff::{deep_link, parse_link, parse_link_bytes, Document, HttpsUrl, SignRequest, Submission};
+use kazasu_core::jpki::{der_total_length, CertificateKind, JpkiSession};
+use kazasu_core::softcard::SoftCard;
+use kazasu_core::sw::StatusWord;
+use kazasu_core::{atr, der, flow, AuthPin, CardError, HashAlgorithm, LastTry, LinkCapabilities, PinKind, SignPin};
+use kazasu_core::{Transport, TransportError};
+
+/// The instant the request target checks expiry at (2026-12-04T12:34:56Z); its seeds are valid then.
+pub const REQUEST_NOW: i64 = 1_796_387_696;
+/// The URL the request target's body was "fetched from".
+pub const REQUEST_URL: &str = "https://city.example.jp/r/req_0123456789";
+
+/// The canonical document: whatever parses renders back to the very same bytes (one spelling per document).
+pub fn document(data: &[u8]) {
+    let Ok(doc) = Document::parse(data) else { return };
+    let rendered = doc.render().expect("a document that parsed must render");
+    assert_eq!(rendered, data, "parse accepted bytes that are not the canonical rendering");
+    let _ = doc.check_time(REQUEST_NOW);
+}
+
+/// The request JSON the app fetches: when accepted, the bytes to sign are exactly the document shown.
+pub fn request_json(data: &[u8]) {
+    let url = HttpsUrl::parse(REQUEST_URL).expect("fixed URL");
+    let Ok(req) = SignRequest::from_json(&url, data, REQUEST_NOW) else { return };
+    let shown = Document::parse(req.bytes_to_sign()).expect("the signed bytes are a canonical document");
+    assert_eq!(&shown, req.document(), "what is signed is not what is shown");
+    assert_eq!(req.origin(), url.origin(), "a request from another origin was accepted");
+    assert_eq!(req.document().origin, url.origin());
+    req.check_time(REQUEST_NOW).expect("accepted at REQUEST_NOW, so current at REQUEST_NOW");
+    let submit = req.submit_url().expect("a valid request has a valid submit URL");
+    assert_eq!(submit.origin(), url.origin(), "the signature would go to another origin");
+}
+
+/// The submission JSON a relying party receives: what parses re-encodes and parses to the same value.
+pub fn submission_json(data: &[u8]) {
+    let Ok(sub) = Submission::from_json(data) else { return };
+    let again = Submission::from_json(&sub.to_json()).expect("a re-encoded submission parses");
+    assert_eq!(again, sub);
+    assert!(!sub.signature.is_empty() && !sub.certificate_chain.is_empty());
+}
+
+/// QR payloads and deep links: an accepted link names one https URL, which survives the deep-link round trip.
+pub fn link(data: &[u8]) {
+    if let Ok(url) = parse_link_bytes(data) {
+        let text = url.to_string();
+        let again = HttpsUrl::parse(&text).expect("a parsed URL's own spelling parses");
+        assert_eq!(again.to_string(), text, "URL normal form is not stable");
+        assert_eq!(again.origin(), url.origin());
+        let via_link = parse_link(&deep_link(&url)).expect("our own deep link parses");
+        assert_eq!(via_link.to_string(), text, "the deep link carries another URL");
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = HttpsUrl::parse(text);
+        let _ = percent_decode(text);
+    }
+}
+
+/// Certificates (anything starting with a SEQUENCE tag) with their JPKI personal data; other inputs are read
+/// as the personal-data fields themselves (six strings split at 0xFF), as a certificate's otherNames carry them.
+pub fn certificate(data: &[u8]) {
+    if data.first() == Some(&0x30) {
+        let Ok(cert) = Certificate::from_der(data) else { return };
+        assert_eq!(cert.der(), data);
+        let _ = cert.to_pem();
+        let _ = cert.is_sign_certificate();
+        let _ = (cert.issuer_der(), cert.serial_bytes(), &cert.subject, &cert.issuer);
+        if let Some(p) = &cert.personal {
+            personal_data(p);
+        }
+        return;
+    }
+    let mut parts = data.split(|&b| b == 0xFF).map(|p| Some(String::from_utf8_lossy(p).into_owned()));
+    let p = PersonalData {
+        name: parts.next().flatten(),
+        name_substitute: parts.next().flatten(),
+        gender: parts.next().flatten(),
+        date_of_birth: parts.next().flatten(),
+        address: parts.next().flatten(),
+        address_substitute: parts.next().flatten(),
+    };
+    personal_data(&p);
+}
+
+fn personal_data(p: &PersonalData) {
+    let _ = p.gender_code();
+    if let Some(iso) = p.date_of_birth_iso() {
+        let b = iso.as_bytes();
+        assert!(b.len() == 10 && b[4] == b'-' && b[7] == b'-', "not YYYY-MM-DD: {iso:?}");
+        assert!(iso.bytes().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit()), "{iso:?}");
+    }
+}
+
+/// Response APDUs and the small card-data parsers next to them.
+pub fn rapdu(data: &[u8]) {
+    match Response::parse(data.to_vec()) {
+        Ok(r) => {
+            assert_eq!(r.to_bytes(), data, "a response does not re-encode to its bytes");
+            let sw = StatusWord::from_bytes(data[data.len() - 2], data[data.len() - 1]);
+            assert_eq!(r.sw, sw);
+            assert_eq!(u16::from(sw), u16::from_be_bytes([data[data.len() - 2], data[data.len() - 1]]));
+            for c in COMMANDS {
+                if !sw.is_success() {
+                    let e = CardError::from_status(c, sw);
+                    // Only VERIFY can say "wrong PIN"; only blocked status words say "blocked".
+                    if matches!(e, CardError::WrongPin { .. }) {
+                        assert_eq!(c, CommandName::Verify);
+                    }
+                    if matches!(e, CardError::Blocked) {
+                        assert!(sw.is_blocked());
+                    }
+                    let _ = e.to_string();
+                }
+            }
+            let _ = format!("{r:?} {sw}");
+        }
+        Err(_) => assert!(data.len() < 2),
+    }
+    let _ = kazasu_core::jpki::TokenKind::parse(data);
+    if let Some(total) = der_total_length(data) {
+        assert!(total >= 2);
+    }
+    let _ = atr::supports_extended_length(data);
+    let _ = atr::historical_bytes(data);
+    if let Some((_, value, rest)) = der::read_tlv(data) {
+        assert!(value.len() + rest.len() < data.len());
+    }
+}
+
+const COMMANDS: [CommandName; 7] = [
+    CommandName::SelectAp,
+    CommandName::SelectEf,
+    CommandName::RetryCounter,
+    CommandName::Verify,
+    CommandName::ReadBinary,
+    CommandName::GetResponse,
+    CommandName::ComputeDigitalSignature,
+];
+
+/// The software card takes APDUs from any PC/SC program (through vpcd): a stream of commands, each one
+/// length-prefixed, must never panic it and every answer carries a status word.
+pub fn softcard_apdu(data: &[u8]) {
+    let mut card = SoftCard::new();
+    let mut rest = data;
+    while let Some((&len, tail)) = rest.split_first() {
+        let len = (len as usize).min(tail.len());
+        let (apdu, tail) = tail.split_at(len);
+        let out = card.process(apdu);
+        assert!(out.len() >= 2, "an answer without a status word");
+        if apdu.len() == 1 && apdu[0] == 0xFF {
+            card.power_cycle();
+        }
+        rest = tail;
+    }
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// The session driven by a hostile transport
+
+/// The test PINs the session target types; they must never appear in an error.
+const PIN: &str = "QZ7XW9";
+const AUTH_PIN: &str = "4711";
+
+/// What the hostile card did with one command.
+#[derive(Debug, Clone)]
+enum Answer {
+    Lost(TransportError),
+    Bytes(Vec<u8>),
+}
+
+#[derive(Debug)]
+struct Exchange {
+    command: Vec<u8>,
+    answer: Answer,
+}
+
+impl Exchange {
+    fn ins(&self) -> u8 {
+        self.command.get(1).copied().unwrap_or(0)
+    }
+    fn is_verify_with_pin(&self) -> bool {
+        self.ins() == 0x20 && self.command.len() > 4
+    }
+    fn is_counter_read(&self) -> bool {
+        self.ins() == 0x20 && self.command.len() == 4
+    }
+    /// The answer broke the link: an error or fewer than two bytes.
+    fn link_failed(&self) -> bool {
+        match &self.answer {
+            Answer::Lost(_) => true,
+            Answer::Bytes(b) => b.len() < 2,
+        }
+    }
+    fn status(&self) -> Option<StatusWord> {
+        match &self.answer {
+            Answer::Bytes(b) if b.len() >= 2 => Some(StatusWord::from_bytes(b[b.len() - 2], b[b.len() - 1])),
+            _ => None,
+        }
+    }
+}
+
+/// Interesting status words, picked by index so the fuzzer reaches every branch quickly.
+const STATUS: [u16; 16] = [
+    0x9000, 0x63C5, 0x63C1, 0x63C0, 0x6100, 0x6110, 0x6C00, 0x6C20, 0x6282, 0x6B00, 0x6983, 0x6984, 0x6A82,
+    0x6700, 0x6982, 0x6300,
+];
+
+/// A card that answers from a script: per command one control byte, then (by its low two bits) a lost link,
+/// a 0–1 byte answer, data with a status word from [`STATUS`], or data with two raw status bytes. An empty
+/// script is a card that left.
+struct Hostile<'a> {
+    script: &'a [u8],
+    caps: LinkCapabilities,
+    log: Vec<Exchange>,
+}
+
+impl Hostile<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let (&b, rest) = self.script.split_first()?;
+        self.script = rest;
+        Some(b)
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        let n = n.min(self.script.len());
+        let (head, rest) = self.script.split_at(n);
+        self.script = rest;
+        head.to_vec()
+    }
+    fn answer(&mut self) -> Answer {
+        let Some(ctl) = self.byte() else { return Answer::Lost(TransportError::CardLost) };
+        match ctl & 3 {
+            0 => Answer::Lost(match ctl >> 2 & 3 {
+                0 => TransportError::CardLost,
+                1 => TransportError::Timeout,
+                2 => TransportError::NoCard,
+                _ => TransportError::Reader("reader failed".into()),
+            }),
+            1 => Answer::Bytes(self.bytes((ctl >> 2 & 1) as usize)),
+            2 => {
+                let len = self.byte().unwrap_or(0) as usize;
+                let mut out = self.bytes(len);
+                out.extend_from_slice(&STATUS[(ctl >> 2) as usize & 15].to_be_bytes());
+                Answer::Bytes(out)
+            }
+            _ => {
+                let hi = self.byte().unwrap_or(0) as usize;
+                let lo = self.byte().unwrap_or(0) as usize;
+                let mut out = self.bytes((hi << 8 | lo) & 0x0FFF);
+                let sw = self.bytes(2);
+                out.extend_from_slice(&sw);
+                out.resize(out.len().max(2), 0x90);
+                Answer::Bytes(out)
+            }
+        }
+    }
+}
+
+impl Transport for Hostile<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let answer = self.answer();
+        self.log.push(Exchange { command: command.to_vec(), answer: answer.clone() });
+        match answer {
+            Answer::Lost(e) => Err(e),
+            Answer::Bytes(b) => Ok(b),
+        }
+    }
+    fn capabilities(&self) -> LinkCapabilities {
+        self.caps
+    }
+}
+
+/// The PIN rules, whatever the card answers: the counter is read right before the one VERIFY; with one try
+/// left only after confirmation; never when blocked; a lost VERIFY is "outcome unknown" and ends the session;
+/// errors are typed and never carry the PIN; nothing panics.
+pub fn session(data: &[u8]) {
+    let Some((&mode, script)) = data.split_first() else { return };
+    let caps = match mode & 3 {
+        0 => LinkCapabilities::SHORT,
+        1 => LinkCapabilities::extended(65536),
+        2 => LinkCapabilities::extended(1000),
+        _ => LinkCapabilities { extended_length: true, max_response: 300 },
+    };
+    let last_try = if mode & 4 != 0 { LastTry::Confirmed } else { LastTry::NotConfirmed };
+    let mut card = Hostile { script, caps, log: Vec::new() };
+    let mut results: Vec<Result<(), CardError>> = Vec::new();
+    match mode >> 3 & 3 {
+        0 => {
+            let pin = SignPin::new(PIN).expect("valid test PIN");
+            let r = flow::sign(&mut card, pin, last_try, HashAlgorithm::Sha256, b"document shown").map(|s| {
+                let _ = Certificate::from_der(&s.certificate);
+            });
+            results.push(r);
+        }
+        1 => {
+            // A PIN handed over once, asked for twice: presented at most once.
+            let mut pin = Some(SignPin::new(PIN).expect("valid test PIN"));
+            if let Ok(mut s) = JpkiSession::open(&mut card) {
+                results.push(s.token_kind().map(drop));
+                results.push(s.remaining_tries(PinKind::Auth).map(drop));
+                results.push(s.read_certificate(CertificateKind::SignCa).map(drop));
+                let first = s.verify_sign_pin_with(last_try, || pin.take());
+                let second = s.verify_sign_pin_with(LastTry::Confirmed, || pin.take());
+                results.push(s.read_sign_certificate().map(|der| drop(Certificate::from_der(&der))));
+                results.push(s.sign_hash(HashAlgorithm::Sha256, &[7; 32]).map(drop));
+                results.push(first);
+                results.push(second);
+            }
+        }
+        _ => {
+            let pin = AuthPin::new(AUTH_PIN).expect("valid test PIN");
+            if let Ok(mut s) = JpkiSession::open(&mut card) {
+                results.push(s.read_certificate(CertificateKind::Auth).map(drop));
+                let r = s.verify_auth_pin(pin, last_try);
+                results.push(r);
+                results.push(s.authenticate(HashAlgorithm::Sha384, b"challenge").map(drop));
+            }
+        }
+    }
+    let log = card.log;
+    let verifies: Vec<usize> = (0..log.len()).filter(|&i| log[i].is_verify_with_pin()).collect();
+    assert!(verifies.len() <= 1, "the PIN was presented {} times", verifies.len());
+    if let Some(&v) = verifies.first() {
+        // The counter was read right before (GET RESPONSE rounds of that read aside) and allowed it.
+        let before = (0..v).rev().find(|&i| log[i].ins() != 0xC0).expect("something came before VERIFY");
+        assert!(log[before].is_counter_read(), "VERIFY not preceded by a counter read: {:?}", log[before]);
+        match log[v - 1].status() {
+            Some(StatusWord::RemainingTries(n)) if n >= 1 => {
+                if n == 1 {
+                    assert_eq!(last_try, LastTry::Confirmed, "the last try was used without confirmation");
+                }
+            }
+            other => panic!("VERIFY sent after the counter said {other:?}"),
+        }
+        let typed: &[u8] = if mode >> 3 & 3 >= 2 { AUTH_PIN.as_bytes() } else { PIN.as_bytes() };
+        assert_eq!(&log[v].command[5..], typed, "the PIN on the wire is not the typed one");
+        // A lost link during VERIFY (or during the GET RESPONSE that completes its answer): outcome unknown,
+        // and the session sends nothing more.
+        let end = (v + 1..log.len()).find(|&i| log[i].ins() != 0xC0).unwrap_or(log.len());
+        if let Some(lost) = (v..end).find(|&i| log[i].link_failed()) {
+            assert_eq!(lost + 1, log.len(), "commands were sent after the link was lost during VERIFY");
+            let unknown = results.iter().any(|r| matches!(r, Err(CardError::VerifyOutcomeUnknown(_))));
+            assert!(unknown, "a VERIFY without an answer was not reported as outcome unknown: {results:?}");
+        }
+    }
+    // After any lost link the session is closed: nothing more goes out.
+    if let Some(lost) = log.iter().position(Exchange::link_failed) {
+        assert_eq!(lost + 1, log.len(), "commands were sent after the link was lost");
+    }
+    for r in &results {
+        if let Err(e) = r {
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains(PIN) && !shown.contains(AUTH_PIN), "an error carries the PIN");
+        }
+    }
+}
