@@ -63,7 +63,8 @@ impl PersonalData {
         let raw = self.date_of_birth.as_deref()?.trim();
         let digits = match raw.len() {
             8 => raw,
-            9 => &raw[1..],
+            // Nine bytes whose first character is not one byte (e.g. 「昭600401」) have no 8-digit tail.
+            9 => raw.get(1..)?,
             _ => return None,
         };
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -285,5 +286,15 @@ mod tests {
         assert_eq!(p("419850401").date_of_birth_iso().as_deref(), Some("1985-04-01"));
         assert_eq!(p("S60.4.1").date_of_birth_iso(), None);
         assert_eq!(p("19851301").date_of_birth_iso(), None);
+    }
+
+    #[test]
+    fn a_nine_byte_date_of_birth_starting_with_a_multi_byte_character_stays_raw() {
+        // Found by reading the code, then by the `certificate` fuzz target (fuzz/regressions/certificate/):
+        // slicing off "the first byte" panicked inside the character.
+        let p = |s: &str| PersonalData { date_of_birth: Some(s.into()), ..Default::default() };
+        assert_eq!(p("昭600401").date_of_birth_iso(), None);
+        assert_eq!(p("\u{FFFD}\u{7}15\u{FFFD}").date_of_birth_iso(), None);
+        assert_eq!(p("昭600401").date_of_birth.as_deref(), Some("昭600401"));
     }
 }
