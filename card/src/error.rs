@@ -74,6 +74,11 @@ impl From<ChannelError> for CardError {
     fn from(e: ChannelError) -> Self {
         match e {
             ChannelError::Transport(t) => CardError::Transport(t),
+            // An answer without a status word: the link failed mid-command (the phone, libnfc and PC/SC links
+            // report it so too). A link failure closes the session; during VERIFY it is "outcome unknown".
+            ChannelError::Apdu(ApduError::ResponseTooShort { len }) => {
+                CardError::Transport(TransportError::Reader(format!("an answer of {len} bytes has no status word")))
+            }
             ChannelError::Apdu(a) => CardError::Apdu(a),
             ChannelError::TooManyGetResponse(command) => {
                 CardError::Malformed { command, reason: "endless GET RESPONSE chain" }
@@ -104,5 +109,14 @@ mod tests {
         ));
         // A counter answer is not a wrong PIN: only VERIFY with data can be wrong.
         assert!(matches!(m(RetryCounter, 0x63C3), CardError::UnexpectedStatus { .. }));
+    }
+
+    #[test]
+    fn an_answer_without_a_status_word_is_a_link_failure() {
+        // Found by the `session` fuzz target (fuzz/regressions/session/): it was an APDU error, so the
+        // session went on sending, and a VERIFY answered so was not "outcome unknown" on every link.
+        let e = CardError::from(ChannelError::Apdu(ApduError::ResponseTooShort { len: 1 }));
+        assert!(matches!(e, CardError::Transport(TransportError::Reader(_))), "{e:?}");
+        assert!(e.is_link_failure());
     }
 }
