@@ -14,6 +14,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
+# The committed test PKI expires (fixtures/README.md): within 30 days of that (or with KAZASU_DEMO_FRESH_PKI=1)
+# this run issues its own and builds the software card with it.
+pki=$PWD/fixtures/test-pki
+if [ -n "${KAZASU_DEMO_FRESH_PKI:-}" ] || ! openssl x509 -checkend $((30 * 86400)) -noout -in "$pki/sign.pem" >/dev/null; then
+  pki=$PWD/target/demo-test-pki
+  echo "== a fresh test PKI for this run (the committed one expires soon)"
+  bash fixtures/generate.sh "$pki" >/dev/null
+  export KAZASU_TEST_PKI=$pki
+fi
 echo "== building kazasu and kazasu-portal (release; the first build takes a few minutes)"
 cargo build --release -p kazasu --features virtual-card -p kazasu-portal
 kazasu=$PWD/target/release/kazasu
@@ -35,7 +44,7 @@ echo "== 1. hand-off: portal on loopback"
 # The city staff's token for the back office (the only place with the full transcription).
 openssl rand -hex 32 >"$work/office-token"
 "$portal" --listen 127.0.0.1:0 --db "$work/portal.sqlite3" --rp-name "伊勢市（見本）" \
-  --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem --office-token-file "$work/office-token" \
+  --ca "$pki/sign-ca.pem" --crl "$pki/sign-ca.crl.pem" --office-token-file "$work/office-token" \
   --addr-file "$work/addr" >"$work/portal.log" 2>&1 &
 portal_pid=$!
 for _ in $(seq 1 200); do
@@ -92,8 +101,8 @@ TXT
 echo "-- kazasu sign: the signer, as the card's signature certificate states it"
 echo ABC123 | "$kazasu" --lang ja --virtual sign --pin-stdin "$work/application.txt"
 echo "-- kazasu verify: the same signer, checked against the test sign CA and its CRL"
-"$kazasu" --lang ja verify --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem "$work/application.txt"
+"$kazasu" --lang ja verify --ca "$pki/sign-ca.pem" --crl "$pki/sign-ca.crl.pem" "$work/application.txt"
 echo "-- openssl cms -verify: the detached CMS, independently"
 openssl cms -verify -binary -inform DER -in "$work/application.txt.p7s" -content "$work/application.txt" \
-  -CAfile fixtures/test-pki/sign-ca.pem -out /dev/null
+  -CAfile "$pki/sign-ca.pem" -out /dev/null
 echo "== demo done"

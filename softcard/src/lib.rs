@@ -23,15 +23,16 @@ use command::CardCommand;
 
 pub use command::ParseError;
 
-/// The test PKI baked into the software card (see `fixtures/generate.sh`).
+/// The test PKI baked into the software card (see `fixtures/generate.sh`): `fixtures/test-pki`, or the PKI in
+/// `KAZASU_TEST_PKI` at build time (`softcard/build.rs`; the demo's fresh PKI when the committed one nears expiry).
 pub mod fixture {
-    pub const SIGN_CERT: &[u8] = include_bytes!("../../fixtures/test-pki/sign.der");
-    pub const SIGN_CA_CERT: &[u8] = include_bytes!("../../fixtures/test-pki/sign-ca.der");
-    pub const AUTH_CERT: &[u8] = include_bytes!("../../fixtures/test-pki/auth.der");
-    pub const AUTH_CA_CERT: &[u8] = include_bytes!("../../fixtures/test-pki/auth-ca.der");
-    pub const SIGN_CA_CRL: &[u8] = include_bytes!("../../fixtures/test-pki/sign-ca.crl.der");
-    pub(super) const SIGN_KEY_PKCS8: &[u8] = include_bytes!("../../fixtures/test-pki/sign.TEST-ONLY.key.der");
-    pub(super) const AUTH_KEY_PKCS8: &[u8] = include_bytes!("../../fixtures/test-pki/auth.TEST-ONLY.key.der");
+    pub const SIGN_CERT: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/sign.der"));
+    pub const SIGN_CA_CERT: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/sign-ca.der"));
+    pub const AUTH_CERT: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/auth.der"));
+    pub const AUTH_CA_CERT: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/auth-ca.der"));
+    pub const SIGN_CA_CRL: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/sign-ca.crl.der"));
+    pub(super) const SIGN_KEY_PKCS8: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/sign.TEST-ONLY.key.der"));
+    pub(super) const AUTH_KEY_PKCS8: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/auth.TEST-ONLY.key.der"));
     /// The software card's sign PIN unless configured otherwise. Test-only.
     pub const SIGN_PIN: &str = "ABC123";
     /// The software card's auth PIN unless configured otherwise. Test-only.
