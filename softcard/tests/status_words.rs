@@ -1,8 +1,8 @@
 //! The software card's refusals are the named status words the core maps, not raw numbers.
 
-use kazasu_core::apdu::Response;
-use kazasu_core::softcard::SoftCard;
-use kazasu_core::sw::StatusWord;
+use kazasu_card::apdu::Response;
+use kazasu_softcard::SoftCard;
+use kazasu_card::sw::StatusWord;
 
 fn sw(card: &mut SoftCard, apdu: &[u8]) -> StatusWord {
     Response::parse(card.process(apdu)).unwrap().sw

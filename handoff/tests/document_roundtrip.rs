@@ -1,7 +1,7 @@
 //! Property test of the canonical document: every valid document renders to bytes that parse back to the
 //! same document, and parsing accepts only that one spelling (rendering what it parsed gives the bytes back).
 
-use kazasu_core::handoff::{Document, Field, MAX_VALIDITY_SECS};
+use kazasu_handoff::{Document, Field, MAX_VALIDITY_SECS};
 use proptest::prelude::*;
 
 /// Displayable text: letters, digits, kana, kanji, full-width and inner spaces, punctuation; trimmed and
