@@ -3,15 +3,18 @@
 //! `cargo test`. A check panics only when a promise is broken: a panic in the code under test, or an
 //! assertion below (round trips, "never a second VERIFY", "a lost VERIFY is outcome unknown", …).
 
+use std::sync::Arc;
+
 use kazasu_core::apdu::{CommandName, Response};
 use kazasu_core::cert::{Certificate, PersonalData};
+use kazasu_core::flow::{CardOutcome, Flow, State};
 use kazasu_core::handoff::url::percent_decode;
 use kazasu_core::handoff::{deep_link, parse_link, parse_link_bytes, Document, HttpsUrl, SignRequest, Submission};
 use kazasu_core::jpki::{der_total_length, CertificateKind, JpkiSession};
-use kazasu_core::softcard::SoftCard;
 use kazasu_core::sw::StatusWord;
-use kazasu_core::{atr, der, flow, AuthPin, CardError, HashAlgorithm, LastTry, LinkCapabilities, PinKind, SignPin};
+use kazasu_core::{atr, der, AuthPin, CardError, HashAlgorithm, LastTry, LinkCapabilities, PinKind, SignPin};
 use kazasu_core::{Transport, TransportError};
+use kazasu_softcard::SoftCard;
 
 /// The instant the request target checks expiry at (2026-12-04T12:34:56Z); its seeds are valid then.
 pub const REQUEST_NOW: i64 = 1_796_387_696;
@@ -164,8 +167,7 @@ pub fn softcard_apdu(data: &[u8]) {
 // ------------------------------------------------------------------------------------------------------------
 // The session driven by a hostile transport
 
-/// The test PINs the session target types; they must never appear in an error.
-const PIN: &str = "QZ7XW9";
+/// The auth PIN the session target types (sign PINs: [`typed_pin`]); no PIN may appear in an error.
 const AUTH_PIN: &str = "4711";
 
 /// What the hostile card did with one command.
@@ -276,9 +278,12 @@ impl Transport for Hostile<'_> {
     }
 }
 
-/// The PIN rules, whatever the card answers: the counter is read right before the one VERIFY; with one try
-/// left only after confirmation; never when blocked; a lost VERIFY is "outcome unknown" and ends the session;
-/// errors are typed and never carry the PIN; nothing panics.
+/// The PIN rules, whatever the card answers: the counter is read right before every VERIFY; each typed PIN is
+/// presented at most once; with one try left only after confirmation; never when blocked; a lost VERIFY is
+/// "outcome unknown" and ends the session; errors are typed and never carry the PIN; nothing panics.
+///
+/// The first byte picks the link and the scenario: the signing [`Flow`] driven by a script of the person's
+/// actions and card taps (the same script answers the card), a session asked for one PIN twice, or the auth PIN.
 pub fn session(data: &[u8]) {
     let Some((&mode, script)) = data.split_first() else { return };
     let caps = match mode & 3 {
@@ -289,74 +294,136 @@ pub fn session(data: &[u8]) {
     };
     let last_try = if mode & 4 != 0 { LastTry::Confirmed } else { LastTry::NotConfirmed };
     let mut card = Hostile { script, caps, log: Vec::new() };
-    let mut results: Vec<Result<(), CardError>> = Vec::new();
     match mode >> 3 & 3 {
-        0 => {
-            let pin = SignPin::new(PIN).expect("valid test PIN");
-            let r = flow::sign(&mut card, pin, last_try, HashAlgorithm::Sha256, b"document shown").map(|s| {
-                let _ = Certificate::from_der(&s.certificate);
-            });
-            results.push(r);
-        }
+        0 => flow_under_attack(&mut card),
         1 => {
+            let mut results = Vec::new();
             // A PIN handed over once, asked for twice: presented at most once.
-            let mut pin = Some(SignPin::new(PIN).expect("valid test PIN"));
+            let mut pin = Some(SignPin::new(&typed_pin(0)).expect("valid test PIN"));
             if let Ok(mut s) = JpkiSession::open(&mut card) {
                 results.push(s.token_kind().map(drop));
                 results.push(s.remaining_tries(PinKind::Auth).map(drop));
                 results.push(s.read_certificate(CertificateKind::SignCa).map(drop));
-                let first = s.verify_sign_pin_with(last_try, || pin.take());
-                let second = s.verify_sign_pin_with(LastTry::Confirmed, || pin.take());
+                results.push(s.verify_sign_pin_with(last_try, || pin.take()));
+                results.push(s.verify_sign_pin_with(LastTry::Confirmed, || pin.take()));
                 results.push(s.read_sign_certificate().map(|der| drop(Certificate::from_der(&der))));
                 results.push(s.sign_hash(HashAlgorithm::Sha256, &[7; 32]).map(drop));
-                results.push(first);
-                results.push(second);
             }
+            let errors: Vec<&CardError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+            check_log(&card.log, &|_| last_try == LastTry::Confirmed, &errors);
         }
         _ => {
+            let mut results = Vec::new();
             let pin = AuthPin::new(AUTH_PIN).expect("valid test PIN");
             if let Ok(mut s) = JpkiSession::open(&mut card) {
                 results.push(s.read_certificate(CertificateKind::Auth).map(drop));
-                let r = s.verify_auth_pin(pin, last_try);
-                results.push(r);
+                results.push(s.verify_auth_pin(pin, last_try));
                 results.push(s.authenticate(HashAlgorithm::Sha384, b"challenge").map(drop));
             }
+            let errors: Vec<&CardError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+            check_log(&card.log, &|_| last_try == LastTry::Confirmed, &errors);
         }
     }
-    let log = card.log;
+}
+
+/// The n-th PIN the person types in a scenario (all different, so each one's VERIFYs can be counted).
+fn typed_pin(n: usize) -> String {
+    format!("QZ7XW{n:X}")
+}
+
+/// Drives the signing flow for bytes with the script's actions; every card tap runs on the hostile card.
+fn flow_under_attack(card: &mut Hostile) {
+    const NOW: i64 = 1_796_083_200;
+    let mut flow = Flow::for_bytes("申請書.txt", Arc::from(&b"document shown"[..]), HashAlgorithm::Sha256);
+    // Per typed PIN: whether the person confirmed the last try while the flow held it.
+    let mut confirmed: Vec<bool> = Vec::new();
+    let mut held: Option<usize> = None;
+    for _ in 0..24 {
+        let Some(action) = card.byte() else { break };
+        match action % 8 {
+            0 | 1 => flow.accept(NOW),
+            2 => {
+                let n = confirmed.len();
+                confirmed.push(false);
+                let taken = matches!(flow.state(), State::EnterPin { .. });
+                flow.enter_pin(SignPin::new(&typed_pin(n)));
+                if taken {
+                    held = Some(n);
+                }
+            }
+            3 => flow.enter_pin(SignPin::new("SHORT")),
+            4 => {
+                if flow.state() == &State::ConfirmLastTry {
+                    if let Some(n) = held {
+                        confirmed[n] = true;
+                    }
+                }
+                flow.confirm_last_try();
+            }
+            5 => flow.decline_last_try(),
+            6 => flow.cancel(),
+            _ => {
+                let before = card.log.len();
+                let Some(job) = flow.begin_tap(NOW) else {
+                    assert_eq!(card.log.len(), before, "the card was used although the flow did not want it");
+                    continue;
+                };
+                let (outcome, _) = job.run_on(&mut *card, &mut |_| {});
+                let tap = &card.log[before..];
+                let presented = tap.iter().position(Exchange::is_verify_with_pin);
+                let mut errors = Vec::new();
+                if let CardOutcome::Failed { error, unpresented_pin } = &outcome {
+                    assert!(!(presented.is_some() && unpresented_pin.is_some()), "a presented PIN came back as unpresented");
+                    errors.push(error);
+                }
+                let on_wire = presented.map(|v| &tap[v].command[5..]);
+                let n = on_wire.map(|pin| (0..confirmed.len()).find(|&n| typed_pin(n).as_bytes() == pin));
+                assert!(n.is_none_or(|n| n.is_some()), "the PIN on the wire was never typed");
+                let pin_confirmed = n.flatten().is_some_and(|n| confirmed[n]);
+                check_log(tap, &|_| pin_confirmed, &errors);
+                flow.finish_tap(outcome);
+            }
+        }
+        let _ = (flow.pending(), flow.holds_pin(), flow.known_tries(), format!("{:?}", flow.state()));
+    }
+    // Each typed PIN reached the card at most once, over all taps.
+    for n in 0..confirmed.len() {
+        let pin = typed_pin(n);
+        let times = card.log.iter().filter(|e| e.is_verify_with_pin() && e.command[5..] == *pin.as_bytes()).count();
+        assert!(times <= 1, "PIN #{n} was presented {times} times");
+    }
+}
+
+/// One session's exchanges: at most one VERIFY, right after a counter read that allowed it (one try left only
+/// when `last_try_ok`); nothing after a lost link; a VERIFY without an answer is "outcome unknown" among
+/// `errors`; no error carries a PIN.
+fn check_log(log: &[Exchange], last_try_ok: &dyn Fn(u8) -> bool, errors: &[&CardError]) {
     let verifies: Vec<usize> = (0..log.len()).filter(|&i| log[i].is_verify_with_pin()).collect();
-    assert!(verifies.len() <= 1, "the PIN was presented {} times", verifies.len());
+    assert!(verifies.len() <= 1, "the PIN was presented {} times in one session", verifies.len());
     if let Some(&v) = verifies.first() {
         // The counter was read right before (GET RESPONSE rounds of that read aside) and allowed it.
         let before = (0..v).rev().find(|&i| log[i].ins() != 0xC0).expect("something came before VERIFY");
         assert!(log[before].is_counter_read(), "VERIFY not preceded by a counter read: {:?}", log[before]);
         match log[v - 1].status() {
-            Some(StatusWord::RemainingTries(n)) if n >= 1 => {
-                if n == 1 {
-                    assert_eq!(last_try, LastTry::Confirmed, "the last try was used without confirmation");
-                }
-            }
+            Some(StatusWord::RemainingTries(n)) if n >= 2 => {}
+            Some(StatusWord::RemainingTries(1)) => assert!(last_try_ok(1), "the last try was used without confirmation"),
             other => panic!("VERIFY sent after the counter said {other:?}"),
         }
-        let typed: &[u8] = if mode >> 3 & 3 >= 2 { AUTH_PIN.as_bytes() } else { PIN.as_bytes() };
-        assert_eq!(&log[v].command[5..], typed, "the PIN on the wire is not the typed one");
-        // A lost link during VERIFY (or during the GET RESPONSE that completes its answer): outcome unknown,
-        // and the session sends nothing more.
+        // A lost link during VERIFY (or during the GET RESPONSE that completes its answer): the session sends
+        // nothing more, and the caller hears "outcome unknown".
         let end = (v + 1..log.len()).find(|&i| log[i].ins() != 0xC0).unwrap_or(log.len());
         if let Some(lost) = (v..end).find(|&i| log[i].link_failed()) {
             assert_eq!(lost + 1, log.len(), "commands were sent after the link was lost during VERIFY");
-            let unknown = results.iter().any(|r| matches!(r, Err(CardError::VerifyOutcomeUnknown(_))));
-            assert!(unknown, "a VERIFY without an answer was not reported as outcome unknown: {results:?}");
+            let unknown = errors.iter().any(|e| matches!(e, CardError::VerifyOutcomeUnknown(_)));
+            assert!(unknown, "a VERIFY without an answer was not reported as outcome unknown: {errors:?}");
         }
     }
     // After any lost link the session is closed: nothing more goes out.
     if let Some(lost) = log.iter().position(Exchange::link_failed) {
         assert_eq!(lost + 1, log.len(), "commands were sent after the link was lost");
     }
-    for r in &results {
-        if let Err(e) = r {
-            let shown = format!("{e} {e:?}");
-            assert!(!shown.contains(PIN) && !shown.contains(AUTH_PIN), "an error carries the PIN");
-        }
+    for e in errors {
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains("QZ7XW") && !shown.contains(AUTH_PIN), "an error carries the PIN: {shown}");
     }
 }

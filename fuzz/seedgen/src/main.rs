@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use kazasu_core::handoff::request::request_json;
 use kazasu_core::handoff::{deep_link, Document, Field, HttpsUrl, SignRequest, Submission};
 use kazasu_core::softcard::{fixture, SoftCard};
-use kazasu_core::{flow, AuthPin, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities, SignPin};
+use kazasu_core::flow::CardJob;
+use kazasu_core::{AuthPin, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities, SignPin};
 use kazasu_core::{Transport, TransportError};
 
 const NOW: i64 = 1_796_387_696; // core_checks::REQUEST_NOW
@@ -57,9 +58,11 @@ impl Transport for Recorder {
     }
 }
 
-/// The session target's script for these replies (control byte 3: raw length, data, status word).
-fn script(mode: u8, replies: &[Vec<u8>]) -> Vec<u8> {
+/// The session target's script for these replies (control byte 3: raw length, data, status word), after the
+/// person's actions (flow scenario).
+fn script(mode: u8, actions: &[u8], replies: &[Vec<u8>]) -> Vec<u8> {
     let mut s = vec![mode];
+    s.extend_from_slice(actions);
     for r in replies {
         let (data, sw) = r.split_at(r.len() - 2);
         s.push(3);
@@ -79,10 +82,15 @@ fn conversation(mode: u8) -> (Vec<u8>, Vec<Vec<u8>>) {
     };
     let mut rec = Recorder { card: SoftCard::new(), caps, replies: Vec::new(), apdus: Vec::new() };
     let last_try = if mode & 4 != 0 { LastTry::Confirmed } else { LastTry::NotConfirmed };
+    let mut actions: &[u8] = &[];
     match mode >> 3 & 3 {
         0 => {
+            // The flow: accept, type the PIN, tap (the card's answers follow in the script).
+            actions = &[0, 2, 7];
             let pin = SignPin::new(fixture::SIGN_PIN).unwrap();
-            flow::sign(&mut rec, pin, last_try, HashAlgorithm::Sha256, b"document shown").unwrap();
+            let data: std::sync::Arc<[u8]> = std::sync::Arc::from(&b"document shown"[..]);
+            let job = CardJob::sign(pin, LastTry::NotConfirmed, HashAlgorithm::Sha256, Some(data));
+            let _ = job.run_on(&mut rec, &mut |_| {});
         }
         1 => {
             let mut pin = Some(SignPin::new(fixture::SIGN_PIN).unwrap());
@@ -102,7 +110,7 @@ fn conversation(mode: u8) -> (Vec<u8>, Vec<Vec<u8>>) {
             let _ = s.authenticate(HashAlgorithm::Sha384, b"challenge");
         }
     }
-    (script(mode, &rec.replies), rec.apdus)
+    (script(mode, actions, &rec.replies), rec.apdus)
 }
 
 fn main() {
