@@ -38,8 +38,9 @@ pub(crate) use kazasu_pki::{cert, verify};
 
 /// Longest request or submit URL.
 pub const MAX_URL_LEN: usize = 1024;
-/// Longest QR / deep-link payload.
-pub const MAX_LINK_LEN: usize = 2048;
+/// Longest QR / deep-link payload: room for the deep link of any URL of [`MAX_URL_LEN`], every byte of which
+/// may need a percent-escape (three bytes).
+pub const MAX_LINK_LEN: usize = link::DEEP_LINK_PREFIX.len() + 3 * MAX_URL_LEN;
 /// Display name of the relying party, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
 pub const MAX_TITLE_CHARS: usize = 128;

@@ -44,6 +44,7 @@ pub fn deep_link(url: &HttpsUrl) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MAX_URL_LEN;
 
     #[test]
     fn a_plain_link_and_its_deep_link_name_the_same_request() {
@@ -52,6 +53,18 @@ mod tests {
         assert_eq!(deep, "kazasu://sign?r=https%3A%2F%2Fcity.example.jp%2Fr%2FabcdEFGH1234");
         assert_eq!(parse_link(&deep).unwrap(), url);
         assert_eq!(parse_link("KAZASU://SIGN?R=https%3A%2F%2Fcity.example.jp%2Fr%2FabcdEFGH1234").unwrap(), url);
+    }
+
+    #[test]
+    fn the_deep_link_of_any_accepted_url_is_accepted() {
+        // Found by the `link` fuzz target (fuzz/regressions/link/): an accepted URL of ~700 bytes had a deep
+        // link over the old 2048-byte limit, so the app refused the link its own relying party made.
+        let longest = format!("https://city.example.jp/{}", "/".repeat(MAX_URL_LEN - 24));
+        let url = parse_link(&longest).unwrap();
+        assert_eq!(url.to_string().len(), MAX_URL_LEN);
+        let deep = deep_link(&url);
+        assert!(deep.len() > 2048 && deep.len() <= MAX_LINK_LEN, "{}", deep.len());
+        assert_eq!(parse_link(&deep).unwrap(), url);
     }
 
     #[test]
