@@ -87,7 +87,7 @@ pcsc_tests() {
 }
 stage "PC/SC: pcscd + vpcd + the software card; kazasu and OpenSC" pcsc_tests
 
-for part in .ci/nfc.sh .ci/qr.sh .ci/kotlin.sh .ci/swift.sh .ci/portal.sh; do
+for part in .ci/nfc.sh .ci/qr.sh .ci/kotlin.sh .ci/swift.sh .ci/portal.sh .ci/fuzz.sh; do
   if [ -f "$part" ]; then
     stage "$part" bash "$part"
   fi
