@@ -201,7 +201,7 @@ impl Transport for InTransaction<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kazasu_core::{CardError, JpkiSession, LastTry, SignPin};
+    use kazasu_card::{CardError, JpkiSession, LastTry, PinKind, SignPin};
 
     /// Card replies as PC/SC hands them over, through the same [`reply`] as the real transport.
     struct Replies(Vec<Vec<u8>>);
@@ -222,7 +222,7 @@ mod tests {
         let mut session = JpkiSession::open(replies).unwrap();
         let e = session.verify_sign_pin(SignPin::new("ABC123").unwrap(), LastTry::NotConfirmed).unwrap_err();
         assert!(matches!(e, CardError::VerifyOutcomeUnknown(TransportError::Reader(_))), "{e:?}");
-        assert!(matches!(session.remaining_tries(kazasu_core::PinKind::Sign), Err(CardError::SessionClosed)));
+        assert!(matches!(session.remaining_tries(PinKind::Sign), Err(CardError::SessionClosed)));
     }
 
     #[test]
