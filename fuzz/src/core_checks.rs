@@ -305,7 +305,7 @@ pub fn session(data: &[u8]) {
                 results.push(s.remaining_tries(PinKind::Auth).map(drop));
                 results.push(s.read_certificate(CertificateKind::SignCa).map(drop));
                 results.push(s.verify_sign_pin_with(last_try, || pin.take()));
-                results.push(s.verify_sign_pin_with(LastTry::Confirmed, || pin.take()));
+                results.push(s.verify_sign_pin_with(last_try, || pin.take()));
                 results.push(s.read_sign_certificate().map(|der| drop(Certificate::from_der(&der))));
                 results.push(s.sign_hash(HashAlgorithm::Sha256, &[7; 32]).map(drop));
             }
