@@ -11,8 +11,10 @@
 //! protocol's JSON; an accepted signature carries the certificate's identity back, and sending it again is a
 //! replay (409).
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use axum::extract::ConnectInfo;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::engine::general_purpose::STANDARD as B64;
@@ -20,11 +22,13 @@ use base64::Engine;
 use kazasu_core::clock::FixedClock;
 use kazasu_core::softcard::{fixture, SoftCard};
 use kazasu_core::{HashAlgorithm, JpkiSession, LastTry, SignPin};
+use kazasu_portal::limits::{Rate, RateLimits};
 use kazasu_portal::{AppState, Config, Shared};
 use tower::ServiceExt;
 
 /// 2026-12-01T00:00:00Z.
 pub const PORTAL_NOW: i64 = 1_796_083_200;
+const ORIGIN: &str = "http://127.0.0.1:8080";
 
 struct Open {
     id: String,
@@ -46,12 +50,21 @@ fn rig() -> &'static Rig {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("scratch directory");
         let cfg = Config {
-            public_origin: "http://127.0.0.1:8080".into(),
+            public_origin: ORIGIN.into(),
             relying_party: "伊勢市（見本）".into(),
             sign_ca_der: fixture::SIGN_CA_CERT.to_vec(),
             crl: Some(fixture::SIGN_CA_CRL.to_vec()),
+            crl_path: None,
+            crl_refresh_secs: 0,
             ttl_secs: 600,
             db_path: dir.join("portal.sqlite3"),
+            office_token: None,
+            // The fuzzer is one client sending as fast as it can; the limits are tested in tests/guard.rs.
+            rate_limits: RateLimits {
+                create: Rate { per_minute: u32::MAX / 2, burst: u32::MAX / 2 },
+                submit: Rate { per_minute: u32::MAX / 2, burst: u32::MAX / 2 },
+            },
+            client_ip_header: None,
         };
         let state = AppState::with_clock(cfg, Arc::new(FixedClock::at(PORTAL_NOW))).expect("portal state");
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
@@ -60,12 +73,15 @@ fn rig() -> &'static Rig {
 }
 
 async fn call(state: &Shared, method: &str, path: &str, body: Vec<u8>) -> (StatusCode, Vec<u8>) {
-    let req = Request::builder()
+    let mut req = Request::builder()
         .method(method)
         .uri(path)
         .header("content-type", "application/json")
+        .header("origin", ORIGIN)
         .body(Body::from(body))
         .expect("request");
+    // What `serve` attaches to every request: the peer's address (loopback).
+    req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
     let resp = kazasu_portal::router(state.clone()).oneshot(req).await.expect("infallible router");
     let status = resp.status();
     let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20).await.expect("response body");

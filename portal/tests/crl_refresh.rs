@@ -42,8 +42,9 @@ fn issue_crl(dir: &Path, name: &str, ca: &str, revoke: Option<&str>, last_update
     std::fs::read(d.join("crl.pem")).unwrap()
 }
 
+/// The app's clock agrees with the portal's pinned one.
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    TEST_NOW
 }
 
 /// A fresh request signed by the software card: (request id, submission JSON).

@@ -8,8 +8,9 @@ use kazasu_core::HashAlgorithm;
 use kazasu_portal::limits::{Rate, RateLimits};
 use support::*;
 
+/// The app's clock agrees with the portal's pinned one.
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    TEST_NOW
 }
 
 /// Signs the request behind `c` with the software card, as the victim's phone would.

@@ -124,7 +124,7 @@ fn on_2031_11_27_the_expired_fixture_certificate_is_refused_by_the_portals_clock
     let req = handoff::fetch_request(&mut Http::new(), &url, at).unwrap();
     let sub = submission(&req, req.bytes_to_sign());
     assert_eq!(submit_raw(&server, &c, &sub), (422, "bad-certificate".into()));
-    assert_eq!(status(&server, &c).state, kazasu_portal::ApplicationState::Pending);
+    assert_eq!(status(&server, &c), kazasu_portal::ApplicationState::Pending);
 }
 
 #[test]
