@@ -4,9 +4,11 @@
 
 fn main() {
     println!("cargo:rerun-if-env-changed=KAZASU_TEST_PKI");
+    // The default is relative to src/lib.rs (where `include_bytes!` resolves it), so a build output never
+    // names the checkout's absolute path: a moved checkout or another worktree sharing target/ still builds.
     let dir = match std::env::var("KAZASU_TEST_PKI") {
         Ok(dir) if !dir.is_empty() => dir,
-        _ => format!("{}/../fixtures/test-pki", std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo")),
+        _ => "../../fixtures/test-pki".to_string(),
     };
     println!("cargo:rustc-env=KAZASU_TEST_PKI_DIR={dir}");
 }
