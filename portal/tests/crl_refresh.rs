@@ -59,9 +59,10 @@ fn signed_request(server: &Server) -> (String, Vec<u8>) {
 #[test]
 fn a_certificate_revoked_in_a_refreshed_crl_is_refused_and_bad_crls_are_not_taken() {
     let dir = TempDir::new("crl-refresh");
-    let empty = issue_crl(dir.path(), "empty", "sign", None, None);
-    let revoked = issue_crl(dir.path(), "revoked", "sign", Some("sign.pem"), None);
-    let foreign = issue_crl(dir.path(), "foreign", "auth", None, None);
+    // Issued at fixed times before the portal's pinned clock (2026-12-01), so the test holds on any date.
+    let empty = issue_crl(dir.path(), "empty", "sign", None, Some("20261130000000Z"));
+    let revoked = issue_crl(dir.path(), "revoked", "sign", Some("sign.pem"), Some("20261130010000Z"));
+    let foreign = issue_crl(dir.path(), "foreign", "auth", None, Some("20261130010000Z"));
     let older = issue_crl(dir.path(), "older", "sign", None, Some("20260101000000Z"));
     let path = dir.path().join("current.crl.pem");
     std::fs::write(&path, &empty).unwrap();
