@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks of the layout that no unit test sees: the software card with the TEST-ONLY keys is linked only into
-# builds that ask for it (the CLI's feature virtual-card, the FFI's feature testing), and clippy has nothing
-# to say about any target.
+# builds that ask for it (the CLI's feature virtual-card, the FFI's feature testing), clippy has nothing to
+# say about any target, and the code is formatted as rustfmt.toml says.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -21,4 +21,6 @@ done
 [ "$fail" = 0 ] && echo "check-layout: the software card is linked only where asked for"
 cargo clippy -q --workspace --all-targets --features kazasu/virtual-card,kazasu-ffi/testing -- -D warnings
 echo "check-layout: clippy clean"
+cargo fmt --all --check
+echo "check-layout: rustfmt clean"
 exit "$fail"

@@ -71,11 +71,7 @@ pub struct Command {
 
 impl fmt::Debug for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Command")
-            .field("name", &self.name)
-            .field("lc", &self.data.len())
-            .field("le", &self.le)
-            .finish()
+        f.debug_struct("Command").field("name", &self.name).field("lc", &self.data.len()).field("le", &self.le).finish()
     }
 }
 
@@ -250,10 +246,20 @@ mod tests {
 
     #[test]
     fn extended_length_encodings() {
-        assert_eq!(read_binary(0, 2000).encode(true).unwrap().to_vec(), hex("00B00000" /* */.to_owned() + "0007D0"));
+        assert_eq!(
+            read_binary(0, 2000).encode(true).unwrap().to_vec(),
+            hex("00B00000" /* */
+                .to_owned()
+                + "0007D0")
+        );
         assert_eq!(read_binary(4, 65536).encode(true).unwrap().to_vec(), hex("00B00004000000"));
         let long = Command::new(CommandName::Verify, 0, 0x20, 0, 0x80, vec![1; 300], Some(2));
-        assert_eq!(long.encode(true).unwrap()[..7].to_vec(), hex("00200080" /* */.to_owned() + "00012C"));
+        assert_eq!(
+            long.encode(true).unwrap()[..7].to_vec(),
+            hex("00200080" /* */
+                .to_owned()
+                + "00012C")
+        );
         assert_eq!(long.encode(true).unwrap()[307..].to_vec(), hex("0002"));
         assert_eq!(
             long.encode(false).unwrap_err(),

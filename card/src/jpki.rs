@@ -94,8 +94,12 @@ pub enum TokenKind {
 
 impl TokenKind {
     pub fn parse(raw: &[u8]) -> TokenKind {
-        let text: String =
-            raw.iter().take(32).take_while(|&&b| b != 0).map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '?' }).collect();
+        let text: String = raw
+            .iter()
+            .take(32)
+            .take_while(|&&b| b != 0)
+            .map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '?' })
+            .collect();
         match text.trim_end() {
             // TOKEN2 before TOKEN: the old card's name is a prefix of the new one's.
             t if t == ids::TOKEN_MY_NUMBER_CARD => TokenKind::MyNumberCard,
@@ -340,7 +344,10 @@ impl<T: Transport> JpkiSession<T> {
         self.select(key)?;
         let signature = self.expect_ok(&apdu::compute_digital_signature(digest_info))?;
         if signature.is_empty() {
-            return Err(CardError::Malformed { command: CommandName::ComputeDigitalSignature, reason: "empty signature" });
+            return Err(CardError::Malformed {
+                command: CommandName::ComputeDigitalSignature,
+                reason: "empty signature",
+            });
         }
         Ok(signature)
     }

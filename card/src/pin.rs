@@ -50,7 +50,8 @@ pub struct SignPin(PinBytes);
 
 impl SignPin {
     pub fn new(typed: &str) -> Result<SignPin, PinError> {
-        let too_long = || PinError::SignLength { min: SIGN_PIN_MIN_LEN, max: SIGN_PIN_MAX_LEN, actual: typed.chars().count() };
+        let too_long =
+            || PinError::SignLength { min: SIGN_PIN_MIN_LEN, max: SIGN_PIN_MAX_LEN, actual: typed.chars().count() };
         let mut out = Zeroizing::new(Vec::with_capacity(SIGN_PIN_MAX_LEN));
         for (i, c) in typed.chars().enumerate() {
             let b = normalise_alnum(c).ok_or(PinError::SignCharacter { position: i + 1 })?;

@@ -184,7 +184,14 @@ fn verify_failure(lang: Lang, e: &VerifyError, ca: &Path, crl: Option<&Path>) ->
     Failure::new(message, exit::VERIFY_FAILED)
 }
 
-pub fn verify(lang: Lang, file: &Path, bundle: Option<&Path>, ca: &Path, crl: Option<&Path>, at: Option<i64>) -> Result<(), Failure> {
+pub fn verify(
+    lang: Lang,
+    file: &Path,
+    bundle: Option<&Path>,
+    ca: &Path,
+    crl: Option<&Path>,
+    at: Option<i64>,
+) -> Result<(), Failure> {
     let bundle_path = bundle.map(Path::to_path_buf).unwrap_or_else(|| {
         let mut p = file.as_os_str().to_owned();
         p.push(".kazasu.json");

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use kazasu_core::cms::detached_signed_data;
-use kazasu_core::jpki::{CertificateKind, RetryState};
 use kazasu_core::flow::Flow;
+use kazasu_core::jpki::{CertificateKind, RetryState};
 use kazasu_core::{CardError, Certificate, HashAlgorithm, JpkiSession, PinKind, Transport};
 
 use crate::messages::{self, exit, text, Lang};
@@ -66,7 +66,8 @@ pub fn open(source: &SourceArgs, lang: Lang) -> Result<Box<dyn Transport>, Failu
     }
     if let Some(conn) = &source.nfc {
         let conn = (conn != "auto").then_some(conn.as_str());
-        let mut t = kazasu_nfc::NfcTransport::open(conn, kazasu_nfc::DEFAULT_APDU_TIMEOUT).map_err(|e| nfc_failure(lang, &e))?;
+        let mut t = kazasu_nfc::NfcTransport::open(conn, kazasu_nfc::DEFAULT_APDU_TIMEOUT)
+            .map_err(|e| nfc_failure(lang, &e))?;
         progress(text::hold_card_to_reader(lang));
         t.wait_for_card(Duration::from_secs(source.wait)).map_err(|e| nfc_failure(lang, &e))?;
         return Ok(Box::new(t));
@@ -193,7 +194,8 @@ pub fn sign(
     out_dir: Option<&Path>,
     pin: &PinArgs,
 ) -> Result<(), Failure> {
-    let alg = HashAlgorithm::from_name(hash).ok_or_else(|| Failure::new(text::unknown_hash(lang, hash), exit::USAGE))?;
+    let alg =
+        HashAlgorithm::from_name(hash).ok_or_else(|| Failure::new(text::unknown_hash(lang, hash), exit::USAGE))?;
     // The exact bytes that will be signed, read once; the digest shown is the one signed.
     let data = read_file(lang, file)?;
     let shown = hex::encode(HashAlgorithm::Sha256.digest(&data));
@@ -202,7 +204,9 @@ pub fn sign(
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
     let mut flow = Flow::for_bytes(name.clone(), data.clone(), alg);
     let mut transport = open(source, lang)?;
-    drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
+    drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| {
+        Failure::new(text::card_operation_failed(lang), exit::FAILURE)
+    })?;
     drop(transport);
     let signed = flow.signature().ok_or_else(|| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
     let (signature, certificate_der) = (&signed.signature, &signed.certificate);

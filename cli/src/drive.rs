@@ -45,7 +45,10 @@ pub(crate) fn sign_on_card(
                     flow.confirm_last_try();
                 } else {
                     flow.decline_last_try();
-                    return Err(Failure::new(text::sign_password_last_try_not_confirmed(lang), exit::NEEDS_CONFIRMATION));
+                    return Err(Failure::new(
+                        text::sign_password_last_try_not_confirmed(lang),
+                        exit::NEEDS_CONFIRMATION,
+                    ));
                 }
             }
             State::HoldCard { notice: None } => tap(flow, transport, lang, &mut card_words),
@@ -55,7 +58,9 @@ pub(crate) fn sign_on_card(
                 return Err(card_words.take().unwrap_or_else(|| notice_failure(lang, &n)))
             }
             State::Blocked => {
-                return Err(card_words.take().unwrap_or_else(|| Failure::new(text::sign_password_locked(lang), exit::BLOCKED)))
+                return Err(card_words
+                    .take()
+                    .unwrap_or_else(|| Failure::new(text::sign_password_locked(lang), exit::BLOCKED)))
             }
             State::Failed { notice } => return Err(card_words.take().unwrap_or_else(|| refused(&notice))),
             other => {

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kazasu_core::flow::{Flow, Notice};
-use kazasu_core::handoff::{self, HandoffError, HttpClient, HttpError, HttpResponse, HttpsUrl, Refusal, SchemeRefusal, SignRequest};
+use kazasu_core::handoff::{
+    self, HandoffError, HttpClient, HttpError, HttpResponse, HttpsUrl, Refusal, SchemeRefusal, SignRequest,
+};
 use kazasu_core::HashAlgorithm;
 
 use crate::card::{self, progress, SourceArgs};
@@ -72,7 +74,9 @@ pub fn handoff_failure(lang: Lang, e: &HandoffError) -> Failure {
         HandoffError::Scheme(SchemeRefusal::PlainHttp) => (text::link_http_not_allowed(lang), true),
         HandoffError::Scheme(SchemeRefusal::NotHttps { found }) => (text::link_not_https(lang, found), true),
         HandoffError::InvalidUrl(_) => (text::link_invalid(lang), true),
-        HandoffError::OriginMismatch { expected, found } => (text::request_origin_mismatch(lang, expected, found), true),
+        HandoffError::OriginMismatch { expected, found } => {
+            (text::request_origin_mismatch(lang, expected, found), true)
+        }
         HandoffError::DisplayMismatch => (text::request_display_mismatch(lang), true),
         HandoffError::Expired { expires_at } => (text::request_expired(lang, expires_at), true),
         HandoffError::NotYetValid { issued_at } => (text::request_not_yet_valid(lang, issued_at), true),
@@ -146,7 +150,13 @@ fn show(lang: Lang, req: &SignRequest) {
 }
 
 /// `kazasu sign-request URL|LINK`.
-pub fn sign_request(source: &SourceArgs, lang: Lang, link: &str, pin: &PinArgs, print_document: bool) -> Result<(), Failure> {
+pub fn sign_request(
+    source: &SourceArgs,
+    lang: Lang,
+    link: &str,
+    pin: &PinArgs,
+    print_document: bool,
+) -> Result<(), Failure> {
     let url = handoff::parse_link(link).map_err(|e| handoff_failure(lang, &e))?;
     let mut http = UreqClient::new().map_err(|e| {
         detail("TLS", e);

@@ -192,14 +192,18 @@ fn main() -> ExitCode {
             };
             card::cert(&cli.source, lang, which, format, out.as_deref(), &pin)
         }
-        Command::Sign { file, hash, out_dir, pin } => card::sign(&cli.source, lang, &file, &hash, out_dir.as_deref(), &pin),
+        Command::Sign { file, hash, out_dir, pin } => {
+            card::sign(&cli.source, lang, &file, &hash, out_dir.as_deref(), &pin)
+        }
         Command::Verify { file, bundle, ca, crl, at } => {
             bundle::verify(lang, &file, bundle.as_deref(), &ca, crl.as_deref(), at)
         }
         Command::Card { command: CardCommand::Serve { vpcd, extended } } => virtual_card::serve(lang, &vpcd, extended),
         Command::Card { command: CardCommand::ResetVirtual } => virtual_card::reset_command(lang),
         Command::Scan { image } => handoff::scan(lang, &image),
-        Command::SignRequest { url, show_document, pin } => handoff::sign_request(&cli.source, lang, &url, &pin, show_document),
+        Command::SignRequest { url, show_document, pin } => {
+            handoff::sign_request(&cli.source, lang, &url, &pin, show_document)
+        }
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

@@ -133,7 +133,10 @@ mod tests {
         let (ja, code) = card_error(Lang::Ja, &CardError::WrongPin { remaining: 4 });
         assert_eq!(ja, "署名用パスワードが違います。残り4回です。");
         assert_eq!(code, exit::WRONG_PIN);
-        assert_eq!(card_error(Lang::En, &CardError::WrongPin { remaining: 4 }).0, "Wrong signature password; 4 tries left.");
+        assert_eq!(
+            card_error(Lang::En, &CardError::WrongPin { remaining: 4 }).0,
+            "Wrong signature password; 4 tries left."
+        );
     }
 
     #[test]
@@ -186,14 +189,19 @@ mod tests {
         assert_eq!(ok[0].placeholders, ["m", "n"]);
         // Parameters in name order, whatever order the texts use.
         let code = catalog::generate(&ok);
-        assert!(code.contains("pub fn b(lang: Lang, m: impl ::std::fmt::Display, n: impl ::std::fmt::Display) -> String"), "{code}");
+        assert!(
+            code.contains("pub fn b(lang: Lang, m: impl ::std::fmt::Display, n: impl ::std::fmt::Display) -> String"),
+            "{code}"
+        );
         assert!(code.contains("format!(\"{m} and {n}\", m = m, n = n)"), "{code}");
     }
 
     #[test]
     fn generated_functions_fill_named_placeholders_in_either_order() {
-        assert_eq!(text::request_origin_mismatch(Lang::En, "https://a.example", "https://b.example"),
-            "The request names another site (https://b.example) than the one it came from (https://a.example).");
+        assert_eq!(
+            text::request_origin_mismatch(Lang::En, "https://a.example", "https://b.example"),
+            "The request names another site (https://b.example) than the one it came from (https://a.example)."
+        );
         assert_eq!(text::status_tries_left(Lang::Ja, 4), "残り4回");
     }
 }

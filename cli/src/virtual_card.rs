@@ -33,8 +33,8 @@ pub fn open(lang: Lang) -> Result<Box<dyn Transport>, Failure> {
 
 /// `kazasu card reset-virtual`: the software card starts again with all its tries.
 pub fn reset_command(lang: Lang) -> Result<(), Failure> {
-    let path =
-        state_path().ok_or_else(|| Failure::new(text::virtual_card_state_unusable(lang, "$XDG_STATE_HOME"), exit::FAILURE))?;
+    let path = state_path()
+        .ok_or_else(|| Failure::new(text::virtual_card_state_unusable(lang, "$XDG_STATE_HOME"), exit::FAILURE))?;
     reset(&path).map_err(|e| {
         messages::detail("virtual card state", &e);
         Failure::new(text::virtual_card_state_unusable(lang, path.display()), exit::FAILURE)

@@ -103,14 +103,16 @@ fn an_expired_request_is_refused_before_the_card_and_the_pin() {
 
 #[test]
 fn a_request_naming_another_origin_is_refused() {
-    let server = Canned::start(|_| (200, request_json(&document("https://city.example.jp", now(), now() + 600)).unwrap()));
+    let server =
+        Canned::start(|_| (200, request_json(&document("https://city.example.jp", now(), now() + 600)).unwrap()));
     refused(&server, "names another site (https://city.example.jp)");
 }
 
 #[test]
 fn a_request_whose_display_differs_from_its_document_is_refused() {
     let server = Canned::start(|base| {
-        let mut v: serde_json::Value = serde_json::from_slice(&request_json(&document(base, now(), now() + 600)).unwrap()).unwrap();
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&request_json(&document(base, now(), now() + 600)).unwrap()).unwrap();
         v["display"]["fields"][0]["value"] = "100".into();
         (200, serde_json::to_vec(&v).unwrap())
     });
@@ -133,7 +135,12 @@ fn a_used_request_is_reported_as_a_replay() {
 
 #[test]
 fn links_with_the_wrong_scheme_are_refused_without_any_network() {
-    for link in ["http://city.example.jp/r/1", "ftp://x/", "kazasu://sign?r=http%3A%2F%2Fevil.example%2F", "https://a@b.example/"] {
+    for link in [
+        "http://city.example.jp/r/1",
+        "ftp://x/",
+        "kazasu://sign?r=http%3A%2F%2Fevil.example%2F",
+        "https://a@b.example/",
+    ] {
         let out = kazasu(&["--virtual", "sign-request", link, "--pin-stdin"]);
         assert_eq!(out.status.code(), Some(1), "{link}");
         let err = text(&out.stderr);

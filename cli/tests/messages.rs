@@ -45,11 +45,21 @@ fn scan_names_a_missing_file_a_folder_a_non_image_and_a_broken_png() {
     let tmp = temp_dir("scan-errors");
     let dir = tmp.path();
     let missing = dir.join("missing.png");
-    refused(&["scan", missing.to_str().unwrap()], 1, &["が見つかりません", "確かめてください"], &["was not found", "Check the file name"]);
+    refused(
+        &["scan", missing.to_str().unwrap()],
+        1,
+        &["が見つかりません", "確かめてください"],
+        &["was not found", "Check the file name"],
+    );
     refused(&["scan", dir.to_str().unwrap()], 1, &["フォルダーです"], &["is a folder"]);
     let txt = dir.join("note.txt");
     std::fs::write(&txt, "not a picture").unwrap();
-    refused(&["scan", txt.to_str().unwrap()], 1, &["読み取れる画像ではありません", "PNG か JPEG"], &["is not a readable image", "PNG or JPEG"]);
+    refused(
+        &["scan", txt.to_str().unwrap()],
+        1,
+        &["読み取れる画像ではありません", "PNG か JPEG"],
+        &["is not a readable image", "PNG or JPEG"],
+    );
     let broken = dir.join("broken.png");
     std::fs::write(&broken, b"\x89PNG\r\n\x1a\nthen nothing useful").unwrap();
     refused(&["scan", broken.to_str().unwrap()], 1, &["読み取れる画像ではありません"], &["is not a readable image"]);
@@ -73,7 +83,12 @@ fn scan_says_when_there_is_no_code_or_the_code_is_not_a_kazasu_request_and_never
         assert!(!ja.contains("署名していません") && !en.contains("Nothing was signed"), "{payload}: {ja} / {en}");
     }
     let http = qr_png("http://city.example.jp/r/1", dir, "http.png");
-    let (ja, en) = refused(&["scan", http.to_str().unwrap()], 1, &["暗号化されていない http", "https"], &["plain http", "only over https"]);
+    let (ja, en) = refused(
+        &["scan", http.to_str().unwrap()],
+        1,
+        &["暗号化されていない http", "https"],
+        &["plain http", "only over https"],
+    );
     assert!(!ja.contains("署名していません") && !en.contains("Nothing was signed"), "{ja} / {en}");
 }
 
@@ -92,7 +107,12 @@ fn sign_request_refuses_plain_http_and_other_schemes_in_plain_words() {
         &["https のリンクではありません", "何も署名していません"],
         &["Not an https link (ftp)", "Nothing was signed."],
     );
-    refused(&["--virtual", "sign-request", "not a link", "--pin-stdin"], 1, &["リンクとして読み取れません"], &["not a signing-request link"]);
+    refused(
+        &["--virtual", "sign-request", "not a link", "--pin-stdin"],
+        1,
+        &["リンクとして読み取れません"],
+        &["not a signing-request link"],
+    );
 }
 
 /// A file signed on the virtual card, in a folder of its own.
@@ -116,9 +136,19 @@ fn verify_names_the_wrong_ca_a_key_given_as_ca_a_missing_signature_file_and_a_ch
         &["was not issued by the given CA", "Give the right signature CA with --ca"],
     );
     for key in ["sign-ca.TEST-ONLY.key.pem", "sign.TEST-ONLY.key.der"] {
-        refused(&["verify", "--ca", &fixture(key), &f], 2, &["は証明書ではありません"], &["is not a certificate", "(PEM or DER)"]);
+        refused(
+            &["verify", "--ca", &fixture(key), &f],
+            2,
+            &["は証明書ではありません"],
+            &["is not a certificate", "(PEM or DER)"],
+        );
     }
-    refused(&["verify", "--ca", &fixture("sign-ca.pem"), "--crl", &fixture("sign-ca.pem"), &f], 2, &["失効リスト"], &["not a readable revocation list"]);
+    refused(
+        &["verify", "--ca", &fixture("sign-ca.pem"), "--crl", &fixture("sign-ca.pem"), &f],
+        2,
+        &["失効リスト"],
+        &["not a readable revocation list"],
+    );
     let other = tmp.path().join("unsigned.txt");
     std::fs::write(&other, "x").unwrap();
     refused(
@@ -129,10 +159,25 @@ fn verify_names_the_wrong_ca_a_key_given_as_ca_a_missing_signature_file_and_a_ch
     );
     refused(&["verify", "--ca", &fixture("nothing-here.pem"), &f], 1, &["が見つかりません"], &["was not found"]);
     // Checked at a time after the certificate's validity (year 2100), and before it (1 January 2000).
-    refused(&["verify", "--ca", &fixture("sign-ca.pem"), "--at", "4102444800", &f], 10, &["有効期限が切れています", "--at"], &["had expired at the time checked", "--at"]);
-    refused(&["verify", "--ca", &fixture("sign-ca.pem"), "--at", "946684800", &f], 10, &["まだ有効になっていません"], &["was not yet valid"]);
+    refused(
+        &["verify", "--ca", &fixture("sign-ca.pem"), "--at", "4102444800", &f],
+        10,
+        &["有効期限が切れています", "--at"],
+        &["had expired at the time checked", "--at"],
+    );
+    refused(
+        &["verify", "--ca", &fixture("sign-ca.pem"), "--at", "946684800", &f],
+        10,
+        &["まだ有効になっていません"],
+        &["was not yet valid"],
+    );
     std::fs::write(&f, "changed").unwrap();
-    refused(&["verify", "--ca", &fixture("sign-ca.pem"), &f], 10, &["署名がファイルと一致しません"], &["does not match the file"]);
+    refused(
+        &["verify", "--ca", &fixture("sign-ca.pem"), &f],
+        10,
+        &["署名がファイルと一致しません"],
+        &["does not match the file"],
+    );
 }
 
 #[test]
@@ -168,14 +213,20 @@ fn readers_and_status_without_the_pcsc_service_fail_and_say_how_to_start_it() {
             let out = without_pcscd(lang, command);
             let err = text(&out.stderr);
             assert_eq!(out.status.code(), Some(6), "{command} {lang}: {err}");
-            assert!(err.contains(words) && err.contains("systemctl start pcscd") && err.contains("apt install pcscd"), "{command} {lang}: {err}");
+            assert!(
+                err.contains(words) && err.contains("systemctl start pcscd") && err.contains("apt install pcscd"),
+                "{command} {lang}: {err}"
+            );
         }
     }
 }
 
 #[test]
 fn wrong_password_messages_use_one_word_for_the_signature_password() {
-    for (lang, words) in [("ja", ["署名用パスワードが違います。残り4回です。", "署名用パスワードの残り回数: 5回"]), ("en", ["Wrong signature password; 4 tries left.", "Signature password: 5 tries left"])] {
+    for (lang, words) in [
+        ("ja", ["署名用パスワードが違います。残り4回です。", "署名用パスワードの残り回数: 5回"]),
+        ("en", ["Wrong signature password; 4 tries left.", "Signature password: 5 tries left"]),
+    ] {
         let out = kazasu(&["--virtual", "--lang", lang, "cert", "--pin-stdin"], "WRONG1\n");
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "{err}");
@@ -216,7 +267,8 @@ fn the_virtual_card_keeps_its_counter_between_runs_through_the_last_try_to_the_l
     assert!(text(&run("ja", &["status"], "").stdout).contains("署名用パスワード: 残り2回"));
     // One more wrong try leaves the last one, which is not used without confirmation.
     assert_eq!(run("en", &["cert", "--pin-stdin"], "WRONG1\n").status.code(), Some(3));
-    for (lang, words) in [("ja", "確認なしでは署名用パスワードを送りません"), ("en", "not sent without confirmation")] {
+    for (lang, words) in [("ja", "確認なしでは署名用パスワードを送りません"), ("en", "not sent without confirmation")]
+    {
         let out = run(lang, &["cert", "--pin-stdin"], "ABC123\n");
         assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
         assert!(text(&out.stderr).contains(words), "{}", text(&out.stderr));
@@ -245,6 +297,10 @@ fn a_damaged_virtual_card_state_is_named_with_how_to_reset_it() {
     for (lang, words) in [("ja", "初期化してください"), ("en", "Reset it with")] {
         let out = kazasu_in(state.path(), &["--virtual", "--lang", lang, "status"], "");
         assert_eq!(out.status.code(), Some(1));
-        assert!(text(&out.stderr).contains(words) && text(&out.stderr).contains("kazasu card reset-virtual"), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(words) && text(&out.stderr).contains("kazasu card reset-virtual"),
+            "{}",
+            text(&out.stderr)
+        );
     }
 }

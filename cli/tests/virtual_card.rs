@@ -67,7 +67,11 @@ fn sign_then_verify_and_a_tampered_file_fails() {
         // At a pinned time (2026-12-01) inside the fixtures' validity, so the test passes on any date.
         let ok = kazasu(&["--lang", "ja", "verify", "--at", AT, "--ca", &ca, "--crl", &crl, f], "");
         assert!(ok.status.success(), "{}", text(&ok.stderr));
-        assert!(text(&ok.stdout).contains("署名検証済み（失効リストで失効していないことも確認しました）"), "{}", text(&ok.stdout));
+        assert!(
+            text(&ok.stdout).contains("署名検証済み（失効リストで失効していないことも確認しました）"),
+            "{}",
+            text(&ok.stdout)
+        );
         let unchecked = kazasu(&["--lang", "en", "verify", "--at", AT, "--ca", &ca, f], "");
         assert!(unchecked.status.success(), "{}", text(&unchecked.stderr));
         assert!(text(&unchecked.stdout).contains("revocation was not checked"), "{}", text(&unchecked.stdout));

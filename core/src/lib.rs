@@ -16,14 +16,14 @@ pub mod flow;
 
 pub use kazasu_card::{apdu, atr, channel, digest, error, ids, jpki, pin, sw, transport};
 pub use kazasu_handoff as handoff;
+pub use kazasu_pki::{cert, der};
 #[cfg(feature = "openssl")]
 pub use kazasu_pki::{cms, verify};
-pub use kazasu_pki::{cert, der};
 #[cfg(feature = "softcard")]
 pub use kazasu_softcard as softcard;
 
 pub use kazasu_card::{
-    AuthPin, CardError, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities, PinError, PinKind, RetryState,
-    SignPin, TokenKind, Transport, TransportError,
+    AuthPin, CardError, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities, PinError, PinKind, RetryState, SignPin,
+    TokenKind, Transport, TransportError,
 };
 pub use kazasu_pki::{CertError, Certificate, PersonalData};

@@ -8,8 +8,8 @@ use kazasu_core::handoff::document::{Document, Field};
 use kazasu_core::handoff::request::request_json;
 use kazasu_core::handoff::rp::verify_submission;
 use kazasu_core::handoff::*;
-use kazasu_softcard::{fixture, SoftCard};
 use kazasu_core::{HashAlgorithm, LastTry, SignPin};
+use kazasu_softcard::{fixture, SoftCard};
 
 /// Mid-validity of the fixture certificate, so the chain check passes whatever today's date is.
 fn now() -> i64 {
@@ -45,7 +45,15 @@ struct FakeRp {
 
 impl FakeRp {
     fn new(origin: &str, now: i64) -> FakeRp {
-        FakeRp { origin: origin.into(), docs: HashMap::new(), used: HashSet::new(), now, override_get: None, gets: 0, posts: 0 }
+        FakeRp {
+            origin: origin.into(),
+            docs: HashMap::new(),
+            used: HashSet::new(),
+            now,
+            override_get: None,
+            gets: 0,
+            posts: 0,
+        }
     }
     fn create(&mut self, id: &str) -> HttpsUrl {
         let d = document(&self.origin, id, self.now);
@@ -65,7 +73,9 @@ impl HttpClient for FakeRp {
         }
         let id = url.path_and_query().trim_start_matches("/r/");
         match self.docs.get(id) {
-            Some(_) if self.used.contains(id) => Ok(Self::reply(409, &client::Reply::refused(Refusal::Replayed, "already signed"))),
+            Some(_) if self.used.contains(id) => {
+                Ok(Self::reply(409, &client::Reply::refused(Refusal::Replayed, "already signed")))
+            }
             Some(bytes) => {
                 let d = Document::parse(bytes).unwrap();
                 Ok(HttpResponse { status: 200, body: request_json(&d).unwrap() })
@@ -83,12 +93,18 @@ impl HttpClient for FakeRp {
             .and_then(|s| verify_submission(doc, &s, fixture::SIGN_CA_CERT, Some(fixture::SIGN_CA_CRL), self.now));
         match result {
             Err(e) => Ok(Self::reply(e.refusal().http_status(), &client::Reply::refused(e.refusal(), e.to_string()))),
-            Ok(_) if !self.used.insert(id.clone()) => Ok(Self::reply(409, &client::Reply::refused(Refusal::Replayed, "used"))),
+            Ok(_) if !self.used.insert(id.clone()) => {
+                Ok(Self::reply(409, &client::Reply::refused(Refusal::Replayed, "used")))
+            }
             Ok(v) => Ok(Self::reply(
                 200,
                 &client::Reply::accepted(
                     &id,
-                    client::Transcribed { name: v.personal.name, address: v.personal.address, date_of_birth: v.personal.date_of_birth },
+                    client::Transcribed {
+                        name: v.personal.name,
+                        address: v.personal.address,
+                        date_of_birth: v.personal.date_of_birth,
+                    },
                 ),
             )),
         }
@@ -115,7 +131,8 @@ fn the_whole_hand_off_signs_what_was_shown_and_the_relying_party_transcribes_the
     assert_eq!(flow.state(), &State::Submitting { attempt: 1 });
     // The signature is over exactly the document bytes the app parsed and showed.
     let sig = flow.signature().unwrap().clone();
-    kazasu_core::verify::verify_signature(fixture::SIGN_CERT, sig.algorithm, shown.bytes_to_sign(), &sig.signature).unwrap();
+    kazasu_core::verify::verify_signature(fixture::SIGN_CERT, sig.algorithm, shown.bytes_to_sign(), &sig.signature)
+        .unwrap();
     flow.submit(&mut rp);
     let State::Done { receipt } = flow.state().clone() else { panic!("{:?}", flow.state()) };
     let t = receipt.transcribed.unwrap();
@@ -166,18 +183,24 @@ fn hostile_answers_are_clear_errors() {
     let mut rp = FakeRp::new("https://city.example.jp", now);
     type Expect = fn(&HandoffError) -> bool;
     let cases: Vec<(HttpResponse, Expect)> = vec![
-        (HttpResponse { status: 200, body: vec![b'{'; MAX_REQUEST_BODY + 1] }, |e| matches!(e, HandoffError::TooLong { .. })),
-        (HttpResponse { status: 200, body: b"{\"format\":\"\xFF\xFE\"}".to_vec() }, |e| matches!(e, HandoffError::InvalidUtf8 { .. })),
+        (HttpResponse { status: 200, body: vec![b'{'; MAX_REQUEST_BODY + 1] }, |e| {
+            matches!(e, HandoffError::TooLong { .. })
+        }),
+        (HttpResponse { status: 200, body: b"{\"format\":\"\xFF\xFE\"}".to_vec() }, |e| {
+            matches!(e, HandoffError::InvalidUtf8 { .. })
+        }),
         (HttpResponse { status: 302, body: vec![] }, |e| matches!(e, HandoffError::HttpStatus { status: 302 })),
         (HttpResponse { status: 200, body: b"<html>".to_vec() }, |e| matches!(e, HandoffError::Malformed { .. })),
         (
-            HttpResponse { status: 400, body: br#"{"status":"refused","error":"malformed","message":"bad\u202e\n input"}"#.to_vec() },
+            HttpResponse {
+                status: 400,
+                body: br#"{"status":"refused","error":"malformed","message":"bad\u202e\n input"}"#.to_vec(),
+            },
             |e| matches!(e, HandoffError::Refused { status: 400, code: Refusal::Malformed, message } if message == "bad input"),
         ),
-        (
-            HttpResponse { status: 400, body: br#"{"status":"refused","error":"something-new"}"#.to_vec() },
-            |e| matches!(e, HandoffError::Refused { code: Refusal::Unknown, .. }),
-        ),
+        (HttpResponse { status: 400, body: br#"{"status":"refused","error":"something-new"}"#.to_vec() }, |e| {
+            matches!(e, HandoffError::Refused { code: Refusal::Unknown, .. })
+        }),
     ];
     for (resp, expect) in cases {
         rp.override_get = Some(resp);
@@ -202,7 +225,14 @@ fn signed(now: i64, id: &str) -> (Vec<u8>, Submission) {
     let mut rp = FakeRp::new("https://city.example.jp", now);
     let url = rp.create(id);
     let req = fetch_request(&mut rp, &url, now).unwrap();
-    let s = kazasu_core::flow::sign(SoftCard::new(), pin(), LastTry::NotConfirmed, HashAlgorithm::Sha256, req.bytes_to_sign()).unwrap();
+    let s = kazasu_core::flow::sign(
+        SoftCard::new(),
+        pin(),
+        LastTry::NotConfirmed,
+        HashAlgorithm::Sha256,
+        req.bytes_to_sign(),
+    )
+    .unwrap();
     (req.bytes_to_sign().to_vec(), Submission::new(&req, s.algorithm, s.signature, s.certificate))
 }
 
@@ -213,11 +243,17 @@ fn the_relying_party_refuses_tampered_bytes_foreign_chains_and_expired_requests(
     verify_submission(&doc, &sub, fixture::SIGN_CA_CERT, Some(fixture::SIGN_CA_CRL), now).unwrap();
     // The document changed after signing (one field value).
     let tampered = String::from_utf8(doc.clone()).unwrap().replace("\t2\n", "\t3\n").into_bytes();
-    assert_eq!(verify_submission(&tampered, &sub, fixture::SIGN_CA_CERT, None, now).unwrap_err(), HandoffError::BadSignature);
+    assert_eq!(
+        verify_submission(&tampered, &sub, fixture::SIGN_CA_CERT, None, now).unwrap_err(),
+        HandoffError::BadSignature
+    );
     // The signature bytes changed.
     let mut bad = sub.clone();
     bad.signature[10] ^= 1;
-    assert_eq!(verify_submission(&doc, &bad, fixture::SIGN_CA_CERT, None, now).unwrap_err(), HandoffError::BadSignature);
+    assert_eq!(
+        verify_submission(&doc, &bad, fixture::SIGN_CA_CERT, None, now).unwrap_err(),
+        HandoffError::BadSignature
+    );
     // A chain to another CA, or a non-signature certificate.
     assert_eq!(
         verify_submission(&doc, &sub, fixture::AUTH_CA_CERT, None, now).unwrap_err(),
@@ -230,8 +266,14 @@ fn the_relying_party_refuses_tampered_bytes_foreign_chains_and_expired_requests(
         HandoffError::BadCertificate(CertificateRefusal::NotSignCertificate)
     );
     // Expired, and a nonce of another request.
-    assert!(matches!(verify_submission(&doc, &sub, fixture::SIGN_CA_CERT, None, now + 600), Err(HandoffError::Expired { .. })));
+    assert!(matches!(
+        verify_submission(&doc, &sub, fixture::SIGN_CA_CERT, None, now + 600),
+        Err(HandoffError::Expired { .. })
+    ));
     let mut other = sub.clone();
     other.nonce = "x".repeat(30);
-    assert!(matches!(verify_submission(&doc, &other, fixture::SIGN_CA_CERT, None, now), Err(HandoffError::Malformed { .. })));
+    assert!(matches!(
+        verify_submission(&doc, &other, fixture::SIGN_CA_CERT, None, now),
+        Err(HandoffError::Malformed { .. })
+    ));
 }

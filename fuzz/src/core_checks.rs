@@ -210,8 +210,8 @@ impl Exchange {
 
 /// Interesting status words, picked by index so the fuzzer reaches every branch quickly.
 const STATUS: [u16; 16] = [
-    0x9000, 0x63C5, 0x63C1, 0x63C0, 0x6100, 0x6110, 0x6C00, 0x6C20, 0x6282, 0x6B00, 0x6983, 0x6984, 0x6A82,
-    0x6700, 0x6982, 0x6300,
+    0x9000, 0x63C5, 0x63C1, 0x63C0, 0x6100, 0x6110, 0x6C00, 0x6C20, 0x6282, 0x6B00, 0x6983, 0x6984, 0x6A82, 0x6700,
+    0x6982, 0x6300,
 ];
 
 /// A card that answers from a script: per command one control byte, then (by its low two bits) a lost link,
@@ -373,7 +373,10 @@ fn flow_under_attack(card: &mut Hostile) {
                 let presented = tap.iter().position(Exchange::is_verify_with_pin);
                 let mut errors = Vec::new();
                 if let CardOutcome::Failed { error, unpresented_pin } = &outcome {
-                    assert!(!(presented.is_some() && unpresented_pin.is_some()), "a presented PIN came back as unpresented");
+                    assert!(
+                        !(presented.is_some() && unpresented_pin.is_some()),
+                        "a presented PIN came back as unpresented"
+                    );
                     errors.push(error);
                 }
                 let on_wire = presented.map(|v| &tap[v].command[5..]);
@@ -406,7 +409,9 @@ fn check_log(log: &[Exchange], last_try_ok: &dyn Fn(u8) -> bool, errors: &[&Card
         assert!(log[before].is_counter_read(), "VERIFY not preceded by a counter read: {:?}", log[before]);
         match log[v - 1].status() {
             Some(StatusWord::RemainingTries(n)) if n >= 2 => {}
-            Some(StatusWord::RemainingTries(1)) => assert!(last_try_ok(1), "the last try was used without confirmation"),
+            Some(StatusWord::RemainingTries(1)) => {
+                assert!(last_try_ok(1), "the last try was used without confirmation")
+            }
             other => panic!("VERIFY sent after the counter said {other:?}"),
         }
         // A lost link during VERIFY (or during the GET RESPONSE that completes its answer): the session sends

@@ -82,7 +82,12 @@ pub struct Transcribed {
 
 impl Reply {
     pub fn accepted(request_id: &str, transcribed: Transcribed) -> Reply {
-        Reply { status: ReplyStatus::Accepted, request_id: Some(request_id.into()), transcribed: Some(transcribed), ..Reply::default() }
+        Reply {
+            status: ReplyStatus::Accepted,
+            request_id: Some(request_id.into()),
+            transcribed: Some(transcribed),
+            ..Reply::default()
+        }
     }
     pub fn refused(code: Refusal, message: impl Into<String>) -> Reply {
         Reply { status: ReplyStatus::Refused, error: Some(code), message: Some(message.into()), ..Reply::default() }
@@ -124,7 +129,11 @@ pub fn fetch_request<C: HttpClient>(client: &mut C, url: &HttpsUrl, now: i64) ->
 }
 
 /// Posts the submission to the request's submit URL (same origin, checked when the request was parsed).
-pub fn submit<C: HttpClient>(client: &mut C, request: &SignRequest, submission: &Submission) -> Result<Receipt, HandoffError> {
+pub fn submit<C: HttpClient>(
+    client: &mut C,
+    request: &SignRequest,
+    submission: &Submission,
+) -> Result<Receipt, HandoffError> {
     let url = request.submit_url()?;
     if url.origin() != request.origin() {
         return Err(HandoffError::OriginMismatch { expected: request.origin().into(), found: url.origin() });
@@ -136,7 +145,9 @@ pub fn submit<C: HttpClient>(client: &mut C, request: &SignRequest, submission: 
     }
     let reply: Reply = serde_json::from_slice(&resp.body)
         .map_err(|e| HandoffError::Malformed { what: "reply", detail: e.to_string() })?;
-    if reply.status != ReplyStatus::Accepted || reply.request_id.as_deref() != Some(request.document().request_id.as_str()) {
+    if reply.status != ReplyStatus::Accepted
+        || reply.request_id.as_deref() != Some(request.document().request_id.as_str())
+    {
         return Err(HandoffError::Malformed { what: "reply", detail: "not an acceptance of this request".into() });
     }
     Ok(Receipt { request_id: reply.request_id.unwrap_or_default(), transcribed: reply.transcribed })

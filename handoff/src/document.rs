@@ -76,7 +76,10 @@ pub fn check_text(what: &'static str, value: &str, max_chars: usize, may_be_empt
         return Err(HandoffError::Malformed { what, detail: "empty".into() });
     }
     if let Some(c) = value.chars().find(|&c| c.is_control() || is_invisible_or_bidi(c)) {
-        return Err(HandoffError::Malformed { what, detail: format!("holds the invisible or control character U+{:04X}", c as u32) });
+        return Err(HandoffError::Malformed {
+            what,
+            detail: format!("holds the invisible or control character U+{:04X}", c as u32),
+        });
     }
     if value.trim() != value {
         return Err(HandoffError::Malformed { what, detail: "begins or ends with white space".into() });
@@ -115,12 +118,18 @@ impl Document {
     pub fn validate(&self) -> Result<(), HandoffError> {
         let origin_url = HttpsUrl::parse(&self.origin)?;
         if origin_url.origin() != self.origin || origin_url.path_and_query() != "/" {
-            return Err(HandoffError::Malformed { what: "origin", detail: "not a normalised scheme://host[:port]".into() });
+            return Err(HandoffError::Malformed {
+                what: "origin",
+                detail: "not a normalised scheme://host[:port]".into(),
+            });
         }
         check_text("relying party name", &self.relying_party, MAX_NAME_CHARS, false)?;
         check_text("title", &self.title, MAX_TITLE_CHARS, false)?;
         if !is_token(&self.request_id, 8, 64) {
-            return Err(HandoffError::Malformed { what: "request id", detail: "must be 8–64 of A–Z a–z 0–9 - _".into() });
+            return Err(HandoffError::Malformed {
+                what: "request id",
+                detail: "must be 8–64 of A–Z a–z 0–9 - _".into(),
+            });
         }
         if !is_token(&self.nonce, MIN_NONCE_CHARS, MAX_NONCE_CHARS) {
             return Err(HandoffError::Malformed { what: "nonce", detail: "must be base64url of 16–48 bytes".into() });
@@ -214,8 +223,10 @@ impl Document {
         let title = header("title")?.to_string();
         let request_id = header("request-id")?.to_string();
         let nonce = header("nonce")?.to_string();
-        let issued_at = parse_utc(header("issued-at")?).ok_or_else(|| malformed("issued-at is not YYYY-MM-DDTHH:MM:SSZ"))?;
-        let expires_at = parse_utc(header("expires-at")?).ok_or_else(|| malformed("expires-at is not YYYY-MM-DDTHH:MM:SSZ"))?;
+        let issued_at =
+            parse_utc(header("issued-at")?).ok_or_else(|| malformed("issued-at is not YYYY-MM-DDTHH:MM:SSZ"))?;
+        let expires_at =
+            parse_utc(header("expires-at")?).ok_or_else(|| malformed("expires-at is not YYYY-MM-DDTHH:MM:SSZ"))?;
         let submit_url = header("submit")?.to_string();
         let mut fields = Vec::new();
         for line in lines {
@@ -230,7 +241,8 @@ impl Document {
                 return Err(HandoffError::TooLong { what: "fields", max: MAX_FIELDS, actual: fields.len() });
             }
         }
-        let doc = Document { origin, relying_party, title, request_id, nonce, issued_at, expires_at, submit_url, fields };
+        let doc =
+            Document { origin, relying_party, title, request_id, nonce, issued_at, expires_at, submit_url, fields };
         doc.validate()?;
         if doc.render_unchecked().as_bytes() != bytes {
             return Err(malformed("not in canonical form"));

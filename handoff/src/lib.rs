@@ -201,7 +201,6 @@ impl HandoffError {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::Refusal;

@@ -86,8 +86,8 @@ impl SignRequest {
             return Err(HandoffError::TooLong { what: "request", max: MAX_REQUEST_BODY, actual: body.len() });
         }
         std::str::from_utf8(body).map_err(|_| HandoffError::InvalidUtf8 { what: "request" })?;
-        let wire: Wire =
-            serde_json::from_slice(body).map_err(|e| HandoffError::Malformed { what: "request", detail: e.to_string() })?;
+        let wire: Wire = serde_json::from_slice(body)
+            .map_err(|e| HandoffError::Malformed { what: "request", detail: e.to_string() })?;
         if wire.format != FORMAT {
             return Err(HandoffError::UnsupportedVersion);
         }
@@ -188,10 +188,16 @@ mod tests {
         assert!(matches!(SignRequest::from_json(&url(), &bad, NOW), Err(HandoffError::InvalidUtf8 { .. })));
         let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         v["format"] = "kazasu-request/9".into();
-        assert_eq!(SignRequest::from_json(&url(), &serde_json::to_vec(&v).unwrap(), NOW).unwrap_err(), HandoffError::UnsupportedVersion);
+        assert_eq!(
+            SignRequest::from_json(&url(), &serde_json::to_vec(&v).unwrap(), NOW).unwrap_err(),
+            HandoffError::UnsupportedVersion
+        );
         let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         v["extra"] = "x".into();
-        assert!(matches!(SignRequest::from_json(&url(), &serde_json::to_vec(&v).unwrap(), NOW), Err(HandoffError::Malformed { .. })));
+        assert!(matches!(
+            SignRequest::from_json(&url(), &serde_json::to_vec(&v).unwrap(), NOW),
+            Err(HandoffError::Malformed { .. })
+        ));
         for junk in [&b""[..], b"null", b"[]", b"{\"format\":1}", b"{"] {
             assert!(SignRequest::from_json(&url(), junk, NOW).is_err());
         }

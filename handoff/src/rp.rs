@@ -27,7 +27,9 @@ fn refusal_of(e: VerifyError) -> CertificateRefusal {
         VerifyError::Revoked => CertificateRefusal::Revoked,
         VerifyError::CrlStale => CertificateRefusal::CrlNotCurrent,
         VerifyError::CrlNotTrusted => CertificateRefusal::CrlNotTrusted,
-        VerifyError::BadSignature | VerifyError::Unreadable { .. } | VerifyError::OpenSsl(_) => CertificateRefusal::Unreadable,
+        VerifyError::BadSignature | VerifyError::Unreadable { .. } | VerifyError::OpenSsl(_) => {
+            CertificateRefusal::Unreadable
+        }
     }
 }
 
@@ -40,7 +42,10 @@ pub fn verify_submission(
 ) -> Result<Verified, HandoffError> {
     let document = Document::parse(document_bytes)?;
     if submission.request_id != document.request_id || submission.nonce != document.nonce {
-        return Err(HandoffError::Malformed { what: "submission", detail: "request id or nonce does not belong to this request".into() });
+        return Err(HandoffError::Malformed {
+            what: "submission",
+            detail: "request id or nonce does not belong to this request".into(),
+        });
     }
     document.check_time(now)?;
     let bad = HandoffError::BadCertificate;

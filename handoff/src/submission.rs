@@ -41,7 +41,12 @@ pub struct Submission {
 }
 
 impl Submission {
-    pub fn new(request: &SignRequest, algorithm: HashAlgorithm, signature: Vec<u8>, certificate: Vec<u8>) -> Submission {
+    pub fn new(
+        request: &SignRequest,
+        algorithm: HashAlgorithm,
+        signature: Vec<u8>,
+        certificate: Vec<u8>,
+    ) -> Submission {
         let d = request.document();
         Submission {
             request_id: d.request_id.clone(),
@@ -70,8 +75,8 @@ impl Submission {
             return Err(HandoffError::TooLong { what: "submission", max: MAX_SUBMISSION_BODY, actual: body.len() });
         }
         std::str::from_utf8(body).map_err(|_| HandoffError::InvalidUtf8 { what: "submission" })?;
-        let wire: Wire =
-            serde_json::from_slice(body).map_err(|e| HandoffError::Malformed { what: "submission", detail: e.to_string() })?;
+        let wire: Wire = serde_json::from_slice(body)
+            .map_err(|e| HandoffError::Malformed { what: "submission", detail: e.to_string() })?;
         if wire.format != FORMAT {
             return Err(HandoffError::UnsupportedVersion);
         }
@@ -90,7 +95,11 @@ impl Submission {
             Ok(bytes)
         };
         if wire.request_id.len() > 64 || wire.nonce.len() > MAX_NONCE_CHARS {
-            return Err(HandoffError::TooLong { what: "request id or nonce", max: MAX_NONCE_CHARS, actual: wire.nonce.len().max(wire.request_id.len()) });
+            return Err(HandoffError::TooLong {
+                what: "request id or nonce",
+                max: MAX_NONCE_CHARS,
+                actual: wire.nonce.len().max(wire.request_id.len()),
+            });
         }
         let signature = b64("signature", &wire.signature, MAX_SIGNATURE_BYTES)?;
         if signature.is_empty() {
@@ -147,6 +156,9 @@ mod tests {
         v["digest_algorithm"] = "SHA-256".into();
         assert!(Submission::from_json(&serde_json::to_vec(&v).unwrap()).is_err());
         assert!(matches!(Submission::from_json(b"{\"format\":\"\xFF\"}"), Err(HandoffError::InvalidUtf8 { .. })));
-        assert!(matches!(Submission::from_json(&vec![b' '; MAX_SUBMISSION_BODY + 1]), Err(HandoffError::TooLong { .. })));
+        assert!(matches!(
+            Submission::from_json(&vec![b' '; MAX_SUBMISSION_BODY + 1]),
+            Err(HandoffError::TooLong { .. })
+        ));
     }
 }

@@ -60,21 +60,15 @@ impl HttpsUrl {
             if !is_path_char(b) {
                 return Err(bad("a character that must be percent-encoded"));
             }
-            if b == b'%' && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit)) {
+            if b == b'%'
+                && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                    && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+            {
                 return Err(bad("a % that does not start a percent-escape"));
             }
         }
-        let path_and_query = if path.starts_with('/') {
-            path.to_string()
-        } else {
-            format!("/{path}")
-        };
-        let url = HttpsUrl {
-            scheme,
-            port: port.filter(|&p| p != scheme.default_port()),
-            host,
-            path_and_query,
-        };
+        let path_and_query = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
+        let url = HttpsUrl { scheme, port: port.filter(|&p| p != scheme.default_port()), host, path_and_query };
         if url.scheme == Scheme::Http && !url.is_loopback() {
             return Err(HandoffError::Scheme(SchemeRefusal::PlainHttp));
         }
@@ -154,12 +148,10 @@ fn split_host_port(authority: &str) -> Result<(&str, Option<u16>), HandoffError>
     };
     let port = match port {
         None => None,
-        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
-            match p.parse::<u16>() {
-                Ok(n) if n > 0 => Some(n),
-                _ => return Err(bad("port out of range")),
-            }
-        }
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return Err(bad("port out of range")),
+        },
         Some(_) => return Err(bad("the port must be 1–65535")),
     };
     Ok((host, port))
@@ -179,13 +171,19 @@ fn check_host(host: &str) -> Result<String, HandoffError> {
     }
     let lower = host.to_ascii_lowercase();
     let labels_ok = lower.split('.').all(|l| {
-        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     });
     if !labels_ok {
         return Err(bad("not a valid host name"));
     }
     // Something that looks numeric must be a real dotted IPv4 address (no 0x7f.1, no 2130706433).
-    if lower.rsplit('.').next().is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit())) && lower.parse::<std::net::Ipv4Addr>().is_err() {
+    if lower.rsplit('.').next().is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()))
+        && lower.parse::<std::net::Ipv4Addr>().is_err()
+    {
         return Err(bad("not a valid IPv4 address"));
     }
     Ok(lower)
@@ -241,7 +239,9 @@ mod tests {
 
     #[test]
     fn plain_http_to_another_host_and_other_schemes_are_refused() {
-        for bad in ["http://city.example.jp/r/1", "http://10.0.0.1/", "ftp://x/", "javascript://x/", "file:///etc/passwd"] {
+        for bad in
+            ["http://city.example.jp/r/1", "http://10.0.0.1/", "ftp://x/", "javascript://x/", "file:///etc/passwd"]
+        {
             assert!(matches!(HttpsUrl::parse(bad), Err(HandoffError::Scheme(_))), "{bad}");
         }
     }

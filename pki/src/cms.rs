@@ -16,7 +16,12 @@ const ALG_RSA: &[u8] = &[0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0
 /// DER of a detached SignedData ContentInfo: the signer's certificate (and any `extra_certs`, e.g. the CA),
 /// one SignerInfo identified by issuer and serial, and `signature` — RSA PKCS#1 v1.5 over the DigestInfo
 /// of the content under `alg`.
-pub fn detached_signed_data(cert: &Certificate, extra_certs: &[&[u8]], alg: HashAlgorithm, signature: &[u8]) -> Vec<u8> {
+pub fn detached_signed_data(
+    cert: &Certificate,
+    extra_certs: &[&[u8]],
+    alg: HashAlgorithm,
+    signature: &[u8],
+) -> Vec<u8> {
     let digest_alg = alg.algorithm_identifier();
     let issuer_and_serial = sequence(&[cert.issuer_der(), &tlv(0x02, cert.serial_bytes())]);
     let signer_info = sequence(&[&small_integer(1), &issuer_and_serial, digest_alg, ALG_RSA, &tlv(0x04, signature)]);

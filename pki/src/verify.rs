@@ -51,10 +51,10 @@ impl ChainError {
     /// The one mapping from OpenSSL's X509_V_ERR codes (x509_vfy.h).
     fn of_openssl(code: i32) -> ChainError {
         match code {
-            10 | 12 => ChainError::Expired,     // CERT_HAS_EXPIRED, CRL_HAS_EXPIRED
-            9 | 11 => ChainError::NotYetValid,  // CERT_NOT_YET_VALID, CRL_NOT_YET_VALID
+            10 | 12 => ChainError::Expired,                     // CERT_HAS_EXPIRED, CRL_HAS_EXPIRED
+            9 | 11 => ChainError::NotYetValid,                  // CERT_NOT_YET_VALID, CRL_NOT_YET_VALID
             2 | 18 | 19 | 20 | 21 => ChainError::UnknownIssuer, // no issuer / self-signed / untrusted
-            7 => ChainError::BadSignature,      // CERT_SIGNATURE_FAILURE
+            7 => ChainError::BadSignature,                      // CERT_SIGNATURE_FAILURE
             code => ChainError::Other { code },
         }
     }
@@ -164,10 +164,19 @@ mod tests {
 
     #[test]
     fn a_foreign_anchor_or_a_time_outside_validity_is_refused() {
-        assert_eq!(verify_chain(SIGN, AUTH_CA, mid_validity(), None), Err(VerifyError::Chain(ChainError::UnknownIssuer)));
+        assert_eq!(
+            verify_chain(SIGN, AUTH_CA, mid_validity(), None),
+            Err(VerifyError::Chain(ChainError::UnknownIssuer))
+        );
         let c = Certificate::from_der(SIGN).unwrap();
-        assert_eq!(verify_chain(SIGN, SIGN_CA, c.not_after + 86_400, None), Err(VerifyError::Chain(ChainError::Expired)));
-        assert_eq!(verify_chain(SIGN, SIGN_CA, c.not_before - 86_400, None), Err(VerifyError::Chain(ChainError::NotYetValid)));
+        assert_eq!(
+            verify_chain(SIGN, SIGN_CA, c.not_after + 86_400, None),
+            Err(VerifyError::Chain(ChainError::Expired))
+        );
+        assert_eq!(
+            verify_chain(SIGN, SIGN_CA, c.not_before - 86_400, None),
+            Err(VerifyError::Chain(ChainError::NotYetValid))
+        );
     }
 
     #[test]
@@ -199,7 +208,10 @@ mod tests {
     #[test]
     fn garbage_inputs_are_errors() {
         assert!(matches!(verify_chain(b"junk", SIGN_CA, 0, None), Err(VerifyError::Unreadable { .. })));
-        assert!(matches!(verify_signature(b"junk", HashAlgorithm::Sha256, b"", b""), Err(VerifyError::Unreadable { .. })));
+        assert!(matches!(
+            verify_signature(b"junk", HashAlgorithm::Sha256, b"", b""),
+            Err(VerifyError::Unreadable { .. })
+        ));
         assert_eq!(verify_signature(SIGN, HashAlgorithm::Sha256, b"data", &[0; 256]), Err(VerifyError::BadSignature));
     }
 }

@@ -52,7 +52,9 @@ impl Denied {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Denied::ForeignFetchSite(_) | Denied::ForeignOrigin | Denied::FormToken | Denied::NotOwner => StatusCode::FORBIDDEN,
+            Denied::ForeignFetchSite(_) | Denied::ForeignOrigin | Denied::FormToken | Denied::NotOwner => {
+                StatusCode::FORBIDDEN
+            }
             Denied::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Denied::Unauthorized => StatusCode::UNAUTHORIZED,
             Denied::OfficeDisabled => StatusCode::NOT_FOUND,
@@ -64,7 +66,8 @@ impl Denied {
 impl IntoResponse for Denied {
     fn into_response(self) -> Response {
         let body = serde_json::json!({"status": "refused", "error": self.code(), "message": self.to_string()});
-        let mut resp = (self.status(), [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body)).into_response();
+        let mut resp = (self.status(), [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))], Json(body))
+            .into_response();
         match &self {
             Denied::RateLimited { retry_after } => {
                 if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
@@ -72,7 +75,8 @@ impl IntoResponse for Denied {
                 }
             }
             Denied::Unauthorized => {
-                resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"kazasu-office\""));
+                resp.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"kazasu-office\""));
             }
             _ => {}
         }
@@ -100,15 +104,12 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> Result<(), Denie
 
 /// The values of cookie `name` in the request (a browser may send several with different paths).
 pub fn cookies<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(move |pair| {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).filter_map(
+        move |pair| {
             let (k, v) = pair.trim().split_once('=')?;
             (k == name).then_some(v)
-        })
+        },
+    )
 }
 
 pub fn digest(secret: &[u8]) -> [u8; 32] {
@@ -228,8 +229,14 @@ mod tests {
         let o = "https://city.example.jp";
         assert!(same_origin(&headers(&[]), o).is_ok());
         assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin"), ("origin", o)]), o).is_ok());
-        assert_eq!(same_origin(&headers(&[("sec-fetch-site", "cross-site")]), o), Err(Denied::ForeignFetchSite("cross-site".into())));
-        assert_eq!(same_origin(&headers(&[("sec-fetch-site", "same-site")]), o), Err(Denied::ForeignFetchSite("same-site".into())));
+        assert_eq!(
+            same_origin(&headers(&[("sec-fetch-site", "cross-site")]), o),
+            Err(Denied::ForeignFetchSite("cross-site".into()))
+        );
+        assert_eq!(
+            same_origin(&headers(&[("sec-fetch-site", "same-site")]), o),
+            Err(Denied::ForeignFetchSite("same-site".into()))
+        );
         assert_eq!(same_origin(&headers(&[("origin", "https://evil.example")]), o), Err(Denied::ForeignOrigin));
         assert_eq!(same_origin(&headers(&[("origin", "null")]), o), Err(Denied::ForeignOrigin));
     }
@@ -240,14 +247,20 @@ mod tests {
         assert!(check_owner(&headers(&[("cookie", "a=b; kazasu-owner=secret-owner-token")]), Some(&d)).is_ok());
         assert_eq!(check_owner(&headers(&[("cookie", "kazasu-owner=other")]), Some(&d)), Err(Denied::NotOwner));
         assert_eq!(check_owner(&headers(&[]), Some(&d)), Err(Denied::NotOwner));
-        assert_eq!(check_owner(&headers(&[("cookie", "kazasu-owner=secret-owner-token")]), None), Err(Denied::NotOwner));
+        assert_eq!(
+            check_owner(&headers(&[("cookie", "kazasu-owner=secret-owner-token")]), None),
+            Err(Denied::NotOwner)
+        );
     }
 
     #[test]
     fn the_office_needs_the_exact_bearer_token() {
         let d = digest(b"staff-token-0123456789");
         assert!(check_office(&headers(&[("authorization", "Bearer staff-token-0123456789")]), Some(&d)).is_ok());
-        assert_eq!(check_office(&headers(&[("authorization", "Bearer staff-token-012345678")]), Some(&d)), Err(Denied::Unauthorized));
+        assert_eq!(
+            check_office(&headers(&[("authorization", "Bearer staff-token-012345678")]), Some(&d)),
+            Err(Denied::Unauthorized)
+        );
         assert_eq!(check_office(&headers(&[("authorization", "Basic x")]), Some(&d)), Err(Denied::Unauthorized));
         assert_eq!(check_office(&headers(&[]), Some(&d)), Err(Denied::Unauthorized));
         assert_eq!(check_office(&headers(&[("authorization", "Bearer x")]), None), Err(Denied::OfficeDisabled));

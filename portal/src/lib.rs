@@ -27,7 +27,9 @@ use kazasu_core::handoff::client::{Reply, Transcribed};
 use kazasu_core::handoff::document::sanitize_text;
 use kazasu_core::handoff::request::request_json;
 use kazasu_core::handoff::rp::verify_submission;
-use kazasu_core::handoff::{deep_link, Document, Field, HandoffError, HttpsUrl, Refusal, Submission, MAX_SUBMISSION_BODY};
+use kazasu_core::handoff::{
+    deep_link, Document, Field, HandoffError, HttpsUrl, Refusal, Submission, MAX_SUBMISSION_BODY,
+};
 use serde::{Deserialize, Serialize};
 
 use guard::{Cookies, Denied};
@@ -92,10 +94,20 @@ impl AppState {
             Some(t) => Some(guard::digest(t.trim().as_bytes())),
             None => None,
         };
-        let revocation = revocation::Revocation::new(cfg.crl.as_deref(), &cfg.sign_ca_der, cfg.crl_path.clone()).map_err(|e| format!("--crl: {e}"))?;
+        let revocation = revocation::Revocation::new(cfg.crl.as_deref(), &cfg.sign_ca_der, cfg.crl_path.clone())
+            .map_err(|e| format!("--crl: {e}"))?;
         let cookies = Cookies { secure: cfg.public_origin.starts_with("https://") };
         let limiters = Limiters::new(cfg.rate_limits);
-        Ok(Arc::new(AppState { cfg, store, office_digest, revocation, limiters, cookies, clock, clock_offset: AtomicI64::new(0) }))
+        Ok(Arc::new(AppState {
+            cfg,
+            store,
+            office_digest,
+            revocation,
+            limiters,
+            cookies,
+            clock,
+            clock_offset: AtomicI64::new(0),
+        }))
     }
 
     /// The portal's time, seconds since the Unix epoch.
@@ -164,7 +176,9 @@ pub async fn serve(
             }
         })
     });
-    let result = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await;
+    let result = axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await;
     if let Some(r) = refresher {
         r.abort();
     }
@@ -328,7 +342,10 @@ async fn create_from_form(
     }
     let fields = match form.fields() {
         Ok(f) => f,
-        Err(msg) => return (StatusCode::BAD_REQUEST, pages::html(pages::form_html(Some(&msg), &form.form_token))).into_response(),
+        Err(msg) => {
+            return (StatusCode::BAD_REQUEST, pages::html(pages::form_html(Some(&msg), &form.form_token)))
+                .into_response()
+        }
     };
     let st = state.clone();
     match blocking(move || create(&st, fields)).await {
@@ -345,7 +362,9 @@ async fn create_from_json(
     headers: HeaderMap,
     Json(form): Json<ApplicationForm>,
 ) -> Response {
-    if let Err(d) = guard::same_origin(&headers, &state.cfg.public_origin).and_then(|_| state.limiters.create(&client(&state, &headers, peer))) {
+    if let Err(d) = guard::same_origin(&headers, &state.cfg.public_origin)
+        .and_then(|_| state.limiters.create(&client(&state, &headers, peer)))
+    {
         return d.into_response();
     }
     let fields = match form.fields() {
@@ -418,7 +437,10 @@ async fn fetch_request(State(state): State<Shared>, Path(id): Path<String>) -> R
     })
     .await;
     match result {
-        Ok(body) => (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], no_store(), body).into_response(),
+        Ok(body) => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], no_store(), body)
+                .into_response()
+        }
         Err(r) => r.into_response(),
     }
 }
@@ -442,8 +464,11 @@ async fn submit(
     let body = match body {
         Ok(b) => b,
         Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Refused { code: Refusal::TooLarge, message: format!("the submission exceeds {MAX_SUBMISSION_BODY} bytes") }
-                .into_response()
+            return Refused {
+                code: Refusal::TooLarge,
+                message: format!("the submission exceeds {MAX_SUBMISSION_BODY} bytes"),
+            }
+            .into_response()
         }
         Err(rej) => return Refused { code: Refusal::Malformed, message: rej.body_text() }.into_response(),
     };
@@ -465,7 +490,8 @@ fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
     }
     let now = state.now();
     let crl = state.revocation.current();
-    let verified = verify_submission(&row.document, &sub, &state.cfg.sign_ca_der, crl.as_ref().map(|c| c.der.as_slice()), now)?;
+    let verified =
+        verify_submission(&row.document, &sub, &state.cfg.sign_ca_der, crl.as_ref().map(|c| c.der.as_slice()), now)?;
     let p = &verified.personal;
     let sig = SignatureRow {
         digest_algorithm: sub.algorithm.name().into(),
@@ -485,7 +511,9 @@ fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
             Transcribed { name: sig.name, address: sig.address, date_of_birth: sig.date_of_birth },
         )),
         Err(RecordRefusal::AlreadySigned) => Err(HandoffError::Replayed.into()),
-        Err(RecordRefusal::Expired) => Err(Refused { code: Refusal::Expired, message: "this request has expired".into() }),
+        Err(RecordRefusal::Expired) => {
+            Err(Refused { code: Refusal::Expired, message: "this request has expired".into() })
+        }
         Err(RecordRefusal::NotFound) => Err(not_found()),
     }
 }
@@ -549,7 +577,9 @@ impl IntoResponse for Failure {
     }
 }
 
-async fn blocking_any<T: Send + 'static>(f: impl FnOnce() -> Result<T, Failure> + Send + 'static) -> Result<T, Failure> {
+async fn blocking_any<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
     tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| Err(Refused::internal(e).into()))
 }
 
@@ -617,7 +647,10 @@ fn application_text_of(state: &AppState, row: &RequestRow, sig: &Option<Signatur
                 dash(&s.date_of_birth)
             ));
         } else {
-            out.push_str(&format!("氏名: {}（住所・生年月日・性別は市の担当者のみが確認します）\n", dash(&s.name.as_deref().map(guard::mask_name))));
+            out.push_str(&format!(
+                "氏名: {}（住所・生年月日・性別は市の担当者のみが確認します）\n",
+                dash(&s.name.as_deref().map(guard::mask_name))
+            ));
         }
     }
     for f in &row.fields {
@@ -666,7 +699,11 @@ pub struct OfficeRecord {
     pub signature: Option<SignatureRow>,
 }
 
-fn office_lookup(state: &AppState, id: &str, headers: &HeaderMap) -> Result<(RequestRow, Option<SignatureRow>), Failure> {
+fn office_lookup(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<(RequestRow, Option<SignatureRow>), Failure> {
     guard::check_office(headers, state.office_digest.as_ref())?;
     Ok(state.store.by_id(id).map_err(Refused::internal)?.ok_or_else(not_found)?)
 }
@@ -718,7 +755,9 @@ async fn qr_svg(State(state): State<Shared>, Path(view): Path<String>, headers: 
     })
     .await
     {
-        Ok(svg) => ([(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"))], no_store(), svg).into_response(),
+        Ok(svg) => {
+            ([(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"))], no_store(), svg).into_response()
+        }
         Err(r) => r.into_response(),
     }
 }
@@ -748,7 +787,11 @@ fn encode_png(pixels: &[u8], side: usize) -> Result<Vec<u8>, png::EncodingError>
 }
 
 /// The request behind a desktop page (for the page itself, owner only).
-pub(crate) fn page_data(state: &AppState, view: &str, headers: &HeaderMap) -> Result<(RequestRow, String, String, String), Failure> {
+pub(crate) fn page_data(
+    state: &AppState,
+    view: &str,
+    headers: &HeaderMap,
+) -> Result<(RequestRow, String, String, String), Failure> {
     let (row, url) = request_url_of(state, view, headers)?;
     let parsed = HttpsUrl::parse(&url).map_err(Refused::from)?;
     let svg = kazasu_qr::to_svg(&url).map_err(Refused::internal)?;

@@ -11,7 +11,10 @@ use kazasu_portal::limits::{Rate, RateLimits};
 use kazasu_portal::{check_loopback, serve, AppState, Config};
 
 #[derive(Parser)]
-#[command(name = "kazasu-portal", about = "Reference relying party for Kazasu: application page, QR hand-off, verification")]
+#[command(
+    name = "kazasu-portal",
+    about = "Reference relying party for Kazasu: application page, QR hand-off, verification"
+)]
 struct Args {
     /// Address to listen on (loopback only; port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -107,27 +110,36 @@ fn run(args: Args) -> Result<(), String> {
         Some(at) => Arc::new(FixedClock::at_utc(at).ok_or("--fixed-clock must be YYYY-MM-DDTHH:MM:SSZ")?),
         None => Arc::new(SystemClock),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let public_origin = args.public_origin.unwrap_or_else(|| format!("http://{addr}"));
-        let state = AppState::with_clock(Config {
-            public_origin: public_origin.clone(),
-            relying_party: args.rp_name,
-            sign_ca_der,
-            crl,
-            crl_path: args.crl.clone(),
-            crl_refresh_secs: args.crl_refresh_secs,
-            ttl_secs: args.ttl,
-            db_path: args.db,
-            office_token,
-            rate_limits,
-            client_ip_header: args.client_ip_header,
-        }, clock)?;
+        let state = AppState::with_clock(
+            Config {
+                public_origin: public_origin.clone(),
+                relying_party: args.rp_name,
+                sign_ca_der,
+                crl,
+                crl_path: args.crl.clone(),
+                crl_refresh_secs: args.crl_refresh_secs,
+                ttl_secs: args.ttl,
+                db_path: args.db,
+                office_token,
+                rate_limits,
+                client_ip_header: args.client_ip_header,
+            },
+            clock,
+        )?;
         if let Some(f) = &args.addr_file {
             let tmp = f.with_extension("tmp");
-            std::fs::write(&tmp, addr.to_string()).and_then(|_| std::fs::rename(&tmp, f)).map_err(|e| format!("{}: {e}", f.display()))?;
+            std::fs::write(&tmp, addr.to_string())
+                .and_then(|_| std::fs::rename(&tmp, f))
+                .map_err(|e| format!("{}: {e}", f.display()))?;
         }
         println!("kazasu-portal: listening on http://{addr} (public origin {public_origin})");
         serve(listener, state, shutdown_signal()).await.map_err(|e| e.to_string())

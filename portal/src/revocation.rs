@@ -39,7 +39,9 @@ fn unix(t: &Asn1TimeRef) -> Result<i64, CrlError> {
 impl Crl {
     /// Parses `bytes` and checks the signature with the CA's key.
     pub fn load(bytes: &[u8], ca_der: &[u8]) -> Result<Crl, CrlError> {
-        let crl = X509Crl::from_der(bytes).or_else(|_| X509Crl::from_pem(bytes)).map_err(|e| CrlError::Parse(e.to_string()))?;
+        let crl = X509Crl::from_der(bytes)
+            .or_else(|_| X509Crl::from_pem(bytes))
+            .map_err(|e| CrlError::Parse(e.to_string()))?;
         let ca = X509::from_der(ca_der).map_err(|e| CrlError::Parse(e.to_string()))?;
         let key = ca.public_key().map_err(|e| CrlError::Parse(e.to_string()))?;
         if !crl.verify(&key).unwrap_or(false) {
@@ -86,7 +88,8 @@ impl Revocation {
     /// Rereads the configured file (the scheduled refresh).
     pub fn reload(&self) -> Result<(), CrlError> {
         let Some(path) = &self.path else { return Ok(()) };
-        let bytes = std::fs::read(path).map_err(|e| CrlError::Read { path: path.display().to_string(), message: e.to_string() })?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| CrlError::Read { path: path.display().to_string(), message: e.to_string() })?;
         self.replace(&bytes)
     }
 }

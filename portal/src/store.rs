@@ -109,7 +109,10 @@ impl Store {
         conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
         conn.execute_batch(SCHEMA)?;
         // Databases from before the owner cookie: add the column; their requests have no owner and no page.
-        let has_owner: bool = conn.query_row("SELECT COUNT(*) FROM pragma_table_info('requests') WHERE name = 'owner'", [], |r| r.get::<_, i64>(0))? > 0;
+        let has_owner: bool =
+            conn.query_row("SELECT COUNT(*) FROM pragma_table_info('requests') WHERE name = 'owner'", [], |r| {
+                r.get::<_, i64>(0)
+            })? > 0;
         if !has_owner {
             conn.execute_batch("ALTER TABLE requests ADD COLUMN owner BLOB")?;
         }
@@ -163,7 +166,11 @@ impl Store {
         self.with_signature("id", id)
     }
 
-    fn with_signature(&self, column: &str, key: &str) -> Result<Option<(RequestRow, Option<SignatureRow>)>, StoreError> {
+    fn with_signature(
+        &self,
+        column: &str,
+        key: &str,
+    ) -> Result<Option<(RequestRow, Option<SignatureRow>)>, StoreError> {
         let conn = self.conn();
         let sql = format!("SELECT {} FROM requests WHERE {column} = ?1", Self::COLUMNS);
         let Some(req) = conn.query_row(&sql, [key], Self::row).optional()? else {
@@ -209,9 +216,11 @@ impl Store {
         )?;
         if changed != 1 {
             let state: Option<(String, i64)> = tx
-                .query_row("SELECT state, expires_at FROM requests WHERE id = ?1 AND nonce = ?2", params![request_id, nonce], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    "SELECT state, expires_at FROM requests WHERE id = ?1 AND nonce = ?2",
+                    params![request_id, nonce],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
             return Ok(Err(match state {
                 None => RecordRefusal::NotFound,

@@ -28,7 +28,12 @@ fn issue_crl(dir: &Path, name: &str, ca: &str, revoke: Option<&str>, last_update
     let key = format!("{PKI}/{ca}-ca.TEST-ONLY.key.pem");
     let cert = format!("{PKI}/{ca}-ca.pem");
     let run = |args: &[&str]| {
-        let out = Command::new("openssl").current_dir(&d).args(["ca", "-config", "ca.cnf", "-batch", "-keyfile", &key, "-cert", &cert]).args(args).output().unwrap();
+        let out = Command::new("openssl")
+            .current_dir(&d)
+            .args(["ca", "-config", "ca.cnf", "-batch", "-keyfile", &key, "-cert", &cert])
+            .args(args)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "openssl ca {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     };
     if let Some(r) = revoke {

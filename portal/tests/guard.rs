@@ -92,14 +92,18 @@ fn the_back_office_needs_the_staff_token() {
         let (code, body) = get_with(&url, &headers);
         assert_eq!((code, error_code(&body).as_str()), (401, "unauthorized"), "{auth:?}");
     }
-    let (code, text) = get_with(&format!("{url}/application.txt"), &[("Authorization", &format!("Bearer {OFFICE_TOKEN}"))]);
+    let (code, text) =
+        get_with(&format!("{url}/application.txt"), &[("Authorization", &format!("Bearer {OFFICE_TOKEN}"))]);
     assert_eq!(code, 200);
     assert!(String::from_utf8_lossy(&text).contains("署名待ち"));
     // Without a configured token there is no back office at all.
     let dir2 = TempDir::new("office-off");
     let off = Server::start(&dir2.path().join("db"), |cfg| cfg.office_token = None);
     let c = create(&off.url(""));
-    let (code, _) = get_with(&off.url(&format!("/office/applications/{}", c.request_id)), &[("Authorization", &format!("Bearer {OFFICE_TOKEN}"))]);
+    let (code, _) = get_with(
+        &off.url(&format!("/office/applications/{}", c.request_id)),
+        &[("Authorization", &format!("Bearer {OFFICE_TOKEN}"))],
+    );
     assert_eq!(code, 404);
     // A short token is refused at start.
     let mut cfg = config(&dir2.path().join("db2"), "http://127.0.0.1:1");
@@ -113,7 +117,14 @@ fn post_form(server: &Server, headers: &[(&str, &str)], token: &str) -> (u16, St
     for (k, v) in headers {
         req = req.set(k, v);
     }
-    let resp = req.send_form(&[("form_token", token), ("scope", "self"), ("copies", "1"), ("honseki", "omit"), ("purpose", "x"), ("phone", "1")]);
+    let resp = req.send_form(&[
+        ("form_token", token),
+        ("scope", "self"),
+        ("copies", "1"),
+        ("honseki", "omit"),
+        ("purpose", "x"),
+        ("phone", "1"),
+    ]);
     let resp = match resp {
         Ok(r) | Err(ureq::Error::Status(_, r)) => r,
         Err(e) => panic!("{e}"),
@@ -174,14 +185,21 @@ fn a_cross_site_post_of_the_application_form_is_refused() {
 fn creating_and_submitting_are_rate_limited_per_client() {
     let dir = TempDir::new("rate");
     let server = Server::start(&dir.path().join("db"), |cfg| {
-        cfg.rate_limits = RateLimits { create: Rate { per_minute: 1, burst: 3 }, submit: Rate { per_minute: 1, burst: 2 } };
+        cfg.rate_limits =
+            RateLimits { create: Rate { per_minute: 1, burst: 3 }, submit: Rate { per_minute: 1, burst: 2 } };
     });
     let body = br#"{"scope":"self","copies":"1","honseki":"omit","purpose":"x","phone":"1"}"#;
     let create_as = |client: &str| {
-        let r = agent().post(&server.url("/api/applications")).set("X-Real-IP", client).set("Content-Type", "application/json").send_bytes(body);
+        let r = agent()
+            .post(&server.url("/api/applications"))
+            .set("X-Real-IP", client)
+            .set("Content-Type", "application/json")
+            .send_bytes(body);
         match r {
             Ok(r) => (r.status(), String::new(), None),
-            Err(ureq::Error::Status(s, r)) => (s, r.header("retry-after").map(str::to_owned).unwrap_or_default(), r.into_string().ok()),
+            Err(ureq::Error::Status(s, r)) => {
+                (s, r.header("retry-after").map(str::to_owned).unwrap_or_default(), r.into_string().ok())
+            }
             Err(e) => panic!("{e}"),
         }
     };

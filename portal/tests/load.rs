@@ -49,7 +49,8 @@ fn concurrent_duplicate_submissions_are_accepted_exactly_once_each() {
     }
     let queue = Arc::new(Mutex::new(jobs));
     let accepted_by_request = Arc::new(Mutex::new(std::collections::HashMap::<String, usize>::new()));
-    let (accepted, replayed, other) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (accepted, replayed, other) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let started = Instant::now();
     let threads: Vec<_> = (0..C)
         .map(|_| {

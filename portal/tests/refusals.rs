@@ -99,7 +99,9 @@ fn a_revoked_certificate_is_refused_with_the_crl() {
     let server = Server::start(&dir.path().join("db"), |_| {});
     let (c, req) = fetched(&server);
     // Sign with the revoked test certificate's key (a correct signature by a revoked certificate).
-    let pem = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign-revoked.TEST-ONLY.key.pem")).unwrap();
+    let pem =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign-revoked.TEST-ONLY.key.pem"))
+            .unwrap();
     let cert = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign-revoked.der")).unwrap();
     let key = openssl_key(&pem);
     let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
@@ -185,10 +187,14 @@ fn form_input_is_escaped_on_the_page_and_cleaned_in_the_document() {
     let dir = TempDir::new("escape");
     let server = Server::start(&dir.path().join("db"), |_| {});
     let token = "t".repeat(43);
-    let resp = agent()
-        .post(&server.url("/applications"))
-        .set("Cookie", &format!("kazasu-form={token}"))
-        .send_form(&[("form_token", &token), ("scope", "self"), ("copies", "1"), ("honseki", "omit"), ("purpose", "<script>x</script>\u{202E}\n次"), ("phone", "0596-1")]);
+    let resp = agent().post(&server.url("/applications")).set("Cookie", &format!("kazasu-form={token}")).send_form(&[
+        ("form_token", &token),
+        ("scope", "self"),
+        ("copies", "1"),
+        ("honseki", "omit"),
+        ("purpose", "<script>x</script>\u{202E}\n次"),
+        ("phone", "0596-1"),
+    ]);
     let resp = resp.unwrap();
     assert_eq!(resp.status(), 303);
     let page = resp.header("location").unwrap().to_string();
@@ -199,7 +205,10 @@ fn form_input_is_escaped_on_the_page_and_cleaned_in_the_document() {
     assert!(html.contains("&lt;script&gt;x&lt;/script&gt; 次"), "{html}");
     assert!(!html.contains("<script>x"));
     assert!(html.contains("端末内のアプリで署名する") && html.contains("<svg"));
-    let (code, _) = post_raw(&server.url("/api/applications"), br#"{"scope":"self","copies":"11","honseki":"omit","purpose":"a","phone":"1"}"#);
+    let (code, _) = post_raw(
+        &server.url("/api/applications"),
+        br#"{"scope":"self","copies":"11","honseki":"omit","purpose":"a","phone":"1"}"#,
+    );
     assert_eq!(code, 400);
 }
 
@@ -234,7 +243,10 @@ fn unsigned_requests_are_purged_a_day_after_expiry_and_signed_ones_are_kept() {
     create(&server.url(""));
     assert_eq!(server.state.store().counts().unwrap(), (2, 1, 1));
     assert_eq!(get_raw(&server.url(&format!("/office/applications/{}", unsigned.request_id))).0, 401);
-    let (code, _) = get_with(&server.url(&format!("/office/applications/{}", unsigned.request_id)), &[("Authorization", &format!("Bearer {OFFICE_TOKEN}"))]);
+    let (code, _) = get_with(
+        &server.url(&format!("/office/applications/{}", unsigned.request_id)),
+        &[("Authorization", &format!("Bearer {OFFICE_TOKEN}"))],
+    );
     assert_eq!(code, 404);
     assert_eq!(status(&server, &c), kazasu_portal::ApplicationState::Signed);
 }

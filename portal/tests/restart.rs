@@ -32,7 +32,20 @@ fn spawn_portal(dir: &Path, listen: &str) -> (Child, String) {
     let token_file = dir.join("office-token");
     std::fs::write(&token_file, OFFICE_TOKEN).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kazasu-portal"))
-        .args(["--listen", listen, "--fixed-clock", TEST_NOW_UTC, "--ca", ca, "--crl", crl, "--submit-per-minute", "100000", "--submit-burst", "100000"])
+        .args([
+            "--listen",
+            listen,
+            "--fixed-clock",
+            TEST_NOW_UTC,
+            "--ca",
+            ca,
+            "--crl",
+            crl,
+            "--submit-per-minute",
+            "100000",
+            "--submit-burst",
+            "100000",
+        ])
         .args(["--create-per-minute", "100000", "--create-burst", "100000", "--office-token-file"])
         .arg(&token_file)
         .arg("--addr-file")
@@ -75,11 +88,15 @@ fn acknowledged_signatures_survive_kill_9_and_none_is_recorded_twice() {
     let jobs = Arc::new(jobs);
     let threads: Vec<_> = (0..THREADS)
         .map(|_| {
-            let (queue, acked, done, jobs, base) = (queue.clone(), acked.clone(), done.clone(), jobs.clone(), base.clone());
+            let (queue, acked, done, jobs, base) =
+                (queue.clone(), acked.clone(), done.clone(), jobs.clone(), base.clone());
             std::thread::spawn(move || loop {
                 let Some(i) = queue.lock().unwrap().pop() else { break };
                 let (c, body) = &jobs[i];
-                let r = agent().post(&format!("{base}/r/{}/submit", c.request_id)).set("Content-Type", "application/json").send_bytes(body);
+                let r = agent()
+                    .post(&format!("{base}/r/{}/submit", c.request_id))
+                    .set("Content-Type", "application/json")
+                    .send_bytes(body);
                 match r {
                     Ok(resp) if resp.status() == 200 => acked.lock().unwrap().push(i),
                     Ok(_) | Err(ureq::Error::Status(..)) => panic!("refused before the kill"),

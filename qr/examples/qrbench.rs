@@ -16,10 +16,7 @@ static CPU_CLOCK: AtomicBool = AtomicBool::new(false);
 
 fn now_ms() -> f64 {
     if CPU_CLOCK.load(Ordering::Relaxed) {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: clock_gettime writes into the timespec we own; the clock id is valid on Linux.
         unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
         ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
@@ -70,13 +67,7 @@ fn main() {
     let mut configs: Vec<(&str, Options)> = vec![("kazasu-qr", Options::default())];
     if args.iter().any(|a| a == "--baseline") {
         configs.push(("rqrr 0.11 alone", Options::rqrr_only()));
-        configs.push((
-            "locator only",
-            Options {
-                rqrr_fallback: false,
-                ..Options::default()
-            },
-        ));
+        configs.push(("locator only", Options { rqrr_fallback: false, ..Options::default() }));
     }
     // Without the photo set there is nothing to measure against: say so (no panic); under CI it must be there.
     match photo_set_present("qrbench") {
@@ -111,11 +102,7 @@ fn main() {
                     (Some(got), _) => {
                         wrong += 1;
                         if show_misses {
-                            println!(
-                                "  WRONG {folder}/{} got {:?}",
-                                p.name,
-                                got.chars().take(60).collect::<String>()
-                            );
+                            println!("  WRONG {folder}/{} got {:?}", p.name, got.chars().take(60).collect::<String>());
                         }
                     }
                     (None, Some(_)) => {
@@ -135,9 +122,7 @@ fn main() {
             } else {
                 format!("{ok} ({:.1}%)", 100.0 * ok as f64 / n as f64)
             };
-            println!(
-                "| {folder} | {n} | {okcol} | {wrong} | {none} | {errs} | {md:.2} | {p95:.2} |"
-            );
+            println!("| {folder} | {n} | {okcol} | {wrong} | {none} | {errs} | {md:.2} | {p95:.2} |");
             if !fp {
                 ta += n;
                 tok += ok;
@@ -168,7 +153,10 @@ fn main() {
                 let got = first.or_else(|| sc.scan(&f).ok().flatten());
                 ok2 += (got.map(|d| d.text) == p.expected) as usize;
             }
-            println!("| code photos through Scanner (stream mode, up to 2 frames each) | {n} | {ok2} ({:.1}%) | | | | | |", 100.0 * ok2 as f64 / n as f64);
+            println!(
+                "| code photos through Scanner (stream mode, up to 2 frames each) | {n} | {ok2} ({:.1}%) | | | | | |",
+                100.0 * ok2 as f64 / n as f64
+            );
         }
         let (md, p95) = median_p95(&mut all_ms);
         println!("| **codes total** | {ta} | {tok} ({:.1}%) | {twrong} (all sets) | {tnone} | | {md:.2} (all) | {p95:.2} (all) |", 100.0 * tok as f64 / ta as f64);
@@ -197,9 +185,7 @@ fn main() {
             ok += (r.as_deref() == Some(url)) as usize;
         }
         let (md, p95) = median_p95(&mut ms);
-        println!(
-            "\n| 1280x720 frames | frames | decoded | ms median | ms p95 |\n|---|---|---|---|---|"
-        );
+        println!("\n| 1280x720 frames | frames | decoded | ms median | ms p95 |\n|---|---|---|---|---|");
         println!("| synthetic, with code (scale 4/6/9 px, 0/17/45°, tilt, inverted, glare) | {} | {ok} | {md:.2} | {p95:.2} |", frames.len());
 
         // The wider camera-like set.
@@ -256,10 +242,7 @@ fn main() {
             seq.push((render_at(url, &s, 3.0 * k as f32, 2.0 * k as f32), s));
         }
         let modes: &[(&str, bool)] = if *cname == "kazasu-qr" {
-            &[
-                ("decode() per frame", false),
-                ("Scanner::scan (region of last code first)", true),
-            ]
+            &[("decode() per frame", false), ("Scanner::scan (region of last code first)", true)]
         } else {
             &[("decode() per frame", false)]
         };
@@ -274,26 +257,15 @@ fn main() {
                 for _ in 0..3 {
                     let mut sc = scanner.clone();
                     let t = now_ms();
-                    let _ = if use_scanner {
-                        sc.scan(&f)
-                    } else {
-                        decode_with(&f, o)
-                    };
+                    let _ = if use_scanner { sc.scan(&f) } else { decode_with(&f, o) };
                     best = best.min(now_ms() - t);
                 }
                 ms.push(best);
-                let r = if use_scanner {
-                    scanner.scan(&f)
-                } else {
-                    decode_with(&f, o)
-                };
+                let r = if use_scanner { scanner.scan(&f) } else { decode_with(&f, o) };
                 ok += (r.ok().flatten().map(|d| d.text).as_deref() == Some(url)) as usize;
             }
             let (md, p95) = median_p95(&mut ms);
-            println!(
-                "| video-like sequence, {label} | {} | {ok} | {md:.2} | {p95:.2} |",
-                seq.len()
-            );
+            println!("| video-like sequence, {label} | {} | {ok} | {md:.2} | {p95:.2} |", seq.len());
         }
 
         // Empty 720p frames: the no-code photos stretched to 720p, plus synthetic clutter.
@@ -348,8 +320,6 @@ fn main() {
             fps += r.is_some() as usize;
         }
         let (md, p95) = median_p95(&mut ms);
-        println!(
-            "| synthetic clutter, no code | 10 | {fps} (false positives) | {md:.2} | {p95:.2} |"
-        );
+        println!("| synthetic clutter, no code | 10 | {fps} (false positives) | {md:.2} | {p95:.2} |");
     }
 }

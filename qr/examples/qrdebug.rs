@@ -10,10 +10,7 @@ fn show(name: &str, w: usize, h: usize, d: &[u8]) {
     let t = Instant::now();
     let fs = debug_finders(&f);
     let tf = t.elapsed().as_secs_f64() * 1e3;
-    println!(
-        "   timing downsample/binarize/find/n: {:?}",
-        kazasu_qr::debug_timing(&f)
-    );
+    println!("   timing downsample/binarize/find/n: {:?}", kazasu_qr::debug_timing(&f));
     let mut td = f64::MAX;
     let mut r = decode(&f);
     for _ in 0..20 {
@@ -27,10 +24,7 @@ fn show(name: &str, w: usize, h: usize, d: &[u8]) {
         r.map(|o| o.map(|d| d.text.chars().take(40).collect::<String>()))
     );
     for x in fs.iter().take(12) {
-        println!(
-            "   {:.1},{:.1} ms {:.2} hits {} inv {}",
-            x.0, x.1, x.2, x.3, x.4
-        );
+        println!("   {:.1},{:.1} ms {:.2} hits {} inv {}", x.0, x.1, x.2, x.3, x.4);
     }
 }
 
@@ -47,47 +41,25 @@ fn main() {
                 s.inverted = j == 2;
                 s.glare = i == 1;
                 let fr = render(url, &s);
-                show(
-                    &format!(
-                        "scale {scale} angle {angle} inv {} glare {}",
-                        s.inverted, s.glare
-                    ),
-                    1280,
-                    720,
-                    &fr,
-                );
+                show(&format!("scale {scale} angle {angle} inv {} glare {}", s.inverted, s.glare), 1280, 720, &fr);
                 if std::env::var("DUMP").is_ok() {
-                    image::GrayImage::from_raw(1280, 720, fr)
-                        .unwrap()
-                        .save(format!("/tmp/scene_{i}_{j}.png"))
-                        .unwrap();
+                    image::GrayImage::from_raw(1280, 720, fr).unwrap().save(format!("/tmp/scene_{i}_{j}.png")).unwrap();
                 }
             }
         }
         for seed in 1..=3 {
-            show(
-                &format!("clutter {seed}"),
-                1280,
-                720,
-                &clutter(1280, 720, seed),
-            );
+            show(&format!("clutter {seed}"), 1280, 720, &clutter(1280, 720, seed));
         }
     } else if args[0] == "gen" {
         let scale: usize = args[1].parse().unwrap();
-        let (img, side) = kazasu_qr::to_luma(
-            "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1",
-            scale,
-        )
-        .unwrap();
+        let (img, side) =
+            kazasu_qr::to_luma("https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1", scale).unwrap();
         show("gen", side, side, &img);
     } else if args[0] == "scale" {
         for a in &args[1..] {
             let mut sc = Scene::hd(a.parse().unwrap());
             sc.angle = 2.0;
-            let fr = render(
-                "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1",
-                &sc,
-            );
+            let fr = render("https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1", &sc);
             show(&format!("scale {a}"), sc.w, sc.h, &fr);
             image::GrayImage::from_raw(sc.w as u32, sc.h as u32, fr)
                 .unwrap()
@@ -98,10 +70,7 @@ fn main() {
         let set = camera_set();
         for a in &args[1..] {
             let (label, sc) = &set[a.parse::<usize>().unwrap()];
-            let fr = render(
-                "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1",
-                sc,
-            );
+            let fr = render("https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1", sc);
             show(label, sc.w, sc.h, &fr);
             image::GrayImage::from_raw(sc.w as u32, sc.h as u32, fr)
                 .unwrap()

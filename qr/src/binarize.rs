@@ -162,12 +162,8 @@ pub fn binarize<'a>(frame: &LumaFrame<'a>, p: Params) -> Option<Bitmap<'a>> {
         for bx in 0..bw {
             let mut t = global;
             for r in [2usize, 5] {
-                let (s, c) = rect(
-                    bx.saturating_sub(r),
-                    by.saturating_sub(r),
-                    (bx + r + 1).min(bw),
-                    (by + r + 1).min(bh),
-                );
+                let (s, c) =
+                    rect(bx.saturating_sub(r), by.saturating_sub(r), (bx + r + 1).min(bw), (by + r + 1).min(bh));
                 if let Some(v) = s.checked_div(c) {
                     t = v;
                     break;
@@ -186,14 +182,7 @@ pub fn binarize<'a>(frame: &LumaFrame<'a>, p: Params) -> Option<Bitmap<'a>> {
         }
     }
 
-    Some(Bitmap {
-        w,
-        h,
-        frame: *frame,
-        thr,
-        bw,
-        shift: p.block_shift,
-    })
+    Some(Bitmap { w, h, frame: *frame, thr, bw, shift: p.block_shift })
 }
 
 /// Box-filter `frame` down by `f` in both directions (camera noise drops by `f` too).

@@ -7,40 +7,40 @@ use crate::rs;
 /// Error-correction check bytes per block, by level (L, M, Q, H) and version 1..=40.
 const ECC_PER_BLOCK: [[u8; 41]; 4] = [
     [
-        0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28, 28, 28,
-        30, 30, 26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+        0, 7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28, 28, 28, 30, 30, 26, 28, 30,
+        30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
     ],
     [
-        0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26, 26, 28,
-        28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28,
+        0, 10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26, 26, 28, 28, 28, 28, 28, 28,
+        28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28,
     ],
     [
-        0, 13, 22, 18, 26, 18, 24, 18, 22, 20, 24, 28, 26, 24, 20, 30, 24, 28, 28, 26, 30, 28, 30,
-        30, 30, 30, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+        0, 13, 22, 18, 26, 18, 24, 18, 22, 20, 24, 28, 26, 24, 20, 30, 24, 28, 28, 26, 30, 28, 30, 30, 30, 30, 28, 30,
+        30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
     ],
     [
-        0, 17, 28, 22, 16, 22, 28, 26, 26, 24, 28, 24, 28, 22, 24, 24, 30, 28, 28, 26, 28, 30, 24,
-        30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+        0, 17, 28, 22, 16, 22, 28, 26, 26, 24, 28, 24, 28, 22, 24, 24, 30, 28, 28, 26, 28, 30, 24, 30, 30, 30, 30, 30,
+        30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
     ],
 ];
 
 /// Number of error-correction blocks, by level (L, M, Q, H) and version 1..=40.
 const BLOCKS: [[u8; 41]; 4] = [
     [
-        0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8, 8, 9, 9, 10, 12, 12, 12, 13,
-        14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25,
+        0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8, 8, 9, 9, 10, 12, 12, 12, 13, 14, 15, 16, 17, 18,
+        19, 19, 20, 21, 22, 24, 25,
     ],
     [
-        0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16, 17, 17, 18, 20, 21,
-        23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49,
+        0, 1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16, 17, 17, 18, 20, 21, 23, 25, 26, 28, 29,
+        31, 33, 35, 37, 38, 40, 43, 45, 47, 49,
     ],
     [
-        0, 1, 1, 2, 2, 4, 4, 6, 6, 8, 8, 8, 10, 12, 16, 12, 17, 16, 18, 21, 20, 23, 23, 25, 27, 29,
-        34, 34, 35, 38, 40, 43, 45, 48, 51, 53, 56, 59, 62, 65, 68,
+        0, 1, 1, 2, 2, 4, 4, 6, 6, 8, 8, 8, 10, 12, 16, 12, 17, 16, 18, 21, 20, 23, 23, 25, 27, 29, 34, 34, 35, 38, 40,
+        43, 45, 48, 51, 53, 56, 59, 62, 65, 68,
     ],
     [
-        0, 1, 1, 2, 4, 4, 4, 5, 6, 8, 8, 11, 11, 16, 16, 18, 16, 19, 21, 25, 25, 25, 34, 30, 32,
-        35, 37, 40, 42, 45, 48, 51, 54, 57, 60, 63, 66, 70, 74, 77, 81,
+        0, 1, 1, 2, 4, 4, 4, 5, 6, 8, 8, 11, 11, 16, 16, 18, 16, 19, 21, 25, 25, 25, 34, 30, 32, 35, 37, 40, 42, 45,
+        48, 51, 54, 57, 60, 63, 66, 70, 74, 77, 81,
     ],
 ];
 
@@ -153,11 +153,7 @@ pub fn alignment_positions(version: usize) -> Vec<usize> {
     }
     let n = version / 7 + 2;
     let size = version * 4 + 17;
-    let step = if version == 32 {
-        26
-    } else {
-        (version * 4 + n * 2 + 1) / (n * 2 - 2) * 2
-    };
+    let step = if version == 32 { 26 } else { (version * 4 + n * 2 + 1) / (n * 2 - 2) * 2 };
     let mut v = vec![6usize; n];
     let mut pos = size - 7;
     for i in (1..n).rev() {
@@ -195,8 +191,7 @@ fn function_mask(version: usize) -> Vec<bool> {
     let ap = alignment_positions(version);
     for &cy in &ap {
         for &cx in &ap {
-            let corner =
-                (cx == 6 && cy == 6) || (cx == 6 && cy == n - 7) || (cx == n - 7 && cy == 6);
+            let corner = (cx == 6 && cy == 6) || (cx == 6 && cy == n - 7) || (cx == n - 7 && cy == 6);
             if corner {
                 continue;
             }
@@ -276,9 +271,8 @@ fn correct_blocks(raw: &[u8], version: usize, level: usize) -> Option<Vec<u8>> {
     let short_len = total / nb;
     let n_long = total % nb;
     let short_data = short_len - ecc;
-    let mut blocks: Vec<Vec<u8>> = (0..nb)
-        .map(|i| Vec::with_capacity(short_len + (i >= nb - n_long) as usize))
-        .collect();
+    let mut blocks: Vec<Vec<u8>> =
+        (0..nb).map(|i| Vec::with_capacity(short_len + (i >= nb - n_long) as usize)).collect();
     let mut it = raw.iter();
     // data codewords, round robin; long blocks (the last n_long) have one more
     for i in 0..=short_data {
@@ -441,14 +435,7 @@ pub(crate) fn parse_segments(data: &[u8], version: usize) -> Option<Vec<(Charset
                     s.push((w >> 8) as u8);
                     s.push(w as u8);
                 }
-                out.push((
-                    if mode == 8 {
-                        Charset::ShiftJis
-                    } else {
-                        Charset::Gb2312
-                    },
-                    s,
-                ));
+                out.push((if mode == 8 { Charset::ShiftJis } else { Charset::Gb2312 }, s));
             }
             7 => {
                 let first = b.take(8)?;
@@ -485,11 +472,7 @@ pub fn decode_grid(bits: &[bool], dim: usize) -> Result<Vec<(Charset, Vec<u8>)>,
     let version = (dim - 17) / 4;
     let mut err = GridError::Format;
     for transposed in [false, true] {
-        let g = Grid {
-            dim,
-            bits,
-            transposed,
-        };
+        let g = Grid { dim, bits, transposed };
         let Some(f) = read_format(&g) else { continue };
         let raw = read_codewords(&g, version, f.mask);
         let Some(data) = correct_blocks(&raw, version, f.level) else {
@@ -514,19 +497,12 @@ mod tests {
                 let text = format!("K{v}-{li}");
                 let code = QrCode::with_version(text.as_bytes(), Version::Normal(v), lvl).unwrap();
                 let dim = code.width();
-                let bits: Vec<bool> = code
-                    .to_colors()
-                    .into_iter()
-                    .map(|c| c == qrcode::Color::Dark)
-                    .collect();
-                let segs =
-                    decode_grid(&bits, dim).unwrap_or_else(|e| panic!("v{v} level {li}: {e:?}"));
+                let bits: Vec<bool> = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
+                let segs = decode_grid(&bits, dim).unwrap_or_else(|e| panic!("v{v} level {li}: {e:?}"));
                 let joined: Vec<u8> = segs.into_iter().flat_map(|(_, b)| b).collect();
                 assert_eq!(joined, text.as_bytes(), "v{v} level {li}");
                 // the transposed (mirrored) grid reads too
-                let t: Vec<bool> = (0..dim * dim)
-                    .map(|i| bits[(i % dim) * dim + i / dim])
-                    .collect();
+                let t: Vec<bool> = (0..dim * dim).map(|i| bits[(i % dim) * dim + i / dim]).collect();
                 assert!(decode_grid(&t, dim).is_ok(), "mirrored v{v} level {li}");
             }
         }
@@ -534,17 +510,10 @@ mod tests {
 
     #[test]
     fn damaged_modules_are_corrected() {
-        let code = QrCode::with_error_correction_level(
-            b"https://kazasu.example.jp/verify/0123456789",
-            EcLevel::M,
-        )
-        .unwrap();
+        let code =
+            QrCode::with_error_correction_level(b"https://kazasu.example.jp/verify/0123456789", EcLevel::M).unwrap();
         let dim = code.width();
-        let mut bits: Vec<bool> = code
-            .to_colors()
-            .into_iter()
-            .map(|c| c == qrcode::Color::Dark)
-            .collect();
+        let mut bits: Vec<bool> = code.to_colors().into_iter().map(|c| c == qrcode::Color::Dark).collect();
         // flip a 3x3 patch in the data area
         for y in 12..15 {
             for x in 12..15 {

@@ -30,8 +30,7 @@ fn ratio_ok(r: &[u32; 5]) -> Option<f32> {
     }
     // |7 r - t| < 0.6 t for the one-module runs, |7 r - 3t| < 1.5 t for the centre.
     let one = |v: u32| (7 * v).abs_diff(t) * 5 < 3 * t;
-    let ok =
-        one(r[0]) && one(r[1]) && one(r[3]) && one(r[4]) && (7 * r[2]).abs_diff(3 * t) * 2 < 3 * t;
+    let ok = one(r[0]) && one(r[1]) && one(r[3]) && one(r[4]) && (7 * r[2]).abs_diff(3 * t) * 2 < 3 * t;
     ok.then_some(t as f32 / 7.0)
 }
 
@@ -68,15 +67,7 @@ fn run_lengths(row: &[u8], out: &mut Vec<u32>) {
 /// Runs through (`cx`,`cy`) along direction (`dx`,`dy`) with centre colour `c`: walks out
 /// over the centre run, the gap and the ring on both sides. Returns the centre's offset
 /// along the line (relative to the start point, in steps) and the total length.
-fn cross_check(
-    b: &Bitmap,
-    cx: usize,
-    cy: usize,
-    dx: isize,
-    dy: isize,
-    c: bool,
-    max_run: u32,
-) -> Option<(f32, u32)> {
+fn cross_check(b: &Bitmap, cx: usize, cy: usize, dx: isize, dy: isize, c: bool, max_run: u32) -> Option<(f32, u32)> {
     let (w, h) = (b.w as isize, b.h as isize);
     let mut r = [0u32; 5];
     // negative direction: indices 2 (centre part), 1, 0
@@ -86,11 +77,7 @@ fn cross_check(
         loop {
             if x < 0 || y < 0 || x >= w || y >= h {
                 // The ring may end at the frame edge; the centre and gap may not.
-                return if state == 2 && runs[2] > 0 {
-                    Some(())
-                } else {
-                    None
-                };
+                return if state == 2 && runs[2] > 0 { Some(()) } else { None };
             }
             let px = b.dark(x as usize, y as usize);
             let want = if state == 1 { !c } else { c };
@@ -143,22 +130,8 @@ fn confirm(b: &Bitmap, cx: usize, y: usize, htotal: u32, c: bool) -> Option<Find
     let fy = cy as f32 + oy2;
     // a diagonal pass weeds out crosses and stripes that pass the two axes
     let dmax = (htotal2.max(vtotal2) as f32 * 1.6) as u32;
-    cross_check(
-        b,
-        fcx,
-        (fy.round().max(0.0) as usize).min(b.h - 1),
-        1,
-        1,
-        c,
-        dmax,
-    )?;
-    Some(Finder {
-        x: fx + 0.5,
-        y: fy + 0.5,
-        ms: (htotal2 + vtotal2) as f32 / 14.0,
-        hits: 1,
-        inverted: !c,
-    })
+    cross_check(b, fcx, (fy.round().max(0.0) as usize).min(b.h - 1), 1, 1, c, dmax)?;
+    Some(Finder { x: fx + 0.5, y: fy + 0.5, ms: (htotal2 + vtotal2) as f32 / 14.0, hits: 1, inverted: !c })
 }
 
 fn add(list: &mut Vec<Finder>, f: Finder) {
@@ -222,10 +195,7 @@ pub fn find(b: &Bitmap, step: usize, inverted: bool) -> Vec<Finder> {
                 // module above and below the row.
                 let reach = (m * 0.9) as usize;
                 if reach >= 1
-                    && (y < reach
-                        || y + reach >= b.h
-                        || b.dark(cx, y - reach) != dark
-                        || b.dark(cx, y + reach) != dark)
+                    && (y < reach || y + reach >= b.h || b.dark(cx, y - reach) != dark || b.dark(cx, y + reach) != dark)
                 {
                     continue;
                 }

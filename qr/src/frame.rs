@@ -21,19 +21,8 @@ pub const MAX_SIDE: usize = 16_384;
 impl<'a> LumaFrame<'a> {
     /// Checks that `data` holds `height` rows of `stride` bytes (the last row needs only
     /// `width`), that `stride >= width`, and that both sides are in `1..=MAX_SIDE`.
-    pub fn new(
-        width: usize,
-        height: usize,
-        stride: usize,
-        data: &'a [u8],
-    ) -> Result<Self, QrError> {
-        let bad = |reason: &'static str| QrError::BadFrame {
-            width,
-            height,
-            stride,
-            len: data.len(),
-            reason,
-        };
+    pub fn new(width: usize, height: usize, stride: usize, data: &'a [u8]) -> Result<Self, QrError> {
+        let bad = |reason: &'static str| QrError::BadFrame { width, height, stride, len: data.len(), reason };
         if width == 0 || height == 0 {
             return Err(bad("zero width or height"));
         }
@@ -43,19 +32,12 @@ impl<'a> LumaFrame<'a> {
         if stride < width {
             return Err(bad("stride smaller than width"));
         }
-        let needed = stride
-            .checked_mul(height - 1)
-            .and_then(|n| n.checked_add(width))
-            .ok_or_else(|| bad("size overflows"))?;
+        let needed =
+            stride.checked_mul(height - 1).and_then(|n| n.checked_add(width)).ok_or_else(|| bad("size overflows"))?;
         if data.len() < needed {
             return Err(bad("buffer shorter than stride*(height-1)+width"));
         }
-        Ok(LumaFrame {
-            width,
-            height,
-            stride,
-            data,
-        })
+        Ok(LumaFrame { width, height, stride, data })
     }
 
     /// A tightly packed frame (`stride == width`).

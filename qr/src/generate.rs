@@ -6,18 +6,13 @@ use qrcode::{Color, EcLevel, QrCode};
 
 fn encode(text: &str) -> Result<QrCode, QrError> {
     // Level M: survives a smudge or a glare spot, and keeps the code small for a screen.
-    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|_| QrError::TooLong { len: text.len() })
+    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|_| QrError::TooLong { len: text.len() })
 }
 
 /// An SVG document (black modules on white, 4-module quiet zone) showing `text` as a QR code.
 pub fn to_svg(text: &str) -> Result<String, QrError> {
     let code = encode(text)?;
-    Ok(code
-        .render::<svg::Color<'_>>()
-        .min_dimensions(200, 200)
-        .quiet_zone(true)
-        .build())
+    Ok(code.render::<svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build())
 }
 
 /// The code's modules, row by row (`true` = dark), and the side length in modules
@@ -25,13 +20,7 @@ pub fn to_svg(text: &str) -> Result<String, QrError> {
 pub fn to_modules(text: &str) -> Result<(Vec<bool>, usize), QrError> {
     let code = encode(text)?;
     let w = code.width();
-    Ok((
-        code.to_colors()
-            .into_iter()
-            .map(|c| c == Color::Dark)
-            .collect(),
-        w,
-    ))
+    Ok((code.to_colors().into_iter().map(|c| c == Color::Dark).collect(), w))
 }
 
 /// A packed luma image of `text` with `scale` pixels per module and a 4-module quiet

@@ -62,10 +62,7 @@ impl Homography {
     pub fn map(&self, x: f32, y: f32) -> Pt {
         let h = &self.0;
         let z = h[6] * x + h[7] * y + h[8];
-        Pt {
-            x: (h[0] * x + h[1] * y + h[2]) / z,
-            y: (h[3] * x + h[4] * y + h[5]) / z,
-        }
+        Pt { x: (h[0] * x + h[1] * y + h[2]) / z, y: (h[3] * x + h[4] * y + h[5]) / z }
     }
 }
 
@@ -102,10 +99,7 @@ fn module_between(b: &Bitmap, p: &Finder, q: &Finder, c: bool) -> f32 {
     let mut sum = 0.0;
     let mut n = 0.0;
     for (f, t) in [(a, bb), (bb, a)] {
-        let back = Pt {
-            x: 2.0 * f.x - t.x,
-            y: 2.0 * f.y - t.y,
-        };
+        let back = Pt { x: 2.0 * f.x - t.x, y: 2.0 * f.y - t.y };
         if let (Some(d1), Some(d2)) = (edge_dist(b, f, t, c), edge_dist(b, f, back, c)) {
             let m = (d1 + d2) / 7.0;
             let fm = if f == a { p.ms } else { q.ms };
@@ -142,8 +136,7 @@ fn find_alignment(b: &Bitmap, est: Pt, ms: f32, radius: f32, c: bool, max: usize
     let run = |x: usize, y: isize, dy: isize, want: bool, lim: f32| -> u32 {
         let mut n = 0u32;
         let mut yy = y;
-        while yy >= 0 && (yy as usize) < b.h && b.dark(x, yy as usize) == want && (n as f32) <= lim
-        {
+        while yy >= 0 && (yy as usize) < b.h && b.dark(x, yy as usize) == want && (n as f32) <= lim {
             n += 1;
             yy += dy;
         }
@@ -197,18 +190,11 @@ struct Sampled {
 }
 
 fn sample(b: &Bitmap, h: &Homography, dim: usize, inverted: bool) -> Option<Sampled> {
-    sample_with(b, dim, inverted, |mx, my| {
-        h.map(mx as f32 + 0.5, my as f32 + 0.5)
-    })
+    sample_with(b, dim, inverted, |mx, my| h.map(mx as f32 + 0.5, my as f32 + 0.5))
 }
 
 /// Sample every module centre through `at` (module -> pixel).
-fn sample_with(
-    b: &Bitmap,
-    dim: usize,
-    inverted: bool,
-    at: impl Fn(usize, usize) -> Pt,
-) -> Option<Sampled> {
+fn sample_with(b: &Bitmap, dim: usize, inverted: bool, at: impl Fn(usize, usize) -> Pt) -> Option<Sampled> {
     let module = |mx: usize, my: usize| -> Option<bool> {
         let p = at(mx, my);
         b.dark_at(p.x, p.y).map(|d| d != inverted)
@@ -245,13 +231,7 @@ fn sample_with(
 /// pattern near where `h` puts it and sample every cell of the lattice through its own
 /// homography. Follows bent paper, lens distortion and strong perspective, which one
 /// homography for the whole code cannot.
-fn sample_piecewise(
-    b: &Bitmap,
-    h: &Homography,
-    dim: usize,
-    inverted: bool,
-    ms: f32,
-) -> Option<Sampled> {
+fn sample_piecewise(b: &Bitmap, h: &Homography, dim: usize, inverted: bool, ms: f32) -> Option<Sampled> {
     let ap = crate::codeword::alignment_positions((dim - 17) / 4);
     let n = ap.len();
     if n < 3 {
@@ -279,16 +259,9 @@ fn sample_piecewise(
     let mut cells = Vec::with_capacity((n - 1) * (n - 1));
     for j in 0..n - 1 {
         for i in 0..n - 1 {
-            let src = [(i, j), (i + 1, j), (i, j + 1), (i + 1, j + 1)].map(|(a, b)| Pt {
-                x: ap[a] as f32 + 0.5,
-                y: ap[b] as f32 + 0.5,
-            });
-            let dst = [
-                anchor[j * n + i],
-                anchor[j * n + i + 1],
-                anchor[(j + 1) * n + i],
-                anchor[(j + 1) * n + i + 1],
-            ];
+            let src = [(i, j), (i + 1, j), (i, j + 1), (i + 1, j + 1)]
+                .map(|(a, b)| Pt { x: ap[a] as f32 + 0.5, y: ap[b] as f32 + 0.5 });
+            let dst = [anchor[j * n + i], anchor[j * n + i + 1], anchor[(j + 1) * n + i], anchor[(j + 1) * n + i + 1]];
             cells.push(Homography::from_points(src, dst)?);
         }
     }
@@ -376,17 +349,11 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
         tried.push(dim);
         let dimf = dim as f32;
         let (ptl, ptr, pbl) = (pt(tl), pt(tr), pt(bl));
-        let br_affine = Pt {
-            x: ptr.x + pbl.x - ptl.x,
-            y: ptr.y + pbl.y - ptl.y,
-        };
+        let br_affine = Pt { x: ptr.x + pbl.x - ptl.x, y: ptr.y + pbl.y - ptl.y };
         let mut anchors: Vec<(Pt, Pt)> = Vec::new(); // (module coords, image point) for the 4th corner
         if dim >= 25 {
             let k = (dimf - 10.0) / (dimf - 7.0);
-            let est = Pt {
-                x: ptl.x + (br_affine.x - ptl.x) * k,
-                y: ptl.y + (br_affine.y - ptl.y) * k,
-            };
+            let est = Pt { x: ptl.x + (br_affine.x - ptl.x) * k, y: ptl.y + (br_affine.y - ptl.y) * k };
             // Nearest candidates first; under strong perspective the affine guess is
             // several modules off, so farther ones follow (each costs a timing check).
             let mut aps = find_alignment(b, est, ms, 5.0 * ms, c, 3);
@@ -395,37 +362,12 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
                     aps.push(ap);
                 }
             }
-            anchors.extend(aps.into_iter().map(|ap| {
-                (
-                    Pt {
-                        x: dimf - 6.5,
-                        y: dimf - 6.5,
-                    },
-                    ap,
-                )
-            }));
+            anchors.extend(aps.into_iter().map(|ap| (Pt { x: dimf - 6.5, y: dimf - 6.5 }, ap)));
         }
-        anchors.push((
-            Pt {
-                x: dimf - 3.5,
-                y: dimf - 3.5,
-            },
-            br_affine,
-        ));
+        anchors.push((Pt { x: dimf - 3.5, y: dimf - 3.5 }, br_affine));
         let mut near: Option<Homography> = None; // first map whose timing patterns fit
         for (mc, ip) in anchors {
-            let src = [
-                Pt { x: 3.5, y: 3.5 },
-                Pt {
-                    x: dimf - 3.5,
-                    y: 3.5,
-                },
-                Pt {
-                    x: 3.5,
-                    y: dimf - 3.5,
-                },
-                mc,
-            ];
+            let src = [Pt { x: 3.5, y: 3.5 }, Pt { x: dimf - 3.5, y: 3.5 }, Pt { x: 3.5, y: dimf - 3.5 }, mc];
             let dst = [ptl, ptr, pbl, ip];
             let Some(h) = Homography::from_points(src, dst) else {
                 continue;
@@ -494,11 +436,7 @@ pub fn factor(frame: &LumaFrame) -> usize {
 
 /// Full locator pipeline over one frame. Returns the decode (if any) and whether three
 /// finder patterns formed a plausible code (which makes a slower fallback worthwhile).
-pub fn locate_and_decode(
-    frame: &LumaFrame,
-    inverted: bool,
-    stream: bool,
-) -> (Option<Decoded>, bool) {
+pub fn locate_and_decode(frame: &LumaFrame, inverted: bool, stream: bool) -> (Option<Decoded>, bool) {
     #[cfg(test)]
     if INJECT_PANIC.with(|p| p.get()) {
         panic!("a bug injected into the locator by a test");
@@ -517,12 +455,7 @@ thread_local! {
 ///
 /// `stream`: a frame of a camera stream even if small (e.g. Android's 640x480
 /// analysis frames): retry only on a plausible finder triple.
-pub fn locate_with_factor(
-    frame: &LumaFrame,
-    inverted: bool,
-    f: usize,
-    stream: bool,
-) -> (Option<Decoded>, bool) {
+pub fn locate_with_factor(frame: &LumaFrame, inverted: bool, f: usize, stream: bool) -> (Option<Decoded>, bool) {
     if f > 1 {
         let (small, w, h) = downsample(frame, f);
         let Ok(sf) = LumaFrame::packed(w, h, &small) else {
@@ -540,10 +473,7 @@ pub fn locate_with_factor(
             let (x0, y0) = (x0 * f, y0 * f);
             let (x1, y1) = ((x1 * f).min(frame.width()), (y1 * f).min(frame.height()));
             let off = y0 * frame.stride() + x0;
-            if let Some(Ok(sub)) = frame
-                .data()
-                .get(off..)
-                .map(|d| LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), d))
+            if let Some(Ok(sub)) = frame.data().get(off..).map(|d| LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), d))
             {
                 let (mut r2, seen2, _) = locate_at(&sub, inverted, 1, true);
                 if let Some(d) = r2.as_mut() {
@@ -598,34 +528,17 @@ fn finder_region(finders: &[Finder], w: usize, h: usize) -> Option<(usize, usize
 /// One frame at one scale. `strict`: retry with other thresholds only on a plausible
 /// finder triple (camera frames), else on two finders (stills). Also returns the
 /// finders of the first pass.
-fn locate_at(
-    frame: &LumaFrame,
-    inverted: bool,
-    step: usize,
-    strict: bool,
-) -> (Option<Decoded>, bool, Vec<Finder>) {
+fn locate_at(frame: &LumaFrame, inverted: bool, step: usize, strict: bool) -> (Option<Decoded>, bool, Vec<Finder>) {
     let mut seen = false;
     let mut first = Vec::new();
     // First the everyday setting; the others only when finders were seen but nothing
     // decoded (measured on the photo set: 4x4 blocks rescue fine blurred codes, 16x16
     // and 32x32 rescue codes whose modules are larger than a block).
     const ALTS: [Params; 4] = [
-        Params {
-            block_shift: 3,
-            min_contrast: 24,
-        },
-        Params {
-            block_shift: 2,
-            min_contrast: 16,
-        },
-        Params {
-            block_shift: 4,
-            min_contrast: 24,
-        },
-        Params {
-            block_shift: 5,
-            min_contrast: 24,
-        },
+        Params { block_shift: 3, min_contrast: 24 },
+        Params { block_shift: 2, min_contrast: 16 },
+        Params { block_shift: 4, min_contrast: 24 },
+        Params { block_shift: 5, min_contrast: 24 },
     ];
     // Camera frames skip the 32 px blocks: modules that large are read at the default
     // block size after halving.
@@ -658,19 +571,10 @@ pub fn debug_finders(frame: &LumaFrame) -> Vec<(f32, f32, f32, u32, bool)> {
     let Ok(frame) = LumaFrame::packed(w, h, &small) else {
         return vec![];
     };
-    let Some(b) = binarize(
-        &frame,
-        Params {
-            block_shift: 3,
-            min_contrast: 24,
-        },
-    ) else {
+    let Some(b) = binarize(&frame, Params { block_shift: 3, min_contrast: 24 }) else {
         return vec![];
     };
-    find(&b, step, true)
-        .into_iter()
-        .map(|f| (f.x, f.y, f.ms, f.hits, f.inverted))
-        .collect()
+    find(&b, step, true).into_iter().map(|f| (f.x, f.y, f.ms, f.hits, f.inverted)).collect()
 }
 
 /// Tuning aid: best-of-50 times of downsampling, thresholding, finder scan, decoding.
@@ -685,13 +589,7 @@ pub fn debug_timing(frame: &LumaFrame) -> (f64, f64, f64, f64, usize) {
             break;
         };
         let t = std::time::Instant::now();
-        let Some(b) = binarize(
-            &frame,
-            Params {
-                block_shift: 3,
-                min_contrast: 24,
-            },
-        ) else {
+        let Some(b) = binarize(&frame, Params { block_shift: 3, min_contrast: 24 }) else {
             break;
         };
         best[1] = best[1].min(t.elapsed().as_secs_f64() * 1e3);

@@ -18,11 +18,7 @@
 #![forbid(unsafe_code)]
 // The spec's index arithmetic (masks, grids, polynomials) reads best as written there;
 // `is_multiple_of` needs Rust 1.87 (workspace MSRV is 1.80).
-#![allow(
-    clippy::manual_is_multiple_of,
-    clippy::needless_range_loop,
-    clippy::nonminimal_bool
-)]
+#![allow(clippy::manual_is_multiple_of, clippy::needless_range_loop, clippy::nonminimal_bool)]
 
 mod binarize;
 mod codeword;
@@ -44,13 +40,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 pub enum QrError {
     /// The frame's sizes do not fit its buffer (a bug at the FFI boundary).
     #[error("bad frame {width}x{height} stride {stride} with {len} bytes: {reason}")]
-    BadFrame {
-        width: usize,
-        height: usize,
-        stride: usize,
-        len: usize,
-        reason: &'static str,
-    },
+    BadFrame { width: usize, height: usize, stride: usize, len: usize, reason: &'static str },
     /// The text does not fit in the largest QR code.
     #[error("text of {len} bytes is too long for a QR code")]
     TooLong { len: usize },
@@ -172,22 +162,15 @@ fn rqrr_detect(frame: &LumaFrame, own: bool) -> Result<Option<Decoded>, QrError>
             d
         }));
     }
-    let mut img = in_rqrr(|| {
-        rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| {
-            frame.px(x, y)
-        })
-    })?;
+    let mut img =
+        in_rqrr(|| rqrr::PreparedImage::prepare_from_greyscale(frame.width(), frame.height(), |x, y| frame.px(x, y)))?;
     let grids = in_rqrr(|| img.detect_grids())?;
     for g in grids {
         let c = g.bounds.map(|p| (p.x as f32, p.y as f32));
         if own {
             let mut bytes = Vec::new();
             if in_rqrr(|| g.decode_to(&mut bytes).is_ok())? {
-                return Ok(Some(Decoded {
-                    text: payload_to_text(&bytes),
-                    bytes,
-                    corners: c,
-                }));
+                return Ok(Some(Decoded { text: payload_to_text(&bytes), bytes, corners: c }));
             }
             continue;
         }
@@ -195,18 +178,12 @@ fn rqrr_detect(frame: &LumaFrame, own: bool) -> Result<Option<Decoded>, QrError>
         // reads it.
         let (n, bits) = in_rqrr(|| {
             let n = rqrr::BitGrid::size(&g.grid);
-            let bits: Vec<bool> = (0..n * n)
-                .map(|i| rqrr::BitGrid::bit(&g.grid, i / n, i % n))
-                .collect();
+            let bits: Vec<bool> = (0..n * n).map(|i| rqrr::BitGrid::bit(&g.grid, i / n, i % n)).collect();
             (n, bits)
         })?;
         if let Ok(segs) = codeword::decode_grid(&bits, n) {
             let (text, bytes) = text::segments_to_text(&segs);
-            return Ok(Some(Decoded {
-                text,
-                bytes,
-                corners: c,
-            }));
+            return Ok(Some(Decoded { text, bytes, corners: c }));
         }
     }
     Ok(None)
@@ -228,14 +205,7 @@ pub struct Scanner {
 
 impl Default for Scanner {
     fn default() -> Self {
-        Scanner {
-            last: None,
-            opts: Options {
-                stream: true,
-                ..Options::default()
-            },
-            hard: false,
-        }
+        Scanner { last: None, opts: Options { stream: true, ..Options::default() }, hard: false }
     }
 }
 
@@ -255,14 +225,7 @@ impl Scanner {
         }
         // A code in view that the cheap path cannot read gets the thorough path on
         // every other frame (so a hard code costs at most every second frame).
-        let opts = if self.hard {
-            Options {
-                stream: false,
-                ..self.opts
-            }
-        } else {
-            self.opts
-        };
+        let opts = if self.hard { Options { stream: false, ..self.opts } } else { self.opts };
         let (r, seen) = decode_seen(frame, &opts);
         self.last = r.as_ref().ok().and_then(|d| d.as_ref().map(|d| d.corners));
         self.hard = !self.hard && seen && self.last.is_none();
@@ -279,23 +242,13 @@ impl Scanner {
         }
         let (mx, my) = ((x1 - x0) * 0.25 + 8.0, (y1 - y0) * 0.25 + 8.0);
         let clamp = |v: f32, hi: usize| (v.max(0.0) as usize).min(hi);
-        let (x0, y0) = (
-            clamp(x0 - mx, frame.width()),
-            clamp(y0 - my, frame.height()),
-        );
-        let (x1, y1) = (
-            clamp(x1 + mx, frame.width()),
-            clamp(y1 + my, frame.height()),
-        );
-        if x1 <= x0 + 21
-            || y1 <= y0 + 21
-            || (x1 - x0) * (y1 - y0) * 10 > frame.width() * frame.height() * 7
-        {
+        let (x0, y0) = (clamp(x0 - mx, frame.width()), clamp(y0 - my, frame.height()));
+        let (x1, y1) = (clamp(x1 + mx, frame.width()), clamp(y1 + my, frame.height()));
+        if x1 <= x0 + 21 || y1 <= y0 + 21 || (x1 - x0) * (y1 - y0) * 10 > frame.width() * frame.height() * 7 {
             return None; // degenerate, or hardly smaller than the frame
         }
         let off = y0 * frame.stride() + x0;
-        let sub =
-            LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
+        let sub = LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
         let f = grid::factor(frame);
         let inverted = self.opts.inverted;
         let (d, _) = grid::locate_with_factor(&sub, inverted, f, true);

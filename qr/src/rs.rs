@@ -208,10 +208,7 @@ mod tests {
         let data: Vec<u8> = (0..40u32).map(|i| (i * 37 + 11) as u8).collect();
         let nsym = 18;
         let cw = encode(&data, nsym);
-        assert_eq!(
-            &cw[data.len()..],
-            &qrcode::ec::create_error_correction_code(&data, nsym)[..]
-        );
+        assert_eq!(&cw[data.len()..], &qrcode::ec::create_error_correction_code(&data, nsym)[..]);
         for errs in 0..=nsym / 2 {
             let mut r = cw.clone();
             for e in 0..errs {

@@ -46,17 +46,11 @@ fn eci_encoding(eci: u32) -> Option<&'static encoding_rs::Encoding> {
 /// Text and raw bytes of a decoded code's segments. Byte segments under no ECI are
 /// read with one encoding guessed over all of them together ([`payload_to_text`]'s rule).
 pub(crate) fn segments_to_text(segs: &[(Charset, Vec<u8>)]) -> (String, Vec<u8>) {
-    let unspecified: Vec<u8> = segs
-        .iter()
-        .filter(|(c, _)| *c == Charset::Guess)
-        .flat_map(|(_, b)| b.iter().copied())
-        .collect();
+    let unspecified: Vec<u8> =
+        segs.iter().filter(|(c, _)| *c == Charset::Guess).flat_map(|(_, b)| b.iter().copied()).collect();
     let guess = if std::str::from_utf8(&unspecified).is_ok() {
         Some(encoding_rs::UTF_8)
-    } else if !encoding_rs::SHIFT_JIS
-        .decode_without_bom_handling(&unspecified)
-        .1
-    {
+    } else if !encoding_rs::SHIFT_JIS.decode_without_bom_handling(&unspecified).1 {
         Some(encoding_rs::SHIFT_JIS)
     } else {
         None // ISO-8859-1
@@ -123,9 +117,6 @@ mod tests {
 
     #[test]
     fn latin1_fallback_never_fails() {
-        assert_eq!(
-            payload_to_text(&[0x41, 0xE9, 0x80, 0xFF]),
-            "A\u{e9}\u{80}\u{ff}"
-        );
+        assert_eq!(payload_to_text(&[0x41, 0xE9, 0x80, 0xFF]), "A\u{e9}\u{80}\u{ff}");
     }
 }

@@ -36,9 +36,7 @@ fn photo_set_is_read_with_exact_text_and_no_false_positives() {
         let streamed = sc.scan(&f).unwrap().or_else(|| sc.scan(&f).unwrap());
         match (&p.expected, &streamed) {
             (Some(exp), Some(d)) if &d.text == exp => scanner_exact += 1,
-            (None, Some(d)) => {
-                false_pos.push(format!("Scanner {}/{}: {:?}", p.folder, p.name, d.text))
-            }
+            (None, Some(d)) => false_pos.push(format!("Scanner {}/{}: {:?}", p.folder, p.name, d.text)),
             _ => {}
         }
         let got = decode(&f).unwrap_or_else(|e| panic!("{}/{}: {e}", p.folder, p.name));
@@ -59,18 +57,14 @@ fn photo_set_is_read_with_exact_text_and_no_false_positives() {
             (None, None) => {}
         }
     }
-    eprintln!("photo set: {exact}/{codes} exact (Scanner, 2 frames: {scanner_exact}); missed {missed:?}; wrong {wrong:?}");
+    eprintln!(
+        "photo set: {exact}/{codes} exact (Scanner, 2 frames: {scanner_exact}); missed {missed:?}; wrong {wrong:?}"
+    );
     assert_eq!(codes, 97, "the photo set changed size");
     assert!(false_pos.is_empty(), "false positives: {false_pos:?}");
     assert!(wrong.is_empty(), "wrong text: {wrong:?}");
-    assert!(
-        exact >= MIN_EXACT,
-        "only {exact}/{codes} photos read exactly (floor {MIN_EXACT}); missed {missed:?}"
-    );
-    assert!(
-        scanner_exact >= MIN_EXACT,
-        "the Scanner read only {scanner_exact}/{codes} within two frames"
-    );
+    assert!(exact >= MIN_EXACT, "only {exact}/{codes} photos read exactly (floor {MIN_EXACT}); missed {missed:?}");
+    assert!(scanner_exact >= MIN_EXACT, "the Scanner read only {scanner_exact}/{codes} within two frames");
 }
 
 #[test]

@@ -10,32 +10,20 @@ use support::*;
 const URL: &str = "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1";
 
 fn read(w: usize, h: usize, d: &[u8]) -> Option<String> {
-    decode(&LumaFrame::packed(w, h, d).unwrap())
-        .expect("no error")
-        .map(|d| d.text)
+    decode(&LumaFrame::packed(w, h, d).unwrap()).expect("no error").map(|d| d.text)
 }
 
 #[test]
 fn a_generated_code_reads_back_at_every_scale() {
     for scale in 2..=8 {
         let (img, side) = to_luma(URL, scale).unwrap();
-        assert_eq!(
-            read(side, side, &img).as_deref(),
-            Some(URL),
-            "scale {scale}"
-        );
+        assert_eq!(read(side, side, &img).as_deref(), Some(URL), "scale {scale}");
     }
 }
 
 #[test]
 fn japanese_and_binary_safe_text_round_trips() {
-    for text in [
-        "かざす 申請書 第12号",
-        "ﾃﾞｻﾞｲﾝQR",
-        "a",
-        "0123456789",
-        "MIXED Case: 1/2 €",
-    ] {
+    for text in ["かざす 申請書 第12号", "ﾃﾞｻﾞｲﾝQR", "a", "0123456789", "MIXED Case: 1/2 €"] {
         let (img, side) = to_luma(text, 4).unwrap();
         assert_eq!(read(side, side, &img).as_deref(), Some(text));
     }
@@ -73,18 +61,12 @@ fn camera_like_720p_frames_read_rotated_tilted_inverted_with_glare_and_noise() {
                 let fr = render(URL, &s);
                 match read(s.w, s.h, &fr) {
                     Some(t) if t == URL => {}
-                    other => failures.push(format!(
-                        "scale {scale} angle {angle} inverted {inverted}: {other:?}"
-                    )),
+                    other => failures.push(format!("scale {scale} angle {angle} inverted {inverted}: {other:?}")),
                 }
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {n} failed: {failures:#?}",
-        failures.len()
-    );
+    assert!(failures.is_empty(), "{} of {n} failed: {failures:#?}", failures.len());
 }
 
 #[test]
@@ -94,29 +76,19 @@ fn dark_mode_code_is_read_and_light_mode_still_is() {
     assert_eq!(read(side, side, &inv).as_deref(), Some(URL));
     // without the inverted search it is not found: the option really does the work
     let f = LumaFrame::packed(side, side, &inv).unwrap();
-    let normal_only = Options {
-        inverted: false,
-        rqrr_fallback: false,
-        ..Options::default()
-    };
+    let normal_only = Options { inverted: false, rqrr_fallback: false, ..Options::default() };
     assert_eq!(decode_with(&f, &normal_only).unwrap(), None);
 }
 
 #[test]
 fn corners_are_reported_around_the_code() {
     let (img, side) = to_luma(URL, 5).unwrap();
-    let d = decode(&LumaFrame::packed(side, side, &img).unwrap())
-        .unwrap()
-        .unwrap();
+    let d = decode(&LumaFrame::packed(side, side, &img).unwrap()).unwrap().unwrap();
     let q = 4.0 * 5.0; // quiet zone in pixels
     let far = side as f32 - q;
     let want = [(q, q), (far, q), (far, far), (q, far)];
     for (got, want) in d.corners.iter().zip(want) {
-        assert!(
-            (got.0 - want.0).abs() < 3.0 && (got.1 - want.1).abs() < 3.0,
-            "{:?} vs {want:?}",
-            d.corners
-        );
+        assert!((got.0 - want.0).abs() < 3.0 && (got.1 - want.1).abs() < 3.0, "{:?} vs {want:?}", d.corners);
     }
 }
 
@@ -162,10 +134,7 @@ fn random_and_hostile_frames_never_panic_or_invent_text() {
     let mut rng = Rng(12345);
     let all = [Options::default(), Options::rqrr_only()];
     for i in 0..150u64 {
-        let (w, h) = (
-            1 + (rng.next() % 300) as usize,
-            1 + (rng.next() % 300) as usize,
-        );
+        let (w, h) = (1 + (rng.next() % 300) as usize, 1 + (rng.next() % 300) as usize);
         let mode = rng.next() % 3;
         let d: Vec<u8> = (0..w * h)
             .map(|k| match mode {
@@ -193,20 +162,14 @@ fn random_and_hostile_frames_never_panic_or_invent_text() {
         let (w, h, d) = finder_soup(seed);
         let f = LumaFrame::packed(w, h, &d).unwrap();
         for o in &all {
-            assert!(
-                matches!(decode_with(&f, o), Ok(None) | Err(QrError::DecoderPanicked)),
-                "soup {seed}"
-            );
+            assert!(matches!(decode_with(&f, o), Ok(None) | Err(QrError::DecoderPanicked)), "soup {seed}");
         }
     }
     for a in (20..70).step_by(10) {
         let (w, h, d) = skewed_finders(a as f32, -(a as f32), 4.0, 130.0);
         let f = LumaFrame::packed(w, h, &d).unwrap();
         for o in &all {
-            assert!(
-                matches!(decode_with(&f, o), Ok(None) | Err(QrError::DecoderPanicked)),
-                "skewed {a}"
-            );
+            assert!(matches!(decode_with(&f, o), Ok(None) | Err(QrError::DecoderPanicked)), "skewed {a}");
         }
     }
 }
@@ -214,11 +177,7 @@ fn random_and_hostile_frames_never_panic_or_invent_text() {
 #[test]
 fn svg_is_a_complete_document_and_overlong_text_is_an_error() {
     let svg = to_svg(URL).unwrap();
-    assert!(
-        svg.starts_with("<?xml") || svg.starts_with("<svg"),
-        "{}",
-        &svg[..40]
-    );
+    assert!(svg.starts_with("<?xml") || svg.starts_with("<svg"), "{}", &svg[..40]);
     assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"));
     assert!(svg.contains("<path") || svg.contains("<rect"));
     let huge = "x".repeat(4000);
@@ -234,25 +193,16 @@ fn the_scanner_follows_a_moving_code_and_finds_it_again_after_it_left() {
         s.angle = 3.0 * k as f32;
         s.seed = k;
         let fr = render_at(URL, &s, 25.0 * k as f32, -10.0 * k as f32);
-        let d = scanner
-            .scan(&LumaFrame::packed(s.w, s.h, &fr).unwrap())
-            .unwrap();
+        let d = scanner.scan(&LumaFrame::packed(s.w, s.h, &fr).unwrap()).unwrap();
         seen += (d.map(|d| d.text).as_deref() == Some(URL)) as usize;
     }
     assert_eq!(seen, 6);
     // the code leaves: an empty frame reads nothing (the remembered region holds no code)
     let empty = clutter(1280, 720, 3);
-    assert_eq!(
-        scanner
-            .scan(&LumaFrame::packed(1280, 720, &empty).unwrap())
-            .unwrap(),
-        None
-    );
+    assert_eq!(scanner.scan(&LumaFrame::packed(1280, 720, &empty).unwrap()).unwrap(), None);
     // and comes back somewhere else entirely
     let fr = render_at(URL, &s, -300.0, 150.0);
-    let d = scanner
-        .scan(&LumaFrame::packed(s.w, s.h, &fr).unwrap())
-        .unwrap();
+    let d = scanner.scan(&LumaFrame::packed(s.w, s.h, &fr).unwrap()).unwrap();
     assert_eq!(d.map(|d| d.text).as_deref(), Some(URL));
 }
 
@@ -266,11 +216,7 @@ fn the_harder_camera_set_keeps_its_read_rate() {
         .iter()
         .filter(|(_, s)| {
             let fr = render(URL, s);
-            decode(&LumaFrame::packed(s.w, s.h, &fr).unwrap())
-                .unwrap()
-                .map(|d| d.text)
-                .as_deref()
-                == Some(URL)
+            decode(&LumaFrame::packed(s.w, s.h, &fr).unwrap()).unwrap().map(|d| d.text).as_deref() == Some(URL)
         })
         .count();
     assert!(read >= 24, "only {read}/30 of the camera set read");
@@ -280,8 +226,7 @@ fn the_harder_camera_set_keeps_its_read_rate() {
 fn a_large_code_on_curled_paper_reads_through_its_alignment_lattice() {
     // Version 10+: one homography cannot follow a 2-module bow across the code; the
     // lattice of alignment patterns can.
-    let text = "https://kazasu.example.jp/apply/2f7c9e1d4b3a?form=tenkyo&city=131016&sig="
-        .to_string()
+    let text = "https://kazasu.example.jp/apply/2f7c9e1d4b3a?form=tenkyo&city=131016&sig=".to_string()
         + &"0123456789abcdef".repeat(8);
     let mut s = Scene::hd(5.0);
     s.bend = 2.0;

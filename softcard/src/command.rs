@@ -93,7 +93,9 @@ mod tests {
 
     #[test]
     fn malformed_commands_are_errors() {
-        for bad in [&[][..], &[0, 0xB0, 0], &[0, 0x20, 0, 0x80, 3, 1], &[0, 0x20, 0, 0x80, 1, 1, 0, 0], &[0, 1, 2, 3, 0, 0]] {
+        for bad in
+            [&[][..], &[0, 0xB0, 0], &[0, 0x20, 0, 0x80, 3, 1], &[0, 0x20, 0, 0x80, 1, 1, 0, 0], &[0, 1, 2, 3, 0, 0]]
+        {
             assert_eq!(CardCommand::parse(bad), Err(ParseError), "{bad:?}");
         }
     }

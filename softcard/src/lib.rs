@@ -16,10 +16,10 @@ use openssl::pkey::{PKey, Private};
 use openssl::rsa::Padding;
 use zeroize::Zeroizing;
 
+use command::CardCommand;
 use kazasu_card::ids::{self, FileId, AID_JPKI_AP};
 use kazasu_card::sw::StatusWord;
 use kazasu_card::transport::{LinkCapabilities, Transport, TransportError};
-use command::CardCommand;
 
 pub use command::ParseError;
 
@@ -31,8 +31,10 @@ pub mod fixture {
     pub const AUTH_CERT: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/auth.der"));
     pub const AUTH_CA_CERT: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/auth-ca.der"));
     pub const SIGN_CA_CRL: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/sign-ca.crl.der"));
-    pub(super) const SIGN_KEY_PKCS8: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/sign.TEST-ONLY.key.der"));
-    pub(super) const AUTH_KEY_PKCS8: &[u8] = include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/auth.TEST-ONLY.key.der"));
+    pub(super) const SIGN_KEY_PKCS8: &[u8] =
+        include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/sign.TEST-ONLY.key.der"));
+    pub(super) const AUTH_KEY_PKCS8: &[u8] =
+        include_bytes!(concat!(env!("KAZASU_TEST_PKI_DIR"), "/auth.TEST-ONLY.key.der"));
     /// The software card's sign PIN unless configured otherwise. Test-only.
     pub const SIGN_PIN: &str = "ABC123";
     /// The software card's auth PIN unless configured otherwise. Test-only.
@@ -271,7 +273,11 @@ impl SoftCard {
         if c.p1 != 0x00 || c.p2 != 0x80 {
             return Err(StatusWord::WrongP1P2);
         }
-        let locked_sw = if self.quirks.locked_sw_6983 { StatusWord::AuthMethodBlocked } else { StatusWord::ReferenceDataInvalidated };
+        let locked_sw = if self.quirks.locked_sw_6983 {
+            StatusWord::AuthMethodBlocked
+        } else {
+            StatusWord::ReferenceDataInvalidated
+        };
         let pin = match self.current {
             Some(ids::EF_SIGN_PIN) => &mut self.sign_pin,
             Some(ids::EF_AUTH_PIN) => &mut self.auth_pin,
@@ -283,14 +289,19 @@ impl SoftCard {
         if c.data.is_empty() {
             self.log.counter_queries += 1;
             // Always 63Cx, also when locked (63C0) — OpenSC rejects the card otherwise (jpki-facts).
-            return Err(if pin.remaining == 0 { StatusWord::NoTriesLeft } else { StatusWord::RemainingTries(pin.remaining) });
+            return Err(if pin.remaining == 0 {
+                StatusWord::NoTriesLeft
+            } else {
+                StatusWord::RemainingTries(pin.remaining)
+            });
         }
         self.log.pin_presentations += 1;
         if pin.remaining == 0 {
             return Err(locked_sw);
         }
         if pin.value.len() == c.data.len() && openssl::memcmp::eq(&pin.value, &c.data) {
-            pin.remaining = if self.current == Some(ids::EF_SIGN_PIN) { ids::SIGN_PIN_MAX_TRIES } else { ids::AUTH_PIN_MAX_TRIES };
+            pin.remaining =
+                if self.current == Some(ids::EF_SIGN_PIN) { ids::SIGN_PIN_MAX_TRIES } else { ids::AUTH_PIN_MAX_TRIES };
             pin.verified = true;
             Ok(Vec::new())
         } else {

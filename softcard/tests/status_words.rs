@@ -1,8 +1,8 @@
 //! The software card's refusals are the named status words the core maps, not raw numbers.
 
 use kazasu_card::apdu::Response;
-use kazasu_softcard::SoftCard;
 use kazasu_card::sw::StatusWord;
+use kazasu_softcard::SoftCard;
 
 fn sw(card: &mut SoftCard, apdu: &[u8]) -> StatusWord {
     Response::parse(card.process(apdu)).unwrap().sw

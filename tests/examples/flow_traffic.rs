@@ -18,7 +18,9 @@ fn main() {
         let mut card = SoftCard::new().with_quirks(quirks);
         let pin = SignPin::new(fixture::SIGN_PIN).expect("fixture PIN is valid");
         match flow::sign(&mut card, pin, LastTry::NotConfirmed, HashAlgorithm::Sha256, b"bench") {
-            Ok(s) => println!("| {name} | {} | {} | {} |", s.traffic.apdus, s.traffic.bytes_sent, s.traffic.bytes_received),
+            Ok(s) => {
+                println!("| {name} | {} | {} | {} |", s.traffic.apdus, s.traffic.bytes_sent, s.traffic.bytes_received)
+            }
             Err(e) => println!("| {name} | failed: {e} | | |"),
         }
     }

@@ -18,7 +18,8 @@ fn check(signed: &flow::Signed) {
     assert_eq!(signed.certificate, fixture::SIGN_CERT);
     verify_signature(&signed.certificate, signed.algorithm, DATA, &signed.signature).unwrap();
     let cert = Certificate::from_der(&signed.certificate).unwrap();
-    verify_chain(&signed.certificate, fixture::SIGN_CA_CERT, cert.not_before + 3600, Some(fixture::SIGN_CA_CRL)).unwrap();
+    verify_chain(&signed.certificate, fixture::SIGN_CA_CERT, cert.not_before + 3600, Some(fixture::SIGN_CA_CRL))
+        .unwrap();
     assert_eq!(cert.personal.unwrap().name.as_deref(), Some("かざす　花子"));
 }
 
@@ -46,7 +47,8 @@ fn the_sign_flow_takes_at_most_8_apdus_on_an_extended_link_and_15_on_a_short_one
 fn get_response_chaining_and_le_correction_are_handled_in_core() {
     let chained = sign_with(Quirks { chaining_61xx: true, ..Quirks::default() }, HashAlgorithm::Sha256);
     check(&chained);
-    let chained_short = sign_with(Quirks { chaining_61xx: true, short_only: true, ..Quirks::default() }, HashAlgorithm::Sha256);
+    let chained_short =
+        sign_with(Quirks { chaining_61xx: true, short_only: true, ..Quirks::default() }, HashAlgorithm::Sha256);
     check(&chained_short);
     let exact = sign_with(Quirks { exact_le_6cxx: true, short_only: true, ..Quirks::default() }, HashAlgorithm::Sha256);
     check(&exact);
@@ -87,7 +89,10 @@ fn the_public_certificates_and_token_info_read_without_a_pin() {
 fn the_auth_key_signs_after_the_four_digit_pin() {
     let mut card = SoftCard::new();
     let mut s = JpkiSession::open(&mut card).unwrap();
-    assert!(matches!(s.authenticate(HashAlgorithm::Sha256, b"challenge"), Err(CardError::SecurityStatusNotSatisfied { .. })));
+    assert!(matches!(
+        s.authenticate(HashAlgorithm::Sha256, b"challenge"),
+        Err(CardError::SecurityStatusNotSatisfied { .. })
+    ));
     assert!(matches!(
         s.verify_auth_pin(AuthPin::new("0000").unwrap(), LastTry::NotConfirmed),
         Err(CardError::WrongPin { remaining: 2 })
@@ -132,11 +137,16 @@ fn no_card_answer_can_make_the_flow_panic() {
             Ok(out)
         }
         fn capabilities(&self) -> LinkCapabilities {
-            if self.0.is_multiple_of(2) { LinkCapabilities::SHORT } else { LinkCapabilities::extended(4096) }
+            if self.0.is_multiple_of(2) {
+                LinkCapabilities::SHORT
+            } else {
+                LinkCapabilities::extended(4096)
+            }
         }
     }
     for seed in 1..3000u64 {
-        let _ = flow::sign(Noise(seed), SignPin::new("ABC123").unwrap(), LastTry::Confirmed, HashAlgorithm::Sha256, b"x");
+        let _ =
+            flow::sign(Noise(seed), SignPin::new("ABC123").unwrap(), LastTry::Confirmed, HashAlgorithm::Sha256, b"x");
     }
     struct Truncating(SoftCard, usize);
     impl Transport for Truncating {
@@ -147,7 +157,13 @@ fn no_card_answer_can_make_the_flow_panic() {
         }
     }
     for cut in 0..300 {
-        let r = flow::sign(Truncating(SoftCard::new(), cut), SignPin::new("ABC123").unwrap(), LastTry::Confirmed, HashAlgorithm::Sha256, b"x");
+        let r = flow::sign(
+            Truncating(SoftCard::new(), cut),
+            SignPin::new("ABC123").unwrap(),
+            LastTry::Confirmed,
+            HashAlgorithm::Sha256,
+            b"x",
+        );
         // Cut answers are errors — or, where the protocol recovers (a cut that looks like 6Cxx), the true data.
         if let Ok(signed) = r {
             assert_eq!(signed.certificate, fixture::SIGN_CERT, "cut {cut}");
@@ -184,8 +200,14 @@ fn a_card_that_refuses_extended_length_behind_a_link_that_claims_it_is_read_in_s
         }
     }
     let card = SoftCard::new().with_quirks(Quirks { short_only: true, ..Quirks::default() });
-    let signed =
-        flow::sign(Claims(card), SignPin::new(fixture::SIGN_PIN).unwrap(), LastTry::NotConfirmed, HashAlgorithm::Sha256, DATA).unwrap();
+    let signed = flow::sign(
+        Claims(card),
+        SignPin::new(fixture::SIGN_PIN).unwrap(),
+        LastTry::NotConfirmed,
+        HashAlgorithm::Sha256,
+        DATA,
+    )
+    .unwrap();
     check(&signed);
     assert_eq!(signed.traffic.apdus, 16, "one refused extended read, then the 15-APDU short flow");
 }

@@ -10,9 +10,14 @@ fn raw_apdu_data_and_the_pin_never_reach_a_log() {
     let logs = capture_logs();
     let mut card = SoftCard::new();
     let _ = flow::sign(&mut card, SignPin::new("LEAKME1").unwrap(), LastTry::NotConfirmed, HashAlgorithm::Sha256, b"x");
-    let signed =
-        flow::sign(&mut card, SignPin::new(fixture::SIGN_PIN).unwrap(), LastTry::NotConfirmed, HashAlgorithm::Sha256, b"x")
-            .unwrap();
+    let signed = flow::sign(
+        &mut card,
+        SignPin::new(fixture::SIGN_PIN).unwrap(),
+        LastTry::NotConfirmed,
+        HashAlgorithm::Sha256,
+        b"x",
+    )
+    .unwrap();
     let text = logs.take().join("\n");
     // The logger saw the flow: command names and status words are there.
     assert!(text.contains("VERIFY") && text.contains("READ BINARY") && text.contains("63C4"), "{text}");

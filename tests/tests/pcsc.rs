@@ -87,11 +87,21 @@ fn the_cli_signs_through_pcsc_and_openssl_verifies_the_cms() {
         .output()
         .unwrap();
     assert!(verified.status.success(), "openssl: {}", String::from_utf8_lossy(&verified.stderr));
-    let ours = Command::new(kazasu()).args(["verify", "--at", "1796083200", "--lang", "en", "--ca"]).arg(ca_pem()).arg(&file).output().unwrap();
+    let ours = Command::new(kazasu())
+        .args(["verify", "--at", "1796083200", "--lang", "en", "--ca"])
+        .arg(ca_pem())
+        .arg(&file)
+        .output()
+        .unwrap();
     assert!(ours.status.success(), "{}", String::from_utf8_lossy(&ours.stderr));
     // Tampered content fails both.
     std::fs::write(&file, "伊勢市 住民票の写し 交付申請 (changed)\n").unwrap();
-    let ours = Command::new(kazasu()).args(["verify", "--at", "1796083200", "--ca"]).arg(ca_pem()).arg(&file).output().unwrap();
+    let ours = Command::new(kazasu())
+        .args(["verify", "--at", "1796083200", "--ca"])
+        .arg(ca_pem())
+        .arg(&file)
+        .output()
+        .unwrap();
     assert_eq!(ours.status.code(), Some(10));
 }
 
@@ -111,7 +121,10 @@ fn a_wrong_pin_through_pcsc_says_how_many_tries_are_left_and_status_spends_none(
     assert!(after.contains("署名用パスワード: 残り4回"), "{after}");
     assert_eq!(String::from_utf8_lossy(&status("ja").stdout), after, "status spends no try");
     // A right PIN resets the counter.
-    let out = run(Command::new(kazasu()).args(["sign", "--pin-stdin"]).arg(&file), format!("{}\n", fixture::SIGN_PIN).as_bytes());
+    let out = run(
+        Command::new(kazasu()).args(["sign", "--pin-stdin"]).arg(&file),
+        format!("{}\n", fixture::SIGN_PIN).as_bytes(),
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&status("en").stdout).contains("5 tries left"));
 }
@@ -132,7 +145,15 @@ fn opensc_reads_the_certificates_and_signs_with_the_sign_pin() {
     let (data, sig) = (dir.join("data"), dir.join("sig"));
     std::fs::write(&data, "OpenSC interop").unwrap();
     let out = Command::new("pkcs11-tool")
-        .args(["--module", OPENSC_PKCS11, "--token-label", "JPKI (Digital Signature PIN)", "--login", "--pin", fixture::SIGN_PIN])
+        .args([
+            "--module",
+            OPENSC_PKCS11,
+            "--token-label",
+            "JPKI (Digital Signature PIN)",
+            "--login",
+            "--pin",
+            fixture::SIGN_PIN,
+        ])
         .args(["--sign", "--mechanism", "SHA256-RSA-PKCS", "--id", "02", "-i"])
         .arg(&data)
         .arg("-o")

@@ -22,7 +22,10 @@ fn the_counter_is_read_immediately_before_every_verify() {
     for (i, c) in spy.sent.iter().enumerate() {
         if is_verify(c) && c.len() > 4 {
             presentations += 1;
-            assert!(i > 0 && spy.sent[i - 1] == [0x00, 0x20, 0x00, 0x80], "APDU {i} is a VERIFY without a counter read before it");
+            assert!(
+                i > 0 && spy.sent[i - 1] == [0x00, 0x20, 0x00, 0x80],
+                "APDU {i} is a VERIFY without a counter read before it"
+            );
         }
     }
     assert_eq!(presentations, 2);
@@ -100,7 +103,8 @@ fn a_link_lost_during_verify_is_outcome_unknown_and_the_next_attempt_rereads_the
         let mut card = SoftCard::new();
         // APDU 0 SELECT AP, 1 SELECT EF, 2 counter, 3 VERIFY.
         let mut broken = Breaking::new(&mut card, 3, loss);
-        let err = flow::sign(&mut broken, pin("WRONG1"), LastTry::NotConfirmed, HashAlgorithm::Sha256, b"x").unwrap_err();
+        let err =
+            flow::sign(&mut broken, pin("WRONG1"), LastTry::NotConfirmed, HashAlgorithm::Sha256, b"x").unwrap_err();
         assert!(matches!(err, CardError::VerifyOutcomeUnknown(TransportError::CardLost)), "{loss:?}: {err:?}");
         let spent = if loss == Loss::AfterCard { 1 } else { 0 };
         assert_eq!(card.log().pin_presentations, spent);
@@ -135,10 +139,15 @@ fn a_lost_link_at_any_apdu_spends_no_extra_try_and_a_second_attempt_succeeds() {
             for loss in [Loss::BeforeCard, Loss::AfterCard] {
                 let mut card = SoftCard::new().with_quirks(quirks);
                 let mut broken = Breaking::new(&mut card, at, loss);
-                let err = flow::sign(&mut broken, pin(fixture::SIGN_PIN), LastTry::NotConfirmed, HashAlgorithm::Sha256, b"x")
-                    .unwrap_err();
+                let err =
+                    flow::sign(&mut broken, pin(fixture::SIGN_PIN), LastTry::NotConfirmed, HashAlgorithm::Sha256, b"x")
+                        .unwrap_err();
                 assert!(
-                    matches!(err, CardError::Transport(TransportError::CardLost) | CardError::VerifyOutcomeUnknown(TransportError::CardLost)),
+                    matches!(
+                        err,
+                        CardError::Transport(TransportError::CardLost)
+                            | CardError::VerifyOutcomeUnknown(TransportError::CardLost)
+                    ),
                     "short={short_only} at={at} {loss:?}: {err:?}"
                 );
                 assert!(card.log().pin_presentations <= 1);
@@ -146,11 +155,22 @@ fn a_lost_link_at_any_apdu_spends_no_extra_try_and_a_second_attempt_succeeds() {
                 card.power_cycle();
                 // The same break with a wrong PIN costs at most the one try that PIN was typed for.
                 let mut wrong = SoftCard::new().with_quirks(quirks);
-                let _ = flow::sign(Breaking::new(&mut wrong, at, loss), pin("WRONG1"), LastTry::NotConfirmed, HashAlgorithm::Sha256, b"x");
+                let _ = flow::sign(
+                    Breaking::new(&mut wrong, at, loss),
+                    pin("WRONG1"),
+                    LastTry::NotConfirmed,
+                    HashAlgorithm::Sha256,
+                    b"x",
+                );
                 assert!(wrong.log().pin_presentations <= 1 && wrong.tries_left(true) >= 4);
                 let signed = sign(&mut card, fixture::SIGN_PIN, LastTry::NotConfirmed).unwrap();
-                kazasu_core::verify::verify_signature(&signed.certificate, HashAlgorithm::Sha256, b"application", &signed.signature)
-                    .unwrap();
+                kazasu_core::verify::verify_signature(
+                    &signed.certificate,
+                    HashAlgorithm::Sha256,
+                    b"application",
+                    &signed.signature,
+                )
+                .unwrap();
             }
         }
     }
@@ -170,7 +190,8 @@ fn an_unknown_retry_count_is_never_bet_on() {
         }
     }
     for sw in [0x9000u16, 0x6300] {
-        let err = flow::sign(Odd(sw), pin(fixture::SIGN_PIN), LastTry::Confirmed, HashAlgorithm::Sha256, b"x").unwrap_err();
+        let err =
+            flow::sign(Odd(sw), pin(fixture::SIGN_PIN), LastTry::Confirmed, HashAlgorithm::Sha256, b"x").unwrap_err();
         assert!(matches!(err, CardError::UnexpectedStatus { .. }), "{sw:04X}: {err:?}");
     }
 }

@@ -16,11 +16,7 @@ pub fn kazasu(args: &[&str], stdin: &str) -> Output {
 /// consecutive runs see the same counter.
 pub fn kazasu_in(state_home: &Path, args: &[&str], stdin: &str) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kazasu"));
-    cmd.args(args)
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env("XDG_STATE_HOME", state_home);
+    cmd.args(args).env_remove("LANG").env_remove("LC_ALL").env_remove("LC_MESSAGES").env("XDG_STATE_HOME", state_home);
     run(&mut cmd, stdin)
 }
 
@@ -28,7 +24,8 @@ pub fn kazasu_in(state_home: &Path, args: &[&str], stdin: &str) -> Output {
 /// before reading standard input (a bad link, a missing file) may exit before the write: the broken pipe
 /// that follows is an expected outcome, not a failure of the test.
 pub fn run(cmd: &mut Command, stdin: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn kazasu");
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn kazasu");
     let mut pipe = child.stdin.take().expect("piped stdin");
     let input = stdin.as_bytes().to_vec();
     let writer = std::thread::spawn(move || match pipe.write_all(&input) {

@@ -118,10 +118,12 @@ impl CardJob {
                     Err(error) => CardOutcome::Failed { error, unpresented_pin: None },
                 }
             }
-            Purpose::Sign { pin, last_try, algorithm, data } => match sign_once(session, pin, last_try, algorithm, data.as_deref(), progress) {
-                Ok(signature) => CardOutcome::Signed(signature),
-                Err((error, unpresented_pin)) => CardOutcome::Failed { error, unpresented_pin },
-            },
+            Purpose::Sign { pin, last_try, algorithm, data } => {
+                match sign_once(session, pin, last_try, algorithm, data.as_deref(), progress) {
+                    Ok(signature) => CardOutcome::Signed(signature),
+                    Err((error, unpresented_pin)) => CardOutcome::Failed { error, unpresented_pin },
+                }
+            }
         }
     }
 
@@ -163,13 +165,10 @@ fn sign_after_verify<T: Transport>(
     progress(Step::ReadingCertificate);
     let certificate = session.read_sign_certificate()?;
     // Parsed before signing: a certificate that cannot be read is not signed with.
-    let personal = Certificate::from_der(&certificate)
-        .ok()
-        .and_then(|c| c.personal)
-        .ok_or(CardError::Malformed {
-            command: crate::apdu::CommandName::ReadBinary,
-            reason: "the signature certificate carries no readable JPKI personal data",
-        })?;
+    let personal = Certificate::from_der(&certificate).ok().and_then(|c| c.personal).ok_or(CardError::Malformed {
+        command: crate::apdu::CommandName::ReadBinary,
+        reason: "the signature certificate carries no readable JPKI personal data",
+    })?;
     let Some(data) = data else {
         return Ok(Signature { signature: Vec::new(), certificate, personal, algorithm });
     };

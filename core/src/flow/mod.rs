@@ -87,28 +87,44 @@ pub enum State {
     /// The subject is shown ([`Flow::subject`]): the person reads it and accepts or cancels.
     Review,
     /// Type the signature password. `known_tries`: the counter as last read in this flow, shown before typing.
-    EnterPin { known_tries: Option<u8>, notice: Option<Notice> },
+    EnterPin {
+        known_tries: Option<u8>,
+        notice: Option<Notice>,
+    },
     /// One try is left: the password (already typed) is presented only after the person confirms.
     ConfirmLastTry,
     /// The password is typed: hold the card to sign. `notice` explains a previous tap's failure.
-    HoldCard { notice: Option<Notice> },
+    HoldCard {
+        notice: Option<Notice>,
+    },
     /// The card is in use.
-    Working { step: Step },
+    Working {
+        step: Step,
+    },
     /// Signed; the signature is being sent to the relying party (`attempt` 1 = first sending).
-    Submitting { attempt: u32 },
+    Submitting {
+        attempt: u32,
+    },
     /// Signed, but sending failed. `can_resend`: sending the same signature again may help (it never signs
     /// again and never needs the password).
-    SubmitFailed { notice: Notice, can_resend: bool },
+    SubmitFailed {
+        notice: Notice,
+        can_resend: bool,
+    },
     /// Bytes signed: [`Flow::signature`] holds the result.
     Signed,
     /// The relying party accepted the signature; the receipt holds what it transcribed.
-    Done { receipt: Receipt },
+    Done {
+        receipt: Receipt,
+    },
     /// A resent signature was answered "already signed": the earlier sending most probably arrived.
     ProbablyReceived,
     /// The signature password is locked: only a municipal office or the reset service unlocks it.
     Blocked,
     /// The flow cannot go on.
-    Failed { notice: Notice },
+    Failed {
+        notice: Notice,
+    },
     Cancelled,
 }
 
@@ -117,7 +133,12 @@ impl State {
     pub fn is_final(&self) -> bool {
         matches!(
             self,
-            State::Signed | State::Done { .. } | State::ProbablyReceived | State::Blocked | State::Failed { .. } | State::Cancelled
+            State::Signed
+                | State::Done { .. }
+                | State::ProbablyReceived
+                | State::Blocked
+                | State::Failed { .. }
+                | State::Cancelled
         )
     }
 }
@@ -457,7 +478,8 @@ impl Flow {
                 self.known_tries = Some(1);
                 self.pin = unpresented_pin;
                 self.last_try_confirmed = false;
-                self.state = if self.pin.is_some() { State::ConfirmLastTry } else { self.enter_pin_again(Some(notice)) };
+                self.state =
+                    if self.pin.is_some() { State::ConfirmLastTry } else { self.enter_pin_again(Some(notice)) };
             }
             CardError::WrongPin { remaining } => {
                 self.known_tries = Some(remaining);
@@ -513,7 +535,8 @@ impl Flow {
             Err(_) if self.take_cancel() => {}
             Err(HandoffError::Replayed) if attempt > 1 => self.state = State::ProbablyReceived,
             Err(e) => {
-                self.state = State::SubmitFailed { notice: Notice::of_handoff(&e), can_resend: notice::resend_may_help(&e) }
+                self.state =
+                    State::SubmitFailed { notice: Notice::of_handoff(&e), can_resend: notice::resend_may_help(&e) }
             }
         }
     }
@@ -539,7 +562,12 @@ impl Flow {
     }
 
     /// Runs a tap in place on an open session (a reader that keeps the card between taps: no new SELECT).
-    pub fn tap_session<T: Transport>(&mut self, session: &mut JpkiSession<T>, now: i64, progress: &mut dyn FnMut(Step)) {
+    pub fn tap_session<T: Transport>(
+        &mut self,
+        session: &mut JpkiSession<T>,
+        now: i64,
+        progress: &mut dyn FnMut(Step),
+    ) {
         if let Some(job) = self.begin_tap(now) {
             let outcome = job.run(session, progress);
             self.finish_tap(outcome);

@@ -137,9 +137,10 @@ pub(crate) fn resend_may_help(error: &HandoffError) -> bool {
         HandoffError::Http(_) => true,
         HandoffError::HttpStatus { status } => *status >= 500,
         // The relying party failed, is busy, or cannot check revocation now: the same signature may pass later.
-        HandoffError::Refused { code: Refusal::Internal | Refusal::RateLimited | Refusal::RevocationUnavailable, .. } => {
-            true
-        }
+        HandoffError::Refused {
+            code: Refusal::Internal | Refusal::RateLimited | Refusal::RevocationUnavailable,
+            ..
+        } => true,
         _ => false,
     }
 }

@@ -28,7 +28,11 @@ pub struct TempDir(pub PathBuf);
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!("kazasu-portal-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let p = std::env::temp_dir().join(format!(
+            "kazasu-portal-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
@@ -176,7 +180,11 @@ pub fn create(base: &str) -> Created {
 /// Creates an application; returns it and the owner cookie (`kazasu-owner=…`) the portal set.
 pub fn create_owned(base: &str) -> (Created, String) {
     let body = serde_json::json!({"scope": "self", "copies": "2", "honseki": "omit", "purpose": "年金の手続き", "phone": "0596-00-0000"});
-    let resp = match agent().post(&format!("{base}/api/applications")).set("Content-Type", "application/json").send_bytes(body.to_string().as_bytes()) {
+    let resp = match agent()
+        .post(&format!("{base}/api/applications"))
+        .set("Content-Type", "application/json")
+        .send_bytes(body.to_string().as_bytes())
+    {
         Ok(r) | Err(ureq::Error::Status(_, r)) => r,
         Err(e) => panic!("{e}"),
     };
@@ -207,7 +215,10 @@ pub fn get_with(url: &str, headers: &[(&str, &str)]) -> (u16, Vec<u8>) {
 
 /// The back office's record of one application (JSON).
 pub fn office(base: &str, request_id: &str) -> serde_json::Value {
-    let (code, body) = get_with(&format!("{base}/office/applications/{request_id}"), &[("Authorization", &format!("Bearer {OFFICE_TOKEN}"))]);
+    let (code, body) = get_with(
+        &format!("{base}/office/applications/{request_id}"),
+        &[("Authorization", &format!("Bearer {OFFICE_TOKEN}"))],
+    );
     assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
     serde_json::from_slice(&body).unwrap()
 }

@@ -26,13 +26,7 @@ pub fn load_luma(path: &std::path::Path) -> (Vec<u8>, usize, usize) {
     (g.into_raw(), w, h)
 }
 
-pub const FOLDERS: [&str; 5] = [
-    "qrcode-1",
-    "qrcode-2",
-    "qrcode-3",
-    "falsepositives-1",
-    "falsepositives-2",
-];
+pub const FOLDERS: [&str; 5] = ["qrcode-1", "qrcode-2", "qrcode-3", "falsepositives-1", "falsepositives-2"];
 
 /// Whether the photo set is beside the repo. When it is absent: with `CI` set, an `Err` (CI always has it, so
 /// its absence is a failure); otherwise `Ok(false)` after saying on the terminal (past the test harness's
@@ -43,17 +37,11 @@ pub fn photo_set_present(what: &str) -> Result<bool, String> {
     if root.is_dir() {
         return Ok(true);
     }
-    let missing = format!(
-        "the QR photo set is not at {} (../shared/qr-photos beside the repository)",
-        root.display()
-    );
+    let missing = format!("the QR photo set is not at {} (../shared/qr-photos beside the repository)", root.display());
     if std::env::var_os("CI").is_some() {
         return Err(format!("{what}: CI is set and {missing}"));
     }
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {what}: {missing}; put the photo set there to run it"
-    );
+    let _ = writeln!(std::io::stderr(), "SKIPPED {what}: {missing}; put the photo set there to run it");
     Ok(false)
 }
 
@@ -71,20 +59,14 @@ pub fn photos() -> Vec<Photo> {
         let mut names: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
             .map(|e| e.unwrap().path())
-            .filter(|p| {
-                matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("png" | "jpg" | "jpeg" | "webp")
-                )
-            })
+            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("png" | "jpg" | "jpeg" | "webp")))
             .collect();
         names.sort();
         assert!(!names.is_empty(), "no images in {}", dir.display());
         for p in names {
             let expected = if folder.starts_with("qrcode") {
                 let t = p.with_extension("txt");
-                let bytes =
-                    std::fs::read(&t).unwrap_or_else(|e| panic!("missing {}: {e}", t.display()));
+                let bytes = std::fs::read(&t).unwrap_or_else(|e| panic!("missing {}: {e}", t.display()));
                 Some(String::from_utf8(bytes).expect("expected text is UTF-8"))
             } else {
                 None
@@ -179,9 +161,7 @@ pub fn homography(src: [(f64, f64); 4], dst: [(f64, f64); 4]) -> [f64; 9] {
         m[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
     }
     for c in 0..8 {
-        let p = (c..8)
-            .max_by(|&a, &b| m[a][c].abs().total_cmp(&m[b][c].abs()))
-            .unwrap();
+        let p = (c..8).max_by(|&a, &b| m[a][c].abs().total_cmp(&m[b][c].abs())).unwrap();
         m.swap(c, p);
         for r in 0..8 {
             if r != c {
@@ -216,12 +196,7 @@ pub fn render_at(text: &str, s: &Scene, dx: f32, dy: f32) -> Vec<u8> {
     let half = total * s.scale as f64 / 2.0;
     let t = 1.0 - s.tilt as f64;
     // corners of the code square (with quiet zone) in the frame: right side shorter
-    let local = [
-        (-half, -half),
-        (half, -half * t),
-        (half, half * t),
-        (-half, half),
-    ];
+    let local = [(-half, -half), (half, -half * t), (half, half * t), (-half, half)];
     let frame_pts = local.map(|(x, y)| (cx + ca * x - sa * y, cy + sa * x + ca * y));
     let code_pts = [
         (-quiet, -quiet),
@@ -231,11 +206,7 @@ pub fn render_at(text: &str, s: &Scene, dx: f32, dy: f32) -> Vec<u8> {
     ];
     let h = homography(frame_pts, code_pts);
     let mut rng = Rng(s.seed * 2 + 1);
-    let (dk, lt) = if s.inverted {
-        (s.light, s.dark)
-    } else {
-        (s.dark, s.light)
-    };
+    let (dk, lt) = if s.inverted { (s.light, s.dark) } else { (s.dark, s.light) };
     let mut img = vec![0u8; s.w * s.h];
     let _ = total;
     for y in 0..s.h {
@@ -248,11 +219,7 @@ pub fn render_at(text: &str, s: &Scene, dx: f32, dy: f32) -> Vec<u8> {
                 let mx = (h[0] * px + h[1] * py + h[2]) / z;
                 let my = (h[3] * px + h[4] * py + h[5]) / z;
                 let my = my + s.bend as f64 * (std::f64::consts::PI * (mx + quiet) / total).sin();
-                let v = if mx >= -quiet
-                    && my >= -quiet
-                    && mx < n as f64 + quiet
-                    && my < n as f64 + quiet
-                {
+                let v = if mx >= -quiet && my >= -quiet && mx < n as f64 + quiet && my < n as f64 + quiet {
                     let inside = mx >= 0.0 && my >= 0.0 && (mx as usize) < n && (my as usize) < n;
                     if inside && mods[my as usize * n + mx as usize] {
                         dk as f32
@@ -343,10 +310,7 @@ pub fn clutter(w: usize, h: usize, seed: u64) -> Vec<u8> {
         .collect();
     for _ in 0..40 {
         let (bw, bh) = (20 + rng.next() as usize % 200, 4 + rng.next() as usize % 20);
-        let (x0, y0) = (
-            rng.next() as usize % (w - bw),
-            rng.next() as usize % (h - bh),
-        );
+        let (x0, y0) = (rng.next() as usize % (w - bw), rng.next() as usize % (h - bh));
         let v = (rng.next() % 256) as u8;
         for y in y0..y0 + bh {
             for x in x0..x0 + bw {

@@ -31,7 +31,8 @@ fn main() {
     println!("| link | measurement | runs | median ms | mean ms | p95 ms |");
     println!("|---|---|---|---|---|---|");
     for (label, baud) in [("pty", None), ("115200 baud modelled", Some(115_200))] {
-        let emu = Emulator::start(SoftCard::new(), Field::new(), Config { line_baud: baud, ..Config::default() }).unwrap();
+        let emu =
+            Emulator::start(SoftCard::new(), Field::new(), Config { line_baud: baud, ..Config::default() }).unwrap();
         let row = |what: &str, s: Vec<Duration>| {
             let n = s.len();
             let (median, mean, p95) = stats(s);

@@ -221,11 +221,8 @@ impl Transport for NfcTransport {
         }
         let ins = command.get(1).copied().unwrap_or(0);
         let started = Instant::now();
-        let result = self.device.initiator_transceive_bytes(
-            command,
-            MAX_RESPONSE_APDU + 1,
-            Timeout::Duration(self.timeout),
-        );
+        let result =
+            self.device.initiator_transceive_bytes(command, MAX_RESPONSE_APDU + 1, Timeout::Duration(self.timeout));
         match result {
             Ok(response) if response.len() >= 2 => {
                 let sw = u16::from_be_bytes([response[response.len() - 2], response[response.len() - 1]]);
@@ -237,10 +234,9 @@ impl Transport for NfcTransport {
                 );
                 Ok(response)
             }
-            Ok(response) => Err(TransportError::Reader(format!(
-                "the card answered {} bytes, no status word",
-                response.len()
-            ))),
+            Ok(response) => {
+                Err(TransportError::Reader(format!("the card answered {} bytes, no status word", response.len())))
+            }
             Err(e) => {
                 log::debug!("libnfc: INS {ins:02X} failed after {:?}: {e}", started.elapsed());
                 Err(self.classify(e))

@@ -63,7 +63,10 @@ mod tests {
     fn without_libnfc_every_entry_point_says_not_built() {
         assert!(matches!(list_devices(), Err(NfcError::NotBuilt)));
         assert!(matches!(NfcTransport::open(None, Duration::from_secs(1)), Err(NfcError::NotBuilt)));
-        assert!(matches!(NfcTransport::open_reader(Some("pn532_uart:/dev/null"), Duration::from_secs(1)), Err(NfcError::NotBuilt)));
+        assert!(matches!(
+            NfcTransport::open_reader(Some("pn532_uart:/dev/null"), Duration::from_secs(1)),
+            Err(NfcError::NotBuilt)
+        ));
         match NfcTransport::connect(None, Duration::from_secs(1), Duration::ZERO, |_| {}) {
             Err(TransportError::Reader(m)) => assert!(m.contains("libnfc"), "{m}"),
             other => panic!("{other:?}"),

@@ -58,7 +58,11 @@ fn sign(t: &mut NfcTransport, pin: &str) -> Result<Signed, CardError> {
 
 /// `openssl dgst -sha256 -verify` with the certificate's public key, as a party outside Rust would.
 fn openssl_cli_verifies(certificate: &[u8], data: &[u8], signature: &[u8]) -> bool {
-    let dir = std::env::temp_dir().join(format!("kazasu-nfc-openssl-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let dir = std::env::temp_dir().join(format!(
+        "kazasu-nfc-openssl-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let (cert, key, msg, sig) = (dir.join("cert.der"), dir.join("key.pem"), dir.join("data"), dir.join("sig"));
     std::fs::write(&cert, certificate).unwrap();
@@ -188,10 +192,8 @@ fn a_card_leaving_during_the_certificate_read_is_card_lost_and_a_later_attempt_s
 fn a_card_leaving_while_signing_is_card_lost_and_the_card_forgets_the_pin() {
     let rig = Rig::new(Config::default());
     let mut t = rig.open();
-    rig.field.leave_at(
-        Trigger::Ins { ins: COMPUTE_DIGITAL_SIGNATURE, with_data: true, nth: 0 },
-        Departure::AfterCommand,
-    );
+    rig.field
+        .leave_at(Trigger::Ins { ins: COMPUTE_DIGITAL_SIGNATURE, with_data: true, nth: 0 }, Departure::AfterCommand);
     match sign(&mut t, fixture::SIGN_PIN) {
         Err(CardError::Transport(TransportError::CardLost)) => {}
         other => panic!("expected Transport(CardLost), got {other:?}"),
@@ -201,10 +203,7 @@ fn a_card_leaving_while_signing_is_card_lost_and_the_card_forgets_the_pin() {
     // Powered off in between: signing without a new VERIFY is refused by the card.
     {
         let mut session = JpkiSession::open(&mut t).unwrap();
-        assert!(matches!(
-            session.sign(HashAlgorithm::Sha256, FORM),
-            Err(CardError::SecurityStatusNotSatisfied { .. })
-        ));
+        assert!(matches!(session.sign(HashAlgorithm::Sha256, FORM), Err(CardError::SecurityStatusNotSatisfied { .. })));
     }
     assert_good(&sign(&mut t, fixture::SIGN_PIN).unwrap());
 }

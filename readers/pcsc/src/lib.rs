@@ -9,9 +9,10 @@ use pcsc::{Card, Context, Disposition, Protocols, ReaderState, Scope, ShareMode,
 
 fn reader_error(e: pcsc::Error) -> TransportError {
     match e {
-        pcsc::Error::RemovedCard | pcsc::Error::ResetCard | pcsc::Error::UnpoweredCard | pcsc::Error::UnresponsiveCard => {
-            TransportError::CardLost
-        }
+        pcsc::Error::RemovedCard
+        | pcsc::Error::ResetCard
+        | pcsc::Error::UnpoweredCard
+        | pcsc::Error::UnresponsiveCard => TransportError::CardLost,
         pcsc::Error::NoSmartcard => TransportError::NoCard,
         pcsc::Error::Timeout => TransportError::Timeout,
         other => TransportError::Reader(other.to_string()),
@@ -57,7 +58,10 @@ fn list_in(ctx: &Context) -> Result<Vec<Reader>, TransportError> {
     ctx.get_status_change(Duration::from_millis(0), &mut states).map_err(reader_error)?;
     Ok(states
         .iter()
-        .map(|s| Reader { name: s.name().to_string_lossy().into_owned(), card_present: s.event_state().contains(State::PRESENT) })
+        .map(|s| Reader {
+            name: s.name().to_string_lossy().into_owned(),
+            card_present: s.event_state().contains(State::PRESENT),
+        })
         .collect())
 }
 
@@ -135,7 +139,6 @@ impl PcscTransport {
         log::info!("connected to {name:?}, ATR {} bytes, extended length: {}", atr.len(), capabilities.extended_length);
         Ok(PcscTransport { card: Some(card), capabilities })
     }
-
 }
 
 /// Ending the connection resets the card, so no verified PIN state lingers for other programs.

@@ -591,7 +591,8 @@ mod tests {
                 }
             }
             // Well-framed commands with random codes and parameters, biased to the ones emulated.
-            let codes = [0x00, 0x02, 0x04, 0x06, 0x08, 0x12, 0x14, 0x16, 0x32, 0x40, 0x42, 0x44, 0x4A, 0x52, 0x54, 0x60];
+            let codes =
+                [0x00, 0x02, 0x04, 0x06, 0x08, 0x12, 0x14, 0x16, 0x32, 0x40, 0x42, 0x44, 0x4A, 0x52, 0x54, 0x60];
             let mut cmd = vec![codes[(noise.next() % codes.len() as u64) as usize]];
             if noise.next() % 8 == 0 {
                 cmd[0] = noise.next() as u8;
@@ -601,7 +602,11 @@ mod tests {
             let _ = chip.handle(&cmd);
             commands += 1;
             if round % 500 == 0 {
-                if field.is_present() { field.remove_card() } else { field.insert_card() }
+                if field.is_present() {
+                    field.remove_card()
+                } else {
+                    field.insert_card()
+                }
             }
         }
         assert_eq!(commands, 20_000);

@@ -183,9 +183,7 @@ pub fn encode_answer(cmd: u8, payload: &[u8]) -> Option<Vec<u8>> {
     out.push(TFI_PN532);
     out.push(code);
     out.extend_from_slice(payload);
-    let sum = payload
-        .iter()
-        .fold(TFI_PN532.wrapping_add(code), |a, b| a.wrapping_add(*b));
+    let sum = payload.iter().fold(TFI_PN532.wrapping_add(code), |a, b| a.wrapping_add(*b));
     out.push(sum.wrapping_neg());
     out.push(0x00);
     Some(out)

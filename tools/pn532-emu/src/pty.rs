@@ -15,7 +15,7 @@ use nix::pty::openpty;
 use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
 
 use crate::card::{Card, Field};
-use crate::chip::{Outcome, Power, Pn532, Stats};
+use crate::chip::{Outcome, Pn532, Power, Stats};
 use crate::frame::{encode_answer, Decoder, HostFrame, ACK, ERROR_FRAME};
 
 /// Emulator options.
@@ -90,9 +90,7 @@ impl Emulator {
             strict_wakeup: config.strict_wakeup,
             line_baud: config.line_baud,
         };
-        let thread = std::thread::Builder::new()
-            .name("pn532-emu".into())
-            .spawn(move || worker.run())?;
+        let thread = std::thread::Builder::new().name("pn532-emu".into()).spawn(move || worker.run())?;
         Ok(Self { path, field, stats, stop, thread: Some(thread) })
     }
 
