@@ -5,6 +5,9 @@
 //! it, and whatever a shell's link throws or answers is a notice, never a panic.
 #![cfg(feature = "testing")]
 
+mod common;
+use common::Seen;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -15,17 +18,6 @@ use kazasu_ffi::{
 };
 
 const DOC: &[u8] = "転入届: 山田太郎".as_bytes();
-
-/// Every state the flow delivered, in order.
-#[derive(Default)]
-struct Seen(Mutex<Vec<FlowState>>);
-
-impl FlowObserver for Seen {
-    fn on_state(&self, state: FlowState) -> Result<(), CallbackFailure> {
-        self.0.lock().unwrap().push(state);
-        Ok(())
-    }
-}
 
 /// What a shell implements, here around the software card: the n-th exchange (`fail_on`, from 1) raises an
 /// exception the scaffolding does not know (a Kotlin `IOException`) instead of reaching the card; `caps_throw`

@@ -5,15 +5,16 @@
 //! and every hostile or broken answer ending the flow before anything reaches the card.
 #![cfg(feature = "testing")]
 
+mod common;
+use common::Seen;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use kazasu_ffi::testing::{
     software_card_sign_pin, verify_signature_for_tests, FakeRelyingParty, SoftwareCard, TestClock,
 };
-use kazasu_ffi::{
-    CallbackFailure, FlowObserver, FlowState, HttpFailure, HttpReply, HttpTransport, Notice, RefusalCode, SigningFlow,
-};
+use kazasu_ffi::{FlowState, HttpFailure, HttpReply, HttpTransport, Notice, RefusalCode, SigningFlow};
 
 const CITY: &str = "https://city.example.jp";
 
@@ -67,16 +68,6 @@ impl HttpTransport for Http {
             return Err(uniffi::UnexpectedUniFFICallbackError::new("java.io.IOException: connection reset").into());
         }
         Ok(self.rp.answer_post(url, body))
-    }
-}
-
-#[derive(Default)]
-struct Seen(Mutex<Vec<FlowState>>);
-
-impl FlowObserver for Seen {
-    fn on_state(&self, state: FlowState) -> Result<(), CallbackFailure> {
-        self.0.lock().unwrap().push(state);
-        Ok(())
     }
 }
 

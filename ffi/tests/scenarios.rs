@@ -3,24 +3,17 @@
 //! Kotlin and Swift tests replay the same table through their bindings.
 #![cfg(feature = "testing")]
 
-use std::sync::{Arc, Mutex};
+mod common;
+use common::Seen;
 
-use kazasu_ffi::flow::{CallbackFailure, FlowObserver, FlowState, SigningFlow};
+use std::sync::Arc;
+
+use kazasu_ffi::flow::{FlowState, SigningFlow};
 use kazasu_ffi::testing::{describe_state, FakeRelyingParty, PostFault, SoftwareCard, TestClock};
 use kazasu_ffi::HashAlgorithm;
 use serde_json::Value;
 
 const TABLE: &str = include_str!("../../tests/scenarios/signing-flow.json");
-
-#[derive(Default)]
-struct Seen(Mutex<Vec<FlowState>>);
-
-impl FlowObserver for Seen {
-    fn on_state(&self, state: FlowState) -> Result<(), CallbackFailure> {
-        self.0.lock().unwrap().push(state);
-        Ok(())
-    }
-}
 
 fn check_state(name: &str, at: &str, state: FlowState, want: &Value) {
     let got = describe_state(state.clone());
