@@ -156,10 +156,14 @@ fn a_wrong_pin_shows_the_tries_left_and_a_tap_without_typing_again_presents_noth
         flow.state(),
         FlowState::EnterPin { known_tries: Some(4), notice: Some(Notice::WrongPin { remaining: 4 }) }
     );
-    // The flow wants the password: a tap now only reads the counter.
-    assert!(flow.clone().card_present(card.clone().link()));
-    assert_eq!(flow.state(), FlowState::EnterPin { known_tries: Some(4), notice: None });
-    assert_eq!((card.pin_presentations(), card.sign_pin_tries()), (1, 4));
+    // The flow wants the password, and knows the tries: a card now is not used at all.
+    let exchanges = card.exchanges();
+    assert!(!flow.clone().card_present(card.clone().link()));
+    assert_eq!(
+        flow.state(),
+        FlowState::EnterPin { known_tries: Some(4), notice: Some(Notice::WrongPin { remaining: 4 }) }
+    );
+    assert_eq!((card.pin_presentations(), card.sign_pin_tries(), card.exchanges()), (1, 4, exchanges));
 }
 
 #[test]

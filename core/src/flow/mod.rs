@@ -149,7 +149,7 @@ impl State {
 pub enum Pending {
     Nothing,
     Fetch,
-    /// A card tap would be used now (to sign, or in `EnterPin` to read the tries).
+    /// A card tap would be used now (to sign, or in `EnterPin` to read the tries while they are unknown).
     Card,
     Submit,
 }
@@ -295,7 +295,10 @@ impl Flow {
         }
         match self.state {
             State::Fetching => Pending::Fetch,
-            State::HoldCard { .. } | State::EnterPin { .. } => Pending::Card,
+            State::HoldCard { .. } => Pending::Card,
+            // While the password is typed a card is used only to learn the tries, once: a card that stays on
+            // the reader is not read again and again.
+            State::EnterPin { known_tries: None, .. } => Pending::Card,
             State::Submitting { .. } => Pending::Submit,
             _ => Pending::Nothing,
         }
@@ -402,7 +405,8 @@ impl Flow {
 
     /// A card is there. Returns the card work of this tap when the flow wants a card now: to sign when the
     /// password is held (the request's expiry and nonce are checked first), or to read the tries while the
-    /// password is being typed. `None`: the card is not wanted now (let it go).
+    /// password is being typed and they are unknown. `None`: the card is not wanted now (a shell may keep it
+    /// and offer it again when the state changes).
     pub fn begin_tap(&mut self, now: i64) -> Option<CardJob> {
         if self.pending() != Pending::Card {
             return None;

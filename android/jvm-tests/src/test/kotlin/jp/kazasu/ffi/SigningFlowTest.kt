@@ -92,9 +92,11 @@ class SigningFlowTest {
         val flow = flow(pin = "WRONG1")
         assertTrue(flow.cardPresent(Shell(card)))
         assertEquals(FlowState.EnterPin(4u, Notice.WrongPin(4u)), flow.state())
-        // The flow wants the password: a tap now only reads the counter.
-        assertTrue(flow.cardPresent(Shell(card)))
-        assertEquals(FlowState.EnterPin(4u, null), flow.state())
+        // The flow wants the password and knows the tries: a card now is not used at all.
+        val exchanges = card.exchanges()
+        assertFalse(flow.cardPresent(Shell(card)))
+        assertEquals(FlowState.EnterPin(4u, Notice.WrongPin(4u)), flow.state())
+        assertEquals(exchanges, card.exchanges())
         assertEquals(1u, card.pinPresentations())
         assertEquals(4u, card.signPinTries())
     }

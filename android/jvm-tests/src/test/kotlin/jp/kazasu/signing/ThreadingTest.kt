@@ -16,6 +16,7 @@ import jp.kazasu.ffi.softwareCardSignPin
 import jp.kazasu.signing.flow.FlowShell
 import jp.kazasu.signing.flow.PinInput
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
@@ -64,11 +65,14 @@ class ThreadingTest {
         try {
             flow.start()
             assertTrue(review.await(10, TimeUnit.SECONDS))
-            // A card before the person accepted: handed over, not used, released.
+            // A card before the person accepted: handed over, not used, kept (Android reports a tag only once).
             shell.cardPresent(flow, link) { early.countDown() }
-            assertTrue(early.await(5, TimeUnit.SECONDS), "the early link was released")
+            assertFalse(early.await(300, TimeUnit.MILLISECONDS), "a card the flow did not want yet is kept")
             assertEquals(0u, card.exchanges(), "a card before the person accepted is not used")
+            // Accepted: the kept card is offered again and reads the tries for the password screen, then goes.
             ui.execute { flow.accept() }
+            assertTrue(early.await(5, TimeUnit.SECONDS), "the early link was used once and released")
+            assertEquals(3u, card.exchanges(), "the tries were read (SELECT AP, SELECT EF, counter)")
             ui.execute { PinInput.handOver(softwareCardSignPin().toCharArray(), flow::enterPin) }
             assertTrue(hold.await(10, TimeUnit.SECONDS))
             // As Android does: the tag arrives on a binder thread.
@@ -80,7 +84,7 @@ class ThreadingTest {
             assertEquals(setOf("card"), threads["card"])
             assertTrue(threads["http"]!!.none { it == "ui" || it == "card" }, "http on the flow's thread: ${threads["http"]}")
             assertEquals(
-                listOf("Fetching", "ReviewRequest", "EnterPin", "HoldCard", "Working", "Submitting", "Done"),
+                listOf("Fetching", "ReviewRequest", "EnterPin", "Working", "HoldCard", "Submitting", "Done"),
                 rendered.distinct(),
             )
         } finally {
