@@ -147,7 +147,9 @@ pub fn router(state: Shared) -> Router {
         .route("/a/{view}/qr.svg", get(qr_svg))
         .route("/a/{view}/qr.png", get(qr_png))
         .route("/r/{id}", get(fetch_request))
-        .route("/r/{id}/submit", post(submit))
+        // A submission is read whole up to SUBMIT_READ_LIMIT and refused above MAX_SUBMISSION_BODY in the
+        // handler: a client that sent a little too much gets its 413, not a connection reset mid-upload.
+        .route("/r/{id}/submit", post(submit).layer(DefaultBodyLimit::max(SUBMIT_READ_LIMIT)))
         .route("/office/applications/{id}", get(office_json))
         .route("/office/applications/{id}/application.txt", get(office_text))
         .layer(DefaultBodyLimit::max(MAX_SUBMISSION_BODY))
@@ -445,6 +447,10 @@ async fn fetch_request(State(state): State<Shared>, Path(id): Path<String>) -> R
     }
 }
 
+/// How much of a submission body is read before it is refused as too large (bigger than
+/// `MAX_SUBMISSION_BODY`, so that a modest overrun is answered, not reset).
+const SUBMIT_READ_LIMIT: usize = 1024 * 1024;
+
 async fn submit(
     State(state): State<Shared>,
     Path(id): Path<String>,
@@ -461,7 +467,12 @@ async fn submit(
             return Denied::StaleCrl { next_update: kazasu_core::handoff::time::format_utc(next) }.into_response();
         }
     }
+    let too_large = || {
+        Refused { code: Refusal::TooLarge, message: format!("the submission exceeds {MAX_SUBMISSION_BODY} bytes") }
+            .into_response()
+    };
     let body = match body {
+        Ok(b) if b.len() > MAX_SUBMISSION_BODY => return too_large(),
         Ok(b) => b,
         Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return Refused {
