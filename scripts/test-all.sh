@@ -87,7 +87,9 @@ pcsc_tests() {
 }
 stage "PC/SC: pcscd + vpcd + the software card; kazasu and OpenSC" pcsc_tests
 
-for part in .ci/nfc.sh .ci/qr.sh .ci/kotlin.sh .ci/swift.sh .ci/portal.sh .ci/fuzz.sh; do
+# Each part's suite, when the part has one; fuzzing last (the longest, and it needs every target to build).
+for part in .ci/nfc.sh .ci/qr.sh .ci/kotlin.sh .ci/swift.sh .ci/portal.sh .ci/tls.sh .ci/links.sh .ci/postgres.sh \
+  .ci/pdf.sh .ci/fuzz.sh; do
   if [ -f "$part" ]; then
     stage "$part" bash "$part"
   fi
