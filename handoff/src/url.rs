@@ -69,6 +69,11 @@ impl HttpsUrl {
         }
         let path_and_query = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
         let url = HttpsUrl { scheme, port: port.filter(|&p| p != scheme.default_port()), host, path_and_query };
+        // The limit holds for the spelling we print and send as well: `https://h?q` gains a '/'.
+        let normal_len = url.to_string().len();
+        if normal_len > MAX_URL_LEN {
+            return Err(HandoffError::TooLong { what: "URL", max: MAX_URL_LEN, actual: normal_len });
+        }
         if url.scheme == Scheme::Http && !url.is_loopback() {
             return Err(HandoffError::Scheme(SchemeRefusal::PlainHttp));
         }
@@ -270,6 +275,16 @@ mod tests {
         }
         let long = format!("https://a.example/{}", "x".repeat(MAX_URL_LEN));
         assert!(matches!(HttpsUrl::parse(&long), Err(HandoffError::TooLong { .. })));
+    }
+
+    #[test]
+    fn a_url_whose_normal_form_is_over_the_limit_is_refused() {
+        // The query-only spelling is within the limit; its normal form gains the '/' of an empty path.
+        let text = format!("https://a.example?{}", "q".repeat(MAX_URL_LEN - "https://a.example?".len()));
+        assert_eq!(text.len(), MAX_URL_LEN);
+        assert!(matches!(HttpsUrl::parse(&text), Err(HandoffError::TooLong { actual, .. }) if actual == MAX_URL_LEN + 1));
+        let fits = &text[..MAX_URL_LEN - 1];
+        assert_eq!(HttpsUrl::parse(fits).unwrap().to_string().len(), MAX_URL_LEN);
     }
 
     #[test]
