@@ -282,7 +282,9 @@ mod tests {
         // The query-only spelling is within the limit; its normal form gains the '/' of an empty path.
         let text = format!("https://a.example?{}", "q".repeat(MAX_URL_LEN - "https://a.example?".len()));
         assert_eq!(text.len(), MAX_URL_LEN);
-        assert!(matches!(HttpsUrl::parse(&text), Err(HandoffError::TooLong { actual, .. }) if actual == MAX_URL_LEN + 1));
+        assert!(
+            matches!(HttpsUrl::parse(&text), Err(HandoffError::TooLong { actual, .. }) if actual == MAX_URL_LEN + 1)
+        );
         let fits = &text[..MAX_URL_LEN - 1];
         assert_eq!(HttpsUrl::parse(fits).unwrap().to_string().len(), MAX_URL_LEN);
     }
