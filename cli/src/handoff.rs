@@ -20,9 +20,44 @@ use crate::messages::{detail, exit, text, Lang};
 use crate::{Failure, PinArgs};
 
 /// ureq as the core's HTTP client: no redirects (they would leave the origin shown), bounded bodies, TLS
-/// verified by OpenSSL through native-tls.
+/// verified by OpenSSL through native-tls (the system's trust store, or `SSL_CERT_FILE`).
 pub struct UreqClient {
     agent: ureq::Agent,
+    /// Why the last TLS handshake failed, if it did: the site's certificate refused, not a network failure.
+    tls_refusal: Option<TlsRefusal>,
+}
+
+/// A TLS handshake the client refused, told apart from other network failures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsRefusal {
+    /// The certificate is valid but names another host.
+    WrongHost,
+    /// The certificate does not chain to a trusted authority (or is expired or otherwise invalid).
+    Untrusted,
+    /// The handshake failed for another reason (protocol, cipher).
+    Handshake,
+}
+
+impl TlsRefusal {
+    /// The refusal inside a ureq error: a native-tls error in its source chain. OpenSSL names the verify
+    /// result in the error's words ("hostname mismatch", "certificate verify failed").
+    fn of(e: &ureq::Error) -> Option<TlsRefusal> {
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            if let Some(tls) = s.downcast_ref::<native_tls::Error>() {
+                let words = tls.to_string().to_ascii_lowercase();
+                return Some(if words.contains("hostname mismatch") || words.contains("ip address mismatch") {
+                    TlsRefusal::WrongHost
+                } else if words.contains("certificate verify failed") {
+                    TlsRefusal::Untrusted
+                } else {
+                    TlsRefusal::Handshake
+                });
+            }
+            source = s.source();
+        }
+        None
+    }
 }
 
 impl UreqClient {
@@ -34,14 +69,38 @@ impl UreqClient {
             .timeout(Duration::from_secs(30))
             .tls_connector(Arc::new(tls))
             .build();
-        Ok(UreqClient { agent })
+        Ok(UreqClient { agent, tls_refusal: None })
     }
 
-    fn finish(result: Result<ureq::Response, ureq::Error>, max_body: usize) -> Result<HttpResponse, HttpError> {
+    /// The hand-off error in words, saying so when the network failure was a refused certificate.
+    fn failure(&self, lang: Lang, url: &HttpsUrl, e: &HandoffError) -> Failure {
+        let message = match (e, self.tls_refusal) {
+            (HandoffError::Http(_), Some(TlsRefusal::WrongHost)) => text::tls_wrong_host(lang, url.host()),
+            (HandoffError::Http(_), Some(TlsRefusal::Untrusted)) => text::tls_untrusted(lang, url.host()),
+            (HandoffError::Http(_), Some(TlsRefusal::Handshake)) => text::tls_failed(lang, url.host()),
+            _ => return handoff_failure(lang, e),
+        };
+        detail("hand-off", e);
+        let nothing = text::nothing_signed(lang);
+        Failure::new(
+            if lang == Lang::Ja { format!("{message}{nothing}") } else { format!("{message} {nothing}") },
+            exit::FAILURE,
+        )
+    }
+
+    fn finish(
+        &mut self,
+        result: Result<ureq::Response, ureq::Error>,
+        max_body: usize,
+    ) -> Result<HttpResponse, HttpError> {
+        self.tls_refusal = None;
         let resp = match result {
             Ok(r) => r,
             Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => return Err(HttpError(e.to_string())),
+            Err(e) => {
+                self.tls_refusal = TlsRefusal::of(&e);
+                return Err(HttpError(e.to_string()));
+            }
         };
         let status = resp.status();
         let mut body = Vec::new();
@@ -52,12 +111,13 @@ impl UreqClient {
 
 impl HttpClient for UreqClient {
     fn get(&mut self, url: &HttpsUrl, max_body: usize) -> Result<HttpResponse, HttpError> {
-        Self::finish(self.agent.get(&url.to_string()).set("Accept", "application/json").call(), max_body)
+        let result = self.agent.get(&url.to_string()).set("Accept", "application/json").call();
+        self.finish(result, max_body)
     }
 
     fn post_json(&mut self, url: &HttpsUrl, body: &[u8], max_body: usize) -> Result<HttpResponse, HttpError> {
         let req = self.agent.post(&url.to_string()).set("Content-Type", "application/json");
-        Self::finish(req.send_bytes(body), max_body)
+        self.finish(req.send_bytes(body), max_body)
     }
 }
 
@@ -163,7 +223,7 @@ pub fn sign_request(
         Failure::new(text::tls_unavailable(lang), exit::FAILURE)
     })?;
     progress(text::fetching_request(lang));
-    let req = handoff::fetch_request(&mut http, &url, now()).map_err(|e| handoff_failure(lang, &e))?;
+    let req = handoff::fetch_request(&mut http, &url, now()).map_err(|e| http.failure(lang, &url, &e))?;
     show(lang, &req);
     if print_document {
         eprint!("{}", String::from_utf8_lossy(req.bytes_to_sign()));
