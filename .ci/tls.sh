@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# The hand-off over real TLS: kazasu-portal behind Debian's nginx as an https reverse proxy on 127.0.0.1, with a
+# test CA made here by openssl. Proves that
+#   1. `kazasu --virtual sign-request https://localhost:PORT/r/ID`, trusting only the test CA (SSL_CERT_FILE),
+#      fetches, signs and submits through the proxy, and the portal records the signature (its status JSON,
+#      read with the creating browser's cookie over the same https origin, says "signed");
+#   2. the same request through a proxy whose certificate (same CA) names another host is refused before
+#      anything is sent: exit 1, the wrong-host message, no request reaches that proxy;
+#   3. the right proxy with a trust store holding only another CA is refused: exit 1, the untrusted message.
+# Services bind to loopback only and are stopped by PID, also on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR=never
+export DEBIAN_FRONTEND=noninteractive
+start=$(date +%s)
+
+need=()
+[ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+echo "== tls: build"
+cargo build -q -p kazasu -p kazasu-portal --features kazasu/virtual-card
+
+work=$(mktemp -d)
+chmod 755 "$work"
+portal_pid=""
+nginx_pid=""
+cleanup() {
+  for pid in "$nginx_pid" "$portal_pid"; do
+    if [ -n "$pid" ]; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "tls.sh: FAILED: $*" >&2
+  for f in portal.log nginx-error.log; do [ -f "$work/$f" ] && { echo "--- $f" >&2; tail -20 "$work/$f" >&2; }; done
+  exit 1
+}
+
+echo "== tls: a test CA, a server certificate for localhost/127.0.0.1, one for another name, another CA"
+ca() { # name
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=Kazasu TLS test $1" \
+    -keyout "$work/$1.key" -out "$work/$1.pem" -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+}
+leaf() { # name ca san
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
+    -keyout "$work/$1.key" -out "$work/$1.csr" 2>/dev/null
+  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$3" >"$work/$1.ext"
+  openssl x509 -req -in "$work/$1.csr" -CA "$work/$2.pem" -CAkey "$work/$2.key" -CAcreateserial -days 1 \
+    -extfile "$work/$1.ext" -out "$work/$1.pem" 2>/dev/null
+}
+ca test-ca
+ca other-ca
+leaf localhost test-ca "DNS:localhost,IP:127.0.0.1"
+leaf elsewhere test-ca "DNS:city.example.jp"
+mkdir -p "$work/empty-dir"
+
+# Three free loopback ports: the portal, the good proxy, the wrong-name proxy.
+read -r port_portal port_good port_wrong < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(3)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))')
+origin="https://localhost:$port_good"
+
+echo "== tls: portal on 127.0.0.1:$port_portal (public origin $origin), nginx on :$port_good and :$port_wrong"
+target/debug/kazasu-portal --listen "127.0.0.1:$port_portal" --public-origin "$origin" --db "$work/portal.sqlite3" \
+  --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem --client-ip-header X-Real-IP \
+  --addr-file "$work/addr" >"$work/portal.log" 2>&1 &
+portal_pid=$!
+
+server() { # port cert
+  cat <<EOF
+  server {
+    listen 127.0.0.1:$1 ssl;
+    server_name localhost;
+    ssl_certificate $work/$2.pem;
+    ssl_certificate_key $work/$2.key;
+    access_log $work/access-$1.log;
+    location / {
+      proxy_pass http://127.0.0.1:$port_portal;
+      proxy_set_header Host \$http_host;
+      proxy_set_header X-Real-IP \$remote_addr;
+      proxy_set_header X-Forwarded-Proto https;
+    }
+  }
+EOF
+}
+mkdir -p "$work/nginx-tmp"
+cat >"$work/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 64; }
+http {
+  client_body_temp_path $work/nginx-tmp/body;
+  proxy_temp_path $work/nginx-tmp/proxy;
+  fastcgi_temp_path $work/nginx-tmp/fastcgi;
+  uwsgi_temp_path $work/nginx-tmp/uwsgi;
+  scgi_temp_path $work/nginx-tmp/scgi;
+  ssl_protocols TLSv1.2 TLSv1.3;
+$(server "$port_good" localhost)
+$(server "$port_wrong" elsewhere)
+}
+EOF
+/usr/sbin/nginx -e "$work/nginx-error.log" -c "$work/nginx.conf" &
+nginx_pid=$!
+
+for _ in $(seq 1 100); do
+  [ -s "$work/addr" ] && curl -fsS --cacert "$work/test-ca.pem" "$origin/" -o /dev/null 2>/dev/null && break
+  kill -0 "$portal_pid" 2>/dev/null || fail "the portal exited"
+  kill -0 "$nginx_pid" 2>/dev/null || fail "nginx exited"
+  sleep 0.1
+done
+curl -fsS --cacert "$work/test-ca.pem" "$origin/" -o /dev/null || fail "the portal is not reachable through nginx"
+
+create() { # cookie-jar -> Created JSON
+  curl -fsS --cacert "$work/test-ca.pem" -c "$1" -H 'Content-Type: application/json' \
+    -d '{"scope":"self","copies":"1","honseki":"omit","purpose":"TLS test","phone":"0596-00-0000"}' \
+    "$origin/api/applications"
+}
+field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+kazasu() { # trust-file args... ; the PIN on stdin, the virtual card's state in the work folder
+  local trust=$1
+  shift
+  printf 'ABC123\n' | env -u LANG -u LC_ALL -u LC_MESSAGES XDG_STATE_HOME="$work/state" \
+    SSL_CERT_FILE="$trust" SSL_CERT_DIR="$work/empty-dir" target/debug/kazasu "$@"
+}
+
+echo "== tls: sign-request through nginx, trusting the test CA"
+created=$(create "$work/jar1")
+request_url=$(field request_url <<<"$created")
+view=$(field view_id <<<"$created")
+case "$request_url" in "$origin/r/"*) ;; *) fail "request URL $request_url is not on $origin" ;; esac
+set +e
+kazasu "$work/test-ca.pem" --virtual sign-request "$request_url" --pin-stdin >"$work/ok.out" 2>"$work/ok.err"
+rc=$?
+set -e
+[ "$rc" = 0 ] || { cat "$work/ok.out" "$work/ok.err" >&2; fail "sign-request exited $rc"; }
+grep -q "$origin" "$work/ok.out" || { cat "$work/ok.out" >&2; fail "the receipt does not name $origin"; }
+status=$(curl -fsS --cacert "$work/test-ca.pem" -b "$work/jar1" "$origin/a/$view/status")
+[ "$(field state <<<"$status")" = signed ] || fail "the portal did not record the signature: $status"
+echo "signed through TLS; portal status: signed"
+
+echo "== tls: a certificate for another host name is refused before anything is sent"
+created=$(create "$work/jar2")
+request_url=$(field request_url <<<"$created")
+view=$(field view_id <<<"$created")
+wrong_url="https://localhost:$port_wrong/r/$(field request_id <<<"$created")"
+set +e
+kazasu "$work/test-ca.pem" --virtual sign-request "$wrong_url" --pin-stdin >"$work/wrong.out" 2>"$work/wrong.err"
+rc=$?
+set -e
+cat "$work/wrong.err"
+[ "$rc" = 1 ] || fail "wrong host: exit $rc, expected 1"
+grep -q "was issued for another name" "$work/wrong.err" || fail "wrong host: no wrong-host message"
+grep -q "Nothing was signed" "$work/wrong.err" || fail "wrong host: does not say nothing was signed"
+grep -qi "password" "$work/wrong.err" && fail "wrong host: the password was asked"
+[ ! -s "$work/access-$port_wrong.log" ] || fail "wrong host: a request reached the proxy"
+
+echo "== tls: a certificate from an authority the client does not trust is refused"
+set +e
+kazasu "$work/other-ca.pem" --virtual sign-request "$request_url" --pin-stdin >"$work/untrusted.out" 2>"$work/untrusted.err"
+rc=$?
+set -e
+cat "$work/untrusted.err"
+[ "$rc" = 1 ] || fail "untrusted: exit $rc, expected 1"
+grep -q "is not from a trusted authority" "$work/untrusted.err" || fail "untrusted: no untrusted message"
+grep -qi "password" "$work/untrusted.err" && fail "untrusted: the password was asked"
+status=$(curl -fsS --cacert "$work/test-ca.pem" -b "$work/jar2" "$origin/a/$view/status")
+[ "$(field state <<<"$status")" = pending ] || fail "refused requests changed the application: $status"
+
+echo "== tls: all passed in $(($(date +%s) - start)) s"
