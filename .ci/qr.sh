@@ -13,5 +13,9 @@ export CARGO_TERM_COLOR=never
 echo "== qr.sh: cargo test --release -p kazasu-qr"
 cargo test --release -p kazasu-qr
 
+echo "== qr.sh: qrcompare smoke: the side-by-side benchmark runs (one set, Rust decoders; the full run with"
+echo "   ZXing-C++ is scripts/qr-bench.sh, not part of CI)"
+cargo run --release -q -p kazasu-qr --example qrcompare -- --sets qrcode-1 --reps 1 --no-camera
+
 echo "== qr.sh: qrbench --quick (informational)"
 cargo run --release -q -p kazasu-qr --example qrbench -- --quick

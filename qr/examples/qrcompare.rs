@@ -1,0 +1,336 @@
+//! Side-by-side QR benchmark: kazasu-qr's `decode` (what ships), rxing, ZXing-C++ (the
+//! reference; run by `bench/zxing_cpp.py` on the same luma buffers) and rqrr 0.11, on every
+//! shared photo set (`../shared/qr-photos`), plus kazasu-qr and rxing on 1280x720 camera frames.
+//!
+//! Run it all with `scripts/qr-bench.sh`. By hand:
+//! `cargo run --release -p kazasu-qr --example qrcompare -- [--dump DIR] [--zxing FILE] [--reps N]
+//!  [--sets a,b] [--misses] [--no-camera]`
+//! - `--dump DIR`: write each photo's luma (DIR/index.tsv + raw files) for the Python helper, then exit.
+//! - `--zxing FILE`: the helper's results (set, name, ms, text as hex), shown as the ZXing-C++ rows.
+//! - `--misses`: list, per decoder, the photos it did not read exactly.
+//!
+//! Times: this thread's CPU time of the decode call only (frame already in memory as luma), best
+//! of `--reps` runs (default 3) per frame; the helper times ZXing-C++ the same way. Judged on exact
+//! text; a text on a no-code photo is a false positive. A panic inside a decoder is caught here,
+//! counted, and the frame counts as unread. An empty `N.txt` (jsqr-e2e: jsQR recorded an empty
+//! `data` for a code it could not turn into text) is no reference: such photos are counted apart
+//! ("unjudged") and neither read nor wrong.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use kazasu_qr::{decode, decode_with, LumaFrame, Options, Scanner};
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use support::*;
+
+fn cpu_ms() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we own; the clock id is valid on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
+}
+
+/// One decoder's answer on one frame.
+#[derive(Clone)]
+struct Outcome {
+    text: Option<String>,
+    ms: f64,
+    panicked: bool,
+}
+
+type Decoder = fn(&[u8], usize, usize) -> Option<String>;
+
+fn kazasu(luma: &[u8], w: usize, h: usize) -> Option<String> {
+    let f = LumaFrame::packed(w, h, luma).ok()?;
+    decode(&f).ok().flatten().map(|d| d.text)
+}
+
+fn rqrr_alone(luma: &[u8], w: usize, h: usize) -> Option<String> {
+    let f = LumaFrame::packed(w, h, luma).ok()?;
+    decode_with(&f, &Options::rqrr_only()).ok().flatten().map(|d| d.text)
+}
+
+fn rxing(luma: &[u8], w: usize, h: usize) -> Option<String> {
+    // QR only, TryHarder (rxing's default for this helper), on the borrowed buffer.
+    let r = rxing::helpers::detect_in_luma_slice(luma, w as u32, h as u32, Some(rxing::BarcodeFormat::QR_CODE));
+    r.ok().map(|r| r.getText().to_string())
+}
+
+fn run(dec: Decoder, luma: &[u8], w: usize, h: usize, reps: usize) -> Outcome {
+    let mut best = f64::MAX;
+    let mut text = None;
+    for _ in 0..reps {
+        let t = cpu_ms();
+        let r = catch_unwind(AssertUnwindSafe(|| dec(luma, w, h)));
+        best = best.min(cpu_ms() - t);
+        match r {
+            Ok(t) => text = t,
+            Err(_) => return Outcome { text: None, ms: best, panicked: true },
+        }
+    }
+    Outcome { text, ms: best, panicked: false }
+}
+
+/// median, p90, total
+fn stats(ms: &[f64]) -> (f64, f64, f64) {
+    if ms.is_empty() {
+        return (f64::NAN, f64::NAN, 0.0);
+    }
+    let mut v = ms.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    let p90 = v[((v.len() as f64 * 0.9).ceil() as usize).clamp(1, v.len()) - 1];
+    (v[v.len() / 2], p90, v.iter().sum())
+}
+
+#[derive(Default, Clone)]
+struct Tally {
+    photos: usize,
+    codes: usize,
+    read: usize,
+    wrong: usize,
+    false_pos: usize,
+    panics: usize,
+    unjudged: usize,
+    ms: Vec<f64>,
+    misses: Vec<String>,
+}
+
+impl Tally {
+    fn add(&mut self, p: &Photo, o: &Outcome) {
+        self.photos += 1;
+        self.ms.push(o.ms);
+        self.panics += o.panicked as usize;
+        if p.expected.as_deref() == Some("") {
+            self.unjudged += 1;
+            return;
+        }
+        self.codes += p.expected.is_some() as usize;
+        match (&p.expected, &o.text) {
+            (Some(exp), Some(got)) if got == exp => self.read += 1,
+            (Some(_), Some(got)) => {
+                self.wrong += 1;
+                self.misses.push(format!(
+                    "{}/{} WRONG {:?}",
+                    p.folder,
+                    p.name,
+                    got.chars().take(50).collect::<String>()
+                ))
+            }
+            (Some(_), None) => self.misses.push(format!("{}/{}", p.folder, p.name)),
+            (None, Some(got)) => {
+                self.false_pos += 1;
+                self.misses.push(format!(
+                    "{}/{} FALSE {:?}",
+                    p.folder,
+                    p.name,
+                    got.chars().take(50).collect::<String>()
+                ))
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn merge(&mut self, o: &Tally) {
+        self.photos += o.photos;
+        self.codes += o.codes;
+        self.read += o.read;
+        self.wrong += o.wrong;
+        self.false_pos += o.false_pos;
+        self.panics += o.panics;
+        self.unjudged += o.unjudged;
+        self.ms.extend_from_slice(&o.ms);
+    }
+
+    fn row(&self, set: &str, name: &str) -> String {
+        let (md, p90, total) = stats(&self.ms);
+        let mut read = if self.codes == 0 {
+            "-".to_string()
+        } else {
+            format!("{}/{} ({:.1}%)", self.read, self.codes, 100.0 * self.read as f64 / self.codes as f64)
+        };
+        if self.unjudged > 0 {
+            read.push_str(&format!(" +{} unjudged", self.unjudged));
+        }
+        format!(
+            "| {set} | {name} | {read} | {} | {} | {} | {md:.2} | {p90:.2} | {total:.1} |",
+            self.wrong, self.false_pos, self.panics
+        )
+    }
+}
+
+/// ZXing-C++ results from the helper: (set, name) -> (ms, text).
+fn read_zxing(path: &str) -> HashMap<(String, String), Outcome> {
+    let body = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let mut out = HashMap::new();
+    for line in body.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 4, "bad line in {path}: {line:?}");
+        let text = (f[3] != "-").then(|| {
+            let bytes: Vec<u8> =
+                (0..f[3].len() / 2).map(|i| u8::from_str_radix(&f[3][2 * i..2 * i + 2], 16).unwrap()).collect();
+            String::from_utf8_lossy(&bytes).into_owned()
+        });
+        let ms: f64 = f[2].parse().unwrap();
+        out.insert((f[0].to_string(), f[1].to_string()), Outcome { text, ms, panicked: false });
+    }
+    out
+}
+
+fn dump(dir: &str, photos: &[Photo]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut index = String::new();
+    for (i, p) in photos.iter().enumerate() {
+        let file = format!("{i}.gray");
+        std::fs::write(format!("{dir}/{file}"), &p.luma).unwrap();
+        index.push_str(&format!("{}\t{}\t{}\t{}\t{file}\n", p.folder, p.name, p.w, p.h));
+    }
+    std::fs::write(format!("{dir}/index.tsv"), index).unwrap();
+    println!("wrote {} luma buffers to {dir}", photos.len());
+}
+
+fn arg_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(|s| s.as_str())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let reps: usize = arg_value(&args, "--reps").map(|r| r.parse().expect("--reps N")).unwrap_or(3);
+    let show_misses = args.iter().any(|a| a == "--misses");
+    let sets: Vec<&str> = match arg_value(&args, "--sets") {
+        Some(s) => s.split(',').collect(),
+        None => ALL_SETS.to_vec(),
+    };
+    match photo_set_present("qrcompare") {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    }
+    let photos = photos_in(&sets);
+    if let Some(dir) = arg_value(&args, "--dump") {
+        dump(dir, &photos);
+        return;
+    }
+    let zxing = arg_value(&args, "--zxing").map(read_zxing);
+
+    let decoders: [(&str, Decoder); 3] = [("kazasu-qr", kazasu), ("rxing 0.9", rxing), ("rqrr 0.11", rqrr_alone)];
+    // per decoder: per set tally
+    let mut names: Vec<&str> = vec![decoders[0].0, decoders[1].0];
+    if zxing.is_some() {
+        names.push("ZXing-C++ 3.1");
+    }
+    names.push(decoders[2].0);
+    let mut tallies: HashMap<(&str, &str), Tally> = HashMap::new();
+    for p in &photos {
+        for &(name, dec) in &decoders {
+            let o = run(dec, &p.luma, p.w, p.h, reps);
+            tallies.entry((name, sets.iter().find(|s| **s == p.folder).unwrap())).or_default().add(p, &o);
+        }
+        if let Some(z) = &zxing {
+            let o = z
+                .get(&(p.folder.clone(), p.name.clone()))
+                .unwrap_or_else(|| panic!("no ZXing-C++ result for {}/{}", p.folder, p.name));
+            tallies.entry(("ZXing-C++ 3.1", sets.iter().find(|s| **s == p.folder).unwrap())).or_default().add(p, o);
+        }
+    }
+    println!("(times: thread CPU ms of the decode call, best of {reps} per photo; read = exact text)\n");
+    println!("| set | decoder | read | wrong text | false positives | panics | median ms | p90 ms | total ms |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for set in &sets {
+        for name in &names {
+            if let Some(t) = tallies.get(&(*name, *set)) {
+                println!("{}", t.row(set, name));
+            }
+        }
+    }
+    for (label, filter) in [("tuning sets", false), ("all sets", true)] {
+        for name in &names {
+            let mut all = Tally::default();
+            for set in sets.iter().filter(|s| filter || **s != "jsqr-e2e") {
+                if let Some(t) = tallies.get(&(*name, *set)) {
+                    all.merge(t);
+                }
+            }
+            println!("{}", all.row(&format!("**{label}**"), name));
+        }
+    }
+    if show_misses {
+        for name in &names {
+            for set in &sets {
+                if let Some(t) = tallies.get(&(*name, *set)) {
+                    for m in &t.misses {
+                        println!("  {name}: {m}");
+                    }
+                }
+            }
+        }
+    }
+    if !args.iter().any(|a| a == "--no-camera") {
+        camera(reps.max(5));
+    }
+}
+
+/// 1280x720 camera frames: the 30-scene synthetic camera set and 9 more scenes (with a code),
+/// the no-code photos stretched to 720p and synthetic clutter (without).
+fn camera(reps: usize) {
+    let url = "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1";
+    let mut with: Vec<Vec<u8>> =
+        camera_set().iter().filter(|(_, s)| s.w == 1280 && s.h == 720).map(|(_, s)| render(url, s)).collect();
+    for (i, &scale) in [4.0f32, 6.0, 9.0].iter().enumerate() {
+        for (j, &angle) in [0.0f32, 17.0, 45.0].iter().enumerate() {
+            let mut s = Scene::hd(scale);
+            s.angle = angle;
+            s.seed = (i * 10 + j + 1) as u64;
+            s.tilt = if j == 1 { 0.2 } else { 0.0 };
+            s.inverted = j == 2;
+            s.glare = i == 1;
+            with.push(render(url, &s));
+        }
+    }
+    let mut without: Vec<Vec<u8>> = photos_in(&["falsepositives-1", "falsepositives-2"])
+        .iter()
+        .filter(|p| p.w >= 100)
+        .map(|p| resize(&p.luma, p.w, p.h, 1280, 720))
+        .collect();
+    without.extend((1..=10u64).map(|seed| clutter(1280, 720, seed)));
+
+    println!("\n1280x720 camera frames (thread CPU ms, best of {reps} per frame)\n");
+    println!("| frames | decoder | read / false positives | median ms | p90 ms |");
+    println!("|---|---|---|---|---|");
+    type Cam = fn(&[u8]) -> Option<String>;
+    let dec: [(&str, Cam); 3] = [
+        ("kazasu-qr `decode`", |l| kazasu(l, 1280, 720)),
+        ("kazasu-qr `Scanner::scan`, first frame", |l| {
+            let f = LumaFrame::packed(1280, 720, l).ok()?;
+            Scanner::new().scan(&f).ok().flatten().map(|d| d.text)
+        }),
+        ("rxing 0.9", |l| rxing(l, 1280, 720)),
+    ];
+    for (label, frames, has_code) in [("with a code", &with, true), ("without a code", &without, false)] {
+        for &(name, d) in &dec {
+            let mut ms = Vec::new();
+            let mut hits = 0;
+            for fr in frames.iter() {
+                let mut best = f64::MAX;
+                let mut got = None;
+                for _ in 0..reps {
+                    let t = cpu_ms();
+                    got = catch_unwind(AssertUnwindSafe(|| d(fr))).ok().flatten();
+                    best = best.min(cpu_ms() - t);
+                }
+                ms.push(best);
+                hits += if has_code { (got.as_deref() == Some(url)) as usize } else { got.is_some() as usize };
+            }
+            let (md, p90, _) = stats(&ms);
+            let what = if has_code {
+                format!("{hits}/{} read", frames.len())
+            } else {
+                format!("{hits} false positives of {}", frames.len())
+            };
+            println!("| {label} | {name} | {what} | {md:.2} | {p90:.2} |");
+        }
+    }
+}
