@@ -9,7 +9,9 @@ use kazasu_core::apdu::{CommandName, Response};
 use kazasu_core::cert::{Certificate, PersonalData};
 use kazasu_core::flow::{CardOutcome, Flow, State};
 use kazasu_core::handoff::url::percent_decode;
-use kazasu_core::handoff::{deep_link, parse_link, parse_link_bytes, Document, HttpsUrl, SignRequest, Submission};
+use kazasu_core::handoff::{
+    app_link, deep_link, parse_link, parse_link_bytes, Document, HttpsUrl, SignRequest, Submission,
+};
 use kazasu_core::jpki::{der_total_length, CertificateKind, JpkiSession};
 use kazasu_core::sw::StatusWord;
 use kazasu_core::{atr, der, AuthPin, CardError, HashAlgorithm, LastTry, LinkCapabilities, PinKind, SignPin};
@@ -50,7 +52,8 @@ pub fn submission_json(data: &[u8]) {
     assert!(!sub.signature.is_empty() && !sub.certificate_chain.is_empty());
 }
 
-/// QR payloads and deep links: an accepted link names one https URL, which survives the deep-link round trip.
+/// QR payloads, app links and deep links: an accepted link names one https URL (never an app link itself),
+/// which survives the deep-link and app-link round trips.
 pub fn link(data: &[u8]) {
     if let Ok(url) = parse_link_bytes(data) {
         let text = url.to_string();
@@ -59,6 +62,8 @@ pub fn link(data: &[u8]) {
         assert_eq!(again.origin(), url.origin());
         let via_link = parse_link(&deep_link(&url)).expect("our own deep link parses");
         assert_eq!(via_link.to_string(), text, "the deep link carries another URL");
+        let via_app_link = parse_link(&app_link(&url)).expect("our own app link parses");
+        assert_eq!(via_app_link.to_string(), text, "the app link carries another URL");
     }
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = HttpsUrl::parse(text);

@@ -2,7 +2,7 @@
 //! deep link carries, the signing request the app fetches, what the app submits, and the relying party's
 //! verification. Protocol description: `docs/handoff.md`.
 //!
-//! - [`link`]: the QR / deep-link payload → the request's https URL.
+//! - [`link`]: the QR / app-link / deep-link payload → the request's https URL.
 //! - [`document`]: the canonical UTF-8 document that is both displayed and signed.
 //! - [`request`]: the request JSON the app fetches, checked against the URL it came from.
 //! - [`submission`]: what the app sends back (signature, certificate chain, digest algorithm).
@@ -26,7 +26,7 @@ pub mod url;
 
 pub use client::{fetch_request, submit, HttpClient, HttpError, HttpResponse, Receipt, SeenNonces};
 pub use document::{Document, Field};
-pub use link::{deep_link, parse_link, parse_link_bytes};
+pub use link::{app_link, deep_link, parse_link, parse_link_bytes};
 pub use request::SignRequest;
 pub use submission::Submission;
 pub use url::HttpsUrl;
@@ -38,9 +38,9 @@ pub(crate) use kazasu_pki::{cert, verify};
 
 /// Longest request or submit URL.
 pub const MAX_URL_LEN: usize = 1024;
-/// Longest QR / deep-link payload: room for the deep link of any URL of [`MAX_URL_LEN`], every byte of which
-/// may need a percent-escape (three bytes).
-pub const MAX_LINK_LEN: usize = link::DEEP_LINK_PREFIX.len() + 3 * MAX_URL_LEN;
+/// Longest QR / deep-link payload: room for the app link or deep link of any URL of [`MAX_URL_LEN`], every
+/// byte of which may need a percent-escape (three bytes).
+pub const MAX_LINK_LEN: usize = link::LONGEST_PREFIX + 3 * MAX_URL_LEN;
 /// Display name of the relying party, in characters.
 pub const MAX_NAME_CHARS: usize = 64;
 pub const MAX_TITLE_CHARS: usize = 128;

@@ -1,13 +1,35 @@
 //! What a QR code or deep link carries: the https URL of one signing request, either as is
-//! (`https://city.example.jp/r/ID`) or inside the app's custom scheme (`kazasu://sign?r=<percent-encoded URL>`),
-//! which a phone browser opens in the app (「端末内のアプリで署名する」).
+//! (`https://city.example.jp/r/ID`), inside the apps' verified link (`https://<app-link host>/sign?r=<percent-
+//! encoded URL>`: an Android App Link / iOS Universal Link, which only the genuine app can claim), or inside
+//! the app's custom scheme (`kazasu://sign?r=<percent-encoded URL>`, the fallback any app could claim). A phone
+//! browser opens either link in the app (「端末内のアプリで署名する」).
+//!
+//! The app-link host and path come from `app-links.toml` (generated into [`app_link_host`] by
+//! `scripts/app-links.py`). A link to that path on that host is never itself a request URL: it is only ever
+//! unwrapped, so a relayed app link cannot make the app fetch the link instead of the request.
+
+mod app_link_host;
 
 use super::url::{percent_decode, percent_encode, HttpsUrl};
 use super::{HandoffError, MAX_LINK_LEN};
 
-pub const DEEP_LINK_PREFIX: &str = "kazasu://sign?r=";
+pub use app_link_host::{APP_LINK_HOST, APP_LINK_PATH};
 
-/// The request URL inside a QR payload or deep link.
+pub const DEEP_LINK_PREFIX: &str = "kazasu://sign?r=";
+const HTTPS: &str = "https://";
+const QUERY: &str = "?r=";
+
+/// The longest link prefix (custom scheme or app link), which bounds a link's length.
+pub const LONGEST_PREFIX: usize = {
+    let app = HTTPS.len() + APP_LINK_HOST.len() + APP_LINK_PATH.len() + QUERY.len();
+    if app > DEEP_LINK_PREFIX.len() {
+        app
+    } else {
+        DEEP_LINK_PREFIX.len()
+    }
+};
+
+/// The request URL inside a QR payload, an app link or a custom-scheme deep link.
 pub fn parse_link(text: &str) -> Result<HttpsUrl, HandoffError> {
     if text.len() > MAX_LINK_LEN {
         return Err(HandoffError::TooLong { what: "link", max: MAX_LINK_LEN, actual: text.len() });
@@ -15,17 +37,46 @@ pub fn parse_link(text: &str) -> Result<HttpsUrl, HandoffError> {
     let text = text.trim_matches(|c: char| c.is_ascii_whitespace());
     let is_custom = text.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("kazasu:"));
     if is_custom {
-        let encoded = text
-            .get(..DEEP_LINK_PREFIX.len())
-            .filter(|p| p.eq_ignore_ascii_case(DEEP_LINK_PREFIX))
-            .map(|_| &text[DEEP_LINK_PREFIX.len()..])
+        let encoded = strip_prefix_ignore_case(text, DEEP_LINK_PREFIX)
             .ok_or(HandoffError::InvalidUrl("a kazasu: link must be kazasu://sign?r=<https URL>"))?;
-        if encoded.contains(['&', '#']) {
-            return Err(HandoffError::InvalidUrl("a kazasu: link carries exactly one parameter"));
-        }
-        return HttpsUrl::parse(&percent_decode(encoded)?);
+        return inner_request_url(encoded, "a kazasu: link carries exactly one parameter");
     }
-    HttpsUrl::parse(text)
+    if let Some(encoded) = strip_prefix_ignore_case(text, &app_link_prefix()) {
+        return inner_request_url(encoded, "an app link carries exactly one parameter");
+    }
+    let url = HttpsUrl::parse(text)?;
+    if is_app_link(&url) {
+        return Err(HandoffError::InvalidUrl("an app link must be https://<app-link host>/sign?r=<https URL>"));
+    }
+    Ok(url)
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.get(..prefix.len()).filter(|p| p.eq_ignore_ascii_case(prefix)).map(|_| &text[prefix.len()..])
+}
+
+/// The request URL in a link's one parameter: never an app link itself (a link is unwrapped once, not fetched).
+fn inner_request_url(encoded: &str, one_parameter: &'static str) -> Result<HttpsUrl, HandoffError> {
+    if encoded.contains(['&', '#']) {
+        return Err(HandoffError::InvalidUrl(one_parameter));
+    }
+    let url = HttpsUrl::parse(&percent_decode(encoded)?)?;
+    if is_app_link(&url) {
+        return Err(HandoffError::InvalidUrl("a link cannot carry another link"));
+    }
+    Ok(url)
+}
+
+/// `https://<app-link host>/sign?r=`.
+fn app_link_prefix() -> String {
+    format!("{HTTPS}{APP_LINK_HOST}{APP_LINK_PATH}{QUERY}")
+}
+
+/// Whether `url` is on the app-link host at the app-link path (in any spelling, with any query): the form of
+/// a link, not of a request.
+pub fn is_app_link(url: &HttpsUrl) -> bool {
+    let path = url.path_and_query().split('?').next().unwrap_or_default();
+    url.is_https() && url.host() == APP_LINK_HOST && path.eq_ignore_ascii_case(APP_LINK_PATH)
 }
 
 /// [`parse_link`] on a QR code's raw payload bytes, which must be UTF-8.
@@ -36,9 +87,16 @@ pub fn parse_link_bytes(bytes: &[u8]) -> Result<HttpsUrl, HandoffError> {
     parse_link(std::str::from_utf8(bytes).map_err(|_| HandoffError::InvalidUtf8 { what: "QR payload" })?)
 }
 
-/// The custom-scheme link for a request URL (same content as the QR code).
+/// The custom-scheme link for a request URL (same content as the QR code): the fallback when the app link
+/// does not open the app.
 pub fn deep_link(url: &HttpsUrl) -> String {
     format!("{DEEP_LINK_PREFIX}{}", percent_encode(&url.to_string()))
+}
+
+/// The verified https link for a request URL (`https://<app-link host>/sign?r=…`): the same-device link a
+/// relying party shows first, which the OS opens only in the app whose ids the host's well-known files name.
+pub fn app_link(url: &HttpsUrl) -> String {
+    format!("{}{}", app_link_prefix(), percent_encode(&url.to_string()))
 }
 
 #[cfg(test)]
@@ -65,6 +123,74 @@ mod tests {
         let deep = deep_link(&url);
         assert!(deep.len() > 2048 && deep.len() <= MAX_LINK_LEN, "{}", deep.len());
         assert_eq!(parse_link(&deep).unwrap(), url);
+    }
+
+    #[test]
+    fn an_app_link_is_unwrapped_to_the_request_it_carries_never_fetched_itself() {
+        let url = parse_link("https://city.example.jp/r/abcdEFGH1234").unwrap();
+        let link = app_link(&url);
+        assert_eq!(
+            link,
+            format!("https://{APP_LINK_HOST}{APP_LINK_PATH}?r=https%3A%2F%2Fcity.example.jp%2Fr%2FabcdEFGH1234")
+        );
+        assert_eq!(parse_link(&link).unwrap(), url);
+        // Scheme and host in any case, around spaces, as a QR code may carry them.
+        let shouted = format!(
+            " HTTPS://{}{}\n",
+            APP_LINK_HOST.to_ascii_uppercase(),
+            &link["https://".len() + APP_LINK_HOST.len()..]
+        );
+        assert_eq!(parse_link(&shouted).unwrap(), url);
+        // The app link, the deep link and the plain URL name the same request.
+        assert_eq!(parse_link(&deep_link(&url)).unwrap(), parse_link(&link).unwrap());
+        // Another page on the app-link host is an ordinary URL (a relying party may live there too).
+        let other = format!("https://{APP_LINK_HOST}/r/abc");
+        assert_eq!(parse_link(&other).unwrap().to_string(), other);
+    }
+
+    #[test]
+    fn the_app_link_of_any_accepted_url_is_accepted() {
+        // Every byte of the longest URL needs an escape: the app link is at its longest.
+        let longest = format!("https://city.example.jp/{}", "/".repeat(MAX_URL_LEN - 24));
+        let url = parse_link(&longest).unwrap();
+        let link = app_link(&url);
+        assert!(link.len() > 3 * MAX_URL_LEN - 72 && link.len() <= MAX_LINK_LEN, "{}", link.len());
+        assert_eq!(parse_link(&link).unwrap(), url);
+    }
+
+    #[test]
+    fn app_link_look_alikes_and_nested_links_are_refused() {
+        let inner = "https%3A%2F%2Fcity.example.jp%2Fr%2F1";
+        let host = APP_LINK_HOST;
+        for bad in [
+            // The app-link path in another spelling is refused, not fetched as a request.
+            format!("https://{host}{APP_LINK_PATH}"),
+            format!("https://{host}{APP_LINK_PATH}?x=1&r={inner}"),
+            format!("https://{host}:443{APP_LINK_PATH}?r={inner}"),
+            format!("https://{host}{APP_LINK_PATH}?q={inner}"),
+            // One parameter only.
+            format!("https://{host}{APP_LINK_PATH}?r={inner}&r=https%3A%2F%2Fevil.example%2F"),
+            format!("https://{host}{APP_LINK_PATH}?r={inner}#x"),
+            // A link inside a link: the request URL may not itself be an app link.
+            format!(
+                "https://{host}{APP_LINK_PATH}?r={}",
+                percent_encode(&format!("https://{host}{APP_LINK_PATH}?r={inner}"))
+            ),
+            format!("kazasu://sign?r={}", percent_encode(&format!("https://{host}{APP_LINK_PATH}?r={inner}"))),
+        ] {
+            assert!(matches!(parse_link(&bad), Err(HandoffError::InvalidUrl(_))), "{bad} was accepted");
+        }
+        assert!(matches!(
+            parse_link(&format!("https://{host}{APP_LINK_PATH}?r=http%3A%2F%2Fevil.example%2F")),
+            Err(HandoffError::Scheme(_))
+        ));
+        assert!(matches!(
+            parse_link(&format!("https://{host}{APP_LINK_PATH}?r=%FF")),
+            Err(HandoffError::InvalidUtf8 { .. })
+        ));
+        // Only the configured host unwraps: the same path elsewhere is an ordinary request URL.
+        let elsewhere = format!("https://evil.example{APP_LINK_PATH}?r={inner}");
+        assert_eq!(parse_link(&elsewhere).unwrap().host(), "evil.example");
     }
 
     #[test]
