@@ -1,2 +1,25 @@
-//! Signing a PDF with the card by incremental update.
+//! Signing a PDF with the card by incremental update, in two halves around the card:
+//!
+//! 1. [`prepare`] appends to a copy of the input a signature field (an invisible widget on the first page, listed
+//!    in the AcroForm) and a signature dictionary with a `/ByteRange` and a zero-filled `/Contents` placeholder;
+//!    the appended objects, xref section (table or stream, as the input has) and trailer are written by `lopdf`.
+//!    [`Prepared::signed_attributes`] gives the DER of the CMS signed attributes over the SHA-256 of exactly the
+//!    byte ranges written: these are the bytes the card signs (it signs their DigestInfo).
+//! 2. [`Prepared::finish`] puts the CMS SignedData ([`cms::signed_data`]) around the card's signature into
+//!    `/Contents`, in place: no byte outside the placeholder changes.
+//!
+//! [`signatures`] lists the signatures of a PDF for verification. The input is never modified: every function
+//! takes bytes and returns new bytes.
 #![forbid(unsafe_code)]
+
+pub mod cms;
+mod error;
+mod prepare;
+mod read;
+
+pub use error::PdfError;
+pub use prepare::{prepare, Prepared, SignOptions, SubFilter};
+pub use read::{inspect, signatures, FoundSignature, PdfInfo};
+
+/// Inputs above this size are refused ([`PdfError::TooLarge`]): the whole file is held in memory twice.
+pub const MAX_INPUT: usize = 256 * 1024 * 1024;

@@ -1,0 +1,196 @@
+//! The CMS SignedData (RFC 5652) of a PDF signature, built and read with RustCrypto's `cms` types: the signed
+//! attributes the card signs, the SignedData around its signature, and reading one back for verification.
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedAttributes, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use const_oid::db::rfc5911::{
+    ID_AA_SIGNING_CERTIFICATE_V_2, ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA, ID_SIGNING_TIME,
+};
+use const_oid::db::rfc5912::{ID_SHA_256, RSA_ENCRYPTION};
+use der::asn1::{Any, OctetString, SetOfVec, UtcTime};
+use der::{Decode, Encode, Sequence};
+use sha2::{Digest, Sha256};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+use x509_cert::Certificate;
+
+use crate::error::PdfError;
+
+/// ESSCertIDv2 (RFC 5035) with the default hash (SHA-256), without the optional issuer and serial.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct EssCertIdV2 {
+    cert_hash: OctetString,
+}
+
+/// SigningCertificateV2 (RFC 5035): binds the signature to the signer's certificate.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+}
+
+fn attribute(oid: der::asn1::ObjectIdentifier, value: Any) -> Result<Attribute, PdfError> {
+    Ok(Attribute { oid, values: SetOfVec::try_from(vec![value])? })
+}
+
+fn sha256_id() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned { oid: ID_SHA_256, parameters: None }
+}
+
+/// DER (a SET, tag 0x31) of the signed attributes: content type id-data, the message digest, signing-certificate-v2
+/// when the signer's `certificate` is known, and the signing time when given (Unix seconds).
+pub fn signed_attributes(
+    digest: &[u8; 32],
+    certificate: Option<&[u8]>,
+    signing_time: Option<i64>,
+) -> Result<Vec<u8>, PdfError> {
+    Ok(signed_attribute_set(digest, certificate, signing_time)?.to_der()?)
+}
+
+fn signed_attribute_set(
+    digest: &[u8; 32],
+    certificate: Option<&[u8]>,
+    signing_time: Option<i64>,
+) -> Result<SignedAttributes, PdfError> {
+    let mut attrs = vec![
+        attribute(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA)?)?,
+        attribute(ID_MESSAGE_DIGEST, Any::encode_from(&OctetString::new(digest.to_vec())?)?)?,
+    ];
+    if let Some(cert) = certificate {
+        let hash = Sha256::digest(cert);
+        let ess = SigningCertificateV2 { certs: vec![EssCertIdV2 { cert_hash: OctetString::new(hash.to_vec())? }] };
+        attrs.push(attribute(ID_AA_SIGNING_CERTIFICATE_V_2, Any::encode_from(&ess)?)?);
+    }
+    if let Some(t) = signing_time {
+        let secs = std::time::Duration::from_secs(u64::try_from(t).unwrap_or(0));
+        attrs.push(attribute(ID_SIGNING_TIME, Any::encode_from(&UtcTime::from_unix_duration(secs)?)?)?);
+    }
+    Ok(SetOfVec::try_from(attrs)?)
+}
+
+/// DER of a detached SignedData ContentInfo: `certificate` (the signer's, plus `extra_certs`), one SignerInfo with
+/// the signed attributes `signed_attrs` (as returned by [`signed_attributes`]) and `signature`, the card's RSA
+/// PKCS#1 v1.5 signature over their SHA-256 DigestInfo.
+pub fn signed_data(
+    signed_attrs: &[u8],
+    certificate: &[u8],
+    extra_certs: &[&[u8]],
+    signature: &[u8],
+) -> Result<Vec<u8>, PdfError> {
+    let attrs = SignedAttributes::from_der(signed_attrs)?;
+    let cert = Certificate::from_der(certificate)?;
+    let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+        issuer: cert.tbs_certificate.issuer.clone(),
+        serial_number: cert.tbs_certificate.serial_number.clone(),
+    });
+    let mut certs = vec![CertificateChoices::Certificate(cert)];
+    for extra in extra_certs {
+        certs.push(CertificateChoices::Certificate(Certificate::from_der(extra)?));
+    }
+    let signer = SignerInfo {
+        version: CmsVersion::V1,
+        sid,
+        digest_alg: sha256_id(),
+        signed_attrs: Some(attrs),
+        signature_algorithm: AlgorithmIdentifierOwned { oid: RSA_ENCRYPTION, parameters: Some(Any::null()) },
+        signature: OctetString::new(signature.to_vec())?,
+        unsigned_attrs: None,
+    };
+    let sd = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![sha256_id()])?,
+        encap_content_info: EncapsulatedContentInfo { econtent_type: ID_DATA, econtent: None },
+        certificates: Some(CertificateSet(SetOfVec::try_from(certs)?)),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer])?),
+    };
+    Ok(ContentInfo { content_type: ID_SIGNED_DATA, content: Any::encode_from(&sd)? }.to_der()?)
+}
+
+/// A SignedData read back from a PDF's `/Contents`.
+#[derive(Clone, Debug)]
+pub struct ParsedCms {
+    /// DER of the signer's certificate (the one its SignerInfo names).
+    pub certificate: Vec<u8>,
+    /// DER of the signed attributes as a SET: what the signature is over.
+    pub signed_attrs: Vec<u8>,
+    pub message_digest: Vec<u8>,
+    /// The SignerInfo's digest is SHA-256 (the only one written and checked here).
+    pub sha256: bool,
+    pub signature: Vec<u8>,
+    /// The signing-time attribute (Unix seconds).
+    pub signing_time: Option<i64>,
+    /// signing-certificate-v2 is present and names [`ParsedCms::certificate`] (`None`: absent).
+    pub signing_certificate_matches: Option<bool>,
+}
+
+/// Why `/Contents` could not be read as a SignedData.
+#[derive(Debug, thiserror::Error)]
+pub enum CmsReadError {
+    #[error("not DER: {0}")]
+    Der(#[from] der::Error),
+    #[error("not a SignedData")]
+    NotSignedData,
+    #[error("{0}")]
+    Missing(&'static str),
+}
+
+/// Reads the first DER value of `contents` (the rest is the zero padding) as a SignedData with one signer.
+pub fn parse(contents: &[u8]) -> Result<ParsedCms, CmsReadError> {
+    let mut reader = der::SliceReader::new(contents)?;
+    let ci = ContentInfo::decode(&mut reader)?;
+    if ci.content_type != ID_SIGNED_DATA {
+        return Err(CmsReadError::NotSignedData);
+    }
+    let sd: SignedData = ci.content.decode_as()?;
+    let signer = sd.signer_infos.0.iter().next().ok_or(CmsReadError::Missing("no signer"))?;
+    let attrs = signer.signed_attrs.as_ref().ok_or(CmsReadError::Missing("no signed attributes"))?;
+    let certs: Vec<&Certificate> = sd
+        .certificates
+        .as_ref()
+        .map(|c| {
+            c.0.iter()
+                .filter_map(|c| match c {
+                    CertificateChoices::Certificate(c) => Some(c),
+                    CertificateChoices::Other(_) => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let cert = match &signer.sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => certs
+            .iter()
+            .find(|c| c.tbs_certificate.issuer == ias.issuer && c.tbs_certificate.serial_number == ias.serial_number),
+        SignerIdentifier::SubjectKeyIdentifier(_) => certs.first(),
+    }
+    .ok_or(CmsReadError::Missing("no signer certificate"))?;
+    let certificate = cert.to_der()?;
+    let value = |oid| attrs.iter().find(|a| a.oid == oid).and_then(|a| a.values.iter().next());
+    let message_digest = value(ID_MESSAGE_DIGEST)
+        .ok_or(CmsReadError::Missing("no message digest"))?
+        .decode_as::<OctetString>()?
+        .into_bytes();
+    let signing_time = match value(ID_SIGNING_TIME) {
+        Some(v) => Some(x509_cert::time::Time::from_der(&v.to_der()?)?.to_unix_duration().as_secs() as i64),
+        None => None,
+    };
+    let signing_certificate_matches = match value(ID_AA_SIGNING_CERTIFICATE_V_2) {
+        Some(v) => {
+            let ess: SigningCertificateV2 = v.decode_as()?;
+            let hash = Sha256::digest(&certificate);
+            Some(ess.certs.first().is_some_and(|id| id.cert_hash.as_bytes() == hash.as_slice()))
+        }
+        None => None,
+    };
+    Ok(ParsedCms {
+        certificate,
+        signed_attrs: attrs.to_der()?,
+        message_digest,
+        sha256: signer.digest_alg.oid == ID_SHA_256,
+        signature: signer.signature.as_bytes().to_vec(),
+        signing_time,
+        signing_certificate_matches,
+    })
+}

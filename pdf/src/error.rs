@@ -1,0 +1,24 @@
+//! What can go wrong with a PDF, as one typed error.
+
+/// Why a PDF could not be prepared, finished or read.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("the file is {size} bytes; at most {max} are signed")]
+    TooLarge { size: usize, max: usize },
+    #[error("the PDF is encrypted; encrypted PDFs are not signed")]
+    Encrypted,
+    #[error("the file is not a readable PDF")]
+    Damaged(#[source] lopdf::Error),
+    #[error("the PDF has no readable {what}")]
+    Structure { what: &'static str },
+    #[error("a field named {0:?} already exists")]
+    FieldExists(String),
+    #[error("the signature is {needed} bytes; {reserved} were reserved")]
+    SignatureTooLarge { needed: usize, reserved: usize },
+    #[error("the prepared file has no signature placeholder")]
+    NoPlaceholder,
+    #[error("CMS encoding failed")]
+    Der(#[from] der::Error),
+    #[error("writing the update failed")]
+    Write(#[source] std::io::Error),
+}

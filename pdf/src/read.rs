@@ -1,0 +1,176 @@
+//! Reading a PDF (through `lopdf`): what is shown before signing, the form's field names, the signatures.
+
+use lopdf::{Dictionary, Document, Object};
+use sha2::{Digest, Sha256};
+
+use crate::error::PdfError;
+use crate::prepare::SubFilter;
+use crate::MAX_INPUT;
+
+/// What the person is shown about a PDF before the password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PdfInfo {
+    pub pages: usize,
+    pub size: usize,
+    pub sha256: [u8; 32],
+    /// Signatures already in it.
+    pub signatures: usize,
+}
+
+/// One signature found in a PDF, with what its verification needs.
+#[derive(Clone, Debug)]
+pub struct FoundSignature {
+    pub field_name: String,
+    /// `None`: a SubFilter other than the two written here (its CMS is still read when it parses).
+    pub sub_filter: Option<SubFilter>,
+    pub byte_range: [usize; 4],
+    /// The ranges lie inside the file and leave out exactly the `/Contents` string.
+    pub ranges_valid: bool,
+    /// The signed ranges end at the end of the file: nothing was appended after this signature.
+    pub covers_whole_file: bool,
+    /// SHA-256 over the byte ranges as the file has them now.
+    pub digest: [u8; 32],
+    /// The CMS, parsed; `Err` when `/Contents` holds no readable SignedData.
+    pub cms: Result<crate::cms::ParsedCms, String>,
+}
+
+/// Loads `input` with `lopdf`, refusing what is not signed here.
+pub(crate) fn load(input: &[u8]) -> Result<Document, PdfError> {
+    if input.len() > MAX_INPUT {
+        return Err(PdfError::TooLarge { size: input.len(), max: MAX_INPUT });
+    }
+    let doc = match Document::load_mem(input) {
+        Ok(doc) => doc,
+        Err(lopdf::Error::Decryption(_)) => return Err(PdfError::Encrypted),
+        Err(e) => return Err(PdfError::Damaged(e)),
+    };
+    if doc.was_encrypted() || doc.is_encrypted() || doc.encryption_state.is_some() {
+        return Err(PdfError::Encrypted);
+    }
+    Ok(doc)
+}
+
+/// Page count, size, SHA-256 and signatures of `input`.
+pub fn inspect(input: &[u8]) -> Result<PdfInfo, PdfError> {
+    let doc = load(input)?;
+    let pages = doc.get_pages().len();
+    if pages == 0 {
+        return Err(PdfError::Structure { what: "page" });
+    }
+    Ok(PdfInfo {
+        pages,
+        size: input.len(),
+        sha256: Sha256::digest(input).into(),
+        signatures: signature_fields(&doc).len(),
+    })
+}
+
+/// The form's terminal fields (walking `/Kids`), at most this many, so a looping form ends.
+const MAX_FIELDS: usize = 10_000;
+
+fn fields(doc: &Document) -> Vec<&Dictionary> {
+    let mut out = Vec::new();
+    let Ok(catalog) = doc.catalog() else { return out };
+    let Some(form) = catalog.get(b"AcroForm").ok().and_then(|f| deref_dict(doc, f)) else { return out };
+    let mut stack: Vec<&Object> = match form.get(b"Fields").ok().and_then(|f| doc.dereference(f).ok()) {
+        Some((_, Object::Array(a))) => a.iter().collect(),
+        _ => return out,
+    };
+    let mut seen = 0;
+    while let Some(item) = stack.pop() {
+        seen += 1;
+        if seen > MAX_FIELDS {
+            break;
+        }
+        let Some(d) = deref_dict(doc, item) else { continue };
+        match d.get(b"Kids").ok().and_then(|k| doc.dereference(k).ok()) {
+            Some((_, Object::Array(kids))) if !kids.is_empty() && !d.has(b"Subtype") => stack.extend(kids.iter()),
+            _ => out.push(d),
+        }
+    }
+    out
+}
+
+fn deref_dict<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Dictionary> {
+    match doc.dereference(o).ok()? {
+        (_, Object::Dictionary(d)) => Some(d),
+        _ => None,
+    }
+}
+
+fn text(o: &Object) -> String {
+    match o {
+        Object::String(s, _) => String::from_utf8_lossy(s).into_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Names (`/T`) of the form's fields.
+pub(crate) fn field_names(doc: &Document) -> Vec<String> {
+    fields(doc).iter().filter_map(|f| f.get(b"T").ok().map(text)).collect()
+}
+
+/// Signature fields with a value: (name, signature dictionary).
+fn signature_fields(doc: &Document) -> Vec<(String, &Dictionary)> {
+    fields(doc)
+        .into_iter()
+        .filter(|f| matches!(f.get(b"FT"), Ok(Object::Name(n)) if n == b"Sig"))
+        .filter_map(|f| {
+            let value = deref_dict(doc, f.get(b"V").ok()?)?;
+            Some((f.get(b"T").map(text).unwrap_or_default(), value))
+        })
+        .collect()
+}
+
+/// Every signature of `input`, in the order of their byte ranges (earliest revision first).
+pub fn signatures(input: &[u8]) -> Result<Vec<FoundSignature>, PdfError> {
+    let doc = load(input)?;
+    let mut out: Vec<FoundSignature> =
+        signature_fields(&doc).into_iter().map(|(field_name, sig)| found(input, field_name, sig)).collect();
+    out.sort_by_key(|s| s.byte_range[2] + s.byte_range[3]);
+    Ok(out)
+}
+
+fn found(input: &[u8], field_name: String, sig: &Dictionary) -> FoundSignature {
+    let sub_filter = match sig.get(b"SubFilter") {
+        Ok(Object::Name(n)) if n == SubFilter::Pades.name().as_bytes() => Some(SubFilter::Pades),
+        Ok(Object::Name(n)) if n == SubFilter::Pkcs7.name().as_bytes() => Some(SubFilter::Pkcs7),
+        _ => None,
+    };
+    let mut byte_range = [0usize; 4];
+    let mut parsed = 0;
+    if let Ok(Object::Array(a)) = sig.get(b"ByteRange") {
+        for (slot, v) in byte_range.iter_mut().zip(a) {
+            if let Some(n) = v.as_i64().ok().and_then(|n| usize::try_from(n).ok()) {
+                *slot = n;
+                parsed += 1;
+            }
+        }
+        if a.len() != 4 {
+            parsed = 0;
+        }
+    }
+    let [start, a, b, c] = byte_range;
+    let in_file = b.checked_add(c).is_some_and(|end| end <= input.len());
+    // The gap must be exactly one hex string: '<' at a, '>' right before b.
+    let ranges_valid =
+        parsed == 4 && start == 0 && a < b && in_file && input.get(a) == Some(&b'<') && input.get(b - 1) == Some(&b'>');
+    let mut h = Sha256::new();
+    if ranges_valid {
+        h.update(&input[..a]);
+        h.update(&input[b..b + c]);
+    }
+    let contents = match sig.get(b"Contents") {
+        Ok(Object::String(s, _)) => s.as_slice(),
+        _ => &[],
+    };
+    FoundSignature {
+        field_name,
+        sub_filter,
+        byte_range,
+        ranges_valid,
+        covers_whole_file: ranges_valid && b + c == input.len(),
+        digest: h.finalize().into(),
+        cms: crate::cms::parse(contents).map_err(|e| e.to_string()),
+    }
+}
