@@ -22,7 +22,8 @@ struct Args {
     /// The origin people and apps see, e.g. https://city.example.jp (default: http://LISTEN-ADDRESS).
     #[arg(long)]
     public_origin: Option<String>,
-    /// SQLite database file (created if missing).
+    /// SQLite database file (created if missing), or a PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE) that
+    /// several instances behind one load balancer share.
     #[arg(long, default_value = "kazasu-portal.sqlite3")]
     db: PathBuf,
     /// The trusted JPKI signature CA certificate (PEM or DER).

@@ -2,6 +2,8 @@
 //! `HttpClient` trait, and signing with the software card.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,215 @@
+//! The PostgreSQL backend: several portal instances share one database through a pool of connections each.
+//!
+//! Accepting a signature is one READ COMMITTED transaction whose `UPDATE … WHERE state = 'pending'` takes the
+//! request's row lock. A concurrent submission of the same request, from any instance, waits on that lock and,
+//! once the first commits, re-reads the row, finds it `signed` and updates nothing: it is refused as a replay.
+//! If the first rolls back (its instance or connection died), the second proceeds. The UNIQUE nonce and the
+//! signature's primary key are the database's own backstop against a second signature. Commits are synchronous
+//! (PostgreSQL's default `synchronous_commit = on`), so an acknowledged signature survives a crash of either.
+
+use std::time::Duration;
+
+use postgres::{Client, IsolationLevel, NoTls, Row};
+use r2d2_postgres::r2d2::{Pool, PooledConnection};
+use r2d2_postgres::PostgresConnectionManager;
+
+use super::{
+    fields_of, migrations, Backend, Key, RecordRefusal, RequestRow, SignatureRow, StoreError, CONSISTENCY_VIOLATIONS,
+    REQUEST_COLUMNS, SIGNATURE_COLUMNS,
+};
+
+/// Connections per portal instance (the handlers run on tokio's blocking pool and wait for one).
+pub const POOL_SIZE: u32 = 16;
+/// How long a handler waits for a connection (e.g. while PostgreSQL restarts) before answering "internal".
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(15);
+/// The advisory lock that serialises migrations when several instances start at once.
+const MIGRATION_LOCK: i64 = 0x6b617a617375; // "kazasu"
+
+type Manager = PostgresConnectionManager<NoTls>;
+
+pub struct PostgresStore {
+    pool: Pool<Manager>,
+}
+
+impl PostgresStore {
+    /// Connects (TLS-less: PostgreSQL on loopback or a private network), migrates, and keeps a pool.
+    pub fn connect(cfg: &postgres::Config) -> Result<PostgresStore, StoreError> {
+        let mut cfg = cfg.clone();
+        if cfg.get_connect_timeout().is_none() {
+            cfg.connect_timeout(Duration::from_secs(5));
+        }
+        if cfg.get_application_name().is_none() {
+            cfg.application_name("kazasu-portal");
+        }
+        // A broken connection (the server restarted) is noticed at checkout and replaced.
+        let pool = Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(1))
+            .test_on_check_out(true)
+            .connection_timeout(CHECKOUT_TIMEOUT)
+            .build(PostgresConnectionManager::new(cfg, NoTls))?;
+        let store = PostgresStore { pool };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn client(&self) -> Result<PooledConnection<Manager>, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs the steps this database has not run yet, under an advisory lock held to the end of the transaction.
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")?;
+        let current: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.try_get(0)?;
+        for m in migrations::pending(current)? {
+            tx.batch_execute(m.postgres)?;
+            tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&m.version])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn request_of(r: &Row) -> Result<RequestRow, StoreError> {
+        let fields: String = r.try_get(4)?;
+        let state: String = r.try_get(7)?;
+        Ok(RequestRow {
+            id: r.try_get(0)?,
+            view_id: r.try_get(1)?,
+            nonce: r.try_get(2)?,
+            document: r.try_get(3)?,
+            fields: fields_of(&fields),
+            created_at: r.try_get(5)?,
+            expires_at: r.try_get(6)?,
+            signed: state == "signed",
+            owner: r.try_get(8)?,
+        })
+    }
+
+    fn signature_of(r: &Row) -> Result<SignatureRow, StoreError> {
+        Ok(SignatureRow {
+            digest_algorithm: r.try_get(0)?,
+            signature: r.try_get(1)?,
+            certificate: r.try_get(2)?,
+            name: r.try_get(3)?,
+            address: r.try_get(4)?,
+            date_of_birth: r.try_get(5)?,
+            gender: r.try_get(6)?,
+            cert_serial: r.try_get(7)?,
+            cert_issuer: r.try_get(8)?,
+            signed_at: r.try_get(9)?,
+        })
+    }
+
+    fn count(c: &mut Client, sql: &str) -> Result<i64, StoreError> {
+        Ok(c.query_one(sql, &[])?.try_get(0)?)
+    }
+}
+
+impl Backend for PostgresStore {
+    fn create_request(&self, r: &RequestRow) -> Result<(), StoreError> {
+        let fields = serde_json::to_string(&r.fields)?;
+        self.client()?.execute(
+            "INSERT INTO requests (id, view_id, nonce, document, fields, created_at, expires_at, owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&r.id, &r.view_id, &r.nonce, &r.document, &fields, &r.created_at, &r.expires_at, &r.owner],
+        )?;
+        Ok(())
+    }
+
+    fn request(&self, id: &str) -> Result<Option<RequestRow>, StoreError> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1");
+        self.client()?.query_opt(&sql, &[&id])?.as_ref().map(Self::request_of).transpose()
+    }
+
+    fn with_signature(&self, by: Key, key: &str) -> Result<Option<(RequestRow, Option<SignatureRow>)>, StoreError> {
+        let mut client = self.client()?;
+        // One snapshot for both reads, so a signature committed in between cannot show a signed request
+        // without its signature.
+        let mut tx =
+            client.build_transaction().read_only(true).isolation_level(IsolationLevel::RepeatableRead).start()?;
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE {} = $1", by.column());
+        let Some(req) = tx.query_opt(&sql, &[&key])?.as_ref().map(Self::request_of).transpose()? else {
+            return Ok(None);
+        };
+        let sig = tx
+            .query_opt(&format!("SELECT {SIGNATURE_COLUMNS} FROM signatures WHERE request_id = $1"), &[&req.id])?
+            .as_ref()
+            .map(Self::signature_of)
+            .transpose()?;
+        tx.commit()?;
+        Ok(Some((req, sig)))
+    }
+
+    fn record_signature(
+        &self,
+        request_id: &str,
+        nonce: &str,
+        now: i64,
+        sig: &SignatureRow,
+    ) -> Result<Result<(), RecordRefusal>, StoreError> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        let changed = tx.execute(
+            "UPDATE requests SET state = 'signed' WHERE id = $1 AND nonce = $2 AND state = 'pending' AND expires_at > $3",
+            &[&request_id, &nonce, &now],
+        )?;
+        if changed != 1 {
+            // Dropping the transaction rolls it back.
+            let state: Option<String> = tx
+                .query_opt("SELECT state FROM requests WHERE id = $1 AND nonce = $2", &[&request_id, &nonce])?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+            return Ok(Err(match state.as_deref() {
+                None => RecordRefusal::NotFound,
+                Some("signed") => RecordRefusal::AlreadySigned,
+                Some(_) => RecordRefusal::Expired,
+            }));
+        }
+        tx.execute(
+            &format!("INSERT INTO signatures (request_id, nonce, {SIGNATURE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
+            &[
+                &request_id,
+                &nonce,
+                &sig.digest_algorithm,
+                &sig.signature,
+                &sig.certificate,
+                &sig.name,
+                &sig.address,
+                &sig.date_of_birth,
+                &sig.gender,
+                &sig.cert_serial,
+                &sig.cert_issuer,
+                &sig.signed_at,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Ok(()))
+    }
+
+    fn purge_unsigned(&self, before: i64) -> Result<usize, StoreError> {
+        let n =
+            self.client()?.execute("DELETE FROM requests WHERE state = 'pending' AND expires_at < $1", &[&before])?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn counts(&self) -> Result<(i64, i64, i64), StoreError> {
+        let mut client = self.client()?;
+        let mut tx =
+            client.build_transaction().read_only(true).isolation_level(IsolationLevel::RepeatableRead).start()?;
+        let requests: i64 = tx.query_one("SELECT COUNT(*) FROM requests", &[])?.try_get(0)?;
+        let signed: i64 = tx.query_one("SELECT COUNT(*) FROM requests WHERE state = 'signed'", &[])?.try_get(0)?;
+        let signatures: i64 = tx.query_one("SELECT COUNT(*) FROM signatures", &[])?.try_get(0)?;
+        tx.commit()?;
+        Ok((requests, signed, signatures))
+    }
+
+    fn integrity_ok(&self) -> Result<bool, StoreError> {
+        Ok(Self::count(&mut *self.client()?, CONSISTENCY_VIOLATIONS)? == 0)
+    }
+
+    fn schema_version(&self) -> Result<i64, StoreError> {
+        Self::count(&mut *self.client()?, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+    }
+}

@@ -1,0 +1,202 @@
+//! The store's guarantees, the same on both backends: SQLite always, PostgreSQL when `.ci/postgres.sh` gave
+//! one (see tests/support/pg.rs). Two `Store`s on one database stand for two portal instances.
+
+mod support;
+
+use std::path::Path;
+use std::sync::{Arc, Barrier};
+
+use kazasu_core::handoff::Field;
+use kazasu_portal::store::{migrations, RecordRefusal, RequestRow, SignatureRow, Store, StoreError};
+use support::pg::{self, PgDatabase};
+use support::TempDir;
+
+const NOW: i64 = 1_796_083_200;
+
+/// Runs `check` on a fresh SQLite file, then on a fresh PostgreSQL database if there is one.
+fn on_each_backend(tag: &str, check: impl Fn(&Path)) {
+    let dir = TempDir::new(tag);
+    check(&dir.path().join("portal.sqlite3"));
+    if let Some(server) = pg::server() {
+        let db = PgDatabase::create(&server, tag);
+        check(&db.path());
+    }
+}
+
+fn request(n: usize, expires_at: i64) -> RequestRow {
+    RequestRow {
+        id: format!("req-{n}"),
+        view_id: format!("view-{n}"),
+        nonce: format!("nonce-{n}"),
+        document: format!("document {n}").into_bytes(),
+        fields: vec![Field { label: "通数".into(), value: n.to_string() }],
+        created_at: NOW,
+        expires_at,
+        signed: false,
+        owner: Some(vec![n as u8; 32]),
+    }
+}
+
+fn signature(n: usize) -> SignatureRow {
+    SignatureRow {
+        digest_algorithm: "SHA-256".into(),
+        signature: vec![n as u8; 256],
+        certificate: vec![0x30, 0x82, n as u8],
+        name: Some("かざす　花子".into()),
+        address: Some("三重県伊勢市".into()),
+        date_of_birth: Some("1990-01-01".into()),
+        gender: Some("2".into()),
+        cert_serial: format!("{n:04x}"),
+        cert_issuer: "TEST CA".into(),
+        signed_at: NOW + n as i64,
+    }
+}
+
+#[test]
+fn a_request_and_its_signature_read_back_as_written() {
+    on_each_backend("roundtrip", |db| {
+        let store = Store::open(db).unwrap();
+        store.create_request(&request(1, NOW + 600)).unwrap();
+        let r = store.request("req-1").unwrap().expect("stored");
+        assert_eq!(
+            (r.view_id.as_str(), r.nonce.as_str(), r.document.as_slice()),
+            ("view-1", "nonce-1", &b"document 1"[..])
+        );
+        assert_eq!(r.fields[0].value, "1");
+        assert_eq!(r.owner, Some(vec![1; 32]));
+        assert!(!r.signed);
+        assert!(store.by_view("view-1").unwrap().unwrap().1.is_none());
+        assert_eq!(store.record_signature("req-1", "nonce-1", NOW, &signature(1)).unwrap(), Ok(()));
+        let (r, sig) = store.by_id("req-1").unwrap().unwrap();
+        assert!(r.signed);
+        let sig = sig.expect("the signature");
+        assert_eq!((sig.name.as_deref(), sig.signature.len(), sig.signed_at), (Some("かざす　花子"), 256, NOW + 1));
+        assert_eq!(store.by_view("view-1").unwrap().unwrap().1.unwrap().cert_serial, "0001");
+        assert!(store.request("nope").unwrap().is_none() && store.by_view("nope").unwrap().is_none());
+        assert_eq!(store.counts().unwrap(), (1, 1, 1));
+        assert!(store.integrity_ok().unwrap());
+    });
+}
+
+#[test]
+fn a_nonce_is_accepted_once_and_only_while_pending_and_unexpired() {
+    on_each_backend("once", |db| {
+        let store = Store::open(db).unwrap();
+        store.create_request(&request(1, NOW + 600)).unwrap();
+        store.create_request(&request(2, NOW + 600)).unwrap();
+        assert_eq!(
+            store.record_signature("req-1", "nonce-2", NOW, &signature(1)).unwrap(),
+            Err(RecordRefusal::NotFound)
+        );
+        assert_eq!(
+            store.record_signature("req-1", "nonce-1", NOW + 600, &signature(1)).unwrap(),
+            Err(RecordRefusal::Expired)
+        );
+        assert_eq!(store.record_signature("req-1", "nonce-1", NOW, &signature(1)).unwrap(), Ok(()));
+        assert_eq!(
+            store.record_signature("req-1", "nonce-1", NOW, &signature(1)).unwrap(),
+            Err(RecordRefusal::AlreadySigned)
+        );
+        assert_eq!(store.counts().unwrap(), (2, 1, 1));
+    });
+}
+
+#[test]
+fn concurrent_submissions_through_two_stores_commit_exactly_one_signature_each() {
+    const REQUESTS: usize = 20;
+    const RACERS: usize = 8;
+    on_each_backend("race", |db| {
+        // Two stores on one database: two instances, each with its own connections.
+        let stores = [Arc::new(Store::open(db).unwrap()), Arc::new(Store::open(db).unwrap())];
+        for n in 0..REQUESTS {
+            stores[n % 2].create_request(&request(n, NOW + 600)).unwrap();
+        }
+        let barrier = Arc::new(Barrier::new(RACERS));
+        let threads: Vec<_> = (0..RACERS)
+            .map(|t| {
+                let (store, barrier) = (stores[t % 2].clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    (0..REQUESTS)
+                        .map(|n| store.record_signature(&format!("req-{n}"), &format!("nonce-{n}"), NOW, &signature(n)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut accepted = vec![0; REQUESTS];
+        for t in threads {
+            for (n, outcome) in t.join().unwrap().into_iter().enumerate() {
+                match outcome.unwrap() {
+                    Ok(()) => accepted[n] += 1,
+                    Err(refusal) => assert_eq!(refusal, RecordRefusal::AlreadySigned),
+                }
+            }
+        }
+        assert_eq!(accepted, vec![1; REQUESTS], "each request accepted exactly once");
+        assert_eq!(stores[0].counts().unwrap(), (REQUESTS as i64, REQUESTS as i64, REQUESTS as i64));
+        assert!(stores[1].integrity_ok().unwrap());
+    });
+}
+
+#[test]
+fn purging_removes_expired_unsigned_requests_only() {
+    on_each_backend("purge", |db| {
+        let store = Store::open(db).unwrap();
+        store.create_request(&request(1, NOW - 10)).unwrap(); // expired, unsigned
+        store.create_request(&request(2, NOW + 600)).unwrap(); // pending
+        store.create_request(&request(3, NOW + 5)).unwrap(); // signed, then expired
+        assert_eq!(store.record_signature("req-3", "nonce-3", NOW, &signature(3)).unwrap(), Ok(()));
+        assert_eq!(store.purge_unsigned(NOW + 100).unwrap(), 1);
+        assert!(store.request("req-1").unwrap().is_none());
+        assert!(store.request("req-2").unwrap().is_some() && store.request("req-3").unwrap().is_some());
+        assert_eq!(store.counts().unwrap(), (2, 1, 1));
+    });
+}
+
+#[test]
+fn instances_starting_together_migrate_once_and_reopening_migrates_nothing() {
+    on_each_backend("migrate", |db| {
+        let db = Arc::new(db.to_path_buf());
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let db = db.clone();
+                std::thread::spawn(move || Store::open(&db).map(|s| s.schema_version().unwrap()))
+            })
+            .collect();
+        for t in threads {
+            assert_eq!(t.join().unwrap().unwrap(), migrations::latest());
+        }
+        let store = Store::open(&db).unwrap();
+        store.create_request(&request(1, NOW + 600)).unwrap();
+        drop(store);
+        let store = Store::open(&db).unwrap();
+        assert_eq!(store.schema_version().unwrap(), migrations::latest());
+        assert_eq!(store.counts().unwrap(), (1, 0, 0), "reopening keeps the data");
+    });
+}
+
+#[test]
+fn a_database_migrated_by_a_newer_portal_is_refused() {
+    let dir = TempDir::new("newer");
+    let file = dir.path().join("portal.sqlite3");
+    drop(Store::open(&file).unwrap());
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    conn.execute("INSERT INTO schema_migrations (version) VALUES (?1)", [migrations::latest() + 1]).unwrap();
+    drop(conn);
+    assert!(matches!(Store::open(&file), Err(StoreError::NewerSchema { .. })));
+    if let Some(server) = pg::server() {
+        let db = PgDatabase::create(&server, "newer");
+        drop(Store::open(&db.path()).unwrap());
+        let mut c = postgres::Client::connect(&db.url(), postgres::NoTls).unwrap();
+        c.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&(migrations::latest() + 1)]).unwrap();
+        assert!(matches!(Store::open(&db.path()), Err(StoreError::NewerSchema { .. })));
+    }
+}
+
+#[test]
+fn a_postgres_url_that_does_not_parse_is_refused_and_a_path_is_sqlite() {
+    use kazasu_portal::store::Database;
+    assert!(matches!(Database::from_arg(Path::new("postgres://host:notaport/db")), Err(StoreError::Url(_))));
+    assert!(matches!(Database::from_arg(Path::new("postgresql://u@127.0.0.1:5432/db")), Ok(Database::Postgres(_))));
+    assert!(matches!(Database::from_arg(Path::new("data/portal.sqlite3")), Ok(Database::Sqlite(_))));
+}
