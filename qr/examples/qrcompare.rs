@@ -4,10 +4,11 @@
 //!
 //! Run it all with `scripts/qr-bench.sh`. By hand:
 //! `cargo run --release -p kazasu-qr --example qrcompare -- [--dump DIR] [--zxing FILE] [--reps N]
-//!  [--sets a,b] [--misses] [--no-camera]`
+//!  [--sets a,b] [--misses] [--no-camera] [--stages] [--ours-only]`
 //! - `--dump DIR`: write each photo's luma (DIR/index.tsv + raw files) for the Python helper, then exit.
 //! - `--zxing FILE`: the helper's results (set, name, ms, text as hex), shown as the ZXing-C++ rows.
 //! - `--misses`: list, per decoder, the photos it did not read exactly.
+//! - `--stages`: add kazasu-qr without its rxing pass; `--ours-only`: kazasu-qr alone (profiling).
 //!
 //! Times: this thread's CPU time of the decode call only (frame already in memory as luma), best
 //! of `--reps` runs (default 3) per frame; the helper times ZXing-C++ the same way. Judged on exact
@@ -49,6 +50,14 @@ fn kazasu(luma: &[u8], w: usize, h: usize) -> Option<String> {
 fn rqrr_alone(luma: &[u8], w: usize, h: usize) -> Option<String> {
     let f = LumaFrame::packed(w, h, luma).ok()?;
     decode_with(&f, &Options::rqrr_only()).ok().flatten().map(|d| d.text)
+}
+
+fn kazasu_locator_only(luma: &[u8], w: usize, h: usize) -> Option<String> {
+    let f = LumaFrame::packed(w, h, luma).ok()?;
+    decode_with(&f, &Options { rxing_fallback: false, rqrr_fallback: false, ..Options::default() })
+        .ok()
+        .flatten()
+        .map(|d| d.text)
 }
 
 fn rxing(luma: &[u8], w: usize, h: usize) -> Option<String> {
@@ -216,13 +225,20 @@ fn main() {
     }
     let zxing = arg_value(&args, "--zxing").map(read_zxing);
 
-    let decoders: [(&str, Decoder); 3] = [("kazasu-qr", kazasu), ("rxing 0.9", rxing), ("rqrr 0.11", rqrr_alone)];
+    let mut decoders: Vec<(&str, Decoder)> =
+        vec![("kazasu-qr", kazasu), ("rxing 0.9", rxing), ("rqrr 0.11", rqrr_alone)];
+    if args.iter().any(|a| a == "--stages") {
+        decoders.push(("kazasu-qr locator only", kazasu_locator_only));
+    }
+    if args.iter().any(|a| a == "--ours-only") {
+        decoders.truncate(1); // for profiling our own decoder
+    }
     // per decoder: per set tally
-    let mut names: Vec<&str> = vec![decoders[0].0, decoders[1].0];
+    let mut names: Vec<&str> = decoders.iter().take(2).map(|d| d.0).collect();
     if zxing.is_some() {
         names.push("ZXing-C++ 3.1");
     }
-    names.push(decoders[2].0);
+    names.extend(decoders.iter().skip(2).map(|d| d.0));
     let mut tallies: HashMap<(&str, &str), Tally> = HashMap::new();
     for p in &photos {
         for &(name, dec) in &decoders {

@@ -486,11 +486,17 @@ pub fn locate_with_factor(frame: &LumaFrame, inverted: bool, f: usize, stream: b
         return (None, seen);
     }
     // A small stream frame scans every other row like a halved camera frame; a still
-    // scans every row.
-    let (r, seen, first) = locate_at(frame, inverted, if stream { 2 } else { 1 }, stream);
+    // every third row (see STILL_STEP).
+    let (r, seen, first) = locate_at(frame, inverted, if stream { 2 } else { STILL_STEP }, stream);
     // For a stream frame, two finders are worth a thorough look at the next frame.
     (r, seen || (stream && first.len() >= 2))
 }
+
+/// Rows between scan lines on stills. A finder's centre square is 3 modules tall, so a
+/// code with modules of 1 px (the smallest we can sample) still puts a scan line through
+/// it; every row (the old setting) read the same 95 of the 97 tuning photos in 1.7x the
+/// time (no-code photos: 2.3x, as more clutter passed for finders and asked for retries).
+const STILL_STEP: usize = 3;
 
 /// The box (in the scanned frame's pixels) that must hold a code two or three of these
 /// finders belong to, if it is clearly smaller than the frame.

@@ -7,11 +7,13 @@
 //! polarity), samples the module grid through a perspective transform (piecewise
 //! through the alignment-pattern lattice for large versions) and reads it with our
 //! own codeword decoder (format, unmasking, Reed-Solomon, all segment modes, charsets).
-//! For stills where finder patterns were seen but nothing decoded, `rqrr`'s detector
-//! runs as a fallback. Only the calls into `rqrr` run inside `catch_unwind`: a panic
-//! there becomes [`QrError::DecoderPanicked`] (this needs `panic = "unwind"`, the
-//! default, in the final binary's profile). Our own code is not wrapped: it must not
-//! panic on any frame, and coverage-guided fuzzing (`fuzz/`) checks that it does not.
+//! For stills where finder patterns were seen but nothing decoded, `rxing` (a pure-Rust
+//! port of ZXing) runs as the thorough pass. `rqrr` stays as a baseline for the benchmark
+//! ([`Options::rqrr_only`]), off by default. Only the calls into `rxing` and `rqrr` run
+//! inside `catch_unwind`: a panic there becomes [`QrError::DecoderPanicked`] (this needs
+//! `panic = "unwind"`, the default, in the final binary's profile). Our own code is not
+//! wrapped: it must not panic on any frame, and coverage-guided fuzzing (`fuzz/`) checks
+//! that it does not.
 //!
 //! Generation ([`to_svg`], [`to_luma`]) uses the `qrcode` crate.
 
@@ -28,6 +30,7 @@ mod generate;
 mod grid;
 mod rs;
 mod text;
+mod thorough;
 
 pub use frame::{LumaFrame, MAX_SIDE};
 pub use generate::{to_luma, to_modules, to_svg};
@@ -56,7 +59,8 @@ pub struct Decoded {
     pub text: String,
     /// The payload bytes as carried by the code (Kanji segments as Shift_JIS).
     pub bytes: Vec<u8>,
-    /// Corners in frame coordinates: top-left, top-right, bottom-right, bottom-left.
+    /// Corners in frame coordinates: top-left, top-right, bottom-right, bottom-left (of the
+    /// code; for a code read by the thorough pass, of the box around it).
     pub corners: [(f32, f32); 4],
 }
 
@@ -68,6 +72,9 @@ pub struct Options {
     pub locator: bool,
     /// Look for light-on-dark (inverted) codes too.
     pub inverted: bool,
+    /// On stills, run rxing (the thorough pass) when the locator saw finder patterns
+    /// but decoded nothing.
+    pub rxing_fallback: bool,
     /// Run rqrr's own detector when the locator saw finder patterns but decoded nothing.
     pub rqrr_fallback: bool,
     /// Run rqrr's detector even if the locator saw nothing (slow; for comparison).
@@ -87,7 +94,8 @@ impl Default for Options {
         Options {
             locator: true,
             inverted: true,
-            rqrr_fallback: true,
+            rxing_fallback: true,
+            rqrr_fallback: false,
             rqrr_always: false,
             rqrr_own_decoder: false,
             stream: false,
@@ -101,6 +109,7 @@ impl Options {
         Options {
             locator: false,
             inverted: false,
+            rxing_fallback: false,
             rqrr_fallback: false,
             rqrr_always: true,
             rqrr_own_decoder: true,
@@ -128,9 +137,16 @@ fn decode_seen(frame: &LumaFrame, opts: &Options) -> (Result<Option<Decoded>, Qr
             (None, seen) => saw_finders = seen,
         }
     }
-    // rqrr's detector costs 3-15 ms: only for stills (<= ~540 lines, e.g. photos), where
-    // it rescues a code now and then; never on camera-sized frames.
+    // The thorough passes cost milliseconds: only for stills (<= ~540 lines, e.g. photos)
+    // where finders were seen; never on camera-sized frames or in stream mode.
     let still = grid::factor(frame) == 1 && !opts.stream;
+    if opts.rxing_fallback && still && saw_finders {
+        match thorough::rxing_detect(frame) {
+            Ok(Some(d)) => return (Ok(Some(d)), true),
+            Ok(None) => {}
+            Err(e) => return (Err(e), saw_finders),
+        }
+    }
     if opts.rqrr_always || (opts.rqrr_fallback && still && saw_finders) {
         match rqrr_detect(frame, opts.rqrr_own_decoder) {
             Ok(Some(d)) => return (Ok(Some(d)), true),
