@@ -56,8 +56,12 @@ try {
   await qr.waitFor({ state: "visible" });
   step("QR page shown");
   const shown = (await page.locator("#request-url").textContent()).trim();
-  const deep = await page.locator("#same-device").getAttribute("href");
-  check(deep.startsWith("kazasu://sign?r="), `same-device link ${deep}`);
+  // The verified https app link first, the custom scheme as the fallback; both name the request in the QR.
+  const app = new URL(await page.locator("#same-device").getAttribute("href"));
+  check(app.protocol === "https:" && app.pathname === "/sign", `same-device link ${app}`);
+  check(app.searchParams.get("r") === shown, "app link and QR name different requests");
+  const deep = await page.locator("#same-device-fallback").getAttribute("href");
+  check(deep.startsWith("kazasu://sign?r="), `fallback link ${deep}`);
   check(decodeURIComponent(deep.slice("kazasu://sign?r=".length)) === shown, "deep link and QR name different requests");
   const fields = await page.locator("#fields").textContent();
   check(fields.includes("世帯全員") && fields.includes("パスポートの申請"), `fields: ${fields}`);
