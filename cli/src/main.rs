@@ -6,6 +6,7 @@ mod card;
 mod drive;
 mod handoff;
 mod messages;
+mod pdf;
 mod prompt;
 #[cfg(feature = "virtual-card")]
 mod virtual_card;
@@ -81,9 +82,24 @@ enum Command {
         #[command(flatten)]
         pin: PinArgs,
     },
-    /// Sign FILE: writes FILE.kazasu.json (signature + certificate) and FILE.p7s (detached CMS).
+    /// Sign FILE: writes FILE.kazasu.json (signature + certificate) and FILE.p7s (detached CMS). With --pdf IN.pdf:
+    /// signs the PDF itself (incremental update) into a new file.
     Sign {
-        file: PathBuf,
+        #[arg(required_unless_present = "pdf", conflicts_with = "pdf")]
+        file: Option<PathBuf>,
+        /// Sign this PDF inside it (PAdES or adbe.pkcs7.detached); the input is never changed.
+        #[arg(long, value_name = "IN.pdf")]
+        pdf: Option<PathBuf>,
+        /// The signed PDF (default IN-signed.pdf beside it); never an existing file.
+        #[arg(short = 'o', long = "output", requires = "pdf", value_name = "OUT.pdf")]
+        output: Option<PathBuf>,
+        /// pades (ETSI.CAdES.detached) or pkcs7 (adbe.pkcs7.detached).
+        #[arg(long, value_enum, default_value = "pades", requires = "pdf")]
+        pdf_format: pdf::PdfFormat,
+        /// Your signature certificate (PEM/DER, from `kazasu cert --pem`), so the PDF signature names it
+        /// (signing-certificate-v2, which PAdES B-B asks for). The card's must be the same.
+        #[arg(long, requires = "pdf", value_name = "FILE")]
+        cert: Option<PathBuf>,
         /// sha256 (default), sha384 or sha512.
         #[arg(long, default_value = "sha256")]
         hash: String,
@@ -192,8 +208,19 @@ fn main() -> ExitCode {
             };
             card::cert(&cli.source, lang, which, format, out.as_deref(), &pin)
         }
-        Command::Sign { file, hash, out_dir, pin } => {
-            card::sign(&cli.source, lang, &file, &hash, out_dir.as_deref(), &pin)
+        Command::Sign { pdf: Some(input), output, pdf_format, cert, pin, .. } => {
+            pdf::sign(&cli.source, lang, &input, output.as_deref(), pdf_format, cert.as_deref(), &pin)
+        }
+        Command::Sign { file, hash, out_dir, pin, .. } => card::sign(
+            &cli.source,
+            lang,
+            file.as_deref().unwrap_or(std::path::Path::new("")),
+            &hash,
+            out_dir.as_deref(),
+            &pin,
+        ),
+        Command::Verify { file, bundle: None, ca, crl, at } if pdf::is_pdf(&file) => {
+            pdf::verify(lang, &file, &ca, crl.as_deref(), at)
         }
         Command::Verify { file, bundle, ca, crl, at } => {
             bundle::verify(lang, &file, bundle.as_deref(), &ca, crl.as_deref(), at)

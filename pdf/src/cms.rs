@@ -194,3 +194,13 @@ pub fn parse(contents: &[u8]) -> Result<ParsedCms, CmsReadError> {
         signing_certificate_matches,
     })
 }
+
+/// The DER of a certificate file given as PEM or DER (`None`: neither holds a certificate).
+pub fn certificate_der(bytes: &[u8]) -> Option<Vec<u8>> {
+    use der::DecodePem;
+    let cert = match Certificate::from_der(bytes) {
+        Ok(c) => c,
+        Err(_) => Certificate::from_pem(bytes).ok()?,
+    };
+    cert.to_der().ok()
+}

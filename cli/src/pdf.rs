@@ -1,0 +1,217 @@
+//! `kazasu sign --pdf IN.pdf` and `kazasu verify FILE.pdf`: PDF signatures (kazasu-pdf) with the card, through the
+//! one signing flow. Before the password the person sees the PDF's name, pages, size and SHA-256; the card signs
+//! the signed attributes whose message digest is over the exact byte ranges written. The input is never
+//! overwritten: the signed PDF goes to a new file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::ValueEnum;
+use kazasu_core::flow::Flow;
+use kazasu_core::handoff::time::format_utc;
+use kazasu_core::verify::{verify_chain, verify_signature, ChainError, VerifyError};
+use kazasu_core::{Certificate, HashAlgorithm};
+use kazasu_pdf::{FoundSignature, PdfError, SignOptions, SubFilter};
+
+use crate::card::{self, read_file};
+use crate::messages::{detail, exit, text, Lang};
+use crate::{bundle, drive, Failure, PinArgs};
+
+/// The kind of PDF signature.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PdfFormat {
+    /// PAdES baseline B-B (SubFilter ETSI.CAdES.detached).
+    Pades,
+    /// adbe.pkcs7.detached (with the signing-time attribute), as 登記・供託 filings take.
+    Pkcs7,
+}
+
+impl From<PdfFormat> for SubFilter {
+    fn from(f: PdfFormat) -> SubFilter {
+        match f {
+            PdfFormat::Pades => SubFilter::Pades,
+            PdfFormat::Pkcs7 => SubFilter::Pkcs7,
+        }
+    }
+}
+
+fn pdf_failure(lang: Lang, path: &Path, e: &PdfError) -> Failure {
+    detail(&path.display().to_string(), e);
+    if let Some(source) = std::error::Error::source(e) {
+        detail("cause", source);
+    }
+    let p = path.display();
+    let message = match e {
+        PdfError::Encrypted => text::pdf_encrypted(lang, p),
+        PdfError::Damaged(_) => text::pdf_damaged(lang, p),
+        PdfError::TooLarge { size, max } => text::pdf_too_large(lang, size, max, p),
+        _ => text::pdf_unsupported(lang, p),
+    };
+    Failure::new(message, exit::FAILURE)
+}
+
+/// A certificate file (PEM or DER) as DER.
+fn certificate_file(lang: Lang, path: &Path) -> Result<Vec<u8>, Failure> {
+    let bytes = read_file(lang, path)?;
+    kazasu_pdf::cms::certificate_der(&bytes).ok_or_else(|| {
+        detail(&path.display().to_string(), "no certificate (PEM or DER)");
+        Failure::new(text::not_a_certificate(lang, path.display()), exit::USAGE)
+    })
+}
+
+/// `IN-signed.pdf` beside the input.
+fn default_output(input: &Path) -> PathBuf {
+    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "document".into());
+    input.with_file_name(format!("{stem}-signed.pdf"))
+}
+
+pub fn sign(
+    source: &card::SourceArgs,
+    lang: Lang,
+    input: &Path,
+    out: Option<&Path>,
+    format: PdfFormat,
+    cert: Option<&Path>,
+    pin: &PinArgs,
+) -> Result<(), Failure> {
+    let data = read_file(lang, input)?;
+    let info = kazasu_pdf::inspect(&data).map_err(|e| pdf_failure(lang, input, &e))?;
+    let out = out.map(Path::to_path_buf).unwrap_or_else(|| default_output(input));
+    // Never over the input, nor over any file already there.
+    if out.exists() {
+        return Err(Failure::new(text::pdf_output_exists(lang, out.display()), exit::USAGE));
+    }
+    let expected = cert.map(|p| certificate_file(lang, p)).transpose()?;
+    eprintln!("{}", text::pdf_to_sign(lang, info.size, info.pages, input.display(), hex::encode(info.sha256)));
+    if info.signatures > 0 {
+        eprintln!("{}", text::pdf_existing_signatures(lang, info.signatures));
+    }
+    let sub_filter = SubFilter::from(format);
+    let prepared = kazasu_pdf::prepare(&data, &SignOptions::new(sub_filter, drive::now()))
+        .map_err(|e| pdf_failure(lang, input, &e))?;
+    let attrs = prepared.signed_attributes(expected.as_deref()).map_err(|e| pdf_failure(lang, input, &e))?;
+    let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document.pdf".into());
+    // The card signs the signed attributes (their DigestInfo), whose message digest covers the byte ranges.
+    let mut flow = Flow::for_bytes(name, Arc::from(attrs.clone()), HashAlgorithm::Sha256);
+    let failed = || Failure::new(text::card_operation_failed(lang), exit::FAILURE);
+    let mut transport = card::open(source, lang)?;
+    let started = std::time::Instant::now();
+    drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| failed())?;
+    log::info!("pdf: card signature in {} ms", started.elapsed().as_millis());
+    drop(transport);
+    let signed = flow.signature().ok_or_else(failed)?;
+    if expected.as_ref().is_some_and(|c| *c != signed.certificate) {
+        return Err(Failure::new(text::pdf_certificate_mismatch(lang), exit::FAILURE));
+    }
+    let cms = kazasu_pdf::cms::signed_data(&attrs, &signed.certificate, &[], &signed.signature)
+        .map_err(|e| pdf_failure(lang, input, &e))?;
+    let pdf = prepared.finish(&cms).map_err(|e| pdf_failure(lang, input, &e))?;
+    write_new(lang, &out, &pdf)?;
+    if let Ok(c) = Certificate::from_der(&signed.certificate) {
+        print!("{}", bundle::describe(&c, lang));
+    }
+    println!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
+    Ok(())
+}
+
+/// Writes a file that must not exist yet.
+fn write_new(lang: Lang, path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    let result = std::fs::OpenOptions::new().write(true).create_new(true).open(path).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    result.map_err(|e| {
+        detail(&path.display().to_string(), &e);
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Failure::new(text::pdf_output_exists(lang, path.display()), exit::USAGE)
+        } else {
+            Failure::new(text::file_unwritable(lang, path.display()), exit::FAILURE)
+        }
+    })
+}
+
+/// Whether `path` looks like a PDF (its name, or its first bytes), for `kazasu verify`.
+pub fn is_pdf(path: &Path) -> bool {
+    use std::io::Read;
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")) {
+        return true;
+    }
+    let mut head = [0u8; 5];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"%PDF-"
+}
+
+pub fn verify(lang: Lang, file: &Path, ca: &Path, crl: Option<&Path>, at: Option<i64>) -> Result<(), Failure> {
+    let data = read_file(lang, file)?;
+    let anchor = certificate_file(lang, ca)?;
+    let crl_bytes = crl.map(|p| read_file(lang, p)).transpose()?;
+    let now = at.unwrap_or_else(drive::now);
+    let found = kazasu_pdf::signatures(&data).map_err(|e| pdf_failure(lang, file, &e))?;
+    if found.is_empty() {
+        return Err(Failure::new(text::pdf_no_signatures(lang, file.display()), exit::VERIFY_FAILED));
+    }
+    let mut all_valid = true;
+    for (i, s) in found.iter().enumerate() {
+        let format = s.sub_filter.map(SubFilter::name).unwrap_or("?");
+        println!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
+        match check(lang, s, &anchor, now, crl_bytes.as_deref()) {
+            Ok(name) => println!("{}", text::pdf_signature_valid(lang, name)),
+            Err(reason) => {
+                all_valid = false;
+                println!("{}", text::pdf_signature_invalid(lang, reason));
+            }
+        }
+        if let Some(t) = s.cms.as_ref().ok().and_then(|c| c.signing_time) {
+            println!("{}", text::pdf_signing_time(lang, format_utc(t)));
+        }
+        if s.covers_whole_file {
+            println!("{}", text::pdf_unchanged_after(lang));
+        } else {
+            println!("{}", text::pdf_changed_after(lang));
+        }
+    }
+    if !all_valid {
+        return Err(Failure::new(text::pdf_some_signatures_invalid(lang), exit::VERIFY_FAILED));
+    }
+    if crl.is_some() {
+        println!("{}", text::signature_verified_revocation_checked(lang));
+    } else {
+        println!("{}", text::signature_verified_revocation_not_checked(lang));
+    }
+    Ok(())
+}
+
+/// One signature's checks: the ranges, the digest over them, the signer's signature over the signed attributes,
+/// the certificate chain (and CRL). Returns the signer's name, or why the signature is not valid.
+fn check(lang: Lang, s: &FoundSignature, anchor: &[u8], now: i64, crl: Option<&[u8]>) -> Result<String, String> {
+    if !s.ranges_valid {
+        return Err(text::pdf_byte_range_invalid(lang));
+    }
+    let cms = s.cms.as_ref().map_err(|e| {
+        detail(&s.field_name, e);
+        text::verification_failed(lang)
+    })?;
+    if !cms.sha256 || cms.message_digest != s.digest || cms.signing_certificate_matches == Some(false) {
+        return Err(text::signature_does_not_match(lang));
+    }
+    let cert = Certificate::from_der(&cms.certificate).map_err(|e| {
+        detail(&s.field_name, e);
+        text::verification_failed(lang)
+    })?;
+    let why = |e: VerifyError| {
+        detail(&s.field_name, &e);
+        match e {
+            VerifyError::BadSignature => text::signature_does_not_match(lang),
+            VerifyError::Chain(ChainError::Expired) => text::certificate_expired(lang),
+            VerifyError::Chain(ChainError::NotYetValid) => text::certificate_not_yet_valid(lang),
+            VerifyError::Chain(_) => text::certificate_does_not_chain(lang),
+            VerifyError::CrlNotTrusted => text::crl_not_trusted(lang),
+            VerifyError::CrlStale => text::crl_stale(lang),
+            VerifyError::Revoked => text::certificate_revoked(lang),
+            _ => text::verification_failed(lang),
+        }
+    };
+    verify_signature(&cms.certificate, HashAlgorithm::Sha256, &cms.signed_attrs, &cms.signature).map_err(why)?;
+    verify_chain(&cms.certificate, anchor, now, crl).map_err(why)?;
+    Ok(cert.personal.as_ref().and_then(|p| p.name.clone()).unwrap_or(cert.subject))
+}
