@@ -79,6 +79,7 @@ fn document(origin: &str, issued_at: i64, expires_at: i64) -> Document {
         request_id: "req0123456789".into(),
         nonce: "AAECAwQFBgcICQoLDA0ODw".into(),
         issued_at,
+        created_from: "Windows · Chrome".into(),
         expires_at,
         submit_url: format!("{origin}/r/req0123456789/submit"),
         fields: vec![Field { label: "通数".into(), value: "1".into() }],

@@ -25,6 +25,7 @@ fn a_request_expires_by_the_clock() {
         request_id: "req_0123456789".into(),
         nonce: "AAECAwQFBgcICQoLDA0ODw".into(),
         issued_at: clock.now(),
+        created_from: "Windows · Chrome".into(),
         expires_at: clock.now() + 600,
         submit_url: "https://city.example.jp/r/req_0123456789/submit".into(),
         fields: Vec::new(),

@@ -25,6 +25,7 @@ fn document(origin: &str, id: &str, now: i64) -> Document {
         request_id: id.into(),
         nonce: format!("{id}-nonce-0123456789abcdef"),
         issued_at: now,
+        created_from: "Windows · Chrome".into(),
         expires_at: now + 600,
         submit_url: format!("{origin}/r/{id}/submit"),
         fields: vec![Field { label: "交付を受ける通数".into(), value: "2".into() }],

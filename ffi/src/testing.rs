@@ -309,6 +309,7 @@ impl FakeRelyingParty {
             request_id: id.clone(),
             nonce: fresh_token(),
             issued_at: self.now,
+            created_from: "Windows · Chrome".into(),
             expires_at: self.now + validity_secs,
             submit_url: format!("{}/r/{id}/submit", self.origin),
             fields: vec![

@@ -1,13 +1,14 @@
 //! The document a person signs: a canonical UTF-8 text that *is* what the app displays.
 //!
 //! ```text
-//! KAZASU-SIGN-REQUEST/1
+//! KAZASU-SIGN-REQUEST/2
 //! origin<TAB>https://city.example.jp
 //! relying-party<TAB>伊勢市
 //! title<TAB>住民票の写しの交付申請
 //! request-id<TAB>q3Xv…
 //! nonce<TAB>mZ1…
 //! issued-at<TAB>2026-11-27T12:00:00Z
+//! created-from<TAB>Windows · Chrome
 //! expires-at<TAB>2026-11-27T12:10:00Z
 //! submit<TAB>https://city.example.jp/r/q3Xv…/submit
 //! field<TAB>交付を受ける通数<TAB>1
@@ -19,12 +20,17 @@
 //! or direction-changing characters, and no leading or trailing white space. [`Document::parse`] accepts a
 //! byte string only if rendering what it parsed gives the same bytes back, so one document has one spelling
 //! and the app can show it field by field: what is shown is exactly what is signed.
+//!
+//! Version 2 added `created-from`: the kind of browser and platform the relying party saw when the request was
+//! created. With `issued-at` it lets the app say "created on Windows · Chrome, 2 minutes ago" before the
+//! password, so a person shown someone else's request (a relayed QR code) can notice that it is not the one they
+//! opened. A version-1 document is refused as [`HandoffError::UnsupportedVersion`].
 
 use super::time::{format_utc, parse_utc};
 use super::url::HttpsUrl;
 use super::*;
 
-pub const MAGIC: &str = "KAZASU-SIGN-REQUEST/1";
+pub const MAGIC: &str = "KAZASU-SIGN-REQUEST/2";
 
 /// A label/value pair the person confirms.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -46,6 +52,8 @@ pub struct Document {
     pub nonce: String,
     /// Seconds since the Unix epoch.
     pub issued_at: i64,
+    /// How the relying party saw the browser that created the request (`Windows · Chrome`), in its words.
+    pub created_from: String,
     pub expires_at: i64,
     /// Where the signature goes; same origin as `origin`.
     pub submit_url: String,
@@ -125,6 +133,7 @@ impl Document {
         }
         check_text("relying party name", &self.relying_party, MAX_NAME_CHARS, false)?;
         check_text("title", &self.title, MAX_TITLE_CHARS, false)?;
+        check_text("creating browser", &self.created_from, MAX_NAME_CHARS, false)?;
         if !is_token(&self.request_id, 8, 64) {
             return Err(HandoffError::Malformed {
                 what: "request id",
@@ -191,6 +200,7 @@ impl Document {
         line(&["request-id", &self.request_id]);
         line(&["nonce", &self.nonce]);
         line(&["issued-at", &format_utc(self.issued_at)]);
+        line(&["created-from", &self.created_from]);
         line(&["expires-at", &format_utc(self.expires_at)]);
         line(&["submit", &self.submit_url]);
         for f in &self.fields {
@@ -225,6 +235,7 @@ impl Document {
         let nonce = header("nonce")?.to_string();
         let issued_at =
             parse_utc(header("issued-at")?).ok_or_else(|| malformed("issued-at is not YYYY-MM-DDTHH:MM:SSZ"))?;
+        let created_from = header("created-from")?.to_string();
         let expires_at =
             parse_utc(header("expires-at")?).ok_or_else(|| malformed("expires-at is not YYYY-MM-DDTHH:MM:SSZ"))?;
         let submit_url = header("submit")?.to_string();
@@ -241,8 +252,18 @@ impl Document {
                 return Err(HandoffError::TooLong { what: "fields", max: MAX_FIELDS, actual: fields.len() });
             }
         }
-        let doc =
-            Document { origin, relying_party, title, request_id, nonce, issued_at, expires_at, submit_url, fields };
+        let doc = Document {
+            origin,
+            relying_party,
+            title,
+            request_id,
+            nonce,
+            issued_at,
+            created_from,
+            expires_at,
+            submit_url,
+            fields,
+        };
         doc.validate()?;
         if doc.render_unchecked().as_bytes() != bytes {
             return Err(malformed("not in canonical form"));
@@ -263,6 +284,7 @@ pub(crate) mod tests {
             request_id: "req_0123456789".into(),
             nonce: "AAECAwQFBgcICQoLDA0ODw".into(),
             issued_at: now - 10,
+            created_from: "Windows · Chrome".into(),
             expires_at: now + 590,
             submit_url: "https://city.example.jp/r/req_0123456789/submit".into(),
             fields: vec![
@@ -278,7 +300,7 @@ pub(crate) mod tests {
         let d = sample(1_800_000_000);
         let bytes = d.render().unwrap();
         let text = std::str::from_utf8(&bytes).unwrap();
-        assert!(text.starts_with("KAZASU-SIGN-REQUEST/1\norigin\thttps://city.example.jp\n"), "{text}");
+        assert!(text.starts_with("KAZASU-SIGN-REQUEST/2\norigin\thttps://city.example.jp\n"), "{text}");
         assert!(text.ends_with("field\t備考\t\n"), "{text}");
         assert_eq!(Document::parse(&bytes).unwrap(), d);
     }
@@ -297,7 +319,7 @@ pub(crate) mod tests {
             text.replace("title\t", "title\t "),
             text.replace("field\t交付を受ける通数\t1", "field\t交付を受ける通数\t1\t"),
             text.replace("relying-party", "relying_party"),
-            text.replace("KAZASU-SIGN-REQUEST/1", "KAZASU-SIGN-REQUEST/2"),
+            text.replace("KAZASU-SIGN-REQUEST/2", "KAZASU-SIGN-REQUEST/3"),
         ];
         for v in variants {
             assert!(Document::parse(v.as_bytes()).is_err(), "{v:?}");
@@ -308,6 +330,20 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_version_1_document_is_refused_as_an_older_format() {
+        let text = String::from_utf8(sample(1_800_000_000).render().unwrap()).unwrap();
+        let v1 = text
+            .replace("KAZASU-SIGN-REQUEST/2", "KAZASU-SIGN-REQUEST/1")
+            .replace("created-from\tWindows · Chrome\n", "");
+        assert_eq!(Document::parse(v1.as_bytes()).unwrap_err(), HandoffError::UnsupportedVersion);
+        let without_context = text.replace("created-from\tWindows · Chrome\n", "");
+        assert!(matches!(Document::parse(without_context.as_bytes()), Err(HandoffError::Malformed { .. })));
+        let mut d = sample(1_800_000_000);
+        d.created_from = String::new();
+        assert!(d.render().is_err(), "the creating browser is always stated");
+    }
+
+    #[test]
     fn hidden_or_reordering_characters_are_refused_in_every_value() {
         for c in ['\u{202E}', '\u{200B}', '\u{2066}', '\u{0007}', '\u{0085}', '\r', '\t', '\u{FEFF}'] {
             let mut d = sample(1_800_000_000);
@@ -315,6 +351,9 @@ pub(crate) mod tests {
             assert!(d.render().is_err(), "U+{:04X}", c as u32);
             let mut d = sample(1_800_000_000);
             d.relying_party = format!("伊勢{c}市");
+            assert!(d.render().is_err(), "U+{:04X}", c as u32);
+            let mut d = sample(1_800_000_000);
+            d.created_from = format!("Windows{c} · Chrome");
             assert!(d.render().is_err(), "U+{:04X}", c as u32);
         }
         assert_eq!(sanitize_text("  年金\u{202E}の\t手続き\r\n（本人）  ", 100), "年金 の 手続き （本人）");

@@ -1,10 +1,10 @@
 //! The signing request the app fetches from the request URL:
 //!
 //! ```json
-//! { "format": "kazasu-request/1",
-//!   "document": "KAZASU-SIGN-REQUEST/1\norigin\thttps://city.example.jp\n…",
+//! { "format": "kazasu-request/2",
+//!   "document": "KAZASU-SIGN-REQUEST/2\norigin\thttps://city.example.jp\n…",
 //!   "display": { "origin": "…", "relying_party": "…", "title": "…", "request_id": "…", "nonce": "…",
-//!                "issued_at": "…Z", "expires_at": "…Z", "submit_url": "…", "fields": [{"label": "…", "value": "…"}] } }
+//!                "issued_at": "…Z", "created_from": "…", "expires_at": "…Z", "submit_url": "…", "fields": [{"label": "…", "value": "…"}] } }
 //! ```
 //!
 //! `document` is the exact text to sign (see [`super::document`]). `display` repeats its content as JSON for
@@ -19,7 +19,7 @@ use super::time::{format_utc, parse_utc};
 use super::url::HttpsUrl;
 use super::*;
 
-pub const FORMAT: &str = "kazasu-request/1";
+pub const FORMAT: &str = "kazasu-request/2";
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,6 +38,7 @@ struct Display {
     request_id: String,
     nonce: String,
     issued_at: String,
+    created_from: String,
     expires_at: String,
     submit_url: String,
     fields: Vec<Field>,
@@ -52,6 +53,7 @@ impl Display {
             request_id: d.request_id.clone(),
             nonce: d.nonce.clone(),
             issued_at: format_utc(d.issued_at),
+            created_from: d.created_from.clone(),
             expires_at: format_utc(d.expires_at),
             submit_url: d.submit_url.clone(),
             fields: d.fields.clone(),

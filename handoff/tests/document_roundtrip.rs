@@ -41,20 +41,23 @@ fn document() -> impl Strategy<Value = Document> {
         text(1, 128),
         token(8, 64),
         token(22, 64),
-        (0i64..4_102_444_800, 1..=MAX_VALIDITY_SECS),
+        (0i64..4_102_444_800, 1..=MAX_VALIDITY_SECS, text(1, 64)),
         prop::collection::vec((text(1, 64), text(0, 200)), 0..12),
     )
-        .prop_map(|(origin, relying_party, title, request_id, nonce, (issued_at, validity), fields)| Document {
-            submit_url: format!("{origin}/r/{request_id}/submit"),
-            origin,
-            relying_party,
-            title,
-            request_id,
-            nonce,
-            issued_at,
-            expires_at: issued_at + validity,
-            fields: fields.into_iter().map(|(label, value)| Field { label, value }).collect(),
-        })
+        .prop_map(
+            |(origin, relying_party, title, request_id, nonce, (issued_at, validity, created_from), fields)| Document {
+                submit_url: format!("{origin}/r/{request_id}/submit"),
+                origin,
+                relying_party,
+                title,
+                request_id,
+                nonce,
+                issued_at,
+                created_from,
+                expires_at: issued_at + validity,
+                fields: fields.into_iter().map(|(label, value)| Field { label, value }).collect(),
+            },
+        )
 }
 
 proptest! {

@@ -2,6 +2,7 @@
 //! (QR code) or to the app on the same device (deep link), verifies what comes back with kazasu-core, and
 //! stores the signed application in SQLite. See portal/README.md and docs/handoff.md.
 
+pub mod browser;
 pub mod guard;
 pub mod limits;
 pub mod pages;
@@ -275,7 +276,8 @@ pub struct Created {
 pub const KEEP_UNSIGNED_SECS: i64 = 86_400;
 
 /// Creates a request; returns it and the owner cookie's value (only its digest is stored).
-fn create(state: &AppState, fields: Vec<Field>) -> Result<(Created, String), Refused> {
+/// `created_from`: how the creating browser looked ([`browser::created_from`]), stated in the signed document.
+fn create(state: &AppState, fields: Vec<Field>, created_from: String) -> Result<(Created, String), Refused> {
     let now = state.now();
     state.store.purge_unsigned(now - KEEP_UNSIGNED_SECS).map_err(Refused::internal)?;
     let id = random_token(16);
@@ -287,6 +289,7 @@ fn create(state: &AppState, fields: Vec<Field>) -> Result<(Created, String), Ref
         request_id: id.clone(),
         nonce: random_token(32),
         issued_at: now,
+        created_from,
         expires_at: now + state.cfg.ttl_secs,
         submit_url: format!("{origin}/r/{id}/submit"),
         fields,
@@ -350,7 +353,8 @@ async fn create_from_form(
         }
     };
     let st = state.clone();
-    match blocking(move || create(&st, fields)).await {
+    let created_from = browser::created_from(&headers);
+    match blocking(move || create(&st, fields, created_from)).await {
         Ok((c, owner)) => with_owner_cookie(&state, &c, &owner, Redirect::to(&format!("/a/{}", c.view_id))),
         Err(r) => r.into_response(),
     }
@@ -374,7 +378,8 @@ async fn create_from_json(
         Err(msg) => return Refused { code: Refusal::Malformed, message: msg }.into_response(),
     };
     let st = state.clone();
-    match blocking(move || create(&st, fields)).await {
+    let created_from = browser::created_from(&headers);
+    match blocking(move || create(&st, fields, created_from)).await {
         Ok((c, owner)) => {
             let body = Json(&c).into_response();
             with_owner_cookie(&state, &c, &owner, body)

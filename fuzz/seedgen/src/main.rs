@@ -32,6 +32,7 @@ fn document(fields: Vec<Field>) -> Document {
         request_id: "req_0123456789".into(),
         nonce: "AAECAwQFBgcICQoLDA0ODw".into(),
         issued_at: NOW - 10,
+        created_from: "Windows · Chrome".into(),
         expires_at: NOW + 590,
         submit_url: "https://city.example.jp/r/req_0123456789/submit".into(),
         fields,
