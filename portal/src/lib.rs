@@ -140,6 +140,10 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/", get(pages::form_page))
         .route("/app.js", get(pages::script))
+        // Verified links: the app-link host's well-known files and its link opened where no app took it.
+        .route("/.well-known/assetlinks.json", get(pages::assetlinks))
+        .route("/.well-known/apple-app-site-association", get(pages::apple_app_site_association))
+        .route(kazasu_core::handoff::link::APP_LINK_PATH, get(pages::app_link_page))
         .route("/applications", post(create_from_form))
         .route("/api/applications", post(create_from_json))
         .route("/a/{view}", get(pages::application_page))
