@@ -33,8 +33,8 @@ public enum QRFrame {
     }
 }
 
-/// A link that opened the app: the custom scheme (`kazasu://…`, same-device hand-off from the city's page) or a
-/// universal link (`https://<city host>/…`), or the text of a scanned QR code. Handed on as text, unparsed: the
+/// A link that opened the app: a universal link (`https://<app-link host>/sign?r=…`, the city page's same-device
+/// hand-off) or its fallback custom scheme (`kazasu://sign?r=…`), or the text of a scanned QR code. Handed on as text, unparsed: the
 /// core's hand-off protocol validates it.
 public struct IncomingLink: Equatable, Sendable {
     public static let scheme = "kazasu"

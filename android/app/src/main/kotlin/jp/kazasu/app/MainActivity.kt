@@ -5,8 +5,8 @@ import android.content.Intent
 import android.os.Bundle
 
 /**
- * Entry point: the launcher screen, the target of the same-device deep link (`kazasu://sign?r=…`), and the
- * receiver of the QR scanner's text. The link goes unparsed to [SignActivity], whose flow (the core) checks it.
+ * Entry point: the launcher screen, the target of the same-device link (the verified App Link
+ * `https://<app-link host>/sign?r=…`, or its fallback `kazasu://sign?r=…`), and the receiver of the QR scanner's text. The link goes unparsed to [SignActivity], whose flow (the core) checks it.
  */
 class MainActivity : Activity() {
     override fun onCreate(savedInstanceState: Bundle?) {
