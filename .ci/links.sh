@@ -118,6 +118,9 @@ page = (work / "page.html").read_text()
 href = lambda id_: html.unescape(re.search(rf'id="{id_}" href="([^"]*)"', page).group(1))
 encoded = urllib.parse.quote(request_url, safe="-._~")
 want = {"same-device": f"https://{cfg['host']}{cfg['path']}?r={encoded}", "same-device-fallback": f"kazasu://sign?r={encoded}"}
+created = json.loads((work / "created.json").read_text())
+assert created["app_link"] == want["same-device"], f"the JSON's app_link is {created['app_link']}"
+assert created["deep_link"] == want["same-device-fallback"], f"the JSON's deep_link is {created['deep_link']}"
 for id_, link in want.items():
     assert href(id_) == link, f"#{id_} is {href(id_)}, expected {link}"
     print(f"  #{id_}: {link[:60]}…")

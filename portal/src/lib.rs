@@ -29,7 +29,7 @@ use kazasu_core::handoff::document::sanitize_text;
 use kazasu_core::handoff::request::request_json;
 use kazasu_core::handoff::rp::verify_submission;
 use kazasu_core::handoff::{
-    deep_link, Document, Field, HandoffError, HttpsUrl, Refusal, Submission, MAX_SUBMISSION_BODY,
+    app_link, deep_link, Document, Field, HandoffError, HttpsUrl, Refusal, Submission, MAX_SUBMISSION_BODY,
 };
 use serde::{Deserialize, Serialize};
 
@@ -269,7 +269,9 @@ pub struct Created {
     pub view_id: String,
     /// The URL in the QR code.
     pub request_url: String,
-    /// The same-device link (「端末内のアプリで署名する」).
+    /// The same-device link (「端末内のアプリで署名する」): the verified https app link.
+    pub app_link: String,
+    /// Its fallback in the app's custom scheme (any app can claim it).
     pub deep_link: String,
     /// The desktop page that shows the QR code and updates when the signature arrives.
     pub page_url: String,
@@ -317,6 +319,7 @@ fn create(state: &AppState, fields: Vec<Field>, created_from: String) -> Result<
         request_id: id,
         page_url: format!("{origin}/a/{}", row.view_id),
         view_id: row.view_id,
+        app_link: app_link(&url),
         deep_link: deep_link(&url),
         request_url: url.to_string(),
         expires_at: doc.expires_at,
