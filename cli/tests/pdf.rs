@@ -1,0 +1,144 @@
+//! `kazasu sign --pdf` and `kazasu verify FILE.pdf` end to end on the software card (`--virtual`). The
+//! independent verifiers (pdfsig, pyHanko, qpdf) check the same outputs in .ci/pdf.sh.
+
+mod common;
+
+use std::path::Path;
+
+use common::{kazasu, temp_dir, text};
+use lopdf::{dictionary, Document, Object, Stream};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki");
+/// 2026-12-01T00:00:00Z, inside the fixture certificates' validity.
+const AT: &str = "1796083200";
+
+/// A PDF of `pages` pages written by lopdf.
+fn write_pdf(path: &Path, pages: usize) {
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let kids: Vec<Object> = (0..pages)
+        .map(|i| {
+            let text = format!("BT /F1 12 Tf 72 720 Td (page {i}) Tj ET").into_bytes();
+            let content = doc.add_object(Stream::new(dictionary! {}, text));
+            doc.add_object(dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            })
+            .into()
+        })
+        .collect();
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Count" => pages as i64, "Kids" => kids }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    doc.save(path).unwrap();
+}
+
+fn sign(input: &Path, output: &Path, format: &str) -> std::process::Output {
+    let cert = format!("{FIXTURES}/sign.pem");
+    let (i, o) = (input.to_str().unwrap(), output.to_str().unwrap());
+    let args = [
+        "--virtual",
+        "--lang",
+        "en",
+        "sign",
+        "--pdf",
+        i,
+        "-o",
+        o,
+        "--pdf-format",
+        format,
+        "--cert",
+        &cert,
+        "--pin-stdin",
+    ];
+    kazasu(&args, "ABC123\n")
+}
+
+fn verify(file: &Path) -> std::process::Output {
+    let ca = format!("{FIXTURES}/sign-ca.pem");
+    kazasu(&["--lang", "en", "verify", file.to_str().unwrap(), "--ca", &ca, "--at", AT], "")
+}
+
+#[test]
+fn a_signed_pdf_verifies_and_what_was_signed_is_shown_before_the_password() {
+    let tmp = temp_dir("pdf");
+    let (input, output) = (tmp.path().join("doc.pdf"), tmp.path().join("out.pdf"));
+    write_pdf(&input, 2);
+    let original = std::fs::read(&input).unwrap();
+    let out = sign(&input, &output, "pades");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    let sha = openssl::sha::sha256(&original).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let shown = format!("PDF to sign: {} (2 pages, {} bytes, SHA-256 {sha})", input.display(), original.len());
+    let (shown_at, password_at) = (err.find(&shown), err.find("Signature password"));
+    assert!(shown_at.is_some() && shown_at < password_at, "{err}");
+    assert_eq!(std::fs::read(&input).unwrap(), original, "the input is never modified");
+    let signed = std::fs::read(&output).unwrap();
+    assert!(signed.starts_with(&original), "an incremental update keeps the input as its prefix");
+    let v = verify(&output);
+    assert!(v.status.success(), "{}{}", text(&v.stdout), text(&v.stderr));
+    let report = text(&v.stdout);
+    assert!(report.contains("Signature 1: Signature1 (ETSI.CAdES.detached)"), "{report}");
+    assert!(report.contains("Valid signature by かざす　花子"), "{report}");
+    assert!(report.contains("The document was not changed after this signature."), "{report}");
+}
+
+#[test]
+fn a_co_signed_pdf_keeps_both_signatures_and_a_changed_byte_is_reported() {
+    let tmp = temp_dir("pdf-co");
+    let (input, once, twice) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"), tmp.path().join("c.pdf"));
+    write_pdf(&input, 1);
+    assert!(sign(&input, &once, "pkcs7").status.success());
+    assert!(sign(&once, &twice, "pades").status.success());
+    let report = text(&verify(&twice).stdout);
+    assert_eq!(report.matches("Valid signature by").count(), 2, "{report}");
+    assert!(report.contains("Signing time (claimed by the signer, UTC)"), "adbe.pkcs7.detached: {report}");
+    assert!(report.contains("The document was added to after this signature"), "{report}");
+    let mut bytes = std::fs::read(&twice).unwrap();
+    let at = bytes.windows(6).position(|w| w == b"page 0").unwrap();
+    bytes[at + 5] = b'7';
+    let tampered = tmp.path().join("d.pdf");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let v = verify(&tampered);
+    assert_eq!(v.status.code(), Some(10));
+    assert_eq!(text(&v.stdout).matches("Invalid signature: The signature does not match").count(), 2);
+}
+
+#[test]
+fn refusals_write_nothing_and_never_touch_an_existing_file() {
+    let tmp = temp_dir("pdf-refuse");
+    let (input, output) = (tmp.path().join("x.pdf"), tmp.path().join("y.pdf"));
+    std::fs::write(&input, b"%PDF-1.7\nthis is no PDF\n").unwrap();
+    let out = sign(&input, &output, "pades");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("is not a readable PDF"), "{}", text(&out.stderr));
+    assert!(!output.exists());
+    write_pdf(&input, 1);
+    std::fs::write(&output, b"keep me").unwrap();
+    let out = sign(&input, &output, "pades");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read(&output).unwrap(), b"keep me");
+    // Another signer's certificate given with --cert: the card's signature is not written.
+    let other = tmp.path().join("z.pdf");
+    let revoked = format!("{FIXTURES}/sign-revoked.pem");
+    let args = [
+        "--virtual",
+        "--lang",
+        "en",
+        "sign",
+        "--pdf",
+        input.to_str().unwrap(),
+        "-o",
+        other.to_str().unwrap(),
+        "--cert",
+        &revoked,
+        "--pin-stdin",
+    ];
+    let out = kazasu(&args, "ABC123\n");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not the one given with --cert"), "{}", text(&out.stderr));
+    assert!(!other.exists());
+}
