@@ -137,7 +137,7 @@ fn decode_seen(frame: &LumaFrame, opts: &Options) -> (Result<Option<Decoded>, Qr
             (None, seen) => saw_finders = seen,
         }
     }
-    // The thorough passes cost milliseconds: only for stills (<= ~540 lines, e.g. photos)
+    // The thorough passes cost milliseconds: only for stills (< 720 lines, e.g. photos)
     // where finders were seen; never on camera-sized frames or in stream mode.
     let still = grid::factor(frame) == 1 && !opts.stream;
     if opts.rxing_fallback && still && saw_finders {
