@@ -67,19 +67,27 @@ leaf localhost test-ca "DNS:localhost,IP:127.0.0.1"
 leaf elsewhere test-ca "DNS:city.example.jp"
 mkdir -p "$work/empty-dir"
 
-# Three free loopback ports: the portal, the good proxy, the wrong-name proxy.
-read -r port_portal port_good port_wrong < <(python3 -c '
+# Two free loopback ports for the proxies (the good one is the public origin); the portal picks its own.
+ports=$(python3 -c '
 import socket
-s = [socket.socket() for _ in range(3)]
+s = [socket.socket() for _ in range(2)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*(x.getsockname()[1] for x in s))')
+read -r port_good port_wrong <<<"$ports"
 origin="https://localhost:$port_good"
 
-echo "== tls: portal on 127.0.0.1:$port_portal (public origin $origin), nginx on :$port_good and :$port_wrong"
-target/debug/kazasu-portal --listen "127.0.0.1:$port_portal" --public-origin "$origin" --db "$work/portal.sqlite3" \
+target/debug/kazasu-portal --listen 127.0.0.1:0 --public-origin "$origin" --db "$work/portal.sqlite3" \
   --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem --client-ip-header X-Real-IP \
   --addr-file "$work/addr" >"$work/portal.log" 2>&1 &
 portal_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$work/addr" ] && break
+  kill -0 "$portal_pid" 2>/dev/null || fail "the portal exited"
+  sleep 0.1
+done
+[ -s "$work/addr" ] || fail "the portal did not start"
+portal_addr=$(cat "$work/addr")
+echo "== tls: portal on $portal_addr (public origin $origin), nginx on :$port_good and :$port_wrong"
 
 server() { # port cert
   cat <<EOF
@@ -90,7 +98,7 @@ server() { # port cert
     ssl_certificate_key $work/$2.key;
     access_log $work/access-$1.log;
     location / {
-      proxy_pass http://127.0.0.1:$port_portal;
+      proxy_pass http://$portal_addr;
       proxy_set_header Host \$http_host;
       proxy_set_header X-Real-IP \$remote_addr;
       proxy_set_header X-Forwarded-Proto https;
@@ -121,8 +129,7 @@ EOF
 nginx_pid=$!
 
 for _ in $(seq 1 100); do
-  [ -s "$work/addr" ] && curl -fsS --cacert "$work/test-ca.pem" "$origin/" -o /dev/null 2>/dev/null && break
-  kill -0 "$portal_pid" 2>/dev/null || fail "the portal exited"
+  curl -fsS --cacert "$work/test-ca.pem" "$origin/" -o /dev/null 2>/dev/null && break
   kill -0 "$nginx_pid" 2>/dev/null || fail "nginx exited"
   sleep 0.1
 done
