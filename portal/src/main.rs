@@ -111,31 +111,36 @@ fn run(args: Args) -> Result<(), String> {
         Some(at) => Arc::new(FixedClock::at_utc(at).ok_or("--fixed-clock must be YYYY-MM-DDTHH:MM:SSZ")?),
         None => Arc::new(SystemClock),
     };
+    // Bound, and the store opened (and migrated), before the runtime starts: the PostgreSQL client blocks, and
+    // the last reference to the store is dropped after the runtime, outside it.
+    let listener = std::net::TcpListener::bind(args.listen).map_err(|e| format!("{}: {e}", args.listen))?;
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let public_origin = args.public_origin.unwrap_or_else(|| format!("http://{addr}"));
+    let state = AppState::with_clock(
+        Config {
+            public_origin: public_origin.clone(),
+            relying_party: args.rp_name,
+            sign_ca_der,
+            crl,
+            crl_path: args.crl.clone(),
+            crl_refresh_secs: args.crl_refresh_secs,
+            ttl_secs: args.ttl,
+            db_path: args.db,
+            office_token,
+            rate_limits,
+            client_ip_header: args.client_ip_header,
+        },
+        clock,
+    )?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    let serving = state.clone();
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("{}: {e}", args.listen))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let public_origin = args.public_origin.unwrap_or_else(|| format!("http://{addr}"));
-        let state = AppState::with_clock(
-            Config {
-                public_origin: public_origin.clone(),
-                relying_party: args.rp_name,
-                sign_ca_der,
-                crl,
-                crl_path: args.crl.clone(),
-                crl_refresh_secs: args.crl_refresh_secs,
-                ttl_secs: args.ttl,
-                db_path: args.db,
-                office_token,
-                rate_limits,
-                client_ip_header: args.client_ip_header,
-            },
-            clock,
-        )?;
+        let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
         if let Some(f) = &args.addr_file {
             let tmp = f.with_extension("tmp");
             std::fs::write(&tmp, addr.to_string())
@@ -143,8 +148,11 @@ fn run(args: Args) -> Result<(), String> {
                 .map_err(|e| format!("{}: {e}", f.display()))?;
         }
         println!("kazasu-portal: listening on http://{addr} (public origin {public_origin})");
-        serve(listener, state, shutdown_signal()).await.map_err(|e| e.to_string())
-    })
+        serve(listener, serving, shutdown_signal()).await.map_err(|e| e.to_string())
+    })?;
+    drop(rt);
+    drop(state);
+    Ok(())
 }
 
 fn main() -> ExitCode {
