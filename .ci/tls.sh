@@ -164,31 +164,42 @@ status=$(curl -fsS --cacert "$work/test-ca.pem" -b "$work/jar1" "$origin/a/$view
 [ "$(field state <<<"$status")" = signed ] || fail "the portal did not record the signature: $status"
 echo "signed through TLS; portal status: signed"
 
+# refused NAME TRUST-FILE URL PROXY-PORT EN-WORDS JA-WORDS: sign-request exits 1 before asking the password,
+# says why in English and Japanese and that nothing was signed, and no HTTP request reaches that proxy.
+refused() {
+  local name=$1 trust=$2 url=$3 port=$4 en=$5 ja=$6 rc lang
+  local log="$work/access-$port.log" before
+  before=$(wc -l <"$log" 2>/dev/null || echo 0)
+  for lang in en ja; do
+    set +e
+    kazasu "$trust" --lang "$lang" --virtual sign-request "$url" --pin-stdin >"$work/$name.out" 2>"$work/$name.err"
+    rc=$?
+    set -e
+    cat "$work/$name.err"
+    [ "$rc" = 1 ] || fail "$name ($lang): exit $rc, expected 1"
+    if [ "$lang" = en ]; then
+      grep -q "$en" "$work/$name.err" || fail "$name: no '$en'"
+      grep -q "Nothing was signed" "$work/$name.err" || fail "$name: does not say nothing was signed"
+      grep -qi "password" "$work/$name.err" && fail "$name: the password was asked"
+    else
+      grep -q "$ja" "$work/$name.err" || fail "$name: no '$ja'"
+      grep -q "何も署名していません" "$work/$name.err" || fail "$name: does not say nothing was signed (ja)"
+      grep -q "パスワード" "$work/$name.err" && fail "$name: the password was asked (ja)"
+    fi
+  done
+  [ "$(wc -l <"$log" 2>/dev/null || echo 0)" = "$before" ] || fail "$name: a request reached the proxy"
+}
+
 echo "== tls: a certificate for another host name is refused before anything is sent"
 created=$(create "$work/jar2")
 request_url=$(field request_url <<<"$created")
 view=$(field view_id <<<"$created")
-wrong_url="https://localhost:$port_wrong/r/$(field request_id <<<"$created")"
-set +e
-kazasu "$work/test-ca.pem" --virtual sign-request "$wrong_url" --pin-stdin >"$work/wrong.out" 2>"$work/wrong.err"
-rc=$?
-set -e
-cat "$work/wrong.err"
-[ "$rc" = 1 ] || fail "wrong host: exit $rc, expected 1"
-grep -q "was issued for another name" "$work/wrong.err" || fail "wrong host: no wrong-host message"
-grep -q "Nothing was signed" "$work/wrong.err" || fail "wrong host: does not say nothing was signed"
-grep -qi "password" "$work/wrong.err" && fail "wrong host: the password was asked"
-[ ! -s "$work/access-$port_wrong.log" ] || fail "wrong host: a request reached the proxy"
+refused wrong-host "$work/test-ca.pem" "https://localhost:$port_wrong/r/$(field request_id <<<"$created")" \
+  "$port_wrong" "was issued for another name" "別の名前のサイトのもの"
 
 echo "== tls: a certificate from an authority the client does not trust is refused"
-set +e
-kazasu "$work/other-ca.pem" --virtual sign-request "$request_url" --pin-stdin >"$work/untrusted.out" 2>"$work/untrusted.err"
-rc=$?
-set -e
-cat "$work/untrusted.err"
-[ "$rc" = 1 ] || fail "untrusted: exit $rc, expected 1"
-grep -q "is not from a trusted authority" "$work/untrusted.err" || fail "untrusted: no untrusted message"
-grep -qi "password" "$work/untrusted.err" && fail "untrusted: the password was asked"
+refused untrusted "$work/other-ca.pem" "$request_url" "$port_good" "is not from a trusted authority" \
+  "信頼できる認証局のものではありません"
 status=$(curl -fsS --cacert "$work/test-ca.pem" -b "$work/jar2" "$origin/a/$view/status")
 [ "$(field state <<<"$status")" = pending ] || fail "refused requests changed the application: $status"
 
