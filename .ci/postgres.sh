@@ -21,6 +21,14 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${need[@]}"
+  # Debian starts the packages' own services on install (a "main" cluster on 5432, nginx on port 80) where an
+  # init system lets it: this script did not mean to run them, so it stops them (by their PID files).
+  pidfiles=()
+  [[ " ${need[*]} " == *" postgresql "* ]] && pidfiles+=(/var/lib/postgresql/*/main/postmaster.pid)
+  [[ " ${need[*]} " == *" nginx "* ]] && pidfiles+=(/run/nginx.pid)
+  for pidfile in "${pidfiles[@]}"; do
+    if [ -s "$pidfile" ]; then kill -TERM "$(head -n 1 "$pidfile")" 2>/dev/null || true; fi
+  done
 fi
 pgbin=$(dirname "$(compgen -G "/usr/lib/postgresql/*/bin/initdb" | sort -V | tail -n 1)")
 

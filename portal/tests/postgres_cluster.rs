@@ -45,13 +45,7 @@ fn duplicates_through_two_instances_are_accepted_exactly_once_and_pages_work_on_
 
     let signed = pg::signed_submissions(&base, N);
     let mut jobs: Vec<usize> = (0..N).flat_map(|i| std::iter::repeat_n(i, M)).collect();
-    let mut rng = 0x2545F4914F6CDD1Du64;
-    for i in (1..jobs.len()).rev() {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        jobs.swap(i, (rng % (i as u64 + 1)) as usize);
-    }
+    pg::shuffle(&mut jobs);
     let queue = Arc::new(Mutex::new(jobs));
     let signed = Arc::new(signed);
     let answers = Arc::new(Mutex::new(Vec::new()));

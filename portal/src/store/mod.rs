@@ -8,8 +8,6 @@
 //! Both run the same numbered migrations (`migrations`), each written in the backend's dialect.
 
 pub mod migrations;
-mod postgres;
-mod sqlite;
 
 use std::path::{Path, PathBuf};
 
@@ -128,6 +126,47 @@ impl Key {
         }
     }
 }
+
+/// A `RequestRow` from a row of either library (`$get`: `get` for rusqlite, `try_get` for postgres), its columns
+/// in `REQUEST_COLUMNS` order. (Both macros come before the backends' modules, which see them.)
+macro_rules! request_row {
+    ($r:ident . $get:ident) => {{
+        let fields: String = $r.$get(4)?;
+        let state: String = $r.$get(7)?;
+        RequestRow {
+            id: $r.$get(0)?,
+            view_id: $r.$get(1)?,
+            nonce: $r.$get(2)?,
+            document: $r.$get(3)?,
+            fields: $crate::store::fields_of(&fields),
+            created_at: $r.$get(5)?,
+            expires_at: $r.$get(6)?,
+            signed: state == "signed",
+            owner: $r.$get(8)?,
+        }
+    }};
+}
+
+/// A `SignatureRow` from a row of either library, its columns in `SIGNATURE_COLUMNS` order.
+macro_rules! signature_row {
+    ($r:ident . $get:ident) => {
+        SignatureRow {
+            digest_algorithm: $r.$get(0)?,
+            signature: $r.$get(1)?,
+            certificate: $r.$get(2)?,
+            name: $r.$get(3)?,
+            address: $r.$get(4)?,
+            date_of_birth: $r.$get(5)?,
+            gender: $r.$get(6)?,
+            cert_serial: $r.$get(7)?,
+            cert_issuer: $r.$get(8)?,
+            signed_at: $r.$get(9)?,
+        }
+    };
+}
+
+mod postgres;
+mod sqlite;
 
 const REQUEST_COLUMNS: &str = "id, view_id, nonce, document, fields, created_at, expires_at, state, owner";
 const SIGNATURE_COLUMNS: &str =

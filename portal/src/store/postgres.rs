@@ -14,7 +14,7 @@ use r2d2_postgres::r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::{
-    fields_of, migrations, Backend, Key, RecordRefusal, RequestRow, SignatureRow, StoreError, CONSISTENCY_VIOLATIONS,
+    migrations, Backend, Key, RecordRefusal, RequestRow, SignatureRow, StoreError, CONSISTENCY_VIOLATIONS,
     REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
 
@@ -73,34 +73,11 @@ impl PostgresStore {
     }
 
     fn request_of(r: &Row) -> Result<RequestRow, StoreError> {
-        let fields: String = r.try_get(4)?;
-        let state: String = r.try_get(7)?;
-        Ok(RequestRow {
-            id: r.try_get(0)?,
-            view_id: r.try_get(1)?,
-            nonce: r.try_get(2)?,
-            document: r.try_get(3)?,
-            fields: fields_of(&fields),
-            created_at: r.try_get(5)?,
-            expires_at: r.try_get(6)?,
-            signed: state == "signed",
-            owner: r.try_get(8)?,
-        })
+        Ok(request_row!(r.try_get))
     }
 
     fn signature_of(r: &Row) -> Result<SignatureRow, StoreError> {
-        Ok(SignatureRow {
-            digest_algorithm: r.try_get(0)?,
-            signature: r.try_get(1)?,
-            certificate: r.try_get(2)?,
-            name: r.try_get(3)?,
-            address: r.try_get(4)?,
-            date_of_birth: r.try_get(5)?,
-            gender: r.try_get(6)?,
-            cert_serial: r.try_get(7)?,
-            cert_issuer: r.try_get(8)?,
-            signed_at: r.try_get(9)?,
-        })
+        Ok(signature_row!(r.try_get))
     }
 
     fn count(c: &mut Client, sql: &str) -> Result<i64, StoreError> {

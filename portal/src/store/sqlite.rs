@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::{
-    fields_of, migrations, Backend, Key, RecordRefusal, RequestRow, SignatureRow, StoreError, CONSISTENCY_VIOLATIONS,
+    migrations, Backend, Key, RecordRefusal, RequestRow, SignatureRow, StoreError, CONSISTENCY_VIOLATIONS,
     REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
 
@@ -38,19 +38,7 @@ impl SqliteStore {
     }
 
     fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
-        let fields: String = r.get(4)?;
-        let state: String = r.get(7)?;
-        Ok(RequestRow {
-            id: r.get(0)?,
-            view_id: r.get(1)?,
-            nonce: r.get(2)?,
-            document: r.get(3)?,
-            fields: fields_of(&fields),
-            created_at: r.get(5)?,
-            expires_at: r.get(6)?,
-            signed: state == "signed",
-            owner: r.get(8)?,
-        })
+        Ok(request_row!(r.get))
     }
 }
 
@@ -100,18 +88,7 @@ impl Backend for SqliteStore {
         };
         let sig = conn
             .query_row(&format!("SELECT {SIGNATURE_COLUMNS} FROM signatures WHERE request_id = ?1"), [&req.id], |r| {
-                Ok(SignatureRow {
-                    digest_algorithm: r.get(0)?,
-                    signature: r.get(1)?,
-                    certificate: r.get(2)?,
-                    name: r.get(3)?,
-                    address: r.get(4)?,
-                    date_of_birth: r.get(5)?,
-                    gender: r.get(6)?,
-                    cert_serial: r.get(7)?,
-                    cert_issuer: r.get(8)?,
-                    signed_at: r.get(9)?,
-                })
+                Ok(signature_row!(r.get))
             })
             .optional()?;
         Ok(Some((req, sig)))

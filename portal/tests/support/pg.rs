@@ -271,3 +271,15 @@ pub fn submit(url: &str, body: &[u8]) -> Answer {
         Err(_) => Answer { status: 0, error: String::new(), upstream: String::new() },
     }
 }
+
+/// Shuffles in place with a fixed xorshift sequence, so that duplicates of one request race each other and a
+/// failing run can be repeated.
+pub fn shuffle<T>(items: &mut [T]) {
+    let mut rng = 0x2545F4914F6CDD1Du64;
+    for i in (1..items.len()).rev() {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        items.swap(i, (rng % (i as u64 + 1)) as usize);
+    }
+}
