@@ -44,7 +44,7 @@ fn pdf_failure(lang: Lang, path: &Path, e: &PdfError) -> Failure {
     let p = path.display();
     let message = match e {
         PdfError::Encrypted => text::pdf_encrypted(lang, p),
-        PdfError::Damaged(_) => text::pdf_damaged(lang, p),
+        PdfError::Damaged(_) | PdfError::Repaired => text::pdf_damaged(lang, p),
         PdfError::TooLarge { size, max } => text::pdf_too_large(lang, size, max, p),
         _ => text::pdf_unsupported(lang, p),
     };

@@ -9,6 +9,8 @@ pub enum PdfError {
     Encrypted,
     #[error("the file is not a readable PDF")]
     Damaged(#[source] lopdf::Error),
+    #[error("the PDF's cross-reference data is damaged (readable only by repair), so no update can be appended")]
+    Repaired,
     #[error("the PDF has no readable {what}")]
     Structure { what: &'static str },
     #[error("a field named {0:?} already exists")]

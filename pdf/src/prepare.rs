@@ -59,10 +59,10 @@ pub struct Prepared {
 /// Appends a signature field and dictionary to a copy of `input` (the incremental update).
 pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError> {
     let doc = load(input)?;
-    // lopdf rebuilt the object table by scanning (damaged or truncated file): an update needs the input's own
-    // xref section to point back to.
-    if doc.xref_start == 0 {
-        return Err(structure("cross-reference section"));
+    // lopdf repaired the cross-reference data (a damaged or truncated file): an update must point back to the
+    // input's own xref section, as written.
+    if doc.xref_start == 0 || doc.xref_recovery.is_some() {
+        return Err(PdfError::Repaired);
     }
     let names = field_names(&doc);
     let field_name = match &options.field_name {
