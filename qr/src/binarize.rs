@@ -113,16 +113,24 @@ pub fn binarize<'a>(frame: &LumaFrame<'a>, p: Params) -> Option<Bitmap<'a>> {
     // inside one module (large modules, or a screenshot aligned to the block grid) still
     // votes its own level next to an edge.
     let mut bvote = vec![false; bw * bh];
+    // Separable: min/max over 3 blocks along each row, then over 3 rows.
+    let mut hmin = vec![0u8; bw * bh];
+    let mut hmax = vec![0u8; bw * bh];
     for by in 0..bh {
+        let row = by * bw;
         for bx in 0..bw {
-            let (mut mn, mut mx) = (255u8, 0u8);
-            for ny in by.saturating_sub(1)..(by + 2).min(bh) {
-                for nx in bx.saturating_sub(1)..(bx + 2).min(bw) {
-                    mn = mn.min(bmin[ny * bw + nx]);
-                    mx = mx.max(bmax[ny * bw + nx]);
-                }
-            }
-            bvote[by * bw + bx] = mx - mn >= p.min_contrast;
+            let (l, r) = (row + bx.saturating_sub(1), row + (bx + 1).min(bw - 1));
+            hmin[row + bx] = bmin[l].min(bmin[row + bx]).min(bmin[r]);
+            hmax[row + bx] = bmax[l].max(bmax[row + bx]).max(bmax[r]);
+        }
+    }
+    for by in 0..bh {
+        let (u, d) = (by.saturating_sub(1) * bw, (by + 1).min(bh - 1) * bw);
+        let row = by * bw;
+        for bx in 0..bw {
+            let mn = hmin[u + bx].min(hmin[row + bx]).min(hmin[d + bx]);
+            let mx = hmax[u + bx].max(hmax[row + bx]).max(hmax[d + bx]);
+            bvote[row + bx] = mx - mn >= p.min_contrast;
         }
     }
 
@@ -157,18 +165,28 @@ pub fn binarize<'a>(frame: &LumaFrame<'a>, p: Params) -> Option<Bitmap<'a>> {
         let c = icnt[y1 * iw + x1] + icnt[y0 * iw + x0] - icnt[y0 * iw + x1] - icnt[y1 * iw + x0];
         (s, c)
     };
+    // The windows' edges per block column and row, and s / c as a multiply: c <= 121 and
+    // s <= 255 c, so s * ceil(2^24 / c) >> 24 is the exact quotient (s c < 2^24).
+    let span = |n: usize, r: usize| -> Vec<(usize, usize)> {
+        (0..n).map(|i| (i.saturating_sub(r), (i + r + 1).min(n))).collect()
+    };
+    let (xs2, xs5, ys2, ys5) = (span(bw, 2), span(bw, 5), span(bh, 2), span(bh, 5));
+    let recip = reciprocals();
+    let quotient = |s: u32, c: u32| mean_of(s, c, &recip);
     let mut thr = vec![0u8; bw * bh];
     for by in 0..bh {
         for bx in 0..bw {
-            let mut t = global;
-            for r in [2usize, 5] {
-                let (s, c) =
-                    rect(bx.saturating_sub(r), by.saturating_sub(r), (bx + r + 1).min(bw), (by + r + 1).min(bh));
-                if let Some(v) = s.checked_div(c) {
-                    t = v;
-                    break;
+            let (s, c) = rect(xs2[bx].0, ys2[by].0, xs2[bx].1, ys2[by].1);
+            let t = if c > 0 {
+                quotient(s, c)
+            } else {
+                let (s, c) = rect(xs5[bx].0, ys5[by].0, xs5[bx].1, ys5[by].1);
+                if c > 0 {
+                    quotient(s, c)
+                } else {
+                    global
                 }
-            }
+            };
             let t = t.min(255) as u8;
             // A block with no contrast anywhere near it is flat: classify it whole (by
             // its mean) so sensor noise around the threshold cannot draw stripes.
@@ -183,6 +201,21 @@ pub fn binarize<'a>(frame: &LumaFrame<'a>, p: Params) -> Option<Bitmap<'a>> {
     }
 
     Some(Bitmap { w, h, frame: *frame, thr, bw, shift: p.block_shift })
+}
+
+/// ceil(2^24 / c) for the vote counts c of an 11x11 window (index 0 unused).
+fn reciprocals() -> [u64; 122] {
+    let mut r = [0u64; 122];
+    for (c, v) in r.iter_mut().enumerate().skip(1) {
+        *v = (1u64 << 24).div_ceil(c as u64);
+    }
+    r
+}
+
+/// `s / c` for a sum `s` of `c` <= 121 block means (so `s <= 255 c`), without a division.
+#[inline]
+fn mean_of(s: u32, c: u32, recip: &[u64; 122]) -> u32 {
+    ((s as u64 * recip[c as usize]) >> 24) as u32
 }
 
 /// Box-filter `frame` down by `f` in both directions (camera noise drops by `f` too).
@@ -224,4 +257,19 @@ pub fn downsample(frame: &LumaFrame, f: usize) -> (Vec<u8>, usize, usize) {
         }
     }
     (out, w, h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mean_by_reciprocal_is_the_exact_quotient_for_every_window() {
+        let recip = reciprocals();
+        for c in 1..=121u32 {
+            for s in 0..=255 * c {
+                assert_eq!(mean_of(s, c, &recip), s / c, "{s} / {c}");
+            }
+        }
+    }
 }
