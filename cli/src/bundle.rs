@@ -108,7 +108,7 @@ fn date(unix: i64) -> String {
     t
 }
 
-fn gender_words(p: &PersonalData, lang: Lang) -> Option<String> {
+pub(crate) fn gender_words(p: &PersonalData, lang: Lang) -> Option<String> {
     use kazasu_core::cert::Gender::*;
     Some(match p.gender_code() {
         Some(Male) => text::gender_male(lang),

@@ -203,6 +203,7 @@ pub fn sign(
     let data: std::sync::Arc<[u8]> = data.into();
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
     let mut flow = Flow::for_bytes(name.clone(), data.clone(), alg);
+    drive::show_consent(&flow, lang);
     let mut transport = open(source, lang)?;
     drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| {
         Failure::new(text::card_operation_failed(lang), exit::FAILURE)

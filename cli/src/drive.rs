@@ -4,7 +4,10 @@
 //! in its own session inside a PC/SC transaction ([`Transport::exclusive`]). One typed password per run: a
 //! failure ends the run with its exit code; nothing is retried.
 
-use kazasu_core::flow::{CardOutcome, Flow, Notice, State, Step};
+use std::io::{BufRead, IsTerminal, Write};
+
+use kazasu_core::cert::Certificate;
+use kazasu_core::flow::{CardOutcome, Flow, Notice, PersonalItem, Recipient, State, Step};
 use kazasu_core::Transport;
 
 use crate::card::{card_failure, progress};
@@ -16,7 +19,7 @@ pub(crate) fn now() -> i64 {
 }
 
 /// Runs the card part of `flow` (accept → tries → password → [last-try question] → the signing tap) on the
-/// card in `transport`. Returns when the card signed (state `Signed`, or `Submitting` for a hand-off); every other end is a
+/// card in `transport`. Returns when the card signed (state `Signed`, or `ConfirmFiling` for a hand-off); every other end is a
 /// `Failure` in the person's words. `refused` gives the words for a flow that ended before the card (e.g. the
 /// request expired while the password was typed).
 pub(crate) fn sign_on_card(
@@ -52,7 +55,7 @@ pub(crate) fn sign_on_card(
                 }
             }
             State::HoldCard { notice: None } => tap(flow, transport, lang, &mut card_words),
-            State::Signed | State::Submitting { .. } => return Ok(()),
+            State::Signed | State::ConfirmFiling => return Ok(()),
             // One password per run: a card failure after the tap ends it, with the card's own words.
             State::EnterPin { notice: Some(n), .. } | State::HoldCard { notice: Some(n) } => {
                 return Err(card_words.take().unwrap_or_else(|| notice_failure(lang, &n)))
@@ -99,4 +102,91 @@ fn notice_failure(lang: Lang, notice: &Notice) -> Failure {
         Notice::NotJpkiCard => Failure::new(text::not_jpki_card(lang), exit::NOT_JPKI),
         _ => Failure::new(text::card_operation_failed(lang), exit::FAILURE),
     }
+}
+
+/// What the person reads before the password, besides the subject: where and when a request was created, with
+/// the warning against relayed requests, and which personal data the signature hands over to whom.
+pub(crate) fn show_consent(flow: &Flow, lang: Lang) {
+    let Some(subject) = flow.subject() else {
+        return;
+    };
+    if let Some(c) = subject.context(now()) {
+        let age = match c.age_secs {
+            s if s < 60 => text::age_just_now(lang),
+            s if s < 3600 => text::age_minutes(lang, s / 60),
+            s => text::age_hours(lang, s / 3600),
+        };
+        eprintln!("{}", text::request_context(lang, &c.created_from, age));
+        eprintln!("{}", text::relay_warning(lang));
+    }
+    if let Some(d) = subject.disclosure() {
+        let items: Vec<String> = d
+            .items
+            .iter()
+            .map(|i| match i {
+                PersonalItem::Name => text::label_name(lang),
+                PersonalItem::Address => text::label_address(lang),
+                PersonalItem::DateOfBirth => text::label_date_of_birth(lang),
+                PersonalItem::Gender => text::label_gender(lang),
+            })
+            .collect();
+        let items = items.join(&text::item_separator(lang));
+        match d.recipient {
+            Recipient::Origin(origin) => eprintln!("{}", text::disclosure_to_origin(lang, items, origin)),
+            Recipient::WhoeverReceivesTheSignature => eprintln!("{}", text::disclosure_with_file(lang, items)),
+        }
+    }
+}
+
+/// In `ConfirmFiling`: shows the signed application once more — its fields and what the certificate says
+/// about the signer — and files it on the person's yes. On a terminal the person is asked; a run without one
+/// (`--pin-stdin`, a script) was told to file by whoever started it, and files after showing the review.
+/// Returns false when the person declined (the flow is then cancelled: nothing is sent).
+pub(crate) fn review_and_file(flow: &mut Flow, pin: &PinArgs, lang: Lang) -> bool {
+    if flow.state() != &State::ConfirmFiling {
+        return false;
+    }
+    let origin = flow.subject().and_then(|s| s.request()).map(|r| r.origin().to_string()).unwrap_or_default();
+    let bar = "─".repeat(40);
+    eprintln!("{bar}");
+    eprintln!("{}", text::filing_review_heading(lang));
+    if let Some(r) = flow.subject().and_then(|s| s.request()) {
+        let d = r.document();
+        eprintln!("{}", text::request_site(lang, &d.origin));
+        eprintln!("{}", text::request_title(lang, &d.title));
+        for f in &d.fields {
+            eprintln!("  {}: {}", f.label, f.value);
+        }
+    }
+    let personal = flow
+        .signature()
+        .and_then(|s| Certificate::from_der(&s.certificate).ok())
+        .and_then(|c| c.personal)
+        .unwrap_or_default();
+    eprintln!("{}", text::filing_review_signer(lang));
+    let v = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    eprintln!("  {}: {}", text::label_name(lang), v(&personal.name));
+    eprintln!("  {}: {}", text::label_address(lang), v(&personal.address));
+    eprintln!(
+        "  {}: {}",
+        text::label_date_of_birth(lang),
+        v(&personal.date_of_birth_iso().or(personal.date_of_birth.clone()))
+    );
+    eprintln!("  {}: {}", text::label_gender(lang), v(&crate::bundle::gender_words(&personal, lang)));
+    eprintln!("{bar}");
+    let interactive = !pin.pin_stdin && std::io::stdin().is_terminal();
+    let yes = !interactive || {
+        eprint!("{}", text::filing_question(lang, &origin));
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).is_ok()
+            && matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "はい")
+    };
+    if yes {
+        flow.file(now());
+    } else {
+        flow.cancel();
+        eprintln!("{}", text::filing_declined(lang));
+    }
+    yes
 }

@@ -209,6 +209,14 @@ fn show(lang: Lang, req: &SignRequest) {
     eprintln!("{bar}");
 }
 
+/// The words for a flow that did not go on to sending after 申請する (the request expired during the review).
+fn filing_refused(flow: &Flow, refused: &dyn Fn(&Notice) -> Failure) -> Option<Failure> {
+    match flow.state() {
+        kazasu_core::flow::State::Failed { notice } => Some(refused(notice)),
+        _ => None,
+    }
+}
+
 /// `kazasu sign-request URL|LINK`.
 pub fn sign_request(
     source: &SourceArgs,
@@ -233,6 +241,7 @@ pub fn sign_request(
     let expires_at = handoff::time::format_utc(req.document().expires_at);
     let origin = req.origin().to_string();
     let mut flow = Flow::for_request(req);
+    drive::show_consent(&flow, lang);
     let mut transport = card::open(source, lang)?;
     let refused = |n: &Notice| match n {
         Notice::Expired => handoff_failure(lang, &HandoffError::Expired { expires_at: expires_at.clone() }),
@@ -240,7 +249,13 @@ pub fn sign_request(
         _ => Failure::new(text::card_operation_failed(lang), exit::FAILURE),
     };
     drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &refused)?;
-    drop(transport); // the card is released before the network round trip
+    drop(transport); // the card is released before the review and the network round trip
+    if !drive::review_and_file(&mut flow, pin, lang) {
+        return Err(Failure::new(text::filing_declined(lang), exit::NEEDS_CONFIRMATION));
+    }
+    if let Some(refusal) = filing_refused(&flow, &refused) {
+        return Err(refusal);
+    }
     progress(text::submitting_signature(lang));
     let job = flow.begin_submit().ok_or_else(|| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
     let receipt = job.run(&mut http).map_err(|e| handoff_failure(lang, &e))?;

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use kazasu_core::flow::{Flow, Notice, State};
+use kazasu_core::flow::{Context, Disclosure, Flow, Notice, PersonalItem, Recipient, State};
 use kazasu_core::handoff::document::{Document, Field};
 use kazasu_core::handoff::request::request_json;
 use kazasu_core::handoff::rp::verify_submission;
@@ -125,10 +125,28 @@ fn the_whole_hand_off_signs_what_was_shown_and_the_relying_party_transcribes_the
     flow.fetch(&mut rp, now);
     let shown = flow.subject().and_then(|s| s.request()).unwrap().clone();
     assert_eq!(shown.document().fields[0].value, "2");
+    // Before the password: where and when the request was created, and what signing hands over to whom.
+    let subject = flow.subject().unwrap();
+    assert_eq!(
+        subject.context(now + 120),
+        Some(Context { created_from: "Windows · Chrome".into(), created_at: now, age_secs: 120 })
+    );
+    assert_eq!(
+        subject.disclosure(),
+        Some(Disclosure {
+            items: PersonalItem::ALL.to_vec(),
+            recipient: Recipient::Origin("https://city.example.jp".into())
+        })
+    );
     flow.accept(now);
     flow.enter_pin(Ok(pin()));
     let mut card = SoftCard::new();
     flow.tap(&mut card, now, &mut |_| {});
+    // Signed, and nothing is sent until the person reviewed the application and pressed 申請する.
+    assert_eq!(flow.state(), &State::ConfirmFiling);
+    flow.submit(&mut rp);
+    assert_eq!((flow.state(), rp.posts), (&State::ConfirmFiling, 0));
+    flow.file(now);
     assert_eq!(flow.state(), &State::Submitting { attempt: 1 });
     // The signature is over exactly the document bytes the app parsed and showed.
     let sig = flow.signature().unwrap().clone();
@@ -144,6 +162,44 @@ fn the_whole_hand_off_signs_what_was_shown_and_the_relying_party_transcribes_the
     let sub = Submission::new(&shown, sig.algorithm, sig.signature, sig.certificate);
     assert_eq!(submit(&mut rp, &shown, &sub).unwrap_err(), HandoffError::Replayed);
     assert_eq!(fetch_request(&mut rp, &url, now).unwrap_err(), HandoffError::Replayed);
+}
+
+#[test]
+fn a_signed_application_the_person_does_not_file_is_never_sent() {
+    let now = now();
+    let mut rp = FakeRp::new("https://city.example.jp", now);
+    let url = rp.create("app00000021");
+    let memory = std::sync::Arc::new(std::sync::Mutex::new(SeenNonces::new(8)));
+    let mut flow = Flow::for_link(&url.to_string()).with_memory(memory.clone());
+    flow.fetch(&mut rp, now);
+    flow.accept(now);
+    flow.enter_pin(Ok(pin()));
+    flow.tap(&mut SoftCard::new(), now, &mut |_| {});
+    assert_eq!(flow.state(), &State::ConfirmFiling);
+    flow.cancel();
+    flow.file(now);
+    flow.submit(&mut rp);
+    assert_eq!((flow.state(), rp.posts), (&State::Cancelled, 0));
+    assert!(flow.signature().is_none(), "the signature is dropped");
+    // Not filed, so not remembered as signed: the person may open the same request again and file it.
+    let mut again = Flow::for_link(&url.to_string()).with_memory(memory);
+    again.fetch(&mut rp, now);
+    assert_eq!(again.state(), &State::Review);
+}
+
+#[test]
+fn an_application_that_expired_during_the_review_is_not_sent() {
+    let now = now();
+    let mut rp = FakeRp::new("https://city.example.jp", now);
+    let url = rp.create("app00000022");
+    let mut flow = Flow::for_link(&url.to_string());
+    flow.fetch(&mut rp, now);
+    flow.accept(now);
+    flow.enter_pin(Ok(pin()));
+    flow.tap(&mut SoftCard::new(), now, &mut |_| {});
+    flow.file(now + 601);
+    flow.submit(&mut rp);
+    assert_eq!((flow.state(), rp.posts), (&State::Failed { notice: Notice::Expired }, 0));
 }
 
 #[test]
@@ -220,6 +276,36 @@ fn the_app_refuses_a_nonce_it_already_signed() {
     seen.check(&req).unwrap();
     seen.record(&req);
     assert_eq!(seen.check(&req).unwrap_err(), HandoffError::Replayed);
+}
+
+#[test]
+fn the_memory_of_signed_requests_survives_a_restart_of_the_app() {
+    let now = now();
+    let mut rp = FakeRp::new("https://city.example.jp", now);
+    let mut reqs = Vec::new();
+    for id in ["app00000011", "app00000012", "app00000013"] {
+        let url = rp.create(id);
+        reqs.push(fetch_request(&mut rp, &url, now).unwrap());
+    }
+    let dir = std::env::temp_dir().join(format!("kazasu-seen-{}-{now}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("signed-requests");
+    {
+        let mut seen = SeenNonces::in_file(&path, 2);
+        for r in &reqs {
+            seen.check(r).unwrap();
+            seen.record(r);
+        }
+    } // the app ends
+    let seen = SeenNonces::in_file(&path, 2);
+    assert_eq!(seen.check(&reqs[1]).unwrap_err(), HandoffError::Replayed);
+    assert_eq!(seen.check(&reqs[2]).unwrap_err(), HandoffError::Replayed);
+    seen.check(&reqs[0]).expect("the oldest is forgotten beyond the capacity");
+    // A damaged file loses only its damaged lines.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("not a nonce!\n\u{FFFD}\n{text}")).unwrap();
+    SeenNonces::in_file(&path, 2).check(&reqs[2]).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn signed(now: i64, id: &str) -> (Vec<u8>, Submission) {

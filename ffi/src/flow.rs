@@ -1,7 +1,7 @@
 //! `SigningFlow`: the core's one signing flow ([`kazasu_core::flow`]) for the phone shells.
 //!
 //! The shell renders every [`FlowState`] its [`FlowObserver`] receives, forwards the person's events
-//! (`accept`, `enter_pin`, `confirm_last_try`, `decline_last_try`, `resend`, `cancel`) and hands every card the
+//! (`accept`, `enter_pin`, `confirm_last_try`, `decline_last_try`, `file`, `resend`, `cancel`) and hands every card the
 //! NFC stack discovers to `card_present` (on the NFC thread: it blocks while the card works). Fetching and
 //! sending run on a worker thread of this object, through the shell's [`HttpTransport`]. The shell makes no
 //! flow decision: which tap does what, when the password is asked, when the last try needs confirmation,
@@ -17,6 +17,7 @@ use kazasu_core::handoff::Refusal;
 use kazasu_core::pin::SignPin;
 use zeroize::Zeroizing;
 
+use crate::consent::{context_of, disclosure_of, CreationContext, Disclosure};
 use crate::handoff::{self, ForeignHttp, HttpTransport, RefusalCode, RequestDisplay, SubmissionReceipt};
 use crate::signed::{identity_of_personal, HashAlgorithm, SignStep, SignedDocument};
 use crate::transport::{CardTransport, ForeignTransport};
@@ -74,13 +75,18 @@ pub struct BytesDisplay {
 pub enum FlowState {
     /// Fetching and checking the request behind the link.
     Fetching,
-    /// Show the request: origin prominently, every field, the expiry. Buttons: accept, cancel.
+    /// Show the request: origin prominently, every field, the expiry; where and when it was created with the
+    /// warning (sign only a request you opened yourself, on your own screen); what signing discloses to whom.
+    /// Buttons: accept, cancel.
     ReviewRequest {
         request: RequestDisplay,
+        context: CreationContext,
+        disclosure: Disclosure,
     },
-    /// Show the bytes' label, size and SHA-256. Buttons: accept, cancel.
+    /// Show the bytes' label, size and SHA-256, and what the signature discloses. Buttons: accept, cancel.
     ReviewBytes {
         bytes: BytesDisplay,
+        disclosure: Disclosure,
     },
     /// Password entry; `known_tries` (when known) is shown before typing.
     EnterPin {
@@ -96,6 +102,13 @@ pub enum FlowState {
     /// The card is in use; keep it still.
     Working {
         step: SignStep,
+    },
+    /// Signed, nothing sent yet: show the application once more — the request's fields and what the certificate
+    /// says about the signer (`result.identity`) — before 申請する. Buttons: file (申請する), cancel (drops the
+    /// signature; nothing is sent).
+    ConfirmFiling {
+        request: RequestDisplay,
+        result: SignedDocument,
     },
     /// Sending the signature (`attempt` 1 is the first sending).
     Submitting {
@@ -213,7 +226,7 @@ impl SigningFlow {
     /// The current state (the observer receives every change).
     pub fn state(&self) -> FlowState {
         match self.lock() {
-            Some(flow) => render(&flow),
+            Some(flow) => render(&flow, self.now()),
             None => poisoned_state(),
         }
     }
@@ -237,6 +250,12 @@ impl SigningFlow {
 
     pub fn decline_last_try(self: Arc<Self>) {
         self.event(Flow::decline_last_try);
+    }
+
+    /// 申請する: files the reviewed application (in `ConfirmFiling`); the signature is sent.
+    pub fn file(self: Arc<Self>) {
+        let now = self.now();
+        self.event(|f| f.file(now));
     }
 
     /// Sends the same signature again (when `SubmitFailed.can_resend`).
@@ -421,21 +440,27 @@ fn poisoned_state() -> FlowState {
     FlowState::Failed { notice: Notice::CardFault }
 }
 
-fn render(flow: &Flow) -> FlowState {
+fn render(flow: &Flow, now: i64) -> FlowState {
     let signed = || flow.signature().map(signed_document);
+    let subject = flow.subject();
+    let disclosure = || subject.and_then(disclosure_of);
     match flow.state() {
         State::Fetching => FlowState::Fetching,
-        State::Review => match flow.subject() {
-            Some(Subject::Request(r)) => FlowState::ReviewRequest { request: handoff::display_of(r) },
-            Some(Subject::Bytes { label, data, algorithm: _ }) => FlowState::ReviewBytes {
+        State::Review => match (subject, disclosure()) {
+            (Some(s @ Subject::Request(r)), Some(disclosure)) => match context_of(s, now) {
+                Some(context) => FlowState::ReviewRequest { request: handoff::display_of(r), context, disclosure },
+                None => poisoned_state(),
+            },
+            (Some(Subject::Bytes { label, data, algorithm: _ }), Some(disclosure)) => FlowState::ReviewBytes {
                 bytes: BytesDisplay {
                     label: label.clone(),
                     size: data.len() as u64,
                     sha256_hex: hex_lower(&kazasu_core::digest::HashAlgorithm::Sha256.digest(data)),
                 },
+                disclosure,
             },
             // The FFI makes no certificate-only flow (that is the CLI's `cert`).
-            Some(Subject::SignCertificate) | None => poisoned_state(),
+            _ => poisoned_state(),
         },
         State::EnterPin { known_tries, notice } => {
             FlowState::EnterPin { known_tries: known_tries.map(u32::from), notice: notice.as_ref().map(notice_of) }
@@ -443,6 +468,10 @@ fn render(flow: &Flow) -> FlowState {
         State::ConfirmLastTry => FlowState::ConfirmLastTry,
         State::HoldCard { notice } => FlowState::HoldCard { notice: notice.as_ref().map(notice_of) },
         State::Working { step } => FlowState::Working { step: step_of(*step) },
+        State::ConfirmFiling => match (subject.and_then(Subject::request), signed()) {
+            (Some(r), Some(result)) => FlowState::ConfirmFiling { request: handoff::display_of(r), result },
+            _ => poisoned_state(),
+        },
         State::Submitting { attempt } => FlowState::Submitting { attempt: *attempt },
         State::SubmitFailed { notice, can_resend } => {
             FlowState::SubmitFailed { notice: notice_of(notice), can_resend: *can_resend }

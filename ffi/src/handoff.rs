@@ -10,14 +10,28 @@ use kazasu_core::handoff::{
     self as core, HttpClient, HttpError, HttpResponse, HttpsUrl, Refusal, SeenNonces, SignRequest,
 };
 
-/// How many signed nonces the app remembers (process lifetime) to refuse a replayed request before the PIN.
+/// How many signed nonces the app remembers to refuse a replayed request before the PIN.
 const SEEN_NONCES: usize = 1024;
 
 static SEEN: LazyLock<Arc<Mutex<SeenNonces>>> = LazyLock::new(|| Arc::new(Mutex::new(SeenNonces::new(SEEN_NONCES))));
 
-/// The app's memory of signed nonces (process lifetime), shared by every flow.
+/// The app's memory of signed nonces, shared by every flow: in memory until the app names its file
+/// ([`remember_signed_requests_in`]).
 pub(crate) fn signed_nonces() -> Arc<Mutex<SeenNonces>> {
     SEEN.clone()
+}
+
+/// Keeps the memory of filed requests in `path` (a file in the app's private storage: Android `filesDir`, iOS
+/// Application Support), so that a request signed before a restart of the app is still refused before the
+/// password. Call once at start-up, before the first flow; what this process remembered so far is kept too.
+/// A file that cannot be read starts an empty memory (the relying party's single use still holds).
+#[uniffi::export]
+pub fn remember_signed_requests_in(path: String) {
+    let mut from_file = SeenNonces::in_file(path, SEEN_NONCES);
+    if let Ok(mut seen) = SEEN.lock() {
+        seen.move_into(&mut from_file);
+        *seen = from_file;
+    }
 }
 
 // ───────────────────────────────────────────── HTTP (foreign) ─────────────────────────────────────────────

@@ -18,6 +18,7 @@
 
 uniffi::setup_scaffolding!();
 
+pub mod consent;
 pub mod error;
 pub mod flow;
 pub mod handoff;
@@ -27,10 +28,12 @@ pub mod signed;
 pub mod testing;
 pub mod transport;
 
+pub use consent::{CreationContext, Disclosure, PersonalItem, Recipient};
 pub use error::{FrameError, TransportError};
 pub use flow::{BytesDisplay, CallbackFailure, FlowClock, FlowObserver, FlowState, Notice, PinRule, SigningFlow};
 pub use handoff::{
-    HttpFailure, HttpReply, HttpTransport, RefusalCode, RequestDisplay, RequestField, SubmissionReceipt,
+    remember_signed_requests_in, HttpFailure, HttpReply, HttpTransport, RefusalCode, RequestDisplay, RequestField,
+    SubmissionReceipt,
 };
 pub use qr::decode_luma;
 pub use signed::{Gender, HashAlgorithm, Identity, SignStep, SignedDocument};

@@ -14,7 +14,9 @@ use std::sync::{Arc, Mutex};
 use kazasu_ffi::testing::{
     software_card_sign_pin, verify_signature_for_tests, FakeRelyingParty, SoftwareCard, TestClock,
 };
-use kazasu_ffi::{FlowState, HttpFailure, HttpReply, HttpTransport, Notice, RefusalCode, SigningFlow};
+use kazasu_ffi::{
+    FlowState, HttpFailure, HttpReply, HttpTransport, Notice, PersonalItem, Recipient, RefusalCode, SigningFlow,
+};
 
 const CITY: &str = "https://city.example.jp";
 
@@ -89,6 +91,8 @@ fn sign(flow: &Arc<SigningFlow>, card: &Arc<SoftwareCard>) {
     flow.clone().accept();
     flow.clone().enter_pin(software_card_sign_pin().into_bytes());
     assert!(flow.clone().card_present(card.clone().link()));
+    assert!(matches!(flow.state(), FlowState::ConfirmFiling { .. }), "{:?}", flow.state());
+    flow.clone().file();
     assert!(flow.wait_idle(10_000));
 }
 
@@ -102,7 +106,17 @@ fn a_deep_link_is_fetched_shown_signed_in_one_tap_submitted_and_verified_by_the_
     assert!(link.starts_with("kazasu://sign?r=https%3A%2F%2Fcity.example.jp"), "{link}");
 
     let flow = fetched(&rp, link, http.clone());
-    let FlowState::ReviewRequest { request: shown } = flow.state() else { panic!("{:?}", flow.state()) };
+    let FlowState::ReviewRequest { request: shown, context, disclosure } = flow.state() else {
+        panic!("{:?}", flow.state())
+    };
+    // Before the password: where and when the request was created, and what signing hands over to whom.
+    assert_eq!((context.created_at, context.age_secs), (rp.now(), 0));
+    assert!(!context.created_from.is_empty());
+    assert_eq!(disclosure.recipient, Recipient::Origin { origin: CITY.into() });
+    assert_eq!(
+        disclosure.items,
+        vec![PersonalItem::Name, PersonalItem::Address, PersonalItem::DateOfBirth, PersonalItem::Gender]
+    );
     assert_eq!(shown.origin, CITY);
     assert!(shown.origin_is_https);
     assert_eq!(shown.relying_party, "伊勢市（テスト）");
@@ -300,6 +314,12 @@ fn a_wrong_password_in_a_hand_off_leaves_the_request_signable_and_sends_only_the
     // A failed signing does not count as signed: the same request is signed with the right password.
     flow.clone().enter_pin(software_card_sign_pin().into_bytes());
     assert!(flow.clone().card_present(card.clone().link()));
+    assert!(flow.wait_idle(10_000));
+    // Signed, shown for review: still nothing sent until 申請する.
+    let FlowState::ConfirmFiling { request, result } = flow.state() else { panic!("{:?}", flow.state()) };
+    assert_eq!((request.fields.len(), result.identity.name.as_deref()), (3, Some("かざす\u{3000}花子")));
+    assert_eq!(rp.posts(), 0);
+    flow.clone().file();
     assert!(flow.wait_idle(10_000));
     assert!(matches!(flow.state(), FlowState::Done { .. }), "{:?}", flow.state());
     assert_eq!((card.pin_presentations(), card.signatures(), rp.posts(), rp.accepted()), (2, 1, 1, 1));

@@ -70,6 +70,7 @@ fn replay(scenario: &Value) {
             }
             "confirm_last_try" => flow.clone().confirm_last_try(),
             "decline_last_try" => flow.clone().decline_last_try(),
+            "file" => flow.clone().file(),
             "resend" => flow.clone().resend(),
             "cancel" => flow.clone().cancel(),
             "lose_link_before" => card.lose_link_before(ins(step)),

@@ -11,6 +11,7 @@
 //! ```
 
 use std::collections::{HashSet, VecDeque};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -153,18 +154,41 @@ pub fn submit<C: HttpClient>(
     Ok(Receipt { request_id: reply.request_id.unwrap_or_default(), transcribed: reply.transcribed })
 }
 
-/// Nonces this app already signed (bounded, oldest forgotten first). A phone keeps one for its lifetime so a
-/// replayed request is refused before the PIN is asked, whatever the server does.
+/// Nonces this app already signed and filed (bounded, oldest forgotten first), so a replayed request is refused
+/// before the password is asked, whatever the server does. A phone keeps them in a file ([`SeenNonces::in_file`])
+/// so that a restart of the app does not forget them.
 #[derive(Debug)]
 pub struct SeenNonces {
     set: HashSet<String>,
     order: VecDeque<String>,
     capacity: usize,
+    file: Option<PathBuf>,
 }
 
 impl SeenNonces {
+    /// In memory only.
     pub fn new(capacity: usize) -> SeenNonces {
-        SeenNonces { set: HashSet::new(), order: VecDeque::new(), capacity: capacity.max(1) }
+        SeenNonces { set: HashSet::new(), order: VecDeque::new(), capacity: capacity.max(1), file: None }
+    }
+
+    /// Kept in `path` (one nonce per line, oldest first), loaded now and rewritten after each new nonce. A
+    /// missing file is an empty memory; lines that are no nonce are skipped; a file that cannot be read is
+    /// logged and the memory starts empty (the relying party's single use still holds).
+    pub fn in_file(path: impl Into<PathBuf>, capacity: usize) -> SeenNonces {
+        let path = path.into();
+        let mut seen = SeenNonces::new(capacity);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                for nonce in text.lines().filter(|l| is_nonce(l)) {
+                    seen.insert(nonce.to_string());
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => log::warn!("signed-request memory unreadable ({}); starting empty", e.kind()),
+        }
+        seen.file = Some(path);
+        seen
     }
 
     /// Refuses a request whose nonce was signed before.
@@ -175,16 +199,66 @@ impl SeenNonces {
         Ok(())
     }
 
-    /// Records a signed request's nonce.
+    /// Records a signed request's nonce (and writes the file, when there is one).
     pub fn record(&mut self, request: &SignRequest) {
-        let nonce = request.document().nonce.clone();
-        if self.set.insert(nonce.clone()) {
-            self.order.push_back(nonce);
-            while self.order.len() > self.capacity {
-                if let Some(old) = self.order.pop_front() {
-                    self.set.remove(&old);
-                }
+        if self.insert(request.document().nonce.clone()) {
+            if let Err(e) = self.save() {
+                log::warn!("signed-request memory not written ({}); kept in memory", e.kind());
             }
         }
     }
+
+    /// Adds what this memory holds to `other` (oldest first), which writes its file if it has one.
+    pub fn move_into(&mut self, other: &mut SeenNonces) {
+        let mut added = false;
+        for nonce in std::mem::take(&mut self.order) {
+            added |= other.insert(nonce);
+        }
+        self.set.clear();
+        if added {
+            if let Err(e) = other.save() {
+                log::warn!("signed-request memory not written ({}); kept in memory", e.kind());
+            }
+        }
+    }
+
+    fn insert(&mut self, nonce: String) -> bool {
+        if !self.set.insert(nonce.clone()) {
+            return false;
+        }
+        self.order.push_back(nonce);
+        while self.order.len() > self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.set.remove(&old);
+            }
+        }
+        true
+    }
+
+    /// Writes the whole list to a temporary file beside the target and renames it over the target: a crash
+    /// leaves the old list or the new one, never half of one.
+    fn save(&self) -> std::io::Result<()> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
+        let mut text = String::with_capacity(self.order.len() * 48);
+        for nonce in &self.order {
+            text.push_str(nonce);
+            text.push('\n');
+        }
+        let mut tmp = path.clone().into_os_string();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        {
+            let mut f = std::fs::File::create(&tmp)?;
+            std::io::Write::write_all(&mut f, text.as_bytes())?;
+            f.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)
+    }
+}
+
+fn is_nonce(line: &str) -> bool {
+    (MIN_NONCE_CHARS..=MAX_NONCE_CHARS).contains(&line.len())
+        && line.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

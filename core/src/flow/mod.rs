@@ -3,7 +3,8 @@
 //! a card, HTTP to the relying party — for the jobs it hands out. They make no flow decision of their own.
 //!
 //! ```text
-//!  hand-off:  Fetching ─▶ Review ─▶ EnterPin ─▶ [ConfirmLastTry] ─▶ HoldCard ─▶ Working ─▶ Submitting ─▶ Done
+//!  hand-off:  Fetching ─▶ Review ─▶ EnterPin ─▶ [ConfirmLastTry] ─▶ HoldCard ─▶ Working ─▶ ConfirmFiling
+//!                                                                            ─▶ Submitting ─▶ Done
 //!  bytes:                 Review ─▶ EnterPin ─▶ [ConfirmLastTry] ─▶ HoldCard ─▶ Working ─▶ Signed
 //!  other ends: SubmitFailed (resend allowed or not) · ProbablyReceived · Blocked · Failed · Cancelled
 //! ```
@@ -12,6 +13,12 @@
 //! core reads the counter, presents the password, reads the certificate and signs ([`card::CardJob`]). Only when
 //! the counter says one try does the tap stop before VERIFY and ask for the last-try confirmation; the next tap
 //! presents it. Tries known from an earlier tap in this flow are shown before typing.
+//!
+//! `Review` shows, with the subject, where a request came from and when ([`consent::Context`]) and what the
+//! signature discloses to whom ([`consent::Disclosure`]). After the card signed a request, `ConfirmFiling` shows
+//! the whole application once more — the fields and what the certificate says about the signer — and only the
+//! person's 申請する ([`Flow::file`]) sends it: a relayed request is not filed behind its signer's back, and the
+//! relying party receives nothing the person has not seen going to it.
 //!
 //! The machine does no I/O. It hands out jobs — [`Flow::begin_fetch`], [`Flow::begin_tap`],
 //! [`Flow::begin_submit`] — that the driver runs off the flow (a phone's UI thread is never blocked), and takes
@@ -27,11 +34,13 @@
 //! - an expired or already signed request never reaches the card, and the password is not asked for it.
 
 pub mod card;
+pub mod consent;
 pub mod notice;
 
 use std::sync::{Arc, Mutex};
 
 pub use card::{CardJob, CardOutcome, Signature, Step};
+pub use consent::{Context, Disclosure, PersonalItem, Recipient};
 pub use notice::{Notice, PinRule};
 
 use crate::channel::Traffic;
@@ -84,7 +93,8 @@ impl Subject {
 pub enum State {
     /// The request behind the link is being fetched and checked.
     Fetching,
-    /// The subject is shown ([`Flow::subject`]): the person reads it and accepts or cancels.
+    /// The subject is shown ([`Flow::subject`]) with its context and disclosure ([`Subject::context`],
+    /// [`Subject::disclosure`]): the person reads it and accepts or cancels.
     Review,
     /// Type the signature password. `known_tries`: the counter as last read in this flow, shown before typing.
     EnterPin {
@@ -101,7 +111,11 @@ pub enum State {
     Working {
         step: Step,
     },
-    /// Signed; the signature is being sent to the relying party (`attempt` 1 = first sending).
+    /// A request is signed and nothing is sent yet: the application is shown once more, with what the
+    /// certificate says about the signer ([`Flow::signature`]). 申請する ([`Flow::file`]) sends it; cancel drops
+    /// the signature.
+    ConfirmFiling,
+    /// Signed and filed; the signature is being sent to the relying party (`attempt` 1 = first sending).
     Submitting {
         attempt: u32,
     },
@@ -350,6 +364,25 @@ impl Flow {
         }
     }
 
+    /// 申請する: the person reviewed the signed application and files it; the signature is sent. An expired
+    /// request is not sent (the relying party would refuse it).
+    pub fn file(&mut self, now: i64) {
+        if self.state != State::ConfirmFiling {
+            return;
+        }
+        if let Err(e) = self.check_request(now) {
+            self.signature = None;
+            return self.fail(Notice::of_handoff(&e));
+        }
+        if let (Some(memory), Some(Subject::Request(r))) = (&self.memory, &self.subject) {
+            if let Ok(mut m) = memory.lock() {
+                m.record(r);
+            }
+        }
+        self.attempt = 1;
+        self.state = State::Submitting { attempt: 1 };
+    }
+
     /// Sends the same signature again after a failed sending that may be retried.
     pub fn resend(&mut self) {
         if let State::SubmitFailed { can_resend: true, .. } = self.state {
@@ -458,15 +491,7 @@ impl Flow {
                 self.last_try_confirmed = false;
                 self.signature = Some(signature);
                 self.state = match &self.subject {
-                    Some(Subject::Request(r)) => {
-                        if let Some(memory) = &self.memory {
-                            if let Ok(mut m) = memory.lock() {
-                                m.record(r);
-                            }
-                        }
-                        self.attempt = 1;
-                        State::Submitting { attempt: 1 }
-                    }
+                    Some(Subject::Request(_)) => State::ConfirmFiling,
                     _ => State::Signed,
                 };
             }

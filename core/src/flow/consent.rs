@@ -1,0 +1,74 @@
+//! What the person is told before the password, besides the subject itself: where the request came from
+//! ([`Context`]) and which personal data the signature hands over, to whom ([`Disclosure`]).
+//!
+//! A signature by the JPKI signature certificate always travels with that certificate, and the certificate
+//! carries the holder's 氏名, 住所, 生年月日 and 性別: whoever receives the signature reads all four. The person
+//! is told so, with the receiver named, before typing the password — as the official apps do.
+
+use super::Subject;
+
+/// One item of the certificate's personal data (基本4情報).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PersonalItem {
+    Name,
+    Address,
+    DateOfBirth,
+    Gender,
+}
+
+impl PersonalItem {
+    /// Everything the signature certificate states about its holder, in the order the card's issuer lists it.
+    pub const ALL: [PersonalItem; 4] =
+        [PersonalItem::Name, PersonalItem::Address, PersonalItem::DateOfBirth, PersonalItem::Gender];
+}
+
+/// Who receives the personal data with the signature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recipient {
+    /// The relying party at this origin (`https://host[:port]`), the one shown in the request.
+    Origin(String),
+    /// Whoever the person gives the signed file to (a signature over bytes the front end holds).
+    WhoeverReceivesTheSignature,
+}
+
+/// Which personal data the signature hands over, and to whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Disclosure {
+    pub items: Vec<PersonalItem>,
+    pub recipient: Recipient,
+}
+
+/// Where and when a relying party's request was created, as its signed document states it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// The kind of platform and browser, in the relying party's words (`Windows · Chrome`).
+    pub created_from: String,
+    /// Seconds since the Unix epoch.
+    pub created_at: i64,
+    /// How long ago, at the time asked (never negative: a creation time slightly ahead of this device's clock
+    /// reads as "just now").
+    pub age_secs: i64,
+}
+
+impl Subject {
+    /// What signing this subject discloses; `None` when nothing leaves the device (reading one's own
+    /// certificate).
+    pub fn disclosure(&self) -> Option<Disclosure> {
+        let recipient = match self {
+            Subject::Request(r) => Recipient::Origin(r.origin().to_string()),
+            Subject::Bytes { .. } => Recipient::WhoeverReceivesTheSignature,
+            Subject::SignCertificate => return None,
+        };
+        Some(Disclosure { items: PersonalItem::ALL.to_vec(), recipient })
+    }
+
+    /// Where and when a request was created, at `now`; `None` for other subjects.
+    pub fn context(&self, now: i64) -> Option<Context> {
+        let document = self.request()?.document();
+        Some(Context {
+            created_from: document.created_from.clone(),
+            created_at: document.issued_at,
+            age_secs: now.saturating_sub(document.issued_at).max(0),
+        })
+    }
+}
