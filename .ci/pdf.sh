@@ -38,7 +38,10 @@ kazasu=$PWD/target/debug/kazasu
 pki=${KAZASU_TEST_PKI:-$PWD/fixtures/test-pki}
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=pcsc.sh
+source .ci/pcsc.sh
+PCSC_PIDS=()
+trap 'pcsc_stop; rm -rf "$work"' EXIT
 export XDG_STATE_HOME="$work/state"
 "$kazasu" card reset-virtual >/dev/null
 
@@ -169,5 +172,17 @@ if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf scan.pdf -o scan-pades
   fail "an existing output was overwritten"
 fi
 grep -q 'already exists' exists.err || fail "existing output: $(cat exists.err)"
+
+echo "== pdf: over PC/SC (pcscd + vpcd + the software card served by kazasu card serve)"
+cd - >/dev/null
+pcsc_install >/dev/null
+pcsc_start "$kazasu"
+cd "$work"
+echo ABC123 | "$kazasu" --lang en -v sign --pdf objstm.pdf -o pcsc.pdf --cert "$pki/sign.pem" --pin-stdin \
+  >pcsc.out 2>pcsc.err || { cat pcsc.err; fail "sign over PC/SC"; }
+grep -q 'Using the built-in software card' pcsc.err && fail "the PC/SC run used --virtual"
+echo "objstm.pdf → pcsc.pdf over PC/SC: $(grep -o 'tap: [0-9]* APDUs' pcsc.err | awk '{s += $2} END {print s}') APDUs"
+checks pcsc.pdf 1
+pcsc_stop
 cd - >/dev/null
 echo "pdf: all checks passed in $(($(date +%s) - started)) s"
