@@ -75,6 +75,14 @@ pub fn sign(
     cert: Option<&Path>,
     pin: &PinArgs,
 ) -> Result<(), Failure> {
+    // A huge file is refused before it is read into memory.
+    if let Ok(meta) = std::fs::metadata(input) {
+        let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+        if meta.is_file() && size > kazasu_pdf::MAX_INPUT {
+            let e = PdfError::TooLarge { size, max: kazasu_pdf::MAX_INPUT };
+            return Err(pdf_failure(lang, input, &e));
+        }
+    }
     let data = read_file(lang, input)?;
     let info = kazasu_pdf::inspect(&data).map_err(|e| pdf_failure(lang, input, &e))?;
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| default_output(input));
