@@ -200,3 +200,11 @@ fn a_postgres_url_that_does_not_parse_is_refused_and_a_path_is_sqlite() {
     assert!(matches!(Database::from_arg(Path::new("postgresql://u@127.0.0.1:5432/db")), Ok(Database::Postgres(_))));
     assert!(matches!(Database::from_arg(Path::new("data/portal.sqlite3")), Ok(Database::Sqlite(_))));
 }
+
+#[test]
+fn a_postgres_database_that_cannot_be_used_is_named_at_start_in_the_servers_words() {
+    let Some(server) = pg::server() else { return };
+    let err = Store::open(Path::new(&format!("{server}/kazasu_no_such_database"))).err().expect("refused");
+    let text = err.to_string();
+    assert!(text.contains("\"kazasu_no_such_database\" does not exist"), "{text}");
+}

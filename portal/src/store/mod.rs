@@ -21,7 +21,7 @@ pub use self::sqlite::SqliteStore;
 pub enum StoreError {
     #[error("database (SQLite): {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("database (PostgreSQL): {0}")]
+    #[error("database (PostgreSQL): {}", with_causes(.0))]
     Postgres(#[from] ::postgres::Error),
     #[error("database (PostgreSQL): no connection from the pool: {0}")]
     Pool(#[from] r2d2_postgres::r2d2::Error),
@@ -247,6 +247,19 @@ impl Store {
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.backend.schema_version()
     }
+}
+
+/// An error and its causes: the postgres client's own message is only the kind ("db error"), the server's
+/// words are in its source.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 fn fields_of(json: &str) -> Vec<Field> {

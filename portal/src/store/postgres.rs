@@ -41,6 +41,9 @@ impl PostgresStore {
         if cfg.get_application_name().is_none() {
             cfg.application_name("kazasu-portal");
         }
+        // Migrated on a connection of its own, so that a wrong URL, user or database is reported at start in
+        // the server's words (the pool would only say that it timed out).
+        migrate(&mut cfg.connect(NoTls)?)?;
         // A broken connection (the server restarted) is noticed at checkout and replaced.
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
@@ -48,28 +51,11 @@ impl PostgresStore {
             .test_on_check_out(true)
             .connection_timeout(CHECKOUT_TIMEOUT)
             .build(PostgresConnectionManager::new(cfg, NoTls))?;
-        let store = PostgresStore { pool };
-        store.migrate()?;
-        Ok(store)
+        Ok(PostgresStore { pool })
     }
 
     fn client(&self) -> Result<PooledConnection<Manager>, StoreError> {
         Ok(self.pool.get()?)
-    }
-
-    /// Runs the steps this database has not run yet, under an advisory lock held to the end of the transaction.
-    fn migrate(&self) -> Result<(), StoreError> {
-        let mut client = self.client()?;
-        let mut tx = client.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")?;
-        let current: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.try_get(0)?;
-        for m in migrations::pending(current)? {
-            tx.batch_execute(m.postgres)?;
-            tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&m.version])?;
-        }
-        tx.commit()?;
-        Ok(())
     }
 
     fn request_of(r: &Row) -> Result<RequestRow, StoreError> {
@@ -83,6 +69,20 @@ impl PostgresStore {
     fn count(c: &mut Client, sql: &str) -> Result<i64, StoreError> {
         Ok(c.query_one(sql, &[])?.try_get(0)?)
     }
+}
+
+/// Runs the steps this database has not run yet, under an advisory lock held to the end of the transaction.
+fn migrate(client: &mut Client) -> Result<(), StoreError> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")?;
+    let current: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.try_get(0)?;
+    for m in migrations::pending(current)? {
+        tx.batch_execute(m.postgres)?;
+        tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&m.version])?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 impl Backend for PostgresStore {
