@@ -7,7 +7,7 @@
 //!  [--sets a,b] [--misses] [--no-camera] [--stages] [--ours-only]`
 //! - `--dump DIR`: write each photo's luma (DIR/index.tsv + raw files) for the Python helper, then exit.
 //! - `--zxing FILE`: the helper's results (set, name, ms, text as hex), shown as the ZXing-C++ rows.
-//! - `--misses`: list, per decoder, the photos it did not read exactly.
+//! - `--misses`: list, per decoder, the photos it did not read exactly; `--times FILE`: per-photo times (TSV).
 //! - `--stages`: add kazasu-qr without its rxing pass; `--ours-only`: kazasu-qr alone (profiling).
 //!
 //! Times: this thread's CPU time of the decode call only (frame already in memory as luma), best
@@ -63,6 +63,20 @@ fn kazasu_locator_only(luma: &[u8], w: usize, h: usize) -> Option<String> {
 fn rxing(luma: &[u8], w: usize, h: usize) -> Option<String> {
     // QR only, TryHarder (rxing's default for this helper), on the borrowed buffer.
     let r = rxing::helpers::detect_in_luma_slice(luma, w as u32, h as u32, Some(rxing::BarcodeFormat::QR_CODE));
+    r.ok().map(|r| r.getText().to_string())
+}
+
+/// rxing with one of its two QR readers (the port of ZXing-C++'s, or of ZXing's).
+fn rxing_one(luma: &[u8], w: usize, h: usize, cpp: bool) -> Option<String> {
+    use rxing::{common::HybridBinarizer, BinaryBitmap, DecodeHints, Luma8Source, Reader};
+    let src = Luma8Source::new_with_slice(luma, w as u32, h as u32).ok()?;
+    let mut img = BinaryBitmap::new(HybridBinarizer::new(src));
+    let hints = DecodeHints { TryHarder: Some(true), ..Default::default() };
+    let r = if cpp {
+        rxing::qrcode::cpp_port::QrReader.decode_with_hints(&mut img, &hints)
+    } else {
+        rxing::qrcode::QRCodeReader.decode_with_hints(&mut img, &hints)
+    };
     r.ok().map(|r| r.getText().to_string())
 }
 
@@ -229,6 +243,8 @@ fn main() {
         vec![("kazasu-qr", kazasu), ("rxing 0.9", rxing), ("rqrr 0.11", rqrr_alone)];
     if args.iter().any(|a| a == "--stages") {
         decoders.push(("kazasu-qr locator only", kazasu_locator_only));
+        decoders.push(("rxing, ZXing-C++ port only", |l, w, h| rxing_one(l, w, h, true)));
+        decoders.push(("rxing, ZXing port only", |l, w, h| rxing_one(l, w, h, false)));
     }
     if args.iter().any(|a| a == "--ours-only") {
         decoders.truncate(1); // for profiling our own decoder
@@ -240,9 +256,19 @@ fn main() {
     }
     names.extend(decoders.iter().skip(2).map(|d| d.0));
     let mut tallies: HashMap<(&str, &str), Tally> = HashMap::new();
+    let mut times = String::new();
     for p in &photos {
         for &(name, dec) in &decoders {
             let o = run(dec, &p.luma, p.w, p.h, reps);
+            times.push_str(&format!(
+                "{name}\t{}\t{}\t{}x{}\t{:.3}\t{}\n",
+                p.folder,
+                p.name,
+                p.w,
+                p.h,
+                o.ms,
+                o.text.is_some()
+            ));
             tallies.entry((name, sets.iter().find(|s| **s == p.folder).unwrap())).or_default().add(p, &o);
         }
         if let Some(z) = &zxing {
@@ -251,6 +277,9 @@ fn main() {
                 .unwrap_or_else(|| panic!("no ZXing-C++ result for {}/{}", p.folder, p.name));
             tallies.entry(("ZXing-C++ 3.1", sets.iter().find(|s| **s == p.folder).unwrap())).or_default().add(p, o);
         }
+    }
+    if let Some(path) = arg_value(&args, "--times") {
+        std::fs::write(path, &times).unwrap_or_else(|e| panic!("cannot write {path}: {e}"));
     }
     println!("(times: thread CPU ms of the decode call, best of {reps} per photo; read = exact text)\n");
     println!("| set | decoder | read | wrong text | false positives | panics | median ms | p90 ms | total ms |");
