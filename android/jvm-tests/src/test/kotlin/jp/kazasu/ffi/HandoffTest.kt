@@ -5,6 +5,7 @@ import java.security.Signature
 import java.security.cert.CertificateFactory
 import java.security.cert.X509Certificate
 import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
@@ -39,12 +40,33 @@ class HandoffTest {
         return flow
     }
 
-    /** Accepts, types the password, taps the card; waits for the sending. */
-    private fun sign(flow: SigningFlow, shell: Shell = Shell(card)) {
+    /**
+     * Accepts, types the password, taps the card: signed and shown once more before 申請する, nothing sent yet
+     * (no POST was even attempted).
+     */
+    private fun signed(flow: SigningFlow, shell: Shell = Shell(card)): FlowState.ConfirmFiling {
+        val posts = http.calls.count { it.startsWith("POST") }
         flow.accept()
         flow.enterPin(softwareCardSignPin().toByteArray())
         assertTrue(flow.cardPresent(shell))
+        assertTrue(flow.waitIdle(10_000u), "the flow's work ended")
+        val review = flow.state() as? FlowState.ConfirmFiling ?: throw AssertionError("not in the filing review: ${flow.state()}")
+        assertEquals(posts, http.calls.count { it.startsWith("POST") }, "nothing sent before 申請する")
+        return review
+    }
+
+    /** Signs as [signed] does, then 申請する; waits for the sending. */
+    private fun sign(flow: SigningFlow, shell: Shell = Shell(card)) {
+        signed(flow, shell)
+        flow.file()
         assertTrue(flow.waitIdle(10_000u), "the sending ended")
+    }
+
+    private fun verifies(signed: SignedDocument, text: String): Boolean {
+        val verifier = Signature.getInstance("SHA256withRSA")
+        verifier.initVerify(x509(signed.certificate).publicKey)
+        verifier.update(text.toByteArray(Charsets.UTF_8))
+        return verifier.verify(signed.signature)
     }
 
     private fun x509(der: ByteArray): X509Certificate =
@@ -64,16 +86,22 @@ class HandoffTest {
         assertEquals(rp.now() + 600, shown.expiresAt)
 
         val shell = Shell(card)
-        sign(flow, shell)
+        val review = signed(flow, shell)
         assertEquals(8, shell.exchanges, "one tap")
+        // The application shown once more before 申請する is the one reviewed before the password.
+        assertEquals(shown, review.request)
+        assertEquals(0u, rp.posts())
+        flow.file()
+        assertTrue(flow.waitIdle(10_000u), "the sending ended")
         val done = flow.state() as FlowState.Done
         val signed = done.result
+        // What was sent is what the review showed (ByteArrays: compared by content).
+        assertArrayEquals(review.result.signature, signed.signature)
+        assertArrayEquals(review.result.certificate, signed.certificate)
+        assertEquals(review.result.identity, signed.identity)
         assertEquals(1u, card.pinPresentations())
         // java.security, independently of the core: the signature is over exactly the text that was shown.
-        val verifier = Signature.getInstance("SHA256withRSA")
-        verifier.initVerify(x509(signed.certificate).publicKey)
-        verifier.update(shown.signedText.toByteArray(Charsets.UTF_8))
-        assertTrue(verifier.verify(signed.signature))
+        assertTrue(verifies(signed, shown.signedText))
 
         val receipt = done.receipt
         assertEquals(shown.requestId, receipt.requestId)
@@ -90,6 +118,48 @@ class HandoffTest {
         assertEquals(FlowState.Failed(Notice.AlreadySigned), again.state())
         assertFalse(again.cardPresent(Shell(card)))
         assertEquals(1u, card.pinPresentations())
+    }
+
+    @Test
+    fun `the review says where and when the request was created and what signing discloses, and cancelling before 申請する sends nothing`() {
+        val url = rp.createRequest(600)
+        val flow = fetched(rp.deepLink(url))
+        val review = flow.state() as FlowState.ReviewRequest
+        // Where and when, as the relying party states it; the age is the flow's, from its clock.
+        assertEquals(CreationContext("Windows · Chrome", rp.now(), 0L), review.context)
+        clock.advance(125)
+        assertEquals(CreationContext("Windows · Chrome", rp.now(), 125L), (flow.state() as FlowState.ReviewRequest).context)
+        // The certificate's 基本4情報 go to the origin shown.
+        assertEquals(
+            Disclosure(
+                listOf(PersonalItem.NAME, PersonalItem.ADDRESS, PersonalItem.DATE_OF_BIRTH, PersonalItem.GENDER),
+                Recipient.Origin("https://city.example.jp"),
+            ),
+            review.disclosure,
+        )
+
+        val filing = signed(flow)
+        assertEquals(review.request, filing.request)
+        // What the certificate says about the signer, for the person to check before 申請する.
+        val id = filing.result.identity
+        assertEquals("かざす\u3000花子", id.name)
+        assertNotNull(id.address)
+        assertEquals("1985-04-01", id.dateOfBirthIso)
+        assertTrue(id.genderCode != Gender.UNKNOWN, "gender ${id.gender}")
+        assertTrue(verifies(filing.result, filing.request.signedText))
+
+        flow.cancel()
+        assertTrue(flow.waitIdle(10_000u))
+        assertEquals(FlowState.Cancelled, flow.state())
+        // A 申請する arriving after the cancel (a double tap) sends nothing either.
+        flow.file()
+        assertTrue(flow.waitIdle(10_000u))
+        assertEquals(FlowState.Cancelled, flow.state())
+        assertEquals(listOf("GET $url"), http.calls.toList(), "no POST")
+        assertEquals(0u, rp.posts())
+        assertEquals(1u, card.signatures())
+        // Not filed, so not remembered as signed: the same request can be reviewed again.
+        assertTrue(fetched(url).state() is FlowState.ReviewRequest)
     }
 
     @Test

@@ -86,6 +86,7 @@ class ScenarioTest {
                     "tap" -> assertEquals(step.optBoolean("used", true), flow.cardPresent(card.link()), "$at: card used")
                     "confirm_last_try" -> flow.confirmLastTry()
                     "decline_last_try" -> flow.declineLastTry()
+                    "file" -> flow.file()
                     "resend" -> flow.resend()
                     "cancel" -> flow.cancel()
                     "lose_link_before" -> card.loseLinkBefore(ins(step))

@@ -61,6 +61,21 @@ class SigningFlowTest {
     }
 
     @Test
+    fun `the bytes review says that whoever receives the signature reads the certificate's personal data`() {
+        val flow = SigningFlow.forBytes("転入届.txt", document, HashAlgorithm.SHA256, Seen(), null).also { closing += it }
+        flow.start()
+        val review = flow.state() as? FlowState.ReviewBytes ?: throw AssertionError("not in review: ${flow.state()}")
+        assertEquals(document.size.toULong(), review.bytes.size)
+        assertEquals(
+            Disclosure(
+                listOf(PersonalItem.NAME, PersonalItem.ADDRESS, PersonalItem.DATE_OF_BIRTH, PersonalItem.GENDER),
+                Recipient.WhoeverReceivesTheSignature,
+            ),
+            review.disclosure,
+        )
+    }
+
+    @Test
     fun `the certificate chains to the test sign CA and the identity is read from it`() {
         val flow = flow()
         assertTrue(flow.cardPresent(Shell(card())))

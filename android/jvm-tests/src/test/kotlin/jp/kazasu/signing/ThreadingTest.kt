@@ -46,6 +46,7 @@ class ThreadingTest {
         val rendered = Collections.synchronizedList(mutableListOf<String>())
         val review = CountDownLatch(1)
         val hold = CountDownLatch(1)
+        val filing = CountDownLatch(1)
         val done = CountDownLatch(1)
         val shell = FlowShell(ui, cards) { state ->
             on("render")
@@ -53,6 +54,7 @@ class ThreadingTest {
             when (state) {
                 is FlowState.ReviewRequest -> review.countDown()
                 is FlowState.HoldCard -> hold.countDown()
+                is FlowState.ConfirmFiling -> filing.countDown()
                 is FlowState.Done -> done.countDown()
                 else -> Unit
             }
@@ -77,14 +79,17 @@ class ThreadingTest {
             assertTrue(hold.await(10, TimeUnit.SECONDS))
             // As Android does: the tag arrives on a binder thread.
             Thread({ shell.cardPresent(flow, link) { released.countDown() } }, "nfc").start()
-            assertTrue(done.await(20, TimeUnit.SECONDS), "signed in one tap and submitted")
+            assertTrue(filing.await(20, TimeUnit.SECONDS), "signed in one tap, shown again before 申請する")
             assertTrue(released.await(5, TimeUnit.SECONDS), "the signing link was released")
+            assertEquals(0u, rp.posts(), "nothing sent before 申請する")
+            ui.execute { flow.file() }
+            assertTrue(done.await(20, TimeUnit.SECONDS), "submitted after 申請する")
             assertEquals(1u, rp.accepted())
             assertEquals(setOf("ui"), threads["render"])
             assertEquals(setOf("card"), threads["card"])
             assertTrue(threads["http"]!!.none { it == "ui" || it == "card" }, "http on the flow's thread: ${threads["http"]}")
             assertEquals(
-                listOf("Fetching", "ReviewRequest", "EnterPin", "Working", "HoldCard", "Submitting", "Done"),
+                listOf("Fetching", "ReviewRequest", "EnterPin", "Working", "HoldCard", "ConfirmFiling", "Submitting", "Done"),
                 rendered.distinct(),
             )
         } finally {

@@ -91,6 +91,10 @@ class UrlConnectionHttpTest {
             flow.accept()
             flow.enterPin(softwareCardSignPin().toByteArray())
             assertTrue(flow.cardPresent(Shell(card)))
+            assertTrue(flow.waitIdle(20_000u), "the signing ended")
+            assertEquals(shown, (flow.state() as FlowState.ConfirmFiling).request)
+            assertEquals(0u, rp.posts(), "nothing sent before 申請する")
+            flow.file()
             assertTrue(flow.waitIdle(20_000u), "the sending ended")
             val done = flow.state() as FlowState.Done
             assertEquals(shown.requestId, done.receipt.requestId)
