@@ -9,36 +9,12 @@
 #      same-device link with the kazasu: link as fallback (both naming the request), and answers the app link
 #      itself (opened where no app took it) with the request's origin, a bad one with 400.
 # The portal binds to 127.0.0.1 and is stopped by PID, also on failure.
-set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
-export CARGO_TERM_COLOR=never
-export DEBIAN_FRONTEND=noninteractive
-start=$(date +%s)
+. .ci/lib/services.sh
 
-need=()
-python3 -c 'import yaml' 2>/dev/null || need+=(python3-yaml)
-command -v curl >/dev/null 2>&1 || need+=(curl)
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${need[@]}"
-fi
-
-work=$(mktemp -d)
-portal_pid=""
-cleanup() {
-  if [ -n "$portal_pid" ]; then
-    kill "$portal_pid" 2>/dev/null || true
-    wait "$portal_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "links.sh: FAILED: $*" >&2
-  [ -f "$work/portal.log" ] && tail -20 "$work/portal.log" >&2
-  exit 1
-}
+ci_need python3-yaml "python3 -c 'import yaml'"
+ci_need curl "command -v curl"
+ci_install
 
 echo "== links: config, generated files, manifest, gradle, entitlements and project.yml agree"
 python3 scripts/app-links.py --check
@@ -83,16 +59,8 @@ cargo test -q -p kazasu-handoff --lib link::
 
 echo "== links: the portal serves the well-known files and shows the app link first"
 cargo build -q -p kazasu-portal
-target/debug/kazasu-portal --listen 127.0.0.1:0 --db "$work/portal.sqlite3" --ca fixtures/test-pki/sign-ca.pem \
-  --crl fixtures/test-pki/sign-ca.crl.pem --addr-file "$work/addr" >"$work/portal.log" 2>&1 &
-portal_pid=$!
-for _ in $(seq 1 100); do
-  [ -s "$work/addr" ] && break
-  kill -0 "$portal_pid" 2>/dev/null || fail "the portal exited"
-  sleep 0.1
-done
-[ -s "$work/addr" ] || fail "the portal did not start"
-base="http://$(cat "$work/addr")"
+ci_start_portal
+base="http://$portal_addr"
 for f in assetlinks.json apple-app-site-association; do
   type=$(curl -fsS -o "$work/$f" -w '%{content_type} %{http_code}' "$base/.well-known/$f") || fail "GET $f"
   [ "$type" = "application/json 200" ] || fail "$f served as $type"
@@ -134,4 +102,4 @@ assert bad == "400", f"a link inside the app link answered {bad}"
 print("  the app link opened in a browser: the request's origin and the kazasu: link; a nested link: 400")
 EOF
 
-echo "== links: all passed in $(($(date +%s) - start)) s"
+ci_passed

@@ -8,45 +8,17 @@
 #      anything is sent: exit 1, the wrong-host message, no request reaches that proxy;
 #   3. the right proxy with a trust store holding only another CA is refused: exit 1, the untrusted message.
 # Services bind to loopback only and are stopped by PID, also on failure.
-set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
-export CARGO_TERM_COLOR=never
-export DEBIAN_FRONTEND=noninteractive
-start=$(date +%s)
+. .ci/lib/services.sh
 
-need=()
-[ -x /usr/sbin/nginx ] || need+=(nginx)
-command -v openssl >/dev/null 2>&1 || need+=(openssl)
-command -v curl >/dev/null 2>&1 || need+=(curl)
-command -v python3 >/dev/null 2>&1 || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${need[@]}"
-fi
+ci_need nginx "[ -x /usr/sbin/nginx ]"
+ci_need openssl "command -v openssl"
+ci_need curl "command -v curl"
+ci_need python3 "command -v python3"
+ci_install
 
 echo "== tls: build"
 cargo build -q -p kazasu -p kazasu-portal --features kazasu/virtual-card
-
-work=$(mktemp -d)
-chmod 755 "$work"
-portal_pid=""
-nginx_pid=""
-cleanup() {
-  for pid in "$nginx_pid" "$portal_pid"; do
-    if [ -n "$pid" ]; then
-      kill "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() {
-  echo "tls.sh: FAILED: $*" >&2
-  for f in portal.log nginx-error.log; do [ -f "$work/$f" ] && { echo "--- $f" >&2; tail -20 "$work/$f" >&2; }; done
-  exit 1
-}
 
 echo "== tls: a test CA, a server certificate for localhost/127.0.0.1, one for another name, another CA"
 ca() { # name
@@ -76,17 +48,7 @@ print(*(x.getsockname()[1] for x in s))')
 read -r port_good port_wrong <<<"$ports"
 origin="https://localhost:$port_good"
 
-target/debug/kazasu-portal --listen 127.0.0.1:0 --public-origin "$origin" --db "$work/portal.sqlite3" \
-  --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem --client-ip-header X-Real-IP \
-  --addr-file "$work/addr" >"$work/portal.log" 2>&1 &
-portal_pid=$!
-for _ in $(seq 1 100); do
-  [ -s "$work/addr" ] && break
-  kill -0 "$portal_pid" 2>/dev/null || fail "the portal exited"
-  sleep 0.1
-done
-[ -s "$work/addr" ] || fail "the portal did not start"
-portal_addr=$(cat "$work/addr")
+ci_start_portal --public-origin "$origin" --client-ip-header X-Real-IP
 echo "== tls: portal on $portal_addr (public origin $origin), nginx on :$port_good and :$port_wrong"
 
 server() { # port cert
@@ -127,6 +89,7 @@ $(server "$port_wrong" elsewhere)
 EOF
 /usr/sbin/nginx -e "$work/nginx-error.log" -c "$work/nginx.conf" &
 nginx_pid=$!
+ci_pids+=("$nginx_pid")
 
 for _ in $(seq 1 100); do
   curl -fsS --cacert "$work/test-ca.pem" "$origin/" -o /dev/null 2>/dev/null && break
@@ -203,4 +166,4 @@ refused untrusted "$work/other-ca.pem" "$request_url" "$port_good" "is not from 
 status=$(curl -fsS --cacert "$work/test-ca.pem" -b "$work/jar2" "$origin/a/$view/status")
 [ "$(field state <<<"$status")" = pending ] || fail "refused requests changed the application: $status"
 
-echo "== tls: all passed in $(($(date +%s) - start)) s"
+ci_passed
