@@ -208,3 +208,32 @@ fn a_postgres_database_that_cannot_be_used_is_named_at_start_in_the_servers_word
     let text = err.to_string();
     assert!(text.contains("\"kazasu_no_such_database\" does not exist"), "{text}");
 }
+
+#[test]
+fn an_sqlite_file_from_before_migrations_and_owner_cookies_is_migrated_in_place() {
+    let dir = TempDir::new("legacy");
+    let file = dir.path().join("portal.sqlite3");
+    // The schema as the first portal created it: no schema_migrations, no owner column.
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE requests (id TEXT PRIMARY KEY, view_id TEXT NOT NULL UNIQUE, nonce TEXT NOT NULL UNIQUE,
+             document BLOB NOT NULL, fields TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+             state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'signed')));
+         CREATE TABLE signatures (request_id TEXT PRIMARY KEY REFERENCES requests(id), nonce TEXT NOT NULL UNIQUE,
+             digest_algorithm TEXT NOT NULL, signature BLOB NOT NULL, certificate BLOB NOT NULL, name TEXT,
+             address TEXT, date_of_birth TEXT, gender TEXT, cert_serial TEXT NOT NULL, cert_issuer TEXT NOT NULL,
+             signed_at INTEGER NOT NULL);
+         INSERT INTO requests (id, view_id, nonce, document, fields, created_at, expires_at)
+             VALUES ('old', 'old-view', 'old-nonce', x'00', '[]', 1796083200, 1796083800);",
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(&file).unwrap();
+    assert_eq!(store.schema_version().unwrap(), migrations::latest());
+    let old = store.request("old").unwrap().expect("the old request kept");
+    assert_eq!(old.owner, None, "an old request has no owner, so no page");
+    assert_eq!(store.record_signature("old", "old-nonce", NOW, &signature(1)).unwrap(), Ok(()));
+    store.create_request(&request(2, NOW + 600)).unwrap();
+    assert_eq!(store.request("req-2").unwrap().unwrap().owner, Some(vec![2; 32]));
+    assert!(store.integrity_ok().unwrap());
+}
