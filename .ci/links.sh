@@ -58,7 +58,8 @@ echo "== links: the parser unwraps the app link and refuses its look-alikes"
 cargo test -q -p kazasu-handoff --lib link::
 
 echo "== links: the portal serves the well-known files and shows the app link first"
-cargo build -q -p kazasu-portal
+# The same build as portal.sh and tls.sh (one feature set, so no rebuild between them).
+cargo build -q -p kazasu -p kazasu-portal --features kazasu/virtual-card
 ci_start_portal
 base="http://$portal_addr"
 for f in assetlinks.json apple-app-site-association; do
