@@ -162,19 +162,8 @@ fn main() {
         println!("| **codes total** | {ta} | {tok} ({:.1}%) | {twrong} (all sets) | {tnone} | | {md:.2} (all) | {p95:.2} (all) |", 100.0 * tok as f64 / ta as f64);
 
         // Synthetic 720p frames with a code.
-        let url = "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1";
-        let mut scenes = Vec::new();
-        for (i, &scale) in [4.0f32, 6.0, 9.0].iter().enumerate() {
-            for (j, &angle) in [0.0f32, 17.0, 45.0].iter().enumerate() {
-                let mut s = Scene::hd(scale);
-                s.angle = angle;
-                s.seed = (i * 10 + j + 1) as u64;
-                s.tilt = if j == 1 { 0.2 } else { 0.0 };
-                s.inverted = j == 2;
-                s.glare = i == 1;
-                scenes.push(s);
-            }
-        }
+        let url = SCENE_URL;
+        let scenes = hd_scenes();
         let frames: Vec<Vec<u8>> = scenes.iter().map(|s| render(url, s)).collect();
         let mut ms = Vec::new();
         let mut ok = 0;

@@ -321,20 +321,10 @@ fn main() {
 /// 1280x720 camera frames: the 30-scene synthetic camera set and 9 more scenes (with a code),
 /// the no-code photos stretched to 720p and synthetic clutter (without).
 fn camera(reps: usize) {
-    let url = "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1";
+    let url = SCENE_URL;
     let mut with: Vec<Vec<u8>> =
         camera_set().iter().filter(|(_, s)| s.w == 1280 && s.h == 720).map(|(_, s)| render(url, s)).collect();
-    for (i, &scale) in [4.0f32, 6.0, 9.0].iter().enumerate() {
-        for (j, &angle) in [0.0f32, 17.0, 45.0].iter().enumerate() {
-            let mut s = Scene::hd(scale);
-            s.angle = angle;
-            s.seed = (i * 10 + j + 1) as u64;
-            s.tilt = if j == 1 { 0.2 } else { 0.0 };
-            s.inverted = j == 2;
-            s.glare = i == 1;
-            with.push(render(url, &s));
-        }
-    }
+    with.extend(hd_scenes().iter().map(|s| render(url, s)));
     let mut without: Vec<Vec<u8>> = photos_in(&["falsepositives-1", "falsepositives-2"])
         .iter()
         .filter(|p| p.w >= 100)

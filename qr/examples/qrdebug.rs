@@ -31,20 +31,15 @@ fn show(name: &str, w: usize, h: usize, d: &[u8]) {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.is_empty() {
-        let url = "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1";
-        for (i, &scale) in [4.0f32, 6.0, 9.0].iter().enumerate() {
-            for (j, &angle) in [0.0f32, 17.0, 45.0].iter().enumerate() {
-                let mut s = Scene::hd(scale);
-                s.angle = angle;
-                s.seed = (i * 10 + j + 1) as u64;
-                s.tilt = if j == 1 { 0.2 } else { 0.0 };
-                s.inverted = j == 2;
-                s.glare = i == 1;
-                let fr = render(url, &s);
-                show(&format!("scale {scale} angle {angle} inv {} glare {}", s.inverted, s.glare), 1280, 720, &fr);
-                if std::env::var("DUMP").is_ok() {
-                    image::GrayImage::from_raw(1280, 720, fr).unwrap().save(format!("/tmp/scene_{i}_{j}.png")).unwrap();
-                }
+        let url = SCENE_URL;
+        for (k, s) in hd_scenes().iter().enumerate() {
+            let fr = render(url, s);
+            show(&format!("scale {} angle {} inv {} glare {}", s.scale, s.angle, s.inverted, s.glare), 1280, 720, &fr);
+            if std::env::var("DUMP").is_ok() {
+                image::GrayImage::from_raw(1280, 720, fr)
+                    .unwrap()
+                    .save(format!("/tmp/scene_{}_{}.png", k / 3, k % 3))
+                    .unwrap();
             }
         }
         for seed in 1..=3 {

@@ -308,6 +308,27 @@ pub fn camera_set() -> Vec<(String, Scene)> {
     out
 }
 
+/// The text of the synthetic camera scenes in the benchmarks.
+pub const SCENE_URL: &str = "https://kazasu.example.jp/s/3f9a1c2e7b4d?n=8c1f2a9e0d3b4c5a&v=1";
+
+/// Nine 1280x720 scenes: modules of 4/6/9 px at 0/17/45 degrees, the 17-degree ones
+/// tilted, the 45-degree ones inverted, the 6 px ones with glare.
+pub fn hd_scenes() -> Vec<Scene> {
+    let mut out = Vec::new();
+    for (i, &scale) in [4.0f32, 6.0, 9.0].iter().enumerate() {
+        for (j, &angle) in [0.0f32, 17.0, 45.0].iter().enumerate() {
+            let mut s = Scene::hd(scale);
+            s.angle = angle;
+            s.seed = (i * 10 + j + 1) as u64;
+            s.tilt = if j == 1 { 0.2 } else { 0.0 };
+            s.inverted = j == 2;
+            s.glare = i == 1;
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// A frame with no code: gradient, blocks of "text-like" stripes, noise.
 pub fn clutter(w: usize, h: usize, seed: u64) -> Vec<u8> {
     let mut rng = Rng(seed * 2 + 1);
