@@ -72,19 +72,20 @@ class SignActivity : Activity() {
     private fun render(state: FlowState) {
         screen.clear()
         val shown = request
-        if (shown != null && state !is FlowState.ReviewRequest) {
+        if (shown != null && state !is FlowState.ReviewRequest && state !is FlowState.ConfirmFiling) {
             screen.title(shown.title)
             screen.text(shown.origin).apply { setTypeface(typeface, Typeface.BOLD) }
         }
         when (state) {
             FlowState.Fetching -> screen.text(getString(R.string.state_fetching))
-            is FlowState.ReviewRequest -> renderReview(state.request)
+            is FlowState.ReviewRequest -> renderReview(state)
             is FlowState.ReviewBytes -> {
                 val b = state.bytes
                 screen.text(getString(R.string.state_review_bytes))
                 screen.title(b.label)
                 screen.text(getString(R.string.state_review_bytes_size, b.size.toString()))
                 screen.text(getString(R.string.state_review_bytes_sha256, b.sha256Hex)).setTextIsSelectable(true)
+                screen.text(Messages.of(this, state.disclosure))
                 if (nfcUsable()) screen.button(getString(R.string.state_review_accept)) { flow.accept() }
             }
             is FlowState.EnterPin -> renderPinEntry(state)
@@ -99,6 +100,7 @@ class SignActivity : Activity() {
                 if (nfcUsable()) screen.text(getString(R.string.state_hold_card_android))
             }
             is FlowState.Working -> screen.text(Messages.of(this, state.step))
+            is FlowState.ConfirmFiling -> renderFiling(state)
             is FlowState.Submitting -> screen.text(getString(R.string.state_submitting))
             is FlowState.SubmitFailed -> {
                 screen.title(getString(R.string.state_submit_failed))
@@ -131,19 +133,21 @@ class SignActivity : Activity() {
         footer(state)
     }
 
-    /** Everything the person must see before the password: the origin prominently, who asks, what, until when. */
-    private fun renderReview(r: RequestDisplay) {
+    /**
+     * Everything the person must see before the password: the origin prominently, where and when the request
+     * was created with the warning against requests someone else opened, who asks, what, until when, and what
+     * signing hands over to whom.
+     */
+    private fun renderReview(state: FlowState.ReviewRequest) {
+        val r = state.request
         request = r
-        screen.text(getString(R.string.state_review_request_origin))
-        screen.title(r.origin)
-        if (!r.originIsHttps) screen.warning(getString(R.string.state_review_request_dev_origin))
-        screen.text(getString(R.string.state_review_request_field, getString(R.string.state_review_request_relying_party), r.relyingParty))
-        screen.title(r.title)
-        screen.text(getString(R.string.state_review_request_fields))
-        val empty = getString(R.string.state_review_request_empty_value)
-        for (f in r.fields) field(f.label, f.value.ifEmpty { empty }).setTextIsSelectable(true)
+        application(r)
+        screen.text(Messages.of(this, state.context)).apply { setTypeface(typeface, Typeface.BOLD) }
+        screen.warning(getString(R.string.relay_warning))
+        details(r)
         val expires = DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT).format(Date(r.expiresAt * 1000))
         screen.text(getString(R.string.state_review_request_expires, expires))
+        screen.text(Messages.of(this, state.disclosure)).apply { setTypeface(typeface, Typeface.BOLD) }
         var textShown = false
         screen.button(getString(R.string.state_review_request_show_text)) {
             if (!textShown) {
@@ -156,6 +160,35 @@ class SignActivity : Activity() {
             }
         }
         if (nfcUsable()) screen.button(getString(R.string.state_review_accept)) { flow.accept() }
+    }
+
+    /** Signed, nothing sent: the application once more and the applicant as the certificate states, then 申請する. */
+    private fun renderFiling(state: FlowState.ConfirmFiling) {
+        screen.warning(getString(R.string.state_confirm_filing))
+        application(state.request)
+        details(state.request)
+        screen.text(getString(R.string.state_confirm_filing_applicant)).apply { setTypeface(typeface, Typeface.BOLD) }
+        val id = state.result.identity
+        rows(id.name, id.address, id.dateOfBirthIso ?: id.dateOfBirth)
+        field(getString(R.string.label_gender), Messages.of(this, id.genderCode))
+        screen.button(getString(R.string.state_confirm_filing_file)) { flow.file() }
+        screen.button(getString(R.string.state_confirm_filing_cancel)) { flow.cancel() }
+    }
+
+    /** Where the signature goes, large. */
+    private fun application(r: RequestDisplay) {
+        screen.text(getString(R.string.state_review_request_origin))
+        screen.title(r.origin)
+        if (!r.originIsHttps) screen.warning(getString(R.string.state_review_request_dev_origin))
+    }
+
+    /** Who asks (in the site's own words), the title and every field. */
+    private fun details(r: RequestDisplay) {
+        screen.text(getString(R.string.state_review_request_field, getString(R.string.state_review_request_relying_party), r.relyingParty))
+        screen.title(r.title)
+        screen.text(getString(R.string.state_review_request_fields))
+        val empty = getString(R.string.state_review_request_empty_value)
+        for (f in r.fields) field(f.label, f.value.ifEmpty { empty }).setTextIsSelectable(true)
     }
 
     private fun field(label: String, value: String) = screen.text(getString(R.string.state_review_request_field, label, value))
@@ -206,7 +239,8 @@ class SignActivity : Activity() {
     /** The way out of each screen: cancel while something can still be stopped, close at the ends. */
     private fun footer(state: FlowState) {
         when (state) {
-            is FlowState.Working, is FlowState.Submitting, FlowState.ConfirmLastTry -> Unit
+            // The filing review has its own "do not file" button.
+            is FlowState.Working, is FlowState.Submitting, FlowState.ConfirmLastTry, is FlowState.ConfirmFiling -> Unit
             is FlowState.SubmitFailed -> screen.button(getString(R.string.state_submit_failed_discard)) { flow.cancel() }
             FlowState.Fetching, is FlowState.ReviewRequest, is FlowState.ReviewBytes, is FlowState.EnterPin,
             is FlowState.HoldCard -> screen.button(getString(R.string.cancel)) { flow.cancel() }

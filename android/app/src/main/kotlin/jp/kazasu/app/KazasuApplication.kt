@@ -1,0 +1,17 @@
+package jp.kazasu.app
+
+import android.app.Application
+import java.io.File
+import jp.kazasu.ffi.rememberSignedRequestsIn
+
+/**
+ * The process's start-up, before any screen (a SignActivity the system restores after the process was killed
+ * included): the core keeps its memory of filed requests in a file of the app's private storage (not backed up:
+ * `allowBackup="false"`), so a request filed before a restart is still refused before the password.
+ */
+class KazasuApplication : Application() {
+    override fun onCreate() {
+        super.onCreate()
+        rememberSignedRequestsIn(File(filesDir, "signed-requests").path)
+    }
+}
