@@ -10,6 +10,16 @@ import SwiftUI
 struct KazasuApp: App {
     @State private var signing: Signing?
 
+    init() {
+        // The core's memory of filed requests lives in a file, so that a request filed before a restart is still
+        // refused before the password (without the directory it stays in memory for this run).
+        if let support = try? FileManager.default.url(
+            for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
+        {
+            rememberSignedRequestsIn(path: support.appendingPathComponent("signed-requests").path)
+        }
+    }
+
     var body: some Scene {
         WindowGroup {
             HomeView(signing: $signing)

@@ -43,8 +43,9 @@ final class SignModel: ObservableObject {
     }
 }
 
-/// One screen per flow state: the request (or the bytes), the password with the tries left, the last-try
-/// confirmation, the card, progress, sending, and every end — with the words of ``Words``.
+/// One screen per flow state: the request (with where it was created and what signing discloses) or the bytes,
+/// the password with the tries left, the last-try confirmation, the card, progress, the application once more
+/// before 申請する, sending, and every end — with the words of ``Words``.
 @MainActor
 struct SignView: View {
     @StateObject var model: SignModel
@@ -70,15 +71,26 @@ struct SignView: View {
             ProgressView()
             Text(w(.state_fetching))
             cancel
-        case .reviewRequest(let request):
-            requestDetails(request)
+        case .reviewRequest(let request, let context, let disclosure):
+            origin(request)
+            // Where and when the request was created, with the warning against a relayed one, before the rest.
+            VStack(alignment: .leading, spacing: 8) {
+                Text(w.context(context)).bold()
+                Text(w(.relay_warning)).bold().foregroundColor(.red)
+            }
+            .padding(8).border(Color.red, width: 2)
+            application(request)
+            Text(w(.state_review_request_signed_text)).font(.footnote).foregroundColor(.secondary)
+            Text(request.signedText).font(.footnote).textSelection(.enabled).padding(8).border(Color.secondary)
+            Text(w.disclosure(disclosure)).bold()
             accept
-        case .reviewBytes(let bytes):
+        case .reviewBytes(let bytes, let disclosure):
             Text(w(.state_review_bytes)).font(.headline)
             Text(bytes.label).font(.title2).bold()
             model.shownText.map { Text($0).textSelection(.enabled).padding(8).border(Color.secondary) }
             Text(w(.state_review_bytes_size, String(bytes.size)))
             Text(w(.state_review_bytes_sha256, bytes.sha256Hex)).font(.footnote).textSelection(.enabled)
+            Text(w.disclosure(disclosure)).bold()
             accept
         case .enterPin(let knownTries, let notice):
             notice.map { Text(w.notice($0)).foregroundColor(.orange) }
@@ -115,6 +127,15 @@ struct SignView: View {
         case .working(let step):
             ProgressView()
             Text(w.step(step))
+        case .confirmFiling(let request, let result):
+            // Signed, nothing sent: the application once more, with the applicant as the certificate states it.
+            Text(w(.state_confirm_filing)).font(.headline)
+            origin(request)
+            application(request)
+            Text(w(.state_confirm_filing_applicant)).font(.headline)
+            rows(w.identityRows(result.identity))
+            Button(w(.state_confirm_filing_file)) { flow.file() }.buttonStyle(.borderedProminent)
+            Button(w(.state_confirm_filing_cancel)) { flow.cancel() }
         case .submitting:
             ProgressView()
             Text(w(.state_submitting))
@@ -152,12 +173,15 @@ struct SignView: View {
         }
     }
 
-    /// Who asks — the origin (what proves who it is) first and largest, then the name the site gives itself —
-    /// every field of the request, the expiry, and the exact text that is signed.
-    @ViewBuilder private func requestDetails(_ r: RequestDisplay) -> some View {
+    /// Who asks: the origin (what proves who it is), first and largest.
+    @ViewBuilder private func origin(_ r: RequestDisplay) -> some View {
         Text(w(.state_review_request_origin)).font(.footnote).foregroundColor(.secondary)
         Text(r.origin).font(.title2).bold()
         if !r.originIsHttps { Text(w(.state_review_request_dev_origin)).foregroundColor(.red) }
+    }
+
+    /// The application: the name the site gives itself, every field of the request, and the expiry.
+    @ViewBuilder private func application(_ r: RequestDisplay) -> some View {
         Text(w(.state_review_request_relying_party)).font(.footnote).foregroundColor(.secondary)
         Text(r.relyingParty).font(.headline)
         Text(r.title).font(.headline)
@@ -169,8 +193,6 @@ struct SignView: View {
             }
         }
         Text(w(.state_review_request_expires, w.time(r.expiresAt))).bold()
-        Text(w(.state_review_request_signed_text)).font(.footnote).foregroundColor(.secondary)
-        Text(r.signedText).font(.footnote).textSelection(.enabled).padding(8).border(Color.secondary)
     }
 
     private func rows(_ rows: [(label: String, value: String)]) -> some View {

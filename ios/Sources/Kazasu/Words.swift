@@ -10,7 +10,9 @@ public enum L10n: String, CaseIterable, Sendable {
     case state_fetching, state_review_accept
     case state_review_request_origin, state_review_request_dev_origin, state_review_request_relying_party
     case state_review_request_fields, state_review_request_empty_value, state_review_request_expires
-    case state_review_request_signed_text
+    case state_review_request_signed_text, state_review_request_context, relay_warning
+    case state_review_disclosure_to_origin, state_review_disclosure_with_file, item_separator
+    case age_just_now, age_minutes, age_hours
     case state_review_bytes, state_review_bytes_size, state_review_bytes_sha256
     case state_enter_pin, state_enter_pin_tries_left, state_enter_pin_last_try_hint, state_enter_pin_placeholder
     case state_enter_pin_next
@@ -19,6 +21,7 @@ public enum L10n: String, CaseIterable, Sendable {
     case state_hold_card, state_hold_card_start
     case state_working_connecting, state_working_verifying_pin, state_working_reading_certificate
     case state_working_signing
+    case state_confirm_filing, state_confirm_filing_applicant, state_confirm_filing_file, state_confirm_filing_cancel
     case state_submitting, state_submit_failed, state_submit_failed_resend
     case state_signed, state_signed_details, state_done, state_probably_received
     case state_blocked, state_blocked_body, state_failed, state_cancelled
@@ -56,13 +59,18 @@ public struct Words: Sendable {
         locale = Locale(identifier: language)
     }
 
-    /// The text for `key`, with `%1$@`, `%2$@`… replaced by `args` in order.
+    /// The text for `key`, with `%1$@`, `%2$@`… replaced by `args` in order — in one pass over the catalog's
+    /// text, so an argument from a site (`Windows · %2$@`) is shown as it is, never filled in itself.
     public func callAsFunction(_ key: L10n, _ args: String...) -> String {
-        var out = table(key.rawValue)
-        for (i, arg) in args.enumerated() {
-            out = out.replacingOccurrences(of: "%\(i + 1)$@", with: arg)
+        var rest = Substring(table(key.rawValue))
+        var out = ""
+        while let r = rest.range(of: #"%[1-9]\$@"#, options: .regularExpression) {
+            out += rest[..<r.lowerBound]
+            let n = Int(String(rest[rest.index(after: r.lowerBound)])) ?? 0
+            out += n <= args.count ? args[n - 1] : String(rest[r])
+            rest = rest[r.upperBound...]
         }
-        return out
+        return out + rest
     }
 
     /// Whether `key` has a translation (a missing one comes back as the key itself).
@@ -117,7 +125,8 @@ public struct Words: Sendable {
     /// words of what stopped it.
     public func readerClosing(_ state: FlowState) -> (ok: Bool, text: String) {
         switch state {
-        case .signed, .submitting, .submitFailed, .done, .probablyReceived: return (true, self(.reader_done))
+        case .confirmFiling, .signed, .submitting, .submitFailed, .done, .probablyReceived:
+            return (true, self(.reader_done))
         case .enterPin(_, let notice?), .holdCard(let notice?), .failed(let notice): return (false, self.notice(notice))
         case .confirmLastTry: return (false, self(.state_confirm_last_try))
         case .blocked: return (false, self(.state_blocked))
@@ -133,6 +142,38 @@ public struct Words: Sendable {
         formatter.dateStyle = .medium
         formatter.timeStyle = .short
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epochSeconds)))
+    }
+
+    /// How long ago a request was created: just now (under a minute), whole minutes (under an hour), whole hours.
+    public func age(_ seconds: Int64) -> String {
+        switch seconds {
+        case ..<60: return self(.age_just_now)
+        case ..<3600: return self(.age_minutes, String(seconds / 60))
+        default: return self(.age_hours, String(seconds / 3600))
+        }
+    }
+
+    /// Where and when the relying party says the request was created ("… on Windows · Chrome, 2 min ago."); the
+    /// screen shows ``L10n/relay_warning`` with it.
+    public func context(_ context: CreationContext) -> String {
+        self(.state_review_request_context, context.createdFrom, age(context.ageSecs))
+    }
+
+    /// What signing hands over to whom: the certificate's items, to the origin shown or to whoever receives the
+    /// signature.
+    public func disclosure(_ disclosure: Disclosure) -> String {
+        let items = disclosure.items.map { item -> String in
+            switch item {
+            case .name: return self(.label_name)
+            case .address: return self(.label_address)
+            case .dateOfBirth: return self(.label_date_of_birth)
+            case .gender: return self(.label_gender)
+            }
+        }.joined(separator: self(.item_separator))
+        switch disclosure.recipient {
+        case .origin(let origin): return self(.state_review_disclosure_to_origin, items, origin)
+        case .whoeverReceivesTheSignature: return self(.state_review_disclosure_with_file, items)
+        }
     }
 
     /// The 基本4情報 read from the certificate, as (label, value) rows.

@@ -14,7 +14,9 @@ final class FlowTests: XCTestCase {
         let link = SoftwareCardLink(card: card)
         let seen = SeenStates()
         let flow = bytesFlowWaitingForCard(observer: seen)
-        guard case .reviewBytes(let shown) = seen.states.first else { return XCTFail("\(seen.states)") }
+        guard case .reviewBytes(let shown, let disclosure) = seen.states.first else { return XCTFail("\(seen.states)") }
+        XCTAssertEqual(disclosure, Disclosure(items: [.name, .address, .dateOfBirth, .gender],
+                                              recipient: .whoeverReceivesTheSignature))
         XCTAssertEqual(shown.size, UInt64(shownDocument.count))
         XCTAssertEqual(shown.sha256Hex, IndependentCheck.sha256(shownDocument).map { String(format: "%02x", $0) }.joined())
         let used = await CardTap.present(link, to: flow)
@@ -110,7 +112,7 @@ final class FlowTests: XCTestCase {
         let seen = SeenStates()
         let flow = try handoff(rp, http, link: try rp.deepLink(requestUrl: requestURL), seen)
         XCTAssertEqual(seen.states.first, .fetching)
-        guard case .reviewRequest(let shown) = flow.state() else { return XCTFail("\(flow.state())") }
+        guard case .reviewRequest(let shown, _, _) = flow.state() else { return XCTFail("\(flow.state())") }
         XCTAssertEqual(shown.origin, cityOrigin)
         XCTAssertEqual(shown.relyingParty, "伊勢市（テスト）")
         XCTAssertEqual(shown.fields.map(\.value), ["2", "年金の手続き", ""])
@@ -119,6 +121,14 @@ final class FlowTests: XCTestCase {
         flow.enterPin(typed: rightPin)
         let used = await CardTap.present(SoftwareCardLink(card: card), to: flow)
         XCTAssertTrue(used)
+        XCTAssertTrue(flow.waitIdle(timeoutMs: 10_000))
+        // Signed, nothing sent: the application is shown once more, with what the certificate says.
+        guard case .confirmFiling(let filing, let result) = flow.state() else { return XCTFail("\(flow.state())") }
+        XCTAssertEqual(filing, shown)
+        XCTAssertEqual(result.identity.dateOfBirthIso, "1985-04-01")
+        XCTAssertEqual(http.posts, 0)
+        XCTAssertEqual(rp.accepted(), 0)
+        flow.file()
         XCTAssertTrue(flow.waitIdle(timeoutMs: 10_000))
         guard case .done(let receipt, _) = flow.state() else { return XCTFail("\(flow.state())") }
         XCTAssertEqual(receipt.dateOfBirth, "1985-04-01")
@@ -161,18 +171,88 @@ final class FlowTests: XCTestCase {
         }
     }
 
-    func testARequestSignedOnceIsRefusedWhenItComesBack() async throws {
+    /// A hand-off accepted, the password typed and the card tapped: signed, and nothing posted before 申請する.
+    private func signedWaitingToFile(_ rp: FakeRelyingParty, _ http: RelyingPartyHTTP, link: String,
+                                     _ seen: SeenStates = SeenStates(), card: SoftwareCard = SoftwareCard())
+        async throws -> SigningFlow
+    {
+        let flow = try handoff(rp, http, link: link, seen)
+        flow.accept()
+        flow.enterPin(typed: rightPin)
+        let used = await CardTap.present(SoftwareCardLink(card: card), to: flow)
+        XCTAssertTrue(used)
+        XCTAssertTrue(flow.waitIdle(timeoutMs: 10_000))
+        XCTAssertEqual(describeState(state: flow.state()).name, "ConfirmFiling")
+        XCTAssertEqual(http.posts, 0, "nothing is posted before 申請する")
+        return flow
+    }
+
+    /// The app names a file for the memory of filed requests at start-up (the Rust tests restart it): a request
+    /// is written there when it is filed, not when it is only signed, and refused when it comes back.
+    func testARequestFiledOnceIsRefusedWhenItComesBackAndWrittenToTheMemoryFileTheAppNames() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kazasu-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("signed-requests")
+        rememberSignedRequestsIn(path: file.path)
+        func lines() -> Int {
+            ((try? String(contentsOf: file, encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
+        let before = lines()
         let rp = try FakeRelyingParty(origin: cityOrigin)
         let http = RelyingPartyHTTP(rp: rp, realOrigin: cityOrigin)
         let url = try rp.createRequest(validitySecs: 600)
-        let first = try handoff(rp, http, link: url, SeenStates())
-        first.accept()
-        first.enterPin(typed: rightPin)
-        _ = await CardTap.present(SoftwareCardLink(card: SoftwareCard()), to: first)
+        let first = try await signedWaitingToFile(rp, http, link: url)
+        XCTAssertEqual(lines(), before, "signed only: not remembered yet")
+        first.file()
         XCTAssertTrue(first.waitIdle(timeoutMs: 10_000))
         guard case .done = first.state() else { return XCTFail("\(first.state())") }
+        XCTAssertEqual(lines(), before + 1)
         let again = try handoff(rp, http, link: url, SeenStates())
         XCTAssertEqual(describeState(state: again.state()).notice, "AlreadySigned")
+    }
+
+    func testTheReviewSaysWhereAndWhenTheRequestWasCreatedAndWhoReceivesWhat() throws {
+        let rp = try FakeRelyingParty(origin: cityOrigin)
+        let clock = TestClock(now: rp.now())
+        let seen = SeenStates()
+        let flow = SigningFlow.forLink(link: try rp.createRequest(validitySecs: 600),
+                                       http: RelyingPartyHTTP(rp: rp, realOrigin: cityOrigin), observer: seen,
+                                       clock: clock.clock())
+        flow.start()
+        XCTAssertTrue(flow.waitIdle(timeoutMs: 10_000))
+        guard case .reviewRequest(let request, let context, let disclosure) = flow.state() else {
+            return XCTFail("\(flow.state())")
+        }
+        XCTAssertEqual(context, CreationContext(createdFrom: "Windows · Chrome", createdAt: rp.now(), ageSecs: 0))
+        XCTAssertEqual(disclosure, Disclosure(items: [.name, .address, .dateOfBirth, .gender],
+                                              recipient: .origin(origin: request.origin)))
+        XCTAssertEqual(request.origin, cityOrigin)
+        // The age is the flow's, at the time the state is asked: the shell computes none.
+        clock.advance(secs: 150)
+        guard case .reviewRequest(_, let later, _) = flow.state() else { return XCTFail("\(flow.state())") }
+        XCTAssertEqual(later.ageSecs, 150)
+        let ja = try XCTUnwrap(Words(language: "ja"))
+        XCTAssertEqual(ja.context(later), "この申請は Windows · Chrome で2分前に作成されました。")
+    }
+
+    func testCancellingTheReviewOfASignedRequestSendsNothingAndFilingAfterwardsDoesNothing() async throws {
+        let rp = try FakeRelyingParty(origin: cityOrigin)
+        let http = RelyingPartyHTTP(rp: rp, realOrigin: cityOrigin)
+        let seen = SeenStates()
+        let card = SoftwareCard()
+        let flow = try await signedWaitingToFile(rp, http, link: try rp.createRequest(validitySecs: 600), seen,
+                                                 card: card)
+        XCTAssertEqual(card.signatures(), 1)
+        // The reader sheet closes as done: the card's part is over.
+        XCTAssertTrue(try XCTUnwrap(Words(language: "ja")).readerClosing(flow.state()).ok)
+        flow.cancel()
+        flow.file()
+        XCTAssertTrue(flow.waitIdle(timeoutMs: 10_000))
+        XCTAssertEqual(flow.state(), .cancelled)
+        XCTAssertEqual(http.posts, 0, "nothing was sent")
+        XCTAssertEqual(rp.accepted(), 0)
+        XCTAssertFalse(seen.states.contains { if case .submitting = $0 { return true } else { return false } })
     }
 
     // MARK: the screen's observer

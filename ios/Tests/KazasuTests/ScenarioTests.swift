@@ -92,6 +92,7 @@ final class ScenarioTests: XCTestCase {
                 XCTAssertEqual(used, step["used"] as? Bool ?? true, "\(at): card used")
             case "confirm_last_try": flow.confirmLastTry()
             case "decline_last_try": flow.declineLastTry()
+            case "file": flow.file()
             case "resend": flow.resend()
             case "cancel": flow.cancel()
             case "lose_link_before": card.loseLinkBefore(ins: try ins(step, at))

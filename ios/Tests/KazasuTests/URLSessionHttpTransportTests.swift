@@ -79,13 +79,17 @@ final class URLSessionHttpTransportTests: XCTestCase {
         let flow = SigningFlow.forLink(link: url, http: http, observer: SeenStates(), clock: TestClock(now: rp.now()).clock())
         flow.start()
         XCTAssertTrue(flow.waitIdle(timeoutMs: 20_000))
-        guard case .reviewRequest(let shown) = flow.state() else { return XCTFail("\(flow.state())") }
+        guard case .reviewRequest(let shown, _, _) = flow.state() else { return XCTFail("\(flow.state())") }
         XCTAssertEqual(shown.origin, origin)
         XCTAssertFalse(shown.originIsHttps, "the screen says it is a development origin")
         flow.accept()
         flow.enterPin(typed: rightPin)
         let used = await CardTap.present(SoftwareCardLink(card: SoftwareCard()), to: flow)
         XCTAssertTrue(used)
+        XCTAssertTrue(flow.waitIdle(timeoutMs: 20_000))
+        guard case .confirmFiling = flow.state() else { return XCTFail("\(flow.state())") }
+        XCTAssertEqual(server.requests.map(\.method), ["GET"], "nothing is posted before 申請する")
+        flow.file()
         XCTAssertTrue(flow.waitIdle(timeoutMs: 20_000))
         guard case .done(let receipt, _) = flow.state() else { return XCTFail("\(flow.state())") }
         XCTAssertEqual(receipt.dateOfBirth, "1985-04-01")

@@ -94,6 +94,37 @@ final class WordsTests: XCTestCase {
         XCTAssertEqual(ja.receiptRows(receipt).map(\.value), ["かざす　花子", "(証明書に記載なし)", "1985-04-01"])
     }
 
+    func testTheRequestsAgeIsJustNowThenWholeMinutesThenWholeHours() {
+        XCTAssertEqual([0, 59, 60, 3599, 3600, 7300].map { ja.age($0) },
+                       ["たった今", "たった今", "1分前", "59分前", "1時間前", "2時間前"])
+        XCTAssertEqual([0, 150, 7300].map { en.age($0) }, ["just now", "2 min ago", "2 h ago"])
+    }
+
+    func testTheContextSaysWhereAndWhenTheRequestWasCreated() {
+        let context = CreationContext(createdFrom: "Windows · Chrome", createdAt: 1_767_225_600, ageSecs: 150)
+        XCTAssertEqual(ja.context(context), "この申請は Windows · Chrome で2分前に作成されました。")
+        XCTAssertEqual(en.context(context), "This request was created on Windows · Chrome, 2 min ago.")
+        XCTAssertNotEqual(ja(.relay_warning), en(.relay_warning))
+        XCTAssertTrue(ja(.relay_warning).contains("QRコード"), ja(.relay_warning))
+    }
+
+    func testASitesWordsThatLookLikeAPlaceholderAreShownAsTheyAre() {
+        let context = CreationContext(createdFrom: "%2$@ %1$@", createdAt: 0, ageSecs: 7200)
+        XCTAssertEqual(en.context(context), "This request was created on %2$@ %1$@, 2 h ago.")
+        XCTAssertEqual(ja(.notice_refused, "%1$@"), "申請先が受け付けませんでした。申請先からのメッセージ:「%1$@」")
+    }
+
+    func testTheDisclosureNamesEachItemAndWhoReceivesIt() {
+        let all: [PersonalItem] = [.name, .address, .dateOfBirth, .gender]
+        XCTAssertEqual(ja.disclosure(Disclosure(items: all, recipient: .origin(origin: cityOrigin))),
+                       "署名すると、証明書に記載された氏名・住所・生年月日・性別が https://city.example.jp に渡ります。")
+        XCTAssertEqual(en.disclosure(Disclosure(items: all, recipient: .whoeverReceivesTheSignature)),
+                       "The signature carries your certificate: whoever receives it reads your "
+                           + "Name, Address, Date of birth, Gender.")
+        XCTAssertEqual(ja.disclosure(Disclosure(items: [.address], recipient: .whoeverReceivesTheSignature)),
+                       "署名には証明書が付くため、署名を受け取る相手に住所が渡ります。")
+    }
+
     func testTheExpiryIsShownInThePersonsLanguageAndTimeZone() {
         let tokyo = TimeZone(identifier: "Asia/Tokyo")!
         XCTAssertTrue(ja.time(1_767_225_600, timeZone: tokyo).contains("2026"), ja.time(1_767_225_600, timeZone: tokyo))
