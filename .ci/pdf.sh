@@ -41,7 +41,15 @@ work=$(mktemp -d)
 # shellcheck source=pcsc.sh
 source .ci/pcsc.sh
 PCSC_PIDS=()
-trap 'pcsc_stop; rm -rf "$work"' EXIT
+tsa_pid=""
+stop_tsa() {
+  if [ -n "$tsa_pid" ]; then
+    kill "$tsa_pid" 2>/dev/null || true
+    wait "$tsa_pid" 2>/dev/null || true
+    tsa_pid=""
+  fi
+}
+trap 'stop_tsa; pcsc_stop; rm -rf "$work"' EXIT
 export XDG_STATE_HOME="$work/state"
 "$kazasu" card reset-virtual >/dev/null
 
@@ -87,9 +95,10 @@ hanko() {
   # Pillow writes generation 65536 in the free entry of object 0 of its own xref table, which pyHanko's strict
   # mode refuses for the input itself; that producer's files are read in its lenient mode.
   case "$1" in scan* | tampered-scan*) lax=(--no-strict-syntax) ;; esac
-  "$venv/bin/pyhanko" sign validate --trust "$pki/sign-ca.pem" --trust-replace --no-revocation-check \
-    "${lax[@]}" --executive-summary "$1" 2>/dev/null
+  "$venv/bin/pyhanko" sign validate --trust "$pki/sign-ca.pem" "${hanko_trust[@]}" --trust-replace \
+    --no-revocation-check "${lax[@]}" --executive-summary "$1" 2>/dev/null
 }
+hanko_trust=() # more trust anchors for pyHanko (the TSA's root in the B-T part)
 hanko_ok() { # FILE COUNT
   local out
   out=$(hanko "$1") || { echo "$out"; return 1; }
@@ -172,6 +181,98 @@ if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf scan.pdf -o scan-pades
   fail "an existing output was overwritten"
 fi
 grep -q 'already exists' exists.err || fail "existing output: $(cat exists.err)"
+
+echo "== pdf: PAdES B-T: time-stamp from a loopback TSA (openssl ts -reply, TEST-ONLY keys made here)"
+tsa="$work/tsa"
+mkdir -p "$tsa"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tsa/ca.key" -out "$tsa/ca.pem" -days 30 \
+  -subj "/C=JP/O=Kazasu Test TSA (TEST ONLY)/CN=Kazasu Test TSA Root" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$tsa/tsa.key" -out "$tsa/tsa.csr" \
+  -subj "/C=JP/O=Kazasu Test TSA (TEST ONLY)/CN=Kazasu Test TSA" 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\n' \
+  >"$tsa/tsa.ext"
+openssl x509 -req -in "$tsa/tsa.csr" -CA "$tsa/ca.pem" -CAkey "$tsa/ca.key" -CAcreateserial -days 30 \
+  -extfile "$tsa/tsa.ext" -out "$tsa/tsa.pem" 2>/dev/null
+echo 01 >"$tsa/serial"
+cat >"$tsa/tsa.cnf" <<CNF
+[ tsa ]
+default_tsa = tsa_config
+[ tsa_config ]
+dir = $tsa
+serial = $tsa/serial
+crypto_device = builtin
+signer_cert = $tsa/tsa.pem
+certs = $tsa/ca.pem
+signer_key = $tsa/tsa.key
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = no
+tsa_name = no
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+CNF
+cat >"$tsa/tsa.py" <<'PY'
+# A loopback RFC 3161 TSA: each POSTed query is answered by `openssl ts -reply`.
+import http.server, os, subprocess, sys, tempfile
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        query = self.rfile.read(min(int(self.headers.get("Content-Length", 0)), 65536))
+        with tempfile.TemporaryDirectory() as t:
+            q, r = os.path.join(t, "q.tsq"), os.path.join(t, "r.tsr")
+            open(q, "wb").write(query)
+            done = subprocess.run(["openssl", "ts", "-reply", "-config", sys.argv[1], "-queryfile", q, "-out", r],
+                                  capture_output=True).returncode == 0
+            body = open(r, "rb").read() if done and os.path.exists(r) else b""
+        self.send_response(200 if body else 500)
+        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+with open(sys.argv[2], "w") as f:
+    f.write("127.0.0.1:%d" % server.server_port)
+server.serve_forever()
+PY
+python3 "$tsa/tsa.py" "$tsa/tsa.cnf" "$tsa/addr" &
+tsa_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$tsa/addr" ] && break
+  sleep 0.1
+done
+[ -s "$tsa/addr" ] || fail "the TSA did not start"
+tsa_url="http://$(cat "$tsa/addr")/"
+hanko_trust=(--trust "$tsa/ca.pem")
+for format in pades pkcs7; do
+  echo ABC123 | "$kazasu" --virtual --lang en -v sign --pdf cairo.pdf -o "bt-$format.pdf" --pdf-format "$format" \
+    --cert "$pki/sign.pem" --tsa "$tsa_url" --pin-stdin >"bt-$format.out" 2>"bt-$format.err" \
+    || { cat "bt-$format.err"; fail "sign with --tsa"; }
+  checks "bt-$format.pdf" 1
+  grep -q 'Time-stamp (RFC 3161, UTC): ' "bt-$format.pdf.verify" || fail "kazasu verify shows no time-stamp"
+  out=$("$venv/bin/pyhanko" sign validate --trust "$pki/sign-ca.pem" --trust "$tsa/ca.pem" --trust-replace \
+    --no-revocation-check --pretty-print "bt-$format.pdf" 2>/dev/null) || { echo "$out"; fail "pyHanko B-T"; }
+  grep -q 'The timestamp token is cryptographically sound.' <<<"$out" || { echo "$out"; fail "pyHanko: token"; }
+  grep -q 'The signature is judged VALID.' <<<"$out" || { echo "$out"; fail "pyHanko: B-T not valid"; }
+  grep -E 'Signature timestamp token|TSA certificate subject' <<<"$out" | sed "s|^|  pyHanko bt-$format.pdf: |"
+  grep 'Time-stamp' "bt-$format.pdf.verify" | sed "s|^|  kazasu verify bt-$format.pdf:|"
+done
+# The TSA's chain counts: without the TSA's root pyHanko refuses the same file (its check above was real).
+hanko_trust=()
+if hanko bt-pades.pdf >/dev/null; then fail "pyHanko accepted a time-stamp from an untrusted TSA"; fi
+stop_tsa
+if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o bt-down.pdf --tsa "$tsa_url" --pin-stdin \
+  2>bt-down.err; then
+  fail "signed with a TSA that is down"
+fi
+grep -q 'No time-stamp could be had' bt-down.err || fail "TSA down: $(cat bt-down.err)"
+[ ! -e bt-down.pdf ] || fail "an output was written without the time-stamp asked for"
 
 echo "== pdf: over PC/SC (pcscd + vpcd + the software card served by kazasu card serve)"
 cd - >/dev/null

@@ -100,6 +100,9 @@ enum Command {
         /// (signing-certificate-v2, which PAdES B-B asks for). The card's must be the same.
         #[arg(long, requires = "pdf", value_name = "FILE")]
         cert: Option<PathBuf>,
+        /// Time-stamp the signature (RFC 3161, PAdES B-T) at this time-stamping authority (http or https URL).
+        #[arg(long, requires = "pdf", value_name = "URL")]
+        tsa: Option<String>,
         /// sha256 (default), sha384 or sha512.
         #[arg(long, default_value = "sha256")]
         hash: String,
@@ -208,8 +211,9 @@ fn main() -> ExitCode {
             };
             card::cert(&cli.source, lang, which, format, out.as_deref(), &pin)
         }
-        Command::Sign { pdf: Some(input), output, pdf_format, cert, pin, .. } => {
-            pdf::sign(&cli.source, lang, &input, output.as_deref(), pdf_format, cert.as_deref(), &pin)
+        Command::Sign { pdf: Some(input), output, pdf_format, cert, tsa, pin, .. } => {
+            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref() };
+            pdf::sign(&cli.source, lang, &input, output.as_deref(), &how, &pin)
         }
         Command::Sign { file, hash, out_dir, pin, .. } => card::sign(
             &cli.source,

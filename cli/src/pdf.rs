@@ -66,15 +66,22 @@ fn default_output(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}-signed.pdf"))
 }
 
+/// How to sign: the kind of signature, the signer's certificate when known before, a TSA.
+pub struct How<'a> {
+    pub format: PdfFormat,
+    pub cert: Option<&'a Path>,
+    pub tsa: Option<&'a str>,
+}
+
 pub fn sign(
     source: &card::SourceArgs,
     lang: Lang,
     input: &Path,
     out: Option<&Path>,
-    format: PdfFormat,
-    cert: Option<&Path>,
+    how: &How,
     pin: &PinArgs,
 ) -> Result<(), Failure> {
+    let (format, cert) = (how.format, how.cert);
     // A huge file is refused before it is read into memory.
     if let Ok(meta) = std::fs::metadata(input) {
         let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
@@ -112,7 +119,11 @@ pub fn sign(
     if expected.as_ref().is_some_and(|c| *c != signed.certificate) {
         return Err(Failure::new(text::pdf_certificate_mismatch(lang), exit::FAILURE));
     }
-    let cms = kazasu_pdf::cms::signed_data(&attrs, &signed.certificate, &[], &signed.signature)
+    let token = match how.tsa {
+        Some(url) => Some(timestamp(lang, url, &signed.signature)?),
+        None => None,
+    };
+    let cms = kazasu_pdf::cms::signed_data(&attrs, &signed.certificate, &[], &signed.signature, token.as_deref())
         .map_err(|e| pdf_failure(lang, input, &e))?;
     let pdf = prepared.finish(&cms).map_err(|e| pdf_failure(lang, input, &e))?;
     write_new(lang, &out, &pdf)?;
@@ -121,6 +132,35 @@ pub fn sign(
     }
     println!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
     Ok(())
+}
+
+/// Whether `signature` verifies over `data` with `certificate` (RSA PKCS#1 v1.5, SHA-256).
+fn signature_verifies(certificate: &[u8], data: &[u8], signature: &[u8]) -> bool {
+    verify_signature(certificate, HashAlgorithm::Sha256, data, signature).is_ok()
+}
+
+/// An RFC 3161 token over `signature` from the TSA at `url`, checked (status, nonce, imprint, its signature).
+fn timestamp(lang: Lang, url: &str, signature: &[u8]) -> Result<Vec<u8>, Failure> {
+    use std::hash::{BuildHasher, Hasher};
+    use std::io::Read;
+    let failed = |what: &dyn std::fmt::Display| {
+        detail("time-stamp", what);
+        Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
+    };
+    // A nonce from the standard library's randomly keyed hasher: unique per request, which is all it must be.
+    let nonce = std::collections::hash_map::RandomState::new().build_hasher().finish() >> 1;
+    let request = kazasu_pdf::timestamp::request(signature, nonce).map_err(|e| failed(&e))?;
+    let response = ureq::post(url)
+        .timeout(std::time::Duration::from_secs(30))
+        .set("Content-Type", "application/timestamp-query")
+        .send_bytes(&request)
+        .map_err(|e| failed(&e))?;
+    let mut body = Vec::new();
+    response.into_reader().take(1 << 20).read_to_end(&mut body).map_err(|e| failed(&e))?;
+    let token = kazasu_pdf::timestamp::token_from_response(&body, signature, nonce, &signature_verifies)
+        .map_err(|e| failed(&e))?;
+    log::info!("time-stamp: {} bytes, time {}", token.der.len(), format_utc(token.time));
+    Ok(token.der)
 }
 
 /// Writes a file that must not exist yet.
@@ -171,6 +211,17 @@ pub fn verify(lang: Lang, file: &Path, ca: &Path, crl: Option<&Path>, at: Option
         }
         if let Some(t) = s.cms.as_ref().ok().and_then(|c| c.signing_time) {
             println!("{}", text::pdf_signing_time(lang, format_utc(t)));
+        }
+        if let Some(cms) = s.cms.as_ref().ok().filter(|c| c.timestamp.is_some()) {
+            let token = cms.timestamp.as_deref().unwrap_or_default();
+            match kazasu_pdf::timestamp::check(token, &cms.signature, &signature_verifies) {
+                Ok(t) => println!("{}", text::pdf_timestamp(lang, format_utc(t))),
+                Err(e) => {
+                    detail(&s.field_name, e);
+                    all_valid = false;
+                    println!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
+                }
+            }
         }
         if s.covers_whole_file {
             println!("{}", text::pdf_unchanged_after(lang));

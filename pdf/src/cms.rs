@@ -19,6 +19,10 @@ use x509_cert::Certificate;
 
 use crate::error::PdfError;
 
+/// id-aa-signatureTimeStampToken (RFC 3161, appendix A): an unsigned attribute holding a time-stamp token.
+pub const ID_AA_TIME_STAMP_TOKEN: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
+
 /// ESSCertIDv2 (RFC 5035) with the default hash (SHA-256), without the optional issuer and serial.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 struct EssCertIdV2 {
@@ -72,12 +76,14 @@ fn signed_attribute_set(
 
 /// DER of a detached SignedData ContentInfo: `certificate` (the signer's, plus `extra_certs`), one SignerInfo with
 /// the signed attributes `signed_attrs` (as returned by [`signed_attributes`]) and `signature`, the card's RSA
-/// PKCS#1 v1.5 signature over their SHA-256 DigestInfo.
+/// PKCS#1 v1.5 signature over their SHA-256 DigestInfo; `timestamp`: an RFC 3161 token over `signature`
+/// ([`crate::timestamp`]), kept as the unsigned signature-time-stamp attribute (PAdES B-T).
 pub fn signed_data(
     signed_attrs: &[u8],
     certificate: &[u8],
     extra_certs: &[&[u8]],
     signature: &[u8],
+    timestamp: Option<&[u8]>,
 ) -> Result<Vec<u8>, PdfError> {
     let attrs = SignedAttributes::from_der(signed_attrs)?;
     let cert = Certificate::from_der(certificate)?;
@@ -96,7 +102,10 @@ pub fn signed_data(
         signed_attrs: Some(attrs),
         signature_algorithm: AlgorithmIdentifierOwned { oid: RSA_ENCRYPTION, parameters: Some(Any::null()) },
         signature: OctetString::new(signature.to_vec())?,
-        unsigned_attrs: None,
+        unsigned_attrs: match timestamp {
+            Some(token) => Some(SetOfVec::try_from(vec![attribute(ID_AA_TIME_STAMP_TOKEN, Any::from_der(token)?)?])?),
+            None => None,
+        },
     };
     let sd = SignedData {
         version: CmsVersion::V1,
@@ -124,6 +133,8 @@ pub struct ParsedCms {
     pub signing_time: Option<i64>,
     /// signing-certificate-v2 is present and names [`ParsedCms::certificate`] (`None`: absent).
     pub signing_certificate_matches: Option<bool>,
+    /// DER of the RFC 3161 token in the unsigned attributes (check it with [`crate::timestamp::check`]).
+    pub timestamp: Option<Vec<u8>>,
 }
 
 /// Why `/Contents` could not be read as a SignedData.
@@ -144,7 +155,11 @@ pub fn parse(contents: &[u8]) -> Result<ParsedCms, CmsReadError> {
     if ci.content_type != ID_SIGNED_DATA {
         return Err(CmsReadError::NotSignedData);
     }
-    let sd: SignedData = ci.content.decode_as()?;
+    parse_signed_data(&ci.content.decode_as()?)
+}
+
+/// Reads a SignedData with one signer (a PDF signature's, or a time-stamp token's).
+pub fn parse_signed_data(sd: &SignedData) -> Result<ParsedCms, CmsReadError> {
     let signer = sd.signer_infos.0.iter().next().ok_or(CmsReadError::Missing("no signer"))?;
     let attrs = signer.signed_attrs.as_ref().ok_or(CmsReadError::Missing("no signed attributes"))?;
     let certs: Vec<&Certificate> = sd
@@ -184,7 +199,13 @@ pub fn parse(contents: &[u8]) -> Result<ParsedCms, CmsReadError> {
         }
         None => None,
     };
+    let timestamp =
+        match signer.unsigned_attrs.as_ref().and_then(|u| u.iter().find(|a| a.oid == ID_AA_TIME_STAMP_TOKEN)) {
+            Some(a) => a.values.iter().next().map(|v| v.to_der()).transpose()?,
+            None => None,
+        };
     Ok(ParsedCms {
+        timestamp,
         certificate,
         signed_attrs: attrs.to_der()?,
         message_digest,

@@ -16,6 +16,7 @@ pub mod cms;
 mod error;
 mod prepare;
 mod read;
+pub mod timestamp;
 
 pub use error::PdfError;
 pub use prepare::{prepare, Prepared, SignOptions, SubFilter};

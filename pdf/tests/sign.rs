@@ -52,7 +52,7 @@ fn make_pdf(modern: bool, pages: usize) -> Vec<u8> {
 fn sign(input: &[u8], sub_filter: SubFilter) -> Vec<u8> {
     let prepared = prepare(input, &SignOptions::new(sub_filter, TIME)).unwrap();
     let attrs = prepared.signed_attributes(Some(&cert())).unwrap();
-    let cms = cms::signed_data(&attrs, &cert(), &[], &card_sign(&attrs)).unwrap();
+    let cms = cms::signed_data(&attrs, &cert(), &[], &card_sign(&attrs), None).unwrap();
     prepared.finish(&cms).unwrap()
 }
 
@@ -131,6 +131,6 @@ fn a_signature_larger_than_the_room_reserved_is_refused() {
     options.reserved = 64;
     let prepared = prepare(&make_pdf(false, 1), &options).unwrap();
     let attrs = prepared.signed_attributes(None).unwrap();
-    let cms = cms::signed_data(&attrs, &cert(), &[], &card_sign(&attrs)).unwrap();
+    let cms = cms::signed_data(&attrs, &cert(), &[], &card_sign(&attrs), None).unwrap();
     assert!(matches!(prepared.finish(&cms), Err(PdfError::SignatureTooLarge { reserved: 64, .. })));
 }

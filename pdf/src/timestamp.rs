@@ -1,0 +1,128 @@
+//! RFC 3161 time-stamps of a signature (PAdES B-T), with RustCrypto's `x509-tsp` types: the request for the
+//! SHA-256 of the card's signature value, and the TSA's answer checked — status granted, the same nonce and
+//! message imprint, the token's own signature by the certificate it carries — before it is kept.
+
+use cmpv2::status::PkiStatus;
+use cms::content_info::ContentInfo;
+use cms::signed_data::SignedData;
+use const_oid::db::rfc5911::ID_SIGNED_DATA;
+use const_oid::db::rfc5912::ID_SHA_256;
+use der::asn1::{Int, OctetString};
+use der::{Decode, Encode};
+use sha2::{Digest, Sha256};
+use spki::AlgorithmIdentifier;
+use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
+
+/// id-ct-TSTInfo (RFC 3161): the content type of a time-stamp token.
+const ID_CT_TST_INFO: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
+
+/// Checks a signature: (certificate DER, signed data, signature) → whether it verifies (the caller's crypto).
+pub type SignatureCheck = dyn Fn(&[u8], &[u8], &[u8]) -> bool;
+
+/// Why a TSA's answer is not used.
+#[derive(Debug, thiserror::Error)]
+pub enum TimestampError {
+    #[error("not DER: {0}")]
+    Der(#[from] der::Error),
+    #[error("the TSA refused ({0:?})")]
+    Refused(PkiStatus),
+    #[error("the answer holds no token")]
+    NoToken,
+    #[error("the token is not a signed TSTInfo")]
+    NotTstInfo,
+    #[error("the token is for other data (message imprint)")]
+    WrongImprint,
+    #[error("the token answers another request (nonce)")]
+    WrongNonce,
+    #[error("the token's own signature does not verify")]
+    BadSignature,
+}
+
+fn imprint(signature: &[u8]) -> Result<MessageImprint, der::Error> {
+    Ok(MessageImprint {
+        hash_algorithm: AlgorithmIdentifier { oid: ID_SHA_256, parameters: None },
+        hashed_message: OctetString::new(Sha256::digest(signature).to_vec())?,
+    })
+}
+
+/// DER of a TimeStampReq for `signature` (the SignerInfo's signature value), asking for the TSA's certificate.
+pub fn request(signature: &[u8], nonce: u64) -> Result<Vec<u8>, der::Error> {
+    TimeStampReq {
+        version: TspVersion::V1,
+        message_imprint: imprint(signature)?,
+        req_policy: None,
+        nonce: Some(Int::new(&nonce.to_be_bytes())?),
+        cert_req: true,
+        extensions: None,
+    }
+    .to_der()
+}
+
+/// A checked time-stamp token.
+#[derive(Clone, Debug)]
+pub struct Token {
+    /// DER of the token (a ContentInfo), as it goes into the unsigned attribute.
+    pub der: Vec<u8>,
+    /// The time the TSA stated (Unix seconds).
+    pub time: i64,
+    /// DER of the TSA's certificate from the token (for a chain check by the caller).
+    pub tsa_certificate: Option<Vec<u8>>,
+}
+
+/// The token of a TimeStampResp, checked against the request made with `signature` and `nonce`; `verify`
+/// checks the token's signature: (certificate DER, signed attributes DER, signature) → valid.
+pub fn token_from_response(
+    response: &[u8],
+    signature: &[u8],
+    nonce: u64,
+    verify: &SignatureCheck,
+) -> Result<Token, TimestampError> {
+    let resp = TimeStampResp::from_der(response)?;
+    match resp.status.status {
+        PkiStatus::Accepted | PkiStatus::GrantedWithMods => {}
+        other => return Err(TimestampError::Refused(other)),
+    }
+    let token = resp.time_stamp_token.ok_or(TimestampError::NoToken)?;
+    let checked = check_token(&token, signature, verify)?;
+    let expected = Int::new(&nonce.to_be_bytes())?;
+    if checked.1.nonce.as_ref() != Some(&expected) {
+        return Err(TimestampError::WrongNonce);
+    }
+    Ok(Token { der: token.to_der()?, time: checked.0, tsa_certificate: checked.2 })
+}
+
+/// Checks a token found in a signature: its imprint is over `signature` and it is signed by the certificate it
+/// carries. Returns the time stated.
+pub fn check(token_der: &[u8], signature: &[u8], verify: &SignatureCheck) -> Result<i64, TimestampError> {
+    let token = ContentInfo::from_der(token_der)?;
+    Ok(check_token(&token, signature, verify)?.0)
+}
+
+fn check_token(
+    token: &ContentInfo,
+    signature: &[u8],
+    verify: &SignatureCheck,
+) -> Result<(i64, TstInfo, Option<Vec<u8>>), TimestampError> {
+    if token.content_type != ID_SIGNED_DATA {
+        return Err(TimestampError::NotTstInfo);
+    }
+    let sd: SignedData = token.content.decode_as()?;
+    if sd.encap_content_info.econtent_type != ID_CT_TST_INFO {
+        return Err(TimestampError::NotTstInfo);
+    }
+    let econtent = sd.encap_content_info.econtent.as_ref().ok_or(TimestampError::NotTstInfo)?;
+    let tst_der = econtent.decode_as::<OctetString>()?.into_bytes();
+    let tst = TstInfo::from_der(&tst_der)?;
+    if tst.message_imprint != imprint(signature)? {
+        return Err(TimestampError::WrongImprint);
+    }
+    let parsed = crate::cms::parse_signed_data(&sd).map_err(|_| TimestampError::BadSignature)?;
+    if parsed.message_digest != Sha256::digest(&tst_der).as_slice()
+        || !verify(&parsed.certificate, &parsed.signed_attrs, &parsed.signature)
+    {
+        return Err(TimestampError::BadSignature);
+    }
+    let time = tst.gen_time.to_unix_duration().as_secs() as i64;
+    Ok((time, tst, Some(parsed.certificate)))
+}
