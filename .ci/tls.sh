@@ -16,6 +16,11 @@ ci_need openssl "command -v openssl"
 ci_need curl "command -v curl"
 ci_need python3 "command -v python3"
 ci_install
+# Debian's package may start its own nginx on port 80 (all addresses) where services start on install: this
+# script installed it, so it stops that one; only the loopback instance below is used.
+if [[ " ${ci_missing[*]} " == *" nginx "* ]] && [ -s /run/nginx.pid ]; then
+  /usr/sbin/nginx -s stop || true
+fi
 
 echo "== tls: build"
 cargo build -q -p kazasu -p kazasu-portal --features kazasu/virtual-card
