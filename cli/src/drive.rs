@@ -116,7 +116,7 @@ pub(crate) fn show_consent(flow: &Flow, lang: Lang) {
             s if s < 3600 => text::age_minutes(lang, s / 60),
             s => text::age_hours(lang, s / 3600),
         };
-        eprintln!("{}", text::request_context(lang, &c.created_from, age));
+        eprintln!("{}", text::request_context(lang, age, &c.created_from));
         eprintln!("{}", text::relay_warning(lang));
     }
     if let Some(d) = subject.disclosure() {

@@ -7,7 +7,7 @@
 //
 //   PORTAL_URL=http://127.0.0.1:PORT KAZASU_BIN=/path/to/kazasu node test.mjs
 import { chromium } from "playwright-core";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,11 +72,26 @@ try {
   step(`kazasu scan → ${scanned}`);
   check(scanned === shown, `scanned ${scanned} but the page shows ${shown}`);
 
-  const out = execFileSync(kazasu, ["--lang", "ja", "--virtual", "sign-request", scanned, "--pin-stdin"], {
+  // The signer's own device (here the CLI with the software card): before the password it says where and when
+  // the request was created — by this very browser — with the relay warning, and what signing gives to whom;
+  // after the card signed, it shows the application with the signer's own data before sending it.
+  const run = spawnSync(kazasu, ["--lang", "ja", "--virtual", "sign-request", scanned, "--pin-stdin"], {
     input: "ABC123\n",
     encoding: "utf8",
   });
-  step("kazasu sign-request done:\n" + out.trim());
+  check(run.status === 0, `kazasu sign-request exited ${run.status}: ${run.stderr}`);
+  const said = run.stderr;
+  const at = (what) => { const i = said.indexOf(what); check(i >= 0, `the CLI did not say ${what}:\n${said}`); return i; };
+  const ua = await page.evaluate(() => navigator.userAgent);
+  const contextAt = at("この申請は Linux · Chrome で");
+  const warning = at("自分で開いた画面の申請にだけ署名してください");
+  const disclosure = at(`氏名・住所・生年月日・性別が ${new URL(base).origin} に渡ります`);
+  const password = at("署名用パスワードを確認しています");
+  const review = at("申請する内容を確認してください");
+  const own = at("かざす　花子");
+  check(Math.max(contextAt, warning, disclosure) < password, "context or disclosure came after the password was used");
+  check(password < review && review < own, "the review before sending is missing or out of order");
+  step(`kazasu sign-request (browser ${ua.slice(0, 40)}…) said, in order: context, warning, disclosure, password, review\n${run.stdout.trim()}`);
 
   await page.waitForSelector('body[data-state="signed"]', { timeout: 15000 });
   const name = (await page.locator("#name").textContent()).trim();

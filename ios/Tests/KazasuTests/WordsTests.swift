@@ -96,7 +96,7 @@ final class WordsTests: XCTestCase {
 
     func testTheRequestsAgeIsJustNowThenWholeMinutesThenWholeHours() {
         XCTAssertEqual([0, 59, 60, 3599, 3600, 7300].map { ja.age($0) },
-                       ["たった今", "たった今", "1分前", "59分前", "1時間前", "2時間前"])
+                       ["1分以内", "1分以内", "1分前", "59分前", "1時間前", "2時間前"])
         XCTAssertEqual([0, 150, 7300].map { en.age($0) }, ["just now", "2 min ago", "2 h ago"])
     }
 
