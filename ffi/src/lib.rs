@@ -22,6 +22,7 @@ pub mod consent;
 pub mod error;
 pub mod flow;
 pub mod handoff;
+pub mod pdf;
 pub mod qr;
 pub mod signed;
 #[cfg(feature = "testing")]

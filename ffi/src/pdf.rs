@@ -1,0 +1,201 @@
+//! Signing a PDF on the phone, in three steps around the one signing flow (no second way to the card):
+//!
+//! 1. `prepare_pdf(bytes, kind, now, certificate)` → a [`PreparedPdf`]: the incremental update is made in memory
+//!    (the input bytes are not changed); `display()` is what the shell shows before the password (pages, size,
+//!    SHA-256 of the file as it is, signatures already in it).
+//! 2. `SigningFlow.forBytes(fileName, prepared.bytesToSign(), Sha256, …)`: the card signs the signed attributes,
+//!    whose message digest covers the exact byte ranges of the signed file.
+//! 3. `prepared.finish(signedDocument)` → the signed PDF, to be saved as a new file.
+
+use std::sync::Mutex;
+
+use kazasu_pdf::{PdfError as CorePdfError, Prepared, SignOptions, SubFilter};
+
+use crate::signed::{HashAlgorithm, SignedDocument};
+
+/// The kind of PDF signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum PdfSignatureKind {
+    /// PAdES baseline B-B (ETSI.CAdES.detached).
+    Pades,
+    /// adbe.pkcs7.detached (as 登記・供託 filings take), with the signing-time attribute.
+    Pkcs7,
+}
+
+/// What the person is shown about the PDF before the password.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PdfDisplay {
+    pub pages: u32,
+    pub size: u64,
+    /// SHA-256 of the file as given, lower-case hex.
+    pub sha256_hex: String,
+    /// Signatures already in the file (they stay valid).
+    pub existing_signatures: u32,
+}
+
+/// Why a PDF cannot be signed (machine-readable; `detail` is for logs).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum PdfFailure {
+    #[error("the PDF is encrypted")]
+    Encrypted,
+    #[error("not a readable PDF: {detail}")]
+    Damaged { detail: String },
+    #[error("too large: {size} bytes, at most {max}")]
+    TooLarge { size: u64, max: u64 },
+    #[error("not supported: {detail}")]
+    Unsupported { detail: String },
+    /// The signature was made over other signed attributes, or with a certificate other than the one given to
+    /// `prepare_pdf`.
+    #[error("the signature does not belong to this prepared PDF")]
+    WrongSignature,
+    /// `finish` was called twice.
+    #[error("already finished")]
+    AlreadyFinished,
+}
+
+impl From<CorePdfError> for PdfFailure {
+    fn from(e: CorePdfError) -> Self {
+        match e {
+            CorePdfError::Encrypted => PdfFailure::Encrypted,
+            CorePdfError::Damaged(_) | CorePdfError::Repaired => PdfFailure::Damaged { detail: e.to_string() },
+            CorePdfError::TooLarge { size, max } => PdfFailure::TooLarge { size: size as u64, max: max as u64 },
+            other => PdfFailure::Unsupported { detail: other.to_string() },
+        }
+    }
+}
+
+/// A PDF with the room for its signature made, waiting for the card.
+#[derive(uniffi::Object)]
+pub struct PreparedPdf {
+    prepared: Mutex<Option<Prepared>>,
+    attributes: Vec<u8>,
+    certificate: Option<Vec<u8>>,
+    display: PdfDisplay,
+}
+
+impl std::fmt::Debug for PreparedPdf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedPdf").field("display", &self.display).finish_non_exhaustive()
+    }
+}
+
+/// Prepares `pdf` for a signature of `kind` claimed at `signing_time` (Unix seconds). `certificate`: the
+/// person's signature certificate when the app has it already (from an earlier signing), so the signature names
+/// it (signing-certificate-v2); the card's must then be the same.
+#[uniffi::export]
+pub fn prepare_pdf(
+    pdf: Vec<u8>,
+    kind: PdfSignatureKind,
+    signing_time: i64,
+    certificate: Option<Vec<u8>>,
+) -> Result<std::sync::Arc<PreparedPdf>, PdfFailure> {
+    let info = kazasu_pdf::inspect(&pdf)?;
+    let sub_filter = match kind {
+        PdfSignatureKind::Pades => SubFilter::Pades,
+        PdfSignatureKind::Pkcs7 => SubFilter::Pkcs7,
+    };
+    let prepared = kazasu_pdf::prepare(&pdf, &SignOptions::new(sub_filter, signing_time))?;
+    let attributes = prepared.signed_attributes(certificate.as_deref())?;
+    let display = PdfDisplay {
+        pages: u32::try_from(info.pages).unwrap_or(u32::MAX),
+        size: info.size as u64,
+        sha256_hex: info.sha256.iter().map(|b| format!("{b:02x}")).collect(),
+        existing_signatures: u32::try_from(info.signatures).unwrap_or(u32::MAX),
+    };
+    Ok(std::sync::Arc::new(PreparedPdf { prepared: Mutex::new(Some(prepared)), attributes, certificate, display }))
+}
+
+#[uniffi::export]
+impl PreparedPdf {
+    pub fn display(&self) -> PdfDisplay {
+        self.display.clone()
+    }
+
+    /// The bytes to give to `SigningFlow.forBytes` with [`HashAlgorithm::Sha256`].
+    pub fn bytes_to_sign(&self) -> Vec<u8> {
+        self.attributes.clone()
+    }
+
+    /// The signed PDF, from what the flow gave back for [`PreparedPdf::bytes_to_sign`].
+    pub fn finish(&self, signed: SignedDocument) -> Result<Vec<u8>, PdfFailure> {
+        if signed.algorithm != HashAlgorithm::Sha256
+            || self.certificate.as_ref().is_some_and(|c| *c != signed.certificate)
+        {
+            return Err(PdfFailure::WrongSignature);
+        }
+        let prepared = self.prepared.lock().ok().and_then(|mut p| p.take()).ok_or(PdfFailure::AlreadyFinished)?;
+        let cms = kazasu_pdf::cms::signed_data(&self.attributes, &signed.certificate, &[], &signed.signature, None)?;
+        Ok(prepared.finish(&cms)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signed::{Gender, Identity};
+
+    /// A one-page PDF with a classic xref table, its offsets counted here.
+    fn tiny_pdf() -> Vec<u8> {
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+        ];
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, o) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = out.len();
+        out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
+        for o in offsets {
+            out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+        out
+    }
+
+    fn signed(certificate: Vec<u8>) -> SignedDocument {
+        let identity = Identity {
+            name: None,
+            address: None,
+            date_of_birth: None,
+            date_of_birth_iso: None,
+            gender: None,
+            gender_code: Gender::Unknown,
+            name_substitute: None,
+            address_substitute: None,
+        };
+        SignedDocument { signature: vec![7; 256], certificate, algorithm: HashAlgorithm::Sha256, identity }
+    }
+
+    #[test]
+    fn a_prepared_pdf_is_finished_once_with_the_certificate_it_named() {
+        let cert = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign.der")).unwrap();
+        let input = tiny_pdf();
+        let p = prepare_pdf(input.clone(), PdfSignatureKind::Pades, 1_796_083_200, Some(cert.clone())).unwrap();
+        assert_eq!(p.display().pages, 1);
+        assert_eq!(p.display().size, input.len() as u64);
+        let other = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/auth.der")).unwrap();
+        assert!(matches!(p.finish(signed(other)), Err(PdfFailure::WrongSignature)));
+        let out = p.finish(signed(cert.clone())).unwrap();
+        assert!(out.starts_with(&input));
+        let found = kazasu_pdf::signatures(&out).unwrap();
+        let cms = found[0].cms.as_ref().unwrap();
+        assert_eq!(cms.message_digest, found[0].digest.to_vec());
+        assert_eq!(cms.signed_attrs, p.bytes_to_sign());
+        assert!(matches!(p.finish(signed(cert)), Err(PdfFailure::AlreadyFinished)));
+    }
+
+    #[test]
+    fn what_cannot_be_signed_is_a_typed_failure() {
+        let now = 1_796_083_200;
+        assert!(matches!(
+            prepare_pdf(b"hello".to_vec(), PdfSignatureKind::Pkcs7, now, None),
+            Err(PdfFailure::Damaged { .. })
+        ));
+        let cut = tiny_pdf()[..150].to_vec();
+        assert!(prepare_pdf(cut, PdfSignatureKind::Pades, now, None).is_err());
+    }
+}
