@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # kazasu-qr: the QR scanner/generator crate. Pure Rust, no system packages, no services.
-#  1. its tests in release mode (the photo-set test decodes ~140 PNG/WebP/JPEG photos from
+#  1. its tests in release mode (the photo tests decode ~250 PNG/WebP/JPEG photos from
 #     ../shared/qr-photos beside the repo, and fails if that folder is missing);
 #  2. the benchmark table (decode rate per folder, false positives, ms per frame) in quick mode,
 #     for the log only: speed goals are read from the table, never asserted.
