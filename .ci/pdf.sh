@@ -218,8 +218,13 @@ cat >"$tsa/tsa.py" <<'PY'
 # A loopback RFC 3161 TSA: each POSTed query is answered by `openssl ts -reply`.
 import http.server, os, subprocess, sys, tempfile
 
+first = []  # the first answer given: /replay sends it again, an answer to another request
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
+        if self.path == "/replay" and first:
+            self.answer(first[0])
+            return
         query = self.rfile.read(min(int(self.headers.get("Content-Length", 0)), 65536))
         with tempfile.TemporaryDirectory() as t:
             q, r = os.path.join(t, "q.tsq"), os.path.join(t, "r.tsr")
@@ -227,6 +232,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             done = subprocess.run(["openssl", "ts", "-reply", "-config", sys.argv[1], "-queryfile", q, "-out", r],
                                   capture_output=True).returncode == 0
             body = open(r, "rb").read() if done and os.path.exists(r) else b""
+        if body and not first:
+            first.append(body)
+        self.answer(body)
+
+    def answer(self, body):
         self.send_response(200 if body else 500)
         self.send_header("Content-Type", "application/timestamp-reply")
         self.send_header("Content-Length", str(len(body)))
@@ -263,6 +273,13 @@ for format in pades pkcs7; do
   grep -E 'Signature timestamp token|TSA certificate subject' <<<"$out" | sed "s|^|  pyHanko bt-$format.pdf: |"
   grep 'Time-stamp' "bt-$format.pdf.verify" | sed "s|^|  kazasu verify bt-$format.pdf:|"
 done
+# An answer to another request (replayed: other nonce, other imprint) is refused, and nothing is written.
+if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o bt-replay.pdf --tsa "${tsa_url}replay" \
+  --pin-stdin 2>bt-replay.err; then
+  fail "a replayed time-stamp was accepted"
+fi
+grep -q 'No time-stamp could be had' bt-replay.err || fail "replayed time-stamp: $(cat bt-replay.err)"
+[ ! -e bt-replay.pdf ] || fail "an output was written with a replayed time-stamp"
 # The TSA's chain counts: without the TSA's root pyHanko refuses the same file (its check above was real).
 hanko_trust=()
 if hanko bt-pades.pdf >/dev/null; then fail "pyHanko accepted a time-stamp from an untrusted TSA"; fi
