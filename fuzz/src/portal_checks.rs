@@ -64,6 +64,7 @@ fn rig() -> &'static Rig {
             sign_ca_der: fixture::SIGN_CA_CERT.to_vec(),
             crl: Some(fixture::SIGN_CA_CRL.to_vec()),
             crl_path: None,
+            crl_url: None,
             crl_refresh_secs: 0,
             ttl_secs: 600,
             db_path: dir.join("portal.sqlite3"),

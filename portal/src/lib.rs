@@ -49,6 +49,9 @@ pub struct Config {
     pub crl: Option<Vec<u8>>,
     /// The CRL's file, reread every `crl_refresh_secs` (0: never) by `serve`.
     pub crl_path: Option<PathBuf>,
+    /// The CA's CRL distribution point (http): downloaded every `crl_refresh_secs` instead of rereading the file,
+    /// and each download that verifies kept in `crl_path`.
+    pub crl_url: Option<String>,
     pub crl_refresh_secs: u64,
     /// Seconds a signing request stays valid.
     pub ttl_secs: i64,
@@ -95,8 +98,13 @@ impl AppState {
             Some(t) => Some(guard::digest(t.trim().as_bytes())),
             None => None,
         };
-        let revocation = revocation::Revocation::new(cfg.crl.as_deref(), &cfg.sign_ca_der, cfg.crl_path.clone())
-            .map_err(|e| format!("--crl: {e}"))?;
+        let revocation = revocation::Revocation::new(
+            cfg.crl.as_deref(),
+            &cfg.sign_ca_der,
+            cfg.crl_path.clone(),
+            cfg.crl_url.clone(),
+        )
+        .map_err(|e| format!("--crl: {e}"))?;
         let cookies = Cookies { secure: cfg.public_origin.starts_with("https://") };
         let limiters = Limiters::new(cfg.rate_limits);
         Ok(Arc::new(AppState {
@@ -167,7 +175,7 @@ pub async fn serve(
     state: Shared,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let refresher = (state.revocation.path.is_some() && state.cfg.crl_refresh_secs > 0).then(|| {
+    let refresher = (state.revocation.refreshable() && state.cfg.crl_refresh_secs > 0).then(|| {
         let st = state.clone();
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(st.cfg.crl_refresh_secs));

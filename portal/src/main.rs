@@ -37,6 +37,10 @@ struct Args {
     /// one in use, is refused and logged, and the current one kept.
     #[arg(long, default_value_t = 3600)]
     crl_refresh_secs: u64,
+    /// The CA's CRL distribution point (http://…): downloaded every --crl-refresh-secs instead of rereading the
+    /// --crl file; each download the CA signed and that is not older replaces the CRL and is written to --crl.
+    #[arg(long, requires = "crl")]
+    crl_url: Option<String>,
     /// Accept signatures without checking revocation (development only; logged as a warning).
     #[arg(long, conflicts_with = "crl")]
     no_revocation_check: bool,
@@ -92,6 +96,9 @@ fn run(args: Args) -> Result<(), String> {
         return Err("--ttl must be 1–3600 seconds".into());
     }
     let sign_ca_der = load_cert(&args.ca)?;
+    if args.crl_url.as_deref().is_some_and(|u| !u.starts_with("http://")) {
+        return Err("--crl-url must be an http:// distribution point (a CRL is signed; no TLS is needed)".into());
+    }
     let crl = match &args.crl {
         Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
         None => {
@@ -124,6 +131,7 @@ fn run(args: Args) -> Result<(), String> {
             sign_ca_der,
             crl,
             crl_path: args.crl.clone(),
+            crl_url: args.crl_url.clone(),
             crl_refresh_secs: args.crl_refresh_secs,
             ttl_secs: args.ttl,
             db_path: args.db,

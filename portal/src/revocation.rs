@@ -1,6 +1,8 @@
 //! The CRL the portal checks submissions against: parsed once per version, its signature checked against the
-//! configured sign CA, replaced on a schedule from its file (`--crl-refresh-secs`) only by a correctly signed
-//! CRL that is not older, and past its nextUpdate a reason to refuse every submission.
+//! configured sign CA, replaced on a schedule (`--crl-refresh-secs`) only by a correctly signed CRL that is not
+//! older, and past its nextUpdate a reason to refuse every submission. The schedule rereads the CRL's file, or,
+//! with `--crl-url`, downloads it from the CA's distribution point (plain http: a CRL carries its own
+//! signature) and keeps each verified download in that file, so a restart starts from the latest one.
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -20,7 +22,12 @@ pub enum CrlError {
     Older { new: i64, current: i64 },
     #[error("{path}: {message}")]
     Read { path: String, message: String },
+    #[error("download from {url}: {message}")]
+    Download { url: String, message: String },
 }
+
+/// The largest CRL downloaded (JPKI's CRLs are large, but not this large).
+pub const MAX_CRL_BYTES: u64 = 256 * 1024 * 1024;
 
 /// One verified CRL.
 #[derive(Debug)]
@@ -60,12 +67,24 @@ pub struct Revocation {
     current: RwLock<Option<Arc<Crl>>>,
     ca_der: Vec<u8>,
     pub path: Option<PathBuf>,
+    /// The distribution point to download from (http), when configured.
+    pub url: Option<String>,
 }
 
 impl Revocation {
-    pub fn new(initial: Option<&[u8]>, ca_der: &[u8], path: Option<PathBuf>) -> Result<Revocation, CrlError> {
+    pub fn new(
+        initial: Option<&[u8]>,
+        ca_der: &[u8],
+        path: Option<PathBuf>,
+        url: Option<String>,
+    ) -> Result<Revocation, CrlError> {
         let current = initial.map(|b| Crl::load(b, ca_der)).transpose()?.map(Arc::new);
-        Ok(Revocation { current: RwLock::new(current), ca_der: ca_der.to_vec(), path })
+        Ok(Revocation { current: RwLock::new(current), ca_der: ca_der.to_vec(), path, url })
+    }
+
+    /// Whether the schedule has something to reread.
+    pub fn refreshable(&self) -> bool {
+        self.path.is_some() || self.url.is_some()
     }
 
     pub fn current(&self) -> Option<Arc<Crl>> {
@@ -85,11 +104,44 @@ impl Revocation {
         Ok(())
     }
 
-    /// Rereads the configured file (the scheduled refresh).
+    /// The scheduled refresh: downloads from the distribution point when one is configured (and keeps a
+    /// download that verified in the file), otherwise rereads the file.
     pub fn reload(&self) -> Result<(), CrlError> {
+        if let Some(url) = &self.url {
+            let bytes = download(url)?;
+            self.replace(&bytes)?;
+            if let Some(path) = &self.path {
+                write_atomically(path, &bytes)
+                    .map_err(|e| CrlError::Read { path: path.display().to_string(), message: e.to_string() })?;
+            }
+            return Ok(());
+        }
         let Some(path) = &self.path else { return Ok(()) };
         let bytes = std::fs::read(path)
             .map_err(|e| CrlError::Read { path: path.display().to_string(), message: e.to_string() })?;
         self.replace(&bytes)
     }
+}
+
+/// GET `url` (no redirects, bounded body, one minute at most).
+fn download(url: &str) -> Result<Vec<u8>, CrlError> {
+    use std::io::Read;
+    let failed = |message: String| CrlError::Download { url: url.to_string(), message };
+    let agent = ureq::AgentBuilder::new().redirects(0).timeout(std::time::Duration::from_secs(60)).build();
+    let response = agent.get(url).call().map_err(|e| failed(e.to_string()))?;
+    let mut bytes = Vec::new();
+    response.into_reader().take(MAX_CRL_BYTES + 1).read_to_end(&mut bytes).map_err(|e| failed(e.to_string()))?;
+    if bytes.len() as u64 > MAX_CRL_BYTES {
+        return Err(failed(format!("larger than {MAX_CRL_BYTES} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".download");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
 }

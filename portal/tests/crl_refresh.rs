@@ -109,3 +109,75 @@ fn a_certificate_revoked_in_a_refreshed_crl_is_refused_and_bad_crls_are_not_take
     cfg.crl = Some(foreign);
     assert!(kazasu_portal::AppState::new(cfg).is_err());
 }
+
+/// A distribution point on loopback: answers every GET with the bytes it holds now (404 when empty).
+struct DistributionPoint {
+    url: String,
+    crl: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl DistributionPoint {
+    fn start() -> DistributionPoint {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/sign-ca.crl", listener.local_addr().unwrap());
+        let crl = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let served = crl.clone();
+        std::thread::spawn(move || {
+            for mut conn in listener.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                let body = served.lock().unwrap().clone();
+                let head = if body.is_empty() { "404 Not Found" } else { "200 OK" };
+                let _ = conn.write_all(
+                    format!("HTTP/1.1 {head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+                        .as_bytes(),
+                );
+                let _ = conn.write_all(&body);
+            }
+        });
+        DistributionPoint { url, crl }
+    }
+
+    fn serve(&self, bytes: &[u8]) {
+        *self.crl.lock().unwrap() = bytes.to_vec();
+    }
+}
+
+#[test]
+fn the_crl_is_downloaded_from_its_distribution_point_and_kept_in_its_file() {
+    let dir = TempDir::new("crl-download");
+    let empty = issue_crl(dir.path(), "empty", "sign", None, Some("20261130000000Z"));
+    let revoked = issue_crl(dir.path(), "revoked", "sign", Some("sign.pem"), Some("20261130010000Z"));
+    let foreign = issue_crl(dir.path(), "foreign", "auth", None, Some("20261130020000Z"));
+    let path = dir.path().join("cached.crl.pem");
+    std::fs::write(&path, &empty).unwrap();
+    let dp = DistributionPoint::start();
+    let server = Server::start(&dir.path().join("db"), |cfg| {
+        cfg.crl = Some(empty.clone());
+        cfg.crl_path = Some(path.clone());
+        cfg.crl_url = Some(dp.url.clone());
+        cfg.crl_refresh_secs = 3600; // the test calls the refresh itself
+    });
+    let revocation = server.state.revocation();
+    let (id, body) = signed_request(&server);
+    assert_eq!(post_raw(&server.url(&format!("/r/{id}/submit")), &body).0, 200, "not revoked yet");
+
+    // Nothing there, or a CRL another CA signed: refused, the current one and its file kept.
+    assert!(matches!(revocation.reload(), Err(CrlError::Download { .. })));
+    dp.serve(&foreign);
+    assert_eq!(revocation.reload(), Err(CrlError::Signature));
+    assert_eq!(std::fs::read(&path).unwrap(), empty, "a refused download is not written");
+
+    // The CA revokes the certificate: the download replaces the CRL and becomes the file a restart reads.
+    dp.serve(&revoked);
+    revocation.reload().unwrap();
+    assert_eq!(
+        revocation.current().unwrap().der,
+        openssl::x509::X509Crl::from_pem(&revoked).unwrap().to_der().unwrap()
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), revoked);
+    let (id, body) = signed_request(&server);
+    let (code, reply) = post_raw(&server.url(&format!("/r/{id}/submit")), &body);
+    assert_eq!((code, error_code(&reply).as_str()), (422, "bad-certificate"), "{}", String::from_utf8_lossy(&reply));
+}

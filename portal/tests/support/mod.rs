@@ -57,6 +57,7 @@ pub fn config(db: &Path, origin: &str) -> Config {
         sign_ca_der: SIGN_CA.to_vec(),
         crl: Some(fixture::SIGN_CA_CRL.to_vec()),
         crl_path: None,
+        crl_url: None,
         crl_refresh_secs: 0,
         ttl_secs: 600,
         db_path: db.to_path_buf(),
