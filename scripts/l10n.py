@@ -91,7 +91,10 @@ def android_xml(entries, language):
     def escape(text):
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         text = text.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"').replace("\n", "\\n")
-        return "\\" + text if text[:1] in ("@", "?") else text
+        text = "\\" + text if text[:1] in ("@", "?") else text
+        # aapt trims leading/trailing white space and collapses runs of it, except inside double quotes
+        # (", " would become ","): such a string is quoted whole (its own quotes are escaped above).
+        return f'"{text}"' if text != text.strip() or "  " in text else text
 
     lines = ['<?xml version="1.0" encoding="utf-8"?>', f"<!-- {HEADER} -->", "<resources>"]
     for e in entries:
