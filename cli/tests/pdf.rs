@@ -37,7 +37,12 @@ fn write_pdf(path: &Path, pages: usize) {
 }
 
 fn sign(input: &Path, output: &Path, format: &str) -> std::process::Output {
-    let cert = format!("{FIXTURES}/sign.pem");
+    sign_as(input, output, format, "sign.pem")
+}
+
+/// Signs with `--cert` naming the fixture certificate `cert` (the card's is sign.pem).
+fn sign_as(input: &Path, output: &Path, format: &str, cert: &str) -> std::process::Output {
+    let cert = format!("{FIXTURES}/{cert}");
     let (i, o) = (input.to_str().unwrap(), output.to_str().unwrap());
     let args = [
         "--virtual",
@@ -123,21 +128,7 @@ fn refusals_write_nothing_and_never_touch_an_existing_file() {
     assert_eq!(std::fs::read(&output).unwrap(), b"keep me");
     // Another signer's certificate given with --cert: the card's signature is not written.
     let other = tmp.path().join("z.pdf");
-    let revoked = format!("{FIXTURES}/sign-revoked.pem");
-    let args = [
-        "--virtual",
-        "--lang",
-        "en",
-        "sign",
-        "--pdf",
-        input.to_str().unwrap(),
-        "-o",
-        other.to_str().unwrap(),
-        "--cert",
-        &revoked,
-        "--pin-stdin",
-    ];
-    let out = kazasu(&args, "ABC123\n");
+    let out = sign_as(&input, &other, "pades", "sign-revoked.pem");
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("not the one given with --cert"), "{}", text(&out.stderr));
     assert!(!other.exists());
