@@ -5,23 +5,11 @@
 #[path = "../../fuzz/src/core_checks.rs"]
 mod core_checks;
 
-use std::path::Path;
+#[path = "../../fuzz/src/replay.rs"]
+mod replay;
 
-/// Runs `check` on every committed input of `target`; returns how many there were.
 fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut n = 0;
-    for kind in ["regressions", "seeds"] {
-        let Ok(entries) = std::fs::read_dir(root.join(kind).join(target)) else { continue };
-        let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-        paths.sort();
-        for path in paths {
-            eprintln!("replaying {}", path.display());
-            check(&std::fs::read(&path).unwrap());
-            n += 1;
-        }
-    }
-    n
+    replay::replay(env!("CARGO_MANIFEST_DIR"), target, check)
 }
 
 #[test]

@@ -4,21 +4,10 @@
 #[path = "../../fuzz/src/portal_checks.rs"]
 mod portal_checks;
 
-use std::path::Path;
+#[path = "../../fuzz/src/replay.rs"]
+mod replay;
 
 #[test]
 fn committed_portal_submit_inputs_hold() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut n = 0;
-    for kind in ["regressions", "seeds"] {
-        let Ok(entries) = std::fs::read_dir(root.join(kind).join("portal_submit")) else { continue };
-        let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-        paths.sort();
-        for path in paths {
-            eprintln!("replaying {}", path.display());
-            portal_checks::portal_submit(&std::fs::read(&path).unwrap());
-            n += 1;
-        }
-    }
-    assert!(n > 0);
+    assert!(replay::replay(env!("CARGO_MANIFEST_DIR"), "portal_submit", portal_checks::portal_submit) > 0);
 }

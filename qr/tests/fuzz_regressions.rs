@@ -4,22 +4,11 @@
 #[path = "../../fuzz/src/qr_checks.rs"]
 mod qr_checks;
 
-use std::path::Path;
+#[path = "../../fuzz/src/replay.rs"]
+mod replay;
 
 fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut n = 0;
-    for kind in ["regressions", "seeds"] {
-        let Ok(entries) = std::fs::read_dir(root.join(kind).join(target)) else { continue };
-        let mut paths: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
-        paths.sort();
-        for path in paths {
-            eprintln!("replaying {}", path.display());
-            check(&std::fs::read(&path).unwrap());
-            n += 1;
-        }
-    }
-    n
+    replay::replay(env!("CARGO_MANIFEST_DIR"), target, check)
 }
 
 #[test]
