@@ -387,6 +387,7 @@ impl SigningFlow {
             None => None,
         };
         let Some(job) = job else { return };
+        let is_fetch = matches!(job, Job::Fetch(_));
         self.enter_busy();
         let this = self.clone();
         let spawned = std::thread::Builder::new().name("kazasu-flow-http".into()).spawn(move || {
@@ -411,9 +412,12 @@ impl SigningFlow {
         if spawned.is_err() {
             // No thread could be made: the job is lost; tell the person as a network failure.
             if let Some(mut f) = self.lock() {
-                let no_thread = || kazasu_core::handoff::HttpError("no worker thread".into()).into();
-                f.finish_fetch(Err(no_thread()));
-                f.finish_submit(Err(no_thread()));
+                let no_thread = kazasu_core::handoff::HttpError("no worker thread".into()).into();
+                if is_fetch {
+                    f.finish_fetch(Err(no_thread));
+                } else {
+                    f.finish_submit(Err(no_thread));
+                }
             }
             self.leave_busy();
             self.changed();
