@@ -135,6 +135,26 @@ grep -aq '/XRef' objstm-pades.pdf || fail "the update of an xref-stream PDF is n
 pdfsig -no-ocsp -nssdir "sql:$nss" objstm-pades.pdf | sed -n '2,12p'
 hanko objstm-pkcs7.pdf
 
+echo "== pdf: a visible stamp (--visible: the name from --cert, the time) is drawn and signed"
+echo ABC123 | "$kazasu" --virtual --lang en sign --pdf ghostscript.pdf -o visible.pdf --cert "$pki/sign.pem" --visible \
+  --pin-stdin >visible.out 2>visible.err || { cat visible.err; fail "sign --visible"; }
+checks visible.pdf 1
+# Rendered by poppler: ink in the stamp's box (lower left, 36 pt from the edges) only in the visible one.
+ink() { # FILE → dark pixels in the stamp's box at 72 dpi
+  pdftoppm -gray -r 72 -f 1 -l 1 "$1" "$1.render" 2>/dev/null
+  python3 - "$1.render"-1.pgm <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+parts = data.split(maxsplit=4)  # P5 width height maxval pixels
+w, h, pixels = int(parts[1]), int(parts[2]), parts[4]
+box = [pixels[y * w + x] for y in range(h - 36 - 46, h - 36) for x in range(36, 36 + 260)]
+print(sum(1 for p in box if p < 128))
+PY
+}
+[ "$(ink visible.pdf)" -gt 50 ] || fail "no stamp drawn in visible.pdf"
+[ "$(ink ghostscript-pades.pdf)" -eq 0 ] || fail "ink in the stamp's box of an invisible signature"
+echo "visible.pdf: $(ink visible.pdf) dark pixels in the stamp's box (invisible signature: 0)"
+
 echo "== pdf: co-signing keeps both signatures valid"
 sign ghostscript-pkcs7.pdf cosigned.pdf pades
 checks cosigned.pdf 2

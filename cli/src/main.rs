@@ -103,6 +103,9 @@ enum Command {
         /// Time-stamp the signature (RFC 3161, PAdES B-T) at this time-stamping authority (http or https URL).
         #[arg(long, requires = "pdf", value_name = "URL")]
         tsa: Option<String>,
+        /// A visible stamp on the first page with the name from --cert's certificate and the time.
+        #[arg(long, requires = "cert")]
+        visible: bool,
         /// sha256 (default), sha384 or sha512.
         #[arg(long, default_value = "sha256")]
         hash: String,
@@ -211,8 +214,8 @@ fn main() -> ExitCode {
             };
             card::cert(&cli.source, lang, which, format, out.as_deref(), &pin)
         }
-        Command::Sign { pdf: Some(input), output, pdf_format, cert, tsa, pin, .. } => {
-            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref() };
+        Command::Sign { pdf: Some(input), output, pdf_format, cert, tsa, visible, pin, .. } => {
+            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), visible };
             pdf::sign(&cli.source, lang, &input, output.as_deref(), &how, &pin)
         }
         Command::Sign { file, hash, out_dir, pin, .. } => card::sign(

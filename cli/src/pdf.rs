@@ -71,6 +71,8 @@ pub struct How<'a> {
     pub format: PdfFormat,
     pub cert: Option<&'a Path>,
     pub tsa: Option<&'a str>,
+    /// A visible stamp (needs `cert`: the name is taken from it).
+    pub visible: bool,
 }
 
 pub fn sign(
@@ -103,8 +105,18 @@ pub fn sign(
         eprintln!("{}", text::pdf_existing_signatures(lang, info.signatures));
     }
     let sub_filter = SubFilter::from(format);
-    let prepared = kazasu_pdf::prepare(&data, &SignOptions::new(sub_filter, drive::now()))
-        .map_err(|e| pdf_failure(lang, input, &e))?;
+    let now = drive::now();
+    let mut options = SignOptions::new(sub_filter, now);
+    if how.visible {
+        let name = expected
+            .as_deref()
+            .and_then(|c| Certificate::from_der(c).ok())
+            .map(|c| c.personal.and_then(|p| p.name).unwrap_or(c.subject))
+            .unwrap_or_default();
+        let lines = vec![text::pdf_stamp_signer(lang, name), text::pdf_stamp_time(lang, format_utc(now))];
+        options.stamp = Some(kazasu_pdf::Stamp { lines });
+    }
+    let prepared = kazasu_pdf::prepare(&data, &options).map_err(|e| pdf_failure(lang, input, &e))?;
     let attrs = prepared.signed_attributes(expected.as_deref()).map_err(|e| pdf_failure(lang, input, &e))?;
     let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document.pdf".into());
     // The card signs the signed attributes (their DigestInfo), whose message digest covers the byte ranges.

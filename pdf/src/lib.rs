@@ -16,11 +16,13 @@ pub mod cms;
 mod error;
 mod prepare;
 mod read;
+pub mod stamp;
 pub mod timestamp;
 
 pub use error::PdfError;
 pub use prepare::{prepare, Prepared, SignOptions, SubFilter};
 pub use read::{inspect, signatures, FoundSignature, PdfInfo};
+pub use stamp::Stamp;
 
 /// Inputs above this size are refused ([`PdfError::TooLarge`]): the whole file is held in memory twice.
 pub const MAX_INPUT: usize = 256 * 1024 * 1024;

@@ -34,11 +34,13 @@ pub struct SignOptions {
     pub signing_time: i64,
     /// Bytes reserved for the CMS in `/Contents`.
     pub reserved: usize,
+    /// A visible stamp on the first page; `None`: invisible.
+    pub stamp: Option<crate::stamp::Stamp>,
 }
 
 impl SignOptions {
     pub fn new(sub_filter: SubFilter, signing_time: i64) -> SignOptions {
-        SignOptions { sub_filter, field_name: None, signing_time, reserved: 16 * 1024 }
+        SignOptions { sub_filter, field_name: None, signing_time, reserved: 16 * 1024, stamp: None }
     }
 }
 
@@ -75,17 +77,24 @@ pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError
     let mut inc = IncrementalDocument::create_from(input.to_vec(), doc);
 
     let sig_id = inc.new_document.add_object(signature_dictionary(options));
-    let widget = dictionary! {
+    let mut widget = dictionary! {
         "Type" => "Annot",
         "Subtype" => "Widget",
         "FT" => "Sig",
         "T" => Object::string_literal(field_name.as_bytes()),
         "V" => sig_id,
-        // Print + Locked: invisible (empty rectangle), printed as nothing, not to be moved.
+        // Print + Locked: printed, not to be moved.
         "F" => 132,
+        // Invisible: an empty rectangle.
         "Rect" => vec![0.into(), 0.into(), 0.into(), 0.into()],
         "P" => first_page,
     };
+    if let Some(stamp) = &options.stamp {
+        let ((x, y), (w, h)) = (crate::stamp::ORIGIN, crate::stamp::SIZE);
+        let ap = inc.new_document.add_object(crate::stamp::appearance(stamp));
+        widget.set("Rect", vec![x.into(), y.into(), (x + w).into(), (y + h).into()]);
+        widget.set("AP", dictionary! { "N" => ap });
+    }
     let widget_id = inc.new_document.add_object(widget);
     add_to_array(&mut inc, first_page, b"Annots", widget_id, "page")?;
     add_field(&mut inc, root_id, widget_id)?;

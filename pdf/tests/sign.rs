@@ -134,3 +134,27 @@ fn a_signature_larger_than_the_room_reserved_is_refused() {
     let cms = cms::signed_data(&attrs, &cert(), &[], &card_sign(&attrs), None).unwrap();
     assert!(matches!(prepared.finish(&cms), Err(PdfError::SignatureTooLarge { reserved: 64, .. })));
 }
+
+#[test]
+fn a_visible_stamp_is_drawn_by_the_widget_and_the_signature_still_covers_everything() {
+    let mut options = SignOptions::new(SubFilter::Pades, TIME);
+    options.stamp =
+        Some(kazasu_pdf::Stamp { lines: vec!["署名: かざす　花子".into(), "2026-11-30 00:53 UTC".into()] });
+    let prepared = prepare(&make_pdf(false, 1), &options).unwrap();
+    let attrs = prepared.signed_attributes(Some(&cert())).unwrap();
+    let out = prepared.finish(&cms::signed_data(&attrs, &cert(), &[], &card_sign(&attrs), None).unwrap()).unwrap();
+    let s = &signatures(&out).unwrap()[0];
+    assert!(s.covers_whole_file);
+    assert_eq!(s.cms.as_ref().unwrap().message_digest, s.digest.to_vec());
+    let doc = Document::load_mem(&out).unwrap();
+    let page = *doc.get_pages().values().next().unwrap();
+    let annots = doc.get_dictionary(page).unwrap().get(b"Annots").unwrap().as_array().unwrap();
+    let widget = doc.get_dictionary(annots[0].as_reference().unwrap()).unwrap();
+    let rect: Vec<f32> =
+        widget.get(b"Rect").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
+    assert!(rect[2] > rect[0] && rect[3] > rect[1], "a visible rectangle: {rect:?}");
+    let ap = widget.get(b"AP").unwrap().as_dict().unwrap().get(b"N").unwrap().as_reference().unwrap();
+    let content = doc.get_object(ap).unwrap().as_stream().unwrap().content.clone();
+    // 署 is U+7F72, written as UCS-2 for the UniJIS-UCS2-H encoding.
+    assert!(String::from_utf8_lossy(&content).contains("<7F72"), "{}", String::from_utf8_lossy(&content));
+}
