@@ -7,7 +7,7 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use const_oid::db::rfc5911::ID_SIGNED_DATA;
 use const_oid::db::rfc5912::ID_SHA_256;
-use der::asn1::{Int, OctetString};
+use der::asn1::{Int, OctetString, Uint};
 use der::{Decode, Encode};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifier;
@@ -46,13 +46,18 @@ fn imprint(signature: &[u8]) -> Result<MessageImprint, der::Error> {
     })
 }
 
+/// The nonce as a DER INTEGER (minimal bytes, positive).
+fn nonce_int(nonce: u64) -> Result<Int, der::Error> {
+    Ok(Int::from(Uint::new(&nonce.to_be_bytes())?))
+}
+
 /// DER of a TimeStampReq for `signature` (the SignerInfo's signature value), asking for the TSA's certificate.
 pub fn request(signature: &[u8], nonce: u64) -> Result<Vec<u8>, der::Error> {
     TimeStampReq {
         version: TspVersion::V1,
         message_imprint: imprint(signature)?,
         req_policy: None,
-        nonce: Some(Int::new(&nonce.to_be_bytes())?),
+        nonce: Some(nonce_int(nonce)?),
         cert_req: true,
         extensions: None,
     }
@@ -85,7 +90,7 @@ pub fn token_from_response(
     }
     let token = resp.time_stamp_token.ok_or(TimestampError::NoToken)?;
     let checked = check_token(&token, signature, verify)?;
-    let expected = Int::new(&nonce.to_be_bytes())?;
+    let expected = nonce_int(nonce)?;
     if checked.1.nonce.as_ref() != Some(&expected) {
         return Err(TimestampError::WrongNonce);
     }
