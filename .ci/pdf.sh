@@ -79,9 +79,11 @@ qpdf --object-streams=generate ghostscript.pdf objstm.pdf
 grep -aq '/ObjStm' objstm.pdf || fail "qpdf wrote no object stream"
 
 # pdfsig: every signature cryptographically valid over its ranges, the last one covering the whole file. Its
-# certificate verdict is printed, not required: poppler 22.12 (Debian 12) reports the first signature it checks
-# in a run as "Unknown issue with Certificate" against this NSS database and later ones as "Trusted" (same
-# certificate, no network tried); the chain to the test CA is checked by pyHanko and kazasu verify.
+# certificate verdict is printed, not required: poppler 22.12 (Debian 12) checks the chain only together with
+# OCSP — the test sign certificate names an OCSP responder (.invalid, unreachable here), and with -no-ocsp it
+# answers "Unknown issue with Certificate" for every signature, pdfsig's own (-add-signature) included. (A
+# certificate without an OCSP address, signed through kazasu-pdf, gets "Certificate is Trusted" from it.) The
+# chain to the test CA is checked by pyHanko and kazasu verify.
 pdfsig_ok() { # FILE COUNT
   local out
   out=$(pdfsig -no-ocsp -nssdir "sql:$nss" "$1" 2>&1) || true
