@@ -133,3 +133,26 @@ fn refusals_write_nothing_and_never_touch_an_existing_file() {
     assert!(text(&out.stderr).contains("not the one given with --cert"), "{}", text(&out.stderr));
     assert!(!other.exists());
 }
+
+#[test]
+fn verify_checks_the_chain_to_the_given_ca_and_the_crl_when_given() {
+    let tmp = temp_dir("pdf-chain");
+    let (input, output) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"));
+    write_pdf(&input, 1);
+    assert!(sign(&input, &output, "pkcs7").status.success());
+    let file = output.to_str().unwrap();
+    let (crl, auth_ca) = (format!("{FIXTURES}/sign-ca.crl.pem"), format!("{FIXTURES}/auth-ca.pem"));
+    let ca = format!("{FIXTURES}/sign-ca.pem");
+    let with_crl = kazasu(&["--lang", "en", "verify", file, "--ca", &ca, "--crl", &crl, "--at", AT], "");
+    assert!(with_crl.status.success(), "{}", text(&with_crl.stderr));
+    assert!(text(&with_crl.stdout).contains("the revocation list was checked too"), "{}", text(&with_crl.stdout));
+    // Another CA: the signature itself is intact, but it does not chain to what the person trusts.
+    let other = kazasu(&["--lang", "en", "verify", file, "--ca", &auth_ca, "--at", AT], "");
+    assert_eq!(other.status.code(), Some(10));
+    assert!(
+        text(&other.stdout).contains("Invalid signature: The signer's certificate was not issued by the given CA"),
+        "{}",
+        text(&other.stdout)
+    );
+    assert!(!text(&other.stdout).contains("Valid signature by"), "{}", text(&other.stdout));
+}
