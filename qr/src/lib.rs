@@ -132,7 +132,7 @@ pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>,
 fn decode_seen(frame: &LumaFrame, opts: &Options) -> (Result<Option<Decoded>, QrError>, bool) {
     let mut saw_finders = false;
     if opts.locator {
-        match grid::locate_and_decode(frame, opts.inverted, opts.stream) {
+        match grid::locate_and_decode(frame, opts.inverted, opts.stream, opts.rxing_fallback) {
             (Some(d), _) => return (Ok(Some(d)), true),
             (None, seen) => saw_finders = seen,
         }
@@ -267,7 +267,7 @@ impl Scanner {
         let sub = LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
         let f = grid::factor(frame);
         let inverted = self.opts.inverted;
-        let (d, _) = grid::locate_with_factor(&sub, inverted, f, true);
+        let (d, _) = grid::locate_with_factor(&sub, inverted, f, true, false);
         let mut d = d?;
         d.corners = d.corners.map(|(x, y)| (x + x0 as f32, y + y0 as f32));
         Some(d)
