@@ -220,7 +220,11 @@ pub fn sign(
     let mut json = serde_json::to_string_pretty(&b).unwrap_or_default();
     json.push('\n');
     write_out(lang, Some(&json_path), json.as_bytes())?;
-    write_out(lang, Some(&p7s_path), &detached_signed_data(&cert, &[], alg, signature))?;
+    let p7s = detached_signed_data(&cert, &[], alg, signature).map_err(|e| {
+        messages::detail("cms", e);
+        Failure::new(text::card_operation_failed(lang), exit::FAILURE)
+    })?;
+    write_out(lang, Some(&p7s_path), &p7s)?;
     print!("{}", bundle::describe(&cert, lang));
     println!("{}", text::signed_files(lang, json_path.display(), p7s_path.display()));
     Ok(())

@@ -178,7 +178,7 @@ fn the_detached_cms_verifies_with_openssl() {
     use openssl::x509::{store::X509StoreBuilder, X509};
     let signed = sign_with(Quirks::default(), HashAlgorithm::Sha256);
     let cert = Certificate::from_der(&signed.certificate).unwrap();
-    let der = detached_signed_data(&cert, &[], HashAlgorithm::Sha256, &signed.signature);
+    let der = detached_signed_data(&cert, &[], HashAlgorithm::Sha256, &signed.signature).unwrap();
     let mut cms = CmsContentInfo::from_der(&der).unwrap();
     let mut store = X509StoreBuilder::new().unwrap();
     store.add_cert(X509::from_der(fixture::SIGN_CA_CERT).unwrap()).unwrap();
