@@ -1,5 +1,5 @@
-//! The few DER pieces Kazasu reads and writes by hand (otherName values, CMS SignedData). Reading never
-//! panics: every accessor returns `None` on short or malformed input.
+//! The few DER pieces Kazasu reads by hand (the JPKI otherName values of a certificate), and writes in tests.
+//! Reading never panics: every accessor returns `None` on short or malformed input.
 
 /// One TLV: tag byte, its value, and what follows it. Only single-byte tags and lengths up to 4 bytes.
 pub fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
@@ -43,18 +43,6 @@ pub fn tlv(tag: u8, value: &[u8]) -> Vec<u8> {
 
 pub fn sequence(parts: &[&[u8]]) -> Vec<u8> {
     tlv(0x30, &parts.concat())
-}
-
-pub fn set(parts: &[&[u8]]) -> Vec<u8> {
-    tlv(0x31, &parts.concat())
-}
-
-pub fn small_integer(v: u8) -> Vec<u8> {
-    if v < 0x80 {
-        tlv(0x02, &[v])
-    } else {
-        tlv(0x02, &[0, v])
-    }
 }
 
 #[cfg(test)]
