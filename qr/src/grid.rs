@@ -595,17 +595,32 @@ fn locate_at(
 ) -> (Option<Decoded>, bool, Vec<Finder>) {
     let mut seen = false;
     let mut first = Vec::new();
+    let mut region: Option<(LumaFrame, (usize, usize))> = None;
     let alts = &ALTS[..passes.min(ALTS.len())];
     for (k, &params) in alts.iter().enumerate() {
         if k > 0 && !seen {
             break;
         }
-        let Some(b) = binarize(frame, params) else {
+        // A still's retries read only the region around the first pass's finders when
+        // that region is clearly smaller than the frame (a code two of them belong to
+        // lies inside it).
+        let (view, (ox, oy)) = match region {
+            Some(r) if k > 0 => r,
+            _ => (*frame, (0, 0)),
+        };
+        let Some(b) = binarize(&view, params) else {
             continue;
         };
         let mut f = find(&b, step, inverted);
         if k == 0 {
             first = f.clone();
+            if !strict {
+                region = finder_region(&first, frame.width(), frame.height()).and_then(|(x0, y0, x1, y1)| {
+                    let off = y0 * frame.stride() + x0;
+                    let sub = LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
+                    Some((sub, (x0, y0)))
+                });
+            }
         } else if f.len() < 2 {
             // A retry that keeps fewer than two finders ends the retries. When it is the
             // first retry (the finer 4 px blocks, which resolve finders best), the finders
@@ -615,10 +630,14 @@ fn locate_at(
             seen &= k > 1;
             break;
         }
-        let two = !strict && f.len() >= 2;
+        // Two finders are evidence on a still when at least one of them was confirmed
+        // by two scan lines or more: a finder's centre square spans three modules, and a
+        // lone hit is usually texture.
+        let two = !strict && f.len() >= 2 && f.iter().any(|x| x.hits >= 2);
         let (d, plausible) = decode_finders(&b, &mut f);
-        if d.is_some() {
-            return (d, true, first);
+        if let Some(mut d) = d {
+            d.corners = d.corners.map(|(x, y)| (x + ox as f32, y + oy as f32));
+            return (Some(d), true, first);
         }
         seen |= plausible || two;
     }
