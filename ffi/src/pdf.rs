@@ -81,20 +81,24 @@ impl std::fmt::Debug for PreparedPdf {
 
 /// Prepares `pdf` for a signature of `kind` claimed at `signing_time` (Unix seconds). `certificate`: the
 /// person's signature certificate when the app has it already (from an earlier signing), so the signature names
-/// it (signing-certificate-v2); the card's must then be the same.
+/// it (signing-certificate-v2); the card's must then be the same. `stamp_lines`: a visible stamp on the first
+/// page with these lines (the app's words, e.g. the name from that certificate and the time); `None`: invisible.
 #[uniffi::export]
 pub fn prepare_pdf(
     pdf: Vec<u8>,
     kind: PdfSignatureKind,
     signing_time: i64,
     certificate: Option<Vec<u8>>,
+    stamp_lines: Option<Vec<String>>,
 ) -> Result<std::sync::Arc<PreparedPdf>, PdfFailure> {
     let info = kazasu_pdf::inspect(&pdf)?;
     let sub_filter = match kind {
         PdfSignatureKind::Pades => SubFilter::Pades,
         PdfSignatureKind::Pkcs7 => SubFilter::Pkcs7,
     };
-    let prepared = kazasu_pdf::prepare(&pdf, &SignOptions::new(sub_filter, signing_time))?;
+    let mut options = SignOptions::new(sub_filter, signing_time);
+    options.stamp = stamp_lines.map(|lines| kazasu_pdf::Stamp { lines });
+    let prepared = kazasu_pdf::prepare(&pdf, &options)?;
     let attributes = prepared.signed_attributes(certificate.as_deref())?;
     let display = PdfDisplay {
         pages: u32::try_from(info.pages).unwrap_or(u32::MAX),
@@ -174,7 +178,7 @@ mod tests {
     fn a_prepared_pdf_is_finished_once_with_the_certificate_it_named() {
         let cert = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign.der")).unwrap();
         let input = tiny_pdf();
-        let p = prepare_pdf(input.clone(), PdfSignatureKind::Pades, 1_796_083_200, Some(cert.clone())).unwrap();
+        let p = prepare_pdf(input.clone(), PdfSignatureKind::Pades, 1_796_083_200, Some(cert.clone()), None).unwrap();
         assert_eq!(p.display().pages, 1);
         assert_eq!(p.display().size, input.len() as u64);
         let other = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/auth.der")).unwrap();
@@ -192,10 +196,21 @@ mod tests {
     fn what_cannot_be_signed_is_a_typed_failure() {
         let now = 1_796_083_200;
         assert!(matches!(
-            prepare_pdf(b"hello".to_vec(), PdfSignatureKind::Pkcs7, now, None),
+            prepare_pdf(b"hello".to_vec(), PdfSignatureKind::Pkcs7, now, None, None),
             Err(PdfFailure::Damaged { .. })
         ));
         let cut = tiny_pdf()[..150].to_vec();
-        assert!(prepare_pdf(cut, PdfSignatureKind::Pades, now, None).is_err());
+        assert!(prepare_pdf(cut, PdfSignatureKind::Pades, now, None, None).is_err());
+    }
+
+    #[test]
+    fn stamp_lines_make_the_signature_visible() {
+        let lines = Some(vec!["署名者: かざす　花子".to_string()]);
+        let p = prepare_pdf(tiny_pdf(), PdfSignatureKind::Pkcs7, 1_796_083_200, None, lines).unwrap();
+        let cert = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign.der")).unwrap();
+        let out = p.finish(signed(cert)).unwrap();
+        // The appearance stream draws 署 (U+7F72) in the first page's widget.
+        assert!(out.windows(5).any(|w| w == b"<7F72"));
+        assert!(kazasu_pdf::signatures(&out).unwrap()[0].covers_whole_file);
     }
 }
