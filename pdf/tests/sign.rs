@@ -158,3 +158,29 @@ fn a_visible_stamp_is_drawn_by_the_widget_and_the_signature_still_covers_everyth
     // 署 is U+7F72, written as UCS-2 for the UniJIS-UCS2-H encoding.
     assert!(String::from_utf8_lossy(&content).contains("<7F72"), "{}", String::from_utf8_lossy(&content));
 }
+
+#[test]
+fn mutated_and_truncated_pdfs_give_errors_or_results_never_panics() {
+    let signed = sign(&sign(&make_pdf(true, 2), SubFilter::Pkcs7), SubFilter::Pades);
+    let mut state = 0x2545_F491_4F6C_DD1Du64; // xorshift: the same mutations every run
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for round in 0..150 {
+        let mut bytes = signed.clone();
+        if round % 3 == 0 {
+            bytes.truncate(next() as usize % signed.len());
+        } else {
+            for _ in 0..1 + round % 5 {
+                let at = next() as usize % bytes.len();
+                bytes[at] = next() as u8;
+            }
+        }
+        let _ = kazasu_pdf::inspect(&bytes);
+        let _ = signatures(&bytes);
+        let _ = prepare(&bytes, &SignOptions::new(SubFilter::Pades, TIME));
+    }
+}
