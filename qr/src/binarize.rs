@@ -37,17 +37,25 @@ impl Bitmap<'_> {
         }
         Some(self.dark(xi, yi))
     }
-    /// Row `y` as 0/1 bytes (1 = dark) into `out`.
-    pub fn row_into(&self, y: usize, out: &mut Vec<u8>) {
+    /// Row `y` as 0/1 bytes (1 = dark) into `out`. `thr_row` holds the thresholds of
+    /// the row's pixels, kept from the previous call while `y` stays in the same row of
+    /// blocks (so the comparison is one straight, vectorised pass).
+    pub fn row_into(&self, y: usize, thr_row: &mut (usize, Vec<u8>), out: &mut Vec<u8>) {
+        let by = y >> self.shift;
+        if thr_row.1.len() != self.w || thr_row.0 != by {
+            let bs = 1usize << self.shift;
+            let trow = &self.thr[by * self.bw..by * self.bw + self.bw];
+            thr_row.1.clear();
+            thr_row.1.resize(self.w, 0);
+            for (tc, &t) in thr_row.1.chunks_mut(bs).zip(trow) {
+                tc.fill(t);
+            }
+            thr_row.0 = by;
+        }
         out.clear();
         out.resize(self.w, 0);
-        let r = self.frame.row(y);
-        let bs = 1usize << self.shift;
-        let trow = &self.thr[(y >> self.shift) * self.bw..(y >> self.shift) * self.bw + self.bw];
-        for ((oc, rc), &t) in out.chunks_mut(bs).zip(r.chunks(bs)).zip(trow) {
-            for (o, &v) in oc.iter_mut().zip(rc) {
-                *o = (v < t) as u8;
-            }
+        for ((o, &v), &t) in out.iter_mut().zip(self.frame.row(y)).zip(&thr_row.1) {
+            *o = (v < t) as u8;
         }
     }
 }

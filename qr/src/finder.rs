@@ -159,15 +159,26 @@ pub fn find(b: &Bitmap, step: usize, inverted: bool) -> Vec<Finder> {
     let w = b.w;
     let mut runs = Vec::with_capacity(w);
     let mut row = Vec::with_capacity(w);
+    let mut thr_row = (usize::MAX, Vec::with_capacity(w));
     let mut y = step / 2;
     while y < b.h {
-        b.row_into(y, &mut row);
+        b.row_into(y, &mut thr_row, &mut row);
         run_lengths(&row, &mut runs);
         let first_dark = row[0] == 1;
         let mut end = 0usize; // x one past run i
+        let mut t = 0u32; // length of runs i-4..=i
         for i in 0..runs.len() {
             end += runs[i] as usize;
+            t += runs[i];
             if i < 4 {
+                continue;
+            }
+            if i > 4 {
+                t -= runs[i - 5];
+            }
+            // Most windows fail on the centre run alone (ratio_ok's test, done first
+            // with the running total).
+            if t < 7 || (7 * runs[i - 2]).abs_diff(3 * t) * 2 >= 3 * t {
                 continue;
             }
             // colour of run i: runs alternate starting with row[0]
