@@ -453,9 +453,10 @@ pub fn factor(frame: &LumaFrame) -> usize {
     (frame.width().min(frame.height()) / 360).clamp(1, 4)
 }
 
-/// Full locator pipeline over one frame. Returns the decode (if any) and whether three
-/// finder patterns formed a plausible code (which makes a slower fallback worthwhile).
-pub fn locate_and_decode(frame: &LumaFrame, inverted: bool, stream: bool, thorough: bool) -> (Option<Decoded>, bool) {
+/// Full locator pipeline over one frame. Returns the decode (if any), whether three
+/// finder patterns formed a plausible code (which makes a slower fallback worthwhile),
+/// and on a still the region a code the first pass's finders belong to must lie in.
+pub fn locate_and_decode(frame: &LumaFrame, inverted: bool, stream: bool, thorough: bool) -> Located {
     #[cfg(test)]
     if INJECT_PANIC.with(|p| p.get()) {
         panic!("a bug injected into the locator by a test");
@@ -475,23 +476,17 @@ thread_local! {
 /// `stream`: a frame of a camera stream even if small (e.g. Android's 640x480
 /// analysis frames): retry only on a plausible finder triple. `thorough`: the thorough
 /// pass follows on a still that shows finders (see [`STILL_PASSES`]).
-pub fn locate_with_factor(
-    frame: &LumaFrame,
-    inverted: bool,
-    f: usize,
-    stream: bool,
-    thorough: bool,
-) -> (Option<Decoded>, bool) {
+pub fn locate_with_factor(frame: &LumaFrame, inverted: bool, f: usize, stream: bool, thorough: bool) -> Located {
     if f > 1 {
         let (small, w, h) = downsample(frame, f);
         let Ok(sf) = LumaFrame::packed(w, h, &small) else {
-            return (None, false);
+            return (None, false, None);
         };
         let (mut r, seen, first) = locate_at(&sf, inverted, 2, true, STREAM_PASSES);
         let s = f as f32;
         if let Some(d) = r.as_mut() {
             d.corners = d.corners.map(|(x, y)| (x * s, y * s));
-            return (r, seen);
+            return (r, seen, None);
         }
         // Two or more finders but no code: the code may be too small (or too slanted) for
         // the halved frame. Read the region around those finders at full resolution.
@@ -504,12 +499,12 @@ pub fn locate_with_factor(
                 let (mut r2, seen2, _) = locate_at(&sub, inverted, 1, true, STREAM_PASSES);
                 if let Some(d) = r2.as_mut() {
                     d.corners = d.corners.map(|(x, y)| (x + x0 as f32, y + y0 as f32));
-                    return (r2, true);
+                    return (r2, true, None);
                 }
-                return (None, seen || seen2);
+                return (None, seen || seen2, None);
             }
         }
-        return (None, seen);
+        return (None, seen, None);
     }
     // A small stream frame scans every other row like a halved camera frame; a still
     // every other row (see STILL_STEP).
@@ -519,9 +514,15 @@ pub fn locate_with_factor(
         (false, false) => (STILL_STEP, ALTS.len()),
     };
     let (r, seen, first) = locate_at(frame, inverted, step, stream, passes);
+    let region = if stream { None } else { finder_region(&first, frame.width(), frame.height()) };
     // For a stream frame, two finders are worth a thorough look at the next frame.
-    (r, seen || (stream && first.len() >= 2))
+    (r, seen || (stream && first.len() >= 2), region)
 }
+
+/// What the locator found: the decode (if any), whether finders made a slower fallback
+/// worthwhile, and (stills only) the box around the first pass's finders if clearly
+/// smaller than the frame (see [`finder_region`]).
+pub type Located = (Option<Decoded>, bool, Option<(usize, usize, usize, usize)>);
 
 /// Rows between scan lines on stills. Every row (the old setting) and every other row
 /// read the same photos (95/97 tuning, 95/100 held-out), every third row two held-out

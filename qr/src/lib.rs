@@ -131,17 +131,30 @@ pub fn decode_with(frame: &LumaFrame, opts: &Options) -> Result<Option<Decoded>,
 /// [`decode_with`], also telling whether finder patterns formed a plausible code.
 fn decode_seen(frame: &LumaFrame, opts: &Options) -> (Result<Option<Decoded>, QrError>, bool) {
     let mut saw_finders = false;
+    let mut region = None;
     if opts.locator {
         match grid::locate_and_decode(frame, opts.inverted, opts.stream, opts.rxing_fallback) {
-            (Some(d), _) => return (Ok(Some(d)), true),
-            (None, seen) => saw_finders = seen,
+            (Some(d), _, _) => return (Ok(Some(d)), true),
+            (None, seen, r) => (saw_finders, region) = (seen, r),
         }
     }
     // The thorough passes cost milliseconds: only for stills (< 720 lines, e.g. photos)
     // where finders were seen; never on camera-sized frames or in stream mode.
     let still = grid::factor(frame) == 1 && !opts.stream;
     if opts.rxing_fallback && still && saw_finders {
-        match thorough::rxing_detect(frame) {
+        // Where the first pass's finders lie in a clearly smaller region, the thorough
+        // pass reads that region (a code they belong to lies inside it).
+        let crop = region.and_then(|(x0, y0, x1, y1)| {
+            let data = frame.data().get(y0 * frame.stride() + x0..)?;
+            Some((LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), data).ok()?, (x0 as f32, y0 as f32)))
+        });
+        let (view, (ox, oy)) = crop.unwrap_or((*frame, (0.0, 0.0)));
+        match thorough::rxing_detect(&view).map(|d| {
+            d.map(|mut d| {
+                d.corners = d.corners.map(|(x, y)| (x + ox, y + oy));
+                d
+            })
+        }) {
             Ok(Some(d)) => return (Ok(Some(d)), true),
             Ok(None) => {}
             Err(e) => return (Err(e), saw_finders),
@@ -267,7 +280,7 @@ impl Scanner {
         let sub = LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
         let f = grid::factor(frame);
         let inverted = self.opts.inverted;
-        let (d, _) = grid::locate_with_factor(&sub, inverted, f, true, false);
+        let (d, _, _) = grid::locate_with_factor(&sub, inverted, f, true, false);
         let mut d = d?;
         d.corners = d.corners.map(|(x, y)| (x + x0 as f32, y + y0 as f32));
         Some(d)
