@@ -322,6 +322,27 @@ fn orient(f: [&Finder; 3]) -> Option<(Finder, Finder, Finder)> {
     Some((*f[tl], *f[tr], *f[bl]))
 }
 
+/// Samples and decodes a code of `dim` modules whose finder centres are `f` (top-left,
+/// top-right, bottom-left) and whose module point `mc` lies at image point `ip`. The
+/// first map whose timing patterns fit is kept in `near` (for the piecewise sampler).
+fn try_corner(
+    b: &Bitmap,
+    f: [Pt; 3],
+    dim: i32,
+    inverted: bool,
+    mc: Pt,
+    ip: Pt,
+    near: &mut Option<Homography>,
+) -> Option<Decoded> {
+    let dimf = dim as f32;
+    let src = [Pt { x: 3.5, y: 3.5 }, Pt { x: dimf - 3.5, y: 3.5 }, Pt { x: 3.5, y: dimf - 3.5 }, mc];
+    let h = Homography::from_points(src, [f[0], f[1], f[2], ip])?;
+    let s = sample(b, &h, dim as usize, inverted)?;
+    let found = decode_sampled(&s, &h, dimf);
+    near.get_or_insert(h);
+    found
+}
+
 fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<Decoded> {
     let c = !tl.inverted; // colour of the finder's centre: dark for normal codes
     let m_tr = module_between(b, tl, tr, c);
@@ -358,44 +379,42 @@ fn decode_triple(b: &Bitmap, tl: &Finder, tr: &Finder, bl: &Finder) -> Option<De
         }
         tried.push(dim);
         let dimf = dim as f32;
-        let mut anchors: Vec<(Pt, Pt)> = Vec::new(); // (module coords, image point) for the 4th corner
+        let mut near: Option<Homography> = None; // first map whose timing patterns fit
+                                                 // The fourth corner from an alignment-pattern candidate at `ip`.
+        let ap_mc = Pt { x: dimf - 6.5, y: dimf - 6.5 };
         if dim >= 25 {
             let est = ap_est(dimf);
+            // Nearest candidates first (up to three within 5 modules, a small search that
+            // nearly always holds the pattern); under strong perspective the affine guess
+            // is several modules off, so farther ones follow (each costs a timing check),
+            // up to 12 modules away, from one wider search per triple.
+            let mut aps = find_alignment(b, est, ms, 5.0 * ms, c, 3);
+            for &ap in &aps {
+                if let Some(d) = try_corner(b, [ptl, ptr, pbl], dim, tl.inverted, ap_mc, ap, &mut near) {
+                    return Some(d);
+                }
+            }
             let found = ap_found.get_or_insert_with(|| {
                 let centre = ap_est(base as f32);
                 let spread = [base - 4, base + 4].map(|d| dist(ap_est(d.max(25) as f32), centre));
                 find_alignment(b, centre, ms, 12.0 * ms + spread[0].max(spread[1]), c, 16)
             });
-            // Nearest candidates first (up to three within 5 modules); under strong
-            // perspective the affine guess is several modules off, so farther ones follow
-            // (each costs a timing check), up to 12 modules away.
-            let within = |p: &Pt, r: f32| (p.x - est.x).abs() <= r * ms && (p.y - est.y).abs() <= r * ms;
-            let mut near: Vec<(f32, Pt)> =
-                found.iter().filter(|p| within(p, 12.0)).map(|p| (dist(*p, est), *p)).collect();
-            near.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let mut aps: Vec<Pt> = near.iter().filter(|(_, p)| within(p, 5.0)).take(3).map(|q| q.1).collect();
-            for &(_, ap) in &near {
-                if aps.len() < 8 && !aps.iter().any(|q| dist(*q, ap) < ms) {
-                    aps.push(ap);
+            let within = |p: &Pt| (p.x - est.x).abs() <= 12.0 * ms && (p.y - est.y).abs() <= 12.0 * ms;
+            let mut far: Vec<(f32, Pt)> = found.iter().filter(|p| within(p)).map(|p| (dist(*p, est), *p)).collect();
+            far.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for (_, ap) in far {
+                if aps.len() >= 8 || aps.iter().any(|q| dist(*q, ap) < ms) {
+                    continue;
+                }
+                aps.push(ap);
+                if let Some(d) = try_corner(b, [ptl, ptr, pbl], dim, tl.inverted, ap_mc, ap, &mut near) {
+                    return Some(d);
                 }
             }
-            anchors.extend(aps.into_iter().map(|ap| (Pt { x: dimf - 6.5, y: dimf - 6.5 }, ap)));
         }
-        anchors.push((Pt { x: dimf - 3.5, y: dimf - 3.5 }, br_affine));
-        let mut near: Option<Homography> = None; // first map whose timing patterns fit
-        for (mc, ip) in anchors {
-            let src = [Pt { x: 3.5, y: 3.5 }, Pt { x: dimf - 3.5, y: 3.5 }, Pt { x: 3.5, y: dimf - 3.5 }, mc];
-            let dst = [ptl, ptr, pbl, ip];
-            let Some(h) = Homography::from_points(src, dst) else {
-                continue;
-            };
-            let Some(s) = sample(b, &h, dim as usize, tl.inverted) else {
-                continue;
-            };
-            if let Some(found) = decode_sampled(&s, &h, dimf) {
-                return Some(found);
-            }
-            near.get_or_insert(h);
+        let affine_mc = Pt { x: dimf - 3.5, y: dimf - 3.5 };
+        if let Some(d) = try_corner(b, [ptl, ptr, pbl], dim, tl.inverted, affine_mc, br_affine, &mut near) {
+            return Some(d);
         }
         if let Some(h) = near {
             if let Some(s) = sample_piecewise(b, &h, dim as usize, tl.inverted, ms) {
