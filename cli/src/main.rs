@@ -96,15 +96,16 @@ enum Command {
         /// pades (ETSI.CAdES.detached) or pkcs7 (adbe.pkcs7.detached).
         #[arg(long, value_enum, default_value = "pades", requires = "pdf")]
         pdf_format: pdf::PdfFormat,
-        /// Your signature certificate (PEM/DER, from `kazasu cert --pem`), so the PDF signature names it
-        /// (signing-certificate-v2, which PAdES B-B asks for). The card's must be the same.
+        /// Sign only with the card whose signature certificate is this one (PEM/DER, from `kazasu cert --pem`).
+        /// Not needed otherwise: the signature names the certificate the card gives in the signing tap
+        /// (signing-certificate-v2, which PAdES B-B asks for).
         #[arg(long, requires = "pdf", value_name = "FILE")]
         cert: Option<PathBuf>,
         /// Time-stamp the signature (RFC 3161, PAdES B-T) at this time-stamping authority (http or https URL).
         #[arg(long, requires = "pdf", value_name = "URL")]
         tsa: Option<String>,
-        /// A visible stamp on the first page with the name from --cert's certificate and the time.
-        #[arg(long, requires = "cert")]
+        /// A visible stamp on the first page with the name from the card's certificate and the time.
+        #[arg(long, requires = "pdf")]
         visible: bool,
         /// sha256 (default), sha384 or sha512.
         #[arg(long, default_value = "sha256")]

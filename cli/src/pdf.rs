@@ -5,14 +5,14 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use clap::ValueEnum;
-use kazasu_core::flow::Flow;
+use kazasu_core::flow::{BuildFromCertificate, Flow};
 use kazasu_core::handoff::time::format_utc;
 use kazasu_core::verify::{verify_chain, verify_signature, ChainError, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm};
-use kazasu_pdf::{FoundSignature, PdfError, SignOptions, SubFilter};
+use kazasu_pdf::{FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
 use crate::card::{self, read_file};
 use crate::messages::{detail, exit, text, Lang};
@@ -66,12 +66,18 @@ fn default_output(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}-signed.pdf"))
 }
 
+/// What the signing tap built: the revision to finish and the signed attributes the card signed.
+struct Built {
+    prepared: Prepared,
+    attributes: Vec<u8>,
+}
+
 /// How to sign: the kind of signature, the signer's certificate when known before, a TSA.
 pub struct How<'a> {
     pub format: PdfFormat,
     pub cert: Option<&'a Path>,
     pub tsa: Option<&'a str>,
-    /// A visible stamp (needs `cert`: the name is taken from it).
+    /// A visible stamp with the signer's name, from the certificate the card gives in the signing tap.
     pub visible: bool,
 }
 
@@ -106,36 +112,61 @@ pub fn sign(
     }
     let sub_filter = SubFilter::from(format);
     let now = drive::now();
-    let mut options = SignOptions::new(sub_filter, now);
-    if how.visible {
-        let name = expected
-            .as_deref()
-            .and_then(|c| Certificate::from_der(c).ok())
-            .map(|c| c.personal.and_then(|p| p.name).unwrap_or(c.subject))
-            .unwrap_or_default();
-        let lines = vec![text::pdf_stamp_signer(lang, name), text::pdf_stamp_time(lang, format_utc(now))];
-        options.stamp = Some(kazasu_pdf::Stamp { lines });
-    }
-    let prepared = kazasu_pdf::prepare(&data, &options).map_err(|e| pdf_failure(lang, input, &e))?;
-    let attrs = prepared.signed_attributes(expected.as_deref()).map_err(|e| pdf_failure(lang, input, &e))?;
+    let options = SignOptions::new(sub_filter, now);
+    // Prepared once before the password, so a PDF that cannot take a signature is refused before the card.
+    let unstamped = kazasu_pdf::prepare(&data, &options).map_err(|e| pdf_failure(lang, input, &e))?;
     let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document.pdf".into());
+    let shown: Arc<[u8]> = Arc::from(data);
+    let built = Arc::new(Mutex::new(None::<Built>));
+    let mismatch = Arc::new(Mutex::new(false));
+    let build = {
+        let (shown, built, mismatch, visible) = (shown.clone(), built.clone(), mismatch.clone(), how.visible);
+        let unstamped = Mutex::new(Some(unstamped));
+        // In the signing tap, with the certificate the card just gave: the signed attributes naming it
+        // (signing-certificate-v2), over the revision that carries the stamp with the name it states.
+        BuildFromCertificate::new(move |certificate: &[u8]| {
+            if expected.as_deref().is_some_and(|e| e != certificate) {
+                *mismatch.lock().ok()? = true;
+                return None;
+            }
+            let prepared = if visible {
+                let signer = Certificate::from_der(certificate)
+                    .map(|c| c.personal.and_then(|p| p.name).unwrap_or(c.subject))
+                    .unwrap_or_default();
+                let lines = vec![text::pdf_stamp_signer(lang, signer), text::pdf_stamp_time(lang, format_utc(now))];
+                let stamped = SignOptions { stamp: Some(kazasu_pdf::Stamp { lines }), ..options.clone() };
+                kazasu_pdf::prepare(&shown, &stamped).map_err(|e| detail("pdf", e)).ok()?
+            } else {
+                unstamped.lock().ok()?.take()?
+            };
+            let attributes = prepared.signed_attributes(Some(certificate)).map_err(|e| detail("pdf", e)).ok()?;
+            *built.lock().ok()? = Some(Built { prepared, attributes: attributes.clone() });
+            Some(attributes)
+        })
+    };
     // The card signs the signed attributes (their DigestInfo), whose message digest covers the byte ranges.
-    let mut flow = Flow::for_bytes(name, Arc::from(attrs.clone()), HashAlgorithm::Sha256);
+    let mut flow = Flow::for_attested(name, shown, HashAlgorithm::Sha256, build);
+    drive::show_consent(&flow, lang);
     let failed = || Failure::new(text::card_operation_failed(lang), exit::FAILURE);
     let mut transport = card::open(source, lang)?;
     let started = std::time::Instant::now();
-    drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| failed())?;
-    log::info!("pdf: card signature in {} ms", started.elapsed().as_millis());
+    let outcome = drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| failed());
     drop(transport);
-    let signed = flow.signature().ok_or_else(failed)?;
-    if expected.as_ref().is_some_and(|c| *c != signed.certificate) {
+    if mismatch.lock().is_ok_and(|m| *m) {
         return Err(Failure::new(text::pdf_certificate_mismatch(lang), exit::FAILURE));
+    }
+    outcome?;
+    log::info!("pdf: card signature in {} ms", started.elapsed().as_millis());
+    let signed = flow.signature().ok_or_else(failed)?;
+    let Built { prepared, attributes } = built.lock().ok().and_then(|mut b| b.take()).ok_or_else(failed)?;
+    if *signed.signed_bytes != *attributes {
+        return Err(failed());
     }
     let token = match how.tsa {
         Some(url) => Some(timestamp(lang, url, &signed.signature)?),
         None => None,
     };
-    let cms = kazasu_pdf::cms::signed_data(&attrs, &signed.certificate, &[], &signed.signature, token.as_deref())
+    let cms = kazasu_pdf::cms::signed_data(&attributes, &signed.certificate, &[], &signed.signature, token.as_deref())
         .map_err(|e| pdf_failure(lang, input, &e))?;
     let pdf = prepared.finish(&cms).map_err(|e| pdf_failure(lang, input, &e))?;
     write_new(lang, &out, &pdf)?;

@@ -156,3 +156,28 @@ fn verify_checks_the_chain_to_the_given_ca_and_the_crl_when_given() {
     );
     assert!(!text(&other.stdout).contains("Valid signature by"), "{}", text(&other.stdout));
 }
+
+#[test]
+fn one_password_makes_a_signature_that_names_the_card_certificate_without_cert() {
+    let tmp = temp_dir("pdf-no-cert");
+    let (input, output) = (tmp.path().join("doc.pdf"), tmp.path().join("out.pdf"));
+    write_pdf(&input, 1);
+    let (i, o) = (input.to_str().unwrap(), output.to_str().unwrap());
+    let out =
+        kazasu(&["--virtual", "--lang", "en", "sign", "--pdf", i, "-o", o, "--visible", "--pin-stdin"], "ABC123\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The disclosure was said before the password was used.
+    let err = text(&out.stderr);
+    let (disclosed, checked) =
+        (err.find("whoever receives it reads").unwrap(), err.find("Checking the signature password").unwrap());
+    assert!(disclosed < checked, "{err}");
+    // The signed attributes name the certificate the card gave in the same tap (signing-certificate-v2).
+    let signed = std::fs::read(&output).unwrap();
+    let found = kazasu_pdf::signatures(&signed).unwrap();
+    assert_eq!(found.len(), 1);
+    let cms = found[0].cms.as_ref().unwrap();
+    assert_eq!(cms.signing_certificate_matches, Some(true));
+    let card_cert = kazasu_pdf::cms::certificate_der(&std::fs::read(format!("{FIXTURES}/sign.pem")).unwrap()).unwrap();
+    assert_eq!(cms.certificate, card_cert);
+    assert!(verify(&output).status.success(), "{}", text(&verify(&output).stdout));
+}

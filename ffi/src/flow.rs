@@ -218,6 +218,19 @@ impl SigningFlow {
         Arc::new(SigningFlow::new(flow, None, observer, clock))
     }
 
+    /// Signing a prepared PDF (`prepare_pdf`), shown as `label` with the file's size and SHA-256; the signing tap
+    /// builds the signed attributes naming the card's certificate. Finish with `prepared.finish(result)`.
+    #[uniffi::constructor]
+    pub fn for_pdf(
+        label: String,
+        prepared: Arc<crate::pdf::PreparedPdf>,
+        observer: Arc<dyn FlowObserver>,
+        clock: Option<Arc<dyn FlowClock>>,
+    ) -> Arc<Self> {
+        let flow = Flow::for_attested(label, prepared.input(), kazasu_core::HashAlgorithm::Sha256, prepared.builder());
+        Arc::new(SigningFlow::new(flow, None, observer, clock))
+    }
+
     /// Delivers the first state and starts the fetch of a hand-off.
     pub fn start(self: Arc<Self>) {
         self.changed();
@@ -455,7 +468,10 @@ fn render(flow: &Flow, now: i64) -> FlowState {
                 Some(context) => FlowState::ReviewRequest { request: handoff::display_of(r), context, disclosure },
                 None => poisoned_state(),
             },
-            (Some(Subject::Bytes { label, data, algorithm: _ }), Some(disclosure)) => FlowState::ReviewBytes {
+            (
+                Some(Subject::Bytes { label, data, .. } | Subject::Attested { label, shown: data, .. }),
+                Some(disclosure),
+            ) => FlowState::ReviewBytes {
                 bytes: BytesDisplay {
                     label: label.clone(),
                     size: data.len() as u64,

@@ -3,8 +3,11 @@
 //! 1. `prepare_pdf(bytes, kind, now, certificate)` → a [`PreparedPdf`]: the incremental update is made in memory
 //!    (the input bytes are not changed); `display()` is what the shell shows before the password (pages, size,
 //!    SHA-256 of the file as it is, signatures already in it).
-//! 2. `SigningFlow.forBytes(fileName, prepared.bytesToSign(), Sha256, …)`: the card signs the signed attributes,
-//!    whose message digest covers the exact byte ranges of the signed file.
+//! 2. `SigningFlow.forPdf(fileName, prepared, …)`: the review shows the file's name, size and SHA-256; in the
+//!    signing tap the signed attributes are built naming the certificate the card just gave
+//!    (signing-certificate-v2), and the card signs them — their message digest covers the exact byte ranges of
+//!    the signed file. One password, one tap. (`SigningFlow.forBytes(fileName, prepared.bytesToSign(), …)`
+//!    signs attributes built before the tap: naming the certificate only when `prepare_pdf` was given it.)
 //! 3. `prepared.finish(signedDocument)` → the signed PDF, to be saved as a new file.
 
 use std::sync::Mutex;
@@ -68,7 +71,11 @@ impl From<CorePdfError> for PdfFailure {
 #[derive(uniffi::Object)]
 pub struct PreparedPdf {
     prepared: Mutex<Option<Prepared>>,
+    /// The file as given (what the review shows).
+    input: std::sync::Arc<[u8]>,
     attributes: Vec<u8>,
+    /// The signed attributes built in the signing tap of a `SigningFlow.forPdf`.
+    built: Mutex<Option<Vec<u8>>>,
     certificate: Option<Vec<u8>>,
     display: PdfDisplay,
 }
@@ -92,6 +99,7 @@ pub fn prepare_pdf(
     stamp_lines: Option<Vec<String>>,
 ) -> Result<std::sync::Arc<PreparedPdf>, PdfFailure> {
     let info = kazasu_pdf::inspect(&pdf)?;
+    let pdf: std::sync::Arc<[u8]> = pdf.into();
     let sub_filter = match kind {
         PdfSignatureKind::Pades => SubFilter::Pades,
         PdfSignatureKind::Pkcs7 => SubFilter::Pkcs7,
@@ -106,7 +114,14 @@ pub fn prepare_pdf(
         sha256_hex: info.sha256.iter().map(|b| format!("{b:02x}")).collect(),
         existing_signatures: u32::try_from(info.signatures).unwrap_or(u32::MAX),
     };
-    Ok(std::sync::Arc::new(PreparedPdf { prepared: Mutex::new(Some(prepared)), attributes, certificate, display }))
+    Ok(std::sync::Arc::new(PreparedPdf {
+        prepared: Mutex::new(Some(prepared)),
+        input: pdf,
+        attributes,
+        built: Mutex::new(None),
+        certificate,
+        display,
+    }))
 }
 
 #[uniffi::export]
@@ -128,8 +143,35 @@ impl PreparedPdf {
             return Err(PdfFailure::WrongSignature);
         }
         let prepared = self.prepared.lock().ok().and_then(|mut p| p.take()).ok_or(PdfFailure::AlreadyFinished)?;
-        let cms = kazasu_pdf::cms::signed_data(&self.attributes, &signed.certificate, &[], &signed.signature, None)?;
+        let built = self.built.lock().ok().and_then(|mut b| b.take());
+        let attributes = built.as_deref().unwrap_or(&self.attributes);
+        let cms = kazasu_pdf::cms::signed_data(attributes, &signed.certificate, &[], &signed.signature, None)?;
         Ok(prepared.finish(&cms)?)
+    }
+}
+
+impl PreparedPdf {
+    /// The file as given, for the review.
+    pub(crate) fn input(&self) -> std::sync::Arc<[u8]> {
+        self.input.clone()
+    }
+
+    /// What the signing tap of `SigningFlow.forPdf` signs: the signed attributes naming the certificate the
+    /// card gives (or, when `prepare_pdf` was given one, those attributes — and nothing for another card).
+    pub(crate) fn builder(self: &std::sync::Arc<Self>) -> kazasu_core::flow::BuildFromCertificate {
+        let this = self.clone();
+        kazasu_core::flow::BuildFromCertificate::new(move |certificate: &[u8]| {
+            let attributes = match &this.certificate {
+                Some(named) if named.as_slice() == certificate => this.attributes.clone(),
+                Some(_) => return None,
+                None => {
+                    let prepared = this.prepared.lock().ok()?;
+                    prepared.as_ref()?.signed_attributes(Some(certificate)).ok()?
+                }
+            };
+            *this.built.lock().ok()? = Some(attributes.clone());
+            Some(attributes)
+        })
     }
 }
 

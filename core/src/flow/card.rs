@@ -29,12 +29,62 @@ pub enum Step {
     Signing,
 }
 
+/// Builds the bytes to sign from the signature certificate's DER, inside the tap that read it (a CMS
+/// signed-attributes set naming the signer's certificate). `None`: this certificate cannot be named; nothing is
+/// signed.
+#[derive(Clone)]
+pub struct BuildFromCertificate(Arc<BuildFn>);
+
+type BuildFn = dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync;
+
+impl BuildFromCertificate {
+    pub fn new(build: impl Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync + 'static) -> BuildFromCertificate {
+        BuildFromCertificate(Arc::new(build))
+    }
+
+    fn build(&self, certificate: &[u8]) -> Option<Vec<u8>> {
+        (self.0)(certificate)
+    }
+}
+
+impl std::fmt::Debug for BuildFromCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BuildFromCertificate")
+    }
+}
+
+/// What a signing tap signs.
+#[derive(Clone)]
+pub enum ToSign {
+    /// Nothing: the tap reads the signature certificate (which the card gives only after VERIFY).
+    CertificateOnly,
+    /// Exactly these bytes, the ones the person was shown.
+    Bytes(Arc<[u8]>),
+    /// Bytes that name the signer's certificate, built from the certificate read in this same tap right before
+    /// the card signs, so one password and one tap make a signature whose signed attributes name its
+    /// certificate (PAdES signing-certificate-v2).
+    BuiltFromCertificate(BuildFromCertificate),
+}
+
+impl std::fmt::Debug for ToSign {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ToSign::CertificateOnly => f.write_str("CertificateOnly"),
+            ToSign::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            ToSign::BuiltFromCertificate(_) => f.write_str("BuiltFromCertificate"),
+        }
+    }
+}
+
 /// A signature made by the card, with what it verifies with (for a certificate-only flow: the certificate and
 /// an empty signature).
 #[derive(Clone, Debug)]
 pub struct Signature {
     /// RSA PKCS#1 v1.5 signature over the DigestInfo of the signed bytes.
     pub signature: Vec<u8>,
+    /// Exactly the bytes signed (empty for a certificate-only flow): the shown bytes, or the ones built from
+    /// the certificate.
+    pub signed_bytes: Arc<[u8]>,
     /// DER of the signature certificate read from the card.
     pub certificate: Vec<u8>,
     /// 基本4情報 as the certificate states them.
@@ -46,9 +96,8 @@ pub struct Signature {
 pub(crate) enum Purpose {
     /// Read the sign PIN's counter only (the PIN is not typed yet).
     ReadTries,
-    /// Present the PIN once (counter first), read the certificate, sign `data` (none: only read the
-    /// certificate, which the card gives only after VERIFY).
-    Sign { pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: Option<Arc<[u8]>> },
+    /// Present the PIN once (counter first), read the certificate, sign `data`.
+    Sign { pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: ToSign },
 }
 
 /// The card work of one tap, ready to run on a link.
@@ -85,9 +134,9 @@ impl CardJob {
         CardJob { purpose: Purpose::ReadTries }
     }
 
-    /// A tap that signs `data` — exactly the bytes the person was shown — or, with `None`, only reads the
-    /// signature certificate (the [`Signature`] then has an empty signature).
-    pub fn sign(pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: Option<Arc<[u8]>>) -> CardJob {
+    /// A tap that signs `data` ([`ToSign`]; with `CertificateOnly` it only reads the signature certificate, and
+    /// the [`Signature`] has an empty signature).
+    pub fn sign(pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: ToSign) -> CardJob {
         CardJob { purpose: Purpose::Sign { pin, last_try, algorithm, data } }
     }
 
@@ -119,7 +168,7 @@ impl CardJob {
                 }
             }
             Purpose::Sign { pin, last_try, algorithm, data } => {
-                match sign_once(session, pin, last_try, algorithm, data.as_deref(), progress) {
+                match sign_once(session, pin, last_try, algorithm, &data, progress) {
                     Ok(signature) => CardOutcome::Signed(signature),
                     Err((error, unpresented_pin)) => CardOutcome::Failed { error, unpresented_pin },
                 }
@@ -143,7 +192,7 @@ pub(crate) fn sign_once<T: Transport>(
     pin: SignPin,
     last_try: LastTry,
     algorithm: HashAlgorithm,
-    data: Option<&[u8]>,
+    data: &ToSign,
     progress: &mut dyn FnMut(Step),
 ) -> Result<Signature, (CardError, Option<SignPin>)> {
     progress(Step::VerifyingPin);
@@ -159,7 +208,7 @@ pub(crate) fn sign_once<T: Transport>(
 fn sign_after_verify<T: Transport>(
     session: &mut JpkiSession<T>,
     algorithm: HashAlgorithm,
-    data: Option<&[u8]>,
+    data: &ToSign,
     progress: &mut dyn FnMut(Step),
 ) -> Result<Signature, CardError> {
     progress(Step::ReadingCertificate);
@@ -169,10 +218,18 @@ fn sign_after_verify<T: Transport>(
         command: crate::apdu::CommandName::ReadBinary,
         reason: "the signature certificate carries no readable JPKI personal data",
     })?;
-    let Some(data) = data else {
-        return Ok(Signature { signature: Vec::new(), certificate, personal, algorithm });
+    let signed_bytes: Arc<[u8]> = match data {
+        ToSign::CertificateOnly => {
+            let signed_bytes = Arc::from(Vec::new());
+            return Ok(Signature { signature: Vec::new(), signed_bytes, certificate, personal, algorithm });
+        }
+        ToSign::Bytes(bytes) => bytes.clone(),
+        ToSign::BuiltFromCertificate(build) => Arc::from(build.build(&certificate).ok_or(CardError::Malformed {
+            command: crate::apdu::CommandName::ReadBinary,
+            reason: "the signature certificate cannot be named in the signature",
+        })?),
     };
     progress(Step::Signing);
-    let signature = session.sign(algorithm, data)?;
-    Ok(Signature { signature, certificate, personal, algorithm })
+    let signature = session.sign(algorithm, &signed_bytes)?;
+    Ok(Signature { signature, signed_bytes, certificate, personal, algorithm })
 }

@@ -56,7 +56,7 @@ impl Subject {
     pub fn disclosure(&self) -> Option<Disclosure> {
         let recipient = match self {
             Subject::Request(r) => Recipient::Origin(r.origin().to_string()),
-            Subject::Bytes { .. } => Recipient::WhoeverReceivesTheSignature,
+            Subject::Bytes { .. } | Subject::Attested { .. } => Recipient::WhoeverReceivesTheSignature,
             Subject::SignCertificate => return None,
         };
         Some(Disclosure { items: PersonalItem::ALL.to_vec(), recipient })

@@ -39,7 +39,7 @@ pub mod notice;
 
 use std::sync::{Arc, Mutex};
 
-pub use card::{CardJob, CardOutcome, Signature, Step};
+pub use card::{BuildFromCertificate, CardJob, CardOutcome, Signature, Step, ToSign};
 pub use consent::{Context, Disclosure, PersonalItem, Recipient};
 pub use notice::{Notice, PinRule};
 
@@ -58,24 +58,29 @@ pub enum Subject {
     Request(Box<SignRequest>),
     /// Bytes given by the front end (a file): shown by name, size and SHA-256, signed as they are.
     Bytes { label: String, data: Arc<[u8]>, algorithm: HashAlgorithm },
+    /// A document shown by name, size and SHA-256 (`shown`, e.g. a PDF), whose signature covers it through
+    /// bytes built from the signer's certificate in the signing tap (a PDF's signed attributes: the digest of
+    /// the document's signed byte ranges and the certificate's).
+    Attested { label: String, shown: Arc<[u8]>, algorithm: HashAlgorithm, build: BuildFromCertificate },
     /// Nothing is signed: the tap reads the signature certificate, which the card gives only after the
     /// password (the CLI's `cert`). The flow ends in `Signed` with the certificate and an empty signature.
     SignCertificate,
 }
 
 impl Subject {
-    /// Exactly the bytes shown to the person (none for [`Subject::SignCertificate`]).
-    pub fn bytes_to_sign(&self) -> Option<Arc<[u8]>> {
+    /// What the card signs: exactly the bytes shown, or bytes built from the certificate over them.
+    pub fn to_sign(&self) -> ToSign {
         match self {
-            Subject::Request(r) => Some(Arc::from(r.bytes_to_sign())),
-            Subject::Bytes { data, .. } => Some(data.clone()),
-            Subject::SignCertificate => None,
+            Subject::Request(r) => ToSign::Bytes(Arc::from(r.bytes_to_sign())),
+            Subject::Bytes { data, .. } => ToSign::Bytes(data.clone()),
+            Subject::Attested { build, .. } => ToSign::BuiltFromCertificate(build.clone()),
+            Subject::SignCertificate => ToSign::CertificateOnly,
         }
     }
 
     pub fn algorithm(&self) -> HashAlgorithm {
         match self {
-            Subject::Bytes { algorithm, .. } => *algorithm,
+            Subject::Bytes { algorithm, .. } | Subject::Attested { algorithm, .. } => *algorithm,
             Subject::Request(_) | Subject::SignCertificate => HashAlgorithm::Sha256,
         }
     }
@@ -83,7 +88,7 @@ impl Subject {
     pub fn request(&self) -> Option<&SignRequest> {
         match self {
             Subject::Request(r) => Some(r),
-            Subject::Bytes { .. } | Subject::SignCertificate => None,
+            Subject::Bytes { .. } | Subject::Attested { .. } | Subject::SignCertificate => None,
         }
     }
 }
@@ -264,6 +269,18 @@ impl Flow {
     /// Signing bytes the front end holds (a file), shown as `label`, its size and its SHA-256.
     pub fn for_bytes(label: impl Into<String>, data: Arc<[u8]>, algorithm: HashAlgorithm) -> Flow {
         Flow { subject: Some(Subject::Bytes { label: label.into(), data, algorithm }), ..Flow::new(State::Review) }
+    }
+
+    /// Signing a document shown as `label` with the size and SHA-256 of `shown`, through bytes `build` makes
+    /// from the signer's certificate in the signing tap ([`Subject::Attested`]).
+    pub fn for_attested(
+        label: impl Into<String>,
+        shown: Arc<[u8]>,
+        algorithm: HashAlgorithm,
+        build: BuildFromCertificate,
+    ) -> Flow {
+        let subject = Subject::Attested { label: label.into(), shown, algorithm, build };
+        Flow { subject: Some(subject), ..Flow::new(State::Review) }
     }
 
     /// Reading the signature certificate (which needs the password) under the same rules; nothing is signed.
@@ -451,7 +468,7 @@ impl Flow {
                 return None;
             }
             let subject = self.subject.as_ref()?;
-            let (data, algorithm) = (subject.bytes_to_sign(), subject.algorithm());
+            let (data, algorithm) = (subject.to_sign(), subject.algorithm());
             let pin = self.pin.take()?;
             let last_try = if self.last_try_confirmed { LastTry::Confirmed } else { LastTry::NotConfirmed };
             CardJob::sign(pin, last_try, algorithm, data)
@@ -669,7 +686,8 @@ pub fn sign<T: Transport>(
     data: &[u8],
 ) -> Result<Signed, CardError> {
     let mut session = JpkiSession::open(transport)?;
-    let s = card::sign_once(&mut session, pin, last_try, algorithm, Some(data), &mut |_| {}).map_err(|(e, _)| e)?;
+    let data = ToSign::Bytes(Arc::from(data));
+    let s = card::sign_once(&mut session, pin, last_try, algorithm, &data, &mut |_| {}).map_err(|(e, _)| e)?;
     Ok(Signed { signature: s.signature, certificate: s.certificate, algorithm, traffic: session.traffic() })
 }
 

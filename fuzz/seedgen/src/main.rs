@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use kazasu_core::handoff::request::request_json;
 use kazasu_core::handoff::{deep_link, Document, Field, HttpsUrl, SignRequest, Submission};
 use kazasu_core::softcard::{fixture, SoftCard};
-use kazasu_core::flow::CardJob;
+use kazasu_core::flow::{CardJob, ToSign};
 use kazasu_core::{AuthPin, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities, SignPin};
 use kazasu_core::{Transport, TransportError};
 
@@ -90,7 +90,7 @@ fn conversation(mode: u8) -> (Vec<u8>, Vec<Vec<u8>>) {
             actions = &[0, 2, 7];
             let pin = SignPin::new(fixture::SIGN_PIN).unwrap();
             let data: std::sync::Arc<[u8]> = std::sync::Arc::from(&b"document shown"[..]);
-            let job = CardJob::sign(pin, LastTry::NotConfirmed, HashAlgorithm::Sha256, Some(data));
+            let job = CardJob::sign(pin, LastTry::NotConfirmed, HashAlgorithm::Sha256, ToSign::Bytes(data));
             let _ = job.run_on(&mut rec, &mut |_| {});
         }
         1 => {
