@@ -105,14 +105,16 @@ pub fn binarize<'a>(frame: &LumaFrame<'a>, p: Params) -> Option<Bitmap<'a>> {
             }
         }
         let rows = (y1 - y0).div_ceil(2) as u32;
-        for bx in 0..bw {
-            let x0 = bx * bs;
-            let x1 = (x0 + bs).min(w);
-            let mn = cmin[x0..x1].iter().copied().min().unwrap_or(0);
-            let mx = cmax[x0..x1].iter().copied().max().unwrap_or(0);
-            let sum: u32 = csum[x0..x1].iter().map(|&v| v as u32).sum();
-            let n = rows * (x1 - x0) as u32;
-            bmean[by * bw + bx] = sum / n;
+        // A whole block holds bs/2 sampled rows of bs pixels: a power of two, so its mean
+        // is a shift (only edge blocks divide).
+        let full_shift = (2 * p.block_shift).saturating_sub(1);
+        let blocks = cmin.chunks(bs).zip(cmax.chunks(bs)).zip(csum.chunks(bs));
+        for (bx, ((mnc, mxc), smc)) in blocks.enumerate() {
+            let mn = mnc.iter().copied().fold(255, u8::min);
+            let mx = mxc.iter().copied().fold(0, u8::max);
+            let sum: u32 = smc.iter().map(|&v| v as u32).sum();
+            let n = rows * smc.len() as u32;
+            bmean[by * bw + bx] = if n == 1 << full_shift { sum >> full_shift } else { sum / n };
             bmin[by * bw + bx] = mn;
             bmax[by * bw + bx] = mx;
         }
