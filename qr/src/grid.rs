@@ -597,11 +597,16 @@ const ALTS: [Params; 4] = [
 /// at the default block size after halving.
 const STREAM_PASSES: usize = 3;
 
-/// Passes on a still that the thorough pass (rxing) follows: the everyday setting and
-/// the 4 px blocks. Every photo the 16 and 32 px blocks rescued (3 of the 207) the
-/// thorough pass reads too, in about the time those two passes took; on photos without
-/// a code they only added a millisecond or more of texture triples.
+/// Passes on a still that the thorough pass (rxing) follows, when the view the retries
+/// read (the finders' region, else the frame) is larger than [`SMALL_VIEW`]: the everyday
+/// setting and the 4 px blocks. Every photo the 16 and 32 px blocks rescued (3 of the
+/// 207) the thorough pass reads too; on a large view those two passes cost about what
+/// rxing does, and on photos without a code they added a millisecond or more of texture
+/// triples. On a small view they cost a fraction of rxing and run first.
 const STILL_PASSES: usize = 2;
+
+/// Pixels of a view on which all four passes are cheaper than the thorough pass.
+const SMALL_VIEW: usize = 360 * 360;
 
 /// One frame at one scale with the first `passes` of [`ALTS`]. `strict`: retry with
 /// other thresholds only on a plausible finder triple (camera frames), else on two
@@ -616,7 +621,8 @@ fn locate_at(
     let mut seen = false;
     let mut first = Vec::new();
     let mut region: Option<(LumaFrame, (usize, usize))> = None;
-    let alts = &ALTS[..passes.min(ALTS.len())];
+    // Stills followed by the thorough pass take the 16/32 px passes on a small view only.
+    let alts = if strict || passes != STILL_PASSES { &ALTS[..passes.min(ALTS.len())] } else { &ALTS[..] };
     for (k, &params) in alts.iter().enumerate() {
         if k > 0 && !seen {
             break;
@@ -628,6 +634,9 @@ fn locate_at(
             Some(r) if k > 0 => r,
             _ => (*frame, (0, 0)),
         };
+        if k >= passes && view.width() * view.height() > SMALL_VIEW {
+            break;
+        }
         let Some(b) = binarize(&view, params) else {
             continue;
         };
