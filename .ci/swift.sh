@@ -62,7 +62,9 @@ ensure_chroot() {
     debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
         trixie "$tmp" "$mirror" >"$tmp.log" 2>&1 || { tail -n 30 "$tmp.log"; return 1; }
     cp /etc/resolv.conf "$tmp/etc/resolv.conf"
-    unshare --mount --propagation private -- bash -euc '
+    # The chroot has none of this run's folders: TMPDIR set by scripts/test-all.sh would make swift give up
+    # (couldNotFindTmpDir); the chroot's own /tmp serves.
+    env -u TMPDIR -u XDG_STATE_HOME unshare --mount --propagation private -- bash -euc '
         c=$1
         trap "umount -l \"\$c/proc\" 2>/dev/null || true" EXIT
         mount -t proc proc "$c/proc"
