@@ -7,7 +7,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use kazasu_core::cert::Certificate;
-use kazasu_core::flow::{CardOutcome, Flow, Notice, PersonalItem, Recipient, State, Step};
+use kazasu_core::flow::{Age, CardOutcome, Flow, Notice, PersonalItem, Recipient, State, Step};
 use kazasu_core::Transport;
 
 use crate::card::{card_failure, progress};
@@ -111,10 +111,10 @@ pub(crate) fn show_consent(flow: &Flow, lang: Lang) {
         return;
     };
     if let Some(c) = subject.context(now()) {
-        let age = match c.age_secs {
-            s if s < 60 => text::age_just_now(lang),
-            s if s < 3600 => text::age_minutes(lang, s / 60),
-            s => text::age_hours(lang, s / 3600),
+        let age = match c.age {
+            Age::JustNow => text::age_just_now(lang),
+            Age::Minutes(n) => text::age_minutes(lang, n),
+            Age::Hours(n) => text::age_hours(lang, n),
         };
         eprintln!("{}", text::request_context(lang, age, &c.created_from));
         eprintln!("{}", text::relay_warning(lang));

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use kazasu_core::flow::{Context, Disclosure, Flow, Notice, PersonalItem, Recipient, State};
+use kazasu_core::flow::{Age, Context, Disclosure, Flow, Notice, PersonalItem, Recipient, State};
 use kazasu_core::handoff::document::{Document, Field};
 use kazasu_core::handoff::request::request_json;
 use kazasu_core::handoff::rp::verify_submission;
@@ -129,7 +129,7 @@ fn the_whole_hand_off_signs_what_was_shown_and_the_relying_party_transcribes_the
     let subject = flow.subject().unwrap();
     assert_eq!(
         subject.context(now + 120),
-        Some(Context { created_from: "Windows · Chrome".into(), created_at: now, age_secs: 120 })
+        Some(Context { created_from: "Windows · Chrome".into(), created_at: now, age: Age::Minutes(2) })
     );
     assert_eq!(
         subject.disclosure(),

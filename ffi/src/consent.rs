@@ -12,8 +12,16 @@ pub struct CreationContext {
     pub created_from: String,
     /// Seconds since the Unix epoch.
     pub created_at: i64,
-    /// Seconds before now (never negative), for "2 minutes ago".
-    pub age_secs: i64,
+    /// How long ago, as every front end says it ("just now", "2 min ago", "1 h ago").
+    pub age: RequestAge,
+}
+
+/// How long ago a request was created: under a minute, whole minutes, whole hours (`kazasu_core::flow::Age`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum RequestAge {
+    JustNow,
+    Minutes { count: u32 },
+    Hours { count: u32 },
 }
 
 /// One item of the certificate's personal data (基本4情報).
@@ -45,7 +53,11 @@ pub(crate) fn context_of(subject: &Subject, now: i64) -> Option<CreationContext>
     subject.context(now).map(|c| CreationContext {
         created_from: c.created_from,
         created_at: c.created_at,
-        age_secs: c.age_secs,
+        age: match c.age {
+            core::Age::JustNow => RequestAge::JustNow,
+            core::Age::Minutes(count) => RequestAge::Minutes { count },
+            core::Age::Hours(count) => RequestAge::Hours { count },
+        },
     })
 }
 

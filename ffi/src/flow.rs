@@ -138,6 +138,44 @@ pub enum FlowState {
     Cancelled,
 }
 
+/// The way out a screen offers besides its own buttons; every shell draws it as this says, so a screen's
+/// cancel means the same on every phone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum WayOut {
+    /// No extra button: the card or the network is at work, or the screen's own buttons are the way out (the
+    /// last-try decline, the filing review's 申請しない).
+    None,
+    /// Cancel (`SigningFlow::cancel`): nothing is signed yet; a typed password is forgotten.
+    Cancel,
+    /// Discard the signature that could not be sent (`SigningFlow::cancel`): nothing more is sent.
+    Discard,
+    /// Close the screen: the flow has ended.
+    Close,
+}
+
+/// The way out `state` offers.
+#[uniffi::export]
+pub fn way_out_of(state: FlowState) -> WayOut {
+    match state {
+        FlowState::Working { .. }
+        | FlowState::Submitting { .. }
+        | FlowState::ConfirmLastTry
+        | FlowState::ConfirmFiling { .. } => WayOut::None,
+        FlowState::Fetching
+        | FlowState::ReviewRequest { .. }
+        | FlowState::ReviewBytes { .. }
+        | FlowState::EnterPin { .. }
+        | FlowState::HoldCard { .. } => WayOut::Cancel,
+        FlowState::SubmitFailed { .. } => WayOut::Discard,
+        FlowState::Signed { .. }
+        | FlowState::Done { .. }
+        | FlowState::ProbablyReceived
+        | FlowState::Blocked
+        | FlowState::Failed { .. }
+        | FlowState::Cancelled => WayOut::Close,
+    }
+}
+
 /// Receives every state, in order, on whatever thread changed it: post to the UI thread yourself. Whatever it
 /// throws is logged and ignored: the flow goes on.
 #[uniffi::export(with_foreign)]

@@ -29,13 +29,15 @@ pub mod signed;
 pub mod testing;
 pub mod transport;
 
-pub use consent::{CreationContext, Disclosure, PersonalItem, Recipient};
+pub use consent::{CreationContext, Disclosure, PersonalItem, Recipient, RequestAge};
 pub use error::{FrameError, TransportError};
-pub use flow::{BytesDisplay, CallbackFailure, FlowClock, FlowObserver, FlowState, Notice, PinRule, SigningFlow};
+pub use flow::{
+    way_out_of, BytesDisplay, CallbackFailure, FlowClock, FlowObserver, FlowState, Notice, PinRule, SigningFlow, WayOut,
+};
 pub use handoff::{
     remember_signed_requests_in, HttpFailure, HttpReply, HttpTransport, RefusalCode, RequestDisplay, RequestField,
     SubmissionReceipt,
 };
-pub use qr::decode_luma;
+pub use qr::{decode_luma, QrScanner};
 pub use signed::{Gender, HashAlgorithm, Identity, SignStep, SignedDocument};
 pub use transport::CardTransport;

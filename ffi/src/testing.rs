@@ -505,13 +505,15 @@ impl crate::flow::FlowClock for TestClock {
     }
 }
 
-/// A state as the scenario table names it: the variant, its notice's variant, and the numbers it carries.
+/// A state as the scenario table names it: the variant, its notice's variant, the numbers it carries and its
+/// way out (`way_out_of`, by variant name).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct StateSummary {
     pub name: String,
     pub notice: Option<String>,
     pub known_tries: Option<u32>,
     pub can_resend: Option<bool>,
+    pub way_out: String,
 }
 
 /// Names a state the way `tests/scenarios/signing-flow.json` does.
@@ -527,7 +529,8 @@ pub fn describe_state(state: crate::flow::FlowState) -> StateSummary {
         S::Failed { notice: n } => (Some(variant(format!("{n:?}"))), None, None),
         _ => (None, None, None),
     };
-    StateSummary { name: variant(format!("{state:?}")), notice, known_tries, can_resend }
+    let way_out = variant(format!("{:?}", crate::flow::way_out_of(state.clone())));
+    StateSummary { name: variant(format!("{state:?}")), notice, known_tries, can_resend, way_out }
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use kazasu_ffi::testing::{
     software_card_sign_pin, verify_signature_for_tests, FakeRelyingParty, SoftwareCard, TestClock,
 };
 use kazasu_ffi::{
-    FlowState, HttpFailure, HttpReply, HttpTransport, Notice, PersonalItem, Recipient, RefusalCode, SigningFlow,
+    FlowState, HttpFailure, HttpReply, HttpTransport, Notice, PersonalItem, Recipient, RefusalCode, RequestAge,
+    SigningFlow,
 };
 
 const CITY: &str = "https://city.example.jp";
@@ -110,7 +111,7 @@ fn a_deep_link_is_fetched_shown_signed_in_one_tap_submitted_and_verified_by_the_
         panic!("{:?}", flow.state())
     };
     // Before the password: where and when the request was created, and what signing hands over to whom.
-    assert_eq!((context.created_at, context.age_secs), (rp.now(), 0));
+    assert_eq!((context.created_at, context.age), (rp.now(), RequestAge::JustNow));
     assert!(!context.created_from.is_empty());
     assert_eq!(disclosure.recipient, Recipient::Origin { origin: CITY.into() });
     assert_eq!(

@@ -27,6 +27,9 @@ fn check_state(name: &str, at: &str, state: FlowState, want: &Value) {
     if let Some(r) = want.get("can_resend") {
         assert_eq!(got.can_resend, r.as_bool(), "{name}: {at}: can_resend of {state:?}");
     }
+    if let Some(w) = want.get("way_out") {
+        assert_eq!(Some(got.way_out.as_str()), w.as_str(), "{name}: {at}: way out of {state:?}");
+    }
 }
 
 fn ins(step: &Value) -> u8 {

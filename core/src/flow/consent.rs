@@ -45,9 +45,28 @@ pub struct Context {
     pub created_from: String,
     /// Seconds since the Unix epoch.
     pub created_at: i64,
-    /// How long ago, at the time asked (never negative: a creation time slightly ahead of this device's clock
-    /// reads as "just now").
-    pub age_secs: i64,
+    /// How long ago, at the time asked.
+    pub age: Age,
+}
+
+/// How long ago a request was created, in the steps every front end says it: under a minute is "just now"
+/// (a creation time slightly ahead of this device's clock included), then whole minutes, then whole hours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Age {
+    JustNow,
+    Minutes(u32),
+    Hours(u32),
+}
+
+impl Age {
+    /// The step for `secs` seconds ago (negative: just now).
+    pub fn of_secs(secs: i64) -> Age {
+        match secs {
+            s if s < 60 => Age::JustNow,
+            s if s < 3600 => Age::Minutes((s / 60) as u32),
+            s => Age::Hours(u32::try_from(s / 3600).unwrap_or(u32::MAX)),
+        }
+    }
 }
 
 impl Subject {
@@ -68,7 +87,31 @@ impl Subject {
         Some(Context {
             created_from: document.created_from.clone(),
             created_at: document.issued_at,
-            age_secs: now.saturating_sub(document.issued_at).max(0),
+            age: Age::of_secs(now.saturating_sub(document.issued_at)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Age;
+
+    #[test]
+    fn ages_step_from_just_now_to_minutes_to_hours() {
+        let steps: Vec<Age> = [-30, 0, 59, 60, 150, 3599, 3600, 7300, i64::MAX].into_iter().map(Age::of_secs).collect();
+        assert_eq!(
+            steps,
+            [
+                Age::JustNow,
+                Age::JustNow,
+                Age::JustNow,
+                Age::Minutes(1),
+                Age::Minutes(2),
+                Age::Minutes(59),
+                Age::Hours(1),
+                Age::Hours(2),
+                Age::Hours(u32::MAX),
+            ]
+        );
     }
 }

@@ -40,7 +40,7 @@ pub mod notice;
 use std::sync::{Arc, Mutex};
 
 pub use card::{BuildFromCertificate, CardJob, CardOutcome, Signature, Step, ToSign};
-pub use consent::{Context, Disclosure, PersonalItem, Recipient};
+pub use consent::{Age, Context, Disclosure, PersonalItem, Recipient};
 pub use notice::{Notice, PinRule};
 
 use crate::channel::Traffic;

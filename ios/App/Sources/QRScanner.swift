@@ -1,11 +1,12 @@
 import AVFoundation
 import CoreVideo
 import Kazasu
+import KazasuFFI
 import SwiftUI
 import UIKit
 
 /// The camera side of the QR scanner: frames in 420f (bi-planar, full range); plane 0 is the luma, handed with
-/// its bytesPerRow to the core's decoder (``QRFrame``). No image processing here.
+/// its bytesPerRow to the core's scanner for this screen (``QRFrame``). No image processing here.
 final class QRScannerController: UIViewController, AVCaptureVideoDataOutputSampleBufferDelegate {
     var onText: ((String) -> Void)?
     var onUnavailable: ((L10n) -> Void)?
@@ -13,7 +14,7 @@ final class QRScannerController: UIViewController, AVCaptureVideoDataOutputSampl
     private let session = AVCaptureSession()
     private let frames = DispatchQueue(label: "jp.kazasu.camera")
     private var preview: AVCaptureVideoPreviewLayer?
-    private var found = false
+    private let scanner = QrScanner()
 
     override func viewDidLoad() {
         super.viewDidLoad()
@@ -68,19 +69,19 @@ final class QRScannerController: UIViewController, AVCaptureVideoDataOutputSampl
     }
 
     func captureOutput(_ output: AVCaptureOutput, didOutput sampleBuffer: CMSampleBuffer, from connection: AVCaptureConnection) {
-        guard !found, let pixels = CMSampleBufferGetImageBuffer(sampleBuffer) else { return }
+        guard let pixels = CMSampleBufferGetImageBuffer(sampleBuffer) else { return }
         CVPixelBufferLockBaseAddress(pixels, .readOnly)
         defer { CVPixelBufferUnlockBaseAddress(pixels, .readOnly) }
         guard CVPixelBufferGetPlaneCount(pixels) >= 1, let luma = CVPixelBufferGetBaseAddressOfPlane(pixels, 0) else {
             return
         }
-        let text = try? QRFrame.decode(
-            base: UnsafeRawPointer(luma),
+        // The scanner hands on the first text it reads, once.
+        let text = try? QRFrame.scan(
+            scanner, base: UnsafeRawPointer(luma),
             width: CVPixelBufferGetWidthOfPlane(pixels, 0),
             height: CVPixelBufferGetHeightOfPlane(pixels, 0),
             bytesPerRow: CVPixelBufferGetBytesPerRowOfPlane(pixels, 0))
         guard let text = text ?? nil else { return }
-        found = true
         session.stopRunning()
         DispatchQueue.main.async { self.onText?(text) }
     }

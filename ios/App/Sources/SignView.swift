@@ -57,7 +57,11 @@ struct SignView: View {
 
     var body: some View {
         ScrollView {
-            VStack(alignment: .leading, spacing: 16) { content }.padding()
+            VStack(alignment: .leading, spacing: 16) {
+                content
+                wayOut
+            }
+            .padding()
         }
         .onDisappear {
             typed = ""
@@ -70,7 +74,6 @@ struct SignView: View {
         case .fetching:
             ProgressView()
             Text(w(.state_fetching))
-            cancel
         case .reviewRequest(let request, let context, let disclosure):
             origin(request)
             // Where and when the request was created, with the warning against a relayed one, before the rest.
@@ -109,7 +112,6 @@ struct SignView: View {
             }
             .buttonStyle(.borderedProminent)
             .disabled(typed.isEmpty)
-            cancel
         case .confirmLastTry:
             Text(w(.state_confirm_last_try)).font(.headline).foregroundColor(.red)
             Text(w(.state_confirm_last_try_body))
@@ -123,7 +125,6 @@ struct SignView: View {
             } else {
                 Text(w(.nfc_unavailable)).foregroundColor(.red)
             }
-            cancel
         case .working(let step):
             ProgressView()
             Text(w.step(step))
@@ -145,31 +146,24 @@ struct SignView: View {
             if canResend {
                 Button(w(.state_submit_failed_resend)) { flow.resend() }.buttonStyle(.borderedProminent)
             }
-            cancel
         case .signed(let result):
             Text(w(.state_signed)).font(.headline)
             rows(w.identityRows(result.identity))
             Text(w(.state_signed_details, String(result.signature.count), String(result.certificate.count)))
                 .font(.footnote)
-            close
         case .done(let receipt, _):
             Text(w(.state_done)).font(.headline)
             rows(w.receiptRows(receipt))
-            close
         case .probablyReceived:
             Text(w(.state_probably_received))
-            close
         case .blocked:
             Text(w(.state_blocked)).font(.headline).foregroundColor(.red)
             Text(w(.state_blocked_body))
-            close
         case .failed(let notice):
             Text(w(.state_failed)).font(.headline)
             Text(w.notice(notice)).foregroundColor(.red)
-            close
         case .cancelled:
             Text(w(.state_cancelled))
-            close
         }
     }
 
@@ -204,11 +198,17 @@ struct SignView: View {
         }
     }
 
-    @ViewBuilder private var accept: some View {
+    private var accept: some View {
         Button(w(.state_review_accept)) { flow.accept() }.buttonStyle(.borderedProminent)
-        cancel
     }
 
-    private var cancel: some View { Button(w(.cancel)) { flow.cancel() } }
-    private var close: some View { Button(w(.close)) { dismiss() } }
+    /// The extra button the core gives each screen (none where the screen's own buttons are the way out).
+    @ViewBuilder private var wayOut: some View {
+        switch wayOutOf(state: model.state) {
+        case .none: EmptyView()
+        case .cancel: Button(w(.cancel)) { flow.cancel() }
+        case .discard: Button(w(.state_submit_failed_discard)) { flow.cancel() }
+        case .close: Button(w(.close)) { dismiss() }
+        }
+    }
 }

@@ -22,7 +22,7 @@ public enum L10n: String, CaseIterable, Sendable {
     case state_working_connecting, state_working_verifying_pin, state_working_reading_certificate
     case state_working_signing
     case state_confirm_filing, state_confirm_filing_applicant, state_confirm_filing_file, state_confirm_filing_cancel
-    case state_submitting, state_submit_failed, state_submit_failed_resend
+    case state_submitting, state_submit_failed, state_submit_failed_resend, state_submit_failed_discard
     case state_signed, state_signed_details, state_done, state_probably_received
     case state_blocked, state_blocked_body, state_failed, state_cancelled
     case label_name, label_address, label_date_of_birth, label_gender
@@ -144,19 +144,19 @@ public struct Words: Sendable {
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epochSeconds)))
     }
 
-    /// How long ago a request was created: just now (under a minute), whole minutes (under an hour), whole hours.
-    public func age(_ seconds: Int64) -> String {
-        switch seconds {
-        case ..<60: return self(.age_just_now)
-        case ..<3600: return self(.age_minutes, String(seconds / 60))
-        default: return self(.age_hours, String(seconds / 3600))
+    /// How long ago a request was created, in the core's steps: just now, whole minutes, whole hours.
+    public func age(_ age: RequestAge) -> String {
+        switch age {
+        case .justNow: return self(.age_just_now)
+        case .minutes(let count): return self(.age_minutes, String(count))
+        case .hours(let count): return self(.age_hours, String(count))
         }
     }
 
     /// Where and when the relying party says the request was created ("… on Windows · Chrome, 2 min ago."); the
     /// screen shows ``L10n/relay_warning`` with it.
     public func context(_ context: CreationContext) -> String {
-        self(.state_review_request_context, context.createdFrom, age(context.ageSecs))
+        self(.state_review_request_context, context.createdFrom, age(context.age))
     }
 
     /// What signing hands over to whom: the certificate's items, to the origin shown or to whoever receives the

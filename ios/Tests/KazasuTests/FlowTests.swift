@@ -163,7 +163,7 @@ final class FlowTests: XCTestCase {
             let link = origin.map { url.replacingOccurrences(of: cityOrigin, with: $0) }
             let flow = try handoff(rp, http, link: link ?? url, SeenStates())
             XCTAssertEqual(describeState(state: flow.state()), StateSummary(
-                name: "Failed", notice: notice, knownTries: nil, canResend: nil), name)
+                name: "Failed", notice: notice, knownTries: nil, canResend: nil, wayOut: "Close"), name)
             let card = SoftwareCard()
             let used = await CardTap.present(SoftwareCardLink(card: card), to: flow)
             XCTAssertFalse(used, name)
@@ -224,14 +224,14 @@ final class FlowTests: XCTestCase {
         guard case .reviewRequest(let request, let context, let disclosure) = flow.state() else {
             return XCTFail("\(flow.state())")
         }
-        XCTAssertEqual(context, CreationContext(createdFrom: "Windows · Chrome", createdAt: rp.now(), ageSecs: 0))
+        XCTAssertEqual(context, CreationContext(createdFrom: "Windows · Chrome", createdAt: rp.now(), age: .justNow))
         XCTAssertEqual(disclosure, Disclosure(items: [.name, .address, .dateOfBirth, .gender],
                                               recipient: .origin(origin: request.origin)))
         XCTAssertEqual(request.origin, cityOrigin)
         // The age is the flow's, at the time the state is asked: the shell computes none.
         clock.advance(secs: 150)
         guard case .reviewRequest(_, let later, _) = flow.state() else { return XCTFail("\(flow.state())") }
-        XCTAssertEqual(later.ageSecs, 150)
+        XCTAssertEqual(later.age, .minutes(count: 2))
         let ja = try XCTUnwrap(Words(language: "ja"))
         XCTAssertEqual(ja.context(later), "この申請は Windows · Chrome で2分前に作成されました。")
     }

@@ -77,6 +77,21 @@ final class QRFrameTests: XCTestCase {
         XCTAssertEqual(IncomingLink(scanned: text ?? "")?.text, Self.encoded)
     }
 
+    func testAScanningScreensScannerHandsOnTheFirstTextOnce() throws {
+        let f = frame(scale: 4, padding: 24)
+        let scanner = QrScanner()
+        let read = {
+            try f.luma.withUnsafeBytes { raw in
+                try QRFrame.scan(scanner, base: raw.baseAddress!, width: f.width, height: f.height,
+                                 bytesPerRow: f.bytesPerRow)
+            }
+        }
+        XCTAssertEqual(try read(), Self.encoded)
+        XCTAssertNil(try read(), "the same code in the next frame is not handed on again")
+        var x: UInt8 = 0
+        XCTAssertThrowsError(try QRFrame.scan(QrScanner(), base: &x, width: 10, height: 10, bytesPerRow: 5))
+    }
+
     func testTheStrideMatters() throws {
         let f = frame(scale: 4, padding: 24)
         // Read with the wrong stride the code is sheared beyond recognition: no text (or at least not ours).

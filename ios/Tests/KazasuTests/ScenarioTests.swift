@@ -139,6 +139,9 @@ final class ScenarioTests: XCTestCase {
         if let resend = want["can_resend"] {
             XCTAssertEqual(got.canResend, resend as? Bool, "\(at): can_resend of \(state)")
         }
+        if let wayOut = want["way_out"] {
+            XCTAssertEqual(got.wayOut, wayOut as? String, "\(at): way out of \(state)")
+        }
     }
 
     private func ins(_ step: [String: Any], _ at: String) throws -> UInt8 {

@@ -94,14 +94,14 @@ final class WordsTests: XCTestCase {
         XCTAssertEqual(ja.receiptRows(receipt).map(\.value), ["かざす　花子", "(証明書に記載なし)", "1985-04-01"])
     }
 
-    func testTheRequestsAgeIsJustNowThenWholeMinutesThenWholeHours() {
-        XCTAssertEqual([0, 59, 60, 3599, 3600, 7300].map { ja.age($0) },
-                       ["1分以内", "1分以内", "1分前", "59分前", "1時間前", "2時間前"])
-        XCTAssertEqual([0, 150, 7300].map { en.age($0) }, ["just now", "2 min ago", "2 h ago"])
+    func testTheRequestsAgeIsSaidInTheCoresSteps() {
+        let ages: [RequestAge] = [.justNow, .minutes(count: 1), .minutes(count: 59), .hours(count: 1), .hours(count: 2)]
+        XCTAssertEqual(ages.map { ja.age($0) }, ["1分以内", "1分前", "59分前", "1時間前", "2時間前"])
+        XCTAssertEqual(ages.map { en.age($0) }, ["just now", "1 min ago", "59 min ago", "1 h ago", "2 h ago"])
     }
 
     func testTheContextSaysWhereAndWhenTheRequestWasCreated() {
-        let context = CreationContext(createdFrom: "Windows · Chrome", createdAt: 1_767_225_600, ageSecs: 150)
+        let context = CreationContext(createdFrom: "Windows · Chrome", createdAt: 1_767_225_600, age: .minutes(count: 2))
         XCTAssertEqual(ja.context(context), "この申請は Windows · Chrome で2分前に作成されました。")
         XCTAssertEqual(en.context(context), "This request was created on Windows · Chrome, 2 min ago.")
         XCTAssertNotEqual(ja(.relay_warning), en(.relay_warning))
@@ -109,7 +109,7 @@ final class WordsTests: XCTestCase {
     }
 
     func testASitesWordsThatLookLikeAPlaceholderAreShownAsTheyAre() {
-        let context = CreationContext(createdFrom: "%2$@ %1$@", createdAt: 0, ageSecs: 7200)
+        let context = CreationContext(createdFrom: "%2$@ %1$@", createdAt: 0, age: .hours(count: 2))
         XCTAssertEqual(en.context(context), "This request was created on %2$@ %1$@, 2 h ago.")
         XCTAssertEqual(ja(.notice_refused, "%1$@"), "申請先が受け付けませんでした。申請先からのメッセージ:「%1$@」")
     }

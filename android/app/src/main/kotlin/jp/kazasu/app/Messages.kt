@@ -8,6 +8,7 @@ import jp.kazasu.ffi.Notice
 import jp.kazasu.ffi.PersonalItem
 import jp.kazasu.ffi.PinRule
 import jp.kazasu.ffi.Recipient
+import jp.kazasu.ffi.RequestAge
 import jp.kazasu.ffi.SignStep
 
 /**
@@ -39,11 +40,8 @@ object Messages {
         Notice.Network -> context.getString(R.string.notice_network)
         is Notice.HttpStatus -> context.getString(R.string.notice_http_status, notice.status.toString())
         // The relying party's own words (cleaned and bounded by the core), quoted as the site's, never as ours.
-        is Notice.Refused -> if (notice.rpMessage.isEmpty()) {
-            context.getString(R.string.notice_refused_without_message)
-        } else {
-            context.getString(R.string.notice_refused, notice.rpMessage)
-        }
+        is Notice.Refused -> notice.rpMessage.takeIf { it.isNotEmpty() }?.let { context.getString(R.string.notice_refused, it) }
+            ?: context.getString(R.string.notice_refused_without_message)
     }
 
     fun of(context: Context, step: SignStep): String = context.getString(
@@ -56,14 +54,13 @@ object Messages {
     )
 
     /** "This request was created on Windows · Chrome, 2 min ago." */
-    fun of(context: Context, created: CreationContext): String =
-        context.getString(R.string.state_review_request_context, created.createdFrom, age(context, created.ageSecs))
-
-    /** The age in the CLI's steps: just now under a minute, then whole minutes, then whole hours. */
-    private fun age(context: Context, secs: Long): String = when {
-        secs < 60 -> context.getString(R.string.age_just_now)
-        secs < 3600 -> context.getString(R.string.age_minutes, (secs / 60).toString())
-        else -> context.getString(R.string.age_hours, (secs / 3600).toString())
+    fun of(context: Context, created: CreationContext): String {
+        val age = when (val a = created.age) {
+            RequestAge.JustNow -> context.getString(R.string.age_just_now)
+            is RequestAge.Minutes -> context.getString(R.string.age_minutes, a.count.toString())
+            is RequestAge.Hours -> context.getString(R.string.age_hours, a.count.toString())
+        }
+        return context.getString(R.string.state_review_request_context, created.createdFrom, age)
     }
 
     /** "Signing gives the 氏名・住所・生年月日・性別 written in your certificate to https://city.example.jp." */

@@ -23,34 +23,29 @@ import android.view.SurfaceHolder
 import android.view.SurfaceView
 import android.widget.FrameLayout
 import android.widget.TextView
-import java.util.concurrent.ExecutorService
-import java.util.concurrent.Executors
-import java.util.concurrent.atomic.AtomicBoolean
 import jp.kazasu.ffi.FrameException
-import jp.kazasu.ffi.decodeLuma
+import jp.kazasu.ffi.QrScanner
+import kotlin.math.abs
 
 /**
  * QR scanner for the desktop hand-off: camera2 preview plus an [ImageReader] of YUV_420_888 frames whose Y plane
- * (with its rowStride) goes to the core's decoder. The decoded text is returned as [EXTRA_TEXT], unparsed.
+ * (with its rowStride) goes to the core's [QrScanner]. The first text it reads is returned as [EXTRA_TEXT], unparsed.
  *
  * camera2 rather than CameraX: CameraX is published only on Google's Maven repository, which CI cannot reach,
- * and framework APIs are compile-checked against android-all. At most one frame is decoded at a time; frames
- * arriving meanwhile are dropped.
+ * and framework APIs are compile-checked against android-all. Frames are scanned on the camera thread, newest
+ * first: the ones that arrive meanwhile are dropped by the reader.
  */
 class ScanActivity : Activity() {
     private lateinit var preview: SurfaceView
     private lateinit var status: TextView
     private var cameraThread: HandlerThread? = null
-    private var cameraHandler: Handler? = null
     // Written on the camera thread, read on the main thread.
     @Volatile private var camera: CameraDevice? = null
     @Volatile private var session: CameraCaptureSession? = null
     @Volatile private var active = false
     private var reader: ImageReader? = null
     private var surfaceReady = false
-    private val decoding = AtomicBoolean(false)
-    private val done = AtomicBoolean(false)
-    private val decoder: ExecutorService = Executors.newSingleThreadExecutor()
+    private val scanner = QrScanner()
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
@@ -96,11 +91,6 @@ class ScanActivity : Activity() {
         super.onPause()
     }
 
-    override fun onDestroy() {
-        decoder.shutdown()
-        super.onDestroy()
-    }
-
     override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grantResults: IntArray) {
         super.onRequestPermissionsResult(requestCode, permissions, grantResults)
         if (requestCode != REQUEST_CAMERA) return
@@ -115,20 +105,11 @@ class ScanActivity : Activity() {
         if (!surfaceReady || camera != null) return
         if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) return
         val manager = getSystemService(CameraManager::class.java) ?: return noCamera()
-        val id = try {
-            manager.cameraIdList.firstOrNull {
-                manager.getCameraCharacteristics(it).get(CameraCharacteristics.LENS_FACING) ==
-                    CameraCharacteristics.LENS_FACING_BACK
-            } ?: manager.cameraIdList.firstOrNull()
-        } catch (e: CameraAccessException) {
-            null
-        } ?: return noCamera()
-        val size = analysisSize(manager, id) ?: return noCamera()
+        val (id, size) = pickCamera(manager) ?: return noCamera()
 
         val thread = HandlerThread("kazasu-camera").also { it.start() }
         val handler = Handler(thread.looper)
         cameraThread = thread
-        cameraHandler = handler
         val imageReader = ImageReader.newInstance(size.width, size.height, ImageFormat.YUV_420_888, 2)
         imageReader.setOnImageAvailableListener({ r -> onFrame(r) }, handler)
         reader = imageReader
@@ -201,33 +182,19 @@ class ScanActivity : Activity() {
         }
     }
 
-    /** Camera thread: copy the Y plane (row stride kept) and decode it on [decoder] if it is idle. */
+    /** Camera thread: copy the Y plane (row stride kept), let the image go, and scan the copy. */
     private fun onFrame(r: ImageReader) {
         val image = r.acquireLatestImage() ?: return
-        try {
-            if (done.get() || !decoding.compareAndSet(false, true)) return
-            val plane = image.planes[0]
-            val buffer = plane.buffer
-            val luma = ByteArray(buffer.remaining())
-            buffer.get(luma)
-            val width = image.width
-            val height = image.height
-            val stride = plane.rowStride
-            decoder.execute {
-                val text = try {
-                    decodeLuma(width.toUInt(), height.toUInt(), stride.toUInt(), luma)
-                } catch (e: FrameException) {
-                    // A frame whose sizes do not fit its buffer (a bug here) or one the decoder failed on: not the person's problem.
-                    Log.w(TAG, "frame refused: ${e.message}")
-                    null
-                } finally {
-                    decoding.set(false)
-                }
-                if (text != null && done.compareAndSet(false, true)) runOnUiThread { deliver(text) }
-            }
-        } finally {
-            image.close()
+        val (width, height, stride) = Triple(image.width, image.height, image.planes[0].rowStride)
+        val luma = image.use { it.planes[0].buffer.let { b -> ByteArray(b.remaining()).also(b::get) } }
+        val text = try {
+            scanner.scan(width.toUInt(), height.toUInt(), stride.toUInt(), luma)
+        } catch (e: FrameException) {
+            // A frame whose sizes do not fit its buffer (a bug here) or one the decoder failed on: not the person's problem.
+            Log.w(TAG, "frame refused: ${e.message}")
+            null
         }
+        if (text != null) runOnUiThread { deliver(text) }
     }
 
     private fun deliver(text: String) {
@@ -248,18 +215,18 @@ class ScanActivity : Activity() {
         reader = null
         cameraThread?.quitSafely()
         cameraThread = null
-        cameraHandler = null
     }
 
-    /** The YUV size closest to 1280×720: enough pixels for a QR on a monitor, cheap to copy and decode. */
-    private fun analysisSize(manager: CameraManager, id: String): Size? {
-        val map = try {
-            manager.getCameraCharacteristics(id).get(CameraCharacteristics.SCALER_STREAM_CONFIGURATION_MAP)
-        } catch (e: CameraAccessException) {
-            null
-        } ?: return null
-        val sizes = map.getOutputSizes(ImageFormat.YUV_420_888) ?: return null
-        return sizes.minByOrNull { kotlin.math.abs(it.width * it.height - 1280 * 720) }
+    /** The back camera (else the first) and its YUV size nearest 1280×720: pixels enough for a QR on a monitor, cheap to scan. */
+    private fun pickCamera(manager: CameraManager): Pair<String, Size>? = try {
+        val facing = { id: String -> manager.getCameraCharacteristics(id).get(CameraCharacteristics.LENS_FACING) }
+        val ids = manager.cameraIdList
+        val id = ids.firstOrNull { facing(it) == CameraCharacteristics.LENS_FACING_BACK } ?: ids.firstOrNull()
+        val map = id?.let { manager.getCameraCharacteristics(it).get(CameraCharacteristics.SCALER_STREAM_CONFIGURATION_MAP) }
+        val size = map?.getOutputSizes(ImageFormat.YUV_420_888)?.minByOrNull { abs(it.width * it.height - 1280 * 720) }
+        if (id != null && size != null) id to size else null
+    } catch (e: CameraAccessException) {
+        null
     }
 
     companion object {

@@ -18,6 +18,8 @@ import java.util.concurrent.Executors
 import jp.kazasu.ffi.FlowState
 import jp.kazasu.ffi.RequestDisplay
 import jp.kazasu.ffi.SigningFlow
+import jp.kazasu.ffi.WayOut
+import jp.kazasu.ffi.wayOutOf
 import jp.kazasu.signing.flow.FlowShell
 import jp.kazasu.signing.flow.PinInput
 import jp.kazasu.signing.http.UrlConnectionHttp
@@ -71,10 +73,9 @@ class SignActivity : Activity() {
 
     private fun render(state: FlowState) {
         screen.clear()
-        val shown = request
-        if (shown != null && state !is FlowState.ReviewRequest && state !is FlowState.ConfirmFiling) {
-            screen.title(shown.title)
-            screen.text(shown.origin).apply { setTypeface(typeface, Typeface.BOLD) }
+        request?.takeIf { state !is FlowState.ReviewRequest && state !is FlowState.ConfirmFiling }?.let {
+            screen.title(it.title)
+            screen.text(it.origin).apply { setTypeface(typeface, Typeface.BOLD) }
         }
         when (state) {
             FlowState.Fetching -> screen.text(getString(R.string.state_fetching))
@@ -148,17 +149,9 @@ class SignActivity : Activity() {
         val expires = DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT).format(Date(r.expiresAt * 1000))
         screen.text(getString(R.string.state_review_request_expires, expires))
         screen.text(Messages.of(this, state.disclosure)).apply { setTypeface(typeface, Typeface.BOLD) }
-        var textShown = false
-        screen.button(getString(R.string.state_review_request_show_text)) {
-            if (!textShown) {
-                textShown = true
-                screen.text(getString(R.string.state_review_request_signed_text))
-                screen.text(r.signedText).apply {
-                    setTextIsSelectable(true)
-                    typeface = Typeface.MONOSPACE
-                }
-            }
-        }
+        // The exact text signed, as on iOS.
+        screen.text(getString(R.string.state_review_request_signed_text))
+        screen.text(r.signedText).apply { setTextIsSelectable(true); typeface = Typeface.MONOSPACE }
         if (nfcUsable()) screen.button(getString(R.string.state_review_accept)) { flow.accept() }
     }
 
@@ -236,16 +229,13 @@ class SignActivity : Activity() {
         return true
     }
 
-    /** The way out of each screen: cancel while something can still be stopped, close at the ends. */
+    /** The extra button the core gives each screen (none where the screen's own buttons are the way out). */
     private fun footer(state: FlowState) {
-        when (state) {
-            // The filing review has its own "do not file" button.
-            is FlowState.Working, is FlowState.Submitting, FlowState.ConfirmLastTry, is FlowState.ConfirmFiling -> Unit
-            is FlowState.SubmitFailed -> screen.button(getString(R.string.state_submit_failed_discard)) { flow.cancel() }
-            FlowState.Fetching, is FlowState.ReviewRequest, is FlowState.ReviewBytes, is FlowState.EnterPin,
-            is FlowState.HoldCard -> screen.button(getString(R.string.cancel)) { flow.cancel() }
-            is FlowState.Signed, is FlowState.Done, FlowState.ProbablyReceived, FlowState.Blocked,
-            is FlowState.Failed, FlowState.Cancelled -> screen.button(getString(R.string.close)) { finish() }
+        when (wayOutOf(state)) {
+            WayOut.NONE -> Unit
+            WayOut.CANCEL -> screen.button(getString(R.string.cancel)) { flow.cancel() }
+            WayOut.DISCARD -> screen.button(getString(R.string.state_submit_failed_discard)) { flow.cancel() }
+            WayOut.CLOSE -> screen.button(getString(R.string.close)) { finish() }
         }
     }
 

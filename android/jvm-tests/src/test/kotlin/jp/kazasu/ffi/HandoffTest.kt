@@ -126,9 +126,9 @@ class HandoffTest {
         val flow = fetched(rp.deepLink(url))
         val review = flow.state() as FlowState.ReviewRequest
         // Where and when, as the relying party states it; the age is the flow's, from its clock.
-        assertEquals(CreationContext("Windows · Chrome", rp.now(), 0L), review.context)
+        assertEquals(CreationContext("Windows · Chrome", rp.now(), RequestAge.JustNow), review.context)
         clock.advance(125)
-        assertEquals(CreationContext("Windows · Chrome", rp.now(), 125L), (flow.state() as FlowState.ReviewRequest).context)
+        assertEquals(CreationContext("Windows · Chrome", rp.now(), RequestAge.Minutes(2u)), (flow.state() as FlowState.ReviewRequest).context)
         // The certificate's 基本4情報 go to the origin shown.
         assertEquals(
             Disclosure(

@@ -280,6 +280,12 @@ class SigningFlowTest {
         assertEquals(url, decodeLuma(width.toUInt(), height.toUInt(), stride.toUInt(), frame))
         // The same bytes read with the wrong stride are not a code.
         assertNull(decodeLuma(width.toUInt(), height.toUInt(), width.toUInt(), frame))
+        // The scanning screen's scanner hands the text on once, then nothing for the same code in later frames.
+        QrScanner().use { scanner ->
+            assertNull(scanner.scan(width.toUInt(), height.toUInt(), width.toUInt(), frame))
+            assertEquals(url, scanner.scan(width.toUInt(), height.toUInt(), stride.toUInt(), frame))
+            assertNull(scanner.scan(width.toUInt(), height.toUInt(), stride.toUInt(), frame))
+        }
     }
 
     @Test
