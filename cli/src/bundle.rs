@@ -163,9 +163,10 @@ fn ca_certificate(lang: Lang, path: &Path) -> Result<Vec<u8>, Failure> {
     Ok(der)
 }
 
-fn verify_failure(lang: Lang, e: &VerifyError, ca: &Path, crl: Option<&Path>) -> Failure {
-    detail("verify", e);
-    let message = match e {
+/// What a failed verification says to the person, for the signature (`kazasu verify` of a file or of a PDF's
+/// signatures): the one place a `VerifyError` becomes words.
+pub(crate) fn why_not_verified(lang: Lang, e: &VerifyError) -> String {
+    match e {
         VerifyError::BadSignature => text::signature_does_not_match(lang),
         VerifyError::Chain(ChainError::Expired) => text::certificate_expired(lang),
         VerifyError::Chain(ChainError::NotYetValid) => text::certificate_not_yet_valid(lang),
@@ -173,15 +174,22 @@ fn verify_failure(lang: Lang, e: &VerifyError, ca: &Path, crl: Option<&Path>) ->
         VerifyError::CrlNotTrusted => text::crl_not_trusted(lang),
         VerifyError::CrlStale => text::crl_stale(lang),
         VerifyError::Revoked => text::certificate_revoked(lang),
+        _ => text::verification_failed(lang),
+    }
+}
+
+fn verify_failure(lang: Lang, e: &VerifyError, ca: &Path, crl: Option<&Path>) -> Failure {
+    detail("verify", e);
+    match e {
+        // A file given on the command line that is not what it should be: a usage error naming it.
         VerifyError::Unreadable { what: "CRL", .. } => {
-            return Failure::new(text::not_a_crl(lang, crl.unwrap_or(Path::new("-")).display()), exit::USAGE)
+            Failure::new(text::not_a_crl(lang, crl.unwrap_or(Path::new("-")).display()), exit::USAGE)
         }
         VerifyError::Unreadable { what: "trust anchor", .. } => {
-            return Failure::new(text::not_a_certificate(lang, ca.display()), exit::USAGE)
+            Failure::new(text::not_a_certificate(lang, ca.display()), exit::USAGE)
         }
-        _ => text::verification_failed(lang),
-    };
-    Failure::new(message, exit::VERIFY_FAILED)
+        _ => Failure::new(why_not_verified(lang, e), exit::VERIFY_FAILED),
+    }
 }
 
 pub fn verify(

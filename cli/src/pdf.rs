@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use clap::ValueEnum;
 use kazasu_core::flow::{BuildFromCertificate, Flow};
 use kazasu_core::handoff::time::format_utc;
-use kazasu_core::verify::{verify_chain, verify_signature, ChainError, VerifyError};
+use kazasu_core::verify::{verify_chain, verify_signature, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm};
 use kazasu_pdf::{FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
@@ -302,16 +302,7 @@ fn check(lang: Lang, s: &FoundSignature, anchor: &[u8], now: i64, crl: Option<&[
     })?;
     let why = |e: VerifyError| {
         detail(&s.field_name, &e);
-        match e {
-            VerifyError::BadSignature => text::signature_does_not_match(lang),
-            VerifyError::Chain(ChainError::Expired) => text::certificate_expired(lang),
-            VerifyError::Chain(ChainError::NotYetValid) => text::certificate_not_yet_valid(lang),
-            VerifyError::Chain(_) => text::certificate_does_not_chain(lang),
-            VerifyError::CrlNotTrusted => text::crl_not_trusted(lang),
-            VerifyError::CrlStale => text::crl_stale(lang),
-            VerifyError::Revoked => text::certificate_revoked(lang),
-            _ => text::verification_failed(lang),
-        }
+        bundle::why_not_verified(lang, &e)
     };
     verify_signature(&cms.certificate, HashAlgorithm::Sha256, &cms.signed_attrs, &cms.signature).map_err(why)?;
     verify_chain(&cms.certificate, anchor, now, crl).map_err(why)?;
