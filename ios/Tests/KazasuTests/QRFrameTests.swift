@@ -2,7 +2,7 @@ import XCTest
 import KazasuFFI
 @testable import Kazasu
 
-/// Camera frames to the core's QR decoder, as the scanner screen passes them (luma plane + bytesPerRow).
+/// Camera frames to the core's QR scanner, as the scanner screen passes them (luma plane + bytesPerRow).
 final class QRFrameTests: XCTestCase {
     /// The modules of a QR code (version 4) for `encoded`, made once with kazasu-qr's `to_modules` (the same
     /// generator the portal uses). '#' = dark.
@@ -64,50 +64,41 @@ final class QRFrameTests: XCTestCase {
         return (Data(luma), side, side, bytesPerRow)
     }
 
-    func testACodeInAPaddedFrameIsDecodedThroughTheCore() throws {
-        XCTAssertEqual(Self.modules.count, 33)
-        let f = frame(scale: 4, padding: 24)
-        XCTAssertEqual(try QRFrame.decode(luma: f.luma, width: f.width, height: f.height, bytesPerRow: f.bytesPerRow),
-                       Self.encoded)
-        // From raw memory (how the scanner reads a locked CVPixelBuffer plane).
-        let text = try f.luma.withUnsafeBytes { raw in
-            try QRFrame.decode(base: raw.baseAddress!, width: f.width, height: f.height, bytesPerRow: f.bytesPerRow)
+    /// One frame from raw memory (how the scanner reads a locked CVPixelBuffer plane) through `scanner`.
+    private func scan(_ luma: Data, _ width: Int, _ height: Int, bytesPerRow: Int,
+                      with scanner: QrScanner = QrScanner()) throws -> String? {
+        try luma.withUnsafeBytes { raw in
+            try QRFrame.scan(scanner, base: raw.baseAddress!, width: width, height: height, bytesPerRow: bytesPerRow)
         }
-        XCTAssertEqual(text, Self.encoded)
-        XCTAssertEqual(IncomingLink(scanned: text ?? "")?.text, Self.encoded)
     }
 
-    func testAScanningScreensScannerHandsOnTheFirstTextOnce() throws {
+    func testACodeInAPaddedFrameIsReadThroughTheCoreOnceAScreen() throws {
+        XCTAssertEqual(Self.modules.count, 33)
         let f = frame(scale: 4, padding: 24)
         let scanner = QrScanner()
-        let read = {
-            try f.luma.withUnsafeBytes { raw in
-                try QRFrame.scan(scanner, base: raw.baseAddress!, width: f.width, height: f.height,
-                                 bytesPerRow: f.bytesPerRow)
-            }
-        }
-        XCTAssertEqual(try read(), Self.encoded)
-        XCTAssertNil(try read(), "the same code in the next frame is not handed on again")
-        var x: UInt8 = 0
-        XCTAssertThrowsError(try QRFrame.scan(QrScanner(), base: &x, width: 10, height: 10, bytesPerRow: 5))
+        let text = try scan(f.luma, f.width, f.height, bytesPerRow: f.bytesPerRow, with: scanner)
+        XCTAssertEqual(text, Self.encoded)
+        XCTAssertEqual(IncomingLink(scanned: text ?? "")?.text, Self.encoded)
+        XCTAssertNil(try scan(f.luma, f.width, f.height, bytesPerRow: f.bytesPerRow, with: scanner),
+                     "the same code in the next frame is not handed on again")
     }
 
     func testTheStrideMatters() throws {
         let f = frame(scale: 4, padding: 24)
         // Read with the wrong stride the code is sheared beyond recognition: no text (or at least not ours).
-        let wrong = try QRFrame.decode(luma: f.luma, width: f.width, height: f.height, bytesPerRow: f.width)
-        XCTAssertNotEqual(wrong, Self.encoded)
+        XCTAssertNotEqual(try scan(f.luma, f.width, f.height, bytesPerRow: f.width), Self.encoded)
     }
 
     func testAFrameWithoutACodeIsNilAndImpossibleSizesAreErrorsNotCrashes() throws {
-        XCTAssertNil(try QRFrame.decode(luma: Data(repeating: 200, count: 64 * 64), width: 64, height: 64, bytesPerRow: 64))
-        XCTAssertThrowsError(try QRFrame.decode(luma: Data(count: 100), width: 64, height: 64, bytesPerRow: 80))
+        XCTAssertNil(try scan(Data(repeating: 200, count: 64 * 64), 64, 64, bytesPerRow: 64))
+        // Sizes that describe no plane are refused before a byte is read.
+        XCTAssertThrowsError(try scan(Data(count: 100), 0, 10, bytesPerRow: 10))
         XCTAssertNil(QRFrame.requiredBytes(width: 10, height: 10, bytesPerRow: 5))
         XCTAssertNil(QRFrame.requiredBytes(width: 0, height: 10, bytesPerRow: 5))
         XCTAssertNil(QRFrame.requiredBytes(width: 1, height: Int.max, bytesPerRow: Int.max))
         XCTAssertEqual(QRFrame.requiredBytes(width: 10, height: 3, bytesPerRow: 16), 42)
         var x: UInt8 = 0
-        XCTAssertThrowsError(try QRFrame.decode(base: &x, width: 10, height: 10, bytesPerRow: 5))
+        XCTAssertThrowsError(try QRFrame.scan(QrScanner(), base: &x, width: 10, height: 10, bytesPerRow: 5))
     }
 
     func testIncomingLinksAreTheAppsSchemeOrUniversalLinksAndStayUnparsed() {
