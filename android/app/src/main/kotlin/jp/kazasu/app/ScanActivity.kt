@@ -202,9 +202,7 @@ class ScanActivity : Activity() {
         finish()
     }
 
-    private fun noCamera() {
-        status.text = getString(R.string.scan_no_camera)
-    }
+    private fun noCamera() = run { status.text = getString(R.string.scan_no_camera) }
 
     private fun stopCamera() {
         session?.close()
