@@ -1,15 +1,12 @@
-//! A PDF signed through the FFI as a phone would: `prepare_pdf`, `SigningFlow::for_pdf` with the software card,
-//! `finish` — one password, one tap, and the signature names the certificate the card gave in that tap.
-#![cfg(feature = "testing")]
+//! PDFs through the FFI: `prepare_pdf` and `finish` with a signature handed in, and (feature `testing`) signed
+//! as a phone would — `SigningFlow::for_pdf` with the software card: one password, one tap, and the signature
+//! names the certificate the card gave in that tap.
 
+#[cfg(feature = "testing")]
 mod common;
-use common::Seen;
 
-use std::sync::Arc;
-
-use kazasu_ffi::pdf::{prepare_pdf, PdfSignatureKind};
-use kazasu_ffi::testing::{software_card_sign_pin, SoftwareCard};
-use kazasu_ffi::{FlowState, SigningFlow};
+use kazasu_ffi::pdf::{prepare_pdf, PdfFailure, PdfSignatureKind};
+use kazasu_ffi::{Gender, HashAlgorithm, Identity, SignedDocument};
 
 /// A one-page PDF with a classic xref table, its offsets counted here.
 fn tiny_pdf() -> Vec<u8> {
@@ -33,8 +30,14 @@ fn tiny_pdf() -> Vec<u8> {
     out
 }
 
+#[cfg(feature = "testing")]
 #[test]
 fn a_pdf_signed_in_one_tap_names_the_card_certificate() {
+    use common::Seen;
+    use kazasu_ffi::testing::{software_card_sign_pin, SoftwareCard};
+    use kazasu_ffi::{FlowState, SigningFlow};
+    use std::sync::Arc;
+
     let input = tiny_pdf();
     let prepared = prepare_pdf(input.clone(), PdfSignatureKind::Pades, 1_796_083_200, None, None).unwrap();
     let flow = SigningFlow::for_pdf("申請書.pdf".into(), prepared.clone(), Arc::new(Seen::default()), None);
@@ -54,4 +57,58 @@ fn a_pdf_signed_in_one_tap_names_the_card_certificate() {
     assert_eq!(cms.signing_certificate_matches, Some(true));
     assert_eq!(cms.certificate, result.certificate);
     assert_eq!(cms.message_digest, found[0].digest.to_vec());
+}
+
+fn signed(certificate: Vec<u8>) -> SignedDocument {
+    let identity = Identity {
+        name: None,
+        address: None,
+        date_of_birth: None,
+        date_of_birth_iso: None,
+        gender: None,
+        gender_code: Gender::Unknown,
+        name_substitute: None,
+        address_substitute: None,
+    };
+    SignedDocument { signature: vec![7; 256], certificate, algorithm: HashAlgorithm::Sha256, identity }
+}
+
+#[test]
+fn a_prepared_pdf_is_finished_once_with_the_certificate_it_named() {
+    let cert = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign.der")).unwrap();
+    let input = tiny_pdf();
+    let p = prepare_pdf(input.clone(), PdfSignatureKind::Pades, 1_796_083_200, Some(cert.clone()), None).unwrap();
+    assert_eq!(p.display().pages, 1);
+    assert_eq!(p.display().size, input.len() as u64);
+    let other = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/auth.der")).unwrap();
+    assert!(matches!(p.finish(signed(other)), Err(PdfFailure::WrongSignature)));
+    let out = p.finish(signed(cert.clone())).unwrap();
+    assert!(out.starts_with(&input));
+    let found = kazasu_pdf::signatures(&out).unwrap();
+    let cms = found[0].cms.as_ref().unwrap();
+    assert_eq!(cms.message_digest, found[0].digest.to_vec());
+    assert_eq!(cms.signed_attrs, p.bytes_to_sign());
+    assert!(matches!(p.finish(signed(cert)), Err(PdfFailure::AlreadyFinished)));
+}
+
+#[test]
+fn what_cannot_be_signed_is_a_typed_failure() {
+    let now = 1_796_083_200;
+    assert!(matches!(
+        prepare_pdf(b"hello".to_vec(), PdfSignatureKind::Pkcs7, now, None, None),
+        Err(PdfFailure::Damaged { .. })
+    ));
+    let cut = tiny_pdf()[..150].to_vec();
+    assert!(prepare_pdf(cut, PdfSignatureKind::Pades, now, None, None).is_err());
+}
+
+#[test]
+fn stamp_lines_make_the_signature_visible() {
+    let lines = Some(vec!["署名者: かざす　花子".to_string()]);
+    let p = prepare_pdf(tiny_pdf(), PdfSignatureKind::Pkcs7, 1_796_083_200, None, lines).unwrap();
+    let cert = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign.der")).unwrap();
+    let out = p.finish(signed(cert)).unwrap();
+    // The appearance stream draws 署 (U+7F72) in the first page's widget.
+    assert!(out.windows(5).any(|w| w == b"<7F72"));
+    assert!(kazasu_pdf::signatures(&out).unwrap()[0].covers_whole_file);
 }
