@@ -533,7 +533,7 @@ pub fn locate_with_factor(frame: &LumaFrame, inverted: bool, f: usize, stream: b
         (false, false) => (STILL_STEP, ALTS.len()),
     };
     let (r, seen, first) = locate_at(frame, inverted, step, stream, passes);
-    let region = if stream { None } else { finder_region(&first, frame.width(), frame.height()) };
+    let region = if stream { None } else { search_region(&first, frame.width(), frame.height()) };
     // For a stream frame, two finders are worth a thorough look at the next frame.
     (r, seen || (stream && first.len() >= 2), region)
 }
@@ -583,6 +583,29 @@ fn finder_region(finders: &[Finder], w: usize, h: usize) -> Option<(usize, usize
     None
 }
 
+/// Where a still's retries and thorough pass look: around two or three finders, else
+/// around a lone small one.
+fn search_region(finders: &[Finder], w: usize, h: usize) -> Option<(usize, usize, usize, usize)> {
+    let lone = || if finders.len() == 1 { lone_finder_region(finders, w, h) } else { None };
+    finder_region(finders, w, h).or_else(lone)
+}
+
+/// The box around the only finder the first pass saw, wide enough for a code of up to 45
+/// modules it may belong to, if that box is a small view ([`SMALL_VIEW`], so modules of
+/// about 4 px or less) and clearly smaller than the frame. On a code that fine the 8 px
+/// blocks can lose the other two finders (a finder's centre square is then under a block
+/// wide); the finer first retry, on this box alone, finds them again. A no-code photo
+/// pays that retry (a tenth of a millisecond on a 200x200 box), the thorough pass only
+/// when the retry finds a plausible triple.
+fn lone_finder_region(finders: &[Finder], w: usize, h: usize) -> Option<(usize, usize, usize, usize)> {
+    let f = finders.first()?;
+    let m = 45.0 * f.ms;
+    let (x0, y0) = ((f.x - m).max(0.0) as usize, (f.y - m).max(0.0) as usize);
+    let (x1, y1) = (((f.x + m) as usize).min(w), ((f.y + m) as usize).min(h));
+    let area = (x1 - x0) * (y1 - y0);
+    (x1 > x0 + 10 && y1 > y0 + 10 && area <= SMALL_VIEW && area * 2 < w * h).then_some((x0, y0, x1, y1))
+}
+
 /// Thresholds per pass: first the everyday setting; the others only when finders were
 /// seen but nothing decoded (measured on the photo set: 4x4 blocks rescue fine blurred
 /// codes, 16x16 and 32x32 rescue codes whose modules are larger than a block).
@@ -621,10 +644,13 @@ fn locate_at(
     let mut seen = false;
     let mut first = Vec::new();
     let mut region: Option<(LumaFrame, (usize, usize))> = None;
+    let mut lone = false;
     // Stills followed by the thorough pass take the 16/32 px passes on a small view only.
     let alts = if strict || passes != STILL_PASSES { &ALTS[..passes.min(ALTS.len())] } else { &ALTS[..] };
     for (k, &params) in alts.iter().enumerate() {
-        if k > 0 && !seen {
+        // A lone finder on a still earns the first retry (finer blocks) around it, and
+        // the rest only if that retry finds a plausible triple.
+        if k > 0 && !seen && !(k == 1 && lone) {
             break;
         }
         // A still's retries read only the region around the first pass's finders when
@@ -644,7 +670,9 @@ fn locate_at(
         if k == 0 {
             first = f.clone();
             if !strict {
-                region = finder_region(&first, frame.width(), frame.height()).and_then(|(x0, y0, x1, y1)| {
+                let r = search_region(&first, frame.width(), frame.height());
+                lone = first.len() == 1 && r.is_some();
+                region = r.and_then(|(x0, y0, x1, y1)| {
                     let off = y0 * frame.stride() + x0;
                     let sub = LumaFrame::new(x1 - x0, y1 - y0, frame.stride(), frame.data().get(off..)?).ok()?;
                     Some((sub, (x0, y0)))
@@ -662,7 +690,7 @@ fn locate_at(
         // Two finders are evidence on a still when at least one of them was confirmed
         // by two scan lines or more: a finder's centre square spans three modules, and a
         // lone hit is usually texture.
-        let two = !strict && f.len() >= 2 && f.iter().any(|x| x.hits >= 2);
+        let two = !strict && !lone && f.len() >= 2 && f.iter().any(|x| x.hits >= 2);
         let (d, plausible) = decode_finders(&b, &mut f);
         if let Some(mut d) = d {
             d.corners = d.corners.map(|(x, y)| (x + ox as f32, y + oy as f32));

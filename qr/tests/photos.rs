@@ -87,9 +87,9 @@ fn every_no_code_photo_is_loaded_including_webp_and_jpeg() {
     assert_eq!((w, h, luma.len()), (640, 480, 640 * 480));
 }
 
-/// The held-out street photos (`jsqr-e2e`: billboards, bus stops, flyers, stickers, screens),
+/// The street photos (`jsqr-e2e`, held out while the decoder was tuned, see the README: billboards, bus stops, flyers, stickers, screens),
 /// judged on exact text against jsQR's recorded result. Photos whose reference is empty
-/// (jsQR recorded no text) are not judged. Floor: the measured count (97 of 100).
+/// (jsQR recorded no text) are not judged. Floor: the measured count (98 of 100).
 #[test]
 fn street_photos_nobody_tuned_on_are_read_with_exact_text() {
     if !photo_set("street_photos_nobody_tuned_on_are_read_with_exact_text") {
@@ -114,8 +114,10 @@ fn street_photos_nobody_tuned_on_are_read_with_exact_text() {
     }
     eprintln!("jsqr-e2e: {exact}/{judged} exact; other text: {other:?}");
     assert_eq!(judged, 100, "the held-out set changed size");
-    assert!(exact >= 97, "only {exact}/{judged} street photos read exactly");
-    // One photo shows two codes, an outer and an inner one; the reference names the inner
-    // one and we read the outer one. Any other differing text would be a wrong read.
-    assert!(other.len() <= 1, "texts other than the reference: {other:?}");
+    assert!(exact >= 98, "only {exact}/{judged} street photos read exactly");
+    // 170.png shows two codes, an outer one and an inner one inside it; the reference names
+    // the inner one and we read the outer one (qrcode-2/16.png, the same sample, names the
+    // outer one). Any other differing text is a wrong read.
+    let two_codes = |o: &String| o.starts_with("170.png: \"[外側QRコード]");
+    assert!(other.iter().all(two_codes), "texts other than the reference: {other:?}");
 }
