@@ -6,7 +6,11 @@
 //! `cargo run --release -p kazasu-qr --example qrcompare -- [--dump DIR] [--zxing FILE] [--reps N]
 //!  [--sets a,b] [--misses] [--no-camera] [--stages] [--ours-only]`
 //! - `--dump DIR`: write each photo's luma (DIR/index.tsv + raw files) for the Python helper, then exit.
-//! - `--zxing FILE`: the helper's results (set, name, ms, text as hex), shown as the ZXing-C++ rows.
+//! - `--zxing FILES`: the helper's results (set, name, ms, text as hex, every code), shown as the
+//!   ZXing-C++ rows; several files (comma-separated, one per round) give each photo its least time.
+//! - `--min-times FILES`: `--times` files of earlier rounds (comma-separated); each decoder's time per
+//!   photo is the least of this run's and theirs (`scripts/qr-bench.sh` interleaves rounds of the
+//!   helper and of this program, so a slow phase of the shared machine does not fall on one decoder).
 //! - `--misses`: list, per decoder, the photos it did not read exactly; `--times FILE`: per-photo times (TSV).
 //! - `--stages`: add kazasu-qr without its rxing pass; `--ours-only`: kazasu-qr alone (profiling).
 //!
@@ -213,6 +217,22 @@ fn read_zxing(path: &str) -> ZxingResults {
     out
 }
 
+/// Per-photo times of earlier rounds (`--times` files): (decoder, set, name) -> least ms.
+fn read_times(files: &str) -> HashMap<(String, String, String), f64> {
+    let mut out: HashMap<(String, String, String), f64> = HashMap::new();
+    for path in files.split(',') {
+        let body = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+        for line in body.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 6, "bad line in {path}: {line:?}");
+            let ms: f64 = f[4].parse().unwrap();
+            let e = out.entry((f[0].to_string(), f[1].to_string(), f[2].to_string())).or_insert(ms);
+            *e = e.min(ms);
+        }
+    }
+    out
+}
+
 fn dump(dir: &str, photos: &[Photo]) {
     std::fs::create_dir_all(dir).unwrap();
     let mut index = String::new();
@@ -250,7 +270,18 @@ fn main() {
         dump(dir, &photos);
         return;
     }
-    let zxing = arg_value(&args, "--zxing").map(read_zxing);
+    let zxing = arg_value(&args, "--zxing").map(|files| {
+        let mut rounds = files.split(',').map(read_zxing);
+        let mut first = rounds.next().expect("--zxing FILES");
+        for round in rounds {
+            for (k, (o, _)) in first.iter_mut() {
+                let later = round.get(k).unwrap_or_else(|| panic!("{k:?} missing from a --zxing round"));
+                o.ms = o.ms.min(later.0.ms);
+            }
+        }
+        first
+    });
+    let earlier = arg_value(&args, "--min-times").map(read_times).unwrap_or_default();
     let no_others: Vec<String> = Vec::new();
     let other_codes = |p: &Photo| -> &[String] {
         match (&p.expected, zxing.as_ref().and_then(|z| z.get(&(p.folder.clone(), p.name.clone())))) {
@@ -279,7 +310,10 @@ fn main() {
     let mut times = String::new();
     for p in &photos {
         for &(name, dec) in &decoders {
-            let o = run(dec, &p.luma, p.w, p.h, reps);
+            let mut o = run(dec, &p.luma, p.w, p.h, reps);
+            if let Some(&ms) = earlier.get(&(name.to_string(), p.folder.clone(), p.name.clone())) {
+                o.ms = o.ms.min(ms);
+            }
             times.push_str(&format!(
                 "{name}\t{}\t{}\t{}x{}\t{:.3}\t{}\n",
                 p.folder,
