@@ -87,12 +87,12 @@ fn every_no_code_photo_is_loaded_including_webp_and_jpeg() {
     assert_eq!((w, h, luma.len()), (640, 480, 640 * 480));
 }
 
-/// The street photos (`jsqr-e2e`, held out while the decoder was tuned, see the README: billboards, bus stops, flyers, stickers, screens),
-/// judged on exact text against jsQR's recorded result. Photos whose reference is empty
+/// The street photos (`jsqr-e2e`: billboards, bus stops, flyers, stickers, screens; held
+/// out while the decoder was tuned, then used as the README says), judged on exact text against jsQR's recorded result. Photos whose reference is empty
 /// (jsQR recorded no text) are not judged. Floor: the measured count (98 of 100).
 #[test]
-fn street_photos_nobody_tuned_on_are_read_with_exact_text() {
-    if !photo_set("street_photos_nobody_tuned_on_are_read_with_exact_text") {
+fn street_photos_are_read_with_exact_text() {
+    if !photo_set("street_photos_are_read_with_exact_text") {
         return;
     }
     let photos = support::photos_in(&["jsqr-e2e"]);
