@@ -88,8 +88,9 @@ fn every_no_code_photo_is_loaded_including_webp_and_jpeg() {
 }
 
 /// The street photos (`jsqr-e2e`: billboards, bus stops, flyers, stickers, screens; held
-/// out while the decoder was tuned, then used as the README says), judged on exact text against jsQR's recorded result. Photos whose reference is empty
-/// (jsQR recorded no text) are not judged. Floor: the measured count (98 of 100).
+/// out while the decoder was tuned, then used as the README says), judged on exact text
+/// against jsQR's recorded result. Photos whose reference is empty (jsQR recorded no text)
+/// are not judged. Floor: the measured count (98 of 100).
 #[test]
 fn street_photos_are_read_with_exact_text() {
     if !photo_set("street_photos_are_read_with_exact_text") {
@@ -113,7 +114,7 @@ fn street_photos_are_read_with_exact_text() {
         }
     }
     eprintln!("jsqr-e2e: {exact}/{judged} exact; other text: {other:?}");
-    assert_eq!(judged, 100, "the held-out set changed size");
+    assert_eq!(judged, 100, "the street-photo set changed size");
     assert!(exact >= 98, "only {exact}/{judged} street photos read exactly");
     // 170.png shows two codes, an outer one and an inner one inside it; the reference names
     // the inner one and we read the outer one (qrcode-2/16.png, the same sample, names the
