@@ -3,13 +3,28 @@
 
 use std::collections::BTreeSet;
 
-/// One message: its key, its two texts, and its placeholders (sorted by name).
+/// One message: its key, its two texts, its placeholders (sorted by name) and, of those, the counts: the
+/// placeholders some text chooses a word by (`{tries|try|tries}`), which are numbers.
 #[derive(Debug)]
 pub struct Entry {
     pub key: String,
     pub ja: String,
     pub en: String,
     pub placeholders: Vec<String>,
+    pub counts: Vec<String>,
+}
+
+/// A piece of a text: literal text, a placeholder, or a plural choice on a count placeholder.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    Value(&'a str),
+    /// `{count|one|other}`: `one` when the count is 1, else `other` (English; Japanese has no plural).
+    Plural {
+        count: &'a str,
+        one: &'a str,
+        other: &'a str,
+    },
 }
 
 fn is_snake_case(s: &str) -> bool {
@@ -20,25 +35,62 @@ fn is_snake_case(s: &str) -> bool {
         && !s.contains("__")
 }
 
-/// The `{name}` placeholders of a text. Braces are only ever placeholders: a stray `{` or `}`, or a name that
-/// is not snake_case, is an error.
-pub fn placeholders(text: &str) -> Result<BTreeSet<String>, String> {
-    let mut out = BTreeSet::new();
+/// A text cut into pieces. Braces are only ever placeholders, `{name}`, or plural choices, `{name|one|other}`:
+/// a stray `{` or `}`, a name that is not snake_case, or a choice without exactly two non-empty words is an
+/// error.
+pub fn pieces(text: &str) -> Result<Vec<Piece<'_>>, String> {
+    let mut out = Vec::new();
     let mut rest = text;
     while let Some(i) = rest.find(['{', '}']) {
         if rest[i..].starts_with('}') {
             return Err(format!("a '}}' without '{{' in {text:?}"));
         }
+        if i > 0 {
+            out.push(Piece::Text(&rest[..i]));
+        }
         let after = &rest[i + 1..];
-        let end = after.find('}').ok_or_else(|| format!("a '{{' without '}}' in {text:?}"))?;
-        let name = &after[..end];
+        let end = after.find(['}', '{']).filter(|&e| after[e..].starts_with('}'));
+        let end = end.ok_or_else(|| format!("a '{{' without '}}' in {text:?}"))?;
+        let inside = &after[..end];
+        let mut parts = inside.split('|');
+        let name = parts.next().unwrap_or_default();
         if !is_snake_case(name) {
             return Err(format!("placeholder {{{name}}} is not a snake_case name in {text:?}"));
         }
-        out.insert(name.to_string());
+        let words: Vec<&str> = parts.collect();
+        match words[..] {
+            [] => out.push(Piece::Value(name)),
+            [one, other] if !one.is_empty() && !other.is_empty() => out.push(Piece::Plural { count: name, one, other }),
+            _ => return Err(format!("{{{inside}}} is not a plural choice {{{name}|one|other}} in {text:?}")),
+        }
         rest = &after[end + 1..];
     }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest));
+    }
     Ok(out)
+}
+
+/// The names of a text's placeholders (plain and in plural choices).
+pub fn placeholders(text: &str) -> Result<BTreeSet<String>, String> {
+    Ok(pieces(text)?
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Value(n) | Piece::Plural { count: n, .. } => Some(n.to_string()),
+            Piece::Text(_) => None,
+        })
+        .collect())
+}
+
+/// The placeholders a text chooses a plural by.
+fn counts(text: &str) -> Result<BTreeSet<String>, String> {
+    Ok(pieces(text)?
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Plural { count, .. } => Some(count.to_string()),
+            _ => None,
+        })
+        .collect())
 }
 
 /// Parses and checks the catalog: every key snake_case, exactly `ja` and `en`, both non-empty, both with
@@ -70,34 +122,77 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, String> {
         if pj != pe {
             return Err(format!("{key}: ja has placeholders {pj:?}, en has {pe:?}"));
         }
-        entries.push(Entry { key, ja, en, placeholders: pe.into_iter().collect() });
+        let mut c = counts(&ja)?;
+        c.extend(counts(&en)?);
+        entries.push(Entry { key, ja, en, placeholders: pe.into_iter().collect(), counts: c.into_iter().collect() });
     }
     entries.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(entries)
 }
 
-/// Rust source: one `pub fn KEY(lang: Lang, <placeholders in name order>: impl Display) -> String` per entry.
+/// One language's arm of a generated function: a `format!` whose plural choices are extra named arguments
+/// (`plural_N_`, a name no snake_case placeholder can have) picked by their count.
+fn format_call(text: &str, placeholders: &[String]) -> String {
+    let mut template = String::new();
+    let mut choices = String::new();
+    for (i, piece) in pieces(text).unwrap_or_default().into_iter().enumerate() {
+        match piece {
+            Piece::Text(t) => template.push_str(t),
+            Piece::Value(n) => template.push_str(&format!("{{{n}}}")),
+            Piece::Plural { count, one, other } => {
+                template.push_str(&format!("{{plural_{i}_}}"));
+                choices.push_str(&format!(", plural_{i}_ = if {count} == 1 {{ {one:?} }} else {{ {other:?} }}"));
+            }
+        }
+    }
+    // Only the plain placeholders are format arguments: a count used in a choice alone is read by its `if`.
+    let used: BTreeSet<&str> = pieces(text)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| if let Piece::Value(n) = p { Some(n) } else { None })
+        .collect();
+    let args: String =
+        placeholders.iter().filter(|p| used.contains(p.as_str())).map(|p| format!(", {p} = {p}")).collect();
+    if args.is_empty() && choices.is_empty() {
+        format!("{template:?}.to_owned()")
+    } else {
+        format!("format!({template:?}{args}{choices})")
+    }
+}
+
+/// Rust source: one `pub fn KEY(lang: Lang, <placeholders in name order>) -> String` per entry (counts are
+/// `u64`, every other placeholder `impl Display`), and [`by_key`]-style lookup of the texts without
+/// placeholders (the help texts are found by their command's and argument's names).
 pub fn generate(entries: &[Entry]) -> String {
     let mut out =
         String::from("// @generated by cli/build.rs from l10n/messages.toml — edit the catalog, not this file.\n");
     for e in entries {
-        let params: String = e.placeholders.iter().map(|p| format!(", {p}: impl ::std::fmt::Display")).collect();
-        let args: String = e.placeholders.iter().map(|p| format!(", {p} = {p}")).collect();
+        let params: String =
+            e.placeholders
+                .iter()
+                .map(|p| {
+                    if e.counts.contains(p) {
+                        format!(", {p}: u64")
+                    } else {
+                        format!(", {p}: impl ::std::fmt::Display")
+                    }
+                })
+                .collect();
         out.push_str(&format!("\n/// `{}`: {:?}\n", e.key, e.en));
         out.push_str(&format!("pub fn {}(lang: Lang{params}) -> String {{\n    match lang {{\n", e.key));
-        if e.placeholders.is_empty() {
-            out.push_str(&format!(
-                "        Lang::Ja => {:?}.to_owned(),\n        Lang::En => {:?}.to_owned(),\n",
-                e.ja, e.en
-            ));
-        } else {
-            out.push_str(&format!(
-                "        Lang::Ja => format!({:?}{args}),\n        Lang::En => format!({:?}{args}),\n",
-                e.ja, e.en
-            ));
-        }
+        out.push_str(&format!(
+            "        Lang::Ja => {},\n        Lang::En => {},\n",
+            format_call(&e.ja, &e.placeholders),
+            format_call(&e.en, &e.placeholders)
+        ));
         out.push_str("    }\n}\n");
     }
+    out.push_str("\n/// The text of `key` when it has no placeholders (None for other keys).\n");
+    out.push_str("pub fn by_key(lang: Lang, key: &str) -> Option<&'static str> {\n    let (ja, en) = match key {\n");
+    for e in entries.iter().filter(|e| e.placeholders.is_empty()) {
+        out.push_str(&format!("        {:?} => ({:?}, {:?}),\n", e.key, e.ja, e.en));
+    }
+    out.push_str("        _ => return None,\n    };\n    Some(match lang {\n        Lang::Ja => ja,\n        Lang::En => en,\n    })\n}\n");
     out.push_str(&format!(
         "\n/// Every key of the catalog, sorted.\n#[cfg(test)]\npub const KEYS: &[&str] = &{:?};\n",
         entries.iter().map(|e| e.key.as_str()).collect::<Vec<_>>()

@@ -1,7 +1,7 @@
 //! The signature bundle `kazasu sign` writes (JSON: what was signed, the signature, the certificate and the
 //! identity it states) and `kazasu verify`, which checks it against a trusted CA.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -11,7 +11,7 @@ use kazasu_core::{Certificate, HashAlgorithm, PersonalData};
 use serde::{Deserialize, Serialize};
 
 use crate::card::read_file;
-use crate::messages::{detail, exit, text, Lang};
+use crate::messages::{detail, exit, text, time, Lang};
 use crate::Failure;
 
 pub const FORMAT: &str = "kazasu-signature/1";
@@ -101,13 +101,6 @@ struct BundleIn {
     certificate: String,
 }
 
-/// The UTC calendar date of a Unix time (the core's one civil-date routine, cut to the day).
-fn date(unix: i64) -> String {
-    let mut t = format_utc(unix);
-    t.truncate(10);
-    t
-}
-
 pub(crate) fn gender_words(p: &PersonalData, lang: Lang) -> Option<String> {
     use kazasu_core::cert::Gender::*;
     Some(match p.gender_code() {
@@ -136,7 +129,7 @@ pub fn describe(c: &Certificate, lang: Lang) -> String {
             line(text::label_gender(lang), &v);
         }
     }
-    line(text::label_validity(lang), &format!("{} – {}", date(c.not_before), date(c.not_after)));
+    line(text::label_validity(lang), &time::validity(lang, c.not_before, c.not_after));
     line(text::label_issuer(lang), &c.issuer);
     line(text::label_serial(lang), &c.serial_hex);
     out
@@ -192,6 +185,13 @@ fn verify_failure(lang: Lang, e: &VerifyError, ca: &Path, crl: Option<&Path>) ->
     }
 }
 
+/// Where `kazasu sign FILE` puts the signature file: FILE.kazasu.json beside FILE.
+pub fn beside(file: &Path) -> PathBuf {
+    let mut p = file.as_os_str().to_owned();
+    p.push(".kazasu.json");
+    p.into()
+}
+
 pub fn verify(
     lang: Lang,
     file: &Path,
@@ -200,11 +200,7 @@ pub fn verify(
     crl: Option<&Path>,
     at: Option<i64>,
 ) -> Result<(), Failure> {
-    let bundle_path = bundle.map(Path::to_path_buf).unwrap_or_else(|| {
-        let mut p = file.as_os_str().to_owned();
-        p.push(".kazasu.json");
-        p.into()
-    });
+    let bundle_path = bundle.map(Path::to_path_buf).unwrap_or_else(|| beside(file));
     if !bundle_path.exists() {
         return Err(Failure::new(text::no_signature_file(lang, bundle_path.display()), exit::FAILURE));
     }
@@ -234,16 +230,4 @@ pub fn verify(
         println!("{}", text::signature_verified_revocation_not_checked(lang));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(date(0), "1970-01-01");
-        assert_eq!(date(951_782_400), "2000-02-29");
-        assert_eq!(date(1_795_000_000), "2026-11-18");
-    }
 }

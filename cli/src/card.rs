@@ -14,21 +14,69 @@ use crate::messages::{self, exit, text, Lang};
 use crate::{bundle, drive, virtual_card, CertFormat, Failure, PinArgs};
 use kazasu_pcsc as pcsc_reader;
 
-#[derive(Args)]
+/// Which card to use: a PC/SC reader (by name), the built-in software card, or a libnfc device. Given to the
+/// commands that talk to a card (status, cert, sign, sign-request); their help texts are the catalog's
+/// `arg_reader`, `arg_virtual_card`, `arg_nfc`, `arg_wait`. Also accepted before the command (`kazasu --virtual
+/// sign …`, the spelling scripts use), hidden there, and refused before a command that uses no card.
+#[derive(Args, Clone, Default)]
 pub struct SourceArgs {
-    /// PC/SC reader to use (its name or part of it); default: the first reader with a card.
-    #[arg(long, global = true, conflicts_with_all = ["virtual_card", "nfc"])]
+    #[arg(long, conflicts_with_all = ["virtual_card", "nfc"])]
     reader: Option<String>,
-    /// Use the built-in software card (test PKI, signature password ABC123). Nothing real is signed. Its
-    /// counter is kept in $XDG_STATE_HOME/kazasu/virtual-card (`kazasu card reset-virtual` resets it).
-    #[arg(long = "virtual", global = true, conflicts_with = "nfc")]
+    #[arg(long = "virtual", conflicts_with = "nfc")]
     virtual_card: bool,
-    /// Use a libnfc device (connection string like pn532_uart:/dev/ttyUSB0, or "auto" for the first).
-    #[arg(long, global = true, value_name = "CONNSTRING")]
+    #[arg(long, value_name = "CONNSTRING")]
     nfc: Option<String>,
-    /// Seconds to wait for a card to be placed.
-    #[arg(long, global = true, default_value_t = 30)]
-    wait: u64,
+    /// Seconds; [`DEFAULT_WAIT`] when not given (no clap default, so a value given before the command can be
+    /// told from none).
+    #[arg(long, value_name = "SECONDS")]
+    wait: Option<u64>,
+}
+
+/// The argument ids of [`SourceArgs`].
+pub const SOURCE_IDS: [&str; 4] = ["reader", "virtual_card", "nfc", "wait"];
+
+/// Seconds to wait for a card when `--wait` is not given.
+pub const DEFAULT_WAIT: u64 = 30;
+
+impl SourceArgs {
+    /// The first option given, as typed (for the message that refuses it where it does nothing).
+    pub fn given(&self) -> Option<&'static str> {
+        if self.reader.is_some() {
+            Some("--reader")
+        } else if self.virtual_card {
+            Some("--virtual")
+        } else if self.nfc.is_some() {
+            Some("--nfc")
+        } else if self.wait.is_some() {
+            Some("--wait")
+        } else {
+            None
+        }
+    }
+
+    /// The options given before the command joined with those given after it (the later ones win); two
+    /// different cards named at once are refused with the two options.
+    pub fn merged(before: &SourceArgs, after: SourceArgs) -> Result<SourceArgs, (&'static str, &'static str)> {
+        let m = SourceArgs {
+            reader: after.reader.or_else(|| before.reader.clone()),
+            virtual_card: after.virtual_card || before.virtual_card,
+            nfc: after.nfc.or_else(|| before.nfc.clone()),
+            wait: after.wait.or(before.wait),
+        };
+        let named: Vec<&'static str> =
+            [(m.reader.is_some(), "--reader"), (m.virtual_card, "--virtual"), (m.nfc.is_some(), "--nfc")]
+                .into_iter()
+                .filter_map(|(on, name)| on.then_some(name))
+                .collect();
+        match named[..] {
+            [a, b, ..] => Err((a, b)),
+            _ => Ok(m),
+        }
+    }
+
+    pub fn is_virtual(&self) -> bool {
+        self.virtual_card
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -69,10 +117,11 @@ pub fn open(source: &SourceArgs, lang: Lang) -> Result<Box<dyn Transport>, Failu
         let mut t = kazasu_nfc::NfcTransport::open(conn, kazasu_nfc::DEFAULT_APDU_TIMEOUT)
             .map_err(|e| nfc_failure(lang, &e))?;
         progress(text::hold_card_to_reader(lang));
-        t.wait_for_card(Duration::from_secs(source.wait)).map_err(|e| nfc_failure(lang, &e))?;
+        t.wait_for_card(Duration::from_secs(source.wait.unwrap_or(DEFAULT_WAIT))).map_err(|e| nfc_failure(lang, &e))?;
         return Ok(Box::new(t));
     }
-    let t = pcsc_reader::PcscTransport::connect(source.reader.as_deref(), Duration::from_secs(source.wait), |name| {
+    let wait = Duration::from_secs(source.wait.unwrap_or(DEFAULT_WAIT));
+    let t = pcsc_reader::PcscTransport::connect(source.reader.as_deref(), wait, |name| {
         progress(text::place_card_on_reader(lang, name))
     })
     .map_err(|e| reader_failure(lang, &e))?;
@@ -113,7 +162,7 @@ pub fn status(source: &SourceArgs, lang: Lang) -> Result<(), Failure> {
     let auth = s.retry_state(PinKind::Auth).map_err(|e| card_failure(lang, &e))?;
     let show = |r: RetryState| match r {
         RetryState::Remaining(0) | RetryState::Blocked => text::status_locked(lang),
-        RetryState::Remaining(n) => text::status_tries_left(lang, n),
+        RetryState::Remaining(n) => text::status_tries_left(lang, n.into()),
     };
     println!("{}: {token:?}", text::status_token(lang));
     println!("{}: {}", text::status_sign_password(lang), show(sign));
@@ -199,7 +248,7 @@ pub fn sign(
     // The exact bytes that will be signed, read once; the digest shown is the one signed.
     let data = read_file(lang, file)?;
     let shown = hex::encode(HashAlgorithm::Sha256.digest(&data));
-    eprintln!("{}", text::file_to_sign(lang, data.len(), file.display(), shown));
+    eprintln!("{}", text::file_to_sign(lang, data.len() as u64, file.display(), shown));
     let data: std::sync::Arc<[u8]> = data.into();
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
     let mut flow = Flow::for_bytes(name.clone(), data.clone(), alg);

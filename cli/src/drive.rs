@@ -39,7 +39,7 @@ pub(crate) fn sign_on_card(
                 if n == 1 {
                     eprintln!("{}", text::sign_password_last_try_warning(lang));
                 } else {
-                    eprintln!("{}", text::sign_password_tries_left(lang, n));
+                    eprintln!("{}", text::sign_password_tries_left(lang, n.into()));
                 }
                 flow.enter_pin(Ok(prompt::read_sign_pin(pin, lang)?));
             }
@@ -95,7 +95,9 @@ fn tap(flow: &mut Flow, transport: &mut dyn Transport, lang: Lang, card_words: &
 /// Words for a card notice when no card error is at hand.
 fn notice_failure(lang: Lang, notice: &Notice) -> Failure {
     match notice {
-        Notice::WrongPin { remaining } => Failure::new(text::sign_password_wrong(lang, remaining), exit::WRONG_PIN),
+        Notice::WrongPin { remaining } => {
+            Failure::new(text::sign_password_wrong(lang, u64::from(*remaining)), exit::WRONG_PIN)
+        }
         Notice::LastTry => Failure::new(text::sign_password_last_try_not_confirmed(lang), exit::NEEDS_CONFIRMATION),
         Notice::VerifyOutcomeUnknown => Failure::new(text::verify_outcome_unknown(lang), exit::CARD_LOST),
         Notice::CardLost | Notice::CardLostAfterPin => Failure::new(text::card_connection_lost(lang), exit::CARD_LOST),

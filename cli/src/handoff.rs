@@ -16,7 +16,7 @@ use kazasu_core::HashAlgorithm;
 
 use crate::card::{self, progress, SourceArgs};
 use crate::drive;
-use crate::messages::{detail, exit, text, Lang};
+use crate::messages::{detail, exit, text, time, Lang};
 use crate::{Failure, PinArgs};
 
 /// ureq as the core's HTTP client: no redirects (they would leave the origin shown), bounded bodies, TLS
@@ -138,8 +138,10 @@ pub fn handoff_failure(lang: Lang, e: &HandoffError) -> Failure {
             (text::request_origin_mismatch(lang, expected, found), true)
         }
         HandoffError::DisplayMismatch => (text::request_display_mismatch(lang), true),
-        HandoffError::Expired { expires_at } => (text::request_expired(lang, expires_at), true),
-        HandoffError::NotYetValid { issued_at } => (text::request_not_yet_valid(lang, issued_at), true),
+        HandoffError::Expired { expires_at } => (text::request_expired(lang, time::moment_of(lang, expires_at)), true),
+        HandoffError::NotYetValid { issued_at } => {
+            (text::request_not_yet_valid(lang, time::moment_of(lang, issued_at)), true)
+        }
         HandoffError::TooLong { .. } => (text::request_too_long(lang), true),
         HandoffError::InvalidUtf8 { .. } => (text::request_not_utf8(lang), true),
         HandoffError::Malformed { .. } => (text::request_malformed(lang), true),
@@ -204,8 +206,8 @@ fn show(lang: Lang, req: &SignRequest) {
         eprintln!("  {}: {}", f.label, f.value);
     }
     let digest = hex::encode(HashAlgorithm::Sha256.digest(req.bytes_to_sign()));
-    eprintln!("{}", text::request_expires(lang, handoff::time::format_utc(d.expires_at)));
-    eprintln!("{}", text::request_document(lang, req.bytes_to_sign().len(), digest));
+    eprintln!("{}", text::request_expires(lang, time::moment(lang, d.expires_at)));
+    eprintln!("{}", text::request_document(lang, req.bytes_to_sign().len() as u64, digest));
     eprintln!("{bar}");
 }
 

@@ -8,6 +8,7 @@ mod handoff;
 mod messages;
 mod pdf;
 mod prompt;
+mod usage;
 #[cfg(feature = "virtual-card")]
 mod virtual_card;
 #[cfg(not(feature = "virtual-card"))]
@@ -17,24 +18,20 @@ mod virtual_card;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use messages::{exit, Lang};
+use messages::{exit, text, Lang, LANG_VALUES};
 
+/// The command line. Its words for people (about, every argument's help, the exit codes) are the catalog's,
+/// applied by [`usage::command`] in the person's language; the doc comments here are for the code's readers.
 #[derive(Parser)]
-#[command(name = "kazasu", version, about = "マイナンバーカードで署名する / Sign with the My Number Card (JPKI)")]
-#[command(after_help = "Exit codes: 0 ok, 1 failure, 2 usage, 3 wrong password, 4 password locked, 5 last try not \
-confirmed, 6 no reader or card, 7 card lost / outcome unknown, 8 not a JPKI card, 9 password format, 10 verification \
-failed.\n\
-The signature password (署名用パスワード) is read from a hidden prompt or, with --pin-stdin, from the first line of \
-standard input; never from arguments or the environment.")]
+#[command(name = "kazasu", version)]
 struct Cli {
+    // The card options, also accepted before the command (hidden there; see `card::SourceArgs`).
     #[command(flatten)]
     source: card::SourceArgs,
-    /// Language of messages: ja or en (default: from LANG).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_name = "LANG", value_parser = LANG_VALUES, ignore_case = true)]
     lang: Option<String>,
-    /// Log command names, lengths and status words on stderr (-v info, -vv debug). Never APDU data.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     #[command(subcommand)]
@@ -43,107 +40,86 @@ struct Cli {
 
 #[derive(Args, Clone)]
 pub struct PinArgs {
-    /// Read the signature password from the first line of standard input instead of a hidden prompt.
     #[arg(long)]
     pin_stdin: bool,
-    /// Allow the signature password to use the last remaining try (otherwise asked on a terminal, or refused).
     #[arg(long)]
     confirm_last_try: bool,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// List PC/SC readers (and libnfc devices).
     Readers,
-    /// Card type and remaining tries of both passwords; spends none.
-    Status,
-    /// Show a certificate. The signature certificate needs the signature password.
+    Status {
+        #[command(flatten)]
+        source: card::SourceArgs,
+    },
     Cert {
-        /// Which certificate: the signature certificate (needs the signature password), the authentication
-        /// certificate, or the CA certificate of either (no password).
         #[arg(long, value_enum, default_value = "sign")]
         which: card::Which,
-        /// Output: text for people, pem, der (binary), or json.
         #[arg(long, value_enum, default_value = "text")]
         format: CertFormat,
-        /// Same as --format pem: the certificate in PEM.
         #[arg(long, conflicts_with_all = ["der", "json"])]
         pem: bool,
-        /// Same as --format der: the certificate's DER bytes (binary; use --out FILE).
         #[arg(long, conflicts_with = "json")]
         der: bool,
-        /// Same as --format json: subject, issuer, serial, validity (ISO 8601, UTC), name, address, date of
-        /// birth, gender (word and code).
         #[arg(long)]
         json: bool,
-        /// Write to FILE instead of standard output.
         #[arg(long, short)]
         out: Option<PathBuf>,
         #[command(flatten)]
         pin: PinArgs,
+        #[command(flatten)]
+        source: card::SourceArgs,
     },
-    /// Sign FILE: writes FILE.kazasu.json (signature + certificate) and FILE.p7s (detached CMS). With --pdf IN.pdf:
-    /// signs the PDF itself (incremental update) into a new file.
+    /// A file signed beside it (FILE.kazasu.json + FILE.p7s), or with --pdf a PDF signed inside a new file.
     Sign {
         #[arg(required_unless_present = "pdf", conflicts_with = "pdf")]
         file: Option<PathBuf>,
-        /// Sign this PDF inside it (PAdES or adbe.pkcs7.detached); the input is never changed.
         #[arg(long, value_name = "IN.pdf")]
         pdf: Option<PathBuf>,
-        /// The signed PDF (default IN-signed.pdf beside it); never an existing file.
         #[arg(short = 'o', long = "output", requires = "pdf", value_name = "OUT.pdf")]
         output: Option<PathBuf>,
-        /// pades (ETSI.CAdES.detached) or pkcs7 (adbe.pkcs7.detached).
         #[arg(long, value_enum, default_value = "pades", requires = "pdf")]
         pdf_format: pdf::PdfFormat,
-        /// Sign only with the card whose signature certificate is this one (PEM/DER, from `kazasu cert --pem`).
-        /// Not needed otherwise: the signature names the certificate the card gives in the signing tap
-        /// (signing-certificate-v2, which PAdES B-B asks for).
         #[arg(long, requires = "pdf", value_name = "FILE")]
         cert: Option<PathBuf>,
-        /// Time-stamp the signature (RFC 3161, PAdES B-T) at this time-stamping authority (http or https URL).
         #[arg(long, requires = "pdf", value_name = "URL")]
         tsa: Option<String>,
-        /// A visible stamp on the first page with the name from the card's certificate and the time.
         #[arg(long, requires = "pdf")]
         visible: bool,
-        /// sha256 (default), sha384 or sha512.
         #[arg(long, default_value = "sha256")]
         hash: String,
-        /// Directory for the outputs (default: beside FILE).
         #[arg(long)]
         out_dir: Option<PathBuf>,
         #[command(flatten)]
         pin: PinArgs,
+        #[command(flatten)]
+        source: card::SourceArgs,
     },
-    /// Verify a signature made by `kazasu sign` against a trusted sign CA.
+    /// Uses no card: a bundle beside the file, or a PDF's own signatures (else the bundle beside it).
     Verify {
         file: PathBuf,
-        /// The JSON bundle (default FILE.kazasu.json).
         #[arg(long)]
         bundle: Option<PathBuf>,
-        /// Trusted CA certificate (PEM or DER), e.g. the JPKI signature CA.
         #[arg(long)]
         ca: PathBuf,
-        /// A CRL of that CA (PEM or DER). Without it, revocation is not checked (and the output says so).
         #[arg(long)]
         crl: Option<PathBuf>,
-        /// Check validity at this Unix time instead of now.
         #[arg(long)]
         at: Option<i64>,
     },
-    /// Read a signing-request QR code from a photo or screenshot (PNG, JPEG) and print its URL.
-    Scan { image: PathBuf },
-    /// Sign a relying party's request (https URL or kazasu:// link): fetch, show, password, sign, submit.
+    Scan {
+        image: PathBuf,
+    },
     SignRequest {
         url: String,
-        /// Also print the exact document text that is signed.
         #[arg(long)]
         show_document: bool,
         #[command(flatten)]
         pin: PinArgs,
+        #[command(flatten)]
+        source: card::SourceArgs,
     },
-    /// The built-in software card (test-only keys).
     Card {
         #[command(subcommand)]
         command: CardCommand,
@@ -152,16 +128,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CardCommand {
-    /// Put the software card into vpcd's virtual reader so PC/SC programs see it.
     Serve {
-        /// vpcd's address (its default port is 35963).
         #[arg(long, default_value = "127.0.0.1:35963")]
         vpcd: String,
-        /// Present an ATR that advertises extended-length APDUs.
         #[arg(long)]
         extended: bool,
     },
-    /// Start the `--virtual` card afresh (all tries of the signature password; unlocks it).
     ResetVirtual,
 }
 
@@ -186,11 +158,20 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = usage::language(&args);
+    let mut command = usage::command(Cli::command(), lang);
+    let cli = match command.try_get_matches_from_mut(&args).and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            match usage::describe(lang, &e, &usage::command_words(&command, &args)) {
+                Some(message) => eprintln!("kazasu: {message}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
+            return ExitCode::from(code);
         }
     };
     let level = match cli.verbose {
@@ -200,10 +181,50 @@ fn main() -> ExitCode {
     };
     env_logger::Builder::new().filter_level(level).format_timestamp_millis().init();
     let lang = Lang::detect(cli.lang.as_deref());
-    let result = match cli.command {
-        Command::Readers => card::readers(lang),
-        Command::Status => card::status(&cli.source, lang),
-        Command::Cert { which, format, pem, der, json, out, pin } => {
+    match run(cli.command, &cli.source, lang) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(f) => {
+            eprintln!("kazasu: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// The card options of a command that uses the card, joined with those given before it; then `work` with
+/// them. A locked software card adds how to start it afresh.
+fn with_card(
+    before: &card::SourceArgs,
+    after: card::SourceArgs,
+    lang: Lang,
+    work: impl FnOnce(&card::SourceArgs) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let source = card::SourceArgs::merged(before, after)
+        .map_err(|(a, b)| Failure::new(text::usage_conflict(lang, a, b), exit::USAGE))?;
+    work(&source).map_err(|mut f| {
+        if f.code == exit::BLOCKED && source.is_virtual() {
+            let hint = text::virtual_card_locked_hint(lang);
+            f.message = if lang == Lang::Ja { format!("{}{hint}", f.message) } else { format!("{} {hint}", f.message) };
+        }
+        f
+    })
+}
+
+/// A command that uses no card refuses card options given before it: they would do nothing.
+fn without_card(before: &card::SourceArgs, lang: Lang, command: &str) -> Result<(), Failure> {
+    match before.given() {
+        Some(option) => Err(Failure::new(text::usage_card_option_not_used(lang, command, option), exit::USAGE)),
+        None => Ok(()),
+    }
+}
+
+fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Failure> {
+    match command {
+        Command::Readers => {
+            without_card(before, lang, "readers")?;
+            card::readers(lang)
+        }
+        Command::Status { source } => with_card(before, source, lang, |s| card::status(s, lang)),
+        Command::Cert { which, format, pem, der, json, out, pin, source } => {
             let format = if pem {
                 CertFormat::Pem
             } else if der {
@@ -213,38 +234,118 @@ fn main() -> ExitCode {
             } else {
                 format
             };
-            card::cert(&cli.source, lang, which, format, out.as_deref(), &pin)
+            with_card(before, source, lang, |s| card::cert(s, lang, which, format, out.as_deref(), &pin))
         }
-        Command::Sign { pdf: Some(input), output, pdf_format, cert, tsa, visible, pin, .. } => {
+        Command::Sign { pdf: Some(input), output, pdf_format, cert, tsa, visible, pin, source, .. } => {
             let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), visible };
-            pdf::sign(&cli.source, lang, &input, output.as_deref(), &how, &pin)
+            with_card(before, source, lang, |s| pdf::sign(s, lang, &input, output.as_deref(), &how, &pin))
         }
-        Command::Sign { file, hash, out_dir, pin, .. } => card::sign(
-            &cli.source,
-            lang,
-            file.as_deref().unwrap_or(std::path::Path::new("")),
-            &hash,
-            out_dir.as_deref(),
-            &pin,
-        ),
-        Command::Verify { file, bundle: None, ca, crl, at } if pdf::is_pdf(&file) => {
-            pdf::verify(lang, &file, &ca, crl.as_deref(), at)
-        }
+        Command::Sign { file, hash, out_dir, pin, source, .. } => with_card(before, source, lang, |s| {
+            let file = file.as_deref().unwrap_or(std::path::Path::new(""));
+            card::sign(s, lang, file, &hash, out_dir.as_deref(), &pin)
+        }),
         Command::Verify { file, bundle, ca, crl, at } => {
-            bundle::verify(lang, &file, bundle.as_deref(), &ca, crl.as_deref(), at)
+            without_card(before, lang, "verify")?;
+            match bundle {
+                None if pdf::is_pdf(&file) => pdf::verify(lang, &file, &ca, crl.as_deref(), at),
+                _ => bundle::verify(lang, &file, bundle.as_deref(), &ca, crl.as_deref(), at),
+            }
         }
-        Command::Card { command: CardCommand::Serve { vpcd, extended } } => virtual_card::serve(lang, &vpcd, extended),
-        Command::Card { command: CardCommand::ResetVirtual } => virtual_card::reset_command(lang),
-        Command::Scan { image } => handoff::scan(lang, &image),
-        Command::SignRequest { url, show_document, pin } => {
-            handoff::sign_request(&cli.source, lang, &url, &pin, show_document)
+        Command::Card { command: CardCommand::Serve { vpcd, extended } } => {
+            without_card(before, lang, "card serve")?;
+            virtual_card::serve(lang, &vpcd, extended)
         }
-    };
-    match result {
-        Ok(()) => ExitCode::from(exit::OK),
-        Err(f) => {
-            eprintln!("kazasu: {}", f.message);
-            ExitCode::from(f.code)
+        Command::Card { command: CardCommand::ResetVirtual } => {
+            without_card(before, lang, "card reset-virtual")?;
+            virtual_card::reset_command(lang)
         }
+        Command::Scan { image } => {
+            without_card(before, lang, "scan")?;
+            handoff::scan(lang, &image)
+        }
+        Command::SignRequest { url, show_document, pin, source } => {
+            with_card(before, source, lang, |s| handoff::sign_request(s, lang, &url, &pin, show_document))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every visible command and argument of `cmd` (recursively), with its catalog path.
+    fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<(Vec<String>, Option<String>)>) {
+        out.push((path.clone(), None));
+        for a in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+            out.push((path.clone(), Some(a.get_id().to_string())));
+        }
+        for s in cmd.get_subcommands() {
+            let mut p = path.clone();
+            p.push(s.get_name().replace('-', "_"));
+            walk(s, p, out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_argument_is_described_in_the_catalog_in_both_languages() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut all = Vec::new();
+        walk(&cmd, Vec::new(), &mut all);
+        assert!(all.len() > 40, "{}", all.len());
+        for (path, arg) in all {
+            for lang in [Lang::Ja, Lang::En] {
+                let found = match &arg {
+                    None => text::by_key(lang, &usage::command_key(&path)),
+                    Some(id) => usage::argument_keys(&path, id).iter().find_map(|k| text::by_key(lang, k)),
+                };
+                assert!(found.is_some(), "{path:?} {arg:?}: no catalog text in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn help_names_every_accepted_value_since_clap_lists_none() {
+        for lang in [Lang::Ja, Lang::En] {
+            let cmd = usage::command(Cli::command(), lang);
+            let mut stack = vec![&cmd];
+            while let Some(c) = stack.pop() {
+                for a in c.get_arguments().filter(|a| a.get_action().takes_values()) {
+                    let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                    for v in a.get_possible_values().iter().filter(|v| !v.is_hide_set()) {
+                        // The help command's own argument lists the commands, shown above it.
+                        if c.get_name() != "help" {
+                            assert!(
+                                help.contains(v.get_name()),
+                                "{} {}: {:?} not in {help}",
+                                c.get_name(),
+                                a.get_id(),
+                                v.get_name()
+                            );
+                        }
+                    }
+                }
+                stack.extend(c.get_subcommands());
+            }
+        }
+    }
+
+    #[test]
+    fn card_options_are_offered_only_by_commands_that_use_a_card() {
+        let cmd = usage::command(Cli::command(), Lang::En);
+        let shown = |name: &str| {
+            let sub = cmd.find_subcommand(name).unwrap();
+            sub.get_arguments().any(|a| a.get_id() == "virtual_card" && !a.is_hide_set())
+        };
+        for name in ["status", "cert", "sign", "sign-request"] {
+            assert!(shown(name), "{name}");
+        }
+        for name in ["readers", "verify", "scan", "card"] {
+            assert!(!shown(name), "{name}");
+        }
+        assert!(cmd
+            .get_arguments()
+            .filter(|a| card::SOURCE_IDS.contains(&a.get_id().as_str()))
+            .all(|a| a.is_hide_set()));
     }
 }

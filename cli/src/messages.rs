@@ -19,21 +19,74 @@ pub enum Lang {
     En,
 }
 
+/// The values `--lang` accepts.
+pub const LANG_VALUES: [&str; 2] = ["ja", "en"];
+
 impl Lang {
-    /// `--lang`, else LC_ALL / LC_MESSAGES / LANG starting with "ja", else English.
+    /// `--lang` (ja or en; the parser refuses others), else the first set of LC_ALL, LC_MESSAGES, LANG
+    /// (POSIX order) starting with "ja", else English.
     pub fn detect(flag: Option<&str>) -> Lang {
-        let pick = |v: &str| if v.to_ascii_lowercase().starts_with("ja") { Lang::Ja } else { Lang::En };
-        if let Some(f) = flag {
-            return pick(f);
+        if let Some(f) = flag.and_then(Lang::parse) {
+            return f;
         }
         for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
             if let Ok(v) = std::env::var(var) {
                 if !v.is_empty() {
-                    return pick(&v);
+                    return if v.to_ascii_lowercase().starts_with("ja") { Lang::Ja } else { Lang::En };
                 }
             }
         }
         Lang::En
+    }
+
+    /// A `--lang` value: `ja` or `en` (any case); anything else is None.
+    pub fn parse(value: &str) -> Option<Lang> {
+        match value.to_ascii_lowercase().as_str() {
+            "ja" => Some(Lang::Ja),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// Times for people are Japan's time, JST (UTC+9), in both languages, with the zone named: the card's holders,
+/// the cities and their deadlines are in Japan, and a Japanese and an English screen of the same request must
+/// show the same clock time. Japan has had no daylight saving time since 1951, so a fixed offset is exact for
+/// every time Kazasu shows (certificates, requests and signatures are all recent). Machine output (`cert
+/// --json`) stays ISO 8601 UTC.
+pub mod time {
+    use super::{text, Lang};
+    use kazasu_core::handoff::time::{format_utc, parse_utc};
+
+    /// JST is UTC+9 all year.
+    const JST_OFFSET_SECONDS: i64 = 9 * 3600;
+
+    /// (date, time of day) in JST: "2026-12-06", "12:28:36". The core's civil-date routine, shifted.
+    fn parts(unix: i64) -> (String, String) {
+        let iso = format_utc(unix.saturating_add(JST_OFFSET_SECONDS)); // 2026-12-06T12:28:36Z
+        let (date, rest) = iso.split_once('T').unwrap_or((iso.as_str(), ""));
+        (date.to_string(), rest.trim_end_matches('Z').to_string())
+    }
+
+    /// A moment in JST with the zone named: 「2026-12-06 12:28:36 JST（日本時間）」.
+    pub fn moment(lang: Lang, unix: i64) -> String {
+        let (date, time) = parts(unix);
+        text::time_in_japan(lang, date, time)
+    }
+
+    /// The calendar date in JST (for certificate validity, shown with the zone by [`validity`]).
+    pub fn date(unix: i64) -> String {
+        parts(unix).0
+    }
+
+    /// A validity period as JST dates, the zone named.
+    pub fn validity(lang: Lang, from: i64, until: i64) -> String {
+        text::validity_dates(lang, date(from), date(until))
+    }
+
+    /// A time the core gave as ISO 8601 UTC text (in its errors), in JST; text it cannot read as is.
+    pub fn moment_of(lang: Lang, utc: &str) -> String {
+        parse_utc(utc).map(|t| moment(lang, t)).unwrap_or_else(|| utc.to_string())
     }
 }
 
@@ -60,7 +113,7 @@ pub fn detail(context: &str, what: impl std::fmt::Display) {
 pub fn card_error(lang: Lang, e: &CardError) -> (String, u8) {
     use exit::*;
     match e {
-        CardError::WrongPin { remaining } => (text::sign_password_wrong(lang, remaining), WRONG_PIN),
+        CardError::WrongPin { remaining } => (text::sign_password_wrong(lang, u64::from(*remaining)), WRONG_PIN),
         CardError::Blocked => (text::sign_password_locked(lang), BLOCKED),
         CardError::NeedsLastTryConfirmation => (text::sign_password_last_try_not_confirmed(lang), NEEDS_CONFIRMATION),
         CardError::VerifyOutcomeUnknown(t) => {
@@ -151,6 +204,9 @@ mod tests {
     fn language_flag_wins() {
         assert_eq!(Lang::detect(Some("ja")), Lang::Ja);
         assert_eq!(Lang::detect(Some("en")), Lang::En);
+        assert_eq!(Lang::detect(Some("JA")), Lang::Ja);
+        assert_eq!(Lang::parse("xx"), None);
+        assert_eq!(Lang::parse("ja_JP"), None);
     }
 
     const CATALOG: &str = include_str!("../../l10n/messages.toml");
@@ -194,6 +250,63 @@ mod tests {
             "{code}"
         );
         assert!(code.contains("format!(\"{m} and {n}\", m = m, n = n)"), "{code}");
+    }
+
+    #[test]
+    fn every_count_in_the_catalog_chooses_its_english_plural() {
+        // A placeholder followed by a noun in the plural ("{tries} tries") is a count: the text must choose
+        // the word by it ("{tries} {tries|try|tries}"), or "1 tries" would be shown.
+        // The words after a placeholder that end in "s" without being plural nouns.
+        let verbs = ["is", "was", "has", "does", "needs"];
+        for e in catalog::parse(CATALOG).unwrap() {
+            for (i, _) in e.en.match_indices('{') {
+                let rest = &e.en[i + 1..];
+                let Some(end) = rest.find('}') else { continue };
+                let name = &rest[..end];
+                let next = rest[end + 1..].strip_prefix(' ').unwrap_or_default();
+                let word: String = next.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+                if !name.contains('|') && word.ends_with('s') && !verbs.contains(&word.as_str()) {
+                    panic!("{}: {{{name}}} {word} has no plural choice: {}", e.key, e.en);
+                }
+            }
+        }
+        assert_eq!(text::status_tries_left(Lang::En, 1), "1 try left");
+        assert_eq!(text::status_tries_left(Lang::En, 2), "2 tries left");
+        assert_eq!(text::status_tries_left(Lang::En, 0), "0 tries left");
+        assert_eq!(text::sign_password_wrong(Lang::En, 1), "Wrong signature password; 1 try left.");
+        assert_eq!(
+            text::pdf_existing_signatures(Lang::En, 1),
+            "This PDF already has 1 signature. It stays valid when this signature is added."
+        );
+        assert_eq!(
+            text::pdf_existing_signatures(Lang::Ja, 1),
+            "この PDF にはすでに署名が 1 件あります。署名を追加しても、それらは有効なままです。"
+        );
+    }
+
+    #[test]
+    fn a_plural_choice_must_have_two_words_and_a_snake_case_count() {
+        assert!(catalog::parse("[a]\nja = \"{n}回\"\nen = \"{n|try}\"\n").unwrap_err().contains("plural"));
+        assert!(catalog::parse("[a]\nja = \"{n}回\"\nen = \"{n|try|}\"\n").unwrap_err().contains("plural"));
+        assert!(catalog::parse("[a]\nja = \"{n}回\"\nen = \"{N|a|b}\"\n").is_err());
+        let ok = catalog::parse("[a]\nja = \"{n}回{m}\"\nen = \"{n|It is|They are} {m}\"\n").unwrap();
+        assert_eq!(ok[0].counts, ["n"]);
+        let code = catalog::generate(&ok);
+        assert!(code.contains("pub fn a(lang: Lang, m: impl ::std::fmt::Display, n: u64) -> String"), "{code}");
+        assert!(code.contains("if n == 1 { \"It is\" } else { \"They are\" }"), "{code}");
+    }
+
+    #[test]
+    fn times_are_shown_in_japan_time_with_the_zone_named() {
+        // 2026-12-06T20:00:00Z is already the 7th in Japan.
+        let t = kazasu_core::handoff::time::parse_utc("2026-12-06T20:00:00Z").unwrap();
+        assert_eq!(time::moment(Lang::Ja, t), "2026-12-07 05:00:00 JST（日本時間）");
+        assert_eq!(time::moment(Lang::En, t), "2026-12-07 05:00:00 JST (Japan, UTC+9)");
+        assert_eq!(time::moment_of(Lang::Ja, "2026-12-06T20:00:00Z"), "2026-12-07 05:00:00 JST（日本時間）");
+        assert_eq!(time::moment_of(Lang::En, "not a time"), "not a time");
+        assert_eq!(time::validity(Lang::Ja, t, t), "2026-12-07 〜 2026-12-07（日本時間）");
+        assert_eq!(time::date(0), "1970-01-01");
+        assert_eq!(time::date(951_782_400 - 9 * 3600), "2000-02-29");
     }
 
     #[test]

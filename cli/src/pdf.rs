@@ -15,7 +15,7 @@ use kazasu_core::{Certificate, HashAlgorithm};
 use kazasu_pdf::{FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
 use crate::card::{self, read_file};
-use crate::messages::{detail, exit, text, Lang};
+use crate::messages::{detail, exit, text, time, Lang};
 use crate::{bundle, drive, Failure, PinArgs};
 
 /// The kind of PDF signature.
@@ -45,7 +45,7 @@ fn pdf_failure(lang: Lang, path: &Path, e: &PdfError) -> Failure {
     let message = match e {
         PdfError::Encrypted => text::pdf_encrypted(lang, p),
         PdfError::Damaged(_) | PdfError::Repaired => text::pdf_damaged(lang, p),
-        PdfError::TooLarge { size, max } => text::pdf_too_large(lang, size, max, p),
+        PdfError::TooLarge { size, max } => text::pdf_too_large(lang, *size as u64, *max as u64, p),
         _ => text::pdf_unsupported(lang, p),
     };
     Failure::new(message, exit::FAILURE)
@@ -106,9 +106,12 @@ pub fn sign(
         return Err(Failure::new(text::pdf_output_exists(lang, out.display()), exit::USAGE));
     }
     let expected = cert.map(|p| certificate_file(lang, p)).transpose()?;
-    eprintln!("{}", text::pdf_to_sign(lang, info.size, info.pages, input.display(), hex::encode(info.sha256)));
+    eprintln!(
+        "{}",
+        text::pdf_to_sign(lang, info.size as u64, info.pages as u64, input.display(), hex::encode(info.sha256))
+    );
     if info.signatures > 0 {
-        eprintln!("{}", text::pdf_existing_signatures(lang, info.signatures));
+        eprintln!("{}", text::pdf_existing_signatures(lang, info.signatures as u64));
     }
     let sub_filter = SubFilter::from(format);
     let now = drive::now();
@@ -133,7 +136,8 @@ pub fn sign(
                 let signer = Certificate::from_der(certificate)
                     .map(|c| c.personal.and_then(|p| p.name).unwrap_or(c.subject))
                     .unwrap_or_default();
-                let lines = vec![text::pdf_stamp_signer(lang, signer), text::pdf_stamp_time(lang, format_utc(now))];
+                let lines =
+                    vec![text::pdf_stamp_signer(lang, signer), text::pdf_stamp_time(lang, time::moment(lang, now))];
                 let stamped = SignOptions { stamp: Some(kazasu_pdf::Stamp { lines }), ..options.clone() };
                 kazasu_pdf::prepare(&shown, &stamped).map_err(|e| detail("pdf", e)).ok()?
             } else {
@@ -232,15 +236,27 @@ pub fn is_pdf(path: &Path) -> bool {
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"%PDF-"
 }
 
+/// `kazasu verify FILE.pdf` (without --bundle): the signatures inside the PDF; a PDF with none is verified by
+/// the signature file `kazasu sign FILE.pdf` writes beside it, and a PDF with neither says how to sign it
+/// either way.
 pub fn verify(lang: Lang, file: &Path, ca: &Path, crl: Option<&Path>, at: Option<i64>) -> Result<(), Failure> {
     let data = read_file(lang, file)?;
+    let found = kazasu_pdf::signatures(&data).map_err(|e| pdf_failure(lang, file, &e))?;
+    let beside = bundle::beside(file);
+    if found.is_empty() {
+        if beside.is_file() {
+            card::progress(text::pdf_verifying_signature_file(lang, beside.display()));
+            return bundle::verify(lang, file, Some(&beside), ca, crl, at);
+        }
+        let message = text::pdf_no_signatures(lang, beside.display(), file.display());
+        return Err(Failure::new(message, exit::VERIFY_FAILED));
+    }
+    if beside.is_file() {
+        card::progress(text::pdf_signature_file_not_checked(lang, beside.display()));
+    }
     let anchor = certificate_file(lang, ca)?;
     let crl_bytes = crl.map(|p| read_file(lang, p)).transpose()?;
     let now = at.unwrap_or_else(drive::now);
-    let found = kazasu_pdf::signatures(&data).map_err(|e| pdf_failure(lang, file, &e))?;
-    if found.is_empty() {
-        return Err(Failure::new(text::pdf_no_signatures(lang, file.display()), exit::VERIFY_FAILED));
-    }
     let mut all_valid = true;
     for (i, s) in found.iter().enumerate() {
         let format = s.sub_filter.map(SubFilter::name).unwrap_or("?");
@@ -253,12 +269,12 @@ pub fn verify(lang: Lang, file: &Path, ca: &Path, crl: Option<&Path>, at: Option
             }
         }
         if let Some(t) = s.cms.as_ref().ok().and_then(|c| c.signing_time) {
-            println!("{}", text::pdf_signing_time(lang, format_utc(t)));
+            println!("{}", text::pdf_signing_time(lang, time::moment(lang, t)));
         }
         if let Some(cms) = s.cms.as_ref().ok().filter(|c| c.timestamp.is_some()) {
             let token = cms.timestamp.as_deref().unwrap_or_default();
             match kazasu_pdf::timestamp::check(token, &cms.signature, &signature_verifies) {
-                Ok(t) => println!("{}", text::pdf_timestamp(lang, format_utc(t))),
+                Ok(t) => println!("{}", text::pdf_timestamp(lang, time::moment(lang, t))),
                 Err(e) => {
                     detail(&s.field_name, e);
                     all_valid = false;

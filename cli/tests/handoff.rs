@@ -171,3 +171,43 @@ fn scan_prints_the_request_url_and_refuses_foreign_payloads() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("No QR code"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_relying_partys_refusal_is_told_in_our_words_first_and_its_own_text_marked_as_the_sites() {
+    let server = Canned::start(|_| {
+        (400, r#"{"status":"refused","error":"mismatch","message":"受付時間外です"}"#.as_bytes().to_vec())
+    });
+    let url = format!("{}/r/req0123456789", server.base);
+    for (lang, ours, theirs) in [
+        (
+            "ja",
+            "kazasu: 申請先が受け付けませんでした（理由コード: mismatch）。",
+            "サイトからの説明: 「受付時間外です」",
+        ),
+        ("en", "kazasu: The site refused (reason code: mismatch).", "The site's own explanation: “受付時間外です”"),
+    ] {
+        let out = kazasu(&["--lang", lang, "--virtual", "sign-request", &url, "--pin-stdin"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        let (a, b) = (err.find(ours), err.find(theirs));
+        assert!(a.is_some() && b.is_some() && a < b, "{lang}: ours first, then the site's: {err}");
+    }
+}
+
+#[test]
+fn an_expired_request_names_its_expiry_in_japan_time() {
+    // Expired at 2025-01-01T18:30:00Z: 03:30 on the 2nd in Japan.
+    let expires = kazasu_core::handoff::time::parse_utc("2025-01-01T18:30:00Z").unwrap();
+    let server = Canned::start(|base| (200, request_json(&document(base, expires - 600, expires)).unwrap()));
+    let url = format!("{}/r/req0123456789", server.base);
+    for (lang, words) in [
+        ("ja", "有効期限（2025-01-02 03:30:00 JST（日本時間））が切れています"),
+        ("en", "expired at 2025-01-02 03:30:00 JST (Japan, UTC+9)."),
+    ] {
+        let out = kazasu(&["--lang", lang, "--virtual", "sign-request", &url, "--pin-stdin"]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(words), "{lang}: {err}");
+        assert!(!err.contains("T18:30:00Z"), "{lang}: {err}");
+    }
+}

@@ -199,10 +199,12 @@ fn library_details_are_shown_under_verbose_only() {
 fn without_pcscd(lang: &str, command: &str) -> std::process::Output {
     let tmp = temp_dir("no-pcscd");
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kazasu"));
-    cmd.args(["--lang", lang, command, "--wait", "0"])
-        .env("PCSCLITE_CSOCK_NAME", tmp.path().join("no-pcscd.comm"))
-        .env_remove("LANG")
-        .env_remove("LC_ALL");
+    cmd.args(["--lang", lang, command]);
+    // Only a command that waits for a card takes --wait.
+    if command != "readers" {
+        cmd.args(["--wait", "0"]);
+    }
+    cmd.env("PCSCLITE_CSOCK_NAME", tmp.path().join("no-pcscd.comm")).env_remove("LANG").env_remove("LC_ALL");
     common::run(&mut cmd, "")
 }
 
@@ -265,8 +267,11 @@ fn the_virtual_card_keeps_its_counter_between_runs_through_the_last_try_to_the_l
         assert!(text(&out.stderr).contains(&format!("{left} tries left")), "{}", text(&out.stderr));
     }
     assert!(text(&run("ja", &["status"], "").stdout).contains("署名用パスワード: 残り2回"));
-    // One more wrong try leaves the last one, which is not used without confirmation.
-    assert_eq!(run("en", &["cert", "--pin-stdin"], "WRONG1\n").status.code(), Some(3));
+    // One more wrong try leaves the last one, which is not used without confirmation. One try, singular.
+    let out = run("en", &["cert", "--pin-stdin"], "WRONG1\n");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("Wrong signature password; 1 try left."), "{}", text(&out.stderr));
+    assert!(text(&run("en", &["status"], "").stdout).contains("Signature password: 1 try left"));
     for (lang, words) in [("ja", "確認なしでは署名用パスワードを送りません"), ("en", "not sent without confirmation")]
     {
         let out = run(lang, &["cert", "--pin-stdin"], "ABC123\n");
@@ -280,6 +285,8 @@ fn the_virtual_card_keeps_its_counter_between_runs_through_the_last_try_to_the_l
         let out = run(lang, &["cert", "--pin-stdin"], "ABC123\n");
         assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
         assert!(text(&out.stderr).contains(words), "{}", text(&out.stderr));
+        // The software card, unlike a real one, is unlocked here: say how.
+        assert!(text(&out.stderr).contains("`kazasu card reset-virtual`"), "{}", text(&out.stderr));
     }
     assert!(text(&run("en", &["status"], "").stdout).contains("Signature password: locked"));
     let reset = kazasu_in(state.path(), &["--lang", "en", "card", "reset-virtual"], "");
@@ -302,5 +309,144 @@ fn a_damaged_virtual_card_state_is_named_with_how_to_reset_it() {
             "{}",
             text(&out.stderr)
         );
+    }
+}
+
+/// Runs kazasu with the given locale variables (and no others) and a fresh software card.
+fn with_locale(vars: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    let state = temp_dir("locale");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kazasu"));
+    cmd.args(args)
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("XDG_STATE_HOME", state.path());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    common::run(&mut cmd, "")
+}
+
+/// clap's own English words, which must not show in Japanese help or errors.
+const CLAP_ENGLISH: [&str; 8] =
+    ["Usage:", "Options:", "Arguments:", "Commands:", "Print help", "error:", "[default:", "[possible values"];
+
+#[test]
+fn help_is_japanese_under_lang_ja_or_a_japanese_locale_and_comes_from_the_catalog() {
+    let by_flag = kazasu(&["--lang", "ja", "verify", "--help"], "");
+    let by_locale = with_locale(&[("LANG", "ja_JP.UTF-8")], &["verify", "--help"]);
+    let by_messages = with_locale(&[("LANG", "C"), ("LC_MESSAGES", "ja_JP.UTF-8")], &["verify", "--help"]);
+    for out in [by_flag, by_locale, by_messages] {
+        let help = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        for w in ["使い方: kazasu verify", "引数:", "オプション:", "信頼する CA の証明書", "このヘルプを表示します"]
+        {
+            assert!(help.contains(w), "{w:?} in {help}");
+        }
+        for w in CLAP_ENGLISH.iter().chain(&["Trusted", "The signed file"]) {
+            assert!(!help.contains(w), "{w:?} in the Japanese help: {help}");
+        }
+    }
+    // LC_ALL wins over LANG (POSIX order).
+    let english = with_locale(&[("LANG", "ja_JP.UTF-8"), ("LC_ALL", "C")], &["verify", "--help"]);
+    assert!(text(&english.stdout).contains("Trusted CA certificate"), "{}", text(&english.stdout));
+    // The top level: commands, the exit codes, defaults in Japanese.
+    let top = text(&kazasu(&["--lang", "ja", "--help"], "").stdout);
+    assert!(top.contains("コマンド:") && top.contains("終了コード: 0 成功"), "{top}");
+    let cert = text(&kazasu(&["--lang", "ja", "cert", "--help"], "").stdout);
+    assert!(cert.contains("（既定値: sign）") && !cert.contains("[default"), "{cert}");
+}
+
+#[test]
+fn every_argument_is_described_in_both_languages() {
+    for (lang, file) in [("ja", "署名するファイル"), ("en", "The file to sign")] {
+        let help = text(&kazasu(&["--lang", lang, "sign", "--help"], "").stdout);
+        // The argument line (indented), not the usage line.
+        let after_file = help.split("\n  [FILE]").nth(1).unwrap_or_default();
+        assert!(after_file.trim_start().starts_with(file), "{lang}: {help}");
+    }
+}
+
+#[test]
+fn a_usage_error_under_lang_ja_is_japanese_with_the_usage_line_and_exit_2() {
+    for (args, words) in [
+        (
+            &["--lang", "ja", "verify", "--bogus", "x"][..],
+            &["「--bogus」は使えません", "使い方: kazasu verify", "`kazasu verify --help`"][..],
+        ),
+        (&["--lang", "ja", "verify"], &["必要な指定がありません: --ca <CA>、<FILE>"]),
+        (
+            &["--lang", "ja", "cert", "--which", "nope"],
+            &["--which <WHICH> に「nope」は指定できません", "指定できる値: sign、sign-ca、auth、auth-ca"],
+        ),
+        (&["--lang", "ja", "verify", "--ca", "a", "--at", "soon", "f"], &["--at <AT> の値「soon」が正しくありません"]),
+        (&["--lang", "ja", "sihn"], &["「sihn」というコマンドはありません", "「sign」のことですか？"]),
+        (&["--lang", "ja", "sign", "--pdf", "a.pdf", "b"], &["一緒に使えません"]),
+    ] {
+        let out = kazasu(args, "");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        for w in words {
+            assert!(err.contains(w), "{args:?}: {w:?} in {err}");
+        }
+        for w in CLAP_ENGLISH.iter().chain(&["unexpected", "required", "invalid", "tip:"]) {
+            assert!(!err.contains(w), "{args:?}: {w:?} in the Japanese error: {err}");
+        }
+    }
+    // The same error in English, in the same form.
+    let err = text(&kazasu(&["--lang", "en", "verify", "--bogus", "x"], "").stderr);
+    assert!(err.starts_with("kazasu: --bogus is not understood here") && err.contains("Usage: kazasu verify"), "{err}");
+}
+
+#[test]
+fn an_unknown_language_is_refused_with_exit_2_naming_the_accepted_values() {
+    for (vars, words) in [
+        (&[][..], "--lang <LANG> cannot be xx. Accepted values: ja, en"),
+        (&[("LANG", "ja_JP.UTF-8")][..], "--lang <LANG> に「xx」は指定できません。指定できる値: ja、en"),
+    ] {
+        let out = with_locale(vars, &["--lang", "xx", "status"]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(words), "{}", text(&out.stderr));
+        assert!(out.stdout.is_empty());
+    }
+    // Any case of an accepted value is that value.
+    assert!(text(&kazasu(&["--lang", "JA", "verify", "--help"], "").stdout).contains("使い方"));
+}
+
+#[test]
+fn card_options_are_offered_and_accepted_only_where_a_card_is_used() {
+    let verify = text(&kazasu(&["--lang", "en", "verify", "--help"], "").stdout);
+    for option in ["--reader", "--virtual", "--nfc", "--wait"] {
+        assert!(!verify.contains(option), "{option} in verify --help: {verify}");
+    }
+    let status = text(&kazasu(&["--lang", "en", "status", "--help"], "").stdout);
+    for option in ["--reader", "--virtual", "--nfc", "--wait"] {
+        assert!(status.contains(option), "{option} not in status --help: {status}");
+    }
+    // Before the command they are still taken (scripts write `kazasu --virtual sign …`), except where they
+    // would do nothing.
+    assert!(kazasu(&["--virtual", "status"], "").status.success());
+    assert!(kazasu(&["status", "--virtual"], "").status.success());
+    let out = kazasu(&["--lang", "ja", "--virtual", "verify", "--ca", "x", "y"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--virtual は「verify」では使いません"), "{}", text(&out.stderr));
+    let out = kazasu(&["--lang", "en", "--virtual", "status", "--nfc", "auto"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--virtual cannot be used together with --nfc"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn times_are_shown_in_japan_time_with_the_zone_named() {
+    let tmp = temp_dir("jst");
+    let f = signed_file(tmp.path());
+    // The test certificate is valid from 2026-11-27 11:46 UTC to 2031-11-26 11:46 UTC: the same dates in Japan.
+    for (lang, words) in [
+        ("ja", "有効期間: 2026-11-27 〜 2031-11-26（日本時間）"),
+        ("en", "Valid: 2026-11-27 – 2031-11-26 (JST, Japan)"),
+    ] {
+        let out = kazasu(&["--lang", lang, "verify", "--ca", &fixture("sign-ca.pem"), &f], "");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains(words), "{lang}: {}", text(&out.stdout));
     }
 }
