@@ -54,3 +54,28 @@ pub fn qr_png(payload: &str, dir: &Path, name: &str) -> std::path::PathBuf {
 pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// A PDF of `pages` pages written by lopdf.
+pub fn write_pdf(path: &Path, pages: usize) {
+    use lopdf::dictionary; // the macro names itself inside
+    let mut doc = lopdf::Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let kids: Vec<lopdf::Object> = (0..pages)
+        .map(|i| {
+            let text = format!("BT /F1 12 Tf 72 720 Td (page {i}) Tj ET").into_bytes();
+            let content = doc.add_object(lopdf::Stream::new(dictionary! {}, text));
+            doc.add_object(dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            })
+            .into()
+        })
+        .collect();
+    doc.objects.insert(
+        pages_id,
+        lopdf::Object::Dictionary(dictionary! { "Type" => "Pages", "Count" => pages as i64, "Kids" => kids }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    doc.save(path).unwrap();
+}
