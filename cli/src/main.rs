@@ -64,7 +64,7 @@ enum Command {
         der: bool,
         #[arg(long)]
         json: bool,
-        #[arg(long, short)]
+        #[arg(long, short, value_name = "FILE")]
         out: Option<PathBuf>,
         #[command(flatten)]
         pin: PinArgs,
@@ -89,7 +89,7 @@ enum Command {
         visible: bool,
         #[arg(long, default_value = "sha256")]
         hash: String,
-        #[arg(long)]
+        #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
         #[command(flatten)]
         pin: PinArgs,
@@ -99,13 +99,13 @@ enum Command {
     /// Uses no card: a bundle beside the file, or a PDF's own signatures (else the bundle beside it).
     Verify {
         file: PathBuf,
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         bundle: Option<PathBuf>,
         #[arg(long)]
         ca: PathBuf,
         #[arg(long)]
         crl: Option<PathBuf>,
-        #[arg(long)]
+        #[arg(long, value_name = "UNIX_TIME")]
         at: Option<i64>,
     },
     Scan {

@@ -379,7 +379,10 @@ fn a_usage_error_under_lang_ja_is_japanese_with_the_usage_line_and_exit_2() {
             &["--lang", "ja", "cert", "--which", "nope"],
             &["--which <WHICH> に「nope」は指定できません", "指定できる値: sign、sign-ca、auth、auth-ca"],
         ),
-        (&["--lang", "ja", "verify", "--ca", "a", "--at", "soon", "f"], &["--at <AT> の値「soon」が正しくありません"]),
+        (
+            &["--lang", "ja", "verify", "--ca", "a", "--at", "soon", "f"],
+            &["--at <UNIX_TIME> の値「soon」が正しくありません"],
+        ),
         (&["--lang", "ja", "sihn"], &["「sihn」というコマンドはありません", "「sign」のことですか？"]),
         (&["--lang", "ja", "sign", "--pdf", "a.pdf", "b"], &["一緒に使えません"]),
     ] {
