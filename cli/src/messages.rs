@@ -299,12 +299,17 @@ mod tests {
     #[test]
     fn times_are_shown_in_japan_time_with_the_zone_named() {
         // 2026-12-06T20:00:00Z is already the 7th in Japan.
-        let t = kazasu_core::handoff::time::parse_utc("2026-12-06T20:00:00Z").unwrap();
+        let parse = |s: &str| kazasu_core::handoff::time::parse_utc(s).unwrap();
+        let t = parse("2026-12-06T20:00:00Z");
         assert_eq!(time::moment(Lang::Ja, t), "2026-12-07 05:00:00 JST（日本時間）");
         assert_eq!(time::moment(Lang::En, t), "2026-12-07 05:00:00 JST (Japan, UTC+9)");
         assert_eq!(time::moment_of(Lang::Ja, "2026-12-06T20:00:00Z"), "2026-12-07 05:00:00 JST（日本時間）");
         assert_eq!(time::moment_of(Lang::En, "not a time"), "not a time");
         assert_eq!(time::validity(Lang::Ja, t, t), "2026-12-07 〜 2026-12-07（日本時間）");
+        // A J-LIS CA certificate's validity (jpki-ca): issued 2019-09-14T23:41:59Z, i.e. the 15th in Japan,
+        // and ending 2029-09-14T14:59:59Z, the last second of the 14th in Japan. UTC dates were a day early.
+        let (from, until) = (parse("2019-09-14T23:41:59Z"), parse("2029-09-14T14:59:59Z"));
+        assert_eq!(time::validity(Lang::En, from, until), "2019-09-15 – 2029-09-14 (JST, Japan)");
         assert_eq!(time::date(0), "1970-01-01");
         assert_eq!(time::date(951_782_400 - 9 * 3600), "2000-02-29");
     }
