@@ -101,7 +101,7 @@ enum Command {
         file: PathBuf,
         #[arg(long, value_name = "FILE")]
         bundle: Option<PathBuf>,
-        #[arg(long)]
+        #[arg(long, value_name = "jpki|FILE")]
         ca: PathBuf,
         #[arg(long)]
         crl: Option<PathBuf>,

@@ -189,10 +189,22 @@ fn library_details_are_shown_under_verbose_only() {
     assert!(!text(&quiet.stderr).contains("without a certificate"), "{}", text(&quiet.stderr));
     let loud = kazasu(&["--lang", "en", "-v", "verify", "--ca", &ca, &f], "");
     assert_eq!(loud.status.code(), Some(2));
-    assert!(text(&loud.stderr).contains("a PEM file without a certificate"), "{}", text(&loud.stderr));
+    assert!(text(&loud.stderr).contains("no certificate in it"), "{}", text(&loud.stderr));
     let loud = kazasu(&["--lang", "en", "-v", "verify", "--ca", &fixture("auth-ca.pem"), &f], "");
     assert_eq!(loud.status.code(), Some(10));
     assert!(text(&loud.stderr).contains("not issued by the trusted CA"), "{}", text(&loud.stderr));
+}
+
+#[test]
+fn ca_jpki_judges_by_the_built_in_jlis_anchors_so_a_test_pki_signature_does_not_chain() {
+    let tmp = temp_dir("ca-jpki");
+    let f = signed_file(tmp.path());
+    // The same signature verifies with the test CA named …
+    assert_eq!(kazasu(&["--lang", "en", "verify", "--ca", &fixture("sign-ca.pem"), &f], "").status.code(), Some(0));
+    // … and not with the J-LIS signature CAs, which did not issue the software card's certificate.
+    let out = kazasu(&["--lang", "en", "-v", "verify", "--ca", "jpki", &f], "");
+    assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("not issued by the trusted CA"), "{}", text(&out.stderr));
 }
 
 /// PC/SC clients find pcscd through this socket; pointing it at nothing is a machine without the service.
@@ -339,17 +351,17 @@ fn help_is_japanese_under_lang_ja_or_a_japanese_locale_and_comes_from_the_catalo
     for out in [by_flag, by_locale, by_messages] {
         let help = text(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        for w in ["使い方: kazasu verify", "引数:", "オプション:", "信頼する CA の証明書", "このヘルプを表示します"]
+        for w in ["使い方: kazasu verify", "引数:", "オプション:", "信頼する署名用 CA: jpki", "このヘルプを表示します"]
         {
             assert!(help.contains(w), "{w:?} in {help}");
         }
-        for w in CLAP_ENGLISH.iter().chain(&["Trusted", "The signed file"]) {
+        for w in CLAP_ENGLISH.iter().chain(&["trusted signature CA", "The signed file"]) {
             assert!(!help.contains(w), "{w:?} in the Japanese help: {help}");
         }
     }
     // LC_ALL wins over LANG (POSIX order).
     let english = with_locale(&[("LANG", "ja_JP.UTF-8"), ("LC_ALL", "C")], &["verify", "--help"]);
-    assert!(text(&english.stdout).contains("Trusted CA certificate"), "{}", text(&english.stdout));
+    assert!(text(&english.stdout).contains("The trusted signature CA: jpki"), "{}", text(&english.stdout));
     // The top level: commands, the exit codes, defaults in Japanese.
     let top = text(&kazasu(&["--lang", "ja", "--help"], "").stdout);
     assert!(top.contains("コマンド:") && top.contains("終了コード: 0 成功"), "{top}");
@@ -374,7 +386,7 @@ fn a_usage_error_under_lang_ja_is_japanese_with_the_usage_line_and_exit_2() {
             &["--lang", "ja", "verify", "--bogus", "x"][..],
             &["「--bogus」は使えません", "使い方: kazasu verify", "`kazasu verify --help`"][..],
         ),
-        (&["--lang", "ja", "verify"], &["必要な指定がありません: --ca <CA>、<FILE>"]),
+        (&["--lang", "ja", "verify"], &["必要な指定がありません: --ca <jpki|FILE>、<FILE>"]),
         (
             &["--lang", "ja", "cert", "--which", "nope"],
             &["--which <WHICH> に「nope」は指定できません", "指定できる値: sign、sign-ca、auth、auth-ca"],

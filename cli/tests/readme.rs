@@ -10,9 +10,11 @@
 //!   and those that ask the password `--pin-stdin` with its password on standard input; nothing else is added.
 //! - `readers` needs hardware: it runs as written, with the PC/SC service pointed at a socket that does not
 //!   exist, and must end as documented for a machine without pcscd: exit 6 and how to start it.
-//! - Placeholders: `JPKI-sign-CA.pem` is the test sign CA, `CRL` its CRL, the relying party's URL is a small
-//!   relying party on 127.0.0.1 (plain http is allowed to this computer), and `qr.png` is its QR code.
-//!   `申請書.pdf` is a real one-page PDF in the folder. `[--crl CRL]` runs both without and with it.
+//! - `--ca jpki` (the J-LIS CAs built in) becomes `--ca` the test sign CA: the software card's certificate is
+//!   the test PKI's, which no J-LIS CA issued (`--ca jpki` itself is tested in messages.rs). `CRL` is the test
+//!   CA's CRL; the relying party's URL is a small relying party on 127.0.0.1 (plain http is allowed to this
+//!   computer) and `qr.png` its QR code; `申請書.pdf` is a one-page PDF in the folder. `[--crl CRL]` runs
+//!   both without and with it.
 
 mod common;
 
@@ -22,6 +24,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{qr_png, temp_dir, text, write_pdf};
+use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::handoff::client::{Reply, Transcribed};
 use kazasu_core::handoff::request::request_json;
 use kazasu_core::handoff::{rp, Document, Field, Submission};
@@ -107,7 +110,8 @@ fn relying_party() -> String {
     };
     let request = request_json(&document).unwrap();
     let rendered = document.render().unwrap();
-    let anchor = std::fs::read(format!("{FIXTURES}/sign-ca.der")).unwrap();
+    let trust =
+        rp::Trust::only(TrustAnchors::from_der(&std::fs::read(format!("{FIXTURES}/sign-ca.der")).unwrap()).unwrap());
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { break };
@@ -130,7 +134,7 @@ fn relying_party() -> String {
                 (200, request.clone())
             } else {
                 let verified = Submission::from_json(&body)
-                    .and_then(|s| rp::verify_submission(&rendered, &s, &anchor, None, now + 1));
+                    .and_then(|s| rp::verify_submission(&rendered, &s, &trust, None, now + 1));
                 match verified {
                     Ok(v) => {
                         let t = Transcribed {
@@ -205,13 +209,14 @@ fn every_command_of_the_usb_reader_example_runs_as_written() {
         shown.push(args.to_vec());
         for variant in variants(args) {
             let args: Vec<String> = variant
-                .into_iter()
-                .map(|a| match a.as_str() {
-                    "JPKI-sign-CA.pem" => ca.clone(),
-                    "CRL" => crl.clone(),
+                .iter()
+                .enumerate()
+                .map(|(i, a)| match (i.checked_sub(1).map(|p| variant[p].as_str()), a.as_str()) {
+                    (Some("--ca"), "jpki") => ca.clone(),
+                    (Some("--crl"), "CRL") => crl.clone(),
                     // The URL the scan of the QR code printed, else the relying party's.
-                    README_URL => scanned.clone().unwrap_or_else(|| url.clone()),
-                    _ => a,
+                    (_, README_URL) => scanned.clone().unwrap_or_else(|| url.clone()),
+                    _ => a.clone(),
                 })
                 .collect();
             let out = run(dir, &args);
