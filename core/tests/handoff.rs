@@ -157,7 +157,7 @@ fn the_whole_hand_off_signs_what_was_shown_and_the_relying_party_transcribes_the
     let t = receipt.transcribed.unwrap();
     assert_eq!(t.name.as_deref(), Some("かざす　花子"));
     assert_eq!(t.address.as_deref(), Some("三重県伊勢市岩渕一丁目７番２９号"));
-    assert_eq!(t.date_of_birth.as_deref(), Some("19850401"));
+    assert_eq!(t.date_of_birth.as_deref(), Some("319850401"));
     // Submitting again, or fetching again, is a replay.
     let sub = Submission::new(&shown, sig.algorithm, sig.signature, sig.certificate);
     assert_eq!(submit(&mut rp, &shown, &sub).unwrap_err(), HandoffError::Replayed);

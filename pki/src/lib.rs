@@ -6,6 +6,7 @@ pub mod cert;
 #[cfg(feature = "openssl")]
 pub mod cms;
 pub mod der;
+pub mod profile;
 #[cfg(feature = "openssl")]
 pub mod verify;
 
