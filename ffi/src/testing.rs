@@ -350,8 +350,9 @@ impl FakeRelyingParty {
     /// The answer to `POST url` with a submission: verified against the stored document bytes with the software
     /// card's sign CA and CRL at [`FakeRelyingParty::now`]; 200 with what it transcribed, or a refusal.
     pub fn answer_post(&self, url: String, body: Vec<u8>) -> crate::handoff::HttpReply {
+        use kazasu_core::anchors::TrustAnchors;
         use kazasu_core::handoff::client::{Reply, Transcribed};
-        use kazasu_core::handoff::rp::verify_submission;
+        use kazasu_core::handoff::rp::{verify_submission, Trust};
         use kazasu_core::handoff::{Refusal, Submission};
         let mut rp = self.lock();
         rp.posts += 1;
@@ -359,9 +360,12 @@ impl FakeRelyingParty {
         let Some(document) = rp.documents.get(&id).cloned() else {
             return rp_reply(404, &Reply::refused(Refusal::NotFound, "no such request"));
         };
-        let verified = Submission::from_json(&body).and_then(|s| {
-            verify_submission(&document, &s, fixture::SIGN_CA_CERT, Some(fixture::SIGN_CA_CRL), self.now)
-        });
+        let Ok(anchors) = TrustAnchors::from_der(fixture::SIGN_CA_CERT) else {
+            return rp_reply(500, &Reply::refused(Refusal::Internal, "the test CA is unreadable"));
+        };
+        let trust = Trust::only(anchors);
+        let verified = Submission::from_json(&body)
+            .and_then(|s| verify_submission(&document, &s, &trust, Some(fixture::SIGN_CA_CRL), self.now));
         match verified {
             Err(e) => rp_reply(e.refusal().http_status(), &Reply::refused(e.refusal(), e.to_string())),
             Ok(_) if !rp.used.insert(id.clone()) => {

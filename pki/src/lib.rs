@@ -2,10 +2,13 @@
 //! 住所, 生年月日, 性別), verification of signatures, chains and CRLs with OpenSSL, and detached CMS.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "openssl")]
+pub mod anchors;
 pub mod cert;
 #[cfg(feature = "openssl")]
 pub mod cms;
 pub mod der;
+pub mod policy;
 pub mod profile;
 #[cfg(feature = "openssl")]
 pub mod verify;
@@ -15,3 +18,4 @@ pub mod verify;
 pub(crate) use kazasu_card::digest;
 
 pub use cert::{CertError, Certificate, PersonalData};
+pub use policy::JpkiPolicy;

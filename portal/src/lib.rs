@@ -27,7 +27,7 @@ use kazasu_core::clock::{Clock, SystemClock};
 use kazasu_core::handoff::client::{Reply, Transcribed};
 use kazasu_core::handoff::document::sanitize_text;
 use kazasu_core::handoff::request::request_json;
-use kazasu_core::handoff::rp::verify_submission;
+use kazasu_core::handoff::rp::{verify_submission, Trust};
 use kazasu_core::handoff::{
     app_link, deep_link, Document, Field, HandoffError, HttpsUrl, Refusal, Submission, MAX_SUBMISSION_BODY,
 };
@@ -42,8 +42,9 @@ pub struct Config {
     /// The origin people and apps see (`https://city.example.jp`; `http://127.0.0.1:PORT` in development).
     pub public_origin: String,
     pub relying_party: String,
-    /// The trusted JPKI signature CA (DER).
-    pub sign_ca_der: Vec<u8>,
+    /// The trusted signature CAs (the J-LIS generations in production, the test CA in the demo) and whether
+    /// test cards are accepted (development only; the start page says so).
+    pub trust: Trust,
     /// Its CRL (DER or PEM); None only with an explicit `--no-revocation-check`. Once past its nextUpdate,
     /// submissions are refused.
     pub crl: Option<Vec<u8>>,
@@ -100,7 +101,7 @@ impl AppState {
         };
         let revocation = revocation::Revocation::new(
             cfg.crl.as_deref(),
-            &cfg.sign_ca_der,
+            &cfg.trust.anchors,
             cfg.crl_path.clone(),
             cfg.crl_url.clone(),
         )
@@ -363,7 +364,10 @@ async fn create_from_form(
     let fields = match form.fields() {
         Ok(f) => f,
         Err(msg) => {
-            return (StatusCode::BAD_REQUEST, pages::html(pages::form_html(Some(&msg), &form.form_token)))
+            return (
+                StatusCode::BAD_REQUEST,
+                pages::html(pages::form_html(Some(&msg), &form.form_token, state.cfg.trust.accept_test_cards)),
+            )
                 .into_response()
         }
     };
@@ -522,7 +526,7 @@ fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
     let now = state.now();
     let crl = state.revocation.current();
     let verified =
-        verify_submission(&row.document, &sub, &state.cfg.sign_ca_der, crl.as_ref().map(|c| c.der.as_slice()), now)?;
+        verify_submission(&row.document, &sub, &state.cfg.trust, crl.as_ref().map(|c| c.der.as_slice()), now)?;
     let p = &verified.personal;
     let sig = SignatureRow {
         digest_algorithm: sub.algorithm.name().into(),

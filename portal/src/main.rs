@@ -1,12 +1,14 @@
 //! `kazasu-portal`: the reference relying party. Binds loopback only (put an https reverse proxy in front).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::clock::{Clock, FixedClock, SystemClock};
+use kazasu_core::handoff::rp::Trust;
 use kazasu_portal::limits::{Rate, RateLimits};
 use kazasu_portal::{check_loopback, serve, AppState, Config};
 
@@ -26,9 +28,14 @@ struct Args {
     /// several instances behind one load balancer share.
     #[arg(long, default_value = "kazasu-portal.sqlite3")]
     db: PathBuf,
-    /// The trusted JPKI signature CA certificate (PEM or DER).
-    #[arg(long)]
+    /// The trusted signature CAs: `jpki` for the J-LIS signature CAs built in (every generation; production), or a
+    /// file of CA certificates (PEM with one or more, or DER) — the test CA of the demo, for instance.
+    #[arg(long, value_name = "jpki|FILE")]
     ca: PathBuf,
+    /// Development only: also accept test cards' certificates (policy under 1.2.392.200149.8.5.1.0). The start
+    /// page then says so, and a warning is logged.
+    #[arg(long)]
+    accept_test_cards: bool,
     /// A CRL of that CA (PEM or DER), checked on every submission; required unless --no-revocation-check.
     /// Once past its nextUpdate, submissions are refused.
     #[arg(long, required_unless_present = "no_revocation_check")]
@@ -74,12 +81,13 @@ struct Args {
     fixed_clock: Option<String>,
 }
 
-fn load_cert(path: &PathBuf) -> Result<Vec<u8>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let x = openssl::x509::X509::from_der(&bytes)
-        .or_else(|_| openssl::x509::X509::from_pem(&bytes))
-        .map_err(|e| format!("{}: not a certificate: {e}", path.display()))?;
-    x.to_der().map_err(|e| e.to_string())
+/// `--ca`: the built-in J-LIS signature CAs for `jpki`, else the certificates in the file.
+fn trust_anchors(ca: &Path) -> Result<TrustAnchors, String> {
+    if ca.as_os_str() == "jpki" {
+        return Ok(TrustAnchors::jpki_sign());
+    }
+    let bytes = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
+    TrustAnchors::from_pem_or_der(&ca.display().to_string(), &bytes).map_err(|e| format!("{}: {e}", ca.display()))
 }
 
 async fn shutdown_signal() {
@@ -95,7 +103,12 @@ fn run(args: Args) -> Result<(), String> {
     if !(1..=kazasu_core::handoff::MAX_VALIDITY_SECS).contains(&args.ttl) {
         return Err("--ttl must be 1–3600 seconds".into());
     }
-    let sign_ca_der = load_cert(&args.ca)?;
+    let anchors = trust_anchors(&args.ca)?;
+    if args.accept_test_cards {
+        eprintln!(
+            "kazasu-portal: WARNING: --accept-test-cards: test cards' certificates are accepted (development only)"
+        );
+    }
     if args.crl_url.as_deref().is_some_and(|u| !u.starts_with("http://")) {
         return Err("--crl-url must be an http:// distribution point (a CRL is signed; no TLS is needed)".into());
     }
@@ -128,7 +141,7 @@ fn run(args: Args) -> Result<(), String> {
         Config {
             public_origin: public_origin.clone(),
             relying_party: args.rp_name,
-            sign_ca_der,
+            trust: Trust { anchors, accept_test_cards: args.accept_test_cards },
             crl,
             crl_path: args.crl.clone(),
             crl_url: args.crl_url.clone(),

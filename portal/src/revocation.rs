@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+use kazasu_core::anchors::TrustAnchors;
 use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use openssl::x509::{X509Crl, X509};
 
@@ -14,7 +15,7 @@ use openssl::x509::{X509Crl, X509};
 pub enum CrlError {
     #[error("not a CRL (DER or PEM): {0}")]
     Parse(String),
-    #[error("the CRL is not signed by the configured sign CA")]
+    #[error("the CRL is not signed by a configured sign CA")]
     Signature,
     #[error("the CRL has a time OpenSSL cannot compare: {0}")]
     Time(String),
@@ -44,14 +45,20 @@ fn unix(t: &Asn1TimeRef) -> Result<i64, CrlError> {
 }
 
 impl Crl {
-    /// Parses `bytes` and checks the signature with the CA's key.
-    pub fn load(bytes: &[u8], ca_der: &[u8]) -> Result<Crl, CrlError> {
+    /// Parses `bytes` and checks the signature with the key of the trusted CA that issued it (same name; with
+    /// several generations of one name, the one whose key verifies).
+    pub fn load(bytes: &[u8], anchors: &TrustAnchors) -> Result<Crl, CrlError> {
         let crl = X509Crl::from_der(bytes)
             .or_else(|_| X509Crl::from_pem(bytes))
             .map_err(|e| CrlError::Parse(e.to_string()))?;
-        let ca = X509::from_der(ca_der).map_err(|e| CrlError::Parse(e.to_string()))?;
-        let key = ca.public_key().map_err(|e| CrlError::Parse(e.to_string()))?;
-        if !crl.verify(&key).unwrap_or(false) {
+        let issuer = crl.issuer_name().to_der().map_err(|e| CrlError::Parse(e.to_string()))?;
+        let signed_by_an_anchor =
+            anchors.iter().filter(|a| a.certificate.subject_der() == issuer.as_slice()).any(|a| {
+                X509::from_der(a.der())
+                    .and_then(|ca| ca.public_key())
+                    .is_ok_and(|key| crl.verify(&key).unwrap_or(false))
+            });
+        if !signed_by_an_anchor {
             return Err(CrlError::Signature);
         }
         Ok(Crl {
@@ -65,7 +72,7 @@ impl Crl {
 /// The CRL in use (None: `--no-revocation-check`), and where to reread it from.
 pub struct Revocation {
     current: RwLock<Option<Arc<Crl>>>,
-    ca_der: Vec<u8>,
+    anchors: TrustAnchors,
     pub path: Option<PathBuf>,
     /// The distribution point to download from (http), when configured.
     pub url: Option<String>,
@@ -74,12 +81,12 @@ pub struct Revocation {
 impl Revocation {
     pub fn new(
         initial: Option<&[u8]>,
-        ca_der: &[u8],
+        anchors: &TrustAnchors,
         path: Option<PathBuf>,
         url: Option<String>,
     ) -> Result<Revocation, CrlError> {
-        let current = initial.map(|b| Crl::load(b, ca_der)).transpose()?.map(Arc::new);
-        Ok(Revocation { current: RwLock::new(current), ca_der: ca_der.to_vec(), path, url })
+        let current = initial.map(|b| Crl::load(b, anchors)).transpose()?.map(Arc::new);
+        Ok(Revocation { current: RwLock::new(current), anchors: anchors.clone(), path, url })
     }
 
     /// Whether the schedule has something to reread.
@@ -93,7 +100,7 @@ impl Revocation {
 
     /// Replaces the CRL with `bytes` if they are a CRL signed by the CA and not older than the current one.
     pub fn replace(&self, bytes: &[u8]) -> Result<(), CrlError> {
-        let new = Crl::load(bytes, &self.ca_der)?;
+        let new = Crl::load(bytes, &self.anchors)?;
         let mut cur = self.current.write().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = cur.as_ref() {
             if new.this_update < c.this_update {
