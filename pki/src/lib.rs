@@ -7,6 +7,8 @@ pub mod cert;
 pub mod cms;
 pub mod der;
 #[cfg(feature = "openssl")]
+pub mod ocsp;
+#[cfg(feature = "openssl")]
 pub mod verify;
 
 /// The digest algorithms are the card's (it signs their DigestInfo).
