@@ -5,6 +5,8 @@
 pub mod cert;
 #[cfg(feature = "openssl")]
 pub mod cms;
+#[cfg(feature = "openssl")]
+pub mod crl;
 pub mod der;
 #[cfg(feature = "openssl")]
 pub mod ocsp;
