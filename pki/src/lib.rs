@@ -11,6 +11,8 @@ pub mod der;
 #[cfg(feature = "openssl")]
 pub mod ocsp;
 #[cfg(feature = "openssl")]
+pub mod revocation;
+#[cfg(feature = "openssl")]
 pub mod verify;
 
 /// The digest algorithms are the card's (it signs their DigestInfo).

@@ -116,6 +116,12 @@ pub fn verify_chain(cert_der: &[u8], anchor_der: &[u8], at_unix: i64, crl: Optio
     Ok(())
 }
 
+/// The CRL check of [`verify_chain`] on its own, for a CRL chosen afterwards ([`crate::revocation`]): `crl` must
+/// be signed by `issuer_der`, current at `at_unix`, and must not list `cert_der`.
+pub fn verify_crl(cert_der: &[u8], issuer_der: &[u8], crl: &[u8], at_unix: i64) -> Result<(), VerifyError> {
+    check_crl(&x509("certificate", cert_der)?, &x509("trust anchor", issuer_der)?, crl, at_unix)
+}
+
 fn check_crl(cert: &X509, anchor: &X509, crl: &[u8], at_unix: i64) -> Result<(), VerifyError> {
     let crl = X509Crl::from_der(crl)
         .or_else(|_| X509Crl::from_pem(crl))
