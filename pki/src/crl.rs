@@ -89,16 +89,68 @@ fn same_name(a: &GeneralName, b: &GeneralName) -> bool {
     }
 }
 
-/// How well a CRL fits a certificate: not at all, as a complete CRL, or by naming its distribution point.
+/// How well a CRL fits a certificate: as a complete CRL, or by naming its distribution point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Fit {
     Complete,
     Point,
 }
 
-fn fit(crl: &CertificateList, points: &[GeneralName]) -> Result<Option<Fit>, CrlSelectError> {
+/// Which end-entity certificates a CRL can cover, from its issuingDistributionPoint.
+#[derive(Clone, Debug)]
+enum Reach {
+    /// No IDP, or one without a distribution point and not narrowed.
+    Complete,
+    /// Certificates whose distribution point has one of these names.
+    Points(Vec<GeneralName>),
+    /// Narrowed away from end entities (CA or attribute certificates only, some reasons, indirect).
+    Never,
+}
+
+/// A CRL (normalised to DER) with what it covers, read once per CRL version: choosing among many large CRLs for
+/// every signature must not parse them all again.
+#[derive(Clone, Debug)]
+pub struct ScopedCrl {
+    pub der: Vec<u8>,
+    /// The issuer's name, DER.
+    issuer: Vec<u8>,
+    this_update: i64,
+    reach: Reach,
+}
+
+impl ScopedCrl {
+    /// Reads a CRL (DER or PEM). Its signature is not checked here ([`crate::verify::verify_crl`] does).
+    pub fn read(bytes: &[u8]) -> Result<ScopedCrl, CrlSelectError> {
+        let bad = unreadable("CRL");
+        let crl = X509Crl::from_der(bytes).or_else(|_| X509Crl::from_pem(bytes)).map_err(|e| bad(e.to_string()))?;
+        let der = crl.to_der().map_err(|e| bad(e.to_string()))?;
+        let parsed = CertificateList::from_der(&der).map_err(|e| bad(e.to_string()))?;
+        let this_update = parsed.tbs_cert_list.this_update.to_unix_duration().as_secs() as i64;
+        let issuer = crl.issuer_name().to_der().map_err(|e| bad(e.to_string()))?;
+        Ok(ScopedCrl { der, issuer, this_update, reach: reach(&parsed)? })
+    }
+
+    /// thisUpdate, seconds since the epoch.
+    pub fn this_update(&self) -> i64 {
+        self.this_update
+    }
+
+    fn fit(&self, issuer: &openssl::x509::X509NameRef, points: &[GeneralName]) -> Option<Fit> {
+        let same = X509Name::from_der(&self.issuer).is_ok_and(|n| matches!(n.try_cmp(issuer), Ok(Ordering::Equal)));
+        if !same {
+            return None;
+        }
+        match &self.reach {
+            Reach::Complete => Some(Fit::Complete),
+            Reach::Points(names) => names.iter().any(|n| points.iter().any(|p| same_name(n, p))).then_some(Fit::Point),
+            Reach::Never => None,
+        }
+    }
+}
+
+fn reach(crl: &CertificateList) -> Result<Reach, CrlSelectError> {
     let ext = extension(crl.tbs_cert_list.crl_extensions.as_deref(), ID_CE_ISSUING_DISTRIBUTION_POINT);
-    let Some(ext) = ext else { return Ok(Some(Fit::Complete)) };
+    let Some(ext) = ext else { return Ok(Reach::Complete) };
     let idp = IssuingDistributionPoint::from_der(ext.extn_value.as_bytes())
         .map_err(|e| unreadable("CRL's issuingDistributionPoint")(e.to_string()))?;
     if idp.only_contains_ca_certs
@@ -106,46 +158,35 @@ fn fit(crl: &CertificateList, points: &[GeneralName]) -> Result<Option<Fit>, Crl
         || idp.only_some_reasons.is_some()
         || idp.indirect_crl
     {
-        return Ok(None);
+        return Ok(Reach::Never);
     }
-    match idp.distribution_point {
-        None => Ok(Some(Fit::Complete)),
-        Some(dp) => {
-            let names = full_names(Some(dp)).unwrap_or_default();
-            let named = names.iter().any(|n| points.iter().any(|p| same_name(n, p)));
-            Ok(named.then_some(Fit::Point))
-        }
-    }
+    Ok(match idp.distribution_point {
+        None => Reach::Complete,
+        Some(dp) => Reach::Points(full_names(Some(dp)).unwrap_or_default()),
+    })
 }
 
-/// Picks from `crls` (DER or PEM each) the one that applies to `cert_der`. A CRL that cannot be read is an
-/// error (the operator configured it); a CRL of another issuer is passed over.
-pub fn select<'a, C: AsRef<[u8]>>(cert_der: &[u8], crls: &'a [C]) -> Result<&'a [u8], CrlSelectError> {
+/// Picks from `crls` the one that applies to `cert_der`; a CRL of another issuer is passed over.
+pub fn select_scoped<'a>(cert_der: &[u8], crls: &[&'a ScopedCrl]) -> Result<&'a ScopedCrl, CrlSelectError> {
     let cert = x509_cert::Certificate::from_der(cert_der).map_err(|e| unreadable("certificate")(e.to_string()))?;
-    let issuer = X509::from_der(cert_der).map_err(|e| unreadable("certificate")(e.to_string()))?;
+    let x509 = X509::from_der(cert_der).map_err(|e| unreadable("certificate")(e.to_string()))?;
     let points = point_names(&cert)?;
-    let mut best: Option<(Fit, X509Crl, &'a [u8])> = None;
-    for bytes in crls {
-        let bytes = bytes.as_ref();
-        let crl = X509Crl::from_der(bytes)
-            .or_else(|_| X509Crl::from_pem(bytes))
-            .map_err(|e| unreadable("CRL")(e.to_string()))?;
-        if !matches!(crl.issuer_name().try_cmp(issuer.issuer_name()), Ok(Ordering::Equal)) {
-            continue;
-        }
-        let der = crl.to_der().map_err(|e| unreadable("CRL")(e.to_string()))?;
-        let parsed = CertificateList::from_der(&der).map_err(|e| unreadable("CRL")(e.to_string()))?;
-        let Some(f) = fit(&parsed, &points)? else { continue };
-        let better = match &best {
-            None => true,
-            Some((bf, bcrl, _)) => {
-                f > *bf || (f == *bf && matches!(crl.last_update().compare(bcrl.last_update()), Ok(Ordering::Greater)))
-            }
-        };
-        if better {
-            best = Some((f, crl, bytes));
+    let mut best: Option<(Fit, &'a ScopedCrl)> = None;
+    for crl in crls {
+        let Some(f) = crl.fit(x509.issuer_name(), &points) else { continue };
+        if best.is_none_or(|(bf, b)| f > bf || (f == bf && crl.this_update > b.this_update)) {
+            best = Some((f, crl));
         }
     }
-    best.map(|(_, _, bytes)| bytes)
-        .ok_or_else(|| CrlSelectError::NoneApplies { points: points.iter().map(describe).collect() })
+    best.map(|(_, c)| c).ok_or_else(|| CrlSelectError::NoneApplies { points: points.iter().map(describe).collect() })
+}
+
+/// [`select_scoped`] for CRLs as bytes (DER or PEM each), read here: for one-off checks (the CLI). A CRL that
+/// cannot be read is an error (the operator gave it). Returns the chosen CRL's bytes as given.
+pub fn select<'a, C: AsRef<[u8]>>(cert_der: &[u8], crls: &'a [C]) -> Result<&'a [u8], CrlSelectError> {
+    let scoped = crls.iter().map(|c| ScopedCrl::read(c.as_ref())).collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<&ScopedCrl> = scoped.iter().collect();
+    let chosen = select_scoped(cert_der, &refs)?;
+    let index = scoped.iter().position(|s| std::ptr::eq(s, chosen));
+    index.and_then(|i| crls.get(i)).map(AsRef::as_ref).ok_or(CrlSelectError::NoneApplies { points: Vec::new() })
 }

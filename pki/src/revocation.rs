@@ -3,7 +3,7 @@
 //! in development only, and said so — nothing. One entry point, [`check_revocation`], for the CLI and the
 //! relying party's verification, after the chain has been verified.
 
-use crate::crl::{select, CrlSelectError};
+use crate::crl::{select_scoped, CrlSelectError, ScopedCrl};
 use crate::ocsp::{OcspChecker, OcspError, OcspGood};
 use crate::verify::{verify_crl, VerifyError};
 
@@ -12,8 +12,8 @@ use crate::verify::{verify_crl, VerifyError};
 pub enum RevocationSource<'a> {
     /// Revocation is not checked (the caller says so to people).
     NotChecked,
-    /// The operator's CRLs (DER or PEM each).
-    Crls(&'a [Vec<u8>]),
+    /// The operator's CRLs, each read once ([`ScopedCrl::read`]).
+    Crls(&'a [&'a ScopedCrl]),
     /// Ask an OCSP responder.
     Ocsp(&'a OcspChecker),
 }
@@ -52,8 +52,8 @@ pub fn check_revocation(
     match source {
         RevocationSource::NotChecked => Ok(RevocationChecked::NotChecked),
         RevocationSource::Crls(crls) => {
-            let crl = select(cert_der, crls)?;
-            verify_crl(cert_der, issuer_der, crl, now).map_err(RevocationError::Crl)?;
+            let crl = select_scoped(cert_der, crls)?;
+            verify_crl(cert_der, issuer_der, &crl.der, now).map_err(RevocationError::Crl)?;
             Ok(RevocationChecked::Crl)
         }
         RevocationSource::Ocsp(checker) => Ok(RevocationChecked::Ocsp(checker.check(cert_der, issuer_der, now)?)),
@@ -77,7 +77,8 @@ mod tests {
 
     #[test]
     fn each_source_gives_its_own_answer() {
-        let crls = [CRL.to_vec()];
+        let crl = ScopedCrl::read(CRL).unwrap();
+        let crls = [&crl];
         let t = mid_validity();
         assert_eq!(check_revocation(SIGN, SIGN_CA, RevocationSource::NotChecked, t), Ok(RevocationChecked::NotChecked));
         assert_eq!(check_revocation(SIGN, SIGN_CA, RevocationSource::Crls(&crls), t), Ok(RevocationChecked::Crl));
