@@ -18,7 +18,7 @@ pub use kazasu_card::{apdu, atr, channel, digest, error, ids, jpki, pin, sw, tra
 pub use kazasu_handoff as handoff;
 pub use kazasu_pki::{cert, der};
 #[cfg(feature = "openssl")]
-pub use kazasu_pki::{cms, verify};
+pub use kazasu_pki::{cms, crl, ocsp, revocation, verify};
 #[cfg(feature = "softcard")]
 pub use kazasu_softcard as softcard;
 

@@ -7,17 +7,20 @@ use super::submission::Submission;
 use super::{CertificateRefusal, HandoffError};
 use crate::cert::{Certificate, PersonalData};
 use crate::verify::{verify_chain, verify_signature, ChainError, VerifyError};
+use kazasu_pki::crl::CrlSelectError;
+use kazasu_pki::ocsp::OcspError;
+pub use kazasu_pki::revocation::RevocationSource;
+use kazasu_pki::revocation::{check_revocation, RevocationChecked, RevocationError};
 
 /// A verified signature and what its certificate says about the signer.
 #[derive(Clone, Debug)]
 pub struct Verified {
     pub certificate: Certificate,
     pub personal: PersonalData,
+    /// Which revocation check was done.
+    pub revocation: RevocationChecked,
 }
 
-/// Verifies `submission` against the stored `document_bytes` of its request at `now`: same request and nonce,
-/// not expired, the certificate is a signature certificate that chains to `anchor_der` (the JPKI sign CA)
-/// and is valid now (and not revoked when a CRL is given), and the signature is over exactly those bytes.
 /// The one mapping from a verification error to the reason a certificate is refused.
 fn refusal_of(e: VerifyError) -> CertificateRefusal {
     match e {
@@ -33,11 +36,30 @@ fn refusal_of(e: VerifyError) -> CertificateRefusal {
     }
 }
 
+/// The one mapping from a revocation source's answer to the reason a certificate is refused. The detail (which
+/// responder, what OpenSSL said) goes to the log, not to the person.
+fn revocation_refusal(e: RevocationError) -> CertificateRefusal {
+    log::warn!("revocation check refused a certificate: {e}");
+    match e {
+        RevocationError::Crl(e) => refusal_of(e),
+        RevocationError::NoCrl(CrlSelectError::NoneApplies { .. }) => CertificateRefusal::NoCrlForDistributionPoint,
+        RevocationError::NoCrl(CrlSelectError::Unreadable { .. }) => CertificateRefusal::Unreadable,
+        RevocationError::Ocsp(OcspError::Revoked { .. }) => CertificateRefusal::OcspRevoked,
+        RevocationError::Ocsp(OcspError::Unknown) => CertificateRefusal::OcspUnknown,
+        RevocationError::Ocsp(OcspError::Unreadable { .. }) => CertificateRefusal::Unreadable,
+        RevocationError::Ocsp(_) => CertificateRefusal::OcspUnavailable,
+    }
+}
+
+/// Verifies `submission` against the stored `document_bytes` of its request at `now`: same request and nonce,
+/// not expired, the certificate is a signature certificate that chains to `anchor_der` (the JPKI sign CA)
+/// and is valid now, the signature is over exactly those bytes, and — last, so that no responder is asked
+/// about a submission that fails anyway — the certificate is not revoked according to `revocation`.
 pub fn verify_submission(
     document_bytes: &[u8],
     submission: &Submission,
     anchor_der: &[u8],
-    crl: Option<&[u8]>,
+    revocation: RevocationSource<'_>,
     now: i64,
 ) -> Result<Verified, HandoffError> {
     let document = Document::parse(document_bytes)?;
@@ -54,12 +76,13 @@ pub fn verify_submission(
     if !certificate.is_sign_certificate() {
         return Err(bad(CertificateRefusal::NotSignCertificate));
     }
-    verify_chain(leaf, anchor_der, now, crl).map_err(|e| bad(refusal_of(e)))?;
+    verify_chain(leaf, anchor_der, now, None).map_err(|e| bad(refusal_of(e)))?;
     match verify_signature(leaf, submission.algorithm, document_bytes, &submission.signature) {
         Ok(()) => {}
         Err(VerifyError::BadSignature) => return Err(HandoffError::BadSignature),
         Err(e) => return Err(bad(refusal_of(e))),
     }
     let personal = certificate.personal.clone().ok_or(bad(CertificateRefusal::NoPersonalData))?;
-    Ok(Verified { certificate, personal })
+    let revocation = check_revocation(leaf, anchor_der, revocation, now).map_err(|e| bad(revocation_refusal(e)))?;
+    Ok(Verified { certificate, personal, revocation })
 }

@@ -27,7 +27,7 @@ use kazasu_core::clock::{Clock, SystemClock};
 use kazasu_core::handoff::client::{Reply, Transcribed};
 use kazasu_core::handoff::document::sanitize_text;
 use kazasu_core::handoff::request::request_json;
-use kazasu_core::handoff::rp::verify_submission;
+use kazasu_core::handoff::rp::{verify_submission, RevocationSource};
 use kazasu_core::handoff::{
     app_link, deep_link, Document, Field, HandoffError, HttpsUrl, Refusal, Submission, MAX_SUBMISSION_BODY,
 };
@@ -44,15 +44,18 @@ pub struct Config {
     pub relying_party: String,
     /// The trusted JPKI signature CA (DER).
     pub sign_ca_der: Vec<u8>,
-    /// Its CRL (DER or PEM); None only with an explicit `--no-revocation-check`. Once past its nextUpdate,
-    /// submissions are refused.
-    pub crl: Option<Vec<u8>>,
-    /// The CRL's file, reread every `crl_refresh_secs` (0: never) by `serve`.
-    pub crl_path: Option<PathBuf>,
-    /// The CA's CRL distribution point (http): downloaded every `crl_refresh_secs` instead of rereading the file,
-    /// and each download that verifies kept in `crl_path`.
-    pub crl_url: Option<String>,
+    /// The operator's CRLs of that CA (one per J-LIS distribution point it serves, or one complete CRL), each
+    /// with its file (reread every `crl_refresh_secs`, 0: never) and optionally the operator's own URL for it
+    /// (downloaded instead, each verified download kept in the file). The certificate's CRL distribution point
+    /// picks the one that applies; a CRL past its nextUpdate refuses the submissions it applies to. Empty with
+    /// `ocsp` or an explicit `--no-revocation-check`.
+    pub crls: Vec<revocation::CrlSource>,
     pub crl_refresh_secs: u64,
+    /// Revocation by OCSP instead of CRLs: the responder (None in it: the certificate's AIA responder). Good
+    /// answers are cached until their nextUpdate.
+    pub ocsp: Option<kazasu_core::ocsp::OcspConfig>,
+    /// How long the OCSP responder may take.
+    pub ocsp_timeout: std::time::Duration,
     /// Seconds a signing request stays valid.
     pub ttl_secs: i64,
     pub db_path: PathBuf,
@@ -68,6 +71,7 @@ pub struct AppState {
     store: Store,
     office_digest: Option<[u8; 32]>,
     revocation: revocation::Revocation,
+    ocsp: Option<kazasu_core::ocsp::OcspChecker>,
     limiters: Limiters,
     cookies: Cookies,
     /// Where request expiry and certificate/CRL validity take their time from.
@@ -98,13 +102,15 @@ impl AppState {
             Some(t) => Some(guard::digest(t.trim().as_bytes())),
             None => None,
         };
-        let revocation = revocation::Revocation::new(
-            cfg.crl.as_deref(),
-            &cfg.sign_ca_der,
-            cfg.crl_path.clone(),
-            cfg.crl_url.clone(),
-        )
-        .map_err(|e| format!("--crl: {e}"))?;
+        if cfg.ocsp.is_some() && !cfg.crls.is_empty() {
+            return Err("--ocsp and --crl are alternatives: give one".into());
+        }
+        let revocation = revocation::Revocation::new(std::mem::take(&mut cfg.crls), &cfg.sign_ca_der)
+            .map_err(|e| format!("--crl: {e}"))?;
+        let ocsp = cfg.ocsp.clone().map(|config| {
+            let transport = kazasu_core::ocsp::UreqTransport { timeout: cfg.ocsp_timeout };
+            kazasu_core::ocsp::OcspChecker::new(config, Box::new(transport))
+        });
         let cookies = Cookies { secure: cfg.public_origin.starts_with("https://") };
         let limiters = Limiters::new(cfg.rate_limits);
         Ok(Arc::new(AppState {
@@ -112,6 +118,7 @@ impl AppState {
             store,
             office_digest,
             revocation,
+            ocsp,
             limiters,
             cookies,
             clock,
@@ -481,11 +488,9 @@ async fn submit(
     if let Err(d) = state.limiters.submit(&client(&state, &headers, peer)) {
         return d.into_response();
     }
-    if let Some(next) = state.revocation.current().and_then(|c| c.next_update) {
-        if state.now() > next {
-            eprintln!("kazasu-portal: submission refused: the CRL is past its nextUpdate");
-            return Denied::StaleCrl { next_update: kazasu_core::handoff::time::format_utc(next) }.into_response();
-        }
+    if let Some(next) = state.revocation.all_stale(state.now()) {
+        eprintln!("kazasu-portal: submission refused: every CRL is past its nextUpdate");
+        return Denied::StaleCrl { next_update: kazasu_core::handoff::time::format_utc(next) }.into_response();
     }
     let too_large = || {
         Refused { code: Refusal::TooLarge, message: format!("the submission exceeds {MAX_SUBMISSION_BODY} bytes") }
@@ -520,9 +525,18 @@ fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
         return Err(HandoffError::Replayed.into());
     }
     let now = state.now();
-    let crl = state.revocation.current();
-    let verified =
-        verify_submission(&row.document, &sub, &state.cfg.sign_ca_der, crl.as_ref().map(|c| c.der.as_slice()), now)?;
+    let crls = state.revocation.current();
+    let scoped: Vec<&kazasu_core::crl::ScopedCrl> = crls.iter().map(|c| &c.scoped).collect();
+    let source = match &state.ocsp {
+        Some(checker) => RevocationSource::Ocsp(checker),
+        None if state.revocation.is_empty() => RevocationSource::NotChecked,
+        None => RevocationSource::Crls(&scoped),
+    };
+    let verified = verify_submission(&row.document, &sub, &state.cfg.sign_ca_der, source, now).inspect_err(|e| {
+        if let HandoffError::BadCertificate(why) = e {
+            eprintln!("kazasu-portal: submission for {id} refused: the certificate: {why}");
+        }
+    })?;
     let p = &verified.personal;
     let sig = SignatureRow {
         digest_algorithm: sub.algorithm.name().into(),
