@@ -5,6 +5,7 @@ use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::handoff::time::format_utc;
 use kazasu_core::verify::{verify_chain, verify_signature, ChainError, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm, PersonalData};
@@ -142,25 +143,21 @@ pub fn describe(c: &Certificate, lang: Lang) -> String {
     out
 }
 
-/// The --ca file (PEM or DER) → DER of a certificate; anything else (a key, a CRL, text) is refused here.
-fn ca_certificate(lang: Lang, path: &Path) -> Result<Vec<u8>, Failure> {
-    let bytes = read_file(lang, path)?;
-    let not_a_certificate = |why: &dyn std::fmt::Display| {
-        detail(&path.display().to_string(), why);
-        Failure::new(text::not_a_certificate(lang, path.display()), exit::USAGE)
-    };
-    let text_form = String::from_utf8_lossy(&bytes);
-    let der = if let Some(start) = text_form.find("-----BEGIN CERTIFICATE-----") {
-        let body: String =
-            text_form[start + 27..].lines().take_while(|l| !l.starts_with("-----END")).collect::<Vec<_>>().concat();
-        B64.decode(body.trim()).map_err(|e| not_a_certificate(&e))?
-    } else if text_form.contains("-----BEGIN ") {
-        return Err(not_a_certificate(&"a PEM file without a certificate"));
-    } else {
-        bytes
-    };
-    Certificate::from_der(&der).map_err(|e| not_a_certificate(&e))?;
-    Ok(der)
+/// The `--ca` word for the built-in J-LIS signature CAs (every generation; each certificate is judged against
+/// the generation that issued it).
+pub const CA_JPKI: &str = "jpki";
+
+/// `--ca`: [`CA_JPKI`], or a file of trusted CA certificates (PEM with one or more, or DER); anything else (a
+/// key, a CRL, text) is refused here.
+pub(crate) fn trust_anchors(lang: Lang, ca: &Path) -> Result<TrustAnchors, Failure> {
+    if ca.as_os_str() == CA_JPKI {
+        return Ok(TrustAnchors::jpki_sign());
+    }
+    let bytes = read_file(lang, ca)?;
+    TrustAnchors::from_pem_or_der(&ca.display().to_string(), &bytes).map_err(|e| {
+        detail(&ca.display().to_string(), &e);
+        Failure::new(text::not_a_certificate(lang, ca.display()), exit::USAGE)
+    })
 }
 
 /// What a failed verification says to the person, for the signature (`kazasu verify` of a file or of a PDF's
@@ -221,12 +218,12 @@ pub fn verify(
     let signature = B64.decode(&b.signature).map_err(|e| invalid(&e))?;
     let certificate = B64.decode(&b.certificate).map_err(|e| invalid(&e))?;
     let cert = Certificate::from_der(&certificate).map_err(|e| invalid(&e))?;
-    let anchor = ca_certificate(lang, ca)?;
+    let anchors = trust_anchors(lang, ca)?;
     let crl_bytes = crl.map(|p| read_file(lang, p)).transpose()?;
     let now = at.unwrap_or_else(|| kazasu_core::clock::Clock::now(&kazasu_core::clock::SystemClock));
     let fail = |e: VerifyError| verify_failure(lang, &e, ca, crl);
     verify_signature(&certificate, alg, &data, &signature).map_err(fail)?;
-    verify_chain(&certificate, &anchor, now, crl_bytes.as_deref()).map_err(fail)?;
+    verify_chain(&certificate, &anchors, now, crl_bytes.as_deref()).map_err(fail)?;
     print!("{}", describe(&cert, lang));
     if crl.is_some() {
         println!("{}", text::signature_verified_revocation_checked(lang));

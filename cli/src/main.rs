@@ -122,8 +122,9 @@ enum Command {
         /// The JSON bundle (default FILE.kazasu.json).
         #[arg(long)]
         bundle: Option<PathBuf>,
-        /// Trusted CA certificate (PEM or DER), e.g. the JPKI signature CA.
-        #[arg(long)]
+        /// The trusted signature CA: `jpki` for the J-LIS signature CAs built into kazasu (every generation), or a
+        /// file of CA certificates (PEM or DER), e.g. a test CA.
+        #[arg(long, value_name = "jpki|FILE")]
         ca: PathBuf,
         /// A CRL of that CA (PEM or DER). Without it, revocation is not checked (and the output says so).
         #[arg(long)]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use clap::ValueEnum;
+use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::flow::{BuildFromCertificate, Flow};
 use kazasu_core::handoff::time::format_utc;
 use kazasu_core::verify::{verify_chain, verify_signature, VerifyError};
@@ -234,7 +235,7 @@ pub fn is_pdf(path: &Path) -> bool {
 
 pub fn verify(lang: Lang, file: &Path, ca: &Path, crl: Option<&Path>, at: Option<i64>) -> Result<(), Failure> {
     let data = read_file(lang, file)?;
-    let anchor = certificate_file(lang, ca)?;
+    let anchors = bundle::trust_anchors(lang, ca)?;
     let crl_bytes = crl.map(|p| read_file(lang, p)).transpose()?;
     let now = at.unwrap_or_else(drive::now);
     let found = kazasu_pdf::signatures(&data).map_err(|e| pdf_failure(lang, file, &e))?;
@@ -245,7 +246,7 @@ pub fn verify(lang: Lang, file: &Path, ca: &Path, crl: Option<&Path>, at: Option
     for (i, s) in found.iter().enumerate() {
         let format = s.sub_filter.map(SubFilter::name).unwrap_or("?");
         println!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
-        match check(lang, s, &anchor, now, crl_bytes.as_deref()) {
+        match check(lang, s, &anchors, now, crl_bytes.as_deref()) {
             Ok(name) => println!("{}", text::pdf_signature_valid(lang, name)),
             Err(reason) => {
                 all_valid = false;
@@ -285,7 +286,13 @@ pub fn verify(lang: Lang, file: &Path, ca: &Path, crl: Option<&Path>, at: Option
 
 /// One signature's checks: the ranges, the digest over them, the signer's signature over the signed attributes,
 /// the certificate chain (and CRL). Returns the signer's name, or why the signature is not valid.
-fn check(lang: Lang, s: &FoundSignature, anchor: &[u8], now: i64, crl: Option<&[u8]>) -> Result<String, String> {
+fn check(
+    lang: Lang,
+    s: &FoundSignature,
+    anchors: &TrustAnchors,
+    now: i64,
+    crl: Option<&[u8]>,
+) -> Result<String, String> {
     if !s.ranges_valid {
         return Err(text::pdf_byte_range_invalid(lang));
     }
@@ -305,6 +312,6 @@ fn check(lang: Lang, s: &FoundSignature, anchor: &[u8], now: i64, crl: Option<&[
         bundle::why_not_verified(lang, &e)
     };
     verify_signature(&cms.certificate, HashAlgorithm::Sha256, &cms.signed_attrs, &cms.signature).map_err(why)?;
-    verify_chain(&cms.certificate, anchor, now, crl).map_err(why)?;
+    verify_chain(&cms.certificate, anchors, now, crl).map_err(why)?;
     Ok(cert.personal.as_ref().and_then(|p| p.name.clone()).unwrap_or(cert.subject))
 }

@@ -189,10 +189,22 @@ fn library_details_are_shown_under_verbose_only() {
     assert!(!text(&quiet.stderr).contains("without a certificate"), "{}", text(&quiet.stderr));
     let loud = kazasu(&["--lang", "en", "-v", "verify", "--ca", &ca, &f], "");
     assert_eq!(loud.status.code(), Some(2));
-    assert!(text(&loud.stderr).contains("a PEM file without a certificate"), "{}", text(&loud.stderr));
+    assert!(text(&loud.stderr).contains("no certificate in it"), "{}", text(&loud.stderr));
     let loud = kazasu(&["--lang", "en", "-v", "verify", "--ca", &fixture("auth-ca.pem"), &f], "");
     assert_eq!(loud.status.code(), Some(10));
     assert!(text(&loud.stderr).contains("not issued by the trusted CA"), "{}", text(&loud.stderr));
+}
+
+#[test]
+fn ca_jpki_judges_by_the_built_in_jlis_anchors_so_a_test_pki_signature_does_not_chain() {
+    let tmp = temp_dir("ca-jpki");
+    let f = signed_file(tmp.path());
+    // The same signature verifies with the test CA named …
+    assert_eq!(kazasu(&["--lang", "en", "verify", "--ca", &fixture("sign-ca.pem"), &f], "").status.code(), Some(0));
+    // … and not with the J-LIS signature CAs, which did not issue the software card's certificate.
+    let out = kazasu(&["--lang", "en", "-v", "verify", "--ca", "jpki", &f], "");
+    assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("not issued by the trusted CA"), "{}", text(&out.stderr));
 }
 
 /// PC/SC clients find pcscd through this socket; pointing it at nothing is a machine without the service.

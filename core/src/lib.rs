@@ -16,9 +16,9 @@ pub mod flow;
 
 pub use kazasu_card::{apdu, atr, channel, digest, error, ids, jpki, pin, sw, transport};
 pub use kazasu_handoff as handoff;
-pub use kazasu_pki::{cert, der};
 #[cfg(feature = "openssl")]
-pub use kazasu_pki::{cms, crl, ocsp, revocation, verify};
+pub use kazasu_pki::{anchors, cms, crl, ocsp, revocation, verify};
+pub use kazasu_pki::{cert, der, policy};
 #[cfg(feature = "softcard")]
 pub use kazasu_softcard as softcard;
 
@@ -26,4 +26,4 @@ pub use kazasu_card::{
     AuthPin, CardError, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities, PinError, PinKind, RetryState, SignPin,
     TokenKind, Transport, TransportError,
 };
-pub use kazasu_pki::{CertError, Certificate, PersonalData};
+pub use kazasu_pki::{CertError, Certificate, JpkiPolicy, PersonalData};

@@ -1,5 +1,6 @@
 //! Time-dependent checks read an injectable clock, so the tests pin it and pass on any date.
 
+use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::clock::{Clock, FixedClock};
 use kazasu_core::handoff::time::parse_utc;
 use kazasu_core::verify::{verify_chain, ChainError, VerifyError};
@@ -9,7 +10,8 @@ use kazasu_softcard::fixture;
 fn the_fixture_sign_certificate_is_accepted_on_2026_12_01_and_refused_on_2031_11_27() {
     // The committed fixture is valid 2026-11-27 – 2031-11-26; the clock, not today's date, decides.
     let clock = FixedClock::at_utc("2026-12-01T00:00:00Z").unwrap();
-    let check = |now| verify_chain(fixture::SIGN_CERT, fixture::SIGN_CA_CERT, now, Some(fixture::SIGN_CA_CRL));
+    let ca = TrustAnchors::from_der(fixture::SIGN_CA_CERT).unwrap();
+    let check = |now| verify_chain(fixture::SIGN_CERT, &ca, now, Some(fixture::SIGN_CA_CRL));
     assert_eq!(check(clock.now()), Ok(()));
     clock.set(parse_utc("2031-11-27T00:00:00Z").unwrap());
     assert_eq!(check(clock.now()), Err(VerifyError::Chain(ChainError::Expired)));

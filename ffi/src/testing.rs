@@ -350,18 +350,10 @@ impl FakeRelyingParty {
     /// The answer to `POST url` with a submission: verified against the stored document bytes with the software
     /// card's sign CA and CRL at [`FakeRelyingParty::now`]; 200 with what it transcribed, or a refusal.
     pub fn answer_post(&self, url: String, body: Vec<u8>) -> crate::handoff::HttpReply {
+        use kazasu_core::anchors::TrustAnchors;
         use kazasu_core::crl::ScopedCrl;
         use kazasu_core::handoff::client::{Reply, Transcribed};
-        use kazasu_core::handoff::rp::verify_submission;
-        use kazasu_core::handoff::rp::RevocationSource;
-        /// The software card's CRL, as the relying party holds it (read once; the committed fixture reads).
-        fn fixture_crls() -> RevocationSource<'static> {
-            static CRL: std::sync::OnceLock<ScopedCrl> = std::sync::OnceLock::new();
-            static CRLS: std::sync::OnceLock<[&'static ScopedCrl; 1]> = std::sync::OnceLock::new();
-            RevocationSource::Crls(CRLS.get_or_init(|| {
-                [CRL.get_or_init(|| ScopedCrl::read(fixture::SIGN_CA_CRL).expect("the committed fixture CRL reads"))]
-            }))
-        }
+        use kazasu_core::handoff::rp::{verify_submission, RevocationSource, Trust};
         use kazasu_core::handoff::{Refusal, Submission};
         let mut rp = self.lock();
         rp.posts += 1;
@@ -369,8 +361,15 @@ impl FakeRelyingParty {
         let Some(document) = rp.documents.get(&id).cloned() else {
             return rp_reply(404, &Reply::refused(Refusal::NotFound, "no such request"));
         };
+        let Ok(anchors) = TrustAnchors::from_der(fixture::SIGN_CA_CERT) else {
+            return rp_reply(500, &Reply::refused(Refusal::Internal, "the test CA is unreadable"));
+        };
+        let trust = Trust::only(anchors);
+        let Ok(crl) = ScopedCrl::read(fixture::SIGN_CA_CRL) else {
+            return rp_reply(500, &Reply::refused(Refusal::Internal, "the test CRL is unreadable"));
+        };
         let verified = Submission::from_json(&body)
-            .and_then(|s| verify_submission(&document, &s, fixture::SIGN_CA_CERT, fixture_crls(), self.now));
+            .and_then(|s| verify_submission(&document, &s, &trust, RevocationSource::Crls(&[&crl]), self.now));
         match verified {
             Err(e) => rp_reply(e.refusal().http_status(), &Reply::refused(e.refusal(), e.to_string())),
             Ok(_) if !rp.used.insert(id.clone()) => {

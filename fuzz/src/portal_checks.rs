@@ -61,7 +61,9 @@ fn rig() -> &'static Rig {
         let cfg = Config {
             public_origin: ORIGIN.into(),
             relying_party: "伊勢市（見本）".into(),
-            sign_ca_der: fixture::SIGN_CA_CERT.to_vec(),
+            trust: kazasu_core::handoff::rp::Trust::only(
+                kazasu_core::anchors::TrustAnchors::from_der(fixture::SIGN_CA_CERT).expect("the test CA parses"),
+            ),
             crls: vec![kazasu_portal::revocation::CrlSource {
                 bytes: fixture::SIGN_CA_CRL.to_vec(),
                 path: None,

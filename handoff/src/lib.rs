@@ -34,7 +34,7 @@ pub use url::HttpsUrl;
 /// The card's digest algorithms and the PKI's certificate and verification, under the names this crate uses.
 pub(crate) use kazasu_card::digest;
 #[cfg(feature = "openssl")]
-pub(crate) use kazasu_pki::{cert, verify};
+pub(crate) use kazasu_pki::{anchors, cert, policy, verify};
 
 /// Longest request or submit URL.
 pub const MAX_URL_LEN: usize = 1024;
@@ -123,6 +123,9 @@ pub enum CertificateRefusal {
     Unreadable,
     #[error("it is not a JPKI signature certificate")]
     NotSignCertificate,
+    /// A test card's certificate, and this relying party accepts only real cards.
+    #[error("it is a test card's certificate, which this relying party does not accept")]
+    TestCard,
     #[error("it was not issued by the trusted sign CA")]
     UnknownIssuer,
     #[error("it has expired")]

@@ -5,12 +5,34 @@
 use super::document::Document;
 use super::submission::Submission;
 use super::{CertificateRefusal, HandoffError};
+use crate::anchors::TrustAnchors;
 use crate::cert::{Certificate, PersonalData};
-use crate::verify::{verify_chain, verify_signature, ChainError, VerifyError};
+use crate::policy::JpkiPolicy;
+use crate::verify::{verify_chain_to_issuer, verify_signature, ChainError, VerifyError};
 use kazasu_pki::crl::CrlSelectError;
 use kazasu_pki::ocsp::OcspError;
 pub use kazasu_pki::revocation::RevocationSource;
 use kazasu_pki::revocation::{check_revocation, RevocationChecked, RevocationError};
+
+/// What a relying party trusts: the sign CAs (the J-LIS generations in production, the test CA where named),
+/// and whether test cards' certificates (policy under `…8.5.1.0`) are accepted — a development setting only.
+#[derive(Clone, Debug)]
+pub struct Trust {
+    pub anchors: TrustAnchors,
+    pub accept_test_cards: bool,
+}
+
+impl Trust {
+    /// Production: the built-in J-LIS signature CAs of every generation, no test cards.
+    pub fn jpki() -> Trust {
+        Trust { anchors: TrustAnchors::jpki_sign(), accept_test_cards: false }
+    }
+
+    /// The named CAs only, no test cards (the test PKI, or an operator's own file).
+    pub fn only(anchors: TrustAnchors) -> Trust {
+        Trust { anchors, accept_test_cards: false }
+    }
+}
 
 /// A verified signature and what its certificate says about the signer.
 #[derive(Clone, Debug)]
@@ -52,13 +74,14 @@ fn revocation_refusal(e: RevocationError) -> CertificateRefusal {
 }
 
 /// Verifies `submission` against the stored `document_bytes` of its request at `now`: same request and nonce,
-/// not expired, the certificate is a signature certificate that chains to `anchor_der` (the JPKI sign CA)
-/// and is valid now, the signature is over exactly those bytes, and — last, so that no responder is asked
-/// about a submission that fails anyway — the certificate is not revoked according to `revocation`.
+/// not expired, the certificate is a signature certificate (a test card's only where `trust` accepts them) that
+/// chains to the trusted CA that issued it and is valid now, the signature is over exactly those bytes, and —
+/// last, so that no responder is asked about a submission that fails anyway — the certificate is not revoked
+/// according to `revocation`, whose CRL or OCSP answer must come from that CA.
 pub fn verify_submission(
     document_bytes: &[u8],
     submission: &Submission,
-    anchor_der: &[u8],
+    trust: &Trust,
     revocation: RevocationSource<'_>,
     now: i64,
 ) -> Result<Verified, HandoffError> {
@@ -73,16 +96,19 @@ pub fn verify_submission(
     let bad = HandoffError::BadCertificate;
     let leaf = submission.certificate_chain.first().ok_or(bad(CertificateRefusal::Missing))?;
     let certificate = Certificate::from_der(leaf).map_err(|_| bad(CertificateRefusal::Unreadable))?;
-    if !certificate.is_sign_certificate() {
-        return Err(bad(CertificateRefusal::NotSignCertificate));
+    match certificate.policy {
+        JpkiPolicy::Sign => {}
+        JpkiPolicy::TestCard if trust.accept_test_cards => {}
+        JpkiPolicy::TestCard => return Err(bad(CertificateRefusal::TestCard)),
+        JpkiPolicy::Auth | JpkiPolicy::Other => return Err(bad(CertificateRefusal::NotSignCertificate)),
     }
-    verify_chain(leaf, anchor_der, now, None).map_err(|e| bad(refusal_of(e)))?;
+    let issuer = verify_chain_to_issuer(leaf, &trust.anchors, now).map_err(|e| bad(refusal_of(e)))?;
     match verify_signature(leaf, submission.algorithm, document_bytes, &submission.signature) {
         Ok(()) => {}
         Err(VerifyError::BadSignature) => return Err(HandoffError::BadSignature),
         Err(e) => return Err(bad(refusal_of(e))),
     }
     let personal = certificate.personal.clone().ok_or(bad(CertificateRefusal::NoPersonalData))?;
-    let revocation = check_revocation(leaf, anchor_der, revocation, now).map_err(|e| bad(revocation_refusal(e)))?;
+    let revocation = check_revocation(leaf, issuer.der(), revocation, now).map_err(|e| bad(revocation_refusal(e)))?;
     Ok(Verified { certificate, personal, revocation })
 }

@@ -7,11 +7,10 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::der::read_tlv;
+use crate::policy::{classify, JpkiPolicy};
 
 /// Arc of the JPKI personal-data otherName type-ids.
 pub const OID_JPKI_PERSONAL_DATA: &str = "1.2.392.200149.8.5.5";
-/// Certificate policy of the JPKI signature certificate.
-pub const OID_JPKI_SIGN_POLICY: &str = "1.2.392.200149.8.5.1.1";
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CertError {
@@ -94,10 +93,18 @@ pub struct Certificate {
     /// Validity bounds, seconds since the Unix epoch.
     pub not_before: i64,
     pub not_after: i64,
+    /// The certificate policies, dotted.
     pub policies: Vec<String>,
+    /// What those policies make it: the one classification ([`crate::policy`]).
+    pub policy: JpkiPolicy,
+    /// The authority key identifier's key id, when present: which CA key (so which generation) issued it.
+    pub authority_key_id: Option<Vec<u8>>,
+    /// The subject key identifier, when present (a CA's, to match its certificates' authority key id).
+    pub subject_key_id: Option<Vec<u8>>,
     /// Personal data, when the certificate carries any (the signature certificate does; the auth one not).
     pub personal: Option<PersonalData>,
     issuer_raw: Vec<u8>,
+    subject_raw: Vec<u8>,
     serial_raw: Vec<u8>,
 }
 
@@ -112,15 +119,28 @@ impl Certificate {
         if !rest.is_empty() {
             return Err(CertError::TrailingData);
         }
-        let policies = cert
-            .extensions()
-            .iter()
-            .filter_map(|ext| match ext.parsed_extension() {
-                ParsedExtension::CertificatePolicies(p) => Some(p.iter().map(|p| p.policy_id.to_id_string())),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        let (mut policies, mut policy_arcs) = (Vec::new(), Vec::new());
+        let (mut authority_key_id, mut subject_key_id) = (None, None);
+        for ext in cert.extensions() {
+            match ext.parsed_extension() {
+                // Critical or not, with qualifiers (a CPS URI on real certificates) or not: only the ids matter.
+                ParsedExtension::CertificatePolicies(list) => {
+                    for p in list.iter() {
+                        policies.push(p.policy_id.to_id_string());
+                        // An id with a component too large for u64 is under no JPKI arc.
+                        if let Some(components) = p.policy_id.iter() {
+                            policy_arcs.push(components.collect::<Vec<u64>>());
+                        }
+                    }
+                }
+                ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                    authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
+                }
+                ParsedExtension::SubjectKeyIdentifier(k) => subject_key_id = Some(k.0.to_vec()),
+                _ => {}
+            }
+        }
+        let policy = classify(policy_arcs.iter().map(Vec::as_slice));
         let mut personal = PersonalData::default();
         if let Ok(Some(san)) = cert.subject_alternative_name() {
             for name in &san.value.general_names {
@@ -150,8 +170,12 @@ impl Certificate {
             not_before: cert.validity().not_before.timestamp(),
             not_after: cert.validity().not_after.timestamp(),
             policies,
+            policy,
+            authority_key_id,
+            subject_key_id,
             personal: (!personal.is_empty()).then_some(personal),
             issuer_raw: cert.tbs_certificate.issuer.as_raw().to_vec(),
+            subject_raw: cert.tbs_certificate.subject.as_raw().to_vec(),
             serial_raw: cert.raw_serial().to_vec(),
             der: der.to_vec(),
         })
@@ -171,8 +195,24 @@ impl Certificate {
         &self.serial_raw
     }
 
+    /// DER of the subject Name (to match a certificate's issuer against a CA).
+    pub fn subject_der(&self) -> &[u8] {
+        &self.subject_raw
+    }
+
+    /// A signature certificate: its policy lies under the sign arc (not a test card).
     pub fn is_sign_certificate(&self) -> bool {
-        self.policies.iter().any(|p| p == OID_JPKI_SIGN_POLICY)
+        self.policy == JpkiPolicy::Sign
+    }
+
+    /// A user-authentication certificate: its policy lies under the auth arc (not a test card).
+    pub fn is_auth_certificate(&self) -> bool {
+        self.policy == JpkiPolicy::Auth
+    }
+
+    /// A test card's certificate (policy under `…8.5.1.0`), which production relying parties refuse.
+    pub fn is_test_card(&self) -> bool {
+        self.policy == JpkiPolicy::TestCard
     }
 
     pub fn to_pem(&self) -> String {

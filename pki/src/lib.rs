@@ -2,6 +2,8 @@
 //! 住所, 生年月日, 性別), verification of signatures, chains and CRLs with OpenSSL, and detached CMS.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "openssl")]
+pub mod anchors;
 pub mod cert;
 #[cfg(feature = "openssl")]
 pub mod cms;
@@ -10,6 +12,7 @@ pub mod crl;
 pub mod der;
 #[cfg(feature = "openssl")]
 pub mod ocsp;
+pub mod policy;
 #[cfg(feature = "openssl")]
 pub mod revocation;
 #[cfg(feature = "openssl")]
@@ -20,3 +23,4 @@ pub mod verify;
 pub(crate) use kazasu_card::digest;
 
 pub use cert::{CertError, Certificate, PersonalData};
+pub use policy::JpkiPolicy;

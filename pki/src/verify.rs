@@ -1,5 +1,6 @@
-//! Verification with OpenSSL: a signature against a certificate's key, and a certificate against a trust
-//! anchor (the JPKI sign CA) at a given time, optionally against the CA's CRL.
+//! Verification with OpenSSL: a signature against a certificate's key, and a certificate against the trust
+//! anchor that issued it (chosen from a set: the J-LIS generations, or a CA the caller names) at a given time,
+//! optionally against that CA's CRL.
 
 use std::cmp::Ordering;
 
@@ -11,6 +12,8 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::X509VerifyParam;
 use openssl::x509::{CrlStatus, X509Crl, X509StoreContext, X509};
 
+use crate::anchors::{TrustAnchor, TrustAnchors};
+use crate::cert::Certificate;
 use crate::digest::HashAlgorithm;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -89,12 +92,50 @@ pub fn verify_signature(cert_der: &[u8], alg: HashAlgorithm, data: &[u8], signat
     }
 }
 
-/// Checks that `cert_der` was issued by `anchor_der` and that both are valid at `at_unix` (seconds since the
-/// epoch). With a CRL (DER or PEM): the CRL must be signed by the anchor, current at `at_unix`, and must not
-/// list the certificate.
-pub fn verify_chain(cert_der: &[u8], anchor_der: &[u8], at_unix: i64, crl: Option<&[u8]>) -> Result<(), VerifyError> {
+/// Checks that `cert_der` was issued by one of `anchors` — the one whose name and key identifier it names, and
+/// that one alone — and that both are valid at `at_unix` (seconds since the epoch). With a CRL (DER or PEM): the
+/// CRL must be signed by that anchor, current at `at_unix`, and must not list the certificate.
+pub fn verify_chain(
+    cert_der: &[u8],
+    anchors: &TrustAnchors,
+    at_unix: i64,
+    crl: Option<&[u8]>,
+) -> Result<(), VerifyError> {
+    let anchor = verify_chain_to_issuer(cert_der, anchors, at_unix)?;
+    if let Some(crl) = crl {
+        check_crl(&x509("certificate", cert_der)?, &x509("trust anchor", anchor.der())?, crl, at_unix)?;
+    }
+    Ok(())
+}
+
+/// [`verify_chain`] without a CRL, returning the anchor that issued the certificate: the CA a revocation source
+/// must speak for ([`crate::revocation::check_revocation`]).
+pub fn verify_chain_to_issuer<'a>(
+    cert_der: &[u8],
+    anchors: &'a TrustAnchors,
+    at_unix: i64,
+) -> Result<&'a TrustAnchor, VerifyError> {
     let cert = x509("certificate", cert_der)?;
-    let anchor = x509("trust anchor", anchor_der)?;
+    let parsed = Certificate::from_der(cert_der)
+        .map_err(|e| VerifyError::Unreadable { what: "certificate", detail: e.to_string() })?;
+    let mut first_error = None;
+    for anchor in anchors.issuers_of(&parsed) {
+        let x = x509("trust anchor", anchor.der())?;
+        match chain_to(&cert, &x, at_unix) {
+            Ok(()) => return Ok(anchor),
+            // Several candidates (anchors without key identifiers, same name): the reason of the one that did
+            // issue the certificate (expired, revoked, …) says more than another's "not the issuer".
+            Err(VerifyError::Chain(ChainError::UnknownIssuer)) => {}
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or(VerifyError::Chain(ChainError::UnknownIssuer)))
+}
+
+/// OpenSSL's verification of `cert` against the single trusted `anchor` at `at_unix`.
+fn chain_to(cert: &X509, anchor: &X509, at_unix: i64) -> Result<(), VerifyError> {
     let mut store = X509StoreBuilder::new()?;
     store.add_cert(anchor.clone())?;
     let mut param = X509VerifyParam::new()?;
@@ -103,15 +144,12 @@ pub fn verify_chain(cert_der: &[u8], anchor_der: &[u8], at_unix: i64, crl: Optio
     let store = store.build();
     let chain = Stack::new()?;
     let mut ctx = X509StoreContext::new()?;
-    let (ok, code) = ctx.init(&store, &cert, &chain, |c| {
+    let (ok, code) = ctx.init(&store, cert, &chain, |c| {
         let ok = c.verify_cert()?;
         Ok((ok, c.error().as_raw()))
     })?;
     if !ok {
         return Err(VerifyError::Chain(ChainError::of_openssl(code)));
-    }
-    if let Some(crl) = crl {
-        check_crl(&cert, &anchor, crl, at_unix)?;
     }
     Ok(())
 }
@@ -149,13 +187,16 @@ fn check_crl(cert: &X509, anchor: &X509, crl: &[u8], at_unix: i64) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cert::Certificate;
 
     const SIGN: &[u8] = include_bytes!("../../fixtures/test-pki/sign.der");
     const REVOKED: &[u8] = include_bytes!("../../fixtures/test-pki/sign-revoked.der");
     const SIGN_CA: &[u8] = include_bytes!("../../fixtures/test-pki/sign-ca.der");
     const AUTH_CA: &[u8] = include_bytes!("../../fixtures/test-pki/auth-ca.der");
     const CRL: &[u8] = include_bytes!("../../fixtures/test-pki/sign-ca.crl.der");
+
+    fn ca(der: &[u8]) -> TrustAnchors {
+        TrustAnchors::from_der(der).unwrap()
+    }
 
     fn mid_validity() -> i64 {
         let c = Certificate::from_der(SIGN).unwrap();
@@ -164,23 +205,23 @@ mod tests {
 
     #[test]
     fn the_sign_certificate_chains_to_the_sign_ca_while_valid() {
-        verify_chain(SIGN, SIGN_CA, mid_validity(), None).unwrap();
-        verify_chain(SIGN, SIGN_CA, mid_validity(), Some(CRL)).unwrap();
+        verify_chain(SIGN, &ca(SIGN_CA), mid_validity(), None).unwrap();
+        verify_chain(SIGN, &ca(SIGN_CA), mid_validity(), Some(CRL)).unwrap();
     }
 
     #[test]
     fn a_foreign_anchor_or_a_time_outside_validity_is_refused() {
         assert_eq!(
-            verify_chain(SIGN, AUTH_CA, mid_validity(), None),
+            verify_chain(SIGN, &ca(AUTH_CA), mid_validity(), None),
             Err(VerifyError::Chain(ChainError::UnknownIssuer))
         );
         let c = Certificate::from_der(SIGN).unwrap();
         assert_eq!(
-            verify_chain(SIGN, SIGN_CA, c.not_after + 86_400, None),
+            verify_chain(SIGN, &ca(SIGN_CA), c.not_after + 86_400, None),
             Err(VerifyError::Chain(ChainError::Expired))
         );
         assert_eq!(
-            verify_chain(SIGN, SIGN_CA, c.not_before - 86_400, None),
+            verify_chain(SIGN, &ca(SIGN_CA), c.not_before - 86_400, None),
             Err(VerifyError::Chain(ChainError::NotYetValid))
         );
     }
@@ -198,8 +239,8 @@ mod tests {
 
     #[test]
     fn a_revoked_certificate_is_refused_with_the_crl() {
-        verify_chain(REVOKED, SIGN_CA, mid_validity(), None).unwrap();
-        assert_eq!(verify_chain(REVOKED, SIGN_CA, mid_validity(), Some(CRL)), Err(VerifyError::Revoked));
+        verify_chain(REVOKED, &ca(SIGN_CA), mid_validity(), None).unwrap();
+        assert_eq!(verify_chain(REVOKED, &ca(SIGN_CA), mid_validity(), Some(CRL)), Err(VerifyError::Revoked));
     }
 
     #[test]
@@ -213,7 +254,7 @@ mod tests {
 
     #[test]
     fn garbage_inputs_are_errors() {
-        assert!(matches!(verify_chain(b"junk", SIGN_CA, 0, None), Err(VerifyError::Unreadable { .. })));
+        assert!(matches!(verify_chain(b"junk", &ca(SIGN_CA), 0, None), Err(VerifyError::Unreadable { .. })));
         assert!(matches!(
             verify_signature(b"junk", HashAlgorithm::Sha256, b"", b""),
             Err(VerifyError::Unreadable { .. })

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use kazasu_pki::anchors::TrustAnchors;
 use kazasu_pki::crl::{distribution_points, select, CrlSelectError};
 use kazasu_pki::verify::{verify_chain, VerifyError};
 
@@ -71,8 +72,9 @@ impl Ca {
         self.dir.path().join(name)
     }
 
-    fn ca_der(&self) -> Vec<u8> {
-        openssl::x509::X509::from_pem(&std::fs::read(&self.cert).unwrap()).unwrap().to_der().unwrap()
+    fn anchors(&self) -> TrustAnchors {
+        let der = openssl::x509::X509::from_pem(&std::fs::read(&self.cert).unwrap()).unwrap().to_der().unwrap();
+        TrustAnchors::from_der(&der).unwrap()
     }
 
     /// An end-entity certificate of this CA whose CRL distribution point is `point` (a section of SECTIONS as
@@ -147,8 +149,8 @@ fn the_crl_whose_issuing_distribution_point_names_the_certificates_point_is_the_
     assert_eq!(select(&leaf, &crls).unwrap(), &ise[..]);
     // Ise's CRL lists the certificate: revoked, although Tsu's (current, signed by the CA) does not list it.
     let chosen = select(&leaf, &crls).unwrap();
-    assert_eq!(verify_chain(&leaf, &ca.ca_der(), now(), Some(chosen)), Err(VerifyError::Revoked));
-    assert_eq!(verify_chain(&leaf, &ca.ca_der(), now(), Some(&tsu)), Ok(()));
+    assert_eq!(verify_chain(&leaf, &ca.anchors(), now(), Some(chosen)), Err(VerifyError::Revoked));
+    assert_eq!(verify_chain(&leaf, &ca.anchors(), now(), Some(&tsu)), Ok(()));
 }
 
 #[test]

@@ -27,7 +27,7 @@ use kazasu_core::clock::{Clock, SystemClock};
 use kazasu_core::handoff::client::{Reply, Transcribed};
 use kazasu_core::handoff::document::sanitize_text;
 use kazasu_core::handoff::request::request_json;
-use kazasu_core::handoff::rp::{verify_submission, RevocationSource};
+use kazasu_core::handoff::rp::{verify_submission, RevocationSource, Trust};
 use kazasu_core::handoff::{
     app_link, deep_link, Document, Field, HandoffError, HttpsUrl, Refusal, Submission, MAX_SUBMISSION_BODY,
 };
@@ -42,9 +42,10 @@ pub struct Config {
     /// The origin people and apps see (`https://city.example.jp`; `http://127.0.0.1:PORT` in development).
     pub public_origin: String,
     pub relying_party: String,
-    /// The trusted JPKI signature CA (DER).
-    pub sign_ca_der: Vec<u8>,
-    /// The operator's CRLs of that CA (one per J-LIS distribution point it serves, or one complete CRL), each
+    /// The trusted signature CAs (the J-LIS generations in production, the test CA in the demo) and whether
+    /// test cards are accepted (development only; the start page says so).
+    pub trust: Trust,
+    /// The operator's CRLs of those CAs (one per J-LIS distribution point it serves, or one complete CRL), each
     /// with its file (reread every `crl_refresh_secs`, 0: never) and optionally the operator's own URL for it
     /// (downloaded instead, each verified download kept in the file). The certificate's CRL distribution point
     /// picks the one that applies; a CRL past its nextUpdate refuses the submissions it applies to. Empty with
@@ -105,7 +106,7 @@ impl AppState {
         if cfg.ocsp.is_some() && !cfg.crls.is_empty() {
             return Err("--ocsp and --crl are alternatives: give one".into());
         }
-        let revocation = revocation::Revocation::new(std::mem::take(&mut cfg.crls), &cfg.sign_ca_der)
+        let revocation = revocation::Revocation::new(std::mem::take(&mut cfg.crls), &cfg.trust.anchors)
             .map_err(|e| format!("--crl: {e}"))?;
         let ocsp = cfg.ocsp.clone().map(|config| {
             let transport = kazasu_core::ocsp::UreqTransport { timeout: cfg.ocsp_timeout };
@@ -370,7 +371,10 @@ async fn create_from_form(
     let fields = match form.fields() {
         Ok(f) => f,
         Err(msg) => {
-            return (StatusCode::BAD_REQUEST, pages::html(pages::form_html(Some(&msg), &form.form_token)))
+            return (
+                StatusCode::BAD_REQUEST,
+                pages::html(pages::form_html(Some(&msg), &form.form_token, state.cfg.trust.accept_test_cards)),
+            )
                 .into_response()
         }
     };
@@ -532,7 +536,7 @@ fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
         None if state.revocation.is_empty() => RevocationSource::NotChecked,
         None => RevocationSource::Crls(&scoped),
     };
-    let verified = verify_submission(&row.document, &sub, &state.cfg.sign_ca_der, source, now).inspect_err(|e| {
+    let verified = verify_submission(&row.document, &sub, &state.cfg.trust, source, now).inspect_err(|e| {
         if let HandoffError::BadCertificate(why) = e {
             eprintln!("kazasu-portal: submission for {id} refused: the certificate: {why}");
         }

@@ -1,12 +1,14 @@
 //! `kazasu-portal`: the reference relying party. Binds loopback only (put an https reverse proxy in front).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::clock::{Clock, FixedClock, SystemClock};
+use kazasu_core::handoff::rp::Trust;
 use kazasu_core::ocsp::OcspConfig;
 use kazasu_portal::limits::{Rate, RateLimits};
 use kazasu_portal::revocation::CrlSource;
@@ -28,18 +30,23 @@ struct Args {
     /// several instances behind one load balancer share.
     #[arg(long, default_value = "kazasu-portal.sqlite3")]
     db: PathBuf,
-    /// The trusted JPKI signature CA certificate (PEM or DER).
-    #[arg(long)]
+    /// The trusted signature CAs: `jpki` for the J-LIS signature CAs built in (every generation; production), or a
+    /// file of CA certificates (PEM with one or more, or DER) — the test CA of the demo, for instance.
+    #[arg(long, value_name = "jpki|FILE")]
     ca: PathBuf,
-    /// A CRL of that CA (PEM or DER), as the operator gets it (J-LIS gives CRLs to licensed verifiers; the
+    /// Development only: also accept test cards' certificates (policy under 1.2.392.200149.8.5.1.0). The start
+    /// page then says so, and a warning is logged.
+    #[arg(long)]
+    accept_test_cards: bool,
+    /// A CRL of those CAs (PEM or DER), as the operator gets it (J-LIS gives CRLs to licensed verifiers; the
     /// certificates name no download URL). Repeat for several: J-LIS issues one per distribution point, and
     /// each certificate is checked against the CRL whose issuingDistributionPoint names the certificate's
     /// (a CRL without one covers every certificate). A certificate no CRL covers is refused, and so is one whose
     /// CRL is past its nextUpdate. Required unless --ocsp or --no-revocation-check.
     #[arg(long, required_unless_present_any = ["no_revocation_check", "ocsp"])]
     crl: Vec<PathBuf>,
-    /// Reread the --crl files every this many seconds (0: never); a CRL not signed by the CA, or older than the
-    /// one in use, is refused and logged, and the current one kept.
+    /// Reread the --crl files every this many seconds (0: never); a CRL not signed by a trusted CA, or older than
+    /// the one in use, is refused and logged, and the current one kept.
     #[arg(long, default_value_t = 3600)]
     crl_refresh_secs: u64,
     /// The operator's own source (http://…) for the --crl at the same position (first --crl-url for the first
@@ -89,12 +96,13 @@ struct Args {
     fixed_clock: Option<String>,
 }
 
-fn load_cert(path: &PathBuf) -> Result<Vec<u8>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let x = openssl::x509::X509::from_der(&bytes)
-        .or_else(|_| openssl::x509::X509::from_pem(&bytes))
-        .map_err(|e| format!("{}: not a certificate: {e}", path.display()))?;
-    x.to_der().map_err(|e| e.to_string())
+/// `--ca`: the built-in J-LIS signature CAs for `jpki`, else the certificates in the file.
+fn trust_anchors(ca: &Path) -> Result<TrustAnchors, String> {
+    if ca.as_os_str() == "jpki" {
+        return Ok(TrustAnchors::jpki_sign());
+    }
+    let bytes = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
+    TrustAnchors::from_pem_or_der(&ca.display().to_string(), &bytes).map_err(|e| format!("{}: {e}", ca.display()))
 }
 
 async fn shutdown_signal() {
@@ -110,7 +118,12 @@ fn run(args: Args) -> Result<(), String> {
     if !(1..=kazasu_core::handoff::MAX_VALIDITY_SECS).contains(&args.ttl) {
         return Err("--ttl must be 1–3600 seconds".into());
     }
-    let sign_ca_der = load_cert(&args.ca)?;
+    let anchors = trust_anchors(&args.ca)?;
+    if args.accept_test_cards {
+        eprintln!(
+            "kazasu-portal: WARNING: --accept-test-cards: test cards' certificates are accepted (development only)"
+        );
+    }
     if args.crl_url.iter().any(|u| !u.starts_with("http://")) {
         return Err("--crl-url must be an http:// URL (a CRL is signed; no TLS is needed)".into());
     }
@@ -148,7 +161,7 @@ fn run(args: Args) -> Result<(), String> {
         Config {
             public_origin: public_origin.clone(),
             relying_party: args.rp_name,
-            sign_ca_der,
+            trust: Trust { anchors, accept_test_cards: args.accept_test_cards },
             crls,
             crl_refresh_secs: args.crl_refresh_secs,
             ocsp,

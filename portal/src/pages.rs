@@ -61,13 +61,20 @@ fn frame(title: &str, body_attrs: &str, body: &str) -> String {
     )
 }
 
-pub fn form_html(error: Option<&str>, form_token: &str) -> String {
+pub fn form_html(error: Option<&str>, form_token: &str, test_cards: bool) -> String {
     let err = error.map(|e| format!("<p class=\"error\" id=\"error\">{}</p>", escape(e))).unwrap_or_default();
+    // A portal that accepts test cards must not be mistaken for a real service.
+    let dev = if test_cards {
+        "<p class=\"error\" id=\"test-cards\">開発用の設定です：テストカードの証明書も受け付けます。本番では使わないでください。\
+         (Development setting: test cards' certificates are accepted. Never in production.)</p>"
+    } else {
+        ""
+    };
     frame(
         "住民票の写しの交付申請",
         "",
         &format!(
-            "<h1>住民票の写しの交付申請（見本）</h1>
+            "<h1>住民票の写しの交付申請（見本）</h1>{dev}
 <p class=\"note\">氏名・住所・生年月日は、マイナンバーカードの署名用電子証明書から自動で記入されます。</p>{err}
 <form method=\"post\" action=\"/applications\" id=\"application\">
 <input type=\"hidden\" name=\"form_token\" value=\"{token}\">
@@ -96,7 +103,7 @@ pub async fn form_page(State(state): State<Shared>, headers: HeaderMap) -> Respo
         .find(|t| t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         .map(str::to_owned)
         .unwrap_or_else(|| crate::random_token(32));
-    let mut resp = html(form_html(None, &token));
+    let mut resp = html(form_html(None, &token, state.cfg.trust.accept_test_cards));
     if let Ok(v) = HeaderValue::from_str(&c.form_cookie(&token)) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::crl::ScopedCrl;
 use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use openssl::x509::{X509Crl, X509};
@@ -18,7 +19,7 @@ use openssl::x509::{X509Crl, X509};
 pub enum CrlError {
     #[error("not a CRL (DER or PEM): {0}")]
     Parse(String),
-    #[error("the CRL is not signed by the configured sign CA")]
+    #[error("the CRL is not signed by a configured sign CA")]
     Signature,
     #[error("the CRL has a time OpenSSL cannot compare: {0}")]
     Time(String),
@@ -53,14 +54,20 @@ impl Crl {
         &self.scoped.der
     }
 
-    /// Parses `bytes` and checks the signature with the CA's key.
-    pub fn load(bytes: &[u8], ca_der: &[u8]) -> Result<Crl, CrlError> {
+    /// Parses `bytes` and checks the signature with the key of the trusted CA that issued it (same name; with
+    /// several generations of one name, the one whose key verifies).
+    pub fn load(bytes: &[u8], anchors: &TrustAnchors) -> Result<Crl, CrlError> {
         let crl = X509Crl::from_der(bytes)
             .or_else(|_| X509Crl::from_pem(bytes))
             .map_err(|e| CrlError::Parse(e.to_string()))?;
-        let ca = X509::from_der(ca_der).map_err(|e| CrlError::Parse(e.to_string()))?;
-        let key = ca.public_key().map_err(|e| CrlError::Parse(e.to_string()))?;
-        if !crl.verify(&key).unwrap_or(false) {
+        let issuer = crl.issuer_name().to_der().map_err(|e| CrlError::Parse(e.to_string()))?;
+        let signed_by_an_anchor =
+            anchors.iter().filter(|a| a.certificate.subject_der() == issuer.as_slice()).any(|a| {
+                X509::from_der(a.der())
+                    .and_then(|ca| ca.public_key())
+                    .is_ok_and(|key| crl.verify(&key).unwrap_or(false))
+            });
+        if !signed_by_an_anchor {
             return Err(CrlError::Signature);
         }
         let der = crl.to_der().map_err(|e| CrlError::Parse(e.to_string()))?;
@@ -93,22 +100,22 @@ pub struct CrlSource {
 /// issuingDistributionPoint names its distribution point (`kazasu_core::crl::select`).
 pub struct Revocation {
     slots: Vec<Slot>,
-    ca_der: Vec<u8>,
+    anchors: TrustAnchors,
 }
 
 impl Revocation {
-    pub fn new(sources: Vec<CrlSource>, ca_der: &[u8]) -> Result<Revocation, CrlError> {
+    pub fn new(sources: Vec<CrlSource>, anchors: &TrustAnchors) -> Result<Revocation, CrlError> {
         let slots = sources
             .into_iter()
             .map(|s| {
-                let crl = Crl::load(&s.bytes, ca_der).map_err(|e| match &s.path {
+                let crl = Crl::load(&s.bytes, anchors).map_err(|e| match &s.path {
                     Some(p) => CrlError::Read { path: p.display().to_string(), message: e.to_string() },
                     None => e,
                 })?;
                 Ok(Slot { current: RwLock::new(Arc::new(crl)), path: s.path, url: s.url })
             })
             .collect::<Result<_, CrlError>>()?;
-        Ok(Revocation { slots, ca_der: ca_der.to_vec() })
+        Ok(Revocation { slots, anchors: anchors.clone() })
     }
 
     /// Whether the schedule has something to reread.
@@ -138,7 +145,7 @@ impl Revocation {
     /// one.
     pub fn replace(&self, index: usize, bytes: &[u8]) -> Result<(), CrlError> {
         let Some(slot) = self.slots.get(index) else { return Ok(()) };
-        let new = Crl::load(bytes, &self.ca_der)?;
+        let new = Crl::load(bytes, &self.anchors)?;
         let mut cur = slot.current.write().unwrap_or_else(|p| p.into_inner());
         if new.this_update < cur.this_update {
             return Err(CrlError::Older { new: new.this_update, current: cur.this_update });

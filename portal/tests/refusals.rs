@@ -78,7 +78,7 @@ fn a_certificate_outside_the_configured_chain_is_refused() {
     // The portal trusts the auth CA only: the (valid) sign certificate does not chain to it.
     let dir = TempDir::new("chain");
     let server = Server::start(&dir.path().join("db"), |cfg| {
-        cfg.sign_ca_der = fixture::AUTH_CA_CERT.to_vec();
+        cfg.trust = Trust::only(TrustAnchors::from_der(fixture::AUTH_CA_CERT).unwrap());
         cfg.crls.clear();
     });
     let (c, req) = fetched(&server);

@@ -1,5 +1,6 @@
 //! Whole flows against the in-process software card: signing, round trips, quirks, the auth key, CMS.
 
+use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::cms::detached_signed_data;
 use kazasu_core::jpki::{CertificateKind, TokenKind};
 use kazasu_core::softcard::{fixture, Quirks, SoftCard};
@@ -18,8 +19,8 @@ fn check(signed: &flow::Signed) {
     assert_eq!(signed.certificate, fixture::SIGN_CERT);
     verify_signature(&signed.certificate, signed.algorithm, DATA, &signed.signature).unwrap();
     let cert = Certificate::from_der(&signed.certificate).unwrap();
-    verify_chain(&signed.certificate, fixture::SIGN_CA_CERT, cert.not_before + 3600, Some(fixture::SIGN_CA_CRL))
-        .unwrap();
+    let ca = TrustAnchors::from_der(fixture::SIGN_CA_CERT).unwrap();
+    verify_chain(&signed.certificate, &ca, cert.not_before + 3600, Some(fixture::SIGN_CA_CRL)).unwrap();
     assert_eq!(cert.personal.unwrap().name.as_deref(), Some("かざす　花子"));
 }
 

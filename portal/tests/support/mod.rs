@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::clock::FixedClock;
+pub use kazasu_core::handoff::rp::Trust;
 use kazasu_core::handoff::{HttpClient, HttpError, HttpResponse, HttpsUrl};
 use kazasu_core::softcard::{fixture, SoftCard};
 use kazasu_core::{HashAlgorithm, JpkiSession, LastTry, SignPin};
@@ -54,7 +56,7 @@ pub fn config(db: &Path, origin: &str) -> Config {
     Config {
         public_origin: origin.into(),
         relying_party: "伊勢市（見本）".into(),
-        sign_ca_der: SIGN_CA.to_vec(),
+        trust: Trust::only(TrustAnchors::from_der(SIGN_CA).unwrap()),
         crls: vec![kazasu_portal::revocation::CrlSource {
             bytes: fixture::SIGN_CA_CRL.to_vec(),
             path: None,
