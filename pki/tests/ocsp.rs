@@ -4,14 +4,14 @@
 //! Certificates beyond the committed test PKI (responders, a look-alike CA, a certificate naming this responder
 //! in its AIA) are issued here, in a scratch directory, from the committed TEST-ONLY keys.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+#[path = "support/ocsp_responder.rs"]
+mod ocsp_responder;
+
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ocsp_responder::{index_line, openssl_answer, Answer, Responder};
 
 use kazasu_pki::ocsp::{responder_urls, OcspChecker, OcspConfig, OcspError, TransportError, UreqTransport};
 use openssl::asn1::{Asn1Integer, Asn1Time};
@@ -78,9 +78,7 @@ impl Pki {
         let mut text = String::new();
         for (der, status) in entries {
             let cert = X509::from_der(der).unwrap();
-            let serial = cert.serial_number().to_bn().unwrap().to_hex_str().unwrap().to_string();
-            let revoked_at = if *status == 'R' { "261201000000Z" } else { "" };
-            text.push_str(&format!("{status}\t491231000000Z\t{revoked_at}\t{serial}\tunknown\t/CN=test\n"));
+            text.push_str(&index_line(&cert.serial_number().to_bn().unwrap().to_hex_str().unwrap(), *status));
         }
         let path = self.path("index.txt");
         std::fs::write(&path, text).unwrap();
@@ -143,142 +141,8 @@ impl Pki {
     /// next update `ndays` ahead (None: no nextUpdate).
     fn openssl(&self, index: PathBuf, signer: Option<(PathBuf, PathBuf)>, ndays: Option<u32>) -> Answer {
         let (rsigner, rkey) = signer.unwrap_or((fixture("sign-ca.pem"), fixture("sign-ca.TEST-ONLY.key.pem")));
-        let mut args: Vec<String> = vec!["ocsp".into(), "-index".into(), path_arg(&index), "-CA".into()];
-        args.extend([path_arg(&fixture("sign-ca.pem")), "-rsigner".into(), path_arg(&rsigner)]);
-        args.extend(["-rkey".into(), path_arg(&rkey)]);
-        if let Some(n) = ndays {
-            args.extend(["-ndays".into(), n.to_string()]);
-        }
-        Answer::Openssl { args, dir: self.dir.path().to_path_buf() }
+        openssl_answer(self.dir.path(), &index, &fixture("sign-ca.pem"), &rsigner, &rkey, ndays)
     }
-}
-
-fn path_arg(p: &Path) -> String {
-    p.to_str().unwrap().to_string()
-}
-
-/// How the loopback responder answers.
-#[derive(Clone)]
-enum Answer {
-    /// Runs `openssl <args> -reqin … -respout …` on each request.
-    Openssl { args: Vec<String>, dir: PathBuf },
-    /// The same bytes every time.
-    Fixed(Vec<u8>),
-    /// Accepts the connection and never answers.
-    Silent,
-}
-
-/// An HTTP/1.1 responder on 127.0.0.1 (port chosen by the system), stopped and joined on drop.
-struct Responder {
-    url: String,
-    addr: std::net::SocketAddr,
-    stop: Arc<AtomicBool>,
-    requests: Arc<AtomicUsize>,
-    last: Arc<Mutex<Vec<u8>>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Responder {
-    fn start(answer: Answer) -> Responder {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let requests = Arc::new(AtomicUsize::new(0));
-        let last = Arc::new(Mutex::new(Vec::new()));
-        let (s, r, l) = (stop.clone(), requests.clone(), last.clone());
-        let thread = std::thread::spawn(move || {
-            let mut held = Vec::new();
-            for stream in listener.incoming() {
-                if s.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                match &answer {
-                    Answer::Silent => held.push(stream),
-                    answer => {
-                        r.fetch_add(1, Ordering::SeqCst);
-                        serve(stream, answer, &l);
-                    }
-                }
-            }
-        });
-        Responder { url: format!("http://{addr}/ocsp"), addr, stop, requests, last, thread: Some(thread) }
-    }
-
-    fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
-    }
-
-    fn last_response(&self) -> Vec<u8> {
-        self.last.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Responder {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr); // wakes the accept loop
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Reads one POST and answers it; the answer is kept in `last` before it is sent.
-fn serve(stream: TcpStream, answer: &Answer, last: &Mutex<Vec<u8>>) -> Option<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut length = 0usize;
-    let mut content_type = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            length = v.trim().parse().ok()?;
-        }
-        if let Some(v) = lower.strip_prefix("content-type:") {
-            content_type = v.trim().to_string();
-        }
-    }
-    let mut request = vec![0; length];
-    reader.read_exact(&mut request).ok()?;
-    let body = match answer {
-        Answer::Fixed(bytes) => bytes.clone(),
-        Answer::Silent => unreachable!(),
-        Answer::Openssl { .. } if content_type != "application/ocsp-request" => b"wrong content type".to_vec(),
-        Answer::Openssl { args, dir } => {
-            let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-            let (reqin, respout) = (dir.join(format!("req{n}.der")), dir.join(format!("resp{n}.der")));
-            std::fs::write(&reqin, &request).ok()?;
-            let status = Command::new("openssl")
-                .args(args)
-                .arg("-reqin")
-                .arg(&reqin)
-                .arg("-respout")
-                .arg(&respout)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .ok()?;
-            assert!(status.success(), "openssl ocsp failed: {args:?}");
-            std::fs::read(&respout).ok()?
-        }
-    };
-    *last.lock().unwrap() = body.clone();
-    let mut stream = reader.into_inner();
-    let head = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).ok()?;
-    stream.write_all(&body).ok()
 }
 
 fn signature_of(response: &[u8]) -> Vec<u8> {
@@ -287,8 +151,6 @@ fn signature_of(response: &[u8]) -> Vec<u8> {
     let basic = x509_ocsp::BasicOcspResponse::from_der(outer.response_bytes.unwrap().response.as_bytes()).unwrap();
     basic.signature.raw_bytes().to_vec()
 }
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 #[test]
 fn a_good_answer_signed_by_the_ca_is_accepted_and_cached_until_its_next_update() {
