@@ -8,6 +8,7 @@ pub mod limits;
 pub mod pages;
 pub mod revocation;
 pub mod store;
+pub mod words;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -512,14 +513,16 @@ async fn submit(
         }
         Err(rej) => return Refused { code: Refusal::Malformed, message: rej.body_text() }.into_response(),
     };
-    match blocking(move || accept(&state, &id, &body)).await {
+    let languages =
+        words::Languages::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    match blocking(move || accept(&state, &id, &body, languages)).await {
         Ok(reply) => (StatusCode::OK, no_store(), Json(reply)).into_response(),
         Err(r) => r.into_response(),
     }
 }
 
 /// Verification and recording of one submission.
-fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
+fn accept(state: &AppState, id: &str, body: &[u8], languages: words::Languages) -> Result<Reply, Refused> {
     let sub = Submission::from_json(body)?;
     let row = state.store.request(id).map_err(Refused::internal)?.ok_or_else(not_found)?;
     if sub.request_id != row.id {
@@ -536,10 +539,13 @@ fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
         None if state.revocation.is_empty() => RevocationSource::NotChecked,
         None => RevocationSource::Crls(&scoped),
     };
-    let verified = verify_submission(&row.document, &sub, &state.cfg.trust, source, now).inspect_err(|e| {
-        if let HandoffError::BadCertificate(why) = e {
+    let verified = verify_submission(&row.document, &sub, &state.cfg.trust, source, now).map_err(|e| match e {
+        // The certificate's refusals reach the person (the app quotes them): in their language, from the catalog.
+        HandoffError::BadCertificate(why) => {
             eprintln!("kazasu-portal: submission for {id} refused: the certificate: {why}");
+            Refused { code: e.refusal(), message: words::certificate_refusal(languages, why) }
         }
+        e => Refused::from(e),
     })?;
     let p = &verified.personal;
     let sig = SignatureRow {
