@@ -238,3 +238,119 @@ fn another_program_cannot_slip_a_command_into_a_tap() {
     let status = run(Command::new(kazasu()).args(["--reader", "Virtual PCD", "--lang", "en", "status"]), b"");
     assert!(String::from_utf8_lossy(&status.stdout).contains("5 tries left"), "no try was spent");
 }
+
+/// A kazasu-portal on 127.0.0.1 trusting the test sign CA and its CRL; stopped (by PID) when dropped.
+struct Portal {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_portal(dir: &Path) -> Portal {
+    let bin = kazasu().with_file_name("kazasu-portal");
+    let addr = dir.join("addr");
+    std::fs::write(dir.join("office-token"), "o".repeat(40)).unwrap();
+    let pki = root().join("fixtures/test-pki");
+    let child = Command::new(&bin)
+        .args(["--listen", "127.0.0.1:0", "--crl-refresh-secs", "0"])
+        .arg("--db")
+        .arg(dir.join("portal.sqlite3"))
+        .arg("--ca")
+        .arg(pki.join("sign-ca.pem"))
+        .arg("--crl")
+        .arg(pki.join("sign-ca.crl.pem"))
+        .arg("--office-token-file")
+        .arg(dir.join("office-token"))
+        .arg("--addr-file")
+        .arg(&addr)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let mut portal = Portal { child, base: String::new() };
+    for _ in 0..200 {
+        if let Ok(a) = std::fs::read_to_string(&addr) {
+            if !a.trim().is_empty() {
+                portal.base = format!("http://{}", a.trim());
+                return portal;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("the portal did not start");
+}
+
+fn curl(args: &[&str]) -> String {
+    let out = Command::new("curl").args(["-fsS", "--max-time", "20"]).args(args).output().unwrap();
+    assert!(out.status.success(), "curl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+#[ignore = "needs pcscd + vpcd with the software card (.ci/pcsc.sh); run by .ci/run with --ignored"]
+fn a_real_profile_card_signs_a_portal_request_over_pcsc_and_the_portal_transcribes_it() {
+    // The software card's certificates follow the real J-LIS profile (critical policy under the sign arc with a
+    // CPS, a directory-name CRL distribution point, OCSP-only AIA, a 9-character date of birth): the relying
+    // party accepts its signature through real PC/SC and transcribes name, address and birth date.
+    let dir = work_dir("portal");
+    let portal = start_portal(&dir);
+    let created = curl(&[
+        "-H",
+        "Content-Type: application/json",
+        "-X",
+        "POST",
+        &format!("{}/api/applications", portal.base),
+        "-d",
+        r#"{"scope":"self","copies":"1","honseki":"omit","purpose":"年金の手続き","phone":"0596-23-1111"}"#,
+    ]);
+    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let url = created["request_url"].as_str().unwrap();
+    let id = created["request_id"].as_str().unwrap();
+    let out = run(
+        Command::new(kazasu()).args(["--reader", "Virtual PCD", "--lang", "en", "sign-request", url, "--pin-stdin"]),
+        format!("{}\n", fixture::SIGN_PIN).as_bytes(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let auth = dir.join("office-auth");
+    std::fs::write(&auth, format!("Authorization: Bearer {}\n", "o".repeat(40))).unwrap();
+    let application = curl(&[
+        "-H",
+        &format!("@{}", auth.display()),
+        &format!("{}/office/applications/{id}/application.txt", portal.base),
+    ]);
+    assert!(application.contains("署名検証済み"), "{application}");
+    assert!(application.contains("氏名: かざす　花子"), "{application}");
+    assert!(application.contains("三重県伊勢市岩渕一丁目７番２９号"), "{application}");
+    assert!(application.contains("1985-04-01"), "{application}");
+}
+
+#[test]
+#[ignore = "needs pcscd + vpcd with the software card (.ci/pcsc.sh); run by .ci/run with --ignored"]
+fn a_file_signed_over_pcsc_verifies_with_the_ca_and_its_crl() {
+    let dir = work_dir("crl");
+    let file = dir.join("申請書.txt");
+    std::fs::write(&file, "伊勢市 住民票の写し 交付申請\n").unwrap();
+    let out = run(
+        Command::new(kazasu()).args(["--reader", "Virtual PCD", "--lang", "en", "sign", "--pin-stdin"]).arg(&file),
+        format!("{}\n", fixture::SIGN_PIN).as_bytes(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ours = Command::new(kazasu())
+        .args(["verify", "--at", "1796083200", "--lang", "en", "--ca"])
+        .arg(ca_pem())
+        .arg("--crl")
+        .arg(root().join("fixtures/test-pki/sign-ca.crl.pem"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&ours.stdout);
+    assert!(ours.status.success(), "{said}{}", String::from_utf8_lossy(&ours.stderr));
+    assert!(said.contains("checked") && !said.contains("not checked"), "{said}");
+    assert!(said.contains("1985-04-01"), "{said}");
+}
