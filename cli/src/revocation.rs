@@ -78,13 +78,25 @@ fn refusal(lang: Lang, e: &RevocationError) -> (String, u8) {
             OcspError::NoResponder => (text::ocsp_no_responder(lang), exit::USAGE),
             OcspError::Unreachable { url, .. } => refused(text::ocsp_unreachable(lang, url)),
             OcspError::Unreadable { .. } | OcspError::OpenSsl(_) => refused(text::verification_failed(lang)),
+            OcspError::ResponderError(status) => refused(text::ocsp_responder_refused(lang, status_name(*status))),
             OcspError::Garbage(_)
-            | OcspError::ResponderError(_)
             | OcspError::WrongNonce
             | OcspError::Untrusted(_)
             | OcspError::NoStatus
             | OcspError::NotCurrent { .. } => refused(text::ocsp_untrusted(lang)),
         },
+    }
+}
+
+/// RFC 6960's name of an OCSPResponseStatus.
+fn status_name(status: u32) -> &'static str {
+    match status {
+        1 => "malformedRequest",
+        2 => "internalError",
+        3 => "tryLater",
+        5 => "sigRequired",
+        6 => "unauthorized",
+        _ => "?",
     }
 }
 

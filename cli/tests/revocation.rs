@@ -98,6 +98,15 @@ fn an_unreachable_responder_or_none_at_all_is_a_refusal_not_a_pass() {
     assert!(text(&out.stderr).contains("Could not reach the OCSP responder"), "{}", text(&out.stderr));
     let out = verify("ja", &f, &[&format!("--ocsp={closed}")]);
     assert!(text(&out.stderr).contains("OCSP レスポンダー"), "{}", text(&out.stderr));
+    // A responder that declines (as J-LIS's does for anyone not licensed): "unauthorized", refused.
+    let unauthorized = openssl::ocsp::OcspResponse::create(openssl::ocsp::OcspResponseStatus::UNAUTHORIZED, None)
+        .unwrap()
+        .to_der()
+        .unwrap();
+    let declining = Responder::start(ocsp_responder::Answer::Fixed(unauthorized));
+    let out = verify("en", &f, &[&format!("--ocsp={}", declining.url)]);
+    assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("declined to answer (unauthorized)"), "{}", text(&out.stderr));
     // --ocsp and --crl are alternatives.
     let crl = fixture("sign-ca.crl.pem");
     let both = verify("en", &f, &["--ocsp", "--crl", crl.to_str().unwrap()]);
