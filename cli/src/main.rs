@@ -8,6 +8,7 @@ mod handoff;
 mod messages;
 mod pdf;
 mod prompt;
+mod revocation;
 #[cfg(feature = "virtual-card")]
 mod virtual_card;
 #[cfg(not(feature = "virtual-card"))]
@@ -126,9 +127,16 @@ enum Command {
         /// file of CA certificates (PEM or DER), e.g. a test CA.
         #[arg(long, value_name = "jpki|FILE")]
         ca: PathBuf,
-        /// A CRL of that CA (PEM or DER). Without it, revocation is not checked (and the output says so).
-        #[arg(long)]
-        crl: Option<PathBuf>,
+        /// A CRL of that CA (PEM or DER), as you got it (J-LIS gives CRLs to licensed verifiers). Repeat for
+        /// several: the one whose issuing distribution point names the certificate's CRL distribution point is
+        /// checked, and none that does is a refusal. Without --crl or --ocsp, revocation is not checked (and the
+        /// output says so).
+        #[arg(long, value_name = "FILE")]
+        crl: Vec<PathBuf>,
+        /// Check revocation by OCSP instead: ask the responder the certificate names, or --ocsp=URL. Revoked,
+        /// unknown, or a responder that cannot be reached or trusted: the signature is not accepted.
+        #[arg(long, value_name = "URL", num_args = 0..=1, require_equals = true, conflicts_with = "crl")]
+        ocsp: Option<Option<String>>,
         /// Check validity at this Unix time instead of now.
         #[arg(long)]
         at: Option<i64>,
@@ -228,12 +236,11 @@ fn main() -> ExitCode {
             out_dir.as_deref(),
             &pin,
         ),
-        Command::Verify { file, bundle: None, ca, crl, at } if pdf::is_pdf(&file) => {
-            pdf::verify(lang, &file, &ca, crl.as_deref(), at)
-        }
-        Command::Verify { file, bundle, ca, crl, at } => {
-            bundle::verify(lang, &file, bundle.as_deref(), &ca, crl.as_deref(), at)
-        }
+        Command::Verify { file, bundle, ca, crl, ocsp, at } => match revocation::Revocation::load(lang, &crl, ocsp) {
+            Err(f) => Err(f),
+            Ok(r) if bundle.is_none() && pdf::is_pdf(&file) => pdf::verify(lang, &file, &ca, &r, at),
+            Ok(r) => bundle::verify(lang, &file, bundle.as_deref(), &ca, &r, at),
+        },
         Command::Card { command: CardCommand::Serve { vpcd, extended } } => virtual_card::serve(lang, &vpcd, extended),
         Command::Card { command: CardCommand::ResetVirtual } => virtual_card::reset_command(lang),
         Command::Scan { image } => handoff::scan(lang, &image),

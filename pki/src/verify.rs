@@ -12,7 +12,7 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::X509VerifyParam;
 use openssl::x509::{CrlStatus, X509Crl, X509StoreContext, X509};
 
-use crate::anchors::TrustAnchors;
+use crate::anchors::{TrustAnchor, TrustAnchors};
 use crate::cert::Certificate;
 use crate::digest::HashAlgorithm;
 
@@ -101,19 +101,28 @@ pub fn verify_chain(
     at_unix: i64,
     crl: Option<&[u8]>,
 ) -> Result<(), VerifyError> {
+    let anchor = verify_chain_to_issuer(cert_der, anchors, at_unix)?;
+    if let Some(crl) = crl {
+        check_crl(&x509("certificate", cert_der)?, &x509("trust anchor", anchor.der())?, crl, at_unix)?;
+    }
+    Ok(())
+}
+
+/// [`verify_chain`] without a CRL, returning the anchor that issued the certificate: the CA a revocation source
+/// must speak for ([`crate::revocation::check_revocation`]).
+pub fn verify_chain_to_issuer<'a>(
+    cert_der: &[u8],
+    anchors: &'a TrustAnchors,
+    at_unix: i64,
+) -> Result<&'a TrustAnchor, VerifyError> {
     let cert = x509("certificate", cert_der)?;
     let parsed = Certificate::from_der(cert_der)
         .map_err(|e| VerifyError::Unreadable { what: "certificate", detail: e.to_string() })?;
     let mut first_error = None;
     for anchor in anchors.issuers_of(&parsed) {
-        let anchor = x509("trust anchor", anchor.der())?;
-        match chain_to(&cert, &anchor, at_unix) {
-            Ok(()) => {
-                if let Some(crl) = crl {
-                    check_crl(&cert, &anchor, crl, at_unix)?;
-                }
-                return Ok(());
-            }
+        let x = x509("trust anchor", anchor.der())?;
+        match chain_to(&cert, &x, at_unix) {
+            Ok(()) => return Ok(anchor),
             // Several candidates (anchors without key identifiers, same name): the reason of the one that did
             // issue the certificate (expired, revoked, …) says more than another's "not the issuer".
             Err(VerifyError::Chain(ChainError::UnknownIssuer)) => {}
@@ -143,6 +152,12 @@ fn chain_to(cert: &X509, anchor: &X509, at_unix: i64) -> Result<(), VerifyError>
         return Err(VerifyError::Chain(ChainError::of_openssl(code)));
     }
     Ok(())
+}
+
+/// The CRL check of [`verify_chain`] on its own, for a CRL chosen afterwards ([`crate::revocation`]): `crl` must
+/// be signed by `issuer_der`, current at `at_unix`, and must not list `cert_der`.
+pub fn verify_crl(cert_der: &[u8], issuer_der: &[u8], crl: &[u8], at_unix: i64) -> Result<(), VerifyError> {
+    check_crl(&x509("certificate", cert_der)?, &x509("trust anchor", issuer_der)?, crl, at_unix)
 }
 
 fn check_crl(cert: &X509, anchor: &X509, crl: &[u8], at_unix: i64) -> Result<(), VerifyError> {

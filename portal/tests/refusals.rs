@@ -79,7 +79,7 @@ fn a_certificate_outside_the_configured_chain_is_refused() {
     let dir = TempDir::new("chain");
     let server = Server::start(&dir.path().join("db"), |cfg| {
         cfg.trust = Trust::only(TrustAnchors::from_der(fixture::AUTH_CA_CERT).unwrap());
-        cfg.crl = None;
+        cfg.crls.clear();
     });
     let (c, req) = fetched(&server);
     assert_eq!(submit_raw(&server, &c, &submission(&req, req.bytes_to_sign())), (422, "bad-certificate".into()));
