@@ -89,18 +89,20 @@ impl Certificate {
             match ext.parsed_extension() {
                 ParsedExtension::CertificatePolicies(policies) => {
                     profile.policies_critical = ext.critical;
-                    profile.policies.extend(policies.iter().map(|p| Policy {
-                        oid: p.policy_id.to_id_string(),
-                        cps: p
-                            .policy_qualifiers
-                            .iter()
-                            .flatten()
-                            .filter(|q| q.policy_qualifier_id.to_id_string() == OID_QT_CPS)
-                            .filter_map(|q| match read_tlv(q.qualifier) {
-                                Some((0x16, uri, _)) => Some(String::from_utf8_lossy(uri).into_owned()), // IA5String
-                                _ => None,
-                            })
-                            .collect(),
+                    profile.policies.extend(policies.iter().map(|p| {
+                        Policy {
+                            oid: p.policy_id.to_id_string(),
+                            cps: p
+                                .policy_qualifiers
+                                .iter()
+                                .flatten()
+                                .filter(|q| q.policy_qualifier_id.to_id_string() == OID_QT_CPS)
+                                .filter_map(|q| match read_tlv(q.qualifier) {
+                                    Some((0x16, uri, _)) => Some(String::from_utf8_lossy(uri).into_owned()), // IA5String
+                                    _ => None,
+                                })
+                                .collect(),
+                        }
                     }));
                 }
                 ParsedExtension::CRLDistributionPoints(points) => {
@@ -273,7 +275,10 @@ mod tests {
     #[test]
     fn the_issuer_alternative_name_is_a_japanese_directory_name() {
         let p = profile(SIGN);
-        assert_eq!(p.issuer_alt_names, [Name::Directory("C=JP, O=かざす試験用PKI（JPKIではない）, OU=署名用（試験用）".into())]);
+        assert_eq!(
+            p.issuer_alt_names,
+            [Name::Directory("C=JP, O=かざす試験用PKI（JPKIではない）, OU=署名用（試験用）".into())]
+        );
     }
 
     #[test]
