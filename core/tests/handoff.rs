@@ -385,3 +385,40 @@ fn fixture_crls() -> RevocationSource<'static> {
     static CRLS: std::sync::OnceLock<[&'static ScopedCrl; 1]> = std::sync::OnceLock::new();
     RevocationSource::Crls(CRLS.get_or_init(|| [CRL.get_or_init(|| ScopedCrl::read(fixture::SIGN_CA_CRL).unwrap())]))
 }
+
+/// The submission of [`signed`] made instead with the test-card certificate (policy under …8.5.1.0, issued by
+/// the test sign CA) and its key: everything right but the kind of card.
+fn signed_by_a_test_card(now: i64, id: &str) -> (Vec<u8>, Submission) {
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    let (doc, mut sub) = signed(now, id);
+    let pki = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/");
+    let key = std::fs::read(format!("{pki}sign-testcard.TEST-ONLY.key.pem")).unwrap();
+    let key = PKey::private_key_from_pem(&key).unwrap();
+    let mut signer = openssl::sign::Signer::new(MessageDigest::sha256(), &key).unwrap();
+    signer.update(&doc).unwrap();
+    sub.signature = signer.sign_to_vec().unwrap();
+    sub.certificate_chain = vec![std::fs::read(format!("{pki}sign-testcard.der")).unwrap()];
+    (doc, sub)
+}
+
+#[test]
+fn a_test_cards_signature_is_refused_unless_the_relying_party_is_set_for_development() {
+    let now = now();
+    let (doc, sub) = signed_by_a_test_card(now, "app00000020");
+    assert_eq!(
+        verify_submission(&doc, &sub, &test_ca(), fixture_crls(), now).unwrap_err(),
+        HandoffError::BadCertificate(CertificateRefusal::TestCard)
+    );
+    let development = Trust { accept_test_cards: true, ..test_ca() };
+    let v = verify_submission(&doc, &sub, &development, fixture_crls(), now).unwrap();
+    assert!(v.certificate.is_test_card());
+    assert_eq!(v.personal.name.as_deref(), Some("試験　カード"));
+    // The setting does not open the door to anything else: the auth certificate is still not a signature one.
+    let (doc, mut auth) = signed(now, "app00000021");
+    auth.certificate_chain = vec![fixture::AUTH_CERT.to_vec()];
+    assert_eq!(
+        verify_submission(&doc, &auth, &development, RevocationSource::NotChecked, now).unwrap_err(),
+        HandoffError::BadCertificate(CertificateRefusal::NotSignCertificate)
+    );
+}

@@ -52,6 +52,7 @@ fn refusal_of(e: VerifyError) -> CertificateRefusal {
         VerifyError::Revoked => CertificateRefusal::Revoked,
         VerifyError::CrlStale => CertificateRefusal::CrlNotCurrent,
         VerifyError::CrlNotTrusted => CertificateRefusal::CrlNotTrusted,
+        VerifyError::CrlOutOfScope => CertificateRefusal::NoCrlForDistributionPoint,
         VerifyError::BadSignature | VerifyError::Unreadable { .. } | VerifyError::OpenSsl(_) => {
             CertificateRefusal::Unreadable
         }

@@ -28,6 +28,10 @@ pub enum VerifyError {
     CrlNotTrusted,
     #[error("the CRL is not current at the given time")]
     CrlStale,
+    /// The CRL is a partition (issuingDistributionPoint) that does not cover the certificate's distribution
+    /// point: its silence about the certificate says nothing.
+    #[error("the CRL does not cover the certificate's CRL distribution point")]
+    CrlOutOfScope,
     #[error("the certificate is revoked")]
     Revoked,
     #[error("OpenSSL failed: {0}")]
@@ -94,7 +98,8 @@ pub fn verify_signature(cert_der: &[u8], alg: HashAlgorithm, data: &[u8], signat
 
 /// Checks that `cert_der` was issued by one of `anchors` — the one whose name and key identifier it names, and
 /// that one alone — and that both are valid at `at_unix` (seconds since the epoch). With a CRL (DER or PEM): the
-/// CRL must be signed by that anchor, current at `at_unix`, and must not list the certificate.
+/// CRL must cover the certificate (its issuingDistributionPoint, if any, names the certificate's distribution
+/// point), be signed by that anchor, current at `at_unix`, and must not list the certificate.
 pub fn verify_chain(
     cert_der: &[u8],
     anchors: &TrustAnchors,
@@ -103,6 +108,10 @@ pub fn verify_chain(
 ) -> Result<(), VerifyError> {
     let anchor = verify_chain_to_issuer(cert_der, anchors, at_unix)?;
     if let Some(crl) = crl {
+        crate::crl::select(cert_der, &[crl]).map_err(|e| match e {
+            crate::crl::CrlSelectError::NoneApplies { .. } => VerifyError::CrlOutOfScope,
+            crate::crl::CrlSelectError::Unreadable { what, detail } => VerifyError::Unreadable { what, detail },
+        })?;
         check_crl(&x509("certificate", cert_der)?, &x509("trust anchor", anchor.der())?, crl, at_unix)?;
     }
     Ok(())
@@ -235,6 +244,18 @@ mod tests {
         assert_eq!(check_crl(&cert, &anchor, CRL, 1_796_083_200), Ok(()));
         assert_eq!(check_crl(&cert, &anchor, CRL, 1_795_777_200), Err(VerifyError::CrlStale));
         assert_eq!(check_crl(&cert, &anchor, CRL, 2_111_184_000), Err(VerifyError::CrlStale));
+    }
+
+    #[test]
+    fn the_real_shaped_auth_certificate_chains_to_the_auth_ca_only() {
+        const AUTH: &[u8] = include_bytes!("../../fixtures/test-pki/auth.der");
+        let c = Certificate::from_der(AUTH).unwrap();
+        assert!(c.is_auth_certificate() && !c.is_sign_certificate());
+        verify_chain(AUTH, &ca(AUTH_CA), (c.not_before + c.not_after) / 2, None).unwrap();
+        assert_eq!(
+            verify_chain(AUTH, &ca(SIGN_CA), (c.not_before + c.not_after) / 2, None),
+            Err(VerifyError::Chain(ChainError::UnknownIssuer))
+        );
     }
 
     #[test]
