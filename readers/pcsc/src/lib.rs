@@ -7,6 +7,26 @@ use std::time::{Duration, Instant};
 use kazasu_card::{LinkCapabilities, Transport, TransportError};
 use pcsc::{Card, Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State};
 
+/// The log target of phase durations (`phase=NAME us=N`, at debug level), read by `scripts/bench.sh`. The CLI
+/// turns it on with `KAZASU_TIMINGS=1`; otherwise a disabled log check is all it costs.
+pub const TIMING_TARGET: &str = "kazasu::timing";
+
+/// Runs `f` and, when [`TIMING_TARGET`] is enabled, logs how long it took as `phase`.
+pub fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
+    if !log::log_enabled!(target: TIMING_TARGET, log::Level::Debug) {
+        return f();
+    }
+    let started = Instant::now();
+    let result = f();
+    log_phase(phase, started);
+    result
+}
+
+/// Logs the time since `started` as `phase` (see [`timed`]).
+pub fn log_phase(phase: &str, started: Instant) {
+    log::debug!(target: TIMING_TARGET, "phase={phase} us={}", started.elapsed().as_micros());
+}
+
 fn reader_error(e: pcsc::Error) -> TransportError {
     match e {
         pcsc::Error::RemovedCard
@@ -38,7 +58,7 @@ pub struct Reader {
 }
 
 pub fn context() -> Result<Context, ReaderError> {
-    Context::establish(Scope::User).map_err(|e| match e {
+    timed("pcsc: establish context", || Context::establish(Scope::User)).map_err(|e| match e {
         pcsc::Error::NoService | pcsc::Error::ServiceStopped => ReaderError::ServiceNotRunning,
         e => reader_error(e).into(),
     })
@@ -49,6 +69,10 @@ pub fn list() -> Result<Vec<Reader>, ReaderError> {
 }
 
 fn list_in(ctx: &Context) -> Result<Vec<Reader>, TransportError> {
+    timed("pcsc: list readers", || list_now(ctx))
+}
+
+fn list_now(ctx: &Context) -> Result<Vec<Reader>, TransportError> {
     let names = match ctx.list_readers_owned() {
         Ok(n) => n,
         Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
@@ -68,6 +92,8 @@ fn list_in(ctx: &Context) -> Result<Vec<Reader>, TransportError> {
 /// A connected card in a PC/SC reader.
 pub struct PcscTransport {
     card: Option<Card>,
+    /// Released after the card is disconnected (the card holds a clone until then).
+    context: Option<Context>,
     capabilities: LinkCapabilities,
 }
 
@@ -125,10 +151,12 @@ impl PcscTransport {
 
     fn connect_named(ctx: &Context, name: &str) -> Result<PcscTransport, TransportError> {
         let cname = CString::new(name).map_err(|_| TransportError::Reader("reader name has a NUL byte".into()))?;
-        let card = ctx.connect(&cname, ShareMode::Shared, Protocols::ANY).map_err(reader_error)?;
+        let card =
+            timed("pcsc: connect", || ctx.connect(&cname, ShareMode::Shared, Protocols::ANY)).map_err(reader_error)?;
         let mut atr_buf = [0u8; pcsc::MAX_ATR_SIZE];
         let mut names = [0u8; 2048];
-        let atr = card.status2(&mut names, &mut atr_buf).map(|s| s.atr().to_vec()).unwrap_or_default();
+        let atr = timed("pcsc: status (ATR)", || card.status2(&mut names, &mut atr_buf).map(|s| s.atr().to_vec()))
+            .unwrap_or_default();
         // Extended length only when the card's ATR advertises it (ISO 7816-4 card capabilities); readers
         // pass extended APDUs for such cards. Otherwise short APDUs, which every JPKI card takes.
         let capabilities = if kazasu_card::atr::supports_extended_length(&atr) {
@@ -137,7 +165,7 @@ impl PcscTransport {
             LinkCapabilities::SHORT
         };
         log::info!("connected to {name:?}, ATR {} bytes, extended length: {}", atr.len(), capabilities.extended_length);
-        Ok(PcscTransport { card: Some(card), capabilities })
+        Ok(PcscTransport { card: Some(card), context: Some(ctx.clone()), capabilities })
     }
 }
 
@@ -145,14 +173,17 @@ impl PcscTransport {
 impl Drop for PcscTransport {
     fn drop(&mut self) {
         if let Some(card) = self.card.take() {
-            let _ = card.disconnect(Disposition::ResetCard);
+            let _ = timed("pcsc: disconnect (reset card)", || card.disconnect(Disposition::ResetCard));
+        }
+        if let Some(context) = self.context.take() {
+            let _ = timed("pcsc: release context", || context.release());
         }
     }
 }
 
 fn transmit_on(card: &Card, command: &[u8]) -> Result<Vec<u8>, TransportError> {
     let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
-    reply(card.transmit(command, &mut buf).map_err(reader_error)?)
+    reply(timed("pcsc: transmit (APDU)", || card.transmit(command, &mut buf)).map_err(reader_error)?)
 }
 
 /// A reply without a status word (fewer than two bytes) means the link failed mid-command: a transport
@@ -178,22 +209,30 @@ impl Transport for PcscTransport {
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
         let capabilities = self.capabilities;
         let card = self.card.as_mut().ok_or(TransportError::CardLost)?;
-        let transaction = card.transaction().map_err(reader_error)?;
+        let transaction = timed("pcsc: begin transaction", || card.transaction()).map_err(reader_error)?;
         log::info!("PC/SC transaction begun");
-        Ok(Box::new(InTransaction { transaction, capabilities }))
+        Ok(Box::new(InTransaction { transaction: Some(transaction), capabilities }))
     }
 }
 
 /// The card while this program holds a PC/SC transaction on it; the transaction ends (leaving the card as it
 /// is) when this is dropped.
 struct InTransaction<'a> {
-    transaction: pcsc::Transaction<'a>,
+    transaction: Option<pcsc::Transaction<'a>>,
     capabilities: LinkCapabilities,
+}
+
+impl Drop for InTransaction<'_> {
+    fn drop(&mut self) {
+        if let Some(transaction) = self.transaction.take() {
+            let _ = timed("pcsc: end transaction", || transaction.end(Disposition::LeaveCard));
+        }
+    }
 }
 
 impl Transport for InTransaction<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        transmit_on(&self.transaction, command)
+        transmit_on(self.transaction.as_ref().ok_or(TransportError::CardLost)?, command)
     }
 
     fn capabilities(&self) -> LinkCapabilities {
