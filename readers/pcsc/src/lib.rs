@@ -1,7 +1,7 @@
 //! PC/SC readers (pcsc-lite's pcscd on Linux): list, pick by name or the first with a card, wait for a card,
 //! and a [`Transport`] that reports a removed or reset card as [`TransportError::CardLost`].
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::time::{Duration, Instant};
 
 use kazasu_card::{LinkCapabilities, Transport, TransportError};
@@ -73,12 +73,11 @@ fn list_in(ctx: &Context) -> Result<Vec<Reader>, TransportError> {
 }
 
 fn list_now(ctx: &Context) -> Result<Vec<Reader>, TransportError> {
-    let names = match ctx.list_readers_owned() {
-        Ok(n) => n,
-        Err(pcsc::Error::NoReadersAvailable) => return Ok(Vec::new()),
-        Err(e) => return Err(reader_error(e)),
-    };
-    let mut states: Vec<ReaderState> = names.iter().map(|n| ReaderState::new(n.clone(), State::UNAWARE)).collect();
+    let names = reader_names(ctx)?;
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut states: Vec<ReaderState> = names.into_iter().map(|n| ReaderState::new(n, State::UNAWARE)).collect();
     ctx.get_status_change(Duration::from_millis(0), &mut states).map_err(reader_error)?;
     Ok(states
         .iter()
@@ -87,6 +86,35 @@ fn list_now(ctx: &Context) -> Result<Vec<Reader>, TransportError> {
             card_present: s.event_state().contains(State::PRESENT),
         })
         .collect())
+}
+
+/// The readers' names, in one call to pcscd when they fit in a page (the crate's owned list asks twice: for
+/// the size, then for the names).
+fn reader_names(ctx: &Context) -> Result<Vec<CString>, TransportError> {
+    let mut buf = [0u8; 4096];
+    let listed = match ctx.list_readers(&mut buf) {
+        Ok(names) => Ok(names.map(CStr::to_owned).collect()),
+        Err(pcsc::Error::InsufficientBuffer) => ctx.list_readers_owned(),
+        Err(e) => Err(e),
+    };
+    match listed {
+        Ok(names) => Ok(names),
+        Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
+        Err(e) => Err(reader_error(e)),
+    }
+}
+
+/// The readers `want` names: the one with exactly that name, else those whose name contains it (ignoring case);
+/// all of them when no reader was named.
+fn matching<'a>(names: &'a [String], want: Option<&str>) -> Vec<&'a str> {
+    let Some(want) = want else {
+        return names.iter().map(String::as_str).collect();
+    };
+    if let Some(exact) = names.iter().find(|n| *n == want) {
+        return vec![exact.as_str()];
+    }
+    let w = want.to_lowercase();
+    names.iter().filter(|n| n.to_lowercase().contains(&w)).map(String::as_str).collect()
 }
 
 /// A connected card in a PC/SC reader.
@@ -105,40 +133,36 @@ impl PcscTransport {
         let deadline = Instant::now() + wait;
         let mut told = false;
         loop {
-            let readers = list_in(&ctx)?;
-            if readers.is_empty() && reader.is_none() {
+            let names: Vec<String> = timed("pcsc: list readers", || reader_names(&ctx))?
+                .into_iter()
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect();
+            if names.is_empty() && reader.is_none() {
                 return Err(ReaderError::NoReader);
             }
-            let wanted: Vec<&Reader> = match reader {
-                Some(want) => {
-                    let w = want.to_lowercase();
-                    let exact: Vec<&Reader> = readers.iter().filter(|r| r.name == want).collect();
-                    if exact.is_empty() {
-                        readers.iter().filter(|r| r.name.to_lowercase().contains(&w)).collect()
-                    } else {
-                        exact
-                    }
-                }
-                None => readers.iter().collect(),
-            };
+            let wanted = matching(&names, reader);
             if wanted.is_empty() {
                 return Err(ReaderError::NoMatch(reader.unwrap_or_default().to_string()));
             }
-            if let Some(r) = wanted.iter().find(|r| r.card_present) {
-                return Ok(Self::connect_named(&ctx, &r.name)?);
+            // Connecting is how the card is looked for: pcscd answers "no card" for an empty reader, so a reader
+            // that holds one costs a single call instead of a query of every reader's state and then the connect.
+            for name in &wanted {
+                if let Some(transport) = Self::connect_named(&ctx, name)? {
+                    return Ok(transport);
+                }
             }
             let now = Instant::now();
             if now >= deadline {
                 return Err(TransportError::NoCard.into());
             }
             if !told {
-                on_wait(&wanted[0].name);
+                on_wait(wanted[0]);
                 told = true;
             }
             // Sleep until a reader changes state (or a second passes, to notice new readers).
             let mut states: Vec<ReaderState> = wanted
                 .iter()
-                .filter_map(|r| CString::new(r.name.clone()).ok())
+                .filter_map(|name| CString::new(*name).ok())
                 .map(|n| ReaderState::new(n, State::EMPTY))
                 .collect();
             let left = (deadline - now).min(Duration::from_secs(1));
@@ -149,10 +173,14 @@ impl PcscTransport {
         }
     }
 
-    fn connect_named(ctx: &Context, name: &str) -> Result<PcscTransport, TransportError> {
+    /// The card in reader `name`; `None` when the reader holds none.
+    fn connect_named(ctx: &Context, name: &str) -> Result<Option<PcscTransport>, TransportError> {
         let cname = CString::new(name).map_err(|_| TransportError::Reader("reader name has a NUL byte".into()))?;
-        let card =
-            timed("pcsc: connect", || ctx.connect(&cname, ShareMode::Shared, Protocols::ANY)).map_err(reader_error)?;
+        let card = match timed("pcsc: connect", || ctx.connect(&cname, ShareMode::Shared, Protocols::ANY)) {
+            Ok(card) => card,
+            Err(pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard) => return Ok(None),
+            Err(e) => return Err(reader_error(e)),
+        };
         let mut atr_buf = [0u8; pcsc::MAX_ATR_SIZE];
         let mut names = [0u8; 2048];
         let atr = timed("pcsc: status (ATR)", || card.status2(&mut names, &mut atr_buf).map(|s| s.atr().to_vec()))
@@ -165,7 +193,7 @@ impl PcscTransport {
             LinkCapabilities::SHORT
         };
         log::info!("connected to {name:?}, ATR {} bytes, extended length: {}", atr.len(), capabilities.extended_length);
-        Ok(PcscTransport { card: Some(card), context: Some(ctx.clone()), capabilities })
+        Ok(Some(PcscTransport { card: Some(card), context: Some(ctx.clone()), capabilities }))
     }
 }
 
@@ -265,6 +293,29 @@ mod tests {
         let e = session.verify_sign_pin(SignPin::new("ABC123").unwrap(), LastTry::NotConfirmed).unwrap_err();
         assert!(matches!(e, CardError::VerifyOutcomeUnknown(TransportError::Reader(_))), "{e:?}");
         assert!(matches!(session.remaining_tries(PinKind::Sign), Err(CardError::SessionClosed)));
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn a_reader_named_exactly_is_the_only_one_tried_even_when_others_contain_its_name() {
+        let readers = names(&["ACS ACR1252 1S CL Reader PICC 0", "ACS ACR1252 1S CL Reader PICC 0 (2)"]);
+        assert_eq!(matching(&readers, Some("ACS ACR1252 1S CL Reader PICC 0")), vec![readers[0].as_str()]);
+    }
+
+    #[test]
+    fn a_part_of_a_reader_name_matches_every_reader_containing_it_in_any_case() {
+        let readers = names(&["Sony FeliCa Port/PaSoRi 4.0 00 00", "Virtual PCD 00 00", "Virtual PCD 00 01"]);
+        assert_eq!(matching(&readers, Some("virtual pcd")), vec!["Virtual PCD 00 00", "Virtual PCD 00 01"]);
+        assert!(matching(&readers, Some("Gemalto")).is_empty());
+    }
+
+    #[test]
+    fn without_a_reader_name_every_reader_is_tried_in_the_order_pcscd_lists_them() {
+        let readers = names(&["B reader", "A reader"]);
+        assert_eq!(matching(&readers, None), vec!["B reader", "A reader"]);
     }
 
     #[test]
