@@ -40,20 +40,26 @@ fi
 # run NAME command...: appends the wall time in µs to $work/NAME.wall. The clock is bash's own
 # (EPOCHREALTIME): a `date` process, or a $(…) subshell, per reading would add a process start to every run.
 run() {
-  local name=$1 t0 t1; shift
-  t0=${EPOCHREALTIME/[.,]/}
+  local name=$1; shift
+  run_t0=${EPOCHREALTIME/[.,]/}
   "$@" <"$work/pin" >/dev/null 2>"$work/stderr" || { echo "failed: $*" >&2; cat "$work/stderr" >&2; return 1; }
-  t1=${EPOCHREALTIME/[.,]/}
-  echo $((t1 - t0)) >>"$work/$name.wall"
+  run_t1=${EPOCHREALTIME/[.,]/}
+  echo $((run_t1 - run_t0)) >>"$work/$name.wall"
 }
 # timed NAME command...: a run with KAZASU_TIMINGS=1; its phases go to $work/NAME.phases as
-# "run<TAB>phase<TAB>µs", one line per logged phase, and a "wall" line.
+# "run<TAB>phase<TAB>µs", one line per logged phase, with the process's start (from before the fork to main) and
+# exit (from the end of main until the shell sees the process end) from main's clock marks, and a "wall" line.
 timed() {
-  local name=$1; shift
+  local name=$1 start end; shift
   KAZASU_TIMINGS=1 run "$name" "$@"
-  sed -n 's/.*phase=\(.*\) us=\([0-9]*\)$/\1\t\2/p' "$work/stderr" | awk -v r="$i" -F'\t' '{print r "\t" $1 "\t" $2}' \
-    >>"$work/$name.phases"
-  tail -n1 "$work/$name.wall" | awk -v r="$i" '{print r "\twall\t" $1}' >>"$work/$name.phases"
+  start=$(sed -n 's/.*mark=main epoch_us=\([0-9]*\)$/\1/p' "$work/stderr")
+  end=$(sed -n 's/.*mark=main end epoch_us=\([0-9]*\)$/\1/p' "$work/stderr")
+  {
+    [ -z "$start" ] || printf '%s\tprocess start (fork, exec, libraries, until main)\t%s\n' "$i" $((start - run_t0))
+    sed -n 's/.*phase=\(.*\) us=\([0-9]*\)$/\1\t\2/p' "$work/stderr" | awk -v r="$i" -F'\t' '{print r "\t" $1 "\t" $2}'
+    [ -z "$end" ] || printf '%s\tprocess exit (after main, until the shell sees it end)\t%s\n' "$i" $((run_t1 - end))
+    printf '%s\twall\t%s\n' "$i" $((run_t1 - run_t0))
+  } >>"$work/$name.phases"
 }
 # median < numbers (one a line) → the median, in ms with two decimals
 median_ms() {
@@ -65,7 +71,7 @@ i=0
 run warm "${kazasu[@]}"
 run warm "${opensc[@]}"
 [ ${#before[@]} -eq 0 ] || run warm "${before[@]}"
-kinds=(kazasu opensc kazasu-timed)
+kinds=(kazasu opensc kazasu-timed version true)
 [ ${#before[@]} -eq 0 ] || kinds+=(before before-timed)
 for i in $(seq 1 "$runs"); do
   # every run starts with the next kind, so no kind always follows the same other one
@@ -75,6 +81,8 @@ for i in $(seq 1 "$runs"); do
       kazasu) run kazasu "${kazasu[@]}" ;;
       opensc) run opensc "${opensc[@]}" ;;
       kazasu-timed) timed kazasu-timed "${kazasu[@]}" ;;
+      version) run version "$bin" --version ;;
+      true) run true /bin/true ;;
       before) run before "${before[@]}" ;;
       before-timed) timed before-timed "${before[@]}" ;;
     esac
@@ -93,6 +101,8 @@ if [ ${#before[@]} -gt 0 ]; then
   echo "| kazasu sign, before ($KAZASU_BEFORE) | $b | $(ratio "$b" "$o") |"
 fi
 echo "| pkcs11-tool --sign (OpenSC, login + sign) | $o | 1.00 |"
+echo "| for reference: kazasu --version (a process start and exit, no card) | $(median_ms <"$work/version.wall") | |"
+echo "| for reference: /bin/true | $(median_ms <"$work/true.wall") | |"
 echo
 
 # phase_table NAME: medians per phase of $work/NAME.phases
@@ -105,9 +115,6 @@ phase_table() {
   sed '1,/^--$/d' "$work/sums" >"$work/per-run"
   echo "| phase | calls per run | ms |"
   echo "|---|---:|---:|"
-  # outside main = wall − main, per run
-  awk -F'\t' '$2=="wall" {w[$1]=$3} $2=="main (all of the above)" {m[$1]=$3} END {for (r in w) if (r in m) print w[r]-m[r]}' \
-    "$f" | median_ms | xargs printf '| process start and exit (exec, libraries, exit) | 1 | %s |\n'
   sed '/^--$/q' "$work/sums" | sed '$d' | while IFS= read -r p; do
     [ "$p" = wall ] && continue
     local calls ms
@@ -119,7 +126,7 @@ phase_table() {
 }
 echo "## Where kazasu sign's time goes (KAZASU_TIMINGS=1; median per run over $runs runs, ms)"
 echo "cli: phases that follow each other; pcsc: the PC/SC calls inside them (pcscd answers each; a transmit also"
-echo "goes through vpcd to the card and back). \"process start and exit\": the wall time outside main."
+echo "goes through vpcd to the card and back)."
 phase_table kazasu-timed
 if [ ${#before[@]} -gt 0 ]; then
   echo

@@ -187,7 +187,7 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
-    let started = std::time::Instant::now();
+    let (started, started_at) = (std::time::Instant::now(), std::time::SystemTime::now());
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -208,6 +208,7 @@ fn main() -> ExitCode {
     }
     logger.init();
     let lang = Lang::detect(cli.lang.as_deref());
+    kazasu_pcsc::log_clock("main", started_at);
     kazasu_pcsc::log_phase("cli: arguments, logger, language", started);
     let result = match cli.command {
         Command::Readers => card::readers(lang),
@@ -250,6 +251,7 @@ fn main() -> ExitCode {
         }
     };
     kazasu_pcsc::log_phase("main (all of the above)", started);
+    kazasu_pcsc::log_clock("main end", std::time::SystemTime::now());
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(f) => {

@@ -27,6 +27,13 @@ pub fn log_phase(phase: &str, started: Instant) {
     log::debug!(target: TIMING_TARGET, "phase={phase} us={}", started.elapsed().as_micros());
 }
 
+/// Logs the wall clock at `at` as `mark=NAME epoch_us=N`: set against the benchmark's own clock before and after
+/// the process, it splits the time outside main into process start and exit.
+pub fn log_clock(mark: &str, at: std::time::SystemTime) {
+    let epoch_us = at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or_default();
+    log::debug!(target: TIMING_TARGET, "mark={mark} epoch_us={epoch_us}");
+}
+
 fn reader_error(e: pcsc::Error) -> TransportError {
     match e {
         pcsc::Error::RemovedCard
