@@ -92,17 +92,23 @@ done
 k=$(median_ms <"$work/kazasu.wall")
 o=$(median_ms <"$work/opensc.wall")
 ratio() { awk -v k="$1" -v o="$2" 'BEGIN {printf "%.2f", k/o}'; }
+# paired_ratio A B: the median over runs of A's time / B's time in the same run (the two ran next to each other,
+# so a drift of the machine's speed between runs cancels out)
+paired_ratio() {
+  paste "$work/$1.wall" "$work/$2.wall" | awk '{print int(1000000 * $1 / $2)}' | median_ms | awk '{printf "%.2f", $1 / 1000}'
+}
 echo "## Wall time of one signature through pcscd + vpcd (median of $runs interleaved runs, software card)"
-echo "| tool | ms | / pkcs11-tool |"
-echo "|---|---:|---:|"
-echo "| kazasu sign (counter tap; signing tap: counter, VERIFY, read sign cert, sign; write JSON + CMS) | $k | $(ratio "$k" "$o") |"
+echo "| tool | ms | / pkcs11-tool | / pkcs11-tool, run by run |"
+echo "|---|---:|---:|---:|"
+echo "| kazasu sign (counter tap; signing tap: counter, VERIFY, read sign cert, sign; write JSON + CMS) | $k |" \
+  "$(ratio "$k" "$o") | $(paired_ratio kazasu opensc) |"
 if [ ${#before[@]} -gt 0 ]; then
   b=$(median_ms <"$work/before.wall")
-  echo "| kazasu sign, before ($KAZASU_BEFORE) | $b | $(ratio "$b" "$o") |"
+  echo "| kazasu sign, before ($KAZASU_BEFORE) | $b | $(ratio "$b" "$o") | $(paired_ratio before opensc) |"
 fi
-echo "| pkcs11-tool --sign (OpenSC, login + sign) | $o | 1.00 |"
-echo "| for reference: kazasu --version (a process start and exit, no card) | $(median_ms <"$work/version.wall") | |"
-echo "| for reference: /bin/true | $(median_ms <"$work/true.wall") | |"
+echo "| pkcs11-tool --sign (OpenSC, login + sign) | $o | 1.00 | 1.00 |"
+echo "| for reference: kazasu --version (a process start and exit, no card) | $(median_ms <"$work/version.wall") | | |"
+echo "| for reference: /bin/true | $(median_ms <"$work/true.wall") | | |"
 echo
 
 # phase_table NAME: medians per phase of $work/NAME.phases
