@@ -132,7 +132,8 @@ phase_table() {
 }
 echo "## Where kazasu sign's time goes (KAZASU_TIMINGS=1; median per run over $runs runs, ms)"
 echo "cli: phases that follow each other; pcsc: the PC/SC calls inside them (pcscd answers each; a transmit also"
-echo "goes through vpcd to the card and back)."
+echo "goes through vpcd to the card and back). On a loaded machine a run often waits a few ms for a processor"
+echo "somewhere (where it did shows in no median): the medians add up to less than the median run."
 phase_table kazasu-timed
 if [ ${#before[@]} -gt 0 ]; then
   echo
