@@ -195,6 +195,7 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    let (started, started_at) = (std::time::Instant::now(), std::time::SystemTime::now());
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -207,8 +208,16 @@ fn main() -> ExitCode {
         1 => log::LevelFilter::Info,
         _ => log::LevelFilter::Debug,
     };
-    env_logger::Builder::new().filter_level(level).format_timestamp_millis().init();
+    let mut logger = env_logger::Builder::new();
+    logger.filter_level(level).format_timestamp_millis();
+    // Phase durations for scripts/bench.sh (kazasu_pcsc::timed).
+    if std::env::var_os("KAZASU_TIMINGS").is_some() {
+        logger.filter_module(kazasu_pcsc::TIMING_TARGET, log::LevelFilter::Debug);
+    }
+    logger.init();
     let lang = Lang::detect(cli.lang.as_deref());
+    kazasu_pcsc::log_clock("main", started_at);
+    kazasu_pcsc::log_phase("cli: arguments, logger, language", started);
     let result = match cli.command {
         Command::Readers => card::readers(lang),
         Command::Status => card::status(&cli.source, lang),
@@ -248,6 +257,8 @@ fn main() -> ExitCode {
             handoff::sign_request(&cli.source, lang, &url, &pin, show_document)
         }
     };
+    kazasu_pcsc::log_phase("main (all of the above)", started);
+    kazasu_pcsc::log_clock("main end", std::time::SystemTime::now());
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(f) => {
