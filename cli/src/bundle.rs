@@ -7,12 +7,13 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::handoff::time::format_utc;
-use kazasu_core::verify::{verify_chain, verify_signature, ChainError, VerifyError};
+use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, ChainError, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm, PersonalData};
 use serde::{Deserialize, Serialize};
 
 use crate::card::read_file;
 use crate::messages::{detail, exit, text, time, Lang};
+use crate::revocation::{self, Revocation};
 use crate::Failure;
 
 pub const FORMAT: &str = "kazasu-signature/1";
@@ -168,13 +169,10 @@ pub(crate) fn why_not_verified(lang: Lang, e: &VerifyError) -> String {
     }
 }
 
-fn verify_failure(lang: Lang, e: &VerifyError, ca: &Path, crl: Option<&Path>) -> Failure {
+fn verify_failure(lang: Lang, e: &VerifyError, ca: &Path) -> Failure {
     detail("verify", e);
     match e {
         // A file given on the command line that is not what it should be: a usage error naming it.
-        VerifyError::Unreadable { what: "CRL", .. } => {
-            Failure::new(text::not_a_crl(lang, crl.unwrap_or(Path::new("-")).display()), exit::USAGE)
-        }
         VerifyError::Unreadable { what: "trust anchor", .. } => {
             Failure::new(text::not_a_certificate(lang, ca.display()), exit::USAGE)
         }
@@ -194,7 +192,7 @@ pub fn verify(
     file: &Path,
     bundle: Option<&Path>,
     ca: &Path,
-    crl: Option<&Path>,
+    revocation: &Revocation,
     at: Option<i64>,
 ) -> Result<(), Failure> {
     let bundle_path = bundle.map(Path::to_path_buf).unwrap_or_else(|| beside(file));
@@ -215,16 +213,14 @@ pub fn verify(
     let certificate = B64.decode(&b.certificate).map_err(|e| invalid(&e))?;
     let cert = Certificate::from_der(&certificate).map_err(|e| invalid(&e))?;
     let anchors = trust_anchors(lang, ca)?;
-    let crl_bytes = crl.map(|p| read_file(lang, p)).transpose()?;
     let now = at.unwrap_or_else(|| kazasu_core::clock::Clock::now(&kazasu_core::clock::SystemClock));
-    let fail = |e: VerifyError| verify_failure(lang, &e, ca, crl);
+    let fail = |e: VerifyError| verify_failure(lang, &e, ca);
     verify_signature(&certificate, alg, &data, &signature).map_err(fail)?;
-    verify_chain(&certificate, &anchors, now, crl_bytes.as_deref()).map_err(fail)?;
+    let issuer = verify_chain_to_issuer(&certificate, &anchors, now).map_err(fail)?;
+    let checked = revocation
+        .check(lang, &certificate, issuer.der(), now)
+        .map_err(|(message, code)| Failure::new(message, code))?;
     print!("{}", describe(&cert, lang));
-    if crl.is_some() {
-        println!("{}", text::signature_verified_revocation_checked(lang));
-    } else {
-        println!("{}", text::signature_verified_revocation_not_checked(lang));
-    }
+    println!("{}", revocation::verified_line(lang, Some(&checked)));
     Ok(())
 }

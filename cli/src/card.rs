@@ -2,7 +2,7 @@
 //! card), status, certificates, signing, and serving the software card to vpcd.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
 use kazasu_core::cms::detached_signed_data;
@@ -243,6 +243,7 @@ pub fn sign(
     out_dir: Option<&Path>,
     pin: &PinArgs,
 ) -> Result<(), Failure> {
+    let started = Instant::now();
     let alg =
         HashAlgorithm::from_name(hash).ok_or_else(|| Failure::new(text::unknown_hash(lang, hash), exit::USAGE))?;
     // The exact bytes that will be signed, read once; the digest shown is the one signed.
@@ -253,11 +254,13 @@ pub fn sign(
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "data".into());
     let mut flow = Flow::for_bytes(name.clone(), data.clone(), alg);
     drive::show_consent(&flow, lang);
-    let mut transport = open(source, lang)?;
+    pcsc_reader::log_phase("cli: read file, digest, consent", started);
+    let mut transport = pcsc_reader::timed("cli: open the card link", || open(source, lang))?;
     drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| {
         Failure::new(text::card_operation_failed(lang), exit::FAILURE)
     })?;
-    drop(transport);
+    pcsc_reader::timed("cli: release the card link", || drop(transport));
+    let started = Instant::now();
     let signed = flow.signature().ok_or_else(|| Failure::new(text::card_operation_failed(lang), exit::FAILURE))?;
     let (signature, certificate_der) = (&signed.signature, &signed.certificate);
 
@@ -276,6 +279,7 @@ pub fn sign(
     write_out(lang, Some(&p7s_path), &p7s)?;
     print!("{}", bundle::describe(&cert, lang));
     println!("{}", text::signed_files(lang, json_path.display(), p7s_path.display()));
+    pcsc_reader::log_phase("cli: output (certificate, JSON, CMS, files)", started);
     Ok(())
 }
 

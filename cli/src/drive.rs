@@ -41,7 +41,8 @@ pub(crate) fn sign_on_card(
                 } else {
                     eprintln!("{}", text::sign_password_tries_left(lang, n.into()));
                 }
-                flow.enter_pin(Ok(prompt::read_sign_pin(pin, lang)?));
+                let typed = kazasu_pcsc::timed("cli: password read", || prompt::read_sign_pin(pin, lang))?;
+                flow.enter_pin(Ok(typed));
             }
             State::ConfirmLastTry => {
                 if prompt::confirm_last_try(pin, lang) {
@@ -76,14 +77,17 @@ pub(crate) fn sign_on_card(
 
 /// One tap on the card that stays in the reader.
 fn tap(flow: &mut Flow, transport: &mut dyn Transport, lang: Lang, card_words: &mut Option<Failure>) {
+    let phase = if flow.holds_pin() { "cli: signing tap" } else { "cli: counter tap" };
     let Some(job) = flow.begin_tap(now()) else {
         return; // the flow refused the tap (e.g. the request expired): its state says why
     };
-    let (outcome, traffic) = job.run_on(transport, &mut |step| match step {
-        Step::VerifyingPin => progress(text::sign_password_checking(lang)),
-        Step::ReadingCertificate => progress(text::reading_sign_certificate(lang)),
-        Step::Signing => progress(text::signing(lang)),
-        Step::Connecting | Step::ReadingTries => {}
+    let (outcome, traffic) = kazasu_pcsc::timed(phase, || {
+        job.run_on(transport, &mut |step| match step {
+            Step::VerifyingPin => progress(text::sign_password_checking(lang)),
+            Step::ReadingCertificate => progress(text::reading_sign_certificate(lang)),
+            Step::Signing => progress(text::signing(lang)),
+            Step::Connecting | Step::ReadingTries => {}
+        })
     });
     log::info!("tap: {} APDUs, {} bytes out, {} bytes in", traffic.apdus, traffic.bytes_sent, traffic.bytes_received);
     if let CardOutcome::Failed { error, .. } = &outcome {

@@ -8,6 +8,7 @@ mod handoff;
 mod messages;
 mod pdf;
 mod prompt;
+mod revocation;
 mod usage;
 #[cfg(feature = "virtual-card")]
 mod virtual_card;
@@ -103,8 +104,12 @@ enum Command {
         bundle: Option<PathBuf>,
         #[arg(long, value_name = "jpki|FILE")]
         ca: PathBuf,
-        #[arg(long)]
-        crl: Option<PathBuf>,
+        // Several CRLs: the one whose issuing distribution point names the certificate's is checked.
+        #[arg(long, value_name = "FILE")]
+        crl: Vec<PathBuf>,
+        // `--ocsp` asks the responder the certificate names, `--ocsp=URL` that one.
+        #[arg(long, value_name = "URL", num_args = 0..=1, require_equals = true, conflicts_with = "crl")]
+        ocsp: Option<Option<String>>,
         #[arg(long, value_name = "UNIX_TIME")]
         at: Option<i64>,
     },
@@ -158,6 +163,7 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    let (started, started_at) = (std::time::Instant::now(), std::time::SystemTime::now());
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let lang = usage::language(&args);
     let mut command = usage::command(Cli::command(), lang);
@@ -179,9 +185,20 @@ fn main() -> ExitCode {
         1 => log::LevelFilter::Info,
         _ => log::LevelFilter::Debug,
     };
-    env_logger::Builder::new().filter_level(level).format_timestamp_millis().init();
+    let mut logger = env_logger::Builder::new();
+    logger.filter_level(level).format_timestamp_millis();
+    // Phase durations for scripts/bench.sh (kazasu_pcsc::timed).
+    if std::env::var_os("KAZASU_TIMINGS").is_some() {
+        logger.filter_module(kazasu_pcsc::TIMING_TARGET, log::LevelFilter::Debug);
+    }
+    logger.init();
     let lang = Lang::detect(cli.lang.as_deref());
-    match run(cli.command, &cli.source, lang) {
+    kazasu_pcsc::log_clock("main", started_at);
+    kazasu_pcsc::log_phase("cli: arguments, logger, language", started);
+    let result = run(cli.command, &cli.source, lang);
+    kazasu_pcsc::log_phase("main (all of the above)", started);
+    kazasu_pcsc::log_clock("main end", std::time::SystemTime::now());
+    match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(f) => {
             eprintln!("kazasu: {}", f.message);
@@ -244,11 +261,12 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
             let file = file.as_deref().unwrap_or(std::path::Path::new(""));
             card::sign(s, lang, file, &hash, out_dir.as_deref(), &pin)
         }),
-        Command::Verify { file, bundle, ca, crl, at } => {
+        Command::Verify { file, bundle, ca, crl, ocsp, at } => {
             without_card(before, lang, "verify")?;
+            let r = revocation::Revocation::load(lang, &crl, ocsp)?;
             match bundle {
-                None if pdf::is_pdf(&file) => pdf::verify(lang, &file, &ca, crl.as_deref(), at),
-                _ => bundle::verify(lang, &file, bundle.as_deref(), &ca, crl.as_deref(), at),
+                None if pdf::is_pdf(&file) => pdf::verify(lang, &file, &ca, &r, at),
+                _ => bundle::verify(lang, &file, bundle.as_deref(), &ca, &r, at),
             }
         }
         Command::Card { command: CardCommand::Serve { vpcd, extended } } => {

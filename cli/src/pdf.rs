@@ -11,12 +11,14 @@ use clap::ValueEnum;
 use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::flow::{BuildFromCertificate, Flow};
 use kazasu_core::handoff::time::format_utc;
-use kazasu_core::verify::{verify_chain, verify_signature, VerifyError};
+use kazasu_core::revocation::RevocationChecked;
+use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm};
 use kazasu_pdf::{FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
 use crate::card::{self, read_file};
 use crate::messages::{detail, exit, text, time, Lang};
+use crate::revocation::{self, Revocation};
 use crate::{bundle, drive, Failure, PinArgs};
 
 /// The kind of PDF signature.
@@ -240,14 +242,14 @@ pub fn is_pdf(path: &Path) -> bool {
 /// `kazasu verify FILE.pdf` (without --bundle): the signatures inside the PDF; a PDF with none is verified by
 /// the signature file `kazasu sign FILE.pdf` writes beside it, and a PDF with neither says how to sign it
 /// either way.
-pub fn verify(lang: Lang, file: &Path, ca: &Path, crl: Option<&Path>, at: Option<i64>) -> Result<(), Failure> {
+pub fn verify(lang: Lang, file: &Path, ca: &Path, revocation: &Revocation, at: Option<i64>) -> Result<(), Failure> {
     let data = read_file(lang, file)?;
     let found = kazasu_pdf::signatures(&data).map_err(|e| pdf_failure(lang, file, &e))?;
     let beside = bundle::beside(file);
     if found.is_empty() {
         if beside.is_file() {
             card::progress(text::pdf_verifying_signature_file(lang, beside.display()));
-            return bundle::verify(lang, file, Some(&beside), ca, crl, at);
+            return bundle::verify(lang, file, Some(&beside), ca, revocation, at);
         }
         let message = text::pdf_no_signatures(lang, beside.display(), file.display());
         return Err(Failure::new(message, exit::VERIFY_FAILED));
@@ -256,14 +258,17 @@ pub fn verify(lang: Lang, file: &Path, ca: &Path, crl: Option<&Path>, at: Option
         card::progress(text::pdf_signature_file_not_checked(lang, beside.display()));
     }
     let anchors = bundle::trust_anchors(lang, ca)?;
-    let crl_bytes = crl.map(|p| read_file(lang, p)).transpose()?;
     let now = at.unwrap_or_else(drive::now);
     let mut all_valid = true;
+    let mut checked = None;
     for (i, s) in found.iter().enumerate() {
         let format = s.sub_filter.map(SubFilter::name).unwrap_or("?");
         println!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
-        match check(lang, s, &anchors, now, crl_bytes.as_deref()) {
-            Ok(name) => println!("{}", text::pdf_signature_valid(lang, name)),
+        match check(lang, s, &anchors, now, revocation) {
+            Ok((name, c)) => {
+                println!("{}", text::pdf_signature_valid(lang, name));
+                checked = Some(c);
+            }
             Err(reason) => {
                 all_valid = false;
                 println!("{}", text::pdf_signature_invalid(lang, reason));
@@ -292,11 +297,7 @@ pub fn verify(lang: Lang, file: &Path, ca: &Path, crl: Option<&Path>, at: Option
     if !all_valid {
         return Err(Failure::new(text::pdf_some_signatures_invalid(lang), exit::VERIFY_FAILED));
     }
-    if crl.is_some() {
-        println!("{}", text::signature_verified_revocation_checked(lang));
-    } else {
-        println!("{}", text::signature_verified_revocation_not_checked(lang));
-    }
+    println!("{}", revocation::verified_line(lang, checked.as_ref()));
     Ok(())
 }
 
@@ -307,8 +308,8 @@ fn check(
     s: &FoundSignature,
     anchors: &TrustAnchors,
     now: i64,
-    crl: Option<&[u8]>,
-) -> Result<String, String> {
+    revocation: &Revocation,
+) -> Result<(String, RevocationChecked), String> {
     if !s.ranges_valid {
         return Err(text::pdf_byte_range_invalid(lang));
     }
@@ -328,6 +329,7 @@ fn check(
         bundle::why_not_verified(lang, &e)
     };
     verify_signature(&cms.certificate, HashAlgorithm::Sha256, &cms.signed_attrs, &cms.signature).map_err(why)?;
-    verify_chain(&cms.certificate, anchors, now, crl).map_err(why)?;
-    Ok(cert.personal.as_ref().and_then(|p| p.name.clone()).unwrap_or(cert.subject))
+    let issuer = verify_chain_to_issuer(&cms.certificate, anchors, now).map_err(why)?;
+    let checked = revocation.check(lang, &cms.certificate, issuer.der(), now).map_err(|(message, _)| message)?;
+    Ok((cert.personal.as_ref().and_then(|p| p.name.clone()).unwrap_or(cert.subject), checked))
 }

@@ -133,8 +133,9 @@ fn relying_party() -> String {
             let (status, answer) = if line.starts_with("GET ") {
                 (200, request.clone())
             } else {
-                let verified = Submission::from_json(&body)
-                    .and_then(|s| rp::verify_submission(&rendered, &s, &trust, None, now + 1));
+                let verified = Submission::from_json(&body).and_then(|s| {
+                    rp::verify_submission(&rendered, &s, &trust, rp::RevocationSource::NotChecked, now + 1)
+                });
                 match verified {
                     Ok(v) => {
                         let t = Transcribed {

@@ -17,7 +17,7 @@ pub mod flow;
 pub use kazasu_card::{apdu, atr, channel, digest, error, ids, jpki, pin, sw, transport};
 pub use kazasu_handoff as handoff;
 #[cfg(feature = "openssl")]
-pub use kazasu_pki::{anchors, cms, verify};
+pub use kazasu_pki::{anchors, cms, crl, ocsp, revocation, verify};
 pub use kazasu_pki::{cert, der, policy};
 #[cfg(feature = "softcard")]
 pub use kazasu_softcard as softcard;

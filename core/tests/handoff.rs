@@ -4,10 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use kazasu_core::anchors::TrustAnchors;
+use kazasu_core::crl::ScopedCrl;
 use kazasu_core::flow::{Age, Context, Disclosure, Flow, Notice, PersonalItem, Recipient, State};
 use kazasu_core::handoff::document::{Document, Field};
 use kazasu_core::handoff::request::request_json;
-use kazasu_core::handoff::rp::{verify_submission, Trust};
+use kazasu_core::handoff::rp::{verify_submission, RevocationSource, Trust};
 use kazasu_core::handoff::*;
 use kazasu_core::{HashAlgorithm, LastTry, SignPin};
 use kazasu_softcard::{fixture, SoftCard};
@@ -91,8 +92,8 @@ impl HttpClient for FakeRp {
         let Some(doc) = self.docs.get(&id) else {
             return Ok(Self::reply(404, &client::Reply::refused(Refusal::NotFound, "no such request")));
         };
-        let result = Submission::from_json(body)
-            .and_then(|s| verify_submission(doc, &s, &test_ca(), Some(fixture::SIGN_CA_CRL), self.now));
+        let result =
+            Submission::from_json(body).and_then(|s| verify_submission(doc, &s, &test_ca(), fixture_crls(), self.now));
         match result {
             Err(e) => Ok(Self::reply(e.refusal().http_status(), &client::Reply::refused(e.refusal(), e.to_string()))),
             Ok(_) if !self.used.insert(id.clone()) => {
@@ -158,7 +159,7 @@ fn the_whole_hand_off_signs_what_was_shown_and_the_relying_party_transcribes_the
     let t = receipt.transcribed.unwrap();
     assert_eq!(t.name.as_deref(), Some("かざす　花子"));
     assert_eq!(t.address.as_deref(), Some("三重県伊勢市岩渕一丁目７番２９号"));
-    assert_eq!(t.date_of_birth.as_deref(), Some("19850401"));
+    assert_eq!(t.date_of_birth.as_deref(), Some("319850401"));
     // Submitting again, or fetching again, is a replay.
     let sub = Submission::new(&shown, sig.algorithm, sig.signature, sig.certificate);
     assert_eq!(submit(&mut rp, &shown, &sub).unwrap_err(), HandoffError::Replayed);
@@ -328,34 +329,96 @@ fn signed(now: i64, id: &str) -> (Vec<u8>, Submission) {
 fn the_relying_party_refuses_tampered_bytes_foreign_chains_and_expired_requests() {
     let now = now();
     let (doc, sub) = signed(now, "app00000006");
-    verify_submission(&doc, &sub, &test_ca(), Some(fixture::SIGN_CA_CRL), now).unwrap();
+    verify_submission(&doc, &sub, &test_ca(), fixture_crls(), now).unwrap();
     // The document changed after signing (one field value).
     let tampered = String::from_utf8(doc.clone()).unwrap().replace("\t2\n", "\t3\n").into_bytes();
-    assert_eq!(verify_submission(&tampered, &sub, &test_ca(), None, now).unwrap_err(), HandoffError::BadSignature);
+    assert_eq!(
+        verify_submission(&tampered, &sub, &test_ca(), RevocationSource::NotChecked, now).unwrap_err(),
+        HandoffError::BadSignature
+    );
     // The signature bytes changed.
     let mut bad = sub.clone();
     bad.signature[10] ^= 1;
-    assert_eq!(verify_submission(&doc, &bad, &test_ca(), None, now).unwrap_err(), HandoffError::BadSignature);
+    assert_eq!(
+        verify_submission(&doc, &bad, &test_ca(), RevocationSource::NotChecked, now).unwrap_err(),
+        HandoffError::BadSignature
+    );
     // A chain to another CA, or a non-signature certificate.
     assert_eq!(
-        verify_submission(&doc, &sub, &Trust::only(TrustAnchors::from_der(fixture::AUTH_CA_CERT).unwrap()), None, now)
-            .unwrap_err(),
+        verify_submission(
+            &doc,
+            &sub,
+            &Trust::only(TrustAnchors::from_der(fixture::AUTH_CA_CERT).unwrap()),
+            RevocationSource::NotChecked,
+            now
+        )
+        .unwrap_err(),
         HandoffError::BadCertificate(CertificateRefusal::UnknownIssuer)
     );
     let mut auth = sub.clone();
     auth.certificate_chain = vec![fixture::AUTH_CERT.to_vec()];
     assert_eq!(
-        verify_submission(&doc, &auth, &test_ca(), None, now).unwrap_err(),
+        verify_submission(&doc, &auth, &test_ca(), RevocationSource::NotChecked, now).unwrap_err(),
         HandoffError::BadCertificate(CertificateRefusal::NotSignCertificate)
     );
     // Expired, and a nonce of another request.
-    assert!(matches!(verify_submission(&doc, &sub, &test_ca(), None, now + 600), Err(HandoffError::Expired { .. })));
+    assert!(matches!(
+        verify_submission(&doc, &sub, &test_ca(), RevocationSource::NotChecked, now + 600),
+        Err(HandoffError::Expired { .. })
+    ));
     let mut other = sub.clone();
     other.nonce = "x".repeat(30);
-    assert!(matches!(verify_submission(&doc, &other, &test_ca(), None, now), Err(HandoffError::Malformed { .. })));
+    assert!(matches!(
+        verify_submission(&doc, &other, &test_ca(), RevocationSource::NotChecked, now),
+        Err(HandoffError::Malformed { .. })
+    ));
 }
 
 /// The relying party's trust in these tests: the software card's sign CA, named.
 fn test_ca() -> Trust {
     Trust::only(TrustAnchors::from_der(fixture::SIGN_CA_CERT).unwrap())
+}
+
+/// The software card's CRL, as the relying party holds it (read once).
+fn fixture_crls() -> RevocationSource<'static> {
+    static CRL: std::sync::OnceLock<ScopedCrl> = std::sync::OnceLock::new();
+    static CRLS: std::sync::OnceLock<[&'static ScopedCrl; 1]> = std::sync::OnceLock::new();
+    RevocationSource::Crls(CRLS.get_or_init(|| [CRL.get_or_init(|| ScopedCrl::read(fixture::SIGN_CA_CRL).unwrap())]))
+}
+
+/// The submission of [`signed`] made instead with the test-card certificate (policy under …8.5.1.0, issued by
+/// the test sign CA) and its key: everything right but the kind of card.
+fn signed_by_a_test_card(now: i64, id: &str) -> (Vec<u8>, Submission) {
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    let (doc, mut sub) = signed(now, id);
+    let pki = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/");
+    let key = std::fs::read(format!("{pki}sign-testcard.TEST-ONLY.key.pem")).unwrap();
+    let key = PKey::private_key_from_pem(&key).unwrap();
+    let mut signer = openssl::sign::Signer::new(MessageDigest::sha256(), &key).unwrap();
+    signer.update(&doc).unwrap();
+    sub.signature = signer.sign_to_vec().unwrap();
+    sub.certificate_chain = vec![std::fs::read(format!("{pki}sign-testcard.der")).unwrap()];
+    (doc, sub)
+}
+
+#[test]
+fn a_test_cards_signature_is_refused_unless_the_relying_party_is_set_for_development() {
+    let now = now();
+    let (doc, sub) = signed_by_a_test_card(now, "app00000020");
+    assert_eq!(
+        verify_submission(&doc, &sub, &test_ca(), fixture_crls(), now).unwrap_err(),
+        HandoffError::BadCertificate(CertificateRefusal::TestCard)
+    );
+    let development = Trust { accept_test_cards: true, ..test_ca() };
+    let v = verify_submission(&doc, &sub, &development, fixture_crls(), now).unwrap();
+    assert!(v.certificate.is_test_card());
+    assert_eq!(v.personal.name.as_deref(), Some("試験　カード"));
+    // The setting does not open the door to anything else: the auth certificate is still not a signature one.
+    let (doc, mut auth) = signed(now, "app00000021");
+    auth.certificate_chain = vec![fixture::AUTH_CERT.to_vec()];
+    assert_eq!(
+        verify_submission(&doc, &auth, &development, RevocationSource::NotChecked, now).unwrap_err(),
+        HandoffError::BadCertificate(CertificateRefusal::NotSignCertificate)
+    );
 }

@@ -351,8 +351,9 @@ impl FakeRelyingParty {
     /// card's sign CA and CRL at [`FakeRelyingParty::now`]; 200 with what it transcribed, or a refusal.
     pub fn answer_post(&self, url: String, body: Vec<u8>) -> crate::handoff::HttpReply {
         use kazasu_core::anchors::TrustAnchors;
+        use kazasu_core::crl::ScopedCrl;
         use kazasu_core::handoff::client::{Reply, Transcribed};
-        use kazasu_core::handoff::rp::{verify_submission, Trust};
+        use kazasu_core::handoff::rp::{verify_submission, RevocationSource, Trust};
         use kazasu_core::handoff::{Refusal, Submission};
         let mut rp = self.lock();
         rp.posts += 1;
@@ -364,8 +365,11 @@ impl FakeRelyingParty {
             return rp_reply(500, &Reply::refused(Refusal::Internal, "the test CA is unreadable"));
         };
         let trust = Trust::only(anchors);
+        let Ok(crl) = ScopedCrl::read(fixture::SIGN_CA_CRL) else {
+            return rp_reply(500, &Reply::refused(Refusal::Internal, "the test CRL is unreadable"));
+        };
         let verified = Submission::from_json(&body)
-            .and_then(|s| verify_submission(&document, &s, &trust, Some(fixture::SIGN_CA_CRL), self.now));
+            .and_then(|s| verify_submission(&document, &s, &trust, RevocationSource::Crls(&[&crl]), self.now));
         match verified {
             Err(e) => rp_reply(e.refusal().http_status(), &Reply::refused(e.refusal(), e.to_string())),
             Ok(_) if !rp.used.insert(id.clone()) => {

@@ -80,6 +80,9 @@ pub fn certificate(data: &[u8]) {
         let _ = cert.to_pem();
         let _ = cert.is_sign_certificate();
         let _ = (cert.issuer_der(), cert.serial_bytes(), &cert.subject, &cert.issuer);
+        // What parsed once parses again for the profile extensions (CPS, distribution points, OCSP, AKI).
+        let profile = cert.profile().expect("a parsed certificate's profile reads");
+        let _ = profile.crl_distribution_point_directories().count();
         if let Some(p) = &cert.personal {
             personal_data(p);
         }
@@ -99,6 +102,7 @@ pub fn certificate(data: &[u8]) {
 
 fn personal_data(p: &PersonalData) {
     let _ = p.gender_code();
+    let _ = (p.date_of_birth_era(), p.name_substitute_used(), p.address_substitute_used());
     if let Some(iso) = p.date_of_birth_iso() {
         let b = iso.as_bytes();
         assert!(b.len() == 10 && b[4] == b'-' && b[7] == b'-', "not YYYY-MM-DD: {iso:?}");

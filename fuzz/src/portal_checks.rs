@@ -64,9 +64,13 @@ fn rig() -> &'static Rig {
             trust: kazasu_core::handoff::rp::Trust::only(
                 kazasu_core::anchors::TrustAnchors::from_der(fixture::SIGN_CA_CERT).expect("the test CA parses"),
             ),
-            crl: Some(fixture::SIGN_CA_CRL.to_vec()),
-            crl_path: None,
-            crl_url: None,
+            crls: vec![kazasu_portal::revocation::CrlSource {
+                bytes: fixture::SIGN_CA_CRL.to_vec(),
+                path: None,
+                url: None,
+            }],
+            ocsp: None,
+            ocsp_timeout: std::time::Duration::from_secs(2),
             crl_refresh_secs: 0,
             ttl_secs: 600,
             db_path: dir.join("portal.sqlite3"),

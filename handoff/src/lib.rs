@@ -138,6 +138,18 @@ pub enum CertificateRefusal {
     CrlNotCurrent,
     #[error("the CRL is not the sign CA's")]
     CrlNotTrusted,
+    /// None of the relying party's CRLs covers the certificate's CRL distribution point (J-LIS issues one CRL per
+    /// municipality's point; the relying party lacks that one).
+    #[error("no CRL of the relying party covers its CRL distribution point")]
+    NoCrlForDistributionPoint,
+    #[error("the OCSP responder says it is revoked")]
+    OcspRevoked,
+    #[error("the OCSP responder does not know it")]
+    OcspUnknown,
+    /// The responder could not be reached, or its answer could not be trusted (bad signature or signer, wrong
+    /// nonce, not current, garbage): nothing is accepted without a trustworthy answer.
+    #[error("its revocation status could not be established: the OCSP responder cannot be reached or its answer cannot be trusted")]
+    OcspUnavailable,
     #[error("it carries no name, address or birth date")]
     NoPersonalData,
 }
@@ -156,7 +168,8 @@ pub enum Refusal {
     BadCertificate,
     /// Too many requests from this client: try again later (HTTP 429).
     RateLimited,
-    /// The relying party cannot check revocation now (its CRL is not current): try again later (HTTP 503).
+    /// The relying party cannot check revocation now (its CRL is not current or missing, its OCSP responder
+    /// cannot be reached or trusted): try again later (HTTP 503).
     RevocationUnavailable,
     Internal,
     #[serde(other)]
@@ -196,6 +209,12 @@ impl HandoffError {
             HandoffError::Replayed => Refusal::Replayed,
             HandoffError::OriginMismatch { .. } | HandoffError::DisplayMismatch => Refusal::Mismatch,
             HandoffError::BadSignature => Refusal::BadSignature,
+            // The relying party cannot establish revocation now: the same signature may pass later.
+            HandoffError::BadCertificate(
+                CertificateRefusal::CrlNotCurrent
+                | CertificateRefusal::NoCrlForDistributionPoint
+                | CertificateRefusal::OcspUnavailable,
+            ) => Refusal::RevocationUnavailable,
             HandoffError::BadCertificate(_) => Refusal::BadCertificate,
             HandoffError::Refused { code, .. } => *code,
             HandoffError::Http(_) | HandoffError::HttpStatus { .. } => Refusal::Internal,

@@ -8,7 +8,11 @@ use super::{CertificateRefusal, HandoffError};
 use crate::anchors::TrustAnchors;
 use crate::cert::{Certificate, PersonalData};
 use crate::policy::JpkiPolicy;
-use crate::verify::{verify_chain, verify_signature, ChainError, VerifyError};
+use crate::verify::{verify_chain_to_issuer, verify_signature, ChainError, VerifyError};
+use kazasu_pki::crl::CrlSelectError;
+use kazasu_pki::ocsp::OcspError;
+pub use kazasu_pki::revocation::RevocationSource;
+use kazasu_pki::revocation::{check_revocation, RevocationChecked, RevocationError};
 
 /// What a relying party trusts: the sign CAs (the J-LIS generations in production, the test CA where named),
 /// and whether test cards' certificates (policy under `…8.5.1.0`) are accepted — a development setting only.
@@ -35,6 +39,8 @@ impl Trust {
 pub struct Verified {
     pub certificate: Certificate,
     pub personal: PersonalData,
+    /// Which revocation check was done.
+    pub revocation: RevocationChecked,
 }
 
 /// The one mapping from a verification error to the reason a certificate is refused.
@@ -46,21 +52,38 @@ fn refusal_of(e: VerifyError) -> CertificateRefusal {
         VerifyError::Revoked => CertificateRefusal::Revoked,
         VerifyError::CrlStale => CertificateRefusal::CrlNotCurrent,
         VerifyError::CrlNotTrusted => CertificateRefusal::CrlNotTrusted,
+        VerifyError::CrlOutOfScope => CertificateRefusal::NoCrlForDistributionPoint,
         VerifyError::BadSignature | VerifyError::Unreadable { .. } | VerifyError::OpenSsl(_) => {
             CertificateRefusal::Unreadable
         }
     }
 }
 
+/// The one mapping from a revocation source's answer to the reason a certificate is refused. The detail (which
+/// responder, what OpenSSL said) goes to the log, not to the person.
+fn revocation_refusal(e: RevocationError) -> CertificateRefusal {
+    log::warn!("revocation check refused a certificate: {e}");
+    match e {
+        RevocationError::Crl(e) => refusal_of(e),
+        RevocationError::NoCrl(CrlSelectError::NoneApplies { .. }) => CertificateRefusal::NoCrlForDistributionPoint,
+        RevocationError::NoCrl(CrlSelectError::Unreadable { .. }) => CertificateRefusal::Unreadable,
+        RevocationError::Ocsp(OcspError::Revoked { .. }) => CertificateRefusal::OcspRevoked,
+        RevocationError::Ocsp(OcspError::Unknown) => CertificateRefusal::OcspUnknown,
+        RevocationError::Ocsp(OcspError::Unreadable { .. }) => CertificateRefusal::Unreadable,
+        RevocationError::Ocsp(_) => CertificateRefusal::OcspUnavailable,
+    }
+}
+
 /// Verifies `submission` against the stored `document_bytes` of its request at `now`: same request and nonce,
 /// not expired, the certificate is a signature certificate (a test card's only where `trust` accepts them) that
-/// chains to the trusted CA that issued it and is valid now (and not revoked when a CRL is given), and the
-/// signature is over exactly those bytes.
+/// chains to the trusted CA that issued it and is valid now, the signature is over exactly those bytes, and —
+/// last, so that no responder is asked about a submission that fails anyway — the certificate is not revoked
+/// according to `revocation`, whose CRL or OCSP answer must come from that CA.
 pub fn verify_submission(
     document_bytes: &[u8],
     submission: &Submission,
     trust: &Trust,
-    crl: Option<&[u8]>,
+    revocation: RevocationSource<'_>,
     now: i64,
 ) -> Result<Verified, HandoffError> {
     let document = Document::parse(document_bytes)?;
@@ -80,12 +103,13 @@ pub fn verify_submission(
         JpkiPolicy::TestCard => return Err(bad(CertificateRefusal::TestCard)),
         JpkiPolicy::Auth | JpkiPolicy::Other => return Err(bad(CertificateRefusal::NotSignCertificate)),
     }
-    verify_chain(leaf, &trust.anchors, now, crl).map_err(|e| bad(refusal_of(e)))?;
+    let issuer = verify_chain_to_issuer(leaf, &trust.anchors, now).map_err(|e| bad(refusal_of(e)))?;
     match verify_signature(leaf, submission.algorithm, document_bytes, &submission.signature) {
         Ok(()) => {}
         Err(VerifyError::BadSignature) => return Err(HandoffError::BadSignature),
         Err(e) => return Err(bad(refusal_of(e))),
     }
     let personal = certificate.personal.clone().ok_or(bad(CertificateRefusal::NoPersonalData))?;
-    Ok(Verified { certificate, personal })
+    let revocation = check_revocation(leaf, issuer.der(), revocation, now).map_err(|e| bad(revocation_refusal(e)))?;
+    Ok(Verified { certificate, personal, revocation })
 }

@@ -269,11 +269,11 @@ mod tests {
         let p = cert.personal.clone().unwrap();
         assert_eq!(p.name.as_deref(), Some("かざす　花子"));
         assert_eq!(p.address.as_deref(), Some("三重県伊勢市岩渕一丁目７番２９号"));
-        assert_eq!(p.date_of_birth.as_deref(), Some("19850401"));
+        assert_eq!(p.date_of_birth.as_deref(), Some("319850401"));
         assert_eq!(p.date_of_birth_iso().as_deref(), Some("1985-04-01"));
         assert_eq!(p.gender_code(), Some(Gender::Female));
-        assert_eq!(p.name_substitute.as_deref(), Some("0000"));
-        assert_eq!(p.address_substitute.as_deref(), Some("000000000000000"));
+        assert_eq!(p.name_substitute.as_deref(), Some("00000"));
+        assert_eq!(p.address_substitute.as_deref(), Some("00000"));
         assert!(cert.is_sign_certificate());
         assert_eq!(cert.serial_hex, "5A1001");
         assert!(cert.subject.contains("KAZASU TEST SIGN 0001"), "{}", cert.subject);

@@ -7,8 +7,15 @@ pub mod anchors;
 pub mod cert;
 #[cfg(feature = "openssl")]
 pub mod cms;
+#[cfg(feature = "openssl")]
+pub mod crl;
 pub mod der;
+#[cfg(feature = "openssl")]
+pub mod ocsp;
 pub mod policy;
+pub mod profile;
+#[cfg(feature = "openssl")]
+pub mod revocation;
 #[cfg(feature = "openssl")]
 pub mod verify;
 

@@ -12,7 +12,7 @@ use openssl::x509::store::X509StoreBuilder;
 use openssl::x509::verify::X509VerifyParam;
 use openssl::x509::{CrlStatus, X509Crl, X509StoreContext, X509};
 
-use crate::anchors::TrustAnchors;
+use crate::anchors::{TrustAnchor, TrustAnchors};
 use crate::cert::Certificate;
 use crate::digest::HashAlgorithm;
 
@@ -28,6 +28,10 @@ pub enum VerifyError {
     CrlNotTrusted,
     #[error("the CRL is not current at the given time")]
     CrlStale,
+    /// The CRL is a partition (issuingDistributionPoint) that does not cover the certificate's distribution
+    /// point: its silence about the certificate says nothing.
+    #[error("the CRL does not cover the certificate's CRL distribution point")]
+    CrlOutOfScope,
     #[error("the certificate is revoked")]
     Revoked,
     #[error("OpenSSL failed: {0}")]
@@ -94,26 +98,40 @@ pub fn verify_signature(cert_der: &[u8], alg: HashAlgorithm, data: &[u8], signat
 
 /// Checks that `cert_der` was issued by one of `anchors` — the one whose name and key identifier it names, and
 /// that one alone — and that both are valid at `at_unix` (seconds since the epoch). With a CRL (DER or PEM): the
-/// CRL must be signed by that anchor, current at `at_unix`, and must not list the certificate.
+/// CRL must cover the certificate (its issuingDistributionPoint, if any, names the certificate's distribution
+/// point), be signed by that anchor, current at `at_unix`, and must not list the certificate.
 pub fn verify_chain(
     cert_der: &[u8],
     anchors: &TrustAnchors,
     at_unix: i64,
     crl: Option<&[u8]>,
 ) -> Result<(), VerifyError> {
+    let anchor = verify_chain_to_issuer(cert_der, anchors, at_unix)?;
+    if let Some(crl) = crl {
+        crate::crl::select(cert_der, &[crl]).map_err(|e| match e {
+            crate::crl::CrlSelectError::NoneApplies { .. } => VerifyError::CrlOutOfScope,
+            crate::crl::CrlSelectError::Unreadable { what, detail } => VerifyError::Unreadable { what, detail },
+        })?;
+        check_crl(&x509("certificate", cert_der)?, &x509("trust anchor", anchor.der())?, crl, at_unix)?;
+    }
+    Ok(())
+}
+
+/// [`verify_chain`] without a CRL, returning the anchor that issued the certificate: the CA a revocation source
+/// must speak for ([`crate::revocation::check_revocation`]).
+pub fn verify_chain_to_issuer<'a>(
+    cert_der: &[u8],
+    anchors: &'a TrustAnchors,
+    at_unix: i64,
+) -> Result<&'a TrustAnchor, VerifyError> {
     let cert = x509("certificate", cert_der)?;
     let parsed = Certificate::from_der(cert_der)
         .map_err(|e| VerifyError::Unreadable { what: "certificate", detail: e.to_string() })?;
     let mut first_error = None;
     for anchor in anchors.issuers_of(&parsed) {
-        let anchor = x509("trust anchor", anchor.der())?;
-        match chain_to(&cert, &anchor, at_unix) {
-            Ok(()) => {
-                if let Some(crl) = crl {
-                    check_crl(&cert, &anchor, crl, at_unix)?;
-                }
-                return Ok(());
-            }
+        let x = x509("trust anchor", anchor.der())?;
+        match chain_to(&cert, &x, at_unix) {
+            Ok(()) => return Ok(anchor),
             // Several candidates (anchors without key identifiers, same name): the reason of the one that did
             // issue the certificate (expired, revoked, …) says more than another's "not the issuer".
             Err(VerifyError::Chain(ChainError::UnknownIssuer)) => {}
@@ -143,6 +161,12 @@ fn chain_to(cert: &X509, anchor: &X509, at_unix: i64) -> Result<(), VerifyError>
         return Err(VerifyError::Chain(ChainError::of_openssl(code)));
     }
     Ok(())
+}
+
+/// The CRL check of [`verify_chain`] on its own, for a CRL chosen afterwards ([`crate::revocation`]): `crl` must
+/// be signed by `issuer_der`, current at `at_unix`, and must not list `cert_der`.
+pub fn verify_crl(cert_der: &[u8], issuer_der: &[u8], crl: &[u8], at_unix: i64) -> Result<(), VerifyError> {
+    check_crl(&x509("certificate", cert_der)?, &x509("trust anchor", issuer_der)?, crl, at_unix)
 }
 
 fn check_crl(cert: &X509, anchor: &X509, crl: &[u8], at_unix: i64) -> Result<(), VerifyError> {
@@ -220,6 +244,18 @@ mod tests {
         assert_eq!(check_crl(&cert, &anchor, CRL, 1_796_083_200), Ok(()));
         assert_eq!(check_crl(&cert, &anchor, CRL, 1_795_777_200), Err(VerifyError::CrlStale));
         assert_eq!(check_crl(&cert, &anchor, CRL, 2_111_184_000), Err(VerifyError::CrlStale));
+    }
+
+    #[test]
+    fn the_real_shaped_auth_certificate_chains_to_the_auth_ca_only() {
+        const AUTH: &[u8] = include_bytes!("../../fixtures/test-pki/auth.der");
+        let c = Certificate::from_der(AUTH).unwrap();
+        assert!(c.is_auth_certificate() && !c.is_sign_certificate());
+        verify_chain(AUTH, &ca(AUTH_CA), (c.not_before + c.not_after) / 2, None).unwrap();
+        assert_eq!(
+            verify_chain(AUTH, &ca(SIGN_CA), (c.not_before + c.not_after) / 2, None),
+            Err(VerifyError::Chain(ChainError::UnknownIssuer))
+        );
     }
 
     #[test]

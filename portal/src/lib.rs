@@ -8,6 +8,7 @@ pub mod limits;
 pub mod pages;
 pub mod revocation;
 pub mod store;
+pub mod words;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,7 +28,7 @@ use kazasu_core::clock::{Clock, SystemClock};
 use kazasu_core::handoff::client::{Reply, Transcribed};
 use kazasu_core::handoff::document::sanitize_text;
 use kazasu_core::handoff::request::request_json;
-use kazasu_core::handoff::rp::{verify_submission, Trust};
+use kazasu_core::handoff::rp::{verify_submission, RevocationSource, Trust};
 use kazasu_core::handoff::{
     app_link, deep_link, Document, Field, HandoffError, HttpsUrl, Refusal, Submission, MAX_SUBMISSION_BODY,
 };
@@ -45,15 +46,18 @@ pub struct Config {
     /// The trusted signature CAs (the J-LIS generations in production, the test CA in the demo) and whether
     /// test cards are accepted (development only; the start page says so).
     pub trust: Trust,
-    /// Its CRL (DER or PEM); None only with an explicit `--no-revocation-check`. Once past its nextUpdate,
-    /// submissions are refused.
-    pub crl: Option<Vec<u8>>,
-    /// The CRL's file, reread every `crl_refresh_secs` (0: never) by `serve`.
-    pub crl_path: Option<PathBuf>,
-    /// The CA's CRL distribution point (http): downloaded every `crl_refresh_secs` instead of rereading the file,
-    /// and each download that verifies kept in `crl_path`.
-    pub crl_url: Option<String>,
+    /// The operator's CRLs of those CAs (one per J-LIS distribution point it serves, or one complete CRL), each
+    /// with its file (reread every `crl_refresh_secs`, 0: never) and optionally the operator's own URL for it
+    /// (downloaded instead, each verified download kept in the file). The certificate's CRL distribution point
+    /// picks the one that applies; a CRL past its nextUpdate refuses the submissions it applies to. Empty with
+    /// `ocsp` or an explicit `--no-revocation-check`.
+    pub crls: Vec<revocation::CrlSource>,
     pub crl_refresh_secs: u64,
+    /// Revocation by OCSP instead of CRLs: the responder (None in it: the certificate's AIA responder). Good
+    /// answers are cached until their nextUpdate.
+    pub ocsp: Option<kazasu_core::ocsp::OcspConfig>,
+    /// How long the OCSP responder may take.
+    pub ocsp_timeout: std::time::Duration,
     /// Seconds a signing request stays valid.
     pub ttl_secs: i64,
     pub db_path: PathBuf,
@@ -69,6 +73,7 @@ pub struct AppState {
     store: Store,
     office_digest: Option<[u8; 32]>,
     revocation: revocation::Revocation,
+    ocsp: Option<kazasu_core::ocsp::OcspChecker>,
     limiters: Limiters,
     cookies: Cookies,
     /// Where request expiry and certificate/CRL validity take their time from.
@@ -99,13 +104,15 @@ impl AppState {
             Some(t) => Some(guard::digest(t.trim().as_bytes())),
             None => None,
         };
-        let revocation = revocation::Revocation::new(
-            cfg.crl.as_deref(),
-            &cfg.trust.anchors,
-            cfg.crl_path.clone(),
-            cfg.crl_url.clone(),
-        )
-        .map_err(|e| format!("--crl: {e}"))?;
+        if cfg.ocsp.is_some() && !cfg.crls.is_empty() {
+            return Err("--ocsp and --crl are alternatives: give one".into());
+        }
+        let revocation = revocation::Revocation::new(std::mem::take(&mut cfg.crls), &cfg.trust.anchors)
+            .map_err(|e| format!("--crl: {e}"))?;
+        let ocsp = cfg.ocsp.clone().map(|config| {
+            let transport = kazasu_core::ocsp::UreqTransport { timeout: cfg.ocsp_timeout };
+            kazasu_core::ocsp::OcspChecker::new(config, Box::new(transport))
+        });
         let cookies = Cookies { secure: cfg.public_origin.starts_with("https://") };
         let limiters = Limiters::new(cfg.rate_limits);
         Ok(Arc::new(AppState {
@@ -113,6 +120,7 @@ impl AppState {
             store,
             office_digest,
             revocation,
+            ocsp,
             limiters,
             cookies,
             clock,
@@ -485,11 +493,9 @@ async fn submit(
     if let Err(d) = state.limiters.submit(&client(&state, &headers, peer)) {
         return d.into_response();
     }
-    if let Some(next) = state.revocation.current().and_then(|c| c.next_update) {
-        if state.now() > next {
-            eprintln!("kazasu-portal: submission refused: the CRL is past its nextUpdate");
-            return Denied::StaleCrl { next_update: kazasu_core::handoff::time::format_utc(next) }.into_response();
-        }
+    if let Some(next) = state.revocation.all_stale(state.now()) {
+        eprintln!("kazasu-portal: submission refused: every CRL is past its nextUpdate");
+        return Denied::StaleCrl { next_update: kazasu_core::handoff::time::format_utc(next) }.into_response();
     }
     let too_large = || {
         Refused { code: Refusal::TooLarge, message: format!("the submission exceeds {MAX_SUBMISSION_BODY} bytes") }
@@ -507,14 +513,16 @@ async fn submit(
         }
         Err(rej) => return Refused { code: Refusal::Malformed, message: rej.body_text() }.into_response(),
     };
-    match blocking(move || accept(&state, &id, &body)).await {
+    let languages =
+        words::Languages::from_accept_language(headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    match blocking(move || accept(&state, &id, &body, languages)).await {
         Ok(reply) => (StatusCode::OK, no_store(), Json(reply)).into_response(),
         Err(r) => r.into_response(),
     }
 }
 
 /// Verification and recording of one submission.
-fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
+fn accept(state: &AppState, id: &str, body: &[u8], languages: words::Languages) -> Result<Reply, Refused> {
     let sub = Submission::from_json(body)?;
     let row = state.store.request(id).map_err(Refused::internal)?.ok_or_else(not_found)?;
     if sub.request_id != row.id {
@@ -524,9 +532,21 @@ fn accept(state: &AppState, id: &str, body: &[u8]) -> Result<Reply, Refused> {
         return Err(HandoffError::Replayed.into());
     }
     let now = state.now();
-    let crl = state.revocation.current();
-    let verified =
-        verify_submission(&row.document, &sub, &state.cfg.trust, crl.as_ref().map(|c| c.der.as_slice()), now)?;
+    let crls = state.revocation.current();
+    let scoped: Vec<&kazasu_core::crl::ScopedCrl> = crls.iter().map(|c| &c.scoped).collect();
+    let source = match &state.ocsp {
+        Some(checker) => RevocationSource::Ocsp(checker),
+        None if state.revocation.is_empty() => RevocationSource::NotChecked,
+        None => RevocationSource::Crls(&scoped),
+    };
+    let verified = verify_submission(&row.document, &sub, &state.cfg.trust, source, now).map_err(|e| match e {
+        // The certificate's refusals reach the person (the app quotes them): in their language, from the catalog.
+        HandoffError::BadCertificate(why) => {
+            eprintln!("kazasu-portal: submission for {id} refused: the certificate: {why}");
+            Refused { code: e.refusal(), message: words::certificate_refusal(languages, why) }
+        }
+        e => Refused::from(e),
+    })?;
     let p = &verified.personal;
     let sig = SignatureRow {
         digest_algorithm: sub.algorithm.name().into(),

@@ -9,7 +9,9 @@ use clap::Parser;
 use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::clock::{Clock, FixedClock, SystemClock};
 use kazasu_core::handoff::rp::Trust;
+use kazasu_core::ocsp::OcspConfig;
 use kazasu_portal::limits::{Rate, RateLimits};
+use kazasu_portal::revocation::CrlSource;
 use kazasu_portal::{check_loopback, serve, AppState, Config};
 
 #[derive(Parser)]
@@ -36,18 +38,31 @@ struct Args {
     /// page then says so, and a warning is logged.
     #[arg(long)]
     accept_test_cards: bool,
-    /// A CRL of that CA (PEM or DER), checked on every submission; required unless --no-revocation-check.
-    /// Once past its nextUpdate, submissions are refused.
-    #[arg(long, required_unless_present = "no_revocation_check")]
-    crl: Option<PathBuf>,
-    /// Reread the --crl file every this many seconds (0: never); a CRL not signed by the CA, or older than the
-    /// one in use, is refused and logged, and the current one kept.
+    /// A CRL of those CAs (PEM or DER), as the operator gets it (J-LIS gives CRLs to licensed verifiers; the
+    /// certificates name no download URL). Repeat for several: J-LIS issues one per distribution point, and
+    /// each certificate is checked against the CRL whose issuingDistributionPoint names the certificate's
+    /// (a CRL without one covers every certificate). A certificate no CRL covers is refused, and so is one whose
+    /// CRL is past its nextUpdate. Required unless --ocsp or --no-revocation-check.
+    #[arg(long, required_unless_present_any = ["no_revocation_check", "ocsp"])]
+    crl: Vec<PathBuf>,
+    /// Reread the --crl files every this many seconds (0: never); a CRL not signed by a trusted CA, or older than
+    /// the one in use, is refused and logged, and the current one kept.
     #[arg(long, default_value_t = 3600)]
     crl_refresh_secs: u64,
-    /// The CA's CRL distribution point (http://…): downloaded every --crl-refresh-secs instead of rereading the
-    /// --crl file; each download the CA signed and that is not older replaces the CRL and is written to --crl.
+    /// The operator's own source (http://…) for the --crl at the same position (first --crl-url for the first
+    /// --crl, …): downloaded every --crl-refresh-secs instead of rereading the file; each download the CA signed
+    /// and that is not older replaces that CRL and is written to its --crl file.
     #[arg(long, requires = "crl")]
-    crl_url: Option<String>,
+    crl_url: Vec<String>,
+    /// Check revocation by OCSP instead of CRLs: ask URL, or without it the responder each certificate names
+    /// (authorityInfoAccess). Requests carry a nonce; only a good answer signed by the CA (or a responder it
+    /// authorised) and current is accepted, and cached until its nextUpdate. Revoked, unknown, or a responder
+    /// that cannot be reached or trusted: refused.
+    #[arg(long, value_name = "URL", num_args = 0..=1, conflicts_with_all = ["crl", "no_revocation_check"])]
+    ocsp: Option<Option<String>>,
+    /// How long the OCSP responder may take, in seconds.
+    #[arg(long, default_value_t = 10, requires = "ocsp")]
+    ocsp_timeout_secs: u64,
     /// Accept signatures without checking revocation (development only; logged as a warning).
     #[arg(long, conflicts_with = "crl")]
     no_revocation_check: bool,
@@ -109,16 +124,21 @@ fn run(args: Args) -> Result<(), String> {
             "kazasu-portal: WARNING: --accept-test-cards: test cards' certificates are accepted (development only)"
         );
     }
-    if args.crl_url.as_deref().is_some_and(|u| !u.starts_with("http://")) {
-        return Err("--crl-url must be an http:// distribution point (a CRL is signed; no TLS is needed)".into());
+    if args.crl_url.iter().any(|u| !u.starts_with("http://")) {
+        return Err("--crl-url must be an http:// URL (a CRL is signed; no TLS is needed)".into());
     }
-    let crl = match &args.crl {
-        Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
-        None => {
-            eprintln!("kazasu-portal: WARNING: --no-revocation-check: revoked certificates (moved, renamed, lost cards) will be accepted");
-            None
-        }
-    };
+    if args.crl_url.len() > args.crl.len() {
+        return Err("each --crl-url refreshes the --crl at the same position: give no more --crl-url than --crl".into());
+    }
+    let mut crls = Vec::new();
+    for (i, path) in args.crl.iter().enumerate() {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        crls.push(CrlSource { bytes, path: Some(path.clone()), url: args.crl_url.get(i).cloned() });
+    }
+    if args.no_revocation_check {
+        eprintln!("kazasu-portal: WARNING: --no-revocation-check: revoked certificates (moved, renamed, lost cards) will be accepted");
+    }
+    let ocsp = args.ocsp.clone().map(|responder| OcspConfig { responder, ..OcspConfig::default() });
     let office_token = match &args.office_token_file {
         Some(p) => Some(std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?),
         None => None,
@@ -142,10 +162,10 @@ fn run(args: Args) -> Result<(), String> {
             public_origin: public_origin.clone(),
             relying_party: args.rp_name,
             trust: Trust { anchors, accept_test_cards: args.accept_test_cards },
-            crl,
-            crl_path: args.crl.clone(),
-            crl_url: args.crl_url.clone(),
+            crls,
             crl_refresh_secs: args.crl_refresh_secs,
+            ocsp,
+            ocsp_timeout: std::time::Duration::from_secs(args.ocsp_timeout_secs),
             ttl_secs: args.ttl,
             db_path: args.db,
             office_token,

@@ -1,13 +1,17 @@
-//! The CRL the portal checks submissions against: parsed once per version, its signature checked against the
-//! configured sign CA, replaced on a schedule (`--crl-refresh-secs`) only by a correctly signed CRL that is not
-//! older, and past its nextUpdate a reason to refuse every submission. The schedule rereads the CRL's file, or,
-//! with `--crl-url`, downloads it from the CA's distribution point (plain http: a CRL carries its own
-//! signature) and keeps each verified download in that file, so a restart starts from the latest one.
+//! The CRLs the portal checks submissions against (one per `--crl`; J-LIS issues one per distribution point, and
+//! a licensed relying party gets them from J-LIS, not from the certificate, whose distribution point is a
+//! directory name only). Each is parsed once per version, its signature checked against the configured sign CA,
+//! and replaced on a schedule (`--crl-refresh-secs`) only by a correctly signed CRL that is not older. The CRL
+//! that applies to a submission is past its nextUpdate: that submission is refused (all of them past: every
+//! submission). The schedule rereads each CRL's file, or, with `--crl-url`, downloads it from the operator's own
+//! source for it (plain http: a CRL carries its own signature) and keeps each verified download in that file, so
+//! a restart starts from the latest one.
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use kazasu_core::anchors::TrustAnchors;
+use kazasu_core::crl::ScopedCrl;
 use openssl::asn1::{Asn1Time, Asn1TimeRef};
 use openssl::x509::{X509Crl, X509};
 
@@ -30,10 +34,10 @@ pub enum CrlError {
 /// The largest CRL downloaded (JPKI's CRLs are large, but not this large).
 pub const MAX_CRL_BYTES: u64 = 256 * 1024 * 1024;
 
-/// One verified CRL.
+/// One verified CRL, with what it covers read once ([`ScopedCrl`]).
 #[derive(Debug)]
 pub struct Crl {
-    pub der: Vec<u8>,
+    pub scoped: ScopedCrl,
     pub this_update: i64,
     pub next_update: Option<i64>,
 }
@@ -45,6 +49,11 @@ fn unix(t: &Asn1TimeRef) -> Result<i64, CrlError> {
 }
 
 impl Crl {
+    /// The CRL, DER.
+    pub fn der(&self) -> &[u8] {
+        &self.scoped.der
+    }
+
     /// Parses `bytes` and checks the signature with the key of the trusted CA that issued it (same name; with
     /// several generations of one name, the one whose key verifies).
     pub fn load(bytes: &[u8], anchors: &TrustAnchors) -> Result<Crl, CrlError> {
@@ -61,72 +70,117 @@ impl Crl {
         if !signed_by_an_anchor {
             return Err(CrlError::Signature);
         }
+        let der = crl.to_der().map_err(|e| CrlError::Parse(e.to_string()))?;
         Ok(Crl {
-            der: crl.to_der().map_err(|e| CrlError::Parse(e.to_string()))?,
+            scoped: ScopedCrl::read(&der).map_err(|e| CrlError::Parse(e.to_string()))?,
             this_update: unix(crl.last_update())?,
             next_update: crl.next_update().map(unix).transpose()?,
         })
     }
 }
 
-/// The CRL in use (None: `--no-revocation-check`), and where to reread it from.
-pub struct Revocation {
-    current: RwLock<Option<Arc<Crl>>>,
-    anchors: TrustAnchors,
+/// One configured CRL: the verified one in use, and where to reread it from.
+struct Slot {
+    current: RwLock<Arc<Crl>>,
+    path: Option<PathBuf>,
+    url: Option<String>,
+}
+
+/// Where one CRL comes from: its bytes at start, the file they came from (reread, or where downloads are kept),
+/// and the operator's own URL for it, if any.
+#[derive(Clone, Debug)]
+pub struct CrlSource {
+    pub bytes: Vec<u8>,
     pub path: Option<PathBuf>,
-    /// The distribution point to download from (http), when configured.
     pub url: Option<String>,
 }
 
+/// The operator's CRLs (empty: `--no-revocation-check` or OCSP). J-LIS partitions its CRLs by distribution point
+/// (one per municipality), so there may be several; each submission's certificate picks the one whose
+/// issuingDistributionPoint names its distribution point (`kazasu_core::crl::select`).
+pub struct Revocation {
+    slots: Vec<Slot>,
+    anchors: TrustAnchors,
+}
+
 impl Revocation {
-    pub fn new(
-        initial: Option<&[u8]>,
-        anchors: &TrustAnchors,
-        path: Option<PathBuf>,
-        url: Option<String>,
-    ) -> Result<Revocation, CrlError> {
-        let current = initial.map(|b| Crl::load(b, anchors)).transpose()?.map(Arc::new);
-        Ok(Revocation { current: RwLock::new(current), anchors: anchors.clone(), path, url })
+    pub fn new(sources: Vec<CrlSource>, anchors: &TrustAnchors) -> Result<Revocation, CrlError> {
+        let slots = sources
+            .into_iter()
+            .map(|s| {
+                let crl = Crl::load(&s.bytes, anchors).map_err(|e| match &s.path {
+                    Some(p) => CrlError::Read { path: p.display().to_string(), message: e.to_string() },
+                    None => e,
+                })?;
+                Ok(Slot { current: RwLock::new(Arc::new(crl)), path: s.path, url: s.url })
+            })
+            .collect::<Result<_, CrlError>>()?;
+        Ok(Revocation { slots, anchors: anchors.clone() })
     }
 
     /// Whether the schedule has something to reread.
     pub fn refreshable(&self) -> bool {
-        self.path.is_some() || self.url.is_some()
+        self.slots.iter().any(|s| s.path.is_some() || s.url.is_some())
     }
 
-    pub fn current(&self) -> Option<Arc<Crl>> {
-        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    /// Whether any CRL is configured.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
     }
 
-    /// Replaces the CRL with `bytes` if they are a CRL signed by the CA and not older than the current one.
-    pub fn replace(&self, bytes: &[u8]) -> Result<(), CrlError> {
+    /// The CRLs in use, in the configured order.
+    pub fn current(&self) -> Vec<Arc<Crl>> {
+        self.slots.iter().map(|s| s.current.read().unwrap_or_else(|p| p.into_inner()).clone()).collect()
+    }
+
+    /// When every configured CRL is past its nextUpdate at `now`, the latest of those times (nothing can be
+    /// checked until a refresh); None while any CRL is current or none is configured.
+    pub fn all_stale(&self, now: i64) -> Option<i64> {
+        let crls = self.current();
+        let nexts: Option<Vec<i64>> = crls.iter().map(|c| c.next_update.filter(|n| now > *n)).collect();
+        nexts.and_then(|n| n.into_iter().max())
+    }
+
+    /// Replaces the `index`th CRL with `bytes` if they are a CRL signed by the CA and not older than the current
+    /// one.
+    pub fn replace(&self, index: usize, bytes: &[u8]) -> Result<(), CrlError> {
+        let Some(slot) = self.slots.get(index) else { return Ok(()) };
         let new = Crl::load(bytes, &self.anchors)?;
-        let mut cur = self.current.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = cur.as_ref() {
-            if new.this_update < c.this_update {
-                return Err(CrlError::Older { new: new.this_update, current: c.this_update });
-            }
+        let mut cur = slot.current.write().unwrap_or_else(|p| p.into_inner());
+        if new.this_update < cur.this_update {
+            return Err(CrlError::Older { new: new.this_update, current: cur.this_update });
         }
-        *cur = Some(Arc::new(new));
+        *cur = Arc::new(new);
         Ok(())
     }
 
-    /// The scheduled refresh: downloads from the distribution point when one is configured (and keeps a
-    /// download that verified in the file), otherwise rereads the file.
+    /// The scheduled refresh of every CRL: downloads from the operator's URL when one is configured (and keeps
+    /// a download that verified in the file), otherwise rereads the file. Every CRL is tried; the first failure
+    /// is returned (the CRLs that failed keep their current version).
     pub fn reload(&self) -> Result<(), CrlError> {
-        if let Some(url) = &self.url {
+        let mut first_error = None;
+        for (i, slot) in self.slots.iter().enumerate() {
+            if let Err(e) = self.reload_slot(i, slot) {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    fn reload_slot(&self, index: usize, slot: &Slot) -> Result<(), CrlError> {
+        if let Some(url) = &slot.url {
             let bytes = download(url)?;
-            self.replace(&bytes)?;
-            if let Some(path) = &self.path {
+            self.replace(index, &bytes)?;
+            if let Some(path) = &slot.path {
                 write_atomically(path, &bytes)
                     .map_err(|e| CrlError::Read { path: path.display().to_string(), message: e.to_string() })?;
             }
             return Ok(());
         }
-        let Some(path) = &self.path else { return Ok(()) };
+        let Some(path) = &slot.path else { return Ok(()) };
         let bytes = std::fs::read(path)
             .map_err(|e| CrlError::Read { path: path.display().to_string(), message: e.to_string() })?;
-        self.replace(&bytes)
+        self.replace(index, &bytes)
     }
 }
 

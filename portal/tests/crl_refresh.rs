@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use kazasu_core::handoff::{self, Submission};
 use kazasu_core::HashAlgorithm;
-use kazasu_portal::revocation::CrlError;
+use kazasu_portal::revocation::{CrlError, CrlSource};
 use support::*;
 
 const PKI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki");
@@ -72,8 +72,7 @@ fn a_certificate_revoked_in_a_refreshed_crl_is_refused_and_bad_crls_are_not_take
     let path = dir.path().join("current.crl.pem");
     std::fs::write(&path, &empty).unwrap();
     let server = Server::start(&dir.path().join("db"), |cfg| {
-        cfg.crl = Some(empty.clone());
-        cfg.crl_path = Some(path.clone());
+        cfg.crls = vec![CrlSource { bytes: empty.clone(), path: Some(path.clone()), url: None }];
         cfg.crl_refresh_secs = 1;
     });
     let (id, body) = signed_request(&server);
@@ -89,14 +88,14 @@ fn a_certificate_revoked_in_a_refreshed_crl_is_refused_and_bad_crls_are_not_take
     assert_eq!(server.state.revocation().reload(), Err(CrlError::Signature));
     replace(&older);
     assert!(matches!(server.state.revocation().reload(), Err(CrlError::Older { .. })));
-    let in_use = server.state.revocation().current().unwrap().der.clone();
+    let in_use = server.state.revocation().current()[0].der().to_vec();
     assert_eq!(openssl::x509::X509Crl::from_pem(&empty).unwrap().to_der().unwrap(), in_use);
 
     // The revoking CRL is picked up by the schedule (every second here; waited for at most 20 s).
     replace(&revoked);
     let want = openssl::x509::X509Crl::from_pem(&revoked).unwrap().to_der().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while server.state.revocation().current().unwrap().der != want {
+    while server.state.revocation().current()[0].der() != want {
         assert!(Instant::now() < deadline, "the CRL was not refreshed within 20 s");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -106,7 +105,7 @@ fn a_certificate_revoked_in_a_refreshed_crl_is_refused_and_bad_crls_are_not_take
 
     // A portal will not start on a CRL its CA did not sign.
     let mut cfg = config(&dir.path().join("db2"), "http://127.0.0.1:1");
-    cfg.crl = Some(foreign);
+    cfg.crls = vec![CrlSource { bytes: foreign, path: None, url: None }];
     assert!(kazasu_portal::AppState::new(cfg).is_err());
 }
 
@@ -145,7 +144,7 @@ impl DistributionPoint {
 }
 
 #[test]
-fn the_crl_is_downloaded_from_its_distribution_point_and_kept_in_its_file() {
+fn the_crl_is_downloaded_from_the_operators_source_and_kept_in_its_file() {
     let dir = TempDir::new("crl-download");
     let empty = issue_crl(dir.path(), "empty", "sign", None, Some("20261130000000Z"));
     let revoked = issue_crl(dir.path(), "revoked", "sign", Some("sign.pem"), Some("20261130010000Z"));
@@ -154,9 +153,7 @@ fn the_crl_is_downloaded_from_its_distribution_point_and_kept_in_its_file() {
     std::fs::write(&path, &empty).unwrap();
     let dp = DistributionPoint::start();
     let server = Server::start(&dir.path().join("db"), |cfg| {
-        cfg.crl = Some(empty.clone());
-        cfg.crl_path = Some(path.clone());
-        cfg.crl_url = Some(dp.url.clone());
+        cfg.crls = vec![CrlSource { bytes: empty.clone(), path: Some(path.clone()), url: Some(dp.url.clone()) }];
         cfg.crl_refresh_secs = 3600; // the test calls the refresh itself
     });
     let revocation = server.state.revocation();
@@ -172,10 +169,7 @@ fn the_crl_is_downloaded_from_its_distribution_point_and_kept_in_its_file() {
     // The CA revokes the certificate: the download replaces the CRL and becomes the file a restart reads.
     dp.serve(&revoked);
     revocation.reload().unwrap();
-    assert_eq!(
-        revocation.current().unwrap().der,
-        openssl::x509::X509Crl::from_pem(&revoked).unwrap().to_der().unwrap()
-    );
+    assert_eq!(revocation.current()[0].der(), openssl::x509::X509Crl::from_pem(&revoked).unwrap().to_der().unwrap());
     assert_eq!(std::fs::read(&path).unwrap(), revoked);
     let (id, body) = signed_request(&server);
     let (code, reply) = post_raw(&server.url(&format!("/r/{id}/submit")), &body);

@@ -79,7 +79,7 @@ fn a_certificate_outside_the_configured_chain_is_refused() {
     let dir = TempDir::new("chain");
     let server = Server::start(&dir.path().join("db"), |cfg| {
         cfg.trust = Trust::only(TrustAnchors::from_der(fixture::AUTH_CA_CERT).unwrap());
-        cfg.crl = None;
+        cfg.crls.clear();
     });
     let (c, req) = fetched(&server);
     assert_eq!(submit_raw(&server, &c, &submission(&req, req.bytes_to_sign())), (422, "bad-certificate".into()));
@@ -249,4 +249,19 @@ fn unsigned_requests_are_purged_a_day_after_expiry_and_signed_ones_are_kept() {
     );
     assert_eq!(code, 404);
     assert_eq!(status(&server, &c), kazasu_portal::ApplicationState::Signed);
+}
+
+#[test]
+fn a_portal_that_accepts_test_cards_says_so_on_its_start_page_and_one_that_does_not_is_silent() {
+    let dir = TempDir::new("test-cards");
+    let production = Server::start(&dir.path().join("db"), |_| {});
+    let (code, page) = get_raw(&production.url("/"));
+    assert_eq!(code, 200);
+    assert!(!String::from_utf8_lossy(&page).contains("id=\"test-cards\""));
+    let dir = TempDir::new("test-cards-dev");
+    let development = Server::start(&dir.path().join("db"), |cfg| cfg.trust.accept_test_cards = true);
+    let (code, page) = get_raw(&development.url("/"));
+    assert_eq!(code, 200);
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.contains("id=\"test-cards\"") && page.contains("テストカード"), "{page}");
 }

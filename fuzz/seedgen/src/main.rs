@@ -150,11 +150,15 @@ fn main() {
         ("sign-ca", fixture::SIGN_CA_CERT),
         ("auth", fixture::AUTH_CERT),
         ("auth-ca", fixture::AUTH_CA_CERT),
+        // Not on the software card: a test card's certificate, and the sign certificate of the pre-J-LIS-profile
+        // fixtures (URL distribution points, 8-digit date of birth), kept as a regression input.
+        ("sign-testcard", include_bytes!("../../../fixtures/test-pki/sign-testcard.der")),
+        ("legacy-sign", include_bytes!("../../../fixtures/legacy/sign.der")),
     ] {
         write("certificate", name, der);
     }
     let mut personal = Vec::new();
-    for (i, f) in ["かざす　花子", "0000", "2", "19850401", "三重県伊勢市岩渕一丁目７番２９号", "000000000000000"].iter().enumerate() {
+    for (i, f) in ["かざす　花子", "00000", "2", "319850401", "三重県伊勢市岩渕一丁目７番２９号", "00000"].iter().enumerate() {
         if i > 0 {
             personal.push(0xFF);
         }
