@@ -12,11 +12,16 @@
 //!   exist, and must end as documented for a machine without pcscd: exit 6 and how to start it.
 //! - `--ca jpki` (the J-LIS CAs built in) becomes `--ca` the test sign CA: the software card's certificate is
 //!   the test PKI's, which no J-LIS CA issued (`--ca jpki` itself is tested in messages.rs). `CRL` is the test
-//!   CA's CRL; the relying party's URL is a small relying party on 127.0.0.1 (plain http is allowed to this
+//!   CA's CRL. `--ocsp` (the responder the certificate names) becomes `--ocsp=` a responder on 127.0.0.1 that
+//!   says "good" (OpenSSL's, as in revocation.rs): the test certificate names a host that does not exist.
+//!   The relying party's URL is a small relying party on 127.0.0.1 (plain http is allowed to this
 //!   computer) and `qr.png` its QR code; `申請書.pdf` is a one-page PDF in the folder. `[--crl CRL]` runs
 //!   both without and with it.
 
 mod common;
+
+#[path = "../../pki/tests/support/ocsp_responder.rs"]
+mod ocsp_responder;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -84,6 +89,9 @@ const KNOWN: [&[&str]; 9] = [
 fn starts_with(args: &[String], known: &[&str]) -> bool {
     args.len() >= known.len() && args.iter().zip(known).all(|(a, k)| a == k)
 }
+
+/// Options the example must keep showing (the two ways to check revocation).
+const SHOWN_OPTIONS: [&str; 2] = ["--crl", "--ocsp"];
 
 /// Commands that talk to a card, and of those the ones that ask the signature password.
 const CARD_COMMANDS: [&str; 4] = ["status", "cert", "sign", "sign-request"];
@@ -159,6 +167,18 @@ fn relying_party() -> String {
     format!("{origin}/r/readme000001")
 }
 
+/// OpenSSL's OCSP responder on 127.0.0.1 saying "good" about the software card's certificate.
+fn good_responder(dir: &Path) -> ocsp_responder::Responder {
+    let pem = std::fs::read(format!("{FIXTURES}/sign.pem")).unwrap();
+    let serial =
+        openssl::x509::X509::from_pem(&pem).unwrap().serial_number().to_bn().unwrap().to_hex_str().unwrap().to_string();
+    let index = dir.join("ocsp-index.txt");
+    std::fs::write(&index, ocsp_responder::index_line(&serial, 'V')).unwrap();
+    let ca = Path::new(FIXTURES).join("sign-ca.pem");
+    let key = Path::new(FIXTURES).join("sign-ca.TEST-ONLY.key.pem");
+    ocsp_responder::Responder::start(ocsp_responder::openssl_answer(dir, &index, &ca, &ca, &key, Some(1)))
+}
+
 /// Runs one README command (words after `kazasu`) in `dir`.
 fn run(dir: &Path, args: &[String]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kazasu"));
@@ -190,6 +210,7 @@ fn every_command_of_the_usb_reader_example_runs_as_written() {
     qr_png(&url, dir, "qr.png");
     let ca = format!("{FIXTURES}/sign-ca.pem");
     let crl = format!("{FIXTURES}/sign-ca.crl.pem");
+    let ocsp = good_responder(dir);
 
     let mut shown: Vec<Vec<String>> = Vec::new();
     let mut scanned: Option<String> = None;
@@ -215,6 +236,7 @@ fn every_command_of_the_usb_reader_example_runs_as_written() {
                 .map(|(i, a)| match (i.checked_sub(1).map(|p| variant[p].as_str()), a.as_str()) {
                     (Some("--ca"), "jpki") => ca.clone(),
                     (Some("--crl"), "CRL") => crl.clone(),
+                    (_, "--ocsp") => format!("--ocsp={}", ocsp.url),
                     // The URL the scan of the QR code printed, else the relying party's.
                     (_, README_URL) => scanned.clone().unwrap_or_else(|| url.clone()),
                     _ => a.clone(),
@@ -249,6 +271,9 @@ fn every_command_of_the_usb_reader_example_runs_as_written() {
                 }
                 [c, f, ..] if c == "verify" && f == "申請書-signed.pdf" => {
                     assert!(stdout.contains("Valid signature by") && stdout.contains("Signature verified"), "{said}");
+                    if args.iter().any(|a| a.starts_with("--ocsp")) {
+                        assert!(stdout.contains("confirmed it is not revoked"), "{said}");
+                    }
                 }
                 [c, ..] if c == "sign-request" => {
                     assert!(stdout.contains("Signed, submitted and verified"), "{said}");
@@ -263,6 +288,10 @@ fn every_command_of_the_usb_reader_example_runs_as_written() {
     }
     for k in KNOWN {
         assert!(shown.iter().any(|s| starts_with(s, k)), "the README example no longer shows `kazasu {}`", k.join(" "));
+    }
+    for option in SHOWN_OPTIONS {
+        let here = |s: &Vec<String>| s.iter().any(|w| w.trim_start_matches('[') == option);
+        assert!(shown.iter().any(here), "the README example no longer shows {option}");
     }
     assert_eq!(scanned.as_deref(), Some(url.as_str()), "the scan line printed the relying party's URL");
 }
