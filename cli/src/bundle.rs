@@ -154,6 +154,15 @@ pub(crate) fn trust_anchors(lang: Lang, ca: &Path) -> Result<TrustAnchors, Failu
     })
 }
 
+/// A test card's certificate (policy under `…8.5.1.0`) is not a real person's signature: refused unless
+/// `--accept-test-cards` (development). Other policies are the trusted CA's business (`--ca` decides).
+pub(crate) fn card_kind(lang: Lang, cert: &Certificate, accept_test_cards: bool) -> Result<(), String> {
+    if cert.is_test_card() && !accept_test_cards {
+        return Err(text::certificate_is_a_test_card(lang));
+    }
+    Ok(())
+}
+
 /// What a failed verification says to the person, for the signature (`kazasu verify` of a file or of a PDF's
 /// signatures): the one place a `VerifyError` becomes words.
 pub(crate) fn why_not_verified(lang: Lang, e: &VerifyError) -> String {
@@ -194,6 +203,7 @@ pub fn verify(
     ca: &Path,
     revocation: &Revocation,
     at: Option<i64>,
+    accept_test_cards: bool,
 ) -> Result<(), Failure> {
     let bundle_path = bundle.map(Path::to_path_buf).unwrap_or_else(|| beside(file));
     if !bundle_path.exists() {
@@ -216,6 +226,7 @@ pub fn verify(
     let now = at.unwrap_or_else(|| kazasu_core::clock::Clock::now(&kazasu_core::clock::SystemClock));
     let fail = |e: VerifyError| verify_failure(lang, &e, ca);
     verify_signature(&certificate, alg, &data, &signature).map_err(fail)?;
+    card_kind(lang, &cert, accept_test_cards).map_err(|m| Failure::new(m, exit::VERIFY_FAILED))?;
     let issuer = verify_chain_to_issuer(&certificate, &anchors, now).map_err(fail)?;
     let checked = revocation
         .check(lang, &certificate, issuer.der(), now)

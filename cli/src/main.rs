@@ -112,6 +112,8 @@ enum Command {
         ocsp: Option<Option<String>>,
         #[arg(long, value_name = "UNIX_TIME")]
         at: Option<i64>,
+        #[arg(long)]
+        accept_test_cards: bool,
     },
     Scan {
         image: PathBuf,
@@ -261,12 +263,12 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
             let file = file.as_deref().unwrap_or(std::path::Path::new(""));
             card::sign(s, lang, file, &hash, out_dir.as_deref(), &pin)
         }),
-        Command::Verify { file, bundle, ca, crl, ocsp, at } => {
+        Command::Verify { file, bundle, ca, crl, ocsp, at, accept_test_cards } => {
             without_card(before, lang, "verify")?;
             let r = revocation::Revocation::load(lang, &crl, ocsp)?;
             match bundle {
-                None if pdf::is_pdf(&file) => pdf::verify(lang, &file, &ca, &r, at),
-                _ => bundle::verify(lang, &file, bundle.as_deref(), &ca, &r, at),
+                None if pdf::is_pdf(&file) => pdf::verify(lang, &file, &ca, &r, at, accept_test_cards),
+                _ => bundle::verify(lang, &file, bundle.as_deref(), &ca, &r, at, accept_test_cards),
             }
         }
         Command::Card { command: CardCommand::Serve { vpcd, extended } } => {

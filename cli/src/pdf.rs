@@ -242,14 +242,21 @@ pub fn is_pdf(path: &Path) -> bool {
 /// `kazasu verify FILE.pdf` (without --bundle): the signatures inside the PDF; a PDF with none is verified by
 /// the signature file `kazasu sign FILE.pdf` writes beside it, and a PDF with neither says how to sign it
 /// either way.
-pub fn verify(lang: Lang, file: &Path, ca: &Path, revocation: &Revocation, at: Option<i64>) -> Result<(), Failure> {
+pub fn verify(
+    lang: Lang,
+    file: &Path,
+    ca: &Path,
+    revocation: &Revocation,
+    at: Option<i64>,
+    accept_test_cards: bool,
+) -> Result<(), Failure> {
     let data = read_file(lang, file)?;
     let found = kazasu_pdf::signatures(&data).map_err(|e| pdf_failure(lang, file, &e))?;
     let beside = bundle::beside(file);
     if found.is_empty() {
         if beside.is_file() {
             card::progress(text::pdf_verifying_signature_file(lang, beside.display()));
-            return bundle::verify(lang, file, Some(&beside), ca, revocation, at);
+            return bundle::verify(lang, file, Some(&beside), ca, revocation, at, accept_test_cards);
         }
         let message = text::pdf_no_signatures(lang, beside.display(), file.display());
         return Err(Failure::new(message, exit::VERIFY_FAILED));
@@ -264,7 +271,7 @@ pub fn verify(lang: Lang, file: &Path, ca: &Path, revocation: &Revocation, at: O
     for (i, s) in found.iter().enumerate() {
         let format = s.sub_filter.map(SubFilter::name).unwrap_or("?");
         println!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
-        match check(lang, s, &anchors, now, revocation) {
+        match check(lang, s, &anchors, now, revocation, accept_test_cards) {
             Ok((name, c)) => {
                 println!("{}", text::pdf_signature_valid(lang, name));
                 checked = Some(c);
@@ -309,6 +316,7 @@ fn check(
     anchors: &TrustAnchors,
     now: i64,
     revocation: &Revocation,
+    accept_test_cards: bool,
 ) -> Result<(String, RevocationChecked), String> {
     if !s.ranges_valid {
         return Err(text::pdf_byte_range_invalid(lang));
@@ -329,6 +337,7 @@ fn check(
         bundle::why_not_verified(lang, &e)
     };
     verify_signature(&cms.certificate, HashAlgorithm::Sha256, &cms.signed_attrs, &cms.signature).map_err(why)?;
+    bundle::card_kind(lang, &cert, accept_test_cards)?;
     let issuer = verify_chain_to_issuer(&cms.certificate, anchors, now).map_err(why)?;
     let checked = revocation.check(lang, &cms.certificate, issuer.der(), now).map_err(|(message, _)| message)?;
     Ok((cert.personal.as_ref().and_then(|p| p.name.clone()).unwrap_or(cert.subject), checked))

@@ -465,3 +465,31 @@ fn times_are_shown_in_japan_time_with_the_zone_named() {
         assert!(text(&out.stdout).contains(words), "{lang}: {}", text(&out.stdout));
     }
 }
+
+#[test]
+fn a_test_cards_signature_is_refused_by_verify_unless_accept_test_cards_is_given() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let tmp = temp_dir("test-card");
+    let f = signed_file(tmp.path());
+    // The same bundle, signed instead by the test-card certificate's key (issued by the same test CA).
+    let data = std::fs::read(&f).unwrap();
+    let key = std::fs::read(fixture("sign-testcard.TEST-ONLY.key.pem")).unwrap();
+    let key = openssl::pkey::PKey::private_key_from_pem(&key).unwrap();
+    let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &key).unwrap();
+    signer.update(&data).unwrap();
+    let bundle_path = format!("{f}.kazasu.json");
+    let mut bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(&bundle_path).unwrap()).unwrap();
+    bundle["signature"] = b64.encode(signer.sign_to_vec().unwrap()).into();
+    bundle["certificate"] = b64.encode(std::fs::read(fixture("sign-testcard.der")).unwrap()).into();
+    std::fs::write(&bundle_path, serde_json::to_vec(&bundle).unwrap()).unwrap();
+    let ca = fixture("sign-ca.pem");
+    for (lang, words) in [("ja", "テストカード"), ("en", "test card")] {
+        let out = kazasu(&["--lang", lang, "verify", "--ca", &ca, &f], "");
+        assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(words), "{}", text(&out.stderr));
+    }
+    let out = kazasu(&["--lang", "en", "verify", "--accept-test-cards", "--ca", &ca, &f], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("試験　カード"), "{}", text(&out.stdout));
+}
