@@ -12,18 +12,30 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(
-  openjdk-17-jdk-headless maven python3                            # kotlin.sh
-  debootstrap debian-archive-keyring util-linux                    # swift.sh
-  chromium nodejs npm                                              # portal.sh
-  nginx openssl curl python3-yaml                                  # tls.sh, links.sh
-  postgresql                                                       # postgres.sh
-  poppler-utils qpdf ghostscript libnss3-tools python3-venv        # pdf.sh
-)
+# need PACKAGE TEST: PACKAGE is installed unless the shell command TEST succeeds — the same test the suite
+# itself makes (a command may come from elsewhere than Debian's package, e.g. Node with its own npm).
 missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+need() { eval "$2" >/dev/null 2>&1 || missing+=("$1"); }
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+need openjdk-17-jdk-headless "installed openjdk-17-jdk-headless"   # kotlin.sh
+need maven "installed maven"
+need python3 "installed python3"
+need debootstrap "command -v debootstrap"                          # swift.sh
+need debian-archive-keyring "installed debian-archive-keyring"
+need util-linux "command -v unshare"
+need chromium "[ -x /usr/bin/chromium ]"                           # portal.sh
+need nodejs "command -v node"
+need npm "command -v npm"
+need nginx "[ -x /usr/sbin/nginx ]"                                # tls.sh, postgres.sh
+need openssl "command -v openssl"
+need curl "command -v curl"
+need python3-yaml "python3 -c 'import yaml'"                       # links.sh
+need postgresql "compgen -G '/usr/lib/postgresql/*/bin/initdb'"    # postgres.sh
+need poppler-utils "command -v pdfsig"                             # pdf.sh
+need qpdf "command -v qpdf"
+need ghostscript "command -v gs"
+need libnss3-tools "command -v certutil"
+need python3-venv "python3 -c 'import venv, ensurepip'"
 if ((${#missing[@]})); then
   echo "provision: installing ${missing[*]}"
   # Waits for the package lock rather than failing, should another apt run at the same time.
