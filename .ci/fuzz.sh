@@ -47,7 +47,7 @@ for t in $(cargo +nightly fuzz list); do
   # The regressions of a target that has none yet: an empty folder.
   regressions="regressions/$t"
   [ -d "$regressions" ] || regressions="$work/no-regressions-$t"
-  echo "== fuzz.sh: $t: replays seeds/$t ($(find "seeds/$t" -type f | wc -l)) and $regressions ($(find "$regressions" -type f 2>/dev/null | wc -l)), then $n executions from seed $seed"
+  echo "== fuzz.sh: $t: replays $(find "seeds/$t" -type f | wc -l) seeds and $(find "$regressions" -type f 2>/dev/null | wc -l) regressions, then $n executions from seed $seed"
   # A fresh working corpus (not fuzz/corpus, the long runs' own): the same start on every machine. libFuzzer
   # runs every input of the folders named after it first (the replay), then mutates.
   mkdir -p "$work/$t" "artifacts/$t" "seeds/$t" "$regressions"

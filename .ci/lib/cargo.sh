@@ -15,6 +15,11 @@ KAZASU_FEATURES=kazasu/virtual-card,kazasu-ffi/testing
 # The same plus libnfc readers in the CLI (.ci/nfc.sh): only kazasu-nfc and the CLI build again for it.
 KAZASU_FEATURES_NFC=$KAZASU_FEATURES,kazasu/nfc
 
+# No incremental compilation: these builds start from a clean tree or reuse finished artifacts, where its caches
+# (target/debug/incremental, 1.5 GB after one test run) only cost disk and time. Set for every command here alike,
+# since cargo rebuilds our crates when it changes.
+export CARGO_INCREMENTAL=0
+
 # ws SUBCOMMAND ARGS…: cargo SUBCOMMAND over the whole workspace with the one feature set.
 ws() {
   local sub=$1
