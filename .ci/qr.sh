@@ -5,7 +5,8 @@
 #     under scripts/test-all.sh these ran in its workspace tests stage already;
 #  2. the benchmark tables (decode rate per folder, false positives, ms per frame) in quick mode, for the log
 #     only: speed goals are read from the table, never asserted. Built in the dev profile with the rest of the
-#     workspace (kazasu-qr itself at opt-level 2, Cargo.toml), so the milliseconds are only indicative here;
+#     workspace (kazasu-qr, rqrr, rxing and the image decoders at opt-level 2, Cargo.toml), so the milliseconds
+#     are only indicative here;
 #     the figures in qr/README.md come from release builds (scripts/qr-bench.sh).
 # Without the photo set the photo-set parts are skipped and said to be (scripts/test-all.sh counts them in its
 # closing line); with CI set its absence is a failure.

@@ -47,7 +47,7 @@ daemons_before=$(kotlin_daemons)
 # Budgets in seconds, for a fresh 2-core Debian 12 machine (README.md has the same table). A warm run (packages,
 # chroot and target/ from an earlier run) takes far less in the stages that install or compile.
 declare -A budget=(
-  [setup]=120 [provision]=420 [fuzz-build]=600
+  [setup]=120 [provision]=420 [fuzz-build]=900
   [build]=540 [layout]=20 [tests]=120 [pcsc]=30
   [nfc]=120 [qr]=60 [kotlin]=180 [swift]=120 [portal]=90 [tls]=20 [links]=20 [postgres]=60 [pdf]=60 [fuzz]=120
 )
