@@ -56,17 +56,7 @@ impl Lang {
 /// --json`) stays ISO 8601 UTC.
 pub mod time {
     use super::{text, Lang};
-    use kazasu_core::handoff::time::{format_utc, parse_utc};
-
-    /// JST is UTC+9 all year.
-    const JST_OFFSET_SECONDS: i64 = 9 * 3600;
-
-    /// (date, time of day) in JST: "2026-12-06", "12:28:36". The core's civil-date routine, shifted.
-    fn parts(unix: i64) -> (String, String) {
-        let iso = format_utc(unix.saturating_add(JST_OFFSET_SECONDS)); // 2026-12-06T12:28:36Z
-        let (date, rest) = iso.split_once('T').unwrap_or((iso.as_str(), ""));
-        (date.to_string(), rest.trim_end_matches('Z').to_string())
-    }
+    use kazasu_core::handoff::time::{jst_parts as parts, parse_utc};
 
     /// A moment in JST with the zone named: 「2026-12-06 12:28:36 JST（日本時間）」.
     pub fn moment(lang: Lang, unix: i64) -> String {

@@ -10,6 +10,17 @@ pub fn format_utc(unix: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
+/// Japan's time, UTC+9 all year (no daylight saving time since 1951): what people here read on a clock.
+pub const JST_OFFSET_SECONDS: i64 = 9 * 3600;
+
+/// Seconds since the Unix epoch as Japan's (date, time of day): ("2026-12-06", "12:28:36"). For people; the
+/// signed document keeps [`format_utc`].
+pub fn jst_parts(unix: i64) -> (String, String) {
+    let iso = format_utc(unix.saturating_add(JST_OFFSET_SECONDS));
+    let (date, rest) = iso.split_once('T').unwrap_or((iso.as_str(), ""));
+    (date.to_string(), rest.trim_end_matches('Z').to_string())
+}
+
 /// Parses exactly the form [`format_utc`] writes.
 pub fn parse_utc(text: &str) -> Option<i64> {
     let b = text.as_bytes();
@@ -96,5 +107,12 @@ mod tests {
         ] {
             assert_eq!(parse_utc(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn japans_time_is_nine_hours_ahead_all_year_and_crosses_the_date_line_of_utc() {
+        assert_eq!(jst_parts(parse_utc("2026-12-06T03:28:36Z").unwrap()), ("2026-12-06".into(), "12:28:36".into()));
+        assert_eq!(jst_parts(parse_utc("2026-07-01T20:00:00Z").unwrap()), ("2026-07-02".into(), "05:00:00".into()));
+        assert_eq!(jst_parts(parse_utc("2031-11-26T14:59:59Z").unwrap()), ("2031-11-26".into(), "23:59:59".into()));
     }
 }

@@ -6,7 +6,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kazasu_core::handoff::link::{APP_LINK_HOST, APP_LINK_PATH};
-use kazasu_core::handoff::time::format_utc;
+use kazasu_core::handoff::time::jst_parts;
 use kazasu_core::handoff::{app_link, deep_link, parse_link, HttpsUrl};
 
 use crate::guard::{cookies, Denied};
@@ -142,7 +142,7 @@ pub async fn application_page(State(state): State<Shared>, Path(view): Path<Stri
 <div id=\"qr\" role=\"img\" aria-label=\"署名用の QR コード\">{svg}</div>
 <p>この端末で申請している場合: <a class=\"button\" id=\"same-device\" href=\"{app}\">端末内のアプリで署名する</a><br>
 <span class=\"note\">アプリが開かないとき: <a id=\"same-device-fallback\" href=\"{deep}\">kazasu: リンクで開く</a></span></p>
-<p class=\"note\">署名の要求: <code id=\"request-url\">{url}</code><br>有効期限: {expires}（UTC）</p>
+<p class=\"note\">署名の要求: <code id=\"request-url\">{url}</code><br>有効期限: {expires}（日本時間）</p>
 <p id=\"state\">署名を待っています…</p>
 </section>
 <section id=\"signed\" hidden>
@@ -160,7 +160,10 @@ pub async fn application_page(State(state): State<Shared>, Path(view): Path<Stri
         app = escape(&HttpsUrl::parse(&url).map(|u| app_link(&u)).unwrap_or_else(|_| deep.clone())),
         deep = escape(&deep),
         url = escape(&url),
-        expires = escape(&format_utc(row.expires_at)),
+        expires = escape(&{
+            let (date, time) = jst_parts(row.expires_at);
+            format!("{date} {time}")
+        }),
     );
     html(frame("住民票の写しの交付申請", &format!(" data-view=\"{}\"", escape(&row.view_id)), &body))
 }
