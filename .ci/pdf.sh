@@ -163,6 +163,15 @@ checks cosigned.pdf 2
 grep -q 'The document was added to after this signature' cosigned.pdf.verify || fail "first signature not shown as followed by an update"
 hanko cosigned.pdf
 
+echo "== pdf: pyHanko's signatures (signing-certificate-v2 with the issuer and serial) verify in kazasu verify too"
+for style in pkcs7 pades; do
+  extra=()
+  [ "$style" = pades ] && extra=(--use-pades)
+  "$venv/bin/pyhanko" sign addsig --field Sig1 "${extra[@]}" pemder --key "$pki/sign.TEST-ONLY.key.pem" \
+    --cert "$pki/sign.pem" --no-pass ghostscript.pdf "hanko-$style.pdf" 2>/dev/null || fail "pyHanko could not sign"
+  checks "hanko-$style.pdf" 1
+done
+
 echo "== pdf: a byte changed after signing is reported by all three"
 for f in ghostscript-pades.pdf cosigned.pdf scan-pkcs7.pdf; do
   # The creation date's first digit inside the first signed range (the Info dictionary): still a readable PDF.

@@ -173,8 +173,9 @@ fn byte_range(pdf: &[u8]) -> [usize; 4] {
 }
 
 /// `signed` (a PDF signed by kazasu) with its `/Contents` replaced by what `openssl cms -sign` (with `flags`)
-/// makes over the same byte ranges, with the test PKI's TEST-ONLY key: another tool's signature of that PDF.
-fn openssl_signed(signed: &Path, out: &Path, flags: &[&str]) {
+/// makes over the same byte ranges, with the test PKI's TEST-ONLY key, passed through `edit`: another tool's
+/// signature of that PDF.
+fn openssl_signed(signed: &Path, out: &Path, flags: &[&str], edit: fn(Vec<u8>) -> Vec<u8>) {
     let pdf = std::fs::read(signed).unwrap();
     let [_, a, b, c] = byte_range(&pdf);
     let (content, cms) = (out.with_extension("content"), out.with_extension("p7s"));
@@ -192,13 +193,38 @@ fn openssl_signed(signed: &Path, out: &Path, flags: &[&str]) {
         .output()
         .expect("openssl");
     assert!(run.status.success(), "{}", text(&run.stderr));
-    let der = std::fs::read(&cms).unwrap();
+    let der = edit(std::fs::read(&cms).unwrap());
     let hex: String = der.iter().map(|b| format!("{b:02x}")).collect();
     assert!(hex.len() <= b - a - 2, "the placeholder holds the CMS");
     let mut pdf = pdf;
     pdf[a + 1..a + 1 + hex.len()].copy_from_slice(hex.as_bytes());
     pdf[a + 1 + hex.len()..b - 1].fill(b'0');
     std::fs::write(out, pdf).unwrap();
+}
+
+/// `openssl cms -sign -stream` in DER form writes BER with indefinite lengths but embeds the content; this takes
+/// the content out (the encapsulated content's `[0]`: OCTET STRING chunks in an indefinite constructed string),
+/// leaving the detached BER SignedData NSS writes for LibreOffice. The signature is over the signed attributes,
+/// which the content's presence does not change.
+fn detached(mut ber: Vec<u8>) -> Vec<u8> {
+    // encapContentInfo: SEQUENCE (indefinite) { OID id-data, [0] (indefinite) { OCTET STRING (indefinite) {...} } }
+    let id_data = [0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+    let start = ber.windows(id_data.len()).position(|w| w == id_data).unwrap() + id_data.len();
+    assert_eq!(&ber[start..start + 4], &[0xa0, 0x80, 0x24, 0x80], "the content, in chunks");
+    let mut p = start + 4;
+    while ber[p] == 0x04 {
+        let (len, header) = match ber[p + 1] {
+            l if l < 0x80 => (usize::from(l), 2),
+            l => {
+                let n = usize::from(l & 0x7f);
+                (ber[p + 2..p + 2 + n].iter().fold(0, |acc, &b| acc << 8 | usize::from(b)), 2 + n)
+            }
+        };
+        p += header + len;
+    }
+    assert_eq!(&ber[p..p + 4], &[0, 0, 0, 0], "the ends of the string and of [0]");
+    ber.drain(start..p + 4);
+    ber
 }
 
 /// `file` with one byte inside the first signed range changed (the page's text).
@@ -229,16 +255,23 @@ fn openssl_signatures_in_ber_with_indefinite_lengths_or_without_signed_attribute
     assert!(sign(&input, &ours, "pkcs7").status.success());
     // -stream: BER, indefinite lengths (as LibreOffice writes through NSS).
     let ber = tmp.path().join("ber.pdf");
-    openssl_signed(&ours, &ber, &["-stream"]);
+    openssl_signed(&ours, &ber, &["-stream"], detached);
     let pdf = std::fs::read(&ber).unwrap();
     let [_, a, ..] = byte_range(&pdf);
     assert_eq!(&pdf[a + 1..a + 5], b"3080", "openssl wrote an indefinite length");
     assert_valid_and_tampering_seen(&ber, "BER");
     // -noattr: no signed attributes, the signature over the ranges themselves (as iText 2.1.7 writes).
     let noattr = tmp.path().join("noattr.pdf");
-    openssl_signed(&ours, &noattr, &["-noattr"]);
+    openssl_signed(&ours, &noattr, &["-noattr"], |der| der);
     assert_valid_and_tampering_seen(&noattr, "no signed attributes");
     assert!(!text(&verify(&noattr).stdout).contains("Signing time"), "no signing-time attribute to show");
+    // The content embedded (as `openssl cms -stream` leaves it): not a detached signature, as pdfsig and pyHanko
+    // say too.
+    let attached = tmp.path().join("attached.pdf");
+    openssl_signed(&ours, &attached, &["-stream"], |ber| ber);
+    let v = verify(&attached);
+    assert_eq!(v.status.code(), Some(10), "{}", text(&v.stdout));
+    assert!(text(&v.stdout).contains("Invalid signature: The signature could not be verified"), "{}", text(&v.stdout));
 }
 
 #[test]

@@ -182,6 +182,8 @@ pub enum CmsReadError {
     Ber(#[from] crate::ber::BerError),
     #[error("not a SignedData")]
     NotSignedData,
+    #[error("the SignedData carries the content: not a detached signature")]
+    NotDetached,
     #[error("{0}")]
     Missing(&'static str),
 }
@@ -194,7 +196,13 @@ pub fn parse(contents: &[u8]) -> Result<ParsedCms, CmsReadError> {
     if ci.content_type != ID_SIGNED_DATA {
         return Err(CmsReadError::NotSignedData);
     }
-    parse_signed_data(&ci.content.decode_as()?)
+    let sd: SignedData = ci.content.decode_as()?;
+    // A PDF's detached signature (adbe.pkcs7.detached, ETSI.CAdES.detached) is over the byte ranges, never over
+    // content of its own; pdfsig and pyHanko refuse one that embeds content too.
+    if sd.encap_content_info.econtent.is_some() {
+        return Err(CmsReadError::NotDetached);
+    }
+    parse_signed_data(&sd)
 }
 
 /// Reads a SignedData with one signer (a PDF signature's, or a time-stamp token's).
