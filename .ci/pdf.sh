@@ -208,6 +208,15 @@ if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf truncated.pdf -o trunc
   fail "a truncated PDF was signed"
 fi
 [ ! -e trunc-out.pdf ] || fail "an output was written for a truncated PDF"
+# Bytes before %PDF: the update's offsets could not agree with the header-relative ones readers use (qpdf would
+# call the output damaged), so it is refused before the password.
+{ printf 'From: a mail header\r\n\r\n'; cat cairo.pdf; } >prefixed.pdf
+if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf prefixed.pdf -o prefixed-out.pdf --pin-stdin 2>prefixed.err; then
+  fail "a PDF with bytes before its header was signed"
+fi
+grep -q 'Signature password' prefixed.err && fail "bytes before the header: refused only after the password"
+grep -q 'cannot be signed' prefixed.err || fail "bytes before the header: $(cat prefixed.err)"
+[ ! -e prefixed-out.pdf ] || fail "an output was written for a PDF with bytes before its header"
 if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf scan.pdf -o scan-pades.pdf --pin-stdin 2>exists.err; then
   fail "an existing output was overwritten"
 fi

@@ -304,3 +304,19 @@ fn a_pyhanko_signature_with_the_issuer_and_serial_in_signing_certificate_v2_veri
         assert_valid_and_tampering_seen(&out, name);
     }
 }
+
+#[test]
+fn a_pdf_with_bytes_before_its_header_is_refused_before_the_password() {
+    let tmp = temp_dir("pdf-prefix");
+    let (input, output) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"));
+    write_pdf(&input, 1);
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(&std::fs::read(&input).unwrap());
+    std::fs::write(&input, &bytes).unwrap();
+    let out = sign(&input, &output, "pades");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot be signed: its PDF structure is not supported"), "{err}");
+    assert!(!err.contains("Signature password"), "refused before the password: {err}");
+    assert!(!output.exists());
+}
