@@ -2,9 +2,10 @@
 # Issue 3: the uniffi bindings from Kotlin, on the JVM. Self-contained (installs what it is missing, starts no
 # services), exits non-zero on any failure.
 #  0. strings.xml / Localizable.strings are what scripts/l10n.py produces from the catalog l10n/app.toml;
-#  1. the FFI crate's Rust tests with the exported software card (feature `testing`);
-#  2. the host cdylib with `testing`, and the Kotlin bindings generated from it in library mode by the
-#     in-repo uniffi-bindgen;
+#  1. the FFI crate's Rust tests with the exported software card (feature `testing`; under scripts/test-all.sh
+#     they ran in its workspace tests);
+#  2. the host cdylib with `testing` (the workspace's build, .ci/lib/cargo.sh), and the Kotlin bindings
+#     generated from it in library mode by the in-repo uniffi-bindgen;
 #  3. Maven (android/pom.xml): jvm-tests runs the Kotlin tests through those bindings (JNA loads the cdylib);
 #     compile-check compiles every Android source (app + signing + bindings) against android-all (API 34),
 #     compile-check-minsdk the same against API 28 (minSdk), so APIs newer than minSdk fail.
@@ -29,7 +30,9 @@ if ((${#missing[@]})); then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+# shellcheck source=lib/cargo.sh
+source .ci/lib/cargo.sh
+target_dir=$(ws_target_dir)
 lib_dir="$target_dir/kotlin-lib"
 lib="$lib_dir/libkazasu_ffi.so"
 bindings="$target_dir/uniffi/kotlin"
@@ -38,22 +41,36 @@ m2="${KAZASU_M2_REPO:-/root/.m2/repository}"
 echo "== kotlin.sh: the phones' words are those of the catalog (l10n/app.toml)"
 python3 scripts/l10n.py --check
 
-echo "== kotlin.sh: FFI Rust tests (feature testing)"
-cargo test -p kazasu-ffi --features testing
+if ws_tested; then
+    echo "== kotlin.sh: the FFI crate's Rust tests (feature testing) ran in the workspace tests"
+else
+    echo "== kotlin.sh: FFI Rust tests (feature testing)"
+    cargo test -p kazasu-ffi --features testing
+fi
 
 echo "== kotlin.sh: cdylib (feature testing) and Kotlin bindings (library mode)"
-# A cdylib's file name carries no feature hash: a workspace build without `testing` overwrites the same
-# target/debug/libkazasu_ffi.so while cargo still thinks the `testing` build is fresh. Touching a source
-# file forces the relink (only this crate recompiles).
-touch ffi/src/lib.rs
-cargo build -p kazasu-ffi --features testing
-# A private copy, so that another build of the workspace overwriting target/debug meanwhile cannot swap the
-# library the tests load (or the one the bindings are generated from).
-rm -rf "$lib_dir" && mkdir -p "$lib_dir" && cp "$target_dir/debug/libkazasu_ffi.so" "$lib"
-cargo build -p uniffi-bindgen
-rm -rf "$bindings"
-"$target_dir/debug/uniffi-bindgen" generate --no-format --library "$lib" --language kotlin --out-dir "$bindings"
-test -s "$bindings/jp/kazasu/ffi/kazasu_ffi.kt"
+# The workspace's build (.ci/lib/cargo.sh: feature testing included); fresh after scripts/test-all.sh's.
+ws build -q --lib --bin uniffi-bindgen
+generate() {
+    # A private copy, so that another build of the workspace overwriting target/debug meanwhile cannot swap
+    # the library the tests load (or the one the bindings are generated from).
+    rm -rf "$lib_dir" && mkdir -p "$lib_dir" && cp "$target_dir/debug/libkazasu_ffi.so" "$lib"
+    rm -rf "$bindings"
+    "$target_dir/debug/uniffi-bindgen" generate --no-format --library "$lib" --language kotlin --out-dir "$bindings"
+    test -s "$bindings/jp/kazasu/ffi/kazasu_ffi.kt"
+}
+generate
+# A cdylib's file name carries no feature hash: a build of kazasu-ffi without `testing` (e.g. a plain
+# `cargo build`) overwrites the same target/debug/libkazasu_ffi.so while cargo still thinks the `testing` build
+# is fresh. Then the bindings lack the test exports: touching a source file forces the relink (only this crate
+# recompiles).
+if ! grep -q 'class SoftwareCard' "$bindings/jp/kazasu/ffi/kazasu_ffi.kt"; then
+    echo "kotlin.sh: $target_dir/debug/libkazasu_ffi.so was built without feature testing; rebuilding it"
+    touch ffi/src/lib.rs
+    ws build -q --lib
+    generate
+    grep -q 'class SoftwareCard' "$bindings/jp/kazasu/ffi/kazasu_ffi.kt"
+fi
 
 echo "== kotlin.sh: Maven — Kotlin tests on the JVM and the Android compile check"
 # `clean` so a test or source deleted from the tree cannot survive in target/ from an earlier run.

@@ -55,11 +55,15 @@ mutate ios/App/Kazasu.entitlements 's.replace("applinks:$(KAZASU_APPLINKS_DOMAIN
 mutate app-links.toml 's.replace("package = \"jp.kazasu.app\"", "package = \"jp.kazasu.other\"")' assetlinks.json
 
 echo "== links: the parser unwraps the app link and refuses its look-alikes"
-cargo test -q -p kazasu-handoff --lib link::
+if ws_tested; then
+  echo "  (kazasu-handoff's link tests ran in the workspace tests)"
+else
+  cargo test -q -p kazasu-handoff --lib link::
+fi
 
 echo "== links: the portal serves the well-known files and shows the app link first"
-# The same build as portal.sh and tls.sh (one feature set, so no rebuild between them).
-cargo build -q -p kazasu -p kazasu-portal --features kazasu/virtual-card
+# The workspace's build (.ci/lib/cargo.sh), as portal.sh and tls.sh use it: nothing is rebuilt between them.
+ws build -q --bin kazasu --bin kazasu-portal
 ci_start_portal
 base="http://$portal_addr"
 for f in assetlinks.json apple-app-site-association; do

@@ -25,20 +25,27 @@ fi
 # No libnfc configuration from the environment may leak into the tests.
 unset LIBNFC_DEVICE LIBNFC_DEFAULT_DEVICE LIBNFC_AUTO_SCAN LIBNFC_INTRUSIVE_SCAN LIBNFC_LOG_LEVEL
 
-# The emulator alone (frames, pty host, its binary with the software card).
-cargo test -p pn532-emu
-# The transport without libnfc: every entry point says NotBuilt.
-cargo test -p kazasu-nfc
-# The transport through libnfc against the emulator.
-cargo test -p kazasu-nfc --features libnfc
+# shellcheck source=lib/cargo.sh
+source .ci/lib/cargo.sh
+if ws_tested; then
+    # The emulator alone and the transport without libnfc (every entry point says NotBuilt): run by
+    # scripts/test-all.sh's `cargo test --workspace` already.
+    echo "nfc.sh: pn532-emu's tests and kazasu-nfc's without libnfc ran in the workspace tests"
+else
+    # The emulator alone (frames, pty host, its binary with the software card).
+    cargo test -p pn532-emu
+    # The transport without libnfc: every entry point says NotBuilt.
+    cargo test -p kazasu-nfc
+fi
+# With libnfc: the workspace's resolution and features plus the CLI's `nfc` (kazasu-nfc/libnfc), so only
+# kazasu-nfc, nfc1 and the CLI compile again. The transport through libnfc against the emulator:
+nfc=(--workspace --features "$KAZASU_FEATURES_NFC")
+cargo test "${nfc[@]}" --test nfc_list --test transport --test sign_flow --test readers
 
-# The kazasu CLI built with libnfc, end to end against the emulator binary: readers, sign, card lost
-# during VERIFY (exit 7, no try spent), verify with kazasu and with openssl cms.
-cargo build -q -p kazasu --features nfc
-cargo build -q -p pn532-emu
-target="${CARGO_TARGET_DIR:-target}"
-kazasu="$target/debug/kazasu"
-emu_bin="$target/debug/pn532-emu"
+# The kazasu CLI built with libnfc (and the software card), end to end against the emulator binary: readers,
+# sign, card lost during VERIFY (exit 7, no try spent), verify with kazasu and with openssl cms.
+cargo build -q "${nfc[@]}" --bin kazasu --bin pn532-emu --example bench
+target="$(ws_target_dir)"
 work="$(mktemp -d)"
 emu_pid=""
 cleanup() {
@@ -47,6 +54,14 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# Private copies: the other suites use target/debug/kazasu without libnfc, put back right away (cargo keeps
+# both builds; it only links the file again).
+cp "$target/debug/kazasu" "$work/kazasu"
+cp "$target/debug/pn532-emu" "$work/pn532-emu"
+cp "$target/debug/examples/bench" "$work/nfc-bench"
+ws build -q --bin kazasu
+kazasu="$work/kazasu"
+emu_bin="$work/pn532-emu"
 passed=0
 failed=0
 check() { # check NAME COMMAND... : run, count
@@ -91,4 +106,4 @@ echo "nfc-cli: $passed passed, $failed failed"
 test "$failed" -eq 0
 
 # Timings (a table; not a pass/fail gate).
-cargo run -q -p kazasu-nfc --features libnfc --example bench
+"$work/nfc-bench"

@@ -31,10 +31,16 @@ if ! "$venv/bin/python" -c 'import pyhanko, pyhanko.cli, PIL' 2>/dev/null; then
 fi
 
 echo "== pdf: kazasu-pdf tests, build"
-cargo test -q -p kazasu-pdf
-cargo test -q -p kazasu --features virtual-card --test pdf
-cargo build -q -p kazasu --features virtual-card
-kazasu=$PWD/target/debug/kazasu
+# shellcheck source=lib/cargo.sh
+source .ci/lib/cargo.sh
+if ws_tested; then
+  echo "(kazasu-pdf's tests and the CLI's PDF tests ran in the workspace tests)"
+else
+  cargo test -q -p kazasu-pdf
+  cargo test -q -p kazasu --features virtual-card --test pdf
+fi
+ws build -q --bin kazasu
+kazasu=$(ws_target_dir)/debug/kazasu
 pki=${KAZASU_TEST_PKI:-$PWD/fixtures/test-pki}
 
 work=$(mktemp -d)

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # CI for the hand-off and the reference relying party (kazasu-portal), self-contained on Debian 12 as root:
 # installs Chromium and Node if missing, builds, runs the core hand-off tests and the portal's Rust tests
-# (one per refusal, the bounded load test, the kill -9 restart test), then the real-browser test against a
-# portal started here on 127.0.0.1 — stopped by PID, also on failure.
+# (one per refusal, the bounded load test, the kill -9 restart test; under scripts/test-all.sh these ran in its
+# workspace tests), then the real-browser test against a portal started here on 127.0.0.1 — stopped by PID,
+# also on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
 export DEBIAN_FRONTEND=noninteractive
 
-bash scripts/setup.sh
+# shellcheck source=lib/cargo.sh
+source .ci/lib/cargo.sh
+ws_tested || bash scripts/setup.sh
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
@@ -20,15 +23,21 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 echo "== portal: build"
-cargo build -p kazasu -p kazasu-portal --features kazasu/virtual-card
+ws build -q --bin kazasu --bin kazasu-portal
+target=$(ws_target_dir)
 
-echo "== core: hand-off protocol and hostile-input tests"
-cargo test -p kazasu-handoff
-cargo test -p kazasu-core --test handoff
-cargo test -p kazasu --features virtual-card --test handoff
+if ws_tested; then
+  echo "== core and portal: the hand-off and hostile-input tests, the portal's refusals, load (bounded) and"
+  echo "   kill -9 restart tests ran in the workspace tests"
+else
+  echo "== core: hand-off protocol and hostile-input tests"
+  cargo test -p kazasu-handoff
+  cargo test -p kazasu-core --test handoff
+  cargo test -p kazasu --features virtual-card --test handoff
 
-echo "== portal: refusals, load (bounded), kill -9 restart"
-cargo test -p kazasu-portal -- --nocapture --test-threads=1
+  echo "== portal: refusals, load (bounded), kill -9 restart"
+  cargo test -p kazasu-portal -- --nocapture --test-threads=1
+fi
 
 echo "== portal: real browser (chromium + playwright-core)"
 (cd portal/browser-test && npm ci --no-audit --no-fund --loglevel=error)
@@ -42,7 +51,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-target/debug/kazasu-portal --listen 127.0.0.1:0 --db "$work/portal.sqlite3" \
+"$target/debug/kazasu-portal" --listen 127.0.0.1:0 --db "$work/portal.sqlite3" \
   --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem \
   --addr-file "$work/addr" >"$work/portal.log" 2>&1 &
 portal_pid=$!
@@ -52,6 +61,6 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 [ -s "$work/addr" ] || { echo "portal.sh: the portal did not start" >&2; exit 1; }
-PORTAL_URL="http://$(cat "$work/addr")" KAZASU_BIN="$PWD/target/debug/kazasu" \
+PORTAL_URL="http://$(cat "$work/addr")" KAZASU_BIN="$target/debug/kazasu" \
   timeout 180 node portal/browser-test/test.mjs
 echo "== portal: all passed"

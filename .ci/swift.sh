@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Issue 4: the Swift package (ios/) built and tested on Linux through the real uniffi bindings.
 # Self-contained: installs debootstrap if missing, exits non-zero on any failure, leaves nothing mounted.
-# Runs as root (debootstrap, chroot, mounts). Times: ~4 min on a fresh machine (chroot ~2.5 min, 2.7 GB),
+# Runs as root (debootstrap, chroot, mounts). Times: ~4 min on a fresh machine (chroot ~2.5 min, 2.7 GB; under
+# scripts/test-all.sh the chroot is made in the background during the build, .ci/provision.sh),
 # ~20 s when the chroot and the Swift build directory are reused and nothing changed.
-#  1. the host cdylib of kazasu-ffi with feature `testing` (exports the software card) via cargo;
+#  1. the host cdylib of kazasu-ffi with feature `testing` (exports the software card): the workspace's build;
 #  2. the Swift bindings (kazasu_ffi.swift + C header + modulemap) generated from it in library mode by the
 #     in-repo uniffi-bindgen into ios/Sources (git-ignored, rewritten every run: they cannot go stale); the
 #     package and the app may not use the test-only exports (checked against ffi/src/testing.rs);
@@ -86,12 +87,14 @@ if [ "${1:-}" = "--chroot-only" ]; then
     exit 0
 fi
 
-target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+# shellcheck source=lib/cargo.sh
+source .ci/lib/cargo.sh
+target_dir=$(ws_target_dir)
 lib="$target_dir/debug/libkazasu_ffi.so"
 
 echo "== swift.sh: cdylib (feature testing) and the in-repo uniffi-bindgen"
-cargo build -p kazasu-ffi --features testing
-cargo build -p uniffi-bindgen
+# The workspace's build (.ci/lib/cargo.sh: feature testing included); fresh after scripts/test-all.sh's.
+ws build -q --lib --bin uniffi-bindgen
 
 echo "== swift.sh: Swift bindings (library mode)"
 ios/scripts/generate-bindings.sh "$lib" "$target_dir/debug/uniffi-bindgen"
@@ -101,7 +104,7 @@ ios/scripts/generate-bindings.sh "$lib" "$target_dir/debug/uniffi-bindgen"
 if ! grep -q 'class SoftwareCard' ios/Sources/KazasuFFI/kazasu_ffi.swift; then
     echo "swift.sh: $lib was built without feature testing; rebuilding it"
     touch ffi/src/lib.rs
-    cargo build -p kazasu-ffi --features testing
+    ws build -q --lib
     ios/scripts/generate-bindings.sh "$lib" "$target_dir/debug/uniffi-bindgen"
     grep -q 'class SoftwareCard' ios/Sources/KazasuFFI/kazasu_ffi.swift
 fi

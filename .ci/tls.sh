@@ -23,7 +23,8 @@ if [[ " ${ci_missing[*]} " == *" nginx "* ]] && [ -s /run/nginx.pid ]; then
 fi
 
 echo "== tls: build"
-cargo build -q -p kazasu -p kazasu-portal --features kazasu/virtual-card
+ws build -q --bin kazasu --bin kazasu-portal
+kazasu_bin="$(ws_target_dir)/debug/kazasu"
 
 echo "== tls: a test CA, a server certificate for localhost/127.0.0.1, one for another name, another CA"
 ca() { # name
@@ -114,7 +115,7 @@ kazasu() { # trust-file args... ; the PIN on stdin, the virtual card's state in 
   local trust=$1
   shift
   printf 'ABC123\n' | env -u LANG -u LC_ALL -u LC_MESSAGES XDG_STATE_HOME="$work/state" \
-    SSL_CERT_FILE="$trust" SSL_CERT_DIR="$work/empty-dir" target/debug/kazasu "$@"
+    SSL_CERT_FILE="$trust" SSL_CERT_DIR="$work/empty-dir" "$kazasu_bin" "$@"
 }
 
 echo "== tls: sign-request through nginx, trusting the test CA"

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Installs what Kazasu's build and tests need on Debian 12 (as root; idempotent) and checks the Rust toolchain.
+#   bash scripts/setup.sh          the workspace build and the PC/SC and libnfc tests (scripts/test-all.sh)
+#   bash scripts/setup.sh --demo   only what scripts/demo.sh builds and runs (kazasu, kazasu-portal)
+# The suites' own packages (JDK, Chromium, PostgreSQL, …) are installed by them (.ci/provision.sh: all at once).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
   build-essential pkg-config libssl-dev openssl        # core (OpenSSL verification, software card)
-  pcscd libpcsclite-dev vsmartcard-vpcd opensc         # PC/SC readers, the virtual reader, OpenSC interop
-  libnfc-dev libnfc-bin clang libclang-dev             # libnfc readers (nfc1's bindgen needs libclang)
-  iproute2 util-linux procps ca-certificates curl      # network namespace for pcscd, process control
+  libpcsclite-dev ca-certificates curl                 # the CLI's PC/SC readers; the demo's HTTP client
 )
+if [ "${1:-}" != "--demo" ]; then
+  pkgs+=(
+    pcscd vsmartcard-vpcd opensc                       # the PC/SC test bed: pcscd, the virtual reader, OpenSC
+    libnfc-dev libnfc-bin clang libclang-dev           # libnfc readers (nfc1's bindgen needs libclang)
+    iproute2 util-linux procps                         # network namespace for pcscd, process control
+  )
+fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -6,6 +6,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
 export DEBIAN_FRONTEND=noninteractive
 ci_name=$(basename "$0")
+# shellcheck source=cargo.sh
+source .ci/lib/cargo.sh
 ci_start=$(date +%s)
 ci_missing=()
 ci_pids=()
@@ -42,7 +44,7 @@ fail() {
 # ci_start_portal ARGS…: the built portal on 127.0.0.1 (a port of its own), its log in $work/portal.log;
 # sets portal_addr (host:port) once it listens.
 ci_start_portal() {
-  target/debug/kazasu-portal --listen 127.0.0.1:0 --db "$work/portal.sqlite3" --ca fixtures/test-pki/sign-ca.pem \
+  "$(ws_target_dir)/debug/kazasu-portal" --listen 127.0.0.1:0 --db "$work/portal.sqlite3" --ca fixtures/test-pki/sign-ca.pem \
     --crl fixtures/test-pki/sign-ca.crl.pem --addr-file "$work/addr" "$@" >"$work/portal.log" 2>&1 &
   local pid=$!
   ci_pids+=("$pid")

@@ -2,7 +2,6 @@
 //! server on 127.0.0.1): every refusal is a clear error, the card is never opened (so no PIN is asked) and
 //! nothing is submitted.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::Output;
 use std::sync::{Arc, Mutex};
@@ -30,34 +29,9 @@ impl Canned {
         let (status, body) = make(&base);
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { break };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() {
-                    continue;
-                }
-                let mut len = 0usize;
-                loop {
-                    let mut h = String::new();
-                    if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body_in = vec![0; len];
-                let _ = reader.read_exact(&mut body_in);
-                log.lock().unwrap().push(line.split_whitespace().take(2).collect::<Vec<_>>().join(" "));
-                let head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&body);
-            }
+        common::serve_http(listener, move |line, _body| {
+            log.lock().unwrap().push(line.split_whitespace().take(2).collect::<Vec<_>>().join(" "));
+            (status, body.clone())
         });
         Canned { base, seen }
     }

@@ -23,7 +23,6 @@ mod common;
 #[path = "../../pki/tests/support/ocsp_responder.rs"]
 mod ocsp_responder;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -120,48 +119,23 @@ fn relying_party() -> String {
     let rendered = document.render().unwrap();
     let trust =
         rp::Trust::only(TrustAnchors::from_der(&std::fs::read(format!("{FIXTURES}/sign-ca.der")).unwrap()).unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            let mut len = 0usize;
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
-                    break;
+    common::serve_http(listener, move |line, body| {
+        if line.starts_with("GET ") {
+            (200, request.clone())
+        } else {
+            let verified = Submission::from_json(body)
+                .and_then(|s| rp::verify_submission(&rendered, &s, &trust, rp::RevocationSource::NotChecked, now + 1));
+            match verified {
+                Ok(v) => {
+                    let t = Transcribed {
+                        name: v.personal.name.clone(),
+                        address: v.personal.address.clone(),
+                        date_of_birth: v.personal.date_of_birth_iso(),
+                    };
+                    (200, serde_json::to_vec(&Reply::accepted("readme000001", t)).unwrap())
                 }
-                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                    len = v.trim().parse().unwrap_or(0);
-                }
+                Err(e) => (400, serde_json::to_vec(&Reply::refused(e.refusal(), e.to_string())).unwrap()),
             }
-            let mut body = vec![0; len];
-            let _ = reader.read_exact(&mut body);
-            let (status, answer) = if line.starts_with("GET ") {
-                (200, request.clone())
-            } else {
-                let verified = Submission::from_json(&body).and_then(|s| {
-                    rp::verify_submission(&rendered, &s, &trust, rp::RevocationSource::NotChecked, now + 1)
-                });
-                match verified {
-                    Ok(v) => {
-                        let t = Transcribed {
-                            name: v.personal.name.clone(),
-                            address: v.personal.address.clone(),
-                            date_of_birth: v.personal.date_of_birth_iso(),
-                        };
-                        (200, serde_json::to_vec(&Reply::accepted("readme000001", t)).unwrap())
-                    }
-                    Err(e) => (400, serde_json::to_vec(&Reply::refused(e.refusal(), e.to_string())).unwrap()),
-                }
-            };
-            let head = format!(
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                answer.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&answer);
         }
     });
     format!("{origin}/r/readme000001")

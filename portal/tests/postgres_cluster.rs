@@ -24,11 +24,12 @@ fn cluster(dir: &TempDir, db: &PgDatabase) -> (Portal, Portal, Nginx, String) {
 }
 
 #[test]
+#[ignore = "needs PostgreSQL and nginx from .ci/postgres.sh, which runs it with --ignored"]
 fn duplicates_through_two_instances_are_accepted_exactly_once_and_pages_work_on_either() {
     const N: usize = 60;
     const M: usize = 4;
     const C: usize = 16;
-    let Some(server) = pg::server() else { return };
+    let server = pg::server().expect("KAZASU_TEST_POSTGRES (.ci/postgres.sh)");
     let dir = TempDir::new("pg-cluster");
     let db = PgDatabase::create(&server, "cluster");
     let (a, b, _nginx, base) = cluster(&dir, &db);
@@ -105,10 +106,11 @@ const BEFORE_KILL: usize = 0;
 const AFTER_RESTART: usize = 3;
 
 #[test]
+#[ignore = "needs PostgreSQL and nginx from .ci/postgres.sh, which runs it with --ignored"]
 fn acknowledged_signatures_survive_kill_9_of_an_instance_and_a_postgres_restart_exactly_once() {
     const K: usize = 240;
     const THREADS: usize = 8;
-    let Some(server) = pg::server() else { return };
+    let server = pg::server().expect("KAZASU_TEST_POSTGRES (.ci/postgres.sh)");
     let dir = TempDir::new("pg-chaos");
     let db = PgDatabase::create(&server, "chaos");
     let (mut a, _b, _nginx, base) = cluster(&dir, &db);

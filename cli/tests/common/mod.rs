@@ -79,3 +79,40 @@ pub fn write_pdf(path: &Path, pages: usize) {
     doc.trailer.set("Root", catalog);
     doc.save(path).unwrap();
 }
+
+/// A minimal HTTP/1.1 server on `listener` for the relying parties the tests stand up: each connection's request
+/// line and body (by Content-Length) go to `answer`, whose (status, JSON body) is sent back, then the connection
+/// closes. Runs on its own thread until the process ends.
+pub fn serve_http(listener: std::net::TcpListener, answer: impl Fn(&str, &[u8]) -> (u16, Vec<u8>) + Send + 'static) {
+    use std::io::{BufRead, BufReader, Read};
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let Ok(clone) = stream.try_clone() else { continue };
+            let mut reader = BufReader::new(clone);
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let mut len = 0usize;
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            let _ = reader.read_exact(&mut body);
+            let (status, reply) = answer(&line, &body);
+            let head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                reply.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&reply);
+        }
+    });
+}
