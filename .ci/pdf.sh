@@ -39,6 +39,16 @@ else
   cargo test -q -p kazasu-pdf
   cargo test -q -p kazasu --features virtual-card --test pdf
 fi
+# The CLI test of pyHanko's signatures needs pyHanko (the venv above): #[ignore]d in a plain `cargo test`, run
+# here with --ignored; its output also goes to scripts/test-all.sh's count of ignored tests.
+ignored_log() { if [ -n "${KAZASU_IGNORED_LOGS:-}" ]; then tee "$KAZASU_IGNORED_LOGS/pdf-pyhanko.log"; else cat; fi; }
+echo "== pdf: pyHanko's signatures in kazasu verify (cargo test --ignored)"
+if ws_tested; then
+  KAZASU_PYHANKO="$venv/bin/pyhanko" ws test -q --test pdf -- --ignored 2>&1 | ignored_log
+else
+  KAZASU_PYHANKO="$venv/bin/pyhanko" cargo test -q -p kazasu --features virtual-card --test pdf -- --ignored 2>&1 \
+    | ignored_log
+fi
 ws build -q --bin kazasu
 kazasu=$(ws_target_dir)/debug/kazasu
 pki=${KAZASU_TEST_PKI:-$PWD/fixtures/test-pki}
