@@ -39,6 +39,16 @@ else
   cargo test -q -p kazasu-pdf
   cargo test -q -p kazasu --features virtual-card --test pdf
 fi
+# The CLI test of pyHanko's signatures needs pyHanko (the venv above): #[ignore]d in a plain `cargo test`, run
+# here with --ignored; its output also goes to scripts/test-all.sh's count of ignored tests.
+ignored_log() { if [ -n "${KAZASU_IGNORED_LOGS:-}" ]; then tee "$KAZASU_IGNORED_LOGS/pdf-pyhanko.log"; else cat; fi; }
+echo "== pdf: pyHanko's signatures in kazasu verify (cargo test --ignored)"
+if ws_tested; then
+  KAZASU_PYHANKO="$venv/bin/pyhanko" ws test -q --test pdf -- --ignored 2>&1 | ignored_log
+else
+  KAZASU_PYHANKO="$venv/bin/pyhanko" cargo test -q -p kazasu --features virtual-card --test pdf -- --ignored 2>&1 \
+    | ignored_log
+fi
 ws build -q --bin kazasu
 kazasu=$(ws_target_dir)/debug/kazasu
 pki=${KAZASU_TEST_PKI:-$PWD/fixtures/test-pki}
@@ -169,6 +179,15 @@ checks cosigned.pdf 2
 grep -q 'The document was added to after this signature' cosigned.pdf.verify || fail "first signature not shown as followed by an update"
 hanko cosigned.pdf
 
+echo "== pdf: pyHanko's signatures (signing-certificate-v2 with the issuer and serial) verify in kazasu verify too"
+for style in pkcs7 pades; do
+  extra=()
+  [ "$style" = pades ] && extra=(--use-pades)
+  "$venv/bin/pyhanko" sign addsig --field Sig1 "${extra[@]}" pemder --key "$pki/sign.TEST-ONLY.key.pem" \
+    --cert "$pki/sign.pem" --no-pass ghostscript.pdf "hanko-$style.pdf" 2>/dev/null || fail "pyHanko could not sign"
+  checks "hanko-$style.pdf" 1
+done
+
 echo "== pdf: a byte changed after signing is reported by all three"
 for f in ghostscript-pades.pdf cosigned.pdf scan-pkcs7.pdf; do
   # The creation date's first digit inside the first signed range (the Info dictionary): still a readable PDF.
@@ -205,6 +224,15 @@ if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf truncated.pdf -o trunc
   fail "a truncated PDF was signed"
 fi
 [ ! -e trunc-out.pdf ] || fail "an output was written for a truncated PDF"
+# Bytes before %PDF: the update's offsets could not agree with the header-relative ones readers use (qpdf would
+# call the output damaged), so it is refused before the password.
+{ printf 'From: a mail header\r\n\r\n'; cat cairo.pdf; } >prefixed.pdf
+if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf prefixed.pdf -o prefixed-out.pdf --pin-stdin 2>prefixed.err; then
+  fail "a PDF with bytes before its header was signed"
+fi
+grep -q 'Signature password' prefixed.err && fail "bytes before the header: refused only after the password"
+grep -q 'cannot be signed' prefixed.err || fail "bytes before the header: $(cat prefixed.err)"
+[ ! -e prefixed-out.pdf ] || fail "an output was written for a PDF with bytes before its header"
 if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf scan.pdf -o scan-pades.pdf --pin-stdin 2>exists.err; then
   fail "an existing output was overwritten"
 fi

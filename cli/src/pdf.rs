@@ -271,7 +271,7 @@ pub fn verify(
     for (i, s) in found.iter().enumerate() {
         let format = s.sub_filter.map(SubFilter::name).unwrap_or("?");
         println!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
-        match check(lang, s, &anchors, now, revocation, accept_test_cards) {
+        match check(lang, &data, s, &anchors, now, revocation, accept_test_cards) {
             Ok((name, c)) => {
                 println!("{}", text::pdf_signature_valid(lang, name));
                 checked = Some(c);
@@ -308,10 +308,11 @@ pub fn verify(
     Ok(())
 }
 
-/// One signature's checks: the ranges, the digest over them, the signer's signature over the signed attributes,
+/// One signature's checks (`data`: the whole file): the ranges, the digest over them, the signer's signature over the signed attributes,
 /// the certificate chain (and CRL). Returns the signer's name, or why the signature is not valid.
 fn check(
     lang: Lang,
+    data: &[u8],
     s: &FoundSignature,
     anchors: &TrustAnchors,
     now: i64,
@@ -325,9 +326,16 @@ fn check(
         detail(&s.field_name, e);
         text::verification_failed(lang)
     })?;
-    if !cms.sha256 || cms.message_digest != s.digest || cms.signing_certificate_matches == Some(false) {
+    if !cms.sha256 || cms.signing_certificate_matches == Some(false) {
         return Err(text::signature_does_not_match(lang));
     }
+    // With signed attributes the signature is over their DER and their message digest is over the ranges;
+    // without (iText 2.1.7, `openssl cms -noattr`) the signature is over the ranges themselves.
+    let signed: std::borrow::Cow<[u8]> = match (&cms.signed_attrs, &cms.message_digest) {
+        (Some(attrs), Some(digest)) if *digest == s.digest => attrs.into(),
+        (Some(_), _) => return Err(text::signature_does_not_match(lang)),
+        (None, _) => s.signed_content(data).into(),
+    };
     let cert = Certificate::from_der(&cms.certificate).map_err(|e| {
         detail(&s.field_name, e);
         text::verification_failed(lang)
@@ -336,7 +344,7 @@ fn check(
         detail(&s.field_name, &e);
         bundle::why_not_verified(lang, &e)
     };
-    verify_signature(&cms.certificate, HashAlgorithm::Sha256, &cms.signed_attrs, &cms.signature).map_err(why)?;
+    verify_signature(&cms.certificate, HashAlgorithm::Sha256, &signed, &cms.signature).map_err(why)?;
     bundle::card_kind(lang, &cert, accept_test_cards)?;
     let issuer = verify_chain_to_issuer(&cms.certificate, anchors, now).map_err(why)?;
     let checked = revocation.check(lang, &cms.certificate, issuer.der(), now).map_err(|(message, _)| message)?;

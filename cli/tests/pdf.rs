@@ -158,3 +158,165 @@ fn one_password_makes_a_signature_that_names_the_card_certificate_without_cert()
     assert_eq!(cms.certificate, card_cert);
     assert!(verify(&output).status.success(), "{}", text(&verify(&output).stdout));
 }
+
+/// The `/ByteRange` of the (last) signature in `pdf`.
+fn byte_range(pdf: &[u8]) -> [usize; 4] {
+    let at = pdf.windows(11).rposition(|w| w == b"/ByteRange[" || w == b"/ByteRange ").unwrap();
+    let rest = &pdf[at + 10..];
+    let end = rest.iter().position(|&b| b == b']').unwrap();
+    let numbers: Vec<usize> = text(&rest[..end])
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|n| !n.is_empty())
+        .map(|n| n.parse().unwrap())
+        .collect();
+    numbers.try_into().unwrap()
+}
+
+/// `signed` (a PDF signed by kazasu) with its `/Contents` replaced by what `openssl cms -sign` (with `flags`)
+/// makes over the same byte ranges, with the test PKI's TEST-ONLY key, passed through `edit`: another tool's
+/// signature of that PDF.
+fn openssl_signed(signed: &Path, out: &Path, flags: &[&str], edit: fn(Vec<u8>) -> Vec<u8>) {
+    let pdf = std::fs::read(signed).unwrap();
+    let [_, a, b, c] = byte_range(&pdf);
+    let (content, cms) = (out.with_extension("content"), out.with_extension("p7s"));
+    std::fs::write(&content, [&pdf[..a], &pdf[b..b + c]].concat()).unwrap();
+    let (cert, key) = (format!("{FIXTURES}/sign.pem"), format!("{FIXTURES}/sign.TEST-ONLY.key.pem"));
+    let mut args =
+        vec!["cms", "-sign", "-binary", "-md", "sha256", "-outform", "DER", "-signer", &cert, "-inkey", &key];
+    args.extend_from_slice(flags);
+    let run = std::process::Command::new("openssl")
+        .args(&args)
+        .arg("-in")
+        .arg(&content)
+        .arg("-out")
+        .arg(&cms)
+        .output()
+        .expect("openssl");
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let der = edit(std::fs::read(&cms).unwrap());
+    let hex: String = der.iter().map(|b| format!("{b:02x}")).collect();
+    assert!(hex.len() <= b - a - 2, "the placeholder holds the CMS");
+    let mut pdf = pdf;
+    pdf[a + 1..a + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    pdf[a + 1 + hex.len()..b - 1].fill(b'0');
+    std::fs::write(out, pdf).unwrap();
+}
+
+/// `openssl cms -sign -stream` in DER form writes BER with indefinite lengths but embeds the content; this takes
+/// the content out (the encapsulated content's `[0]`: OCTET STRING chunks in an indefinite constructed string),
+/// leaving the detached BER SignedData NSS writes for LibreOffice. The signature is over the signed attributes,
+/// which the content's presence does not change.
+fn detached(mut ber: Vec<u8>) -> Vec<u8> {
+    // encapContentInfo: SEQUENCE (indefinite) { OID id-data, [0] (indefinite) { OCTET STRING (indefinite) {...} } }
+    let id_data = [0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+    let start = ber.windows(id_data.len()).position(|w| w == id_data).unwrap() + id_data.len();
+    assert_eq!(&ber[start..start + 4], &[0xa0, 0x80, 0x24, 0x80], "the content, in chunks");
+    let mut p = start + 4;
+    while ber[p] == 0x04 {
+        let (len, header) = match ber[p + 1] {
+            l if l < 0x80 => (usize::from(l), 2),
+            l => {
+                let n = usize::from(l & 0x7f);
+                (ber[p + 2..p + 2 + n].iter().fold(0, |acc, &b| acc << 8 | usize::from(b)), 2 + n)
+            }
+        };
+        p += header + len;
+    }
+    assert_eq!(&ber[p..p + 4], &[0, 0, 0, 0], "the ends of the string and of [0]");
+    ber.drain(start..p + 4);
+    ber
+}
+
+/// `file` with one byte inside the first signed range changed (the page's text).
+fn tampered(file: &Path) -> std::path::PathBuf {
+    let mut bytes = std::fs::read(file).unwrap();
+    let at = bytes.windows(6).position(|w| w == b"page 0").unwrap();
+    bytes[at + 5] = b'7';
+    let out = file.with_extension("tampered.pdf");
+    std::fs::write(&out, &bytes).unwrap();
+    out
+}
+
+fn assert_valid_and_tampering_seen(file: &Path, what: &str) {
+    let v = verify(file);
+    let report = text(&v.stdout);
+    assert!(v.status.success(), "{what}: {report}{}", text(&v.stderr));
+    assert!(report.contains("Valid signature by かざす　花子"), "{what}: {report}");
+    let v = verify(&tampered(file));
+    assert_eq!(v.status.code(), Some(10), "{what}: a changed byte is refused");
+    assert!(text(&v.stdout).contains("Invalid signature: The signature does not match"), "{what}: {}", text(&v.stdout));
+}
+
+#[test]
+fn openssl_signatures_in_ber_with_indefinite_lengths_or_without_signed_attributes_verify() {
+    let tmp = temp_dir("pdf-openssl");
+    let (input, ours) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"));
+    write_pdf(&input, 1);
+    assert!(sign(&input, &ours, "pkcs7").status.success());
+    // -stream: BER, indefinite lengths (as LibreOffice writes through NSS).
+    let ber = tmp.path().join("ber.pdf");
+    openssl_signed(&ours, &ber, &["-stream"], detached);
+    let pdf = std::fs::read(&ber).unwrap();
+    let [_, a, ..] = byte_range(&pdf);
+    assert_eq!(&pdf[a + 1..a + 5], b"3080", "openssl wrote an indefinite length");
+    assert_valid_and_tampering_seen(&ber, "BER");
+    // -noattr: no signed attributes, the signature over the ranges themselves (as iText 2.1.7 writes).
+    let noattr = tmp.path().join("noattr.pdf");
+    openssl_signed(&ours, &noattr, &["-noattr"], |der| der);
+    assert_valid_and_tampering_seen(&noattr, "no signed attributes");
+    assert!(!text(&verify(&noattr).stdout).contains("Signing time"), "no signing-time attribute to show");
+    // The content embedded (as `openssl cms -stream` leaves it): not a detached signature, as pdfsig and pyHanko
+    // say too.
+    let attached = tmp.path().join("attached.pdf");
+    openssl_signed(&ours, &attached, &["-stream"], |ber| ber);
+    let v = verify(&attached);
+    assert_eq!(v.status.code(), Some(10), "{}", text(&v.stdout));
+    assert!(text(&v.stdout).contains("Invalid signature: The signature could not be verified"), "{}", text(&v.stdout));
+}
+
+#[test]
+#[ignore = "needs pyHanko (KAZASU_PYHANKO, or .ci/pdf.sh's venv in ~/.cache/kazasu/pdf-venv); .ci/pdf.sh runs it with --ignored"]
+fn a_pyhanko_signature_with_the_issuer_and_serial_in_signing_certificate_v2_verifies() {
+    let pyhanko = std::env::var_os("KAZASU_PYHANKO").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cache/kazasu/pdf-venv/bin/pyhanko")
+    });
+    assert!(pyhanko.exists(), "pyHanko is not at {} (.ci/pdf.sh installs it)", pyhanko.display());
+    let tmp = temp_dir("pdf-pyhanko");
+    let input = tmp.path().join("a.pdf");
+    write_pdf(&input, 1);
+    for (name, pades) in [("pkcs7.pdf", false), ("pades.pdf", true)] {
+        let out = tmp.path().join(name);
+        let (cert, key) = (format!("{FIXTURES}/sign.pem"), format!("{FIXTURES}/sign.TEST-ONLY.key.pem"));
+        let mut cmd = std::process::Command::new(&pyhanko);
+        cmd.args(["sign", "addsig", "--field", "Sig1"]);
+        if pades {
+            cmd.arg("--use-pades");
+        }
+        cmd.args(["pemder", "--key", &key, "--cert", &cert, "--no-pass"]).arg(&input).arg(&out);
+        let run = cmd.output().expect("pyhanko");
+        assert!(run.status.success(), "{}", text(&run.stderr));
+        // pyHanko names the certificate in signing-certificate-v2 with its issuer and serial number too.
+        let pdf = std::fs::read(&out).unwrap();
+        assert!(
+            pdf.windows(26).any(|w| w.eq_ignore_ascii_case(b"060b2a864886f70d010910022f")),
+            "signing-certificate-v2"
+        );
+        assert_valid_and_tampering_seen(&out, name);
+    }
+}
+
+#[test]
+fn a_pdf_with_bytes_before_its_header_is_refused_before_the_password() {
+    let tmp = temp_dir("pdf-prefix");
+    let (input, output) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"));
+    write_pdf(&input, 1);
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(&std::fs::read(&input).unwrap());
+    std::fs::write(&input, &bytes).unwrap();
+    let out = sign(&input, &output, "pades");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot be signed: its PDF structure is not supported"), "{err}");
+    assert!(!err.contains("Signature password"), "refused before the password: {err}");
+    assert!(!output.exists());
+}

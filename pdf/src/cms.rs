@@ -9,12 +9,14 @@ use cms::signed_data::{
 use const_oid::db::rfc5911::{
     ID_AA_SIGNING_CERTIFICATE_V_2, ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST, ID_SIGNED_DATA, ID_SIGNING_TIME,
 };
-use const_oid::db::rfc5912::{ID_SHA_256, RSA_ENCRYPTION};
+use const_oid::db::rfc5912::{ID_SHA_256, ID_SHA_384, ID_SHA_512, RSA_ENCRYPTION};
 use der::asn1::{Any, OctetString, SetOfVec, UtcTime};
 use der::{Decode, Encode, Sequence};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::name::{GeneralName, GeneralNames};
+use x509_cert::serial_number::SerialNumber;
 use x509_cert::Certificate;
 
 use crate::error::PdfError;
@@ -23,16 +25,46 @@ use crate::error::PdfError;
 pub const ID_AA_TIME_STAMP_TOKEN: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
 
-/// ESSCertIDv2 (RFC 5035) with the default hash (SHA-256), without the optional issuer and serial.
+/// ESSCertIDv2 (RFC 5035): the hash of a certificate (SHA-256 when `hash_algorithm` is absent, its DEFAULT), and
+/// optionally its issuer and serial number. Written here with the hash alone; read with everything others write
+/// (pyHanko adds the issuer and serial).
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 struct EssCertIdV2 {
+    hash_algorithm: Option<AlgorithmIdentifierOwned>,
     cert_hash: OctetString,
+    issuer_serial: Option<IssuerSerial>,
 }
 
-/// SigningCertificateV2 (RFC 5035): binds the signature to the signer's certificate.
+/// IssuerSerial (RFC 5035): the certificate's issuer (as general names) and serial number.
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+struct IssuerSerial {
+    issuer: GeneralNames,
+    serial_number: SerialNumber,
+}
+
+/// SigningCertificateV2 (RFC 5035): binds the signature to the signer's certificate, the first one named.
+/// `policies` (SEQUENCE OF PolicyInformation) is read and not used.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 struct SigningCertificateV2 {
     certs: Vec<EssCertIdV2>,
+    policies: Option<Vec<Any>>,
+}
+
+/// Whether the first ESSCertIDv2 of `ess` names `cert` (DER `der`): its hash with the algorithm it states
+/// (SHA-256, -384 or -512; another is not a match), and its issuer and serial number when present.
+fn names_certificate(ess: &SigningCertificateV2, cert: &Certificate, der: &[u8]) -> bool {
+    let Some(id) = ess.certs.first() else { return false };
+    let hash: Vec<u8> = match id.hash_algorithm.as_ref().map(|a| a.oid) {
+        None | Some(ID_SHA_256) => Sha256::digest(der).to_vec(),
+        Some(ID_SHA_384) => sha2::Sha384::digest(der).to_vec(),
+        Some(ID_SHA_512) => sha2::Sha512::digest(der).to_vec(),
+        Some(_) => return false,
+    };
+    let issuer_serial_matches = id.issuer_serial.as_ref().is_none_or(|is| {
+        is.serial_number == cert.tbs_certificate.serial_number
+            && is.issuer.iter().any(|n| matches!(n, GeneralName::DirectoryName(d) if *d == cert.tbs_certificate.issuer))
+    });
+    id.cert_hash.as_bytes() == hash.as_slice() && issuer_serial_matches
 }
 
 fn attribute(oid: der::asn1::ObjectIdentifier, value: Any) -> Result<Attribute, PdfError> {
@@ -64,7 +96,8 @@ fn signed_attribute_set(
     ];
     if let Some(cert) = certificate {
         let hash = Sha256::digest(cert);
-        let ess = SigningCertificateV2 { certs: vec![EssCertIdV2 { cert_hash: OctetString::new(hash.to_vec())? }] };
+        let id = EssCertIdV2 { hash_algorithm: None, cert_hash: OctetString::new(hash.to_vec())?, issuer_serial: None };
+        let ess = SigningCertificateV2 { certs: vec![id], policies: None };
         attrs.push(attribute(ID_AA_SIGNING_CERTIFICATE_V_2, Any::encode_from(&ess)?)?);
     }
     if let Some(t) = signing_time {
@@ -123,9 +156,12 @@ pub fn signed_data(
 pub struct ParsedCms {
     /// DER of the signer's certificate (the one its SignerInfo names).
     pub certificate: Vec<u8>,
-    /// DER of the signed attributes as a SET: what the signature is over.
-    pub signed_attrs: Vec<u8>,
-    pub message_digest: Vec<u8>,
+    /// DER of the signed attributes as a SET: what the signature is over (RFC 5652, 5.4: their DER, whatever
+    /// their encoding in the file). `None`: the SignerInfo has no signed attributes (iText 2.1.7 and `openssl cms
+    /// -noattr` write none), and the signature is over the signed content itself.
+    pub signed_attrs: Option<Vec<u8>>,
+    /// The message-digest attribute (`None` without signed attributes).
+    pub message_digest: Option<Vec<u8>>,
     /// The SignerInfo's digest is SHA-256 (the only one written and checked here).
     pub sha256: bool,
     pub signature: Vec<u8>,
@@ -142,26 +178,36 @@ pub struct ParsedCms {
 pub enum CmsReadError {
     #[error("not DER: {0}")]
     Der(#[from] der::Error),
+    #[error("not BER: {0}")]
+    Ber(#[from] crate::ber::BerError),
     #[error("not a SignedData")]
     NotSignedData,
+    #[error("the SignedData carries the content: not a detached signature")]
+    NotDetached,
     #[error("{0}")]
     Missing(&'static str),
 }
 
-/// Reads the first DER value of `contents` (the rest is the zero padding) as a SignedData with one signer.
+/// Reads the first BER value of `contents` (the rest is the zero padding) as a SignedData with one signer; BER
+/// (indefinite lengths, as LibreOffice and `openssl cms -stream` write) is read through its DER form
+/// ([`crate::ber`]).
 pub fn parse(contents: &[u8]) -> Result<ParsedCms, CmsReadError> {
-    let mut reader = der::SliceReader::new(contents)?;
-    let ci = ContentInfo::decode(&mut reader)?;
+    let ci = ContentInfo::from_der(&crate::ber::to_der(contents)?)?;
     if ci.content_type != ID_SIGNED_DATA {
         return Err(CmsReadError::NotSignedData);
     }
-    parse_signed_data(&ci.content.decode_as()?)
+    let sd: SignedData = ci.content.decode_as()?;
+    // A PDF's detached signature (adbe.pkcs7.detached, ETSI.CAdES.detached) is over the byte ranges, never over
+    // content of its own; pdfsig and pyHanko refuse one that embeds content too.
+    if sd.encap_content_info.econtent.is_some() {
+        return Err(CmsReadError::NotDetached);
+    }
+    parse_signed_data(&sd)
 }
 
 /// Reads a SignedData with one signer (a PDF signature's, or a time-stamp token's).
 pub fn parse_signed_data(sd: &SignedData) -> Result<ParsedCms, CmsReadError> {
     let signer = sd.signer_infos.0.iter().next().ok_or(CmsReadError::Missing("no signer"))?;
-    let attrs = signer.signed_attrs.as_ref().ok_or(CmsReadError::Missing("no signed attributes"))?;
     let certs: Vec<&Certificate> = sd
         .certificates
         .as_ref()
@@ -182,11 +228,13 @@ pub fn parse_signed_data(sd: &SignedData) -> Result<ParsedCms, CmsReadError> {
     }
     .ok_or(CmsReadError::Missing("no signer certificate"))?;
     let certificate = cert.to_der()?;
-    let value = |oid| attrs.iter().find(|a| a.oid == oid).and_then(|a| a.values.iter().next());
-    let message_digest = value(ID_MESSAGE_DIGEST)
-        .ok_or(CmsReadError::Missing("no message digest"))?
-        .decode_as::<OctetString>()?
-        .into_bytes();
+    let attrs = signer.signed_attrs.as_ref();
+    let value = |oid| attrs.and_then(|attrs| attrs.iter().find(|a| a.oid == oid)).and_then(|a| a.values.iter().next());
+    let message_digest = match (attrs, value(ID_MESSAGE_DIGEST)) {
+        (None, _) => None,
+        (Some(_), Some(v)) => Some(v.decode_as::<OctetString>()?.into_bytes()),
+        (Some(_), None) => return Err(CmsReadError::Missing("no message digest")),
+    };
     let signing_time = match value(ID_SIGNING_TIME) {
         Some(v) => Some(x509_cert::time::Time::from_der(&v.to_der()?)?.to_unix_duration().as_secs() as i64),
         None => None,
@@ -194,8 +242,7 @@ pub fn parse_signed_data(sd: &SignedData) -> Result<ParsedCms, CmsReadError> {
     let signing_certificate_matches = match value(ID_AA_SIGNING_CERTIFICATE_V_2) {
         Some(v) => {
             let ess: SigningCertificateV2 = v.decode_as()?;
-            let hash = Sha256::digest(&certificate);
-            Some(ess.certs.first().is_some_and(|id| id.cert_hash.as_bytes() == hash.as_slice()))
+            Some(names_certificate(&ess, cert, &certificate))
         }
         None => None,
     };
@@ -207,7 +254,7 @@ pub fn parse_signed_data(sd: &SignedData) -> Result<ParsedCms, CmsReadError> {
     Ok(ParsedCms {
         timestamp,
         certificate,
-        signed_attrs: attrs.to_der()?,
+        signed_attrs: attrs.map(|a| a.to_der()).transpose()?,
         message_digest,
         sha256: signer.digest_alg.oid == ID_SHA_256,
         signature: signer.signature.as_bytes().to_vec(),

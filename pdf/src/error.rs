@@ -11,6 +11,8 @@ pub enum PdfError {
     Damaged(#[source] lopdf::Error),
     #[error("the PDF's cross-reference data is damaged (readable only by repair), so no update can be appended")]
     Repaired,
+    #[error("{offset} bytes come before the %PDF header: readers count the input's offsets from the header, and an update's could not agree with them")]
+    BytesBeforeHeader { offset: usize },
     #[error("the PDF has no readable {what}")]
     Structure { what: &'static str },
     #[error("a field named {0:?} already exists")]

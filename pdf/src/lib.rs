@@ -12,6 +12,7 @@
 //! takes bytes and returns new bytes.
 #![forbid(unsafe_code)]
 
+pub mod ber;
 pub mod cms;
 mod error;
 mod prepare;

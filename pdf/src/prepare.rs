@@ -61,6 +61,13 @@ pub struct Prepared {
 /// Appends a signature field and dictionary to a copy of `input` (the incremental update).
 pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError> {
     let doc = load(input)?;
+    // Bytes before `%PDF-` (a mail header, a BOM): readers such as qpdf count every offset of the input from the
+    // header, and lopdf reads it so too, but it counts the update's new offsets from the file's start while
+    // `/Prev` keeps the header-relative value, so the result would be damaged. Refused, before any password.
+    let offset = input.windows(5).position(|w| w == b"%PDF-").unwrap_or(0);
+    if offset > 0 {
+        return Err(PdfError::BytesBeforeHeader { offset });
+    }
     // lopdf repaired the cross-reference data (a damaged or truncated file): an update must point back to the
     // input's own xref section, as written.
     if doc.xref_start == 0 || doc.xref_recovery.is_some() {

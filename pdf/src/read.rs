@@ -34,6 +34,18 @@ pub struct FoundSignature {
     pub cms: Result<crate::cms::ParsedCms, String>,
 }
 
+impl FoundSignature {
+    /// The bytes the signature covers in `input` (the file it was found in): its two ranges, joined; empty when
+    /// the ranges are not valid.
+    pub fn signed_content(&self, input: &[u8]) -> Vec<u8> {
+        let [_, a, b, c] = self.byte_range;
+        match (self.ranges_valid, input.get(..a), input.get(b..b.saturating_add(c))) {
+            (true, Some(first), Some(second)) => [first, second].concat(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Loads `input` with `lopdf`, refusing what is not signed here.
 pub(crate) fn load(input: &[u8]) -> Result<Document, PdfError> {
     if input.len() > MAX_INPUT {

@@ -46,6 +46,17 @@ fn imprint(signature: &[u8]) -> Result<MessageImprint, der::Error> {
     })
 }
 
+/// Whether a token's imprint is `expected`: the same hash, by an algorithm identifier with the same OID whose
+/// parameters are both absent or NULL (RFC 5754 allows either for SHA-2; some TSAs write NULL, the request here
+/// has none).
+fn same_imprint(found: &MessageImprint, expected: &MessageImprint) -> bool {
+    let absent_or_null = |p: &Option<der::asn1::Any>| p.as_ref().is_none_or(|p| p.is_null());
+    let (a, b) = (&found.hash_algorithm, &expected.hash_algorithm);
+    let same_algorithm = a.oid == b.oid
+        && (a.parameters == b.parameters || (absent_or_null(&a.parameters) && absent_or_null(&b.parameters)));
+    same_algorithm && found.hashed_message == expected.hashed_message
+}
+
 /// The nonce as a DER INTEGER (minimal bytes, positive).
 fn nonce_int(nonce: u64) -> Result<Int, der::Error> {
     Ok(Int::from(Uint::new(&nonce.to_be_bytes())?))
@@ -119,12 +130,15 @@ fn check_token(
     let econtent = sd.encap_content_info.econtent.as_ref().ok_or(TimestampError::NotTstInfo)?;
     let tst_der = econtent.decode_as::<OctetString>()?.into_bytes();
     let tst = TstInfo::from_der(&tst_der)?;
-    if tst.message_imprint != imprint(signature)? {
+    if !same_imprint(&tst.message_imprint, &imprint(signature)?) {
         return Err(TimestampError::WrongImprint);
     }
     let parsed = crate::cms::parse_signed_data(&sd).map_err(|_| TimestampError::BadSignature)?;
-    if parsed.message_digest != Sha256::digest(&tst_der).as_slice()
-        || !verify(&parsed.certificate, &parsed.signed_attrs, &parsed.signature)
+    let (Some(digest), Some(attrs)) = (&parsed.message_digest, &parsed.signed_attrs) else {
+        return Err(TimestampError::BadSignature);
+    };
+    if digest.as_slice() != Sha256::digest(&tst_der).as_slice()
+        || !verify(&parsed.certificate, attrs, &parsed.signature)
     {
         return Err(TimestampError::BadSignature);
     }

@@ -76,8 +76,8 @@ fn a_signed_pdf_starts_with_the_unchanged_input_and_its_digest_covers_the_writte
             assert!(s.ranges_valid && s.covers_whole_file);
             assert_eq!(s.sub_filter, Some(sub_filter));
             let cms = s.cms.as_ref().unwrap();
-            assert_eq!(cms.message_digest, s.digest.to_vec());
-            assert!(signature_verifies(&cms.signed_attrs, &cms.certificate, &cms.signature));
+            assert_eq!(cms.message_digest, Some(s.digest.to_vec()));
+            assert!(signature_verifies(cms.signed_attrs.as_ref().unwrap(), &cms.certificate, &cms.signature));
             assert_eq!(cms.signing_certificate_matches, Some(true));
             // PAdES puts the time in /M only; adbe.pkcs7.detached carries the signing-time attribute.
             assert_eq!(cms.signing_time, (sub_filter == SubFilter::Pkcs7).then_some(TIME));
@@ -97,8 +97,8 @@ fn a_second_signature_leaves_the_first_valid_but_no_longer_covering_the_whole_fi
     assert!(!found[0].covers_whole_file && found[1].covers_whole_file);
     for s in &found {
         let cms = s.cms.as_ref().unwrap();
-        assert_eq!(cms.message_digest, s.digest.to_vec());
-        assert!(signature_verifies(&cms.signed_attrs, &cms.certificate, &cms.signature));
+        assert_eq!(cms.message_digest, Some(s.digest.to_vec()));
+        assert!(signature_verifies(cms.signed_attrs.as_ref().unwrap(), &cms.certificate, &cms.signature));
     }
 }
 
@@ -108,7 +108,7 @@ fn a_byte_changed_after_signing_no_longer_matches_the_signed_digest() {
     let at = out.windows(6).position(|w| w == b"page 0").unwrap();
     out[at + 5] = b'9';
     let s = &signatures(&out).unwrap()[0];
-    assert_ne!(s.cms.as_ref().unwrap().message_digest, s.digest.to_vec());
+    assert_ne!(s.cms.as_ref().unwrap().message_digest, Some(s.digest.to_vec()));
 }
 
 #[test]
@@ -145,7 +145,7 @@ fn a_visible_stamp_is_drawn_by_the_widget_and_the_signature_still_covers_everyth
     let out = prepared.finish(&cms::signed_data(&attrs, &cert(), &[], &card_sign(&attrs), None).unwrap()).unwrap();
     let s = &signatures(&out).unwrap()[0];
     assert!(s.covers_whole_file);
-    assert_eq!(s.cms.as_ref().unwrap().message_digest, s.digest.to_vec());
+    assert_eq!(s.cms.as_ref().unwrap().message_digest, Some(s.digest.to_vec()));
     let doc = Document::load_mem(&out).unwrap();
     let page = *doc.get_pages().values().next().unwrap();
     let annots = doc.get_dictionary(page).unwrap().get(b"Annots").unwrap().as_array().unwrap();
@@ -183,4 +183,116 @@ fn mutated_and_truncated_pdfs_give_errors_or_results_never_panics() {
         let _ = signatures(&bytes);
         let _ = prepare(&bytes, &SignOptions::new(SubFilter::Pades, TIME));
     }
+}
+
+/// ESSCertIDv2 and SigningCertificateV2 (RFC 5035) with every field, as other tools write them.
+mod ess {
+    use der::asn1::OctetString;
+    use der::Sequence;
+    use spki::AlgorithmIdentifierOwned;
+    use x509_cert::ext::pkix::name::GeneralNames;
+    use x509_cert::serial_number::SerialNumber;
+
+    #[derive(Sequence)]
+    pub struct IssuerSerial {
+        pub issuer: GeneralNames,
+        pub serial_number: SerialNumber,
+    }
+
+    #[derive(Sequence)]
+    pub struct EssCertIdV2 {
+        pub hash_algorithm: Option<AlgorithmIdentifierOwned>,
+        pub cert_hash: OctetString,
+        pub issuer_serial: Option<IssuerSerial>,
+    }
+
+    #[derive(Sequence)]
+    pub struct SigningCertificateV2 {
+        pub certs: Vec<EssCertIdV2>,
+    }
+}
+
+/// A signature whose signing-certificate-v2 holds `id`, read back: whether it names the signer's certificate.
+fn signing_certificate_matches(id: ess::EssCertIdV2) -> Option<bool> {
+    use const_oid::db::rfc5911::{ID_AA_SIGNING_CERTIFICATE_V_2, ID_CONTENT_TYPE, ID_DATA, ID_MESSAGE_DIGEST};
+    use der::asn1::{Any, OctetString, SetOfVec};
+    use der::Encode;
+    use x509_cert::attr::Attribute;
+    let attr = |oid, value: Any| Attribute { oid, values: SetOfVec::try_from(vec![value]).unwrap() };
+    let ess = ess::SigningCertificateV2 { certs: vec![id] };
+    let attrs: SetOfVec<Attribute> = SetOfVec::try_from(vec![
+        attr(ID_CONTENT_TYPE, Any::encode_from(&ID_DATA).unwrap()),
+        attr(ID_MESSAGE_DIGEST, Any::encode_from(&OctetString::new([0u8; 32]).unwrap()).unwrap()),
+        attr(ID_AA_SIGNING_CERTIFICATE_V_2, Any::encode_from(&ess).unwrap()),
+    ])
+    .unwrap();
+    let attrs = attrs.to_der().unwrap();
+    let sd = cms::signed_data(&attrs, &cert(), &[], &card_sign(&attrs), None).unwrap();
+    cms::parse(&sd).unwrap().signing_certificate_matches
+}
+
+#[test]
+fn signing_certificate_v2_is_read_with_its_hash_algorithm_and_issuer_serial() {
+    use const_oid::db::rfc5912::{ID_SHA_256, ID_SHA_512};
+    use der::asn1::OctetString;
+    use der::Decode;
+    use sha2::Digest;
+    use x509_cert::ext::pkix::name::GeneralName;
+    use x509_cert::serial_number::SerialNumber;
+    let c = x509_cert::Certificate::from_der(&cert()).unwrap();
+    let issuer_serial = |serial: SerialNumber| ess::IssuerSerial {
+        issuer: vec![GeneralName::DirectoryName(c.tbs_certificate.issuer.clone())],
+        serial_number: serial,
+    };
+    let sha256 = OctetString::new(sha2::Sha256::digest(cert()).to_vec()).unwrap();
+    let alg = |oid| Some(spki::AlgorithmIdentifierOwned { oid, parameters: None });
+    // As pyHanko writes it: the hash algorithm stated and the issuer and serial number.
+    let full = ess::EssCertIdV2 {
+        hash_algorithm: alg(ID_SHA_256),
+        cert_hash: sha256.clone(),
+        issuer_serial: Some(issuer_serial(c.tbs_certificate.serial_number.clone())),
+    };
+    assert_eq!(signing_certificate_matches(full), Some(true));
+    let sha512 = ess::EssCertIdV2 {
+        hash_algorithm: alg(ID_SHA_512),
+        cert_hash: OctetString::new(sha2::Sha512::digest(cert()).to_vec()).unwrap(),
+        issuer_serial: None,
+    };
+    assert_eq!(signing_certificate_matches(sha512), Some(true));
+    // The right hash with another serial number, or the SHA-256 hash said to be SHA-512: not this certificate.
+    let other_serial = ess::EssCertIdV2 {
+        hash_algorithm: None,
+        cert_hash: sha256.clone(),
+        issuer_serial: Some(issuer_serial(SerialNumber::new(&[0x7f, 1, 2, 3]).unwrap())),
+    };
+    assert_eq!(signing_certificate_matches(other_serial), Some(false));
+    let wrong_alg = ess::EssCertIdV2 { hash_algorithm: alg(ID_SHA_512), cert_hash: sha256, issuer_serial: None };
+    assert_eq!(signing_certificate_matches(wrong_alg), Some(false));
+}
+
+#[test]
+fn a_signature_in_ber_with_indefinite_lengths_reads_as_the_same_signature() {
+    let attrs = cms::signed_attributes(&[7; 32], Some(&cert()), Some(TIME)).unwrap();
+    let der = cms::signed_data(&attrs, &cert(), &[], &card_sign(&attrs), None).unwrap();
+    // ContentInfo ::= SEQUENCE { contentType OID (11 bytes), [0] SignedData }, both with two-byte lengths:
+    // rewritten with indefinite lengths, as NSS (LibreOffice) and `openssl cms -stream` write them.
+    assert_eq!((der[0], der[1], der[4], der[15], der[16]), (0x30, 0x82, 0x06, 0xa0, 0x82));
+    let ber = [&[0x30, 0x80], &der[4..15], &[0xa0, 0x80], &der[19..], &[0, 0, 0, 0], &[0; 100]].concat();
+    let (from_der, from_ber) = (cms::parse(&der).unwrap(), cms::parse(&ber).unwrap());
+    assert_eq!(from_ber.signed_attrs, Some(attrs.clone()), "the signed attributes are their DER");
+    assert_eq!(from_ber.message_digest, Some(vec![7; 32]));
+    assert_eq!((from_ber.signature, from_ber.certificate), (from_der.signature, from_der.certificate));
+    assert_eq!(from_ber.signing_certificate_matches, Some(true));
+    // Cut before its end-of-contents: unreadable, not a panic.
+    assert!(cms::parse(&ber[..der.len() - 2]).is_err());
+}
+
+#[test]
+fn bytes_before_the_header_are_refused_as_no_update_could_keep_the_offsets_consistent() {
+    let mut input = b"From: someone\r\n\r\n".to_vec();
+    input.extend_from_slice(&make_pdf(false, 1));
+    // Readable (a signature in it can still be verified), but not signed here.
+    assert_eq!(kazasu_pdf::inspect(&input).unwrap().pages, 1);
+    let refused = prepare(&input, &SignOptions::new(SubFilter::Pades, TIME));
+    assert!(matches!(refused, Err(PdfError::BytesBeforeHeader { offset: 17 })), "{:?}", refused.err());
 }

@@ -131,3 +131,20 @@ fn answers_to_other_requests_or_refusals_or_bad_signatures_are_not_kept() {
     assert!(matches!(token_from_response(&honest_answer(sig, 42), sig, 42, &never), Err(TimestampError::BadSignature)));
     assert!(token_from_response(b"\x30\x03\x02\x01", sig, 42, &rsa_verifies).is_err());
 }
+
+#[test]
+fn an_imprint_whose_hash_algorithm_has_explicit_null_parameters_is_the_same_imprint() {
+    let sig = b"card signature";
+    let req = TimeStampReq::from_der(&request(sig, 42).unwrap()).unwrap();
+    assert_eq!(req.message_imprint.hash_algorithm.parameters, None, "the request writes none");
+    let with = |parameters: Option<Any>| {
+        let mut imprint = req.message_imprint.clone();
+        imprint.hash_algorithm.parameters = parameters;
+        answer(PkiStatus::Accepted, imprint, req.nonce.clone())
+    };
+    let null = token_from_response(&with(Some(Any::null())), sig, 42, &rsa_verifies).unwrap();
+    assert_eq!(check(&null.der, sig, &rsa_verifies).unwrap(), TIME as i64);
+    // Other parameters are another algorithm identifier.
+    let other = with(Some(Any::encode_from(&Int::new(&[1]).unwrap()).unwrap()));
+    assert!(matches!(token_from_response(&other, sig, 42, &rsa_verifies), Err(TimestampError::WrongImprint)));
+}
