@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use kazasu_core::anchors::TrustAnchors;
+use kazasu_core::anchors::{TrustAnchors, JPKI_SIGN_WORD};
 use kazasu_core::handoff::time::format_utc;
 use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, ChainError, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm, PersonalData};
@@ -137,14 +137,11 @@ pub fn describe(c: &Certificate, lang: Lang) -> String {
     out
 }
 
-/// The `--ca` word for the built-in J-LIS signature CAs (every generation; each certificate is judged against
-/// the generation that issued it).
-pub const CA_JPKI: &str = "jpki";
-
-/// `--ca`: [`CA_JPKI`], or a file of trusted CA certificates (PEM with one or more, or DER); anything else (a
+/// `--ca`: `jpki` (the J-LIS signature CAs built in, every generation, each certificate judged against the
+/// generation that issued it), or a file of trusted CA certificates (PEM with one or more, or DER); anything else (a
 /// key, a CRL, text) is refused here.
 pub(crate) fn trust_anchors(lang: Lang, ca: &Path) -> Result<TrustAnchors, Failure> {
-    if ca.as_os_str() == CA_JPKI {
+    if ca.as_os_str() == JPKI_SIGN_WORD {
         return Ok(TrustAnchors::jpki_sign());
     }
     let bytes = read_file(lang, ca)?;

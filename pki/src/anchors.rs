@@ -25,6 +25,10 @@ const JPKI_AUTH: [(&str, &str); 3] = [
     ("authca03_2023", include_str!("../anchors/jpki/authca03_2023.pem")),
 ];
 
+/// The word that names the built-in J-LIS signature CAs where a CA file is asked for (`--ca jpki` in the CLI
+/// and the portal); anything else is a file.
+pub const JPKI_SIGN_WORD: &str = "jpki";
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AnchorError {
     /// Not a certificate in PEM or DER; OpenSSL's or the parser's reason.

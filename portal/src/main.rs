@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use kazasu_core::anchors::TrustAnchors;
+use kazasu_core::anchors::{TrustAnchors, JPKI_SIGN_WORD};
 use kazasu_core::clock::{Clock, FixedClock, SystemClock};
 use kazasu_core::handoff::rp::Trust;
 use kazasu_core::ocsp::OcspConfig;
@@ -98,7 +98,7 @@ struct Args {
 
 /// `--ca`: the built-in J-LIS signature CAs for `jpki`, else the certificates in the file.
 fn trust_anchors(ca: &Path) -> Result<TrustAnchors, String> {
-    if ca.as_os_str() == "jpki" {
+    if ca.as_os_str() == JPKI_SIGN_WORD {
         return Ok(TrustAnchors::jpki_sign());
     }
     let bytes = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
