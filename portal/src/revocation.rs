@@ -38,7 +38,6 @@ pub const MAX_CRL_BYTES: u64 = 256 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Crl {
     pub scoped: ScopedCrl,
-    pub this_update: i64,
     pub next_update: Option<i64>,
 }
 
@@ -52,6 +51,11 @@ impl Crl {
     /// The CRL, DER.
     pub fn der(&self) -> &[u8] {
         &self.scoped.der
+    }
+
+    /// thisUpdate, seconds since the epoch (read once, by [`ScopedCrl`]).
+    pub fn this_update(&self) -> i64 {
+        self.scoped.this_update()
     }
 
     /// Parses `bytes` and checks the signature with the key of the trusted CA that issued it (same name; with
@@ -73,7 +77,6 @@ impl Crl {
         let der = crl.to_der().map_err(|e| CrlError::Parse(e.to_string()))?;
         Ok(Crl {
             scoped: ScopedCrl::read(&der).map_err(|e| CrlError::Parse(e.to_string()))?,
-            this_update: unix(crl.last_update())?,
             next_update: crl.next_update().map(unix).transpose()?,
         })
     }
@@ -147,8 +150,8 @@ impl Revocation {
         let Some(slot) = self.slots.get(index) else { return Ok(()) };
         let new = Crl::load(bytes, &self.anchors)?;
         let mut cur = slot.current.write().unwrap_or_else(|p| p.into_inner());
-        if new.this_update < cur.this_update {
-            return Err(CrlError::Older { new: new.this_update, current: cur.this_update });
+        if new.this_update() < cur.this_update() {
+            return Err(CrlError::Older { new: new.this_update(), current: cur.this_update() });
         }
         *cur = Arc::new(new);
         Ok(())
