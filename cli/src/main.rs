@@ -7,6 +7,7 @@ mod drive;
 mod handoff;
 mod messages;
 mod pdf;
+mod pdf_long_term;
 mod prompt;
 mod revocation;
 mod usage;
@@ -84,10 +85,24 @@ enum Command {
         pdf_format: pdf::PdfFormat,
         #[arg(long, requires = "pdf", value_name = "FILE")]
         cert: Option<PathBuf>,
-        #[arg(long, requires = "pdf", value_name = "URL")]
+        #[arg(long, requires = "pdf", value_name = "URL", required_if_eq("pades_level", "lta"))]
         tsa: Option<String>,
         #[arg(long, requires = "pdf")]
         visible: bool,
+        // PAdES B-LT/B-LTA: the chain (--ca) and the revocation data (--crl or --ocsp) go into the DSS.
+        #[arg(long, value_enum, default_value = "b", requires = "pdf")]
+        pades_level: pdf_long_term::PadesLevel,
+        #[arg(
+            long,
+            value_name = "jpki|FILE",
+            requires = "pdf",
+            required_if_eq_any = [("pades_level", "lt"), ("pades_level", "lta")]
+        )]
+        ca: Option<PathBuf>,
+        #[arg(long, value_name = "FILE", requires = "pdf")]
+        crl: Vec<PathBuf>,
+        #[arg(long, value_name = "URL", num_args = 0..=1, require_equals = true, conflicts_with = "crl", requires = "pdf")]
+        ocsp: Option<Option<String>>,
         #[arg(long, default_value = "sha256")]
         hash: String,
         #[arg(long, value_name = "DIR")]
@@ -255,8 +270,23 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
             };
             with_card(before, source, lang, |s| card::cert(s, lang, which, format, out.as_deref(), &pin))
         }
-        Command::Sign { pdf: Some(input), output, pdf_format, cert, tsa, visible, pin, source, .. } => {
-            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), visible };
+        Command::Sign {
+            pdf: Some(input),
+            output,
+            pdf_format,
+            cert,
+            tsa,
+            visible,
+            pades_level,
+            ca,
+            crl,
+            ocsp,
+            pin,
+            source,
+            ..
+        } => {
+            let long_term = pdf_long_term::Sources { level: pades_level, ca: ca.as_deref(), crl: &crl, ocsp };
+            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), visible, long_term };
             with_card(before, source, lang, |s| pdf::sign(s, lang, &input, output.as_deref(), &how, &pin))
         }
         Command::Sign { file, hash, out_dir, pin, source, .. } => with_card(before, source, lang, |s| {

@@ -96,7 +96,8 @@ pub fn append(signed: &[u8], data: &ValidationData) -> Result<Vec<u8>, PdfError>
     let dss_id = inc.new_document.add_object(dss);
     inc.opt_clone_object_to_new_document(root_id).map_err(|_| structure("catalog"))?;
     inc.new_document.get_dictionary_mut(root_id).map_err(|_| structure("catalog"))?.set("DSS", dss_id);
-    let mut bytes = Vec::with_capacity(signed.len() + data.arrays().iter().flat_map(|a| a.1).map(Vec::len).sum::<usize>() + 4096);
+    let mut bytes =
+        Vec::with_capacity(signed.len() + data.arrays().iter().flat_map(|a| a.1).map(Vec::len).sum::<usize>() + 4096);
     inc.save_to(&mut bytes).map_err(PdfError::Write)?;
     Ok(bytes)
 }
