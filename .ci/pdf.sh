@@ -246,10 +246,18 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tsa/ca.key" -out "$tsa/ca.pe
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -keyout "$tsa/tsa.key" -out "$tsa/tsa.csr" \
   -subj "/C=JP/O=Kazasu Test TSA (TEST ONLY)/CN=Kazasu Test TSA" 2>/dev/null
-printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\n' \
+# The TSA's certificate names a CRL distribution point (unreachable: .invalid) and its root issues that CRL, so a
+# PAdES B-LT file can carry the TSA's revocation data too (pyHanko's AdES validation requires it for every
+# certificate of the time-stamp's chain but the root).
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\ncrlDistributionPoints=URI:http://tsa-crl.kazasu.invalid/root.crl\n' \
   >"$tsa/tsa.ext"
 openssl x509 -req -in "$tsa/tsa.csr" -CA "$tsa/ca.pem" -CAkey "$tsa/ca.key" -CAcreateserial -days 30 \
   -extfile "$tsa/tsa.ext" -out "$tsa/tsa.pem" 2>/dev/null
+: >"$tsa/index.txt"
+echo 01 >"$tsa/crlnumber"
+printf '[ca]\ndefault_ca = root\n[root]\ndatabase = %s/index.txt\ncrlnumber = %s/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n' \
+  "$tsa" "$tsa" >"$tsa/ca.cnf"
+openssl ca -gencrl -config "$tsa/ca.cnf" -keyfile "$tsa/ca.key" -cert "$tsa/ca.pem" -out "$tsa/root.crl.pem" 2>/dev/null
 echo 01 >"$tsa/serial"
 cat >"$tsa/tsa.cnf" <<CNF
 [ tsa ]
@@ -329,6 +337,48 @@ for format in pades pkcs7; do
   grep -E 'Signature timestamp token|TSA certificate subject' <<<"$out" | sed "s|^|  pyHanko bt-$format.pdf: |"
   grep 'Time-stamp' "bt-$format.pdf.verify" | sed "s|^|  kazasu verify bt-$format.pdf:|"
 done
+echo "== pdf: PAdES B-LT (--pades-level lt: a DSS with the chain and the CRLs) and B-LTA (lta: a document time-stamp)"
+# pyHanko's AdES validation (adesverify) requires revocation data for every certificate and cannot fetch any here
+# (the responder and distribution points are .invalid): it can only come from the DSS.
+ades() {
+  "$venv/bin/pyhanko" sign adesverify --trust "$pki/sign-ca.pem" --trust "$tsa/ca.pem" --trust-replace \
+    --pretty-print "$1" 2>&1
+}
+for level in lt lta; do
+  echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o "$level.pdf" --cert "$pki/sign.pem" \
+    --tsa "$tsa_url" --pades-level "$level" --ca "$pki/sign-ca.pem" --crl "$pki/sign-ca.crl.pem" \
+    --crl "$tsa/root.crl.pem" --pin-stdin >"$level.out" 2>"$level.err" || { cat "$level.err"; fail "sign --pades-level $level"; }
+  grep -q 'added to the DSS: 3 certificates, 2 CRLs' "$level.out" || fail "$level: $(cat "$level.out")"
+  qpdf --check "$level.pdf" >/dev/null || fail "qpdf --check $level.pdf"
+  cmp -s -n "$(stat -c %s cairo.pdf)" cairo.pdf "$level.pdf" || fail "$level.pdf: the input is not an exact prefix"
+  "$kazasu" --lang en verify "$level.pdf" --ca "$pki/sign-ca.pem" >"$level.verify" || fail "kazasu verify $level.pdf"
+  out=$(ades "$level.pdf") || { echo "$out"; fail "pyHanko AdES: $level.pdf"; }
+  grep -q 'The signature is judged VALID.' <<<"$out" || { echo "$out"; fail "pyHanko AdES: $level.pdf not valid"; }
+  grep -q 'All modifications relate to signature maintenance' <<<"$out" || { echo "$out"; fail "pyHanko: $level.pdf changes"; }
+  echo "$level.pdf: pyHanko's AdES validation VALID with the DSS's revocation data; $(grep -c . "$level.verify") lines from kazasu verify"
+done
+# The same validation of the B-T file (no DSS) fails for want of revocation data: what made lt.pdf valid is its DSS.
+out=$(ades bt-pades.pdf) && fail "pyHanko's AdES validation accepted a file without revocation data"
+grep -q 'no revocation information could be found' <<<"$out" || { echo "$out"; fail "bt-pades.pdf: $out"; }
+echo "bt-pades.pdf (no DSS): pyHanko's AdES validation INVALID, no revocation information"
+# B-LTA: pyHanko finds the document time-stamp (past proof of existence for the signature: without one it warns
+# "No document timestamps after signature"), intact and by the trusted TSA; kazasu verify checks it too.
+grep -q 'No document timestamps after signature' <<<"$(ades lt.pdf)" || fail "pyHanko: lt.pdf has a document time-stamp?"
+grep -q 'No document timestamps after signature' <<<"$(ades lta.pdf)" && fail "pyHanko: no document time-stamp in lta.pdf"
+"$venv/bin/python" -W ignore - "$tsa/ca.pem" lta.pdf <<'PY' || fail "pyHanko: the document time-stamp of lta.pdf"
+import sys
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_timestamp
+from pyhanko_certvalidator import ValidationContext
+vc = ValidationContext(trust_roots=[load_cert_from_pemder(sys.argv[1])])
+stamps = PdfFileReader(open(sys.argv[2], "rb")).embedded_timestamp_signatures
+assert len(stamps) == 1, stamps
+status = validate_pdf_timestamp(stamps[0], validation_context=vc)
+print(f"lta.pdf: pyHanko document time-stamp {stamps[0].field_name}: {status.summary()} at {status.timestamp}")
+sys.exit(0 if status.valid and status.intact and status.trusted and status.coverage.name == "ENTIRE_FILE" else 1)
+PY
+grep -q 'Document time-stamp 2: ' lta.verify || fail "kazasu verify shows no document time-stamp: $(cat lta.verify)"
 # An answer to another request (replayed: other nonce, other imprint) is refused, and nothing is written.
 if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o bt-replay.pdf --tsa "${tsa_url}replay" \
   --pin-stdin 2>bt-replay.err; then
