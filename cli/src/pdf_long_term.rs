@@ -83,12 +83,15 @@ impl LongTerm {
             detail("long-term", &e);
             failed(lang, bundle::why_not_verified(lang, &e))
         })?;
-        let (crls, ocsp_responses) = self
+        let evidence = self
             .revocation
             .evidence(lang, certificate, issuer.der(), now)
             .map_err(|(message, code)| Failure::new(text::pdf_long_term_failed(lang, message), code))?;
-        let mut data =
-            ValidationData { certificates: vec![certificate.to_vec(), issuer.der().to_vec()], crls, ocsp_responses };
+        let mut data = ValidationData {
+            certificates: vec![certificate.to_vec(), issuer.der().to_vec()],
+            crls: evidence.crls,
+            ocsp_responses: evidence.ocsp_responses,
+        };
         if let Some(tsa_cert) = token.and_then(|t| t.tsa_certificate.as_ref()) {
             data.certificates.push(tsa_cert.clone());
             data.crls.extend(self.revocation.crl_for(tsa_cert));
@@ -108,7 +111,7 @@ impl LongTerm {
         let prepared = kazasu_pdf::doc_timestamp::prepare(&with_dss).map_err(|e| failed(lang, &e))?;
         let digest = prepared.digest();
         let nonce = crate::pdf::nonce();
-        let request = kazasu_pdf::timestamp::request_for_digest(&digest, nonce).map_err(|e| failed(lang, &e))?;
+        let request = kazasu_pdf::timestamp::request_for_digest(&digest, nonce).map_err(|e| failed(lang, e))?;
         let answer = crate::pdf::ask_tsa(lang, url, &request)?;
         let token = kazasu_pdf::timestamp::token_for_digest(&answer, &digest, nonce, &crate::pdf::signature_verifies)
             .map_err(|e| {

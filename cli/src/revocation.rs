@@ -63,23 +63,23 @@ impl Revocation {
     }
 }
 
+/// The revocation answers that said "not revoked", as they are kept in a PDF's DSS (DER each).
+pub struct Evidence {
+    pub crls: Vec<Vec<u8>>,
+    pub ocsp_responses: Vec<Vec<u8>>,
+}
+
 impl Revocation {
     /// For a PDF's DSS (PAdES B-LT): [`Revocation::check`] at `at`, then the answer that said "not revoked" —
-    /// the CRL that applied, or the OCSP response as received: (CRLs, OCSP responses). Without `--crl` or
+    /// the CRL that applied, or the OCSP response as received. Without `--crl` or
     /// `--ocsp` there is none to keep, a usage error.
-    pub fn evidence(
-        &self,
-        lang: Lang,
-        cert_der: &[u8],
-        issuer_der: &[u8],
-        at: i64,
-    ) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), (String, u8)> {
+    pub fn evidence(&self, lang: Lang, cert_der: &[u8], issuer_der: &[u8], at: i64) -> Result<Evidence, (String, u8)> {
         match self.check(lang, cert_der, issuer_der, at)? {
-            RevocationChecked::Ocsp(good) => Ok((Vec::new(), vec![good.response])),
+            RevocationChecked::Ocsp(good) => Ok(Evidence { crls: Vec::new(), ocsp_responses: vec![good.response] }),
             RevocationChecked::Crl => {
                 // The one check_revocation chose and verified.
                 let crl = self.crl_for(cert_der).ok_or_else(|| (text::verification_failed(lang), exit::FAILURE))?;
-                Ok((vec![crl], Vec::new()))
+                Ok(Evidence { crls: vec![crl], ocsp_responses: Vec::new() })
             }
             RevocationChecked::NotChecked => Err((text::pdf_long_term_needs_revocation(lang), exit::USAGE)),
         }
