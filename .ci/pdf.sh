@@ -340,6 +340,7 @@ for format in pades pkcs7; do
   grep 'Time-stamp' "bt-$format.pdf.verify" | sed "s|^|  kazasu verify bt-$format.pdf:|"
 done
 echo "== pdf: PAdES B-LT (--pades-level lt: a DSS with the chain and the CRLs) and B-LTA (lta: a document time-stamp)"
+lt_started=$(date +%s)
 # pyHanko's AdES validation (adesverify) requires revocation data for every certificate and cannot fetch any here
 # (the responder and distribution points are .invalid): it can only come from the DSS.
 ades() {
@@ -359,6 +360,72 @@ for level in lt lta; do
   grep -q 'All modifications relate to signature maintenance' <<<"$out" || { echo "$out"; fail "pyHanko: $level.pdf changes"; }
   echo "$level.pdf: pyHanko's AdES validation VALID with the DSS's revocation data; $(grep -c . "$level.verify") lines from kazasu verify"
 done
+# B-LT with an OCSP answer instead of the signer's CRL: OpenSSL's responder for the test sign CA (on loopback, one
+# `openssl ocsp` per request; its own -port mode would bind every interface) says good; the DSS keeps its answer.
+serial=$(openssl x509 -in "$pki/sign.pem" -noout -serial | cut -d= -f2)
+printf 'V\t491231000000Z\t\t%s\tunknown\t/CN=test\n' "$serial" >"$tsa/ocsp-index.txt"
+cat >"$tsa/ocsp.py" <<'PY'
+# A loopback OCSP responder: each POSTed request is answered by `openssl ocsp` (the test sign CA signs).
+import http.server, os, subprocess, sys, tempfile
+
+index, ca, key, addr_file = sys.argv[1:5]
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        request = self.rfile.read(min(int(self.headers.get("Content-Length", 0)), 65536))
+        with tempfile.TemporaryDirectory() as t:
+            q, r = os.path.join(t, "q.der"), os.path.join(t, "r.der")
+            open(q, "wb").write(request)
+            subprocess.run(["openssl", "ocsp", "-index", index, "-CA", ca, "-rsigner", ca, "-rkey", key, "-ndays", "1",
+                            "-reqin", q, "-respout", r], capture_output=True)
+            body = open(r, "rb").read() if os.path.exists(r) else b""
+        self.send_response(200 if body else 500)
+        self.send_header("Content-Type", "application/ocsp-response")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+with open(addr_file, "w") as f:
+    f.write("127.0.0.1:%d" % server.server_port)
+server.serve_forever()
+PY
+python3 "$tsa/ocsp.py" "$tsa/ocsp-index.txt" "$pki/sign-ca.pem" "$pki/sign-ca.TEST-ONLY.key.pem" "$tsa/ocsp-addr" &
+ocsp_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$tsa/ocsp-addr" ] && break
+  sleep 0.1
+done
+[ -s "$tsa/ocsp-addr" ] || fail "the OCSP responder did not start"
+echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o lt-ocsp.pdf --cert "$pki/sign.pem" --tsa "$tsa_url" \
+  --pades-level lt --ca "$pki/sign-ca.pem" --ocsp="http://$(cat "$tsa/ocsp-addr")/" --pin-stdin >lt-ocsp.out 2>lt-ocsp.err \
+  || { cat lt-ocsp.err; fail "sign --pades-level lt --ocsp"; }
+kill "$ocsp_pid" 2>/dev/null || true
+wait "$ocsp_pid" 2>/dev/null || true
+grep -q 'added to the DSS: 3 certificates, 0 CRLs, 1 OCSP response' lt-ocsp.out || fail "lt --ocsp: $(cat lt-ocsp.out)"
+# pyHanko's AdES validation (adesverify) does not take this OpenSSL responder's answer, not even from a DSS that
+# pyHanko itself writes (tried: "no revocation information could be found"); its path validation does: with the
+# DSS as its only source of revocation data (require mode, no fetching) the signer is trusted, without it not.
+"$venv/bin/python" -W ignore - "$pki/sign-ca.pem" lt-ocsp.pdf <<'PY' || fail "pyHanko: the OCSP answer in the DSS of lt-ocsp.pdf"
+import logging, sys
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+logging.disable(logging.CRITICAL)  # the TSA's chain is not trusted here: pyHanko logs it with a traceback
+from pyhanko_certvalidator import ValidationContext
+reader = PdfFileReader(open(sys.argv[2], "rb"))
+kwargs = {"trust_roots": [load_cert_from_pemder(sys.argv[1])], "allow_fetching": False, "revocation_mode": "require"}
+dss = DocumentSecurityStore.read_dss(reader)
+signature = reader.embedded_regular_signatures[0]
+with_dss = validate_pdf_signature(signature, signer_validation_context=dss.as_validation_context(kwargs))
+without = validate_pdf_signature(signature, signer_validation_context=ValidationContext(**kwargs, crls=[], ocsps=[]))
+print(f"lt-ocsp.pdf: pyHanko with the DSS ({len(dss.ocsps)} OCSP): {with_dss.summary()}; without it: {without.summary()}")
+sys.exit(0 if with_dss.trusted and not without.trusted and len(dss.ocsps) == 1 else 1)
+PY
 # The same validation of the B-T file (no DSS) fails for want of revocation data: what made lt.pdf valid is its DSS.
 out=$(ades bt-pades.pdf) && fail "pyHanko's AdES validation accepted a file without revocation data"
 grep -q 'no revocation information could be found' <<<"$out" || { echo "$out"; fail "bt-pades.pdf: $out"; }
@@ -381,6 +448,7 @@ print(f"lta.pdf: pyHanko document time-stamp {stamps[0].field_name}: {status.sum
 sys.exit(0 if status.valid and status.intact and status.trusted and status.coverage.name == "ENTIRE_FILE" else 1)
 PY
 grep -q 'Document time-stamp 2: ' lta.verify || fail "kazasu verify shows no document time-stamp: $(cat lta.verify)"
+echo "B-LT and B-LTA: $(($(date +%s) - lt_started)) s"
 # An answer to another request (replayed: other nonce, other imprint) is refused, and nothing is written.
 if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o bt-replay.pdf --tsa "${tsa_url}replay" \
   --pin-stdin 2>bt-replay.err; then
