@@ -60,7 +60,13 @@ work=$(mktemp -d)
 source .ci/pcsc.sh
 PCSC_PIDS=()
 tsa_pid=""
+ocsp_pid=""
 stop_tsa() {
+  if [ -n "$ocsp_pid" ]; then
+    kill "$ocsp_pid" 2>/dev/null || true
+    wait "$ocsp_pid" 2>/dev/null || true
+    ocsp_pid=""
+  fi
   if [ -n "$tsa_pid" ]; then
     kill "$tsa_pid" 2>/dev/null || true
     wait "$tsa_pid" 2>/dev/null || true
@@ -403,8 +409,6 @@ done
 echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o lt-ocsp.pdf --cert "$pki/sign.pem" --tsa "$tsa_url" \
   --pades-level lt --ca "$pki/sign-ca.pem" --ocsp="http://$(cat "$tsa/ocsp-addr")/" --pin-stdin >lt-ocsp.out 2>lt-ocsp.err \
   || { cat lt-ocsp.err; fail "sign --pades-level lt --ocsp"; }
-kill "$ocsp_pid" 2>/dev/null || true
-wait "$ocsp_pid" 2>/dev/null || true
 grep -q 'added to the DSS: 3 certificates, 0 CRLs, 1 OCSP response' lt-ocsp.out || fail "lt --ocsp: $(cat lt-ocsp.out)"
 # pyHanko's AdES validation (adesverify) does not take this OpenSSL responder's answer, not even from a DSS that
 # pyHanko itself writes (tried: "no revocation information could be found"); its path validation does: with the
