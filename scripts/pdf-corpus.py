@@ -222,7 +222,7 @@ def judge(work, sources, readme, write, earlier_intact):
                 else "other"
             )
             cause = re.search(r"INFO.*?(?:pdf|\.pdf): (.*)", err)
-            detail = f" ({cause.group(1)[:70]})" if cause else ""
+            detail = f" ({cause.group(1)[:120]})" if cause else ""
             row.update(signed=f"refused: {reason}{detail}", pdfsig="–", hanko="–", qpdf=f"{q_before} → –", earlier="–")
             rows.append(row)
             continue
