@@ -12,7 +12,7 @@ use kazasu_core::handoff::document::sanitize_text;
 use kazasu_core::handoff::{app_link, deep_link, Document, Field, HttpsUrl, Refusal};
 use serde::{Deserialize, Serialize};
 
-use super::reply::{blocking, html};
+use super::reply::{blocking, page};
 use crate::error::Refused;
 use crate::guard::{self, cookies};
 use crate::state::{random_token, AppState, Shared};
@@ -98,7 +98,8 @@ pub async fn form_page(State(state): State<Shared>, headers: HeaderMap) -> Respo
         .find(|t| t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         .map(str::to_owned)
         .unwrap_or_else(|| random_token(32));
-    let mut resp = html(StatusCode::OK, pages::form(None, &token, state.cfg.trust.accept_test_cards));
+    let form = pages::Form { error: None, form_token: &token, test_cards: state.cfg.trust.accept_test_cards };
+    let mut resp = page(StatusCode::OK, &form);
     if let Ok(v) = HeaderValue::from_str(&c.form_cookie(&token)) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -121,8 +122,11 @@ pub async fn create_from_form(
     let fields = match form.fields() {
         Ok(f) => f,
         Err(msg) => {
-            let page = pages::form(Some(&msg), &form.form_token, state.cfg.trust.accept_test_cards);
-            return html(StatusCode::BAD_REQUEST, page);
+            let test_cards = state.cfg.trust.accept_test_cards;
+            return page(
+                StatusCode::BAD_REQUEST,
+                &pages::Form { error: Some(&msg), form_token: &form.form_token, test_cards },
+            );
         }
     };
     let st = state.clone();

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use kazasu_core::handoff::link::{APP_LINK_HOST, APP_LINK_PATH};
 use kazasu_core::handoff::{deep_link, parse_link};
 
-use super::reply::html;
+use super::reply::page;
 use crate::pages;
 
 const ASSETLINKS: &str = include_str!("../../well-known/assetlinks.json");
@@ -39,7 +39,7 @@ pub async fn apple_app_site_association() -> Response {
 pub async fn app_link_page(RawQuery(query): RawQuery) -> Response {
     let link = format!("https://{APP_LINK_HOST}{APP_LINK_PATH}?{}", query.unwrap_or_default());
     match parse_link(&link) {
-        Ok(url) => html(StatusCode::OK, pages::app_link(&url.origin(), &deep_link(&url))),
-        Err(_) => html(StatusCode::BAD_REQUEST, pages::bad_link()),
+        Ok(url) => page(StatusCode::OK, &pages::AppLink { origin: &url.origin(), deep_link: &deep_link(&url) }),
+        Err(_) => page(StatusCode::BAD_REQUEST, &pages::BadLink),
     }
 }

@@ -1,6 +1,7 @@
 //! How the handlers answer: the headers every page and JSON answer carries, and the hop to tokio's blocking
 //! pool for the store and the verification (both synchronous).
 
+use askama::Template;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -39,6 +40,14 @@ pub fn html(status: StatusCode, body: String) -> Response {
         body,
     )
         .into_response()
+}
+
+/// A page rendered with `status`; one that cannot be rendered is answered `internal`.
+pub fn page(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => html(status, body),
+        Err(e) => Refused::internal(e).into_response(),
+    }
 }
 
 /// Plain UTF-8 text, not cached.

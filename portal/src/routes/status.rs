@@ -8,7 +8,9 @@ use axum::Json;
 use kazasu_core::handoff::{app_link, deep_link, Field, HttpsUrl};
 use serde::{Deserialize, Serialize};
 
-use super::reply::{blocking, html, no_store, text};
+use askama::Template;
+
+use super::reply::{blocking, html, no_store, page, text};
 use crate::error::{Failure, Refused};
 use crate::guard::{mask_name, Denied};
 use crate::pages;
@@ -39,7 +41,7 @@ pub async fn application_page(State(state): State<Shared>, Path(view): Path<Stri
         let url = state.request_url(&row.id);
         let parsed = HttpsUrl::parse(&url).map_err(Refused::from)?;
         let svg = kazasu_qr::to_svg(&url).map_err(Refused::internal)?;
-        Ok(pages::application(&pages::Application {
+        let page = pages::Application {
             view_id: &row.view_id,
             fields: &row.fields,
             app_link: &app_link(&parsed),
@@ -47,12 +49,13 @@ pub async fn application_page(State(state): State<Shared>, Path(view): Path<Stri
             request_url: &url,
             qr_svg: &svg,
             expires_at: row.expires_at,
-        }))
+        };
+        Ok(page.render().map_err(Refused::internal)?)
     })
     .await;
     match result {
         Ok(page) => html(StatusCode::OK, page),
-        Err(Failure::Denied(Denied::NotOwner)) => html(StatusCode::FORBIDDEN, pages::not_owner()),
+        Err(Failure::Denied(Denied::NotOwner)) => page(StatusCode::FORBIDDEN, &pages::NotOwner),
         Err(r) => r.into_response(),
     }
 }
