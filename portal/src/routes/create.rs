@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use kazasu_core::handoff::document::sanitize_text;
@@ -100,7 +100,7 @@ pub async fn form_page(State(state): State<Shared>, headers: HeaderMap) -> Respo
         .unwrap_or_else(|| random_token(32));
     let form = pages::Form { error: None, form_token: &token, test_cards: state.cfg.trust.accept_test_cards };
     let mut resp = page(StatusCode::OK, &form);
-    if let Ok(v) = HeaderValue::from_str(&c.form_cookie(&token)) {
+    if let Some(v) = guard::set_cookie(&c.form_cookie(&token)) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
@@ -213,7 +213,7 @@ fn create(state: &AppState, fields: Vec<Field>, created_from: String) -> Result<
 
 fn with_owner_cookie(state: &AppState, c: &Created, owner: &str, resp: impl IntoResponse) -> Response {
     let mut resp = resp.into_response();
-    if let Ok(v) = HeaderValue::from_str(&state.cookies.owner_cookie(&c.view_id, owner)) {
+    if let Some(v) = guard::set_cookie(&state.cookies.owner_cookie(&c.view_id, owner)) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
