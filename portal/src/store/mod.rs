@@ -5,7 +5,7 @@
 //! moves the request from `pending` to `signed` only if it is still pending and unexpired, and inserts the
 //! signature under a UNIQUE nonce, so two concurrent submissions of one request — in one process or in two
 //! instances — cannot both commit. A committed signature survives a kill -9 of the portal (and of the database).
-//! Both run the same numbered migrations (`migrations`), each written in the backend's dialect.
+//! Both run the same migrations (`migrations`, by refinery), written once for both dialects.
 
 pub mod migrations;
 
@@ -31,6 +31,8 @@ pub enum StoreError {
     Fields(#[from] serde_json::Error),
     #[error("database: schema version {found} is newer than this portal knows ({known}); run a newer portal")]
     NewerSchema { found: i64, known: i64 },
+    #[error("database: migration: {}", with_causes(.0))]
+    Migration(refinery::Error),
     #[error("database: not a PostgreSQL URL: {0}")]
     Url(::postgres::Error),
 }
