@@ -15,6 +15,8 @@
 use refinery::error::Kind;
 use refinery::{Migration, Runner};
 
+use super::error::StoreError;
+
 /// The steps, in order: (refinery's name `V{n}__{what}`, the SQL with `{bytes}`).
 const STEPS: &[(&str, &str)] = &[
     ("V1__requests_and_signatures", include_str!("migrations/V1__requests_and_signatures.sql")),
@@ -69,10 +71,10 @@ pub fn latest() -> i64 {
 }
 
 /// The refusal of a database that ran a step this portal does not know: it was migrated by a newer portal.
-pub(super) fn refusal(e: refinery::Error) -> super::StoreError {
+pub(super) fn refusal(e: refinery::Error) -> StoreError {
     match e.kind() {
-        Kind::MissingVersion(m) => super::StoreError::NewerSchema { found: i64::from(m.version()), known: latest() },
-        _ => super::StoreError::Migration(e),
+        Kind::MissingVersion(m) => StoreError::NewerSchema { found: i64::from(m.version()), known: latest() },
+        _ => StoreError::Migration(e),
     }
 }
 

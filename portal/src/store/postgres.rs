@@ -13,11 +13,12 @@ use postgres::{Client, IsolationLevel, NoTls, Row};
 use r2d2_postgres::r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 
-use super::migrations::{self, Dialect};
-use super::{
-    Backend, Key, RecordRefusal, RequestRow, SignatureRow, StoreError, CONSISTENCY_VIOLATIONS, REQUEST_COLUMNS,
-    SIGNATURE_COLUMNS,
+use super::backend::{
+    request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow, CONSISTENCY_VIOLATIONS,
+    REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
+use super::error::StoreError;
+use super::migrations::{self, Dialect};
 
 /// Connections per portal instance (the handlers run on tokio's blocking pool and wait for one).
 pub const POOL_SIZE: u32 = 16;

@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
-use super::migrations::{self, Dialect};
-use super::{
-    Backend, Key, RecordRefusal, RequestRow, SignatureRow, StoreError, CONSISTENCY_VIOLATIONS, REQUEST_COLUMNS,
-    SIGNATURE_COLUMNS,
+use super::backend::{
+    request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow, CONSISTENCY_VIOLATIONS,
+    REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
+use super::error::StoreError;
+use super::migrations::{self, Dialect};
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
