@@ -15,12 +15,15 @@
 pub mod ber;
 pub mod cms;
 mod error;
+mod font;
+pub mod place;
 mod prepare;
 mod read;
 pub mod stamp;
 pub mod timestamp;
 
 pub use error::PdfError;
+pub use place::Corner;
 pub use prepare::{prepare, Prepared, SignOptions, SubFilter};
 pub use read::{inspect, signatures, FoundSignature, PdfInfo};
 pub use stamp::Stamp;
