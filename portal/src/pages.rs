@@ -14,9 +14,6 @@ use crate::guard::mask_name;
 use crate::state::ApplicationState;
 use crate::store::SignatureRow;
 
-/// A page that could not be rendered (a value's formatting failed; not expected with these templates).
-pub type RenderError = askama::Error;
-
 /// The application form: `error` (a refused post) above it, the form token in a hidden field; a portal that
 /// accepts test cards says so, so it cannot be mistaken for a real service.
 #[derive(Template)]

@@ -189,7 +189,7 @@ fn no_files_import_each_other_round_a_circle() {
 }
 
 #[test]
-fn the_check_sees_an_import_from_above_and_a_circle() {
+fn a_path_resolves_to_the_module_file_it_takes_from() {
     // The resolution the two tests rely on, on made-up modules: `super::x` from a/b is a/x or a itself.
     let modules: BTreeMap<ModPath, PathBuf> =
         [vec![], vec!["a".into()], vec!["a".into(), "b".into()]].into_iter().map(|m| (m, PathBuf::new())).collect();
