@@ -7,8 +7,9 @@
 #     No NDK here, so no Rust library in the APK (the script says so; android/README.md, "The APK");
 #  3. android/tools/check-apk.py: `aapt dump badging` / `aapt dump xmltree` against build.gradle.kts,
 #     app-links.toml and the README's promises, the manifest's classes in the dex, zipalign -c, apksigner verify;
-#  4. the check fails when a promise is broken: manifests changed one way each on a copy of android/app (and a
-#     packaging step that drops targetSdk), an unsigned APK and an APK changed after signing.
+#  4. the check fails when a promise is broken: manifests changed one way each on a copy of android/app, a
+#     Gradle file there whose package, versionCode or targetSdk the APK would then disagree with, an unsigned
+#     APK and an APK changed after signing.
 # Maven's local repository: $KAZASU_M2_REPO or /root/.m2/repository, as for .ci/kotlin.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,10 +64,10 @@ refused() {
     cp android/app/build.gradle.kts "$tree/android/app/"
     cp android/tools/aapt-package.sh "$tree/android/tools/"
     python3 - "$tree/android/$file" "$expr" <<'EOF'
-import sys
+import re, sys
 path, expr = sys.argv[1], sys.argv[2]
 s = open(path, encoding="utf-8").read()
-t = eval(expr, {"s": s})
+t = eval(expr, {"s": s, "re": re})
 assert t != s, f"the change {expr} changed nothing in {path}"
 open(path, "w", encoding="utf-8").write(t)
 EOF
@@ -89,8 +90,11 @@ refused $m 's.replace("android:name=\"android.hardware.nfc\" android:required=\"
 refused $m 's.replace("<uses-feature android:name=\"android.hardware.camera\" android:required=\"false\" />", "")' "android.hardware.camera is required (implied"
 refused $m 's.replace("android:exported=\"false\"", "android:exported=\"true\"", 1)' "exported components"
 refused $m 's.replace("android:allowBackup=\"false\"", "android:allowBackup=\"true\"")' "allowBackup"
-refused tools/aapt-package.sh 's.replace("--target-sdk-version \"$target_sdk\" ", "")' "targetSdkVersion"
-refused tools/aapt-package.sh 's.replace("--version-code \"$version_code\" ", "")' "versionCode"
+# The packaging must carry build.gradle.kts's values: a copy whose Gradle file says otherwise makes an APK the
+# check (reading the real build.gradle.kts) refuses.
+refused app/build.gradle.kts 're.sub(r"targetSdk = \d+", "targetSdk = 27", s)' "targetSdkVersion is '27'"
+refused app/build.gradle.kts 're.sub(r"versionCode = \d+", "versionCode = 999", s)' "versionCode is '999'"
+refused app/build.gradle.kts 're.sub(r"applicationId = \"[^\"]+\"", "applicationId = \"jp.kazasu.other\"", s)' "package name is 'jp.kazasu.other'"
 
 stage=android/apk/target/apk-stage
 if python3 android/tools/check-apk.py "$stage/aligned.apk" >"$work/out" 2>&1; then
