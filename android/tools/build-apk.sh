@@ -2,10 +2,10 @@
 # The app's APK without Gradle: aapt (manifest + resources against the platform), D8 (the app's classes, the
 # Kotlin standard library, JNA for Android), zipalign, apksigner with a debug key made for this build.
 #
-#   android/tools/build-apk.sh [--bindings DIR] [--out FILE.apk]
+#   android/tools/build-apk.sh [--bindings DIR] [--out FILE.apk] [--rust-release]
 #
-#  1. With an NDK (ANDROID_NDK_HOME): ../build-rust.sh builds the Rust library for its ABIs and writes the
-#     bindings; their libkazasu_ffi.so go to lib/<abi>/. Without one (CI): no Rust library in the APK — it
+#  1. With an NDK (ANDROID_NDK_HOME): ../build-rust.sh builds the Rust library for its ABIs (its release
+#     profile with --rust-release) and writes the bindings; their libkazasu_ffi.so go to lib/<abi>/. Without one (CI): no Rust library in the APK — it
 #     installs, but stops at start-up, where KazasuApplication first calls the core — and the bindings come
 #     from --bindings DIR (CI: generated from the host build, .ci/apk.sh) or signing/build/generated/uniffi/kotlin.
 #  2. Maven (../apk/pom.xml, local repository $KAZASU_M2_REPO or /root/.m2/repository): aapt-package.sh makes the
@@ -23,11 +23,13 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 bindings=""
 out=""
+rust_profile=()
 while (($#)); do
     case "$1" in
     --bindings) bindings=$(realpath "${2:?--bindings DIR}"); shift 2 ;;
     --out) out=$(realpath -m "${2:?--out FILE.apk}"); shift 2 ;;
-    *) echo "usage: build-apk.sh [--bindings DIR] [--out FILE.apk]" >&2; exit 2 ;;
+    --rust-release) rust_profile=(--release); shift ;;
+    *) echo "usage: build-apk.sh [--bindings DIR] [--out FILE.apk] [--rust-release]" >&2; exit 2 ;;
     esac
 done
 build="$here/apk/target"
@@ -46,7 +48,7 @@ abis=(arm64-v8a armeabi-v7a x86_64)
 rust_libs=""
 if [ -n "${ANDROID_NDK_HOME:-}" ]; then
     echo "== build-apk.sh: the Rust library for ${abis[*]} (build-rust.sh, NDK at $ANDROID_NDK_HOME)"
-    "$here/build-rust.sh" "${abis[@]}"
+    "$here/build-rust.sh" "${rust_profile[@]}" "${abis[@]}"
     took "build-rust.sh"
     rust_libs="$here/signing/src/main/jniLibs"
     # The bindings must be the ones generated from that library (uniffi checks their checksums at load).
