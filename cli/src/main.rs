@@ -89,6 +89,13 @@ enum Command {
         tsa: Option<String>,
         #[arg(long, requires = "pdf")]
         visible: bool,
+        // 1 is the first page, -1 the last.
+        #[arg(long, requires = "visible", value_name = "N", default_value = "1", allow_negative_numbers = true)]
+        stamp_page: i32,
+        #[arg(long, value_enum, requires = "visible", value_name = "CORNER", default_value = "lower-left")]
+        stamp_corner: pdf::StampCorner,
+        #[arg(long, requires = "visible", value_name = "POINTS", default_value = "36")]
+        stamp_margin: f64,
         // PAdES B-LT/B-LTA: the chain (--ca) and the revocation data (--crl or --ocsp) go into the DSS.
         #[arg(long, value_enum, default_value = "b", requires = "pdf")]
         pades_level: pdf_long_term::PadesLevel,
@@ -281,12 +288,21 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
             ca,
             crl,
             ocsp,
+            stamp_page,
+            stamp_corner,
+            stamp_margin,
             pin,
             source,
             ..
         } => {
+            let stamp = visible.then(|| kazasu_pdf::Stamp {
+                page: stamp_page,
+                corner: stamp_corner.into(),
+                margin: stamp_margin,
+                ..kazasu_pdf::Stamp::new(Vec::new())
+            });
             let long_term = pdf_long_term::Sources { level: pades_level, ca: ca.as_deref(), crl: &crl, ocsp };
-            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), visible, long_term };
+            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), stamp, long_term };
             with_card(before, source, lang, |s| pdf::sign(s, lang, &input, output.as_deref(), &how, &pin))
         }
         Command::Sign { file, hash, out_dir, pin, source, .. } => with_card(before, source, lang, |s| {

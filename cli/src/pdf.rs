@@ -14,7 +14,7 @@ use kazasu_core::handoff::time::format_utc;
 use kazasu_core::revocation::RevocationChecked;
 use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm};
-use kazasu_pdf::{FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
+use kazasu_pdf::{Corner, FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
 use crate::card::{self, read_file};
 use crate::messages::{detail, exit, text, time, Lang};
@@ -28,6 +28,26 @@ pub enum PdfFormat {
     Pades,
     /// adbe.pkcs7.detached (with the signing-time attribute), as 登記・供託 filings take.
     Pkcs7,
+}
+
+/// The corner of the page (as seen on screen) for `--stamp-corner`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum StampCorner {
+    LowerLeft,
+    LowerRight,
+    UpperLeft,
+    UpperRight,
+}
+
+impl From<StampCorner> for Corner {
+    fn from(c: StampCorner) -> Corner {
+        match c {
+            StampCorner::LowerLeft => Corner::LowerLeft,
+            StampCorner::LowerRight => Corner::LowerRight,
+            StampCorner::UpperLeft => Corner::UpperLeft,
+            StampCorner::UpperRight => Corner::UpperRight,
+        }
+    }
 }
 
 impl From<PdfFormat> for SubFilter {
@@ -49,6 +69,7 @@ fn pdf_failure(lang: Lang, path: &Path, e: &PdfError) -> Failure {
         PdfError::Encrypted => text::pdf_encrypted(lang, p),
         PdfError::Damaged(_) | PdfError::Repaired => text::pdf_damaged(lang, p),
         PdfError::TooLarge { size, max } => text::pdf_too_large(lang, *size as u64, *max as u64, p),
+        PdfError::NoSuchPage { page, pages } => text::pdf_no_such_page(lang, page, *pages as u64, p),
         _ => text::pdf_unsupported(lang, p),
     };
     Failure::new(message, exit::FAILURE)
@@ -80,8 +101,9 @@ pub struct How<'a> {
     pub format: PdfFormat,
     pub cert: Option<&'a Path>,
     pub tsa: Option<&'a str>,
-    /// A visible stamp with the signer's name, from the certificate the card gives in the signing tap.
-    pub visible: bool,
+    /// A visible stamp: where it goes (its lines, the signer's name from the certificate the card gives in the
+    /// signing tap and the time, are written then); `None`: invisible.
+    pub stamp: Option<kazasu_pdf::Stamp>,
     /// The PAdES level and, for B-LT/B-LTA, where the validation data comes from.
     pub long_term: crate::pdf_long_term::Sources<'a>,
 }
@@ -122,14 +144,16 @@ pub fn sign(
     let sub_filter = SubFilter::from(format);
     let now = drive::now();
     let options = SignOptions::new(sub_filter, now);
-    // Prepared once before the password, so a PDF that cannot take a signature is refused before the card.
-    let unstamped = kazasu_pdf::prepare(&data, &options).map_err(|e| pdf_failure(lang, input, &e))?;
+    // Prepared once before the password, so a PDF that cannot take a signature (or the stamp where it was asked
+    // for: a page it does not have) is refused before the card. Without a stamp this is the revision signed.
+    let early = SignOptions { stamp: how.stamp.clone(), ..options.clone() };
+    let unstamped = kazasu_pdf::prepare(&data, &early).map_err(|e| pdf_failure(lang, input, &e))?;
     let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document.pdf".into());
     let shown: Arc<[u8]> = Arc::from(data);
     let built = Arc::new(Mutex::new(None::<Built>));
     let mismatch = Arc::new(Mutex::new(false));
     let build = {
-        let (shown, built, mismatch, visible) = (shown.clone(), built.clone(), mismatch.clone(), how.visible);
+        let (shown, built, mismatch, stamp) = (shown.clone(), built.clone(), mismatch.clone(), how.stamp.clone());
         let unstamped = Mutex::new(Some(unstamped));
         // In the signing tap, with the certificate the card just gave: the signed attributes naming it
         // (signing-certificate-v2), over the revision that carries the stamp with the name it states.
@@ -138,13 +162,14 @@ pub fn sign(
                 *mismatch.lock().ok()? = true;
                 return None;
             }
-            let prepared = if visible {
+            let prepared = if let Some(stamp) = &stamp {
                 let signer = Certificate::from_der(certificate)
                     .map(|c| c.personal.and_then(|p| p.name).unwrap_or(c.subject))
                     .unwrap_or_default();
                 let lines =
                     vec![text::pdf_stamp_signer(lang, signer), text::pdf_stamp_time(lang, time::moment(lang, now))];
-                let stamped = SignOptions { stamp: Some(kazasu_pdf::Stamp { lines }), ..options.clone() };
+                let stamped =
+                    SignOptions { stamp: Some(kazasu_pdf::Stamp { lines, ..stamp.clone() }), ..options.clone() };
                 kazasu_pdf::prepare(&shown, &stamped).map_err(|e| detail("pdf", e)).ok()?
             } else {
                 unstamped.lock().ok()?.take()?
