@@ -7,6 +7,7 @@ mod drive;
 mod handoff;
 mod messages;
 mod pdf;
+mod pdf_long_term;
 mod prompt;
 mod revocation;
 mod usage;
@@ -84,7 +85,7 @@ enum Command {
         pdf_format: pdf::PdfFormat,
         #[arg(long, requires = "pdf", value_name = "FILE")]
         cert: Option<PathBuf>,
-        #[arg(long, requires = "pdf", value_name = "URL")]
+        #[arg(long, requires = "pdf", value_name = "URL", required_if_eq("pades_level", "lta"))]
         tsa: Option<String>,
         #[arg(long, requires = "pdf")]
         visible: bool,
@@ -95,6 +96,20 @@ enum Command {
         stamp_corner: pdf::StampCorner,
         #[arg(long, requires = "visible", value_name = "POINTS", default_value = "36")]
         stamp_margin: f64,
+        // PAdES B-LT/B-LTA: the chain (--ca) and the revocation data (--crl or --ocsp) go into the DSS.
+        #[arg(long, value_enum, default_value = "b", requires = "pdf")]
+        pades_level: pdf_long_term::PadesLevel,
+        #[arg(
+            long,
+            value_name = "jpki|FILE",
+            requires = "pdf",
+            required_if_eq_any = [("pades_level", "lt"), ("pades_level", "lta")]
+        )]
+        ca: Option<PathBuf>,
+        #[arg(long, value_name = "FILE", requires = "pdf")]
+        crl: Vec<PathBuf>,
+        #[arg(long, value_name = "URL", num_args = 0..=1, require_equals = true, conflicts_with = "crl", requires = "pdf")]
+        ocsp: Option<Option<String>>,
         #[arg(long, default_value = "sha256")]
         hash: String,
         #[arg(long, value_name = "DIR")]
@@ -269,6 +284,10 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
             cert,
             tsa,
             visible,
+            pades_level,
+            ca,
+            crl,
+            ocsp,
             stamp_page,
             stamp_corner,
             stamp_margin,
@@ -282,7 +301,8 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
                 margin: stamp_margin,
                 ..kazasu_pdf::Stamp::new(Vec::new())
             });
-            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), stamp };
+            let long_term = pdf_long_term::Sources { level: pades_level, ca: ca.as_deref(), crl: &crl, ocsp };
+            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), stamp, long_term };
             with_card(before, source, lang, |s| pdf::sign(s, lang, &input, output.as_deref(), &how, &pin))
         }
         Command::Sign { file, hash, out_dir, pin, source, .. } => with_card(before, source, lang, |s| {

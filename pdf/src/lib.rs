@@ -8,12 +8,17 @@
 //! 2. [`Prepared::finish`] puts the CMS SignedData ([`cms::signed_data`]) around the card's signature into
 //!    `/Contents`, in place: no byte outside the placeholder changes.
 //!
+//! PAdES B-LT and B-LTA: [`dss::append`] adds the validation data (certificates, CRLs, OCSP responses) in a
+//! further update, [`doc_timestamp::prepare`] a document time-stamp over everything before it.
+//!
 //! [`signatures`] lists the signatures of a PDF for verification. The input is never modified: every function
 //! takes bytes and returns new bytes.
 #![forbid(unsafe_code)]
 
 pub mod ber;
 pub mod cms;
+pub mod doc_timestamp;
+pub mod dss;
 mod error;
 mod font;
 pub mod place;

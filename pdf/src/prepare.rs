@@ -13,6 +13,9 @@ pub enum SubFilter {
     Pades,
     /// `adbe.pkcs7.detached` (what 登記・供託 filings take): with the signing-time attribute.
     Pkcs7,
+    /// A document time-stamp (`/Type /DocTimeStamp`, `ETSI.RFC3161`, PAdES B-LTA): `/Contents` holds an RFC 3161
+    /// token over the byte ranges, no signed attributes ([`crate::doc_timestamp`]).
+    DocTimeStamp,
 }
 
 impl SubFilter {
@@ -20,6 +23,7 @@ impl SubFilter {
         match self {
             SubFilter::Pades => "ETSI.CAdES.detached",
             SubFilter::Pkcs7 => "adbe.pkcs7.detached",
+            SubFilter::DocTimeStamp => "ETSI.RFC3161",
         }
     }
 }
@@ -120,6 +124,10 @@ fn structure(what: &'static str) -> PdfError {
 
 fn signature_dictionary(options: &SignOptions) -> Dictionary {
     let placeholder = vec![0u8; options.reserved];
+    if options.sub_filter == SubFilter::DocTimeStamp {
+        // The time is the token's; a document time-stamp has no /M (ISO 32000-2, 12.8.5).
+        return crate::doc_timestamp::dictionary(placeholder, RANGE_PLACEHOLDER);
+    }
     dictionary! {
         "Type" => "Sig",
         "Filter" => "Adobe.PPKLite",
