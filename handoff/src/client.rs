@@ -199,6 +199,22 @@ impl SeenNonces {
         Ok(())
     }
 
+    /// Whether `nonce` was recorded (a signed request's, or an answered log-in challenge's).
+    pub fn contains(&self, nonce: &str) -> bool {
+        self.set.contains(nonce)
+    }
+
+    /// Records a nonce (an answered log-in challenge's) and writes the file; false when it was there already.
+    pub fn record_nonce(&mut self, nonce: &str) -> bool {
+        let added = self.insert(nonce.to_string());
+        if added {
+            if let Err(e) = self.save() {
+                log::warn!("signed-request memory not written ({}); kept in memory", e.kind());
+            }
+        }
+        added
+    }
+
     /// Records a signed request's nonce (and writes the file, when there is one).
     pub fn record(&mut self, request: &SignRequest) {
         if self.insert(request.document().nonce.clone()) {
