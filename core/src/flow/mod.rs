@@ -310,8 +310,22 @@ impl Flow {
     /// `login` link ([`handoff::parse_any_link`]). A text that is no Kazasu link ends the flow at once
     /// ([`Notice::InvalidLink`]); nothing is fetched from it.
     pub fn for_link(text: &str) -> Flow {
+        Flow::for_link_where(text, |_| true)
+    }
+
+    /// [`Flow::for_link`] for links of one kind only (a front end with screens for signing only): a link of the
+    /// other kind ends the flow at once as [`Notice::InvalidLink`].
+    pub fn for_link_of(kind: LinkKind, text: &str) -> Flow {
+        Flow::for_link_where(text, |k| k == kind)
+    }
+
+    fn for_link_where(text: &str, wanted: impl Fn(LinkKind) -> bool) -> Flow {
         match handoff::parse_any_link(text) {
-            Ok(link) => Flow { link: Some(link), ..Flow::new(State::Fetching) },
+            Ok(link) if wanted(link.kind) => Flow { link: Some(link), ..Flow::new(State::Fetching) },
+            Ok(link) => {
+                log::info!("a {:?} link where this front end does not take one", link.kind);
+                Flow::new(State::Failed { notice: Notice::InvalidLink })
+            }
             // Whatever is wrong with it (scheme, syntax, length, encoding), it is not a link we follow.
             Err(e) => {
                 log::info!("not a Kazasu link: {e}");
