@@ -4,6 +4,10 @@
 //! the app's custom scheme (`kazasu://sign?r=<percent-encoded URL>`, the fallback any app could claim). A phone
 //! browser opens either link in the app (「端末内のアプリで署名する」).
 //!
+//! A log-in challenge (`crate::login`) travels the same ways under `login` instead of `sign`
+//! (`https://<app-link host>/login?r=…`, `kazasu://login?r=…`); [`parse_any_link`] is the one parser for both and
+//! says which kind a link is.
+//!
 //! The app-link host and path come from `app-links.toml` (generated into [`app_link_host`] by
 //! `scripts/app-links.py`). A link to that path on that host is never itself a request URL: it is only ever
 //! unwrapped, so a relayed app link cannot make the app fetch the link instead of the request.
