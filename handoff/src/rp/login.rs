@@ -199,7 +199,7 @@ mod tests {
     fn key(name: &str) -> PKey<openssl::pkey::Private> {
         let pem = std::fs::read_to_string(format!("{PKI}{name}.TEST-ONLY.key.pem")).unwrap();
         let start = pem.find("-----BEGIN").unwrap();
-        PKey::private_key_from_pem(pem[start..].as_bytes()).unwrap()
+        PKey::private_key_from_pem(&pem.as_bytes()[start..]).unwrap()
     }
 
     fn sign(key_name: &str, data: &[u8]) -> Vec<u8> {
