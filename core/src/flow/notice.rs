@@ -165,6 +165,15 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_password_names_its_own_rule_the_four_digits_of_a_log_in_included() {
+        use crate::pin::{AuthPin, SignPin};
+        let rule = |e: PinError| Notice::of_pin(&e);
+        assert_eq!(rule(AuthPin::new("12a4").unwrap_err()), Notice::InvalidPin { rule: PinRule::FourDigits });
+        assert_eq!(rule(SignPin::new("ABC").unwrap_err()), Notice::InvalidPin { rule: PinRule::Length });
+        assert_eq!(rule(SignPin::new("ABC-123").unwrap_err()), Notice::InvalidPin { rule: PinRule::Alphabet });
+    }
+
+    #[test]
     fn the_relying_partys_refusals_have_their_own_notices() {
         let refused = |code| HandoffError::Refused { status: code_status(code), code, message: "x".into() };
         fn code_status(c: Refusal) -> u16 {
