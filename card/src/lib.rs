@@ -18,5 +18,5 @@ pub mod transport;
 pub use digest::HashAlgorithm;
 pub use error::CardError;
 pub use jpki::{JpkiSession, LastTry, PinKind, RetryState, TokenKind};
-pub use pin::{AuthPin, PinError, SignPin};
+pub use pin::{AuthPin, CardPin, PinError, SignPin};
 pub use transport::{LinkCapabilities, Transport, TransportError};
