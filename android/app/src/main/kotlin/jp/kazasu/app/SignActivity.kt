@@ -22,13 +22,12 @@ import jp.kazasu.ffi.WayOut
 import jp.kazasu.ffi.wayOutOf
 import jp.kazasu.signing.flow.FlowShell
 import jp.kazasu.signing.flow.PinInput
-import jp.kazasu.signing.http.UrlConnectionHttp
 import jp.kazasu.signing.nfc.NfcCardReader
 
 /**
  * The signing screen for one link ([EXTRA_LINK]: a deep link or a scanned QR text, unparsed): it renders the
  * states of the core's [SigningFlow] and forwards the person's buttons to it. Cards found by NFC go to the flow
- * on a worker thread ([FlowShell]); fetching and sending run on the flow's own thread through [UrlConnectionHttp].
+ * on a worker thread ([FlowShell]); fetching and sending run on the flow's own thread (HTTP: [KazasuApplication.flowFor]).
  */
 class SignActivity : Activity() {
     private lateinit var screen: Screen
@@ -49,7 +48,7 @@ class SignActivity : Activity() {
         setContentView(screen.root)
         val link = intent?.getStringExtra(EXTRA_LINK) ?: return finish()
         shell = FlowShell({ task -> main.post(task) }, cards, ::render)
-        flow = SigningFlow.forLink(link, UrlConnectionHttp(), shell, null)
+        flow = (application as KazasuApplication).flowFor(link, shell)
         nfc = NfcCardReader(this) { card -> shell.cardPresent(flow, card) { card.close() } }
         flow.start()
     }
