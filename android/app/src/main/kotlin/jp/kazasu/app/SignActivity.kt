@@ -5,8 +5,6 @@ import android.content.Context
 import android.content.Intent
 import android.graphics.Typeface
 import android.os.Bundle
-import android.os.Handler
-import android.os.Looper
 import android.provider.Settings
 import android.text.InputType
 import android.view.WindowManager
@@ -35,7 +33,6 @@ class SignActivity : Activity() {
     private lateinit var shell: FlowShell
     private lateinit var nfc: NfcCardReader
     private val cards: ExecutorService = Executors.newSingleThreadExecutor()
-    private val main = Handler(Looper.getMainLooper())
 
     /** The request as last shown, to keep its origin and title above the later screens. */
     private var request: RequestDisplay? = null
@@ -47,7 +44,7 @@ class SignActivity : Activity() {
         screen = Screen(this)
         setContentView(screen.root)
         val link = intent?.getStringExtra(EXTRA_LINK) ?: return finish()
-        shell = FlowShell({ task -> main.post(task) }, cards, ::render)
+        shell = FlowShell(mainExecutor, cards, ::render)
         flow = (application as KazasuApplication).flowFor(link, shell)
         nfc = NfcCardReader(this) { card -> shell.cardPresent(flow, card) { card.close() } }
         flow.start()

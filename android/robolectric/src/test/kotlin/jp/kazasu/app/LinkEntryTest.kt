@@ -114,6 +114,7 @@ class LinkEntryTest {
         Screens.buttons(main).single().performClick()
         val scan = shadowOf(main).nextStartedActivityForResult
         assertEquals(ScanActivity::class.java.name, scan.intent.component?.className)
+        assertEquals(ScanActivity::class.java.name, shadowOf(main).nextStartedActivity.component?.className)
         // The scanner's text goes to SignActivity unparsed, once.
         shadowOf(main).receiveResult(scan.intent, Activity.RESULT_OK, Intent().putExtra(ScanActivity.EXTRA_TEXT, h.link))
         assertEquals(h.link, shadowOf(main).nextStartedActivity.getStringExtra(SignActivity.EXTRA_LINK))

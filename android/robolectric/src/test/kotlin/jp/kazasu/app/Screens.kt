@@ -19,7 +19,8 @@ object Screens {
             out += v
             if (v is ViewGroup) for (i in 0 until v.childCount) walk(v.getChildAt(i))
         }
-        walk(activity.window.decorView)
+        // The activity's content (not the window's title bar).
+        walk(activity.findViewById(android.R.id.content))
         return out
     }
 

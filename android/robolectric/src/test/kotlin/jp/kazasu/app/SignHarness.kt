@@ -50,6 +50,7 @@ class SignHarness(val language: String, subject: String = "request", shortLink: 
 
     init {
         RuntimeEnvironment.setQualifiers(language)
+        app.closeFlows()
         CardField.reset()
         CardField.card = card
         nfc().setEnabled(true)
@@ -106,7 +107,11 @@ class SignHarness(val language: String, subject: String = "request", shortLink: 
         return CardField.wasClosed(tag)
     }
 
+    private var closed = false
+
     fun close() {
+        if (closed) return
+        closed = true
         if (::controller.isInitialized && !activity.isDestroyed) controller.pause().stop().destroy()
         app.closeFlows()
         clock.close()
@@ -229,4 +234,35 @@ class SignHarness(val language: String, subject: String = "request", shortLink: 
 fun SignHarness.clickIfShown(vararg texts: String) {
     val b = texts.firstOrNull { Screens.button(activity, it) != null } ?: return
     click(b)
+}
+
+/** The screens a walk through one request reaches, each with how to get there from a fresh SignActivity. */
+enum class Stop(val tries: Int = 5) {
+    REVIEW, PIN, HOLD_CARD, LAST_TRY(tries = 1), FILING, SUBMIT_FAILED, DONE, FAILED;
+
+    /** Opens SignActivity and walks to this screen, checking the state it lands on. */
+    fun reach(h: SignHarness) {
+        h.open()
+        val w = h.words
+        val pin = jp.kazasu.ffi.softwareCardSignPin()
+        when (this) {
+            REVIEW -> Unit
+            PIN -> h.click(w["state_review_accept"])
+            HOLD_CARD -> { h.click(w["state_review_accept"]); h.typePin(pin) }
+            LAST_TRY -> { h.click(w["state_review_accept"]); h.typePin(pin); h.tap() }
+            FILING -> { h.click(w["state_review_accept"]); h.typePin(pin); h.tap() }
+            SUBMIT_FAILED -> {
+                h.rp.failNextPost(jp.kazasu.ffi.PostFault.STATUS503)
+                h.click(w["state_review_accept"]); h.typePin(pin); h.tap(); h.click(w["state_confirm_filing_file"])
+            }
+            DONE -> { h.click(w["state_review_accept"]); h.typePin(pin); h.tap(); h.click(w["state_confirm_filing_file"]) }
+            FAILED -> { h.clock.advance(700); h.click(w["state_review_accept"]) }
+        }
+        val want = mapOf(
+            REVIEW to "ReviewRequest", PIN to "EnterPin", HOLD_CARD to "HoldCard", LAST_TRY to "ConfirmLastTry",
+            FILING to "ConfirmFiling", SUBMIT_FAILED to "SubmitFailed", DONE to "Done", FAILED to "Failed",
+        )
+        org.junit.Assert.assertEquals(want[this], jp.kazasu.ffi.describeState(h.flow.state()).name)
+        h.checkScreen()
+    }
 }

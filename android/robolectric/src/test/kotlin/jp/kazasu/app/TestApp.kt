@@ -19,8 +19,12 @@ class TestApp : KazasuApplication() {
         return (make?.invoke(link, observer) ?: super.flowFor(link, observer)).also { flows += it }
     }
 
-    /** Every flow made in this test, closed (the screens only cancel theirs). */
+    /** Every flow made so far, closed (the screens only cancel theirs) and forgotten, with the links. */
     fun closeFlows() {
-        synchronized(flows) { flows.forEach { it.close() } }
+        synchronized(flows) {
+            flows.forEach { it.close() }
+            flows.clear()
+        }
+        links.clear()
     }
 }
