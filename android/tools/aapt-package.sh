@@ -3,24 +3,20 @@
 #
 #   android/tools/aapt-package.sh PLATFORM_JAR OUT_DIR
 #
-# PLATFORM_JAR: a jar holding the platform's resources.arsc (Robolectric's android-all carries it, and so does an
-# SDK's android.jar). Writes into OUT_DIR:
-#   AndroidManifest.xml        app/src/main/AndroidManifest.xml with the package attribute aapt needs
-#   app.ap_                    the resource package (binary manifest + resources.arsc): what an APK starts from
-#   gen/jp/kazasu/app/R.java   the resource ids aapt assigned (the classes packaged with app.ap_ must be compiled
-#                              against this R, since Kotlin inlines its constants)
-# The package, versionCode/Name and min/target SDK are app/build.gradle.kts's (Gradle adds them to the manifest;
-# the source has none): aapt's own options insert them, so this file states none of them itself.
-# The manifest and resources are taken relative to this script (../app), so a copy of android/ with a changed
-# manifest packages that one (.ci/apk.sh relies on this to show its checks can fail).
+# PLATFORM_JAR: a jar holding the platform's resources.arsc (Robolectric's android-all, or an SDK's android.jar;
+# Debian's aapt (Android 10) cannot read API 35's table — compact entries — so API 34's). Writes into OUT_DIR:
+#   AndroidManifest.xml   the manifest as packaged: app/src/main/AndroidManifest.xml with the package, version
+#                         and <uses-sdk> of app/build.gradle.kts (Gradle adds them there; the source has none)
+#   app.ap_               the resource package (binary manifest + resources.arsc + res/), what an APK starts from
+#   gen/…/R.java          the resource ids aapt assigned (class jp.kazasu.app.R)
+# Used by the Robolectric suite (android/robolectric, as its resource APK) and meant for the APK build too.
 set -euo pipefail
-platform=${1:?usage: aapt-package.sh PLATFORM_JAR OUT_DIR}
-out=${2:?usage: aapt-package.sh PLATFORM_JAR OUT_DIR}
-app="$(cd "$(dirname "$0")/.." && pwd)/app"
-command -v aapt >/dev/null || { echo "aapt-package.sh: aapt missing (apt-get install aapt)" >&2; exit 1; }
-[ -s "$platform" ] || { echo "aapt-package.sh: no platform jar at $platform" >&2; exit 1; }
+platform=${1:?platform jar}
+out=${2:?output directory}
+here=$(cd "$(dirname "$0")/.." && pwd)
+app="$here/app"
 
-# gradle_value NAME: the value of `NAME = value` (quotes removed) in app/build.gradle.kts.
+# One source for these facts: the Gradle file.
 gradle_value() {
     local v
     v=$(sed -nE "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"?([^\"]*)\"?[[:space:]]*$/\1/p" "$app/build.gradle.kts" | head -n1)
@@ -33,18 +29,18 @@ target_sdk=$(gradle_value targetSdk)
 version_code=$(gradle_value versionCode)
 version_name=$(gradle_value versionName)
 
-mkdir -p "$out"
-rm -rf "$out/gen" "$out/app.ap_"
 mkdir -p "$out/gen"
 manifest="$out/AndroidManifest.xml"
-# aapt refuses a manifest without package (its --rename-manifest-package only renames an existing one).
-sed -E "0,/<manifest /s//<manifest package=\"$package\" /" "$app/src/main/AndroidManifest.xml" >"$manifest"
-grep -q "<manifest package=\"$package\"" "$manifest" ||
-    { echo "aapt-package.sh: no <manifest> element to name the package in" >&2; exit 1; }
+# The first <manifest …> gets package/version, and <uses-sdk> goes right after it.
+sed -E "0,/<manifest /s//<manifest package=\"$package\" android:versionCode=\"$version_code\" android:versionName=\"$version_name\" /" \
+    "$app/src/main/AndroidManifest.xml" |
+    sed -E "0,/^([[:space:]]*)<uses-permission /s//\1<uses-sdk android:minSdkVersion=\"$min_sdk\" android:targetSdkVersion=\"$target_sdk\" \/>\n\1<uses-permission /" \
+        >"$manifest"
+grep -q "package=\"$package\"" "$manifest" && grep -q "<uses-sdk" "$manifest" ||
+    { echo "aapt-package.sh: could not complete the manifest" >&2; exit 1; }
 
-aapt package -f --no-crunch -M "$manifest" -S "$app/src/main/res" -I "$platform" \
-    --min-sdk-version "$min_sdk" --target-sdk-version "$target_sdk" \
-    --version-code "$version_code" --version-name "$version_name" \
-    -F "$out/app.ap_" -J "$out/gen" -m
-test -s "$out/app.ap_" && test -s "$out/gen/${package//.//}/R.java"
-echo "aapt-package.sh: $out/app.ap_ ($package $version_name ($version_code), minSdk $min_sdk, targetSdk $target_sdk)"
+rm -f "$out/app.ap_"
+aapt package -f --no-crunch -M "$manifest" -S "$app/src/main/res" -I "$platform" -F "$out/app.ap_" -J "$out/gen"
+# (Debian's aapt writes R.java at the top of -J; other builds in the package's directories.)
+test -s "$out/app.ap_" && find "$out/gen" -name R.java | grep -q .
+echo "aapt-package.sh: $out/app.ap_ ($package $version_name, minSdk $min_sdk, targetSdk $target_sdk)"
