@@ -15,15 +15,38 @@
 pub mod ber;
 pub mod cms;
 mod error;
+mod permissions;
 mod prepare;
 mod read;
 pub mod stamp;
 pub mod timestamp;
+mod tokens;
+mod update;
 
 pub use error::PdfError;
-pub use prepare::{prepare, Prepared, SignOptions, SubFilter};
+pub use permissions::AllowedChanges;
+pub use prepare::{prepare, Prepared, SignOptions};
 pub use read::{inspect, signatures, FoundSignature, PdfInfo};
 pub use stamp::Stamp;
+pub use update::ChangedObject;
+
+/// The kind of signature, written as the dictionary's `/SubFilter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubFilter {
+    /// PAdES baseline B-B (`ETSI.CAdES.detached`): no signing-time attribute, the time is in `/M`.
+    Pades,
+    /// `adbe.pkcs7.detached` (what 登記・供託 filings take): with the signing-time attribute.
+    Pkcs7,
+}
+
+impl SubFilter {
+    pub fn name(self) -> &'static str {
+        match self {
+            SubFilter::Pades => "ETSI.CAdES.detached",
+            SubFilter::Pkcs7 => "adbe.pkcs7.detached",
+        }
+    }
+}
 
 /// Inputs above this size are refused ([`PdfError::TooLarge`]): the whole file is held in memory twice.
 pub const MAX_INPUT: usize = 256 * 1024 * 1024;
