@@ -189,6 +189,11 @@ fn main() -> ExitCode {
     };
     let mut logger = env_logger::Builder::new();
     logger.filter_level(level).format_timestamp_millis();
+    // lopdf logs what it tolerates while reading a PDF ([WARN]/[ERROR], in English): details for -v, not words
+    // for the person, who gets Kazasu's own refusal when a file cannot be signed.
+    if cli.verbose == 0 {
+        logger.filter_module("lopdf", log::LevelFilter::Off);
+    }
     // Phase durations for scripts/bench.sh (kazasu_pcsc::timed).
     if std::env::var_os("KAZASU_TIMINGS").is_some() {
         logger.filter_module(kazasu_pcsc::TIMING_TARGET, log::LevelFilter::Debug);

@@ -14,7 +14,7 @@ use kazasu_core::handoff::time::format_utc;
 use kazasu_core::revocation::RevocationChecked;
 use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm};
-use kazasu_pdf::{FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
+use kazasu_pdf::{AllowedChanges, FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
 use crate::card::{self, read_file};
 use crate::messages::{detail, exit, text, time, Lang};
@@ -49,6 +49,7 @@ fn pdf_failure(lang: Lang, path: &Path, e: &PdfError) -> Failure {
         PdfError::Encrypted => text::pdf_encrypted(lang, p),
         PdfError::Damaged(_) | PdfError::Repaired => text::pdf_damaged(lang, p),
         PdfError::TooLarge { size, max } => text::pdf_too_large(lang, *size as u64, *max as u64, p),
+        PdfError::NoChangesAllowed => text::pdf_certified_no_changes(lang, p),
         _ => text::pdf_unsupported(lang, p),
     };
     Failure::new(message, exit::FAILURE)
@@ -109,6 +110,12 @@ pub fn sign(
         return Err(Failure::new(text::pdf_output_exists(lang, out.display()), exit::USAGE));
     }
     let expected = cert.map(|p| certificate_file(lang, p)).transpose()?;
+    let sub_filter = SubFilter::from(format);
+    let now = drive::now();
+    let options = SignOptions::new(sub_filter, now);
+    // Prepared once before the password — and before the file is described — so a PDF that cannot take a
+    // signature is refused before anything about it is shown as if it were fine.
+    let unstamped = kazasu_pdf::prepare(&data, &options).map_err(|e| pdf_failure(lang, input, &e))?;
     eprintln!(
         "{}",
         text::pdf_to_sign(lang, info.size as u64, info.pages as u64, input.display(), hex::encode(info.sha256))
@@ -116,11 +123,13 @@ pub fn sign(
     if info.signatures > 0 {
         eprintln!("{}", text::pdf_existing_signatures(lang, info.signatures as u64));
     }
-    let sub_filter = SubFilter::from(format);
-    let now = drive::now();
-    let options = SignOptions::new(sub_filter, now);
-    // Prepared once before the password, so a PDF that cannot take a signature is refused before the card.
-    let unstamped = kazasu_pdf::prepare(&data, &options).map_err(|e| pdf_failure(lang, input, &e))?;
+    if let Some(allowed) = info.allowed_changes {
+        let annotations = match allowed {
+            AllowedChanges::FormsSigningAndAnnotations => text::pdf_certified_annotations(lang),
+            _ => String::new(),
+        };
+        eprintln!("{}", text::pdf_certified_allows_signing(lang, annotations));
+    }
     let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document.pdf".into());
     let shown: Arc<[u8]> = Arc::from(data);
     let built = Arc::new(Mutex::new(None::<Built>));
