@@ -152,10 +152,19 @@ pub(crate) fn field_names(doc: &Document) -> Vec<String> {
     fields(doc).iter().filter_map(|f| f.get(b"T").ok().map(text)).collect()
 }
 
-/// Whether every widget of the form has a normal appearance (`/AP /N`): then `/NeedAppearances` can go, as
-/// nothing is left for a reader to draw.
+/// Whether every widget of the form has a normal appearance (`/AP /N` a stream, or for a check box or radio
+/// button a dictionary of streams, one per state): then `/NeedAppearances` can go, as nothing is left for a
+/// reader to draw. (LibreOffice writes check boxes with `/N << /Yes null /Off null >>` and relies on it.)
 pub(crate) fn every_widget_has_appearance(doc: &Document) -> bool {
-    fields(doc).iter().all(|f| f.get(b"AP").ok().and_then(|ap| deref_dict(doc, ap)).is_some_and(|ap| ap.has(b"N")))
+    let is_stream = |o: &Object| matches!(doc.dereference(o), Ok((_, Object::Stream(_))));
+    fields(doc).iter().all(|f| {
+        let normal = f.get(b"AP").ok().and_then(|ap| deref_dict(doc, ap)).and_then(|ap| ap.get(b"N").ok());
+        match normal.map(|n| doc.dereference(n)) {
+            Some(Ok((_, Object::Stream(_)))) => true,
+            Some(Ok((_, Object::Dictionary(states)))) => !states.is_empty() && states.iter().all(|(_, s)| is_stream(s)),
+            _ => false,
+        }
+    })
 }
 
 /// Signature fields with a value: (name, field, signature dictionary).

@@ -131,8 +131,13 @@ fn need_appearances_is_removed_only_when_every_widget_has_its_appearance() {
     let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Annots [5 0 R] /Contents 4 0 R >>";
     let with_ap = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (a) /Rect [0 0 9 9] /AP << /N 7 0 R >> >>";
     let without = "<< /Type /Annot /Subtype /Widget /FT /Tx /T (a) /Rect [0 0 9 9] >>";
+    // As LibreOffice writes check boxes: states without streams.
+    let null_states =
+        "<< /Type /Annot /Subtype /Widget /FT /Btn /T (a) /Rect [0 0 9 9] /AP << /N << /Yes null /Off null >> >> >>";
+    let states =
+        "<< /Type /Annot /Subtype /Widget /FT /Btn /T (a) /Rect [0 0 9 9] /AP << /N << /Yes 7 0 R /Off 7 0 R >> >> >>";
     let ap = "<< /Type /XObject /Subtype /Form /BBox [0 0 9 9] /Length 0 >>\nstream\n\nendstream";
-    for (widget, removed) in [(with_ap, true), (without, false)] {
+    for (widget, removed) in [(with_ap, true), (states, true), (without, false), (null_states, false)] {
         let catalog = "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R >>";
         let f = form("true");
         let input = pdf(&[catalog, PAGES, page, CONTENT, widget, &f, ap], &format!("/Root 1 0 R {ID}"));
@@ -225,4 +230,37 @@ fn a_signed_field_locking_the_document_is_honoured_like_a_certification() {
         let input = pdf(&[catalog, PAGES, page, CONTENT, &field, sig], "/Root 1 0 R");
         assert_eq!(matches!(inspect(&input), Err(PdfError::NoChangesAllowed)), refused, "Lock /P {p}");
     }
+}
+
+#[test]
+fn an_object_inside_an_object_stream_is_copied_from_the_streams_own_bytes() {
+    // lopdf's modern save: object streams and an xref stream; the page is compressed.
+    let mut doc = Document::load_mem(&pdf(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            PAGES,
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+            CONTENT,
+        ],
+        "/Root 1 0 R",
+    ))
+    .unwrap();
+    let mut input = Vec::new();
+    doc.save_modern(&mut input).unwrap();
+    let loaded = Document::load_mem(&input).unwrap();
+    let Some(XrefEntry::Compressed { container, .. }) = loaded.reference_table.get(3) else {
+        panic!("the page is not in an object stream: {:?}", loaded.reference_table.get(3))
+    };
+    let stream = loaded.get_object((*container, 0)).unwrap().as_stream().unwrap().get_plain_content().unwrap();
+    let p = prepared(&input);
+    let page = changed(&p, 3);
+    assert!(stream.windows(page.original.len()).any(|w| w == &page.original[..]), "the stream's bytes");
+    // The signature dictionary takes the first free number, the widget the next.
+    let size = loaded.trailer.get(b"Size").unwrap().as_i64().unwrap();
+    only_edit(page, &[&format!(" /Annots [{} 0 R] ", size + 1)], &[]);
+    let out = p.clone().finish(&[0x30, 0x00]).unwrap();
+    let after = Document::load_mem(&out).unwrap();
+    assert!(matches!(after.reference_table.get(3), Some(XrefEntry::Normal { .. })), "written anew, uncompressed");
+    assert!(out[input.len()..].windows(5).any(|w| w == b"/XRef"), "the update's xref section is a stream too");
+    nothing_else_changed(&input, &p);
 }
