@@ -56,6 +56,16 @@ else
   KAZASU_PYHANKO="$venv/bin/pyhanko" cargo test -q -p kazasu --features virtual-card --test pdf -- --ignored 2>&1 \
     | ignored_log
 fi
+# The visible stamp as poppler shows it (pdf/tests/stamp.rs): every /Rotate × box case (MediaBox at 0,0 and
+# elsewhere, a CropBox, inherited attributes) × corner rendered by pdftoppm and checked for place and uprightness,
+# the font by pdffonts (embedded subset, ToUnicode), the text by pdftotext. #[ignore]d without poppler; run here.
+stamp_log() { if [ -n "${KAZASU_IGNORED_LOGS:-}" ]; then tee "$KAZASU_IGNORED_LOGS/pdf-stamp.log"; else cat; fi; }
+echo "== pdf: the visible stamp rendered by poppler (cargo test --ignored)"
+if ws_tested; then
+  ws test -q --test stamp -- --ignored --nocapture 2>&1 | stamp_log
+else
+  cargo test -q -p kazasu-pdf --test stamp -- --ignored --nocapture 2>&1 | stamp_log
+fi
 ws build -q --bin kazasu
 kazasu=$(ws_target_dir)/debug/kazasu
 pki=${KAZASU_TEST_PKI:-$PWD/fixtures/test-pki}

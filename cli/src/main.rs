@@ -88,6 +88,13 @@ enum Command {
         tsa: Option<String>,
         #[arg(long, requires = "pdf")]
         visible: bool,
+        // 1 is the first page, -1 the last.
+        #[arg(long, requires = "visible", value_name = "N", default_value = "1", allow_negative_numbers = true)]
+        stamp_page: i32,
+        #[arg(long, value_enum, requires = "visible", value_name = "CORNER", default_value = "lower-left")]
+        stamp_corner: pdf::StampCorner,
+        #[arg(long, requires = "visible", value_name = "POINTS", default_value = "36")]
+        stamp_margin: f64,
         #[arg(long, default_value = "sha256")]
         hash: String,
         #[arg(long, value_name = "DIR")]
@@ -260,8 +267,27 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
             };
             with_card(before, source, lang, |s| card::cert(s, lang, which, format, out.as_deref(), &pin))
         }
-        Command::Sign { pdf: Some(input), output, pdf_format, cert, tsa, visible, pin, source, .. } => {
-            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), visible };
+        Command::Sign {
+            pdf: Some(input),
+            output,
+            pdf_format,
+            cert,
+            tsa,
+            visible,
+            stamp_page,
+            stamp_corner,
+            stamp_margin,
+            pin,
+            source,
+            ..
+        } => {
+            let stamp = visible.then(|| kazasu_pdf::Stamp {
+                page: stamp_page,
+                corner: stamp_corner.into(),
+                margin: stamp_margin,
+                ..kazasu_pdf::Stamp::new(Vec::new())
+            });
+            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), stamp };
             with_card(before, source, lang, |s| pdf::sign(s, lang, &input, output.as_deref(), &how, &pin))
         }
         Command::Sign { file, hash, out_dir, pin, source, .. } => with_card(before, source, lang, |s| {

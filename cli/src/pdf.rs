@@ -14,7 +14,7 @@ use kazasu_core::handoff::time::format_utc;
 use kazasu_core::revocation::RevocationChecked;
 use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm};
-use kazasu_pdf::{AllowedChanges, FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
+use kazasu_pdf::{AllowedChanges, Corner, FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
 use crate::card::{self, read_file};
 use crate::messages::{detail, exit, text, time, Lang};
@@ -28,6 +28,26 @@ pub enum PdfFormat {
     Pades,
     /// adbe.pkcs7.detached (with the signing-time attribute), as 登記・供託 filings take.
     Pkcs7,
+}
+
+/// The corner of the page (as seen on screen) for `--stamp-corner`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum StampCorner {
+    LowerLeft,
+    LowerRight,
+    UpperLeft,
+    UpperRight,
+}
+
+impl From<StampCorner> for Corner {
+    fn from(c: StampCorner) -> Corner {
+        match c {
+            StampCorner::LowerLeft => Corner::LowerLeft,
+            StampCorner::LowerRight => Corner::LowerRight,
+            StampCorner::UpperLeft => Corner::UpperLeft,
+            StampCorner::UpperRight => Corner::UpperRight,
+        }
+    }
 }
 
 impl From<PdfFormat> for SubFilter {
@@ -50,6 +70,7 @@ fn pdf_failure(lang: Lang, path: &Path, e: &PdfError) -> Failure {
         PdfError::Damaged(_) | PdfError::Repaired => text::pdf_damaged(lang, p),
         PdfError::TooLarge { size, max } => text::pdf_too_large(lang, *size as u64, *max as u64, p),
         PdfError::NoChangesAllowed => text::pdf_certified_no_changes(lang, p),
+        PdfError::NoSuchPage { page, pages } => text::pdf_no_such_page(lang, page, *pages as u64, p),
         _ => text::pdf_unsupported(lang, p),
     };
     Failure::new(message, exit::FAILURE)
@@ -81,8 +102,9 @@ pub struct How<'a> {
     pub format: PdfFormat,
     pub cert: Option<&'a Path>,
     pub tsa: Option<&'a str>,
-    /// A visible stamp with the signer's name, from the certificate the card gives in the signing tap.
-    pub visible: bool,
+    /// A visible stamp: where it goes (its lines, the signer's name from the certificate the card gives in the
+    /// signing tap and the time, are written then); `None`: invisible.
+    pub stamp: Option<kazasu_pdf::Stamp>,
 }
 
 pub fn sign(
@@ -114,8 +136,10 @@ pub fn sign(
     let now = drive::now();
     let options = SignOptions::new(sub_filter, now);
     // Prepared once before the password — and before the file is described — so a PDF that cannot take a
-    // signature is refused before anything about it is shown as if it were fine.
-    let unstamped = kazasu_pdf::prepare(&data, &options).map_err(|e| pdf_failure(lang, input, &e))?;
+    // signature (or the stamp where it was asked for: a page it does not have) is refused before anything about
+    // it is shown as if it were fine. Without a stamp this is the revision signed.
+    let early = SignOptions { stamp: how.stamp.clone(), ..options.clone() };
+    let unstamped = kazasu_pdf::prepare(&data, &early).map_err(|e| pdf_failure(lang, input, &e))?;
     eprintln!(
         "{}",
         text::pdf_to_sign(lang, info.size as u64, info.pages as u64, input.display(), hex::encode(info.sha256))
@@ -135,7 +159,7 @@ pub fn sign(
     let built = Arc::new(Mutex::new(None::<Built>));
     let mismatch = Arc::new(Mutex::new(false));
     let build = {
-        let (shown, built, mismatch, visible) = (shown.clone(), built.clone(), mismatch.clone(), how.visible);
+        let (shown, built, mismatch, stamp) = (shown.clone(), built.clone(), mismatch.clone(), how.stamp.clone());
         let unstamped = Mutex::new(Some(unstamped));
         // In the signing tap, with the certificate the card just gave: the signed attributes naming it
         // (signing-certificate-v2), over the revision that carries the stamp with the name it states.
@@ -144,13 +168,14 @@ pub fn sign(
                 *mismatch.lock().ok()? = true;
                 return None;
             }
-            let prepared = if visible {
+            let prepared = if let Some(stamp) = &stamp {
                 let signer = Certificate::from_der(certificate)
                     .map(|c| c.personal.and_then(|p| p.name).unwrap_or(c.subject))
                     .unwrap_or_default();
                 let lines =
                     vec![text::pdf_stamp_signer(lang, signer), text::pdf_stamp_time(lang, time::moment(lang, now))];
-                let stamped = SignOptions { stamp: Some(kazasu_pdf::Stamp { lines }), ..options.clone() };
+                let stamped =
+                    SignOptions { stamp: Some(kazasu_pdf::Stamp { lines, ..stamp.clone() }), ..options.clone() };
                 kazasu_pdf::prepare(&shown, &stamped).map_err(|e| detail("pdf", e)).ok()?
             } else {
                 unstamped.lock().ok()?.take()?

@@ -405,3 +405,55 @@ fn a_damaged_file_is_refused_before_it_is_described_and_the_pdf_librarys_log_sho
     assert!(!err.contains("PDF to sign"), "{err}");
     assert!(!output.exists());
 }
+
+#[test]
+fn the_stamp_goes_on_the_page_and_corner_asked_for_and_a_page_the_pdf_lacks_is_refused_before_the_password() {
+    let tmp = temp_dir("pdf-stamp-place");
+    let (input, output) = (tmp.path().join("three.pdf"), tmp.path().join("out.pdf"));
+    write_pdf(&input, 3);
+    let (i, o) = (input.to_str().unwrap(), output.to_str().unwrap());
+    let stamped = |page: &str, lang: &str| {
+        let args = [
+            "--virtual",
+            "--lang",
+            lang,
+            "sign",
+            "--pdf",
+            i,
+            "-o",
+            o,
+            "--visible",
+            "--stamp-page",
+            page,
+            "--pin-stdin",
+        ];
+        kazasu(&[&args[..], &["--stamp-corner", "upper-right"]].concat(), "ABC123\n")
+    };
+    for (lang, words) in [
+        ("en", "three.pdf has 3 pages: there is no page 4 for the stamp."),
+        ("ja", "3 ページのため、4 ページ目に印影を置けません"),
+    ] {
+        let out = stamped("4", lang);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(err.contains(words), "{err}");
+        assert!(
+            !err.contains("Signature password") && !err.contains("署名用パスワード"),
+            "refused before the password: {err}"
+        );
+        assert!(!output.exists());
+    }
+    let out = stamped("-1", "en");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc = lopdf::Document::load(&output).unwrap();
+    let pages: Vec<_> = doc.get_pages().values().copied().collect();
+    let annots = |p| doc.get_dictionary(p).unwrap().get(b"Annots").ok().cloned();
+    assert!(annots(pages[0]).is_none() && annots(pages[1]).is_none(), "only the last page has the widget");
+    let last = annots(pages[2]).unwrap();
+    let widget = doc.get_dictionary(last.as_array().unwrap()[0].as_reference().unwrap()).unwrap();
+    let rect: Vec<f32> =
+        widget.get(b"Rect").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
+    // Upper right of the 595 × 842 page, 36 points in (the default margin).
+    assert_eq!(rect, vec![595.0 - 36.0 - 260.0, 842.0 - 36.0 - 46.0, 595.0 - 36.0, 842.0 - 36.0]);
+    assert!(verify(&output).status.success());
+}

@@ -1,8 +1,10 @@
 //! Signing a PDF with the card by incremental update, in two halves around the card:
 //!
-//! 1. [`prepare`] appends to a copy of the input a signature field (an invisible widget on the first page, listed
-//!    in the AcroForm) and a signature dictionary with a `/ByteRange` and a zero-filled `/Contents` placeholder;
-//!    the appended objects, xref section (table or stream, as the input has) and trailer are written by `lopdf`.
+//! 1. [`prepare`] appends to a copy of the input a signature field (an invisible widget on the first page, or a
+//!    visible [`Stamp`] on the page and in the corner it names; listed in the AcroForm) and a signature dictionary
+//!    with a `/ByteRange` and a zero-filled `/Contents` placeholder. New objects are serialized by `lopdf`; the
+//!    input's objects that must change are written as their original bytes with the one edit spliced in
+//!    (`update`, `tokens`), so no number of theirs is rounded; the xref section is of the input's kind.
 //!    [`Prepared::signed_attributes`] gives the DER of the CMS signed attributes over the SHA-256 of exactly the
 //!    byte ranges written: these are the bytes the card signs (it signs their DigestInfo).
 //! 2. [`Prepared::finish`] puts the CMS SignedData ([`cms::signed_data`]) around the card's signature into
@@ -15,7 +17,9 @@
 pub mod ber;
 pub mod cms;
 mod error;
+mod font;
 mod permissions;
+pub mod place;
 mod prepare;
 mod read;
 pub mod stamp;
@@ -25,6 +29,7 @@ mod update;
 
 pub use error::PdfError;
 pub use permissions::AllowedChanges;
+pub use place::Corner;
 pub use prepare::{prepare, Prepared, SignOptions};
 pub use read::{inspect, signatures, FoundSignature, PdfInfo};
 pub use stamp::Stamp;

@@ -20,7 +20,7 @@ pub struct SignOptions {
     pub signing_time: i64,
     /// Bytes reserved for the CMS in `/Contents`.
     pub reserved: usize,
-    /// A visible stamp on the first page; `None`: invisible.
+    /// A visible stamp (its text, page, corner and margin); `None`: invisible, on the first page.
     pub stamp: Option<crate::stamp::Stamp>,
 }
 
@@ -63,6 +63,9 @@ pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError
     };
     let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| structure("catalog"))?;
     let first_page = *doc.get_pages().values().next().ok_or(structure("page"))?;
+    // A visible stamp's page and place there (module `place`), read before the update is assembled.
+    let stamp_at = options.stamp.as_ref().map(|s| crate::stamp::locate(&doc, s)).transpose()?;
+    let page = stamp_at.map_or(first_page, |(page, _)| page);
     let mut up = Update::new(input, &doc);
 
     let sig_id = up.add(&Object::Dictionary(signature_dictionary(options)))?;
@@ -76,16 +79,25 @@ pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError
         "F" => 132,
         // Invisible: an empty rectangle.
         "Rect" => vec![0.into(), 0.into(), 0.into(), 0.into()],
-        "P" => first_page,
+        "P" => page,
     };
-    if let Some(stamp) = &options.stamp {
-        let ((x, y), (w, h)) = (crate::stamp::ORIGIN, crate::stamp::SIZE);
-        let ap = up.add(&Object::Stream(crate::stamp::appearance(stamp)))?;
-        widget.set("Rect", vec![x.into(), y.into(), (x + w).into(), (y + h).into()]);
+    if let (Some(stamp), Some((_, placement))) = (&options.stamp, stamp_at) {
+        // The stamp's objects (its drawing, the font subset) go into the update as new objects.
+        let mut failed = None;
+        let ap = crate::stamp::appearance(stamp, &placement, &mut |o| {
+            up.add(&o).unwrap_or_else(|e| {
+                failed.get_or_insert(e);
+                (0, 0)
+            })
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        widget.set("Rect", crate::stamp::rect(&placement));
         widget.set("AP", dictionary! { "N" => ap });
     }
     let widget_id = up.add(&Object::Dictionary(widget))?;
-    add_to_array(&mut up, first_page, b"Annots", widget_id, "page")?;
+    add_to_array(&mut up, page, b"Annots", widget_id, "page")?;
     add_field(&mut up, root_id, widget_id, every_widget_has_appearance(&doc))?;
 
     let changed: Vec<ChangedObject> = up.changes()?;
