@@ -86,6 +86,8 @@ enum Command {
         cert: Option<PathBuf>,
         #[arg(long, requires = "pdf", value_name = "URL")]
         tsa: Option<String>,
+        #[arg(long, requires = "pdf", value_name = "NAME")]
+        pdf_field: Option<String>,
         #[arg(long, requires = "pdf")]
         visible: bool,
         // 1 is the first page, -1 the last.
@@ -273,6 +275,7 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
             pdf_format,
             cert,
             tsa,
+            pdf_field,
             visible,
             stamp_page,
             stamp_corner,
@@ -287,7 +290,13 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
                 margin: stamp_margin,
                 ..kazasu_pdf::Stamp::new(Vec::new())
             });
-            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), stamp };
+            let how = pdf::How {
+                format: pdf_format,
+                cert: cert.as_deref(),
+                tsa: tsa.as_deref(),
+                field: pdf_field.as_deref(),
+                stamp,
+            };
             with_card(before, source, lang, |s| pdf::sign(s, lang, &input, output.as_deref(), &how, &pin))
         }
         Command::Sign { file, hash, out_dir, pin, source, .. } => with_card(before, source, lang, |s| {

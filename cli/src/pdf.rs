@@ -70,6 +70,7 @@ fn pdf_failure(lang: Lang, path: &Path, e: &PdfError) -> Failure {
         PdfError::Damaged(_) | PdfError::Repaired => text::pdf_damaged(lang, p),
         PdfError::TooLarge { size, max } => text::pdf_too_large(lang, *size as u64, *max as u64, p),
         PdfError::NoChangesAllowed => text::pdf_certified_no_changes(lang, p),
+        PdfError::FieldExists(name) => text::pdf_field_exists(lang, name, p),
         PdfError::NoSuchPage { page, pages } => text::pdf_no_such_page(lang, page, *pages as u64, p),
         _ => text::pdf_unsupported(lang, p),
     };
@@ -102,6 +103,9 @@ pub struct How<'a> {
     pub format: PdfFormat,
     pub cert: Option<&'a Path>,
     pub tsa: Option<&'a str>,
+    /// The signature field: an empty one of that name (where the author left room for a signature) is signed
+    /// into, else a new field gets the name; `None`: a new field.
+    pub field: Option<&'a str>,
     /// A visible stamp: where it goes (its lines, the signer's name from the certificate the card gives in the
     /// signing tap and the time, are written then); `None`: invisible.
     pub stamp: Option<kazasu_pdf::Stamp>,
@@ -134,7 +138,7 @@ pub fn sign(
     let expected = cert.map(|p| certificate_file(lang, p)).transpose()?;
     let sub_filter = SubFilter::from(format);
     let now = drive::now();
-    let options = SignOptions::new(sub_filter, now);
+    let options = SignOptions { field_name: how.field.map(str::to_owned), ..SignOptions::new(sub_filter, now) };
     // Prepared once before the password — and before the file is described — so a PDF that cannot take a
     // signature (or the stamp where it was asked for: a page it does not have) is refused before anything about
     // it is shown as if it were fine. Without a stamp this is the revision signed.

@@ -457,3 +457,29 @@ fn the_stamp_goes_on_the_page_and_corner_asked_for_and_a_page_the_pdf_lacks_is_r
     assert_eq!(rect, vec![595.0 - 36.0 - 260.0, 842.0 - 36.0 - 46.0, 595.0 - 36.0, 842.0 - 36.0]);
     assert!(verify(&output).status.success());
 }
+
+#[test]
+fn the_signature_field_can_be_named_and_a_field_of_that_name_already_signed_is_refused_in_words() {
+    let tmp = temp_dir("pdf-field");
+    let (input, once, twice) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"), tmp.path().join("c.pdf"));
+    write_pdf(&input, 1);
+    let run = |i: &Path, o: &Path| {
+        let (i, o) = (i.to_str().unwrap(), o.to_str().unwrap());
+        kazasu(
+            &["--virtual", "--lang", "en", "sign", "--pdf", i, "-o", o, "--pdf-field", "承認", "--pin-stdin"],
+            "ABC123\n",
+        )
+    };
+    let out = run(&input, &once);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&verify(&once).stdout).contains("Signature 1: 承認 (ETSI.CAdES.detached)"),
+        "{}",
+        text(&verify(&once).stdout)
+    );
+    let out = run(&once, &twice);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("already has a field named 承認 that is not an empty signature field"), "{err}");
+    assert!(!err.contains("Signature password") && !twice.exists(), "{err}");
+}

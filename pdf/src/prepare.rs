@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::PdfError;
 use crate::permissions::AllowedChanges;
-use crate::read::{every_widget_has_appearance, field_names, load_signable};
+use crate::read::{empty_signature_field, every_widget_has_appearance, field_names, load_signable};
 use crate::tokens::{self, Edits};
 use crate::update::{second_id, ChangedObject, Update};
 use crate::SubFilter;
@@ -14,7 +14,8 @@ use crate::SubFilter;
 #[derive(Clone, Debug)]
 pub struct SignOptions {
     pub sub_filter: SubFilter,
-    /// Name of the new signature field; `None`: the first free `SignatureN`.
+    /// Name of the signature field: an empty signature field of that name is signed into (where the author
+    /// placed it), else a new field of that name is made; `None`: a new field, the first free `SignatureN`.
     pub field_name: Option<String>,
     /// The signing time claimed (Unix seconds): `/M`, and the signing-time attribute for [`SubFilter::Pkcs7`].
     pub signing_time: i64,
@@ -56,12 +57,17 @@ pub struct Prepared {
 pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError> {
     let (doc, allowed_changes) = load_signable(input)?;
     let names = field_names(&doc);
+    // A name given: an empty signature field of that name is filled; any other field of that name is refused.
+    let existing = options.field_name.as_deref().and_then(|n| empty_signature_field(&doc, n));
     let field_name = match &options.field_name {
-        Some(n) if names.iter().any(|e| e == n) => return Err(PdfError::FieldExists(n.clone())),
+        Some(n) if existing.is_none() && names.iter().any(|e| e == n) => return Err(PdfError::FieldExists(n.clone())),
         Some(n) => n.clone(),
         None => (1..).map(|i| format!("Signature{i}")).find(|n| !names.contains(n)).unwrap_or_default(),
     };
     let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| structure("catalog"))?;
+    if let Some(field) = existing {
+        return fill_field(input, &doc, options, field, field_name, root_id, allowed_changes);
+    }
     let first_page = *doc.get_pages().values().next().ok_or(structure("page"))?;
     // A visible stamp's page and place there (module `place`), read before the update is assembled.
     let stamp_at = options.stamp.as_ref().map(|s| crate::stamp::locate(&doc, s)).transpose()?;
@@ -73,7 +79,8 @@ pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError
         "Type" => "Annot",
         "Subtype" => "Widget",
         "FT" => "Sig",
-        "T" => Object::string_literal(field_name.as_bytes()),
+        // A text string: UTF-16BE with its byte order mark when not ASCII, so readers show a kanji name.
+        "T" => lopdf::text_string(&field_name),
         "V" => sig_id,
         // Print + Locked: printed, not to be moved.
         "F" => 132,
@@ -112,6 +119,93 @@ pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError
         allowed_changes,
         changed,
     })
+}
+
+/// Signs into the existing empty signature field `field`: its `/V` names the new signature dictionary; its
+/// widget stays where the author put it (so the page's `/Annots` and the form's `/Fields` are unchanged), and
+/// shows the stamp when one is asked for (a field whose widget is the field itself; the stamp's drawing is fitted
+/// into the widget's rectangle).
+fn fill_field(
+    input: &[u8],
+    doc: &lopdf::Document,
+    options: &SignOptions,
+    field: ObjectId,
+    field_name: String,
+    root_id: ObjectId,
+    allowed_changes: Option<AllowedChanges>,
+) -> Result<Prepared, PdfError> {
+    let mut up = Update::new(input, doc);
+    let sig_id = up.add(&Object::Dictionary(signature_dictionary(options)))?;
+    let body = up.original(field)?;
+    let dict = tokens::dictionary(&body, 0).ok_or(structure("signature field"))?;
+    let mut edits = Edits::default();
+    edits.add_entry(&dict, "V", &reference(sig_id));
+    if let Some(stamp) = &options.stamp {
+        let is_widget = dict.get(b"Subtype").is_some_and(|e| &body[e.value.clone()] == b"/Widget");
+        if !is_widget {
+            return Err(structure("signature field widget"));
+        }
+        let (_, placement) = crate::stamp::locate(doc, stamp)?;
+        let mut failed = None;
+        let ap = crate::stamp::appearance(stamp, &placement, &mut |o| {
+            up.add(&o).unwrap_or_else(|e| {
+                failed.get_or_insert(e);
+                (0, 0)
+            })
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let appearance = format!("<< /N {} >>", reference(ap));
+        match dict.get(b"AP") {
+            Some(e) => edits.replace(e.value.clone(), appearance),
+            None => edits.add_entry(&dict, "AP", &appearance),
+        }
+    }
+    up.change(field, edits)?;
+    mark_signed(&mut up, root_id, every_widget_has_appearance(doc))?;
+    let changed: Vec<ChangedObject> = up.changes()?;
+    let mut bytes = up.write(second_id(input, options.signing_time, &field_name))?;
+    let byte_range = fill_byte_range(&mut bytes, input.len(), options.reserved)?;
+    Ok(Prepared {
+        bytes,
+        byte_range,
+        sub_filter: options.sub_filter,
+        signing_time: options.signing_time,
+        field_name,
+        allowed_changes,
+        changed,
+    })
+}
+
+/// `/SigFlags 3` (and `/NeedAppearances` handled as in [`add_field`]) in the AcroForm that already lists the
+/// field being filled.
+fn mark_signed(up: &mut Update, root: ObjectId, appearances_complete: bool) -> Result<(), PdfError> {
+    let catalog = up.original(root)?;
+    let cat = tokens::dictionary(&catalog, 0).ok_or(structure("catalog"))?;
+    let form = cat.get(b"AcroForm").ok_or(structure("AcroForm"))?;
+    let (form_id, body, start) = match parse_reference(&catalog[form.value.clone()]) {
+        Some(id) => (id, up.original(id)?, 0),
+        None => (root, catalog.clone(), form.value.start),
+    };
+    let dict = tokens::dictionary(&body, start).ok_or(structure("AcroForm"))?;
+    let mut edits = Edits::default();
+    form_flags(&body, &dict, appearances_complete, &mut edits);
+    up.change(form_id, edits)
+}
+
+/// `/SigFlags 3`: signatures exist, append only; `/NeedAppearances` removed when nothing is left to draw.
+fn form_flags(body: &[u8], dict: &tokens::Dict, appearances_complete: bool, edits: &mut Edits) {
+    match dict.get(b"SigFlags") {
+        None => edits.add_entry(dict, "SigFlags", "3"),
+        Some(e) if &body[e.value.clone()] == b"3" => {}
+        Some(e) => edits.replace(e.value.clone(), "3"),
+    }
+    if appearances_complete {
+        for e in dict.entries.iter().filter(|e| e.key == b"NeedAppearances") {
+            edits.remove_entry(e);
+        }
+    }
 }
 
 fn structure(what: &'static str) -> PdfError {
@@ -225,16 +319,7 @@ fn add_field(up: &mut Update, root: ObjectId, field: ObjectId, appearances_compl
     let dict = tokens::dictionary(&body, start).ok_or(structure("AcroForm"))?;
     let mut edits = Edits::default();
     let fields_array = add_to_array_edits(&body, &dict, b"Fields", field, &mut edits)?;
-    match dict.get(b"SigFlags") {
-        None => edits.add_entry(&dict, "SigFlags", "3"),
-        Some(e) if &body[e.value.clone()] == b"3" => {}
-        Some(e) => edits.replace(e.value.clone(), "3"),
-    }
-    if appearances_complete {
-        for e in dict.entries.iter().filter(|e| e.key == b"NeedAppearances") {
-            edits.remove_entry(e);
-        }
-    }
+    form_flags(&body, &dict, appearances_complete, &mut edits);
     up.change(form_id, edits)?;
     match fields_array {
         Some(array) => push_to_array_object(up, array, field, "AcroForm"),

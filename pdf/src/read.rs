@@ -140,11 +140,42 @@ fn deref_dict<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Dictionary> {
     }
 }
 
+/// A text string: UTF-16BE after its byte order mark (as field names with kanji are written), else its bytes
+/// read as UTF-8.
 fn text(o: &Object) -> String {
     match o {
+        Object::String(s, _) if s.starts_with(b"\xFE\xFF") => lopdf::decode_text_string(o).unwrap_or_default(),
         Object::String(s, _) => String::from_utf8_lossy(s).into_owned(),
         _ => String::new(),
     }
+}
+
+/// The object number of the form's empty signature field named `name` (`/FT /Sig`, no `/V`): a place the
+/// author left for a signature, which a certification allowing signing (DocMDP P=2) lets be filled.
+pub(crate) fn empty_signature_field(doc: &Document, name: &str) -> Option<lopdf::ObjectId> {
+    let catalog = doc.catalog().ok()?;
+    let form = catalog.get(b"AcroForm").ok().and_then(|f| deref_dict(doc, f))?;
+    let mut stack: Vec<&Object> = match doc.dereference(form.get(b"Fields").ok()?).ok()? {
+        (_, Object::Array(a)) => a.iter().collect(),
+        _ => return None,
+    };
+    let mut seen = 0;
+    while let Some(item) = stack.pop() {
+        seen += 1;
+        if seen > MAX_FIELDS {
+            return None;
+        }
+        let Object::Reference(id) = item else { continue };
+        let Ok(Object::Dictionary(d)) = doc.get_object(*id) else { continue };
+        if d.get(b"T").ok().map(text).as_deref() == Some(name) {
+            let is_sig = matches!(d.get(b"FT"), Ok(Object::Name(n)) if n == b"Sig");
+            return (is_sig && !d.has(b"V")).then_some(*id);
+        }
+        if let Some((_, Object::Array(kids))) = d.get(b"Kids").ok().and_then(|k| doc.dereference(k).ok()) {
+            stack.extend(kids.iter());
+        }
+    }
+    None
 }
 
 /// Names (`/T`) of the form's fields.

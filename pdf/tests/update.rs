@@ -264,3 +264,40 @@ fn an_object_inside_an_object_stream_is_copied_from_the_streams_own_bytes() {
     assert!(out[input.len()..].windows(5).any(|w| w == b"/XRef"), "the update's xref section is a stream too");
     nothing_else_changed(&input, &p);
 }
+
+#[test]
+fn an_empty_signature_field_the_author_left_is_signed_into_with_only_its_value_added() {
+    // Certified allowing signing (P=2), with an empty field "Approval" for the next signer.
+    let sig = "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 1 2 3] \
+               /Contents <00> /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams \
+               << /Type /TransformParams /P 2 /V /1.2 >> >>] >>";
+    let catalog = "<< /Type /Catalog /Pages 2 0 R /AcroForm 8 0 R /Perms << /DocMDP 6 0 R >> >>";
+    let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.3039370079 841.8897637795] /Annots [5 0 R 7 0 R] \
+                /Contents 4 0 R >>";
+    let certification = "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Cert) /V 6 0 R /Rect [0 0 0 0] /P 3 0 R >>";
+    let empty =
+        "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Approval) /Rect [300.5 100.25 560.75 146] /P 3 0 R /F 4 >>";
+    let form = "<< /Fields [5 0 R 7 0 R] /SigFlags 3 >>";
+    let input = pdf(&[catalog, PAGES, page, CONTENT, certification, sig, empty, form], "/Root 1 0 R");
+    let mut options = SignOptions::new(SubFilter::Pades, TIME);
+    options.field_name = Some("Approval".into());
+    let p = prepare(&input, &options).unwrap();
+    assert_eq!(p.field_name(), "Approval");
+    let ids: Vec<u32> = p.changed_objects().iter().map(|c| c.id.0).collect();
+    assert_eq!(ids, [7], "only the field: no new widget, the page's /Annots and the form's /Fields as they were");
+    only_edit(changed(&p, 7), &[" /V 9 0 R "], &[]);
+    nothing_else_changed(&input, &p);
+    let out = p.finish(&[0x30, 0x00]).unwrap();
+    let found = kazasu_pdf::signatures(&out).unwrap();
+    assert!(found.iter().any(|s| s.field_name == "Approval" && s.covers_whole_file));
+    // With a stamp, its drawing is the widget's appearance, fitted to the author's rectangle.
+    options.stamp = Some(kazasu_pdf::Stamp::new(vec!["署名者: かざす 花子".into()]));
+    let p = prepare(&input, &options).unwrap();
+    let field = String::from_utf8_lossy(&changed(&p, 7).written).into_owned();
+    assert!(field.contains("/V 9 0 R") && field.contains("/AP << /N "), "{field}");
+    assert!(field.contains("/Rect [300.5 100.25 560.75 146]"), "the author's place: {field}");
+    // A field of that name that is not an empty signature field is not taken over.
+    options.stamp = None;
+    options.field_name = Some("Cert".into());
+    assert!(matches!(prepare(&input, &options), Err(PdfError::FieldExists(n)) if n == "Cert"));
+}
