@@ -3,7 +3,8 @@
     python pdf-modifications.py sign CERT KEY MODE OUTDIR IN…
         pyHanko signs each IN into OUTDIR/MODE-NAME, as a first signature for Kazasu to co-sign, and prints the
         names written. MODE: approval (a PAdES approval signature), certify2 (a certification allowing form
-        filling and signing, DocMDP P=2), certify1 (a certification allowing no change, P=1). An input pyHanko
+        filling and signing, DocMDP P=2), certify2field (the same, with an empty signature field "Approval" left
+        on the first page for the next signer), certify1 (a certification allowing no change, P=1). An input pyHanko
         cannot read is said on stderr and left out.
     python pdf-modifications.py check CA KEY FIRSTDIR FILE…
         Validates every signature of each FILE against the trust root CA (no revocation check) and runs pyHanko's
@@ -28,7 +29,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+from pyhanko.sign.fields import MDPPerm, SigFieldSpec, SigSeedSubFilter, append_signature_field
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko.pdf_utils import generic
@@ -57,7 +58,8 @@ def sign(cert, key, mode, outdir, files):
 
 
 def sign_one(signer, mode, src, dst):
-    perms = {"certify2": MDPPerm.FILL_FORMS, "certify1": MDPPerm.NO_CHANGES}.get(mode)
+    perms = {"certify2": MDPPerm.FILL_FORMS, "certify2field": MDPPerm.FILL_FORMS,
+             "certify1": MDPPerm.NO_CHANGES}.get(mode)
     meta = signers.PdfSignatureMetadata(
         field_name="Hanko1",
         subfilter=SigSeedSubFilter.PADES if mode == "approval" else SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
@@ -67,6 +69,8 @@ def sign_one(signer, mode, src, dst):
     try:
         with open(src, "rb") as f:
             writer = IncrementalPdfFileWriter(f, strict=False)
+            if mode == "certify2field":
+                append_signature_field(writer, SigFieldSpec("Approval", on_page=0, box=(300, 100, 560, 146)))
             with open(dst, "wb") as out:
                 signers.sign_pdf(writer, meta, signer=signer, output=out)
         return True

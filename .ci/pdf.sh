@@ -7,7 +7,8 @@
 # `kazasu verify`. Also: co-signing keeps both signatures valid, a byte changed after signing is reported by all
 # three, an encrypted PDF is refused with no output, the input is never modified. Co-signing what others signed
 # (issue 22): files of the real-PDF corpus (../shared/pdf-corpus, or KAZASU_PDF_CORPUS) first signed by pyHanko
-# (approval; certification P=2), by LibreOffice (when soffice is installed) and by Kazasu are co-signed, and
+# (approval; certification P=2, also with an empty signature field Kazasu signs into), by LibreOffice (when
+# soffice is installed) and by Kazasu are co-signed, and
 # pyHanko's modification analysis must find no suspicious change for any earlier signature; every corpus file
 # signed directly keeps every object's values as written (qpdf's JSON, numbers as text); a certification allowing
 # no change (P=1) is refused before the password. KAZASU_PDF_NO_PCSC=1 skips the last part, which starts pcscd
@@ -228,6 +229,9 @@ if [ -d "$corpus" ]; then
     certify+=("$corpus/$f.pdf")
   done
   mods sign "$pki/sign.pem" "$key" certify2 first "${certify[@]}" >>first.list 2>>first.err || fail "pyHanko certifying"
+  # Certified with an empty signature field "Approval" left for the next signer (Kazasu signs into it).
+  mods sign "$pki/sign.pem" "$key" certify2field first "$corpus/issue11656.pdf" "$corpus/bug1146106.pdf" \
+    "$corpus/issue12706.pdf" >>first.list 2>>first.err || fail "pyHanko certifying with an empty field"
   mods sign "$pki/sign.pem" "$key" certify1 first "$corpus/issue11656.pdf" >/dev/null 2>>first.err || fail "pyHanko P=1"
   for f in issue15557 issue11656 bug1771477; do # LibreOffice, Word, Quartz (its original has qpdf warnings)
     echo ABC123 | "$kazasu" --virtual sign --pdf "$corpus/$f.pdf" -o "first/kazasu-$f.pdf" --cert "$pki/sign.pem" \
@@ -239,6 +243,7 @@ else
   echo "(no corpus at $corpus: pyHanko's first signatures on the test producers' files only)"
   for f in ghostscript cairo objstm; do mods sign "$pki/sign.pem" "$key" approval first "$f.pdf" >/dev/null; done
   mods sign "$pki/sign.pem" "$key" certify2 first cairo.pdf >/dev/null
+  mods sign "$pki/sign.pem" "$key" certify2field first cairo.pdf >/dev/null
   mods sign "$pki/sign.pem" "$key" certify1 first cairo.pdf >/dev/null
 fi
 if [ -n "${KAZASU_PDF_LIBREOFFICE:-}" ] && ! command -v soffice >/dev/null 2>&1; then
@@ -264,8 +269,10 @@ fi
 cosigned=0
 for f in first/*.pdf; do
   case "$f" in first/certify1-*) continue ;; esac
-  echo ABC123 | "$kazasu" --virtual --lang en sign --pdf "$f" -o "co/${f#first/}" --cert "$pki/sign.pem" --pin-stdin \
-    >"co/${f#first/}.out" 2>"co/${f#first/}.err" || { cat "co/${f#first/}.err"; fail "co-sign $f"; }
+  field=()
+  case "$f" in first/certify2field-*) field=(--pdf-field Approval --visible) ;; esac
+  echo ABC123 | "$kazasu" --virtual --lang en sign --pdf "$f" -o "co/${f#first/}" --cert "$pki/sign.pem" "${field[@]}" \
+    --pin-stdin >"co/${f#first/}.out" 2>"co/${f#first/}.err" || { cat "co/${f#first/}.err"; fail "co-sign $f"; }
   # qpdf --check clean wherever the first-signed input was.
   if qpdf --check "$f" >/dev/null 2>&1; then qpdf --check "co/${f#first/}" >/dev/null 2>&1 || fail "qpdf --check co/${f#first/}"; fi
   cosigned=$((cosigned + 1))
@@ -273,6 +280,8 @@ done
 grep -q 'certified by its author' co/certify2-*.err || fail "a P=2 certification is not told to the person"
 mods check "$pki/sign-ca.pem" "$key" first co/*.pdf >mods.out 2>mods.err || { grep -v ' ok$' mods.out; fail "pyHanko's modification analysis"; }
 grep -v ' ok$' mods.out | sed 's|^|  |'
+# The author's empty field was signed into (pyHanko names the new signature by its field).
+grep -q '^co/certify2field-.* Approval:NONE ok$' mods.out || fail "the empty signature field was not signed into"
 grep -o 'FORM_FILLING\|LTA_UPDATES\|ANNOTATIONS\|OTHER' mods.out | sort | uniq -c | sed 's|^|  earlier signatures, modification level:|'
 # P=1: refused before the file is described, before the password; nothing written.
 p1=$(ls first/certify1-*.pdf | head -1)
