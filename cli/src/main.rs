@@ -7,6 +7,7 @@ mod drive;
 mod handoff;
 mod messages;
 mod pdf;
+mod pdf_long_term;
 mod prompt;
 mod revocation;
 mod usage;
@@ -47,6 +48,9 @@ pub struct PinArgs {
     confirm_last_try: bool,
 }
 
+// `sign` carries every option of PDF signing (stamp, field, long-term sources) inline, as clap's derive reads them;
+// the enum is built once per run, so the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     Readers,
@@ -84,7 +88,7 @@ enum Command {
         pdf_format: pdf::PdfFormat,
         #[arg(long, requires = "pdf", value_name = "FILE")]
         cert: Option<PathBuf>,
-        #[arg(long, requires = "pdf", value_name = "URL")]
+        #[arg(long, requires = "pdf", value_name = "URL", required_if_eq("pades_level", "lta"))]
         tsa: Option<String>,
         #[arg(long, requires = "pdf", value_name = "NAME")]
         pdf_field: Option<String>,
@@ -97,6 +101,20 @@ enum Command {
         stamp_corner: pdf::StampCorner,
         #[arg(long, requires = "visible", value_name = "POINTS", default_value = "36")]
         stamp_margin: f64,
+        // PAdES B-LT/B-LTA: the chain (--ca) and the revocation data (--crl or --ocsp) go into the DSS.
+        #[arg(long, value_enum, default_value = "b", requires = "pdf")]
+        pades_level: pdf_long_term::PadesLevel,
+        #[arg(
+            long,
+            value_name = "jpki|FILE",
+            requires = "pdf",
+            required_if_eq_any = [("pades_level", "lt"), ("pades_level", "lta")]
+        )]
+        ca: Option<PathBuf>,
+        #[arg(long, value_name = "FILE", requires = "pdf")]
+        crl: Vec<PathBuf>,
+        #[arg(long, value_name = "URL", num_args = 0..=1, require_equals = true, conflicts_with = "crl", requires = "pdf")]
+        ocsp: Option<Option<String>>,
         #[arg(long, default_value = "sha256")]
         hash: String,
         #[arg(long, value_name = "DIR")]
@@ -277,6 +295,10 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
             tsa,
             pdf_field,
             visible,
+            pades_level,
+            ca,
+            crl,
+            ocsp,
             stamp_page,
             stamp_corner,
             stamp_margin,
@@ -290,12 +312,14 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
                 margin: stamp_margin,
                 ..kazasu_pdf::Stamp::new(Vec::new())
             });
+            let long_term = pdf_long_term::Sources { level: pades_level, ca: ca.as_deref(), crl: &crl, ocsp };
             let how = pdf::How {
                 format: pdf_format,
                 cert: cert.as_deref(),
                 tsa: tsa.as_deref(),
                 field: pdf_field.as_deref(),
                 stamp,
+                long_term,
             };
             with_card(before, source, lang, |s| pdf::sign(s, lang, &input, output.as_deref(), &how, &pin))
         }

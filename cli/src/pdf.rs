@@ -109,6 +109,8 @@ pub struct How<'a> {
     /// A visible stamp: where it goes (its lines, the signer's name from the certificate the card gives in the
     /// signing tap and the time, are written then); `None`: invisible.
     pub stamp: Option<kazasu_pdf::Stamp>,
+    /// The PAdES level and, for B-LT/B-LTA, where the validation data comes from.
+    pub long_term: crate::pdf_long_term::Sources<'a>,
 }
 
 pub fn sign(
@@ -136,6 +138,7 @@ pub fn sign(
         return Err(Failure::new(text::pdf_output_exists(lang, out.display()), exit::USAGE));
     }
     let expected = cert.map(|p| certificate_file(lang, p)).transpose()?;
+    let long_term = crate::pdf_long_term::LongTerm::load(lang, &how.long_term)?;
     let sub_filter = SubFilter::from(format);
     let now = drive::now();
     let options = SignOptions { field_name: how.field.map(str::to_owned), ..SignOptions::new(sub_filter, now) };
@@ -211,44 +214,67 @@ pub fn sign(
         Some(url) => Some(timestamp(lang, url, &signed.signature)?),
         None => None,
     };
-    let cms = kazasu_pdf::cms::signed_data(&attributes, &signed.certificate, &[], &signed.signature, token.as_deref())
+    let der = token.as_ref().map(|t| t.der.as_slice());
+    let cms = kazasu_pdf::cms::signed_data(&attributes, &signed.certificate, &[], &signed.signature, der)
         .map_err(|e| pdf_failure(lang, input, &e))?;
     let pdf = prepared.finish(&cms).map_err(|e| pdf_failure(lang, input, &e))?;
+    let (pdf, added) = match &long_term {
+        Some(lt) => lt.extend(lang, pdf, &signed.certificate, token.as_ref(), how.tsa)?,
+        None => (pdf, Vec::new()),
+    };
     write_new(lang, &out, &pdf)?;
     if let Ok(c) = Certificate::from_der(&signed.certificate) {
         print!("{}", bundle::describe(&c, lang));
     }
     println!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
+    for line in added {
+        println!("{line}");
+    }
     Ok(())
 }
 
 /// Whether `signature` verifies over `data` with `certificate` (RSA PKCS#1 v1.5, SHA-256).
-fn signature_verifies(certificate: &[u8], data: &[u8], signature: &[u8]) -> bool {
+pub(crate) fn signature_verifies(certificate: &[u8], data: &[u8], signature: &[u8]) -> bool {
     verify_signature(certificate, HashAlgorithm::Sha256, data, signature).is_ok()
 }
 
-/// An RFC 3161 token over `signature` from the TSA at `url`, checked (status, nonce, imprint, its signature).
-fn timestamp(lang: Lang, url: &str, signature: &[u8]) -> Result<Vec<u8>, Failure> {
+/// A nonce for a time-stamp request, from the standard library's randomly keyed hasher: unique per request,
+/// which is all it must be.
+pub(crate) fn nonce() -> u64 {
     use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new().build_hasher().finish() >> 1
+}
+
+/// The TSA's answer at `url` to a DER TimeStampReq (at most 1 MiB).
+pub(crate) fn ask_tsa(lang: Lang, url: &str, request: &[u8]) -> Result<Vec<u8>, Failure> {
     use std::io::Read;
     let failed = |what: &dyn std::fmt::Display| {
         detail("time-stamp", what);
         Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
     };
-    // A nonce from the standard library's randomly keyed hasher: unique per request, which is all it must be.
-    let nonce = std::collections::hash_map::RandomState::new().build_hasher().finish() >> 1;
-    let request = kazasu_pdf::timestamp::request(signature, nonce).map_err(|e| failed(&e))?;
     let response = ureq::post(url)
         .timeout(std::time::Duration::from_secs(30))
         .set("Content-Type", "application/timestamp-query")
-        .send_bytes(&request)
+        .send_bytes(request)
         .map_err(|e| failed(&e))?;
     let mut body = Vec::new();
     response.into_reader().take(1 << 20).read_to_end(&mut body).map_err(|e| failed(&e))?;
+    Ok(body)
+}
+
+/// An RFC 3161 token over `signature` from the TSA at `url`, checked (status, nonce, imprint, its signature).
+fn timestamp(lang: Lang, url: &str, signature: &[u8]) -> Result<kazasu_pdf::timestamp::Token, Failure> {
+    let failed = |what: &dyn std::fmt::Display| {
+        detail("time-stamp", what);
+        Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
+    };
+    let nonce = nonce();
+    let request = kazasu_pdf::timestamp::request(signature, nonce).map_err(|e| failed(&e))?;
+    let body = ask_tsa(lang, url, &request)?;
     let token = kazasu_pdf::timestamp::token_from_response(&body, signature, nonce, &signature_verifies)
         .map_err(|e| failed(&e))?;
     log::info!("time-stamp: {} bytes, time {}", token.der.len(), format_utc(token.time));
-    Ok(token.der)
+    Ok(token)
 }
 
 /// Writes a file that must not exist yet.
@@ -307,6 +333,10 @@ pub fn verify(
     let mut all_valid = true;
     let mut checked = None;
     for (i, s) in found.iter().enumerate() {
+        if let Some(token) = &s.document_timestamp {
+            all_valid &= document_timestamp(lang, s, token, i + 1);
+            continue;
+        }
         let format = s.sub_filter.map(SubFilter::name).unwrap_or("?");
         println!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
         match check(lang, &data, s, &anchors, now, revocation, accept_test_cards) {
@@ -344,6 +374,33 @@ pub fn verify(
     }
     println!("{}", revocation::verified_line(lang, checked.as_ref()));
     Ok(())
+}
+
+/// A document time-stamp (PAdES B-LTA): its token's imprint is the digest of its ranges as the file has them, and
+/// the token is signed by the certificate it carries. Prints what it found; returns whether it holds.
+fn document_timestamp(lang: Lang, s: &FoundSignature, token: &[u8], index: usize) -> bool {
+    println!("{}", text::pdf_document_timestamp_heading(lang, &s.field_name, index));
+    let valid = match kazasu_pdf::timestamp::check_document(token, &s.digest, &signature_verifies) {
+        Ok((t, _)) if s.ranges_valid => {
+            println!("{}", text::pdf_timestamp(lang, time::moment(lang, t)));
+            true
+        }
+        Ok(_) => {
+            println!("{}", text::pdf_signature_invalid(lang, text::pdf_byte_range_invalid(lang)));
+            false
+        }
+        Err(e) => {
+            detail(&s.field_name, e);
+            println!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
+            false
+        }
+    };
+    if s.covers_whole_file {
+        println!("{}", text::pdf_unchanged_after(lang));
+    } else {
+        println!("{}", text::pdf_changed_after(lang));
+    }
+    valid
 }
 
 /// One signature's checks (`data`: the whole file): the ranges, the digest over them, the signer's signature over the signed attributes,

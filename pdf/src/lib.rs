@@ -10,12 +10,17 @@
 //! 2. [`Prepared::finish`] puts the CMS SignedData ([`cms::signed_data`]) around the card's signature into
 //!    `/Contents`, in place: no byte outside the placeholder changes.
 //!
+//! PAdES B-LT and B-LTA: [`dss::append`] adds the validation data (certificates, CRLs, OCSP responses) in a
+//! further update, [`doc_timestamp::prepare`] a document time-stamp over everything before it.
+//!
 //! [`signatures`] lists the signatures of a PDF for verification. The input is never modified: every function
 //! takes bytes and returns new bytes.
 #![forbid(unsafe_code)]
 
 pub mod ber;
 pub mod cms;
+pub mod doc_timestamp;
+pub mod dss;
 mod error;
 mod font;
 mod permissions;
@@ -42,6 +47,9 @@ pub enum SubFilter {
     Pades,
     /// `adbe.pkcs7.detached` (what 登記・供託 filings take): with the signing-time attribute.
     Pkcs7,
+    /// A document time-stamp (`/Type /DocTimeStamp`, `ETSI.RFC3161`, PAdES B-LTA): `/Contents` holds an RFC 3161
+    /// token over the byte ranges, no signed attributes ([`crate::doc_timestamp`]).
+    DocTimeStamp,
 }
 
 impl SubFilter {
@@ -49,6 +57,7 @@ impl SubFilter {
         match self {
             SubFilter::Pades => "ETSI.CAdES.detached",
             SubFilter::Pkcs7 => "adbe.pkcs7.detached",
+            SubFilter::DocTimeStamp => "ETSI.RFC3161",
         }
     }
 }

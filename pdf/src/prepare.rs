@@ -214,6 +214,10 @@ fn structure(what: &'static str) -> PdfError {
 
 fn signature_dictionary(options: &SignOptions) -> Dictionary {
     let placeholder = vec![0u8; options.reserved];
+    if options.sub_filter == SubFilter::DocTimeStamp {
+        // The time is the token's; a document time-stamp has no /M (ISO 32000-2, 12.8.5).
+        return crate::doc_timestamp::dictionary(placeholder, RANGE_PLACEHOLDER);
+    }
     dictionary! {
         "Type" => "Sig",
         "Filter" => "Adobe.PPKLite",
