@@ -593,7 +593,10 @@ grep -q 'No time-stamp could be had' bt-down.err || fail "TSA down: $(cat bt-dow
 echo "== pdf: the real-PDF table (scripts/pdf-corpus.sh over ../shared/pdf-corpus, at most 300 s)"
 cd - >/dev/null
 corpus_started=$(date +%s)
-timeout 300 scripts/pdf-corpus.sh --kazasu "$kazasu" >"$work/corpus-table.md" || fail "the real-PDF table (scripts/pdf-corpus.sh)"
+# --earlier-intact: a suspicious change after an earlier signature fails too (issue 22's first item; pyHanko's
+# read errors on issue15557, its own co-signature's too, are told in the table, not counted).
+timeout 300 scripts/pdf-corpus.sh --earlier-intact --kazasu "$kazasu" >"$work/corpus-table.md" \
+  || fail "the real-PDF table (scripts/pdf-corpus.sh)"
 tail -n 1 "$work/corpus-table.md"
 echo "real-PDF table: $(($(date +%s) - corpus_started)) s"
 cd "$work"
