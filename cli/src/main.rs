@@ -48,6 +48,9 @@ pub struct PinArgs {
     confirm_last_try: bool,
 }
 
+// `sign` carries every option of PDF signing (stamp, field, long-term sources) inline, as clap's derive reads them;
+// the enum is built once per run, so the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     Readers,
@@ -87,6 +90,8 @@ enum Command {
         cert: Option<PathBuf>,
         #[arg(long, requires = "pdf", value_name = "URL", required_if_eq("pades_level", "lta"))]
         tsa: Option<String>,
+        #[arg(long, requires = "pdf", value_name = "NAME")]
+        pdf_field: Option<String>,
         #[arg(long, requires = "pdf")]
         visible: bool,
         // 1 is the first page, -1 the last.
@@ -211,6 +216,11 @@ fn main() -> ExitCode {
     };
     let mut logger = env_logger::Builder::new();
     logger.filter_level(level).format_timestamp_millis();
+    // lopdf logs what it tolerates while reading a PDF ([WARN]/[ERROR], in English): details for -v, not words
+    // for the person, who gets Kazasu's own refusal when a file cannot be signed.
+    if cli.verbose == 0 {
+        logger.filter_module("lopdf", log::LevelFilter::Off);
+    }
     // Phase durations for scripts/bench.sh (kazasu_pcsc::timed).
     if std::env::var_os("KAZASU_TIMINGS").is_some() {
         logger.filter_module(kazasu_pcsc::TIMING_TARGET, log::LevelFilter::Debug);
@@ -283,6 +293,7 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
             pdf_format,
             cert,
             tsa,
+            pdf_field,
             visible,
             pades_level,
             ca,
@@ -302,7 +313,14 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
                 ..kazasu_pdf::Stamp::new(Vec::new())
             });
             let long_term = pdf_long_term::Sources { level: pades_level, ca: ca.as_deref(), crl: &crl, ocsp };
-            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), stamp, long_term };
+            let how = pdf::How {
+                format: pdf_format,
+                cert: cert.as_deref(),
+                tsa: tsa.as_deref(),
+                field: pdf_field.as_deref(),
+                stamp,
+                long_term,
+            };
             with_card(before, source, lang, |s| pdf::sign(s, lang, &input, output.as_deref(), &how, &pin))
         }
         Command::Sign { file, hash, out_dir, pin, source, .. } => with_card(before, source, lang, |s| {

@@ -266,11 +266,12 @@ mod tests {
         assert_eq!(text::sign_password_wrong(Lang::En, 1), "Wrong signature password; 1 try left.");
         assert_eq!(
             text::pdf_existing_signatures(Lang::En, 1),
-            "This PDF already has 1 signature. It stays valid when this signature is added."
+            "This PDF already has 1 signature. The new signature is appended and changes no byte of what it signed, so \
+             it stays valid if it is valid now."
         );
         assert_eq!(
             text::pdf_existing_signatures(Lang::Ja, 1),
-            "この PDF にはすでに署名が 1 件あります。署名を追加しても、それらは有効なままです。"
+            "この PDF にはすでに署名が 1 件あります。新しい署名は後ろに追記され、それらが署名した内容は 1 バイトも変えないため、いま有効な署名は有効なままです。"
         );
     }
 

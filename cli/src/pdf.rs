@@ -14,7 +14,7 @@ use kazasu_core::handoff::time::format_utc;
 use kazasu_core::revocation::RevocationChecked;
 use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm};
-use kazasu_pdf::{Corner, FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
+use kazasu_pdf::{AllowedChanges, Corner, FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
 use crate::card::{self, read_file};
 use crate::messages::{detail, exit, text, time, Lang};
@@ -69,6 +69,8 @@ fn pdf_failure(lang: Lang, path: &Path, e: &PdfError) -> Failure {
         PdfError::Encrypted => text::pdf_encrypted(lang, p),
         PdfError::Damaged(_) | PdfError::Repaired => text::pdf_damaged(lang, p),
         PdfError::TooLarge { size, max } => text::pdf_too_large(lang, *size as u64, *max as u64, p),
+        PdfError::NoChangesAllowed => text::pdf_certified_no_changes(lang, p),
+        PdfError::FieldExists(name) => text::pdf_field_exists(lang, name, p),
         PdfError::NoSuchPage { page, pages } => text::pdf_no_such_page(lang, page, *pages as u64, p),
         _ => text::pdf_unsupported(lang, p),
     };
@@ -101,6 +103,9 @@ pub struct How<'a> {
     pub format: PdfFormat,
     pub cert: Option<&'a Path>,
     pub tsa: Option<&'a str>,
+    /// The signature field: an empty one of that name (where the author left room for a signature) is signed
+    /// into, else a new field gets the name; `None`: a new field.
+    pub field: Option<&'a str>,
     /// A visible stamp: where it goes (its lines, the signer's name from the certificate the card gives in the
     /// signing tap and the time, are written then); `None`: invisible.
     pub stamp: Option<kazasu_pdf::Stamp>,
@@ -134,6 +139,14 @@ pub fn sign(
     }
     let expected = cert.map(|p| certificate_file(lang, p)).transpose()?;
     let long_term = crate::pdf_long_term::LongTerm::load(lang, &how.long_term)?;
+    let sub_filter = SubFilter::from(format);
+    let now = drive::now();
+    let options = SignOptions { field_name: how.field.map(str::to_owned), ..SignOptions::new(sub_filter, now) };
+    // Prepared once before the password — and before the file is described — so a PDF that cannot take a
+    // signature (or the stamp where it was asked for: a page it does not have) is refused before anything about
+    // it is shown as if it were fine. Without a stamp this is the revision signed.
+    let early = SignOptions { stamp: how.stamp.clone(), ..options.clone() };
+    let unstamped = kazasu_pdf::prepare(&data, &early).map_err(|e| pdf_failure(lang, input, &e))?;
     eprintln!(
         "{}",
         text::pdf_to_sign(lang, info.size as u64, info.pages as u64, input.display(), hex::encode(info.sha256))
@@ -141,13 +154,13 @@ pub fn sign(
     if info.signatures > 0 {
         eprintln!("{}", text::pdf_existing_signatures(lang, info.signatures as u64));
     }
-    let sub_filter = SubFilter::from(format);
-    let now = drive::now();
-    let options = SignOptions::new(sub_filter, now);
-    // Prepared once before the password, so a PDF that cannot take a signature (or the stamp where it was asked
-    // for: a page it does not have) is refused before the card. Without a stamp this is the revision signed.
-    let early = SignOptions { stamp: how.stamp.clone(), ..options.clone() };
-    let unstamped = kazasu_pdf::prepare(&data, &early).map_err(|e| pdf_failure(lang, input, &e))?;
+    if let Some(allowed) = info.allowed_changes {
+        let annotations = match allowed {
+            AllowedChanges::FormsSigningAndAnnotations => text::pdf_certified_annotations(lang),
+            _ => String::new(),
+        };
+        eprintln!("{}", text::pdf_certified_allows_signing(lang, annotations));
+    }
     let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document.pdf".into());
     let shown: Arc<[u8]> = Arc::from(data);
     let built = Arc::new(Mutex::new(None::<Built>));

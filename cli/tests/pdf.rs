@@ -324,6 +324,91 @@ fn a_pdf_with_bytes_before_its_header_is_refused_before_the_password() {
     assert!(!output.exists());
 }
 
+/// A one-page PDF certified with DocMDP permission `p` (the certification's /Contents a stand-in: what is read
+/// here is the permission), written by hand with its xref table.
+fn certified_pdf(path: &Path, p: u8) {
+    let sig = format!(
+        "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 1 2 3] /Contents <00> \
+         /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P {p} \
+         /V /1.2 >> >>] >>"
+    );
+    let bodies = [
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] /SigFlags 3 >> /Perms << /DocMDP 6 0 R >> >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.3039370079 841.8897637795] /Annots [5 0 R] /Contents 4 0 R >>",
+        "<< /Length 37 >>\nstream\nBT /F1 12 Tf 72 720 Td (page 0) Tj ET\nendstream",
+        "<< /Type /Annot /Subtype /Widget /FT /Sig /T (Cert) /V 6 0 R /Rect [0 0 0 0] /P 3 0 R >>",
+        &sig,
+    ];
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", bodies.len() + 1).as_bytes(),
+    );
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn a_certification_that_allows_no_change_is_refused_before_the_file_is_described_in_the_persons_words() {
+    let tmp = temp_dir("pdf-docmdp");
+    let (input, output) = (tmp.path().join("certified.pdf"), tmp.path().join("out.pdf"));
+    certified_pdf(&input, 1);
+    let out = sign(&input, &output, "pades");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("is certified by its author (or locked by a signed field) to allow no change at all"),
+        "{err}"
+    );
+    assert!(!err.contains("PDF to sign") && !err.contains("Signature password"), "refused first: {err}");
+    assert!(!output.exists());
+    // P=2: signed, and the person is told what the certification allows; the earlier signature's bytes stay.
+    certified_pdf(&input, 2);
+    let out = sign(&input, &output, "pades");
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("only form filling and signing may follow; this signature adds nothing else"), "{err}");
+    assert!(err.contains("changes no byte of what it signed"), "{err}");
+    let signed = std::fs::read(&output).unwrap();
+    assert!(signed.starts_with(&std::fs::read(&input).unwrap()));
+    let tail = text(&signed[std::fs::read(&input).unwrap().len()..]);
+    assert!(tail.contains("/MediaBox [0 0 595.3039370079 841.8897637795]"), "the page as written: {tail}");
+}
+
+#[test]
+fn a_damaged_file_is_refused_before_it_is_described_and_the_pdf_librarys_log_shows_only_with_v() {
+    let tmp = temp_dir("pdf-damaged");
+    let (input, output) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"));
+    write_pdf(&input, 2);
+    // `startxref` pointing nowhere: lopdf finds the objects by scanning (a repair, logged), no update can follow.
+    let mut whole = std::fs::read(&input).unwrap();
+    let at = whole.windows(10).rposition(|w| w == b"startxref\n").unwrap() + 10;
+    let end = at + whole[at..].iter().position(|b| !b.is_ascii_digit()).unwrap();
+    whole.splice(at..end, *b"7");
+    std::fs::write(&input, &whole).unwrap();
+    let quiet = sign(&input, &output, "pades");
+    let err = text(&quiet.stderr);
+    assert_eq!(quiet.status.code(), Some(1), "{err}");
+    assert!(err.contains("is not a readable PDF"), "{err}");
+    assert!(!err.contains("PDF to sign"), "nothing shown as if it were fine: {err}");
+    assert!(!err.contains("lopdf") && !err.contains("WARN") && !err.contains("ERROR"), "{err}");
+    let (i, o) = (input.to_str().unwrap(), output.to_str().unwrap());
+    let verbose = kazasu(&["--virtual", "--lang", "en", "-v", "sign", "--pdf", i, "-o", o, "--pin-stdin"], "ABC123\n");
+    let err = text(&verbose.stderr);
+    assert!(err.contains("lopdf::"), "the library's repair is told with -v: {err}");
+    assert!(!err.contains("PDF to sign"), "{err}");
+    assert!(!output.exists());
+}
+
 /// `kazasu --virtual sign --pdf IN -o OUT --pades-level LEVEL` with `extra` (the sources of validation data).
 fn sign_long_term(input: &Path, output: &Path, level: &str, extra: &[&str]) -> std::process::Output {
     let cert = format!("{FIXTURES}/sign.pem");
@@ -478,4 +563,30 @@ fn the_stamp_goes_on_the_page_and_corner_asked_for_and_a_page_the_pdf_lacks_is_r
     // Upper right of the 595 × 842 page, 36 points in (the default margin).
     assert_eq!(rect, vec![595.0 - 36.0 - 260.0, 842.0 - 36.0 - 46.0, 595.0 - 36.0, 842.0 - 36.0]);
     assert!(verify(&output).status.success());
+}
+
+#[test]
+fn the_signature_field_can_be_named_and_a_field_of_that_name_already_signed_is_refused_in_words() {
+    let tmp = temp_dir("pdf-field");
+    let (input, once, twice) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"), tmp.path().join("c.pdf"));
+    write_pdf(&input, 1);
+    let run = |i: &Path, o: &Path| {
+        let (i, o) = (i.to_str().unwrap(), o.to_str().unwrap());
+        kazasu(
+            &["--virtual", "--lang", "en", "sign", "--pdf", i, "-o", o, "--pdf-field", "承認", "--pin-stdin"],
+            "ABC123\n",
+        )
+    };
+    let out = run(&input, &once);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&verify(&once).stdout).contains("Signature 1: 承認 (ETSI.CAdES.detached)"),
+        "{}",
+        text(&verify(&once).stdout)
+    );
+    let out = run(&once, &twice);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("already has a field named 承認 that is not an empty signature field"), "{err}");
+    assert!(!err.contains("Signature password") && !twice.exists(), "{err}");
 }

@@ -32,7 +32,9 @@ pub struct PdfDisplay {
     pub size: u64,
     /// SHA-256 of the file as given, lower-case hex.
     pub sha256_hex: String,
-    /// Signatures already in the file (they stay valid).
+    /// Signatures already in the file. The update changes no byte they signed (only a new field, the page's
+    /// /Annots and the form's /Fields are added to), so each that is valid stays valid; a document whose
+    /// certification allows no change is refused ([`PdfFailure::CertifiedNoChanges`]).
     pub existing_signatures: u32,
 }
 
@@ -85,6 +87,11 @@ pub enum PdfFailure {
     NoSuchPage { page: i32, pages: u64 },
     #[error("not supported: {detail}")]
     Unsupported { detail: String },
+    /// Certified by its author (DocMDP P=1), or locked by a signed field, so that no change is allowed: a
+    /// signature would break that certification. Refused before the password (app.toml:
+    /// pdf_refused_certified_no_changes).
+    #[error("the PDF's certification allows no change")]
+    CertifiedNoChanges,
     /// The signature was made over other signed attributes, or with a certificate other than the one given to
     /// `prepare_pdf`.
     #[error("the signature does not belong to this prepared PDF")]
@@ -100,6 +107,7 @@ impl From<CorePdfError> for PdfFailure {
             CorePdfError::Encrypted => PdfFailure::Encrypted,
             CorePdfError::Damaged(_) | CorePdfError::Repaired => PdfFailure::Damaged { detail: e.to_string() },
             CorePdfError::TooLarge { size, max } => PdfFailure::TooLarge { size: size as u64, max: max as u64 },
+            CorePdfError::NoChangesAllowed => PdfFailure::CertifiedNoChanges,
             CorePdfError::NoSuchPage { page, pages } => PdfFailure::NoSuchPage { page, pages: pages as u64 },
             other => PdfFailure::Unsupported { detail: other.to_string() },
         }

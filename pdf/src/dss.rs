@@ -8,13 +8,15 @@
 //! DSS-wide arrays; per-signature keys would add a SHA-1 dependency and nothing a verifier uses.
 //!
 //! An existing DSS (a file made LTV by another tool) is kept: its dictionary is copied into the update with the
-//! new streams appended to its arrays, data already there not repeated. The catalog is rewritten through `lopdf`
-//! like the signature's update rewrites it (to be switched to the token-preserving writer with it).
+//! new streams appended to its arrays, data already there not repeated. The catalog is written as its original
+//! bytes with `/DSS` spliced in (`crate::update`), so no number of it is rounded.
 
-use lopdf::{dictionary, Dictionary, Document, IncrementalDocument, Object, ObjectId, Stream};
+use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream};
 
 use crate::error::PdfError;
 use crate::read::load;
+use crate::tokens::{self, Edits};
+use crate::update::{second_id, Update};
 
 /// What a verifier needs to validate a signature later (DER each).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -77,7 +79,9 @@ pub fn append(signed: &[u8], data: &ValidationData) -> Result<Vec<u8>, PdfError>
     let old: Vec<(Vec<Object>, Vec<Vec<u8>>)> =
         data.arrays().iter().map(|(key, _)| existing_contents(&doc, dss.get(key).ok())).collect();
 
-    let mut inc = IncrementalDocument::create_from(signed.to_vec(), doc);
+    // The token-preserving update (crate::update): the streams and the DSS are new objects; the catalog is its
+    // original bytes with `/DSS` added or pointed at the new dictionary, every other token as written.
+    let mut up = Update::new(signed, &doc);
     for ((key, new), (mut items, mut seen)) in data.arrays().into_iter().zip(old) {
         for der in new {
             if seen.contains(der) {
@@ -86,20 +90,24 @@ pub fn append(signed: &[u8], data: &ValidationData) -> Result<Vec<u8>, PdfError>
             let mut stream = Stream::new(Dictionary::new(), der.clone());
             // Only when it is smaller (lopdf keeps the raw bytes otherwise).
             let _ = stream.compress();
-            items.push(inc.new_document.add_object(stream).into());
+            items.push(up.add(&Object::Stream(stream))?.into());
             seen.push(der.clone());
         }
         if !items.is_empty() {
             dss.set(key, Object::Array(items));
         }
     }
-    let dss_id = inc.new_document.add_object(dss);
-    inc.opt_clone_object_to_new_document(root_id).map_err(|_| structure("catalog"))?;
-    inc.new_document.get_dictionary_mut(root_id).map_err(|_| structure("catalog"))?.set("DSS", dss_id);
-    let mut bytes =
-        Vec::with_capacity(signed.len() + data.arrays().iter().flat_map(|a| a.1).map(Vec::len).sum::<usize>() + 4096);
-    inc.save_to(&mut bytes).map_err(PdfError::Write)?;
-    Ok(bytes)
+    let dss_id = up.add(&Object::Dictionary(dss))?;
+    let body = up.original(root_id)?;
+    let cat = tokens::dictionary(&body, 0).ok_or(structure("catalog"))?;
+    let mut edits = Edits::default();
+    let reference = format!("{} {} R", dss_id.0, dss_id.1);
+    match cat.get(b"DSS") {
+        Some(e) => edits.replace(e.value.clone(), reference),
+        None => edits.add_entry(&cat, "DSS", &reference),
+    }
+    up.change(root_id, edits)?;
+    up.write(second_id(signed, 0, "DSS"))
 }
 
 /// The validation data in `pdf`'s DSS (empty when it has none), as a verifier reads it.

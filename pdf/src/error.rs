@@ -13,6 +13,8 @@ pub enum PdfError {
     Repaired,
     #[error("{offset} bytes come before the %PDF header: readers count the input's offsets from the header, and an update's could not agree with them")]
     BytesBeforeHeader { offset: usize },
+    #[error("the PDF is certified (DocMDP P=1) or locked by a signed field so that no change is allowed: a new signature would invalidate that certification")]
+    NoChangesAllowed,
     #[error("the PDF has no readable {what}")]
     Structure { what: &'static str },
     #[error("a field named {0:?} already exists")]

@@ -1,8 +1,10 @@
 //! Signing a PDF with the card by incremental update, in two halves around the card:
 //!
 //! 1. [`prepare`] appends to a copy of the input a signature field (an invisible widget on the first page, or a
-//!    visible [`Stamp`] on the page and in the corner it names; listed in the AcroForm) and a signature dictionary with a `/ByteRange` and a zero-filled `/Contents` placeholder;
-//!    the appended objects, xref section (table or stream, as the input has) and trailer are written by `lopdf`.
+//!    visible [`Stamp`] on the page and in the corner it names; listed in the AcroForm) and a signature dictionary
+//!    with a `/ByteRange` and a zero-filled `/Contents` placeholder. New objects are serialized by `lopdf`; the
+//!    input's objects that must change are written as their original bytes with the one edit spliced in
+//!    (`update`, `tokens`), so no number of theirs is rounded; the xref section is of the input's kind.
 //!    [`Prepared::signed_attributes`] gives the DER of the CMS signed attributes over the SHA-256 of exactly the
 //!    byte ranges written: these are the bytes the card signs (it signs their DigestInfo).
 //! 2. [`Prepared::finish`] puts the CMS SignedData ([`cms::signed_data`]) around the card's signature into
@@ -21,17 +23,44 @@ pub mod doc_timestamp;
 pub mod dss;
 mod error;
 mod font;
+mod permissions;
 pub mod place;
 mod prepare;
 mod read;
 pub mod stamp;
 pub mod timestamp;
+mod tokens;
+mod update;
 
 pub use error::PdfError;
+pub use permissions::AllowedChanges;
 pub use place::Corner;
-pub use prepare::{prepare, Prepared, SignOptions, SubFilter};
+pub use prepare::{prepare, Prepared, SignOptions};
 pub use read::{inspect, signatures, FoundSignature, PdfInfo};
 pub use stamp::Stamp;
+pub use update::ChangedObject;
+
+/// The kind of signature, written as the dictionary's `/SubFilter`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubFilter {
+    /// PAdES baseline B-B (`ETSI.CAdES.detached`): no signing-time attribute, the time is in `/M`.
+    Pades,
+    /// `adbe.pkcs7.detached` (what 登記・供託 filings take): with the signing-time attribute.
+    Pkcs7,
+    /// A document time-stamp (`/Type /DocTimeStamp`, `ETSI.RFC3161`, PAdES B-LTA): `/Contents` holds an RFC 3161
+    /// token over the byte ranges, no signed attributes ([`crate::doc_timestamp`]).
+    DocTimeStamp,
+}
+
+impl SubFilter {
+    pub fn name(self) -> &'static str {
+        match self {
+            SubFilter::Pades => "ETSI.CAdES.detached",
+            SubFilter::Pkcs7 => "adbe.pkcs7.detached",
+            SubFilter::DocTimeStamp => "ETSI.RFC3161",
+        }
+    }
+}
 
 /// Inputs above this size are refused ([`PdfError::TooLarge`]): the whole file is held in memory twice.
 pub const MAX_INPUT: usize = 256 * 1024 * 1024;

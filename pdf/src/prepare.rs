@@ -1,38 +1,21 @@
 //! The incremental update that makes room for a signature, and filling that room.
 
-use lopdf::{dictionary, Dictionary, IncrementalDocument, Object, ObjectId, StringFormat};
+use lopdf::{dictionary, Dictionary, Object, ObjectId, StringFormat};
 use sha2::{Digest, Sha256};
 
 use crate::error::PdfError;
-use crate::read::{field_names, load};
-
-/// The kind of signature, written as the dictionary's `/SubFilter`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SubFilter {
-    /// PAdES baseline B-B (`ETSI.CAdES.detached`): no signing-time attribute, the time is in `/M`.
-    Pades,
-    /// `adbe.pkcs7.detached` (what 登記・供託 filings take): with the signing-time attribute.
-    Pkcs7,
-    /// A document time-stamp (`/Type /DocTimeStamp`, `ETSI.RFC3161`, PAdES B-LTA): `/Contents` holds an RFC 3161
-    /// token over the byte ranges, no signed attributes ([`crate::doc_timestamp`]).
-    DocTimeStamp,
-}
-
-impl SubFilter {
-    pub fn name(self) -> &'static str {
-        match self {
-            SubFilter::Pades => "ETSI.CAdES.detached",
-            SubFilter::Pkcs7 => "adbe.pkcs7.detached",
-            SubFilter::DocTimeStamp => "ETSI.RFC3161",
-        }
-    }
-}
+use crate::permissions::AllowedChanges;
+use crate::read::{empty_signature_field, every_widget_has_appearance, field_names, load_signable};
+use crate::tokens::{self, Edits};
+use crate::update::{second_id, ChangedObject, Update};
+use crate::SubFilter;
 
 /// How to sign.
 #[derive(Clone, Debug)]
 pub struct SignOptions {
     pub sub_filter: SubFilter,
-    /// Name of the new signature field; `None`: the first free `SignatureN`.
+    /// Name of the signature field: an empty signature field of that name is signed into (where the author
+    /// placed it), else a new field of that name is made; `None`: a new field, the first free `SignatureN`.
     pub field_name: Option<String>,
     /// The signing time claimed (Unix seconds): `/M`, and the signing-time attribute for [`SubFilter::Pkcs7`].
     pub signing_time: i64,
@@ -60,42 +43,44 @@ pub struct Prepared {
     sub_filter: SubFilter,
     signing_time: i64,
     field_name: String,
+    allowed_changes: Option<AllowedChanges>,
+    changed: Vec<ChangedObject>,
 }
 
-/// Appends a signature field and dictionary to a copy of `input` (the incremental update).
+/// Appends a signature field and dictionary to a copy of `input` (the incremental update). What is refused is
+/// refused by [`crate::inspect`] too, so a caller can refuse before showing anything.
+///
+/// The update writes only new objects and the ones it must change — the first page (its `/Annots`, or the
+/// array that holds them), the AcroForm (`/Fields`, `/SigFlags`, `/NeedAppearances`) or, when there is none, the
+/// catalog — each as its original bytes with the one edit spliced in, so no number or other token of the
+/// input changes ([`Prepared::changed_objects`]).
 pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError> {
-    let doc = load(input)?;
-    // Bytes before `%PDF-` (a mail header, a BOM): readers such as qpdf count every offset of the input from the
-    // header, and lopdf reads it so too, but it counts the update's new offsets from the file's start while
-    // `/Prev` keeps the header-relative value, so the result would be damaged. Refused, before any password.
-    let offset = input.windows(5).position(|w| w == b"%PDF-").unwrap_or(0);
-    if offset > 0 {
-        return Err(PdfError::BytesBeforeHeader { offset });
-    }
-    // lopdf repaired the cross-reference data (a damaged or truncated file): an update must point back to the
-    // input's own xref section, as written.
-    if doc.xref_start == 0 || doc.xref_recovery.is_some() {
-        return Err(PdfError::Repaired);
-    }
+    let (doc, allowed_changes) = load_signable(input)?;
     let names = field_names(&doc);
+    // A name given: an empty signature field of that name is filled; any other field of that name is refused.
+    let existing = options.field_name.as_deref().and_then(|n| empty_signature_field(&doc, n));
     let field_name = match &options.field_name {
-        Some(n) if names.iter().any(|e| e == n) => return Err(PdfError::FieldExists(n.clone())),
+        Some(n) if existing.is_none() && names.iter().any(|e| e == n) => return Err(PdfError::FieldExists(n.clone())),
         Some(n) => n.clone(),
         None => (1..).map(|i| format!("Signature{i}")).find(|n| !names.contains(n)).unwrap_or_default(),
     };
     let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| structure("catalog"))?;
+    if let Some(field) = existing {
+        return fill_field(input, &doc, options, field, field_name, root_id, allowed_changes);
+    }
     let first_page = *doc.get_pages().values().next().ok_or(structure("page"))?;
-    // A visible stamp's page and place there (module `place`), read before the document goes into the update.
+    // A visible stamp's page and place there (module `place`), read before the update is assembled.
     let stamp_at = options.stamp.as_ref().map(|s| crate::stamp::locate(&doc, s)).transpose()?;
     let page = stamp_at.map_or(first_page, |(page, _)| page);
-    let mut inc = IncrementalDocument::create_from(input.to_vec(), doc);
+    let mut up = Update::new(input, &doc);
 
-    let sig_id = inc.new_document.add_object(signature_dictionary(options));
+    let sig_id = up.add(&Object::Dictionary(signature_dictionary(options)))?;
     let mut widget = dictionary! {
         "Type" => "Annot",
         "Subtype" => "Widget",
         "FT" => "Sig",
-        "T" => Object::string_literal(field_name.as_bytes()),
+        // A text string: UTF-16BE with its byte order mark when not ASCII, so readers show a kanji name.
+        "T" => lopdf::text_string(&field_name),
         "V" => sig_id,
         // Print + Locked: printed, not to be moved.
         "F" => 132,
@@ -104,18 +89,123 @@ pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError
         "P" => page,
     };
     if let (Some(stamp), Some((_, placement))) = (&options.stamp, stamp_at) {
-        let ap = crate::stamp::appearance(stamp, &placement, &mut |o| inc.new_document.add_object(o))?;
+        // The stamp's objects (its drawing, the font subset) go into the update as new objects.
+        let mut failed = None;
+        let ap = crate::stamp::appearance(stamp, &placement, &mut |o| {
+            up.add(&o).unwrap_or_else(|e| {
+                failed.get_or_insert(e);
+                (0, 0)
+            })
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
         widget.set("Rect", crate::stamp::rect(&placement));
         widget.set("AP", dictionary! { "N" => ap });
     }
-    let widget_id = inc.new_document.add_object(widget);
-    add_to_array(&mut inc, page, b"Annots", widget_id, "page")?;
-    add_field(&mut inc, root_id, widget_id)?;
+    let widget_id = up.add(&Object::Dictionary(widget))?;
+    add_to_array(&mut up, page, b"Annots", widget_id, "page")?;
+    add_field(&mut up, root_id, widget_id, every_widget_has_appearance(&doc))?;
 
-    let mut bytes = Vec::with_capacity(input.len() + options.reserved * 2 + 4096);
-    inc.save_to(&mut bytes).map_err(PdfError::Write)?;
+    let changed: Vec<ChangedObject> = up.changes()?;
+    let mut bytes = up.write(second_id(input, options.signing_time, &field_name))?;
     let byte_range = fill_byte_range(&mut bytes, input.len(), options.reserved)?;
-    Ok(Prepared { bytes, byte_range, sub_filter: options.sub_filter, signing_time: options.signing_time, field_name })
+    Ok(Prepared {
+        bytes,
+        byte_range,
+        sub_filter: options.sub_filter,
+        signing_time: options.signing_time,
+        field_name,
+        allowed_changes,
+        changed,
+    })
+}
+
+/// Signs into the existing empty signature field `field`: its `/V` names the new signature dictionary; its
+/// widget stays where the author put it (so the page's `/Annots` and the form's `/Fields` are unchanged), and
+/// shows the stamp when one is asked for (a field whose widget is the field itself; the stamp's drawing is fitted
+/// into the widget's rectangle).
+fn fill_field(
+    input: &[u8],
+    doc: &lopdf::Document,
+    options: &SignOptions,
+    field: ObjectId,
+    field_name: String,
+    root_id: ObjectId,
+    allowed_changes: Option<AllowedChanges>,
+) -> Result<Prepared, PdfError> {
+    let mut up = Update::new(input, doc);
+    let sig_id = up.add(&Object::Dictionary(signature_dictionary(options)))?;
+    let body = up.original(field)?;
+    let dict = tokens::dictionary(&body, 0).ok_or(structure("signature field"))?;
+    let mut edits = Edits::default();
+    edits.add_entry(&dict, "V", &reference(sig_id));
+    if let Some(stamp) = &options.stamp {
+        let is_widget = dict.get(b"Subtype").is_some_and(|e| &body[e.value.clone()] == b"/Widget");
+        if !is_widget {
+            return Err(structure("signature field widget"));
+        }
+        let (_, placement) = crate::stamp::locate(doc, stamp)?;
+        let mut failed = None;
+        let ap = crate::stamp::appearance(stamp, &placement, &mut |o| {
+            up.add(&o).unwrap_or_else(|e| {
+                failed.get_or_insert(e);
+                (0, 0)
+            })
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        let appearance = format!("<< /N {} >>", reference(ap));
+        match dict.get(b"AP") {
+            Some(e) => edits.replace(e.value.clone(), appearance),
+            None => edits.add_entry(&dict, "AP", &appearance),
+        }
+    }
+    up.change(field, edits)?;
+    mark_signed(&mut up, root_id, every_widget_has_appearance(doc))?;
+    let changed: Vec<ChangedObject> = up.changes()?;
+    let mut bytes = up.write(second_id(input, options.signing_time, &field_name))?;
+    let byte_range = fill_byte_range(&mut bytes, input.len(), options.reserved)?;
+    Ok(Prepared {
+        bytes,
+        byte_range,
+        sub_filter: options.sub_filter,
+        signing_time: options.signing_time,
+        field_name,
+        allowed_changes,
+        changed,
+    })
+}
+
+/// `/SigFlags 3` (and `/NeedAppearances` handled as in [`add_field`]) in the AcroForm that already lists the
+/// field being filled.
+fn mark_signed(up: &mut Update, root: ObjectId, appearances_complete: bool) -> Result<(), PdfError> {
+    let catalog = up.original(root)?;
+    let cat = tokens::dictionary(&catalog, 0).ok_or(structure("catalog"))?;
+    let form = cat.get(b"AcroForm").ok_or(structure("AcroForm"))?;
+    let (form_id, body, start) = match parse_reference(&catalog[form.value.clone()]) {
+        Some(id) => (id, up.original(id)?, 0),
+        None => (root, catalog.clone(), form.value.start),
+    };
+    let dict = tokens::dictionary(&body, start).ok_or(structure("AcroForm"))?;
+    let mut edits = Edits::default();
+    form_flags(&body, &dict, appearances_complete, &mut edits);
+    up.change(form_id, edits)
+}
+
+/// `/SigFlags 3`: signatures exist, append only; `/NeedAppearances` removed when nothing is left to draw.
+fn form_flags(body: &[u8], dict: &tokens::Dict, appearances_complete: bool, edits: &mut Edits) {
+    match dict.get(b"SigFlags") {
+        None => edits.add_entry(dict, "SigFlags", "3"),
+        Some(e) if &body[e.value.clone()] == b"3" => {}
+        Some(e) => edits.replace(e.value.clone(), "3"),
+    }
+    if appearances_complete {
+        for e in dict.entries.iter().filter(|e| e.key == b"NeedAppearances") {
+            edits.remove_entry(e);
+        }
+    }
 }
 
 fn structure(what: &'static str) -> PdfError {
@@ -145,71 +235,100 @@ fn pdf_date(unix: i64) -> String {
     format!("D:{:04}{:02}{:02}{:02}{:02}{:02}Z", t.year(), t.month(), t.day(), t.hour(), t.minutes(), t.seconds())
 }
 
-/// Adds `item` to the array `key` of dictionary `owner` (direct or through a reference), cloning into the update
-/// whatever object changes.
+fn reference(id: ObjectId) -> String {
+    format!("{} {} R", id.0, id.1)
+}
+
+/// `n g R` as a reference.
+fn parse_reference(text: &[u8]) -> Option<ObjectId> {
+    let mut parts = std::str::from_utf8(text).ok()?.split_ascii_whitespace();
+    let id = (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    (parts.next()? == "R" && parts.next().is_none()).then_some(id)
+}
+
+fn is_array(text: &[u8]) -> bool {
+    text.first() == Some(&b'[')
+}
+
+/// Edits that add `item` to the array under `key` of the dictionary `dict` (inside `body`, the original bytes of
+/// an object): appended to a direct array, or the key added; `Some(array)` when the array is an object of its
+/// own, to which the caller appends instead.
+fn add_to_array_edits(
+    body: &[u8],
+    dict: &tokens::Dict,
+    key: &[u8],
+    item: ObjectId,
+    edits: &mut Edits,
+) -> Result<Option<ObjectId>, PdfError> {
+    let name = std::str::from_utf8(key).map_err(|_| structure("key"))?;
+    match dict.get(key) {
+        None => edits.add_entry(dict, name, &format!("[{}]", reference(item))),
+        Some(e) if is_array(&body[e.value.clone()]) => edits.push_to_array(&e.value, &reference(item)),
+        Some(e) if &body[e.value.clone()] == b"null" => {
+            edits.replace(e.value.clone(), format!("[{}]", reference(item)))
+        }
+        Some(e) => return parse_reference(&body[e.value.clone()]).map(Some).ok_or(structure("array")),
+    }
+    Ok(None)
+}
+
+/// Adds `item` to the array `key` of the dictionary object `owner` (in it, or in the array object it refers to).
 fn add_to_array(
-    inc: &mut IncrementalDocument,
+    up: &mut Update,
     owner: ObjectId,
     key: &[u8],
     item: ObjectId,
     what: &'static str,
 ) -> Result<(), PdfError> {
-    inc.opt_clone_object_to_new_document(owner).map_err(|_| structure(what))?;
-    let current = inc.new_document.get_dictionary(owner).map_err(|_| structure(what))?.get(key).ok().cloned();
-    match current {
-        Some(Object::Reference(array_id)) => {
-            inc.opt_clone_object_to_new_document(array_id).map_err(|_| structure(what))?;
-            match inc.new_document.get_object_mut(array_id) {
-                Ok(Object::Array(a)) => a.push(item.into()),
-                _ => return Err(structure(what)),
-            }
-        }
-        Some(Object::Array(mut a)) => {
-            a.push(item.into());
-            set(inc, owner, key, Object::Array(a), what)?;
-        }
-        Some(_) => return Err(structure(what)),
-        None => set(inc, owner, key, Object::Array(vec![item.into()]), what)?,
+    let body = up.original(owner)?;
+    let dict = tokens::dictionary(&body, 0).ok_or(structure(what))?;
+    let mut edits = Edits::default();
+    match add_to_array_edits(&body, &dict, key, item, &mut edits)? {
+        None => up.change(owner, edits),
+        Some(array) => push_to_array_object(up, array, item, what),
     }
-    Ok(())
 }
 
-fn set(
-    inc: &mut IncrementalDocument,
-    id: ObjectId,
-    key: &[u8],
-    value: Object,
-    what: &'static str,
-) -> Result<(), PdfError> {
-    inc.new_document.get_dictionary_mut(id).map_err(|_| structure(what))?.set(key, value);
-    Ok(())
+/// Appends `item` to the array object `array`.
+fn push_to_array_object(up: &mut Update, array: ObjectId, item: ObjectId, what: &'static str) -> Result<(), PdfError> {
+    let body = up.original(array)?;
+    let span = tokens::value(&body, 0).filter(|s| is_array(&body[s.clone()])).ok_or(structure(what))?;
+    let mut edits = Edits::default();
+    edits.push_to_array(&span, &reference(item));
+    up.change(array, edits)
 }
 
 /// Lists the field in the catalog's AcroForm (made when missing) and marks the document as signed
 /// (`/SigFlags 3`: signatures exist, append only).
-fn add_field(inc: &mut IncrementalDocument, root: ObjectId, field: ObjectId) -> Result<(), PdfError> {
-    inc.opt_clone_object_to_new_document(root).map_err(|_| structure("catalog"))?;
-    let form = inc.new_document.get_dictionary(root).map_err(|_| structure("catalog"))?.get(b"AcroForm").ok().cloned();
-    let form_id = match form {
-        Some(Object::Reference(id)) => {
-            inc.opt_clone_object_to_new_document(id).map_err(|_| structure("AcroForm"))?;
-            id
-        }
-        Some(Object::Dictionary(d)) => {
-            // A direct AcroForm becomes its own object in the update, referenced from the catalog.
-            let id = inc.new_document.add_object(d);
-            set(inc, root, b"AcroForm", id.into(), "catalog")?;
-            id
-        }
-        Some(_) => return Err(structure("AcroForm")),
-        None => {
-            let id = inc.new_document.add_object(dictionary! { "Fields" => Vec::<Object>::new() });
-            set(inc, root, b"AcroForm", id.into(), "catalog")?;
-            id
-        }
+///
+/// `/NeedAppearances true` asks readers to draw the fields themselves; with a signature present a reader that
+/// does so changes what is shown from what was signed (Acrobat then reports the document as modified). It is
+/// removed, as pyHanko does, when every widget has its appearance, so nothing is left to draw; when some lack
+/// one it stays, since removing it would show those fields empty — a change the person did not see.
+fn add_field(up: &mut Update, root: ObjectId, field: ObjectId, appearances_complete: bool) -> Result<(), PdfError> {
+    let catalog = up.original(root)?;
+    let cat = tokens::dictionary(&catalog, 0).ok_or(structure("catalog"))?;
+    let Some(form) = cat.get(b"AcroForm") else {
+        let form = up.add(&Object::Dictionary(dictionary! { "Fields" => vec![field.into()], "SigFlags" => 3 }))?;
+        let mut edits = Edits::default();
+        edits.add_entry(&cat, "AcroForm", &reference(form));
+        return up.change(root, edits);
     };
-    add_to_array(inc, form_id, b"Fields", field, "AcroForm")?;
-    set(inc, form_id, b"SigFlags", Object::Integer(3), "AcroForm")
+    let (form_id, body) = match parse_reference(&catalog[form.value.clone()]) {
+        Some(id) => (id, up.original(id)?),
+        // A direct AcroForm is edited inside the catalog.
+        None => (root, catalog.clone()),
+    };
+    let start = if form_id == root { form.value.start } else { 0 };
+    let dict = tokens::dictionary(&body, start).ok_or(structure("AcroForm"))?;
+    let mut edits = Edits::default();
+    let fields_array = add_to_array_edits(&body, &dict, b"Fields", field, &mut edits)?;
+    form_flags(&body, &dict, appearances_complete, &mut edits);
+    up.change(form_id, edits)?;
+    match fields_array {
+        Some(array) => push_to_array_object(up, array, field, "AcroForm"),
+        None => Ok(()),
+    }
 }
 
 /// Finds the placeholders written after `start` (the end of the input), writes the real `/ByteRange` over its
@@ -264,6 +383,16 @@ impl Prepared {
 
     pub fn field_name(&self) -> &str {
         &self.field_name
+    }
+
+    /// What the input's certification (or a signed field's lock) allows after it; `None`: no restriction.
+    pub fn allowed_changes(&self) -> Option<AllowedChanges> {
+        self.allowed_changes
+    }
+
+    /// The input's objects this update writes again, each with its original and its written bytes.
+    pub fn changed_objects(&self) -> &[ChangedObject] {
+        &self.changed
     }
 
     /// DER of the signed attributes (a SET) for this PDF's digest: what the card signs. `certificate`: the

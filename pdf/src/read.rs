@@ -4,8 +4,8 @@ use lopdf::{Dictionary, Document, Object};
 use sha2::{Digest, Sha256};
 
 use crate::error::PdfError;
-use crate::prepare::SubFilter;
-use crate::MAX_INPUT;
+use crate::permissions::{allowed_changes, AllowedChanges};
+use crate::{SubFilter, MAX_INPUT};
 
 /// What the person is shown about a PDF before the password.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,6 +15,9 @@ pub struct PdfInfo {
     pub sha256: [u8; 32],
     /// Signatures already in it.
     pub signatures: usize,
+    /// What a certification or a signed field's lock allows after it; `None`: neither restricts changes. (A
+    /// document that allows none is refused: [`PdfError::NoChangesAllowed`].)
+    pub allowed_changes: Option<AllowedChanges>,
 }
 
 /// One signature found in a PDF, with what its verification needs.
@@ -65,9 +68,35 @@ pub(crate) fn load(input: &[u8]) -> Result<Document, PdfError> {
     Ok(doc)
 }
 
-/// Page count, size, SHA-256 and signatures of `input`.
-pub fn inspect(input: &[u8]) -> Result<PdfInfo, PdfError> {
+/// Loads `input` for signing, refusing — before anything about it is shown — what cannot take an update that
+/// leaves it as it was: bytes before `%PDF-`, cross-reference data `lopdf` could only repair, a certification
+/// (or a signed field's lock) that allows no change.
+pub(crate) fn load_signable(input: &[u8]) -> Result<(Document, Option<AllowedChanges>), PdfError> {
     let doc = load(input)?;
+    // Bytes before `%PDF-` (a mail header, a BOM): readers such as qpdf count every offset of the input from the
+    // header, and lopdf reads it so too, but the update's offsets would count from the file's start while
+    // `/Prev` keeps the header-relative value, so the result would be damaged.
+    let offset = input.windows(5).position(|w| w == b"%PDF-").unwrap_or(0);
+    if offset > 0 {
+        return Err(PdfError::BytesBeforeHeader { offset });
+    }
+    // lopdf repaired the cross-reference data (a damaged or truncated file): an update must point back to the
+    // input's own xref section, as written.
+    if doc.xref_start == 0 || doc.xref_recovery.is_some() {
+        return Err(PdfError::Repaired);
+    }
+    let signed: Vec<&Dictionary> = signature_fields(&doc).into_iter().map(|(_, field, _)| field).collect();
+    let allowed = allowed_changes(&doc, &signed);
+    if allowed == Some(AllowedChanges::None) {
+        return Err(PdfError::NoChangesAllowed);
+    }
+    Ok((doc, allowed))
+}
+
+/// Page count, size, SHA-256, signatures and allowed changes of `input`, which is refused here already when
+/// it cannot be signed for a reason its structure tells ([`PdfError`]).
+pub fn inspect(input: &[u8]) -> Result<PdfInfo, PdfError> {
+    let (doc, allowed_changes) = load_signable(input)?;
     let pages = doc.get_pages().len();
     if pages == 0 {
         return Err(PdfError::Structure { what: "page" });
@@ -77,6 +106,7 @@ pub fn inspect(input: &[u8]) -> Result<PdfInfo, PdfError> {
         size: input.len(),
         sha256: Sha256::digest(input).into(),
         signatures: signature_fields(&doc).len(),
+        allowed_changes,
     })
 }
 
@@ -113,11 +143,42 @@ fn deref_dict<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Dictionary> {
     }
 }
 
+/// A text string: UTF-16BE after its byte order mark (as field names with kanji are written), else its bytes
+/// read as UTF-8.
 fn text(o: &Object) -> String {
     match o {
+        Object::String(s, _) if s.starts_with(b"\xFE\xFF") => lopdf::decode_text_string(o).unwrap_or_default(),
         Object::String(s, _) => String::from_utf8_lossy(s).into_owned(),
         _ => String::new(),
     }
+}
+
+/// The object number of the form's empty signature field named `name` (`/FT /Sig`, no `/V`): a place the
+/// author left for a signature, which a certification allowing signing (DocMDP P=2) lets be filled.
+pub(crate) fn empty_signature_field(doc: &Document, name: &str) -> Option<lopdf::ObjectId> {
+    let catalog = doc.catalog().ok()?;
+    let form = catalog.get(b"AcroForm").ok().and_then(|f| deref_dict(doc, f))?;
+    let mut stack: Vec<&Object> = match doc.dereference(form.get(b"Fields").ok()?).ok()? {
+        (_, Object::Array(a)) => a.iter().collect(),
+        _ => return None,
+    };
+    let mut seen = 0;
+    while let Some(item) = stack.pop() {
+        seen += 1;
+        if seen > MAX_FIELDS {
+            return None;
+        }
+        let Object::Reference(id) = item else { continue };
+        let Ok(Object::Dictionary(d)) = doc.get_object(*id) else { continue };
+        if d.get(b"T").ok().map(text).as_deref() == Some(name) {
+            let is_sig = matches!(d.get(b"FT"), Ok(Object::Name(n)) if n == b"Sig");
+            return (is_sig && !d.has(b"V")).then_some(*id);
+        }
+        if let Some((_, Object::Array(kids))) = d.get(b"Kids").ok().and_then(|k| doc.dereference(k).ok()) {
+            stack.extend(kids.iter());
+        }
+    }
+    None
 }
 
 /// Names (`/T`) of the form's fields.
@@ -125,14 +186,29 @@ pub(crate) fn field_names(doc: &Document) -> Vec<String> {
     fields(doc).iter().filter_map(|f| f.get(b"T").ok().map(text)).collect()
 }
 
-/// Signature fields with a value: (name, signature dictionary).
-fn signature_fields(doc: &Document) -> Vec<(String, &Dictionary)> {
+/// Whether every widget of the form has a normal appearance (`/AP /N` a stream, or for a check box or radio
+/// button a dictionary of streams, one per state): then `/NeedAppearances` can go, as nothing is left for a
+/// reader to draw. (LibreOffice writes check boxes with `/N << /Yes null /Off null >>` and relies on it.)
+pub(crate) fn every_widget_has_appearance(doc: &Document) -> bool {
+    let is_stream = |o: &Object| matches!(doc.dereference(o), Ok((_, Object::Stream(_))));
+    fields(doc).iter().all(|f| {
+        let normal = f.get(b"AP").ok().and_then(|ap| deref_dict(doc, ap)).and_then(|ap| ap.get(b"N").ok());
+        match normal.map(|n| doc.dereference(n)) {
+            Some(Ok((_, Object::Stream(_)))) => true,
+            Some(Ok((_, Object::Dictionary(states)))) => !states.is_empty() && states.iter().all(|(_, s)| is_stream(s)),
+            _ => false,
+        }
+    })
+}
+
+/// Signature fields with a value: (name, field, signature dictionary).
+fn signature_fields(doc: &Document) -> Vec<(String, &Dictionary, &Dictionary)> {
     fields(doc)
         .into_iter()
         .filter(|f| matches!(f.get(b"FT"), Ok(Object::Name(n)) if n == b"Sig"))
         .filter_map(|f| {
             let value = deref_dict(doc, f.get(b"V").ok()?)?;
-            Some((f.get(b"T").map(text).unwrap_or_default(), value))
+            Some((f.get(b"T").map(text).unwrap_or_default(), f, value))
         })
         .collect()
 }
@@ -141,7 +217,7 @@ fn signature_fields(doc: &Document) -> Vec<(String, &Dictionary)> {
 pub fn signatures(input: &[u8]) -> Result<Vec<FoundSignature>, PdfError> {
     let doc = load(input)?;
     let mut out: Vec<FoundSignature> =
-        signature_fields(&doc).into_iter().map(|(field_name, sig)| found(input, field_name, sig)).collect();
+        signature_fields(&doc).into_iter().map(|(field_name, _, sig)| found(input, field_name, sig)).collect();
     out.sort_by_key(|s| s.byte_range[2] + s.byte_range[3]);
     Ok(out)
 }

@@ -294,8 +294,11 @@ fn a_signature_in_ber_with_indefinite_lengths_reads_as_the_same_signature() {
 fn bytes_before_the_header_are_refused_as_no_update_could_keep_the_offsets_consistent() {
     let mut input = b"From: someone\r\n\r\n".to_vec();
     input.extend_from_slice(&make_pdf(false, 1));
-    // Readable (a signature in it can still be verified), but not signed here.
-    assert_eq!(kazasu_pdf::inspect(&input).unwrap().pages, 1);
+    // Readable (a signature in it can still be verified), but not signed here: refused already by what shows
+    // the file before the password.
+    assert!(signatures(&input).unwrap().is_empty());
+    let shown = kazasu_pdf::inspect(&input);
+    assert!(matches!(shown, Err(PdfError::BytesBeforeHeader { offset: 17 })), "{:?}", shown.err());
     let refused = prepare(&input, &SignOptions::new(SubFilter::Pades, TIME));
     assert!(matches!(refused, Err(PdfError::BytesBeforeHeader { offset: 17 })), "{:?}", refused.err());
 }
