@@ -49,7 +49,7 @@ daemons_before=$(kotlin_daemons)
 declare -A budget=(
   [setup]=120 [provision]=420 [fuzz-build]=900
   [build]=540 [layout]=20 [tests]=120 [pcsc]=30
-  [nfc]=120 [qr]=60 [kotlin]=360 [apk]=150 [swift]=120 [portal]=90 [tls]=20 [links]=20 [postgres]=60 [pdf]=155 [fuzz]=120
+  [nfc]=120 [qr]=60 [kotlin]=360 [apk]=150 [swift]=120 [portal]=90 [tls]=20 [links]=20 [postgres]=60 [pdf]=275 [fuzz]=120
 )
 
 stage_names=()
