@@ -13,8 +13,8 @@ use kazasu_core::flow::{Flow, State};
 use kazasu_core::handoff::LinkKind;
 use zeroize::Zeroizing;
 
-use crate::consent::{context_of, CreationContext};
-use crate::flow::{notice_of, step_of, CallbackFailure, FlowClock, Notice, Observer, SigningFlow, WayOut};
+use crate::consent::CreationContext;
+use crate::flow::{step_of, CallbackFailure, FlowClock, Notice, Observer, SigningFlow, WayOut};
 use crate::handoff::{self, HttpTransport};
 use crate::signed::SignStep;
 use crate::transport::CardTransport;
@@ -48,9 +48,11 @@ pub enum LoginState {
         challenge: LoginDisplay,
         context: CreationContext,
     },
-    /// The 4-digit user-authentication PIN (3 tries); `known_tries` (when known) is shown before typing.
+    /// The 4-digit user-authentication PIN (3 tries); `known_tries` (when known) is shown before typing, and
+    /// `last_try` when the counter says one.
     EnterPin {
         known_tries: Option<u32>,
+        last_try: bool,
         notice: Option<Notice>,
     },
     /// One try is left (of 3): "a wrong PIN now locks the log-in certificate — use it?" Buttons: confirm, decline.
@@ -208,19 +210,21 @@ fn render(flow: &Flow, now: i64) -> LoginState {
     };
     match flow.state() {
         State::Fetching => LoginState::Fetching,
-        State::Review => match (display(), flow.subject().and_then(|s| context_of(s, now))) {
+        State::Review => match (display(), flow.subject().and_then(|s| s.context(now))) {
             (Some(challenge), Some(context)) => LoginState::ReviewLogin { challenge, context },
             _ => fault,
         },
-        State::EnterPin { known_tries, notice } => {
-            LoginState::EnterPin { known_tries: known_tries.map(u32::from), notice: notice.as_ref().map(notice_of) }
-        }
+        state @ State::EnterPin { known_tries, notice } => LoginState::EnterPin {
+            known_tries: known_tries.map(u32::from),
+            last_try: state.last_try(),
+            notice: notice.clone(),
+        },
         State::ConfirmLastTry => LoginState::ConfirmLastTry,
-        State::HoldCard { notice } => LoginState::HoldCard { notice: notice.as_ref().map(notice_of) },
+        State::HoldCard { notice } => LoginState::HoldCard { notice: notice.clone() },
         State::Working { step } => LoginState::Working { step: step_of(*step) },
         State::Submitting { attempt } => LoginState::Submitting { attempt: *attempt },
         State::SubmitFailed { notice, can_resend } => {
-            LoginState::SubmitFailed { notice: notice_of(notice), can_resend: *can_resend }
+            LoginState::SubmitFailed { notice: notice.clone(), can_resend: *can_resend }
         }
         State::Done { .. } => match display() {
             Some(d) => LoginState::LoggedIn { origin: d.origin, relying_party: d.relying_party },
@@ -228,7 +232,7 @@ fn render(flow: &Flow, now: i64) -> LoginState {
         },
         State::ProbablyReceived => LoginState::ProbablyReceived,
         State::Blocked => LoginState::Blocked,
-        State::Failed { notice } => LoginState::Failed { notice: notice_of(notice) },
+        State::Failed { notice } => LoginState::Failed { notice: notice.clone() },
         State::Cancelled => LoginState::Cancelled,
         // A log-in never reaches the signing-only states; a flow that does is not a log-in.
         State::ConfirmFiling | State::Signed => fault,
