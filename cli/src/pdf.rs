@@ -16,10 +16,13 @@ use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError}
 use kazasu_core::{Certificate, HashAlgorithm};
 use kazasu_pdf::{FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
-use crate::card::{self, read_file};
+use crate::failure::Failure;
+use crate::io::{self, read_file};
 use crate::messages::{detail, exit, text, time, Lang};
+use crate::prompt::PinArgs;
 use crate::revocation::{self, Revocation};
-use crate::{bundle, drive, Failure, PinArgs};
+use crate::source::{self, SourceArgs};
+use crate::{bundle, drive, show, trust};
 
 /// The kind of PDF signature.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -85,7 +88,7 @@ pub struct How<'a> {
 }
 
 pub fn sign(
-    source: &card::SourceArgs,
+    source: &SourceArgs,
     lang: Lang,
     input: &Path,
     out: Option<&Path>,
@@ -155,7 +158,7 @@ pub fn sign(
     let mut flow = Flow::for_attested(name, shown, HashAlgorithm::Sha256, build);
     drive::show_consent(&flow, lang);
     let failed = || Failure::new(text::card_operation_failed(lang), exit::FAILURE);
-    let mut transport = card::open(source, lang)?;
+    let mut transport = source::open(source, lang)?;
     let started = std::time::Instant::now();
     let outcome = drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| failed());
     drop(transport);
@@ -178,7 +181,7 @@ pub fn sign(
     let pdf = prepared.finish(&cms).map_err(|e| pdf_failure(lang, input, &e))?;
     write_new(lang, &out, &pdf)?;
     if let Ok(c) = Certificate::from_der(&signed.certificate) {
-        print!("{}", bundle::describe(&c, lang));
+        print!("{}", show::describe(&c, lang));
     }
     println!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
     Ok(())
@@ -255,16 +258,16 @@ pub fn verify(
     let beside = bundle::beside(file);
     if found.is_empty() {
         if beside.is_file() {
-            card::progress(text::pdf_verifying_signature_file(lang, beside.display()));
+            io::progress(text::pdf_verifying_signature_file(lang, beside.display()));
             return bundle::verify(lang, file, Some(&beside), ca, revocation, at, accept_test_cards);
         }
         let message = text::pdf_no_signatures(lang, beside.display(), file.display());
         return Err(Failure::new(message, exit::VERIFY_FAILED));
     }
     if beside.is_file() {
-        card::progress(text::pdf_signature_file_not_checked(lang, beside.display()));
+        io::progress(text::pdf_signature_file_not_checked(lang, beside.display()));
     }
-    let anchors = bundle::trust_anchors(lang, ca)?;
+    let anchors = trust::trust_anchors(lang, ca)?;
     let now = at.unwrap_or_else(drive::now);
     let mut all_valid = true;
     let mut checked = None;
@@ -342,10 +345,10 @@ fn check(
     })?;
     let why = |e: VerifyError| {
         detail(&s.field_name, &e);
-        bundle::why_not_verified(lang, &e)
+        show::why_not_verified(lang, &e)
     };
     verify_signature(&cms.certificate, HashAlgorithm::Sha256, &signed, &cms.signature).map_err(why)?;
-    bundle::card_kind(lang, &cert, accept_test_cards)?;
+    trust::card_kind(lang, &cert, accept_test_cards)?;
     let issuer = verify_chain_to_issuer(&cms.certificate, anchors, now).map_err(why)?;
     let checked = revocation.check(lang, &cms.certificate, issuer.der(), now).map_err(|(message, _)| message)?;
     Ok((cert.personal.as_ref().and_then(|p| p.name.clone()).unwrap_or(cert.subject), checked))

@@ -10,9 +10,9 @@ use kazasu_core::softcard::SoftCard;
 use kazasu_core::{LinkCapabilities, Transport, TransportError};
 use serde::{Deserialize, Serialize};
 
-use crate::card::progress;
+use crate::failure::Failure;
+use crate::io::progress;
 use crate::messages::{self, exit, text, Lang};
-use crate::Failure;
 
 /// An ATR advertising extended Lc/Le (a contact マイナンバーカード's, jpki-facts), for `card serve --extended`.
 const EXTENDED_ATR: &[u8] =
