@@ -8,9 +8,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
-for build in "kazasu" "kazasu-ffi" "kazasu-portal" "kazasu-core"; do
-  if cargo tree -q -p "$build" -e normal --prefix none | grep -q '^kazasu-softcard '; then
+for build in "kazasu" "kazasu-ffi" "kazasu-portal" "kazasu-core" "kazasu-nfc" "kazasu-pcsc"; do
+  # The software card, or its vpcd server (softcard/vpcd), which brings it along.
+  if cargo tree -q -p "$build" -e normal --prefix none | grep -q '^kazasu-\(softcard\|vpcd\) '; then
     echo "check-layout: $build links the software card (TEST-ONLY keys) without asking for it" >&2
+    fail=1
+  fi
+done
+# A reader is a transport: it needs the card protocol's Transport trait (kazasu-card), not the core.
+for reader in "kazasu-nfc" "kazasu-pcsc"; do
+  if cargo tree -q -p "$reader" -e normal --prefix none | grep -q '^kazasu-core '; then
+    echo "check-layout: the reader $reader depends on kazasu-core; it needs kazasu-card only" >&2
     fail=1
   fi
 done

@@ -3,7 +3,7 @@
 //!
 //! [`NfcTransport`] opens a libnfc device (by connection string, e.g. `pn532_uart:/dev/ttyUSB0`, or the
 //! first one libnfc finds), activates an ISO/IEC 14443-4 card (Type B first — the マイナンバーカード is
-//! Type B — then Type A), and implements [`kazasu_core::Transport`]: one APDU out, the whole response
+//! Type B — then Type A), and implements [`kazasu_card::Transport`]: one APDU out, the whole response
 //! back. A card that leaves the field is reported as [`TransportError::CardLost`]; the transport then
 //! stays lost until [`NfcTransport::reconnect`] activates the card afresh (its volatile state, such as a
 //! verified PIN, is gone by then).
@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-pub use kazasu_core::TransportError;
+pub use kazasu_card::TransportError;
 
 #[cfg(feature = "libnfc")]
 mod libnfc;
