@@ -1,6 +1,8 @@
 //! `kazasu sign --pdf` and `kazasu verify FILE.pdf` end to end on the software card (`--virtual`). The
 //! independent verifiers (pdfsig, pyHanko, qpdf) check the same outputs in .ci/pdf.sh.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 mod common;
 
 use std::path::Path;

@@ -9,7 +9,6 @@
 //! | software card | `kazasu-softcard` (feature `softcard`) | the TEST-ONLY card for tests, the demo, `--virtual` |
 //!
 //! No I/O except through [`Transport`] and [`handoff::HttpClient`]. Time comes from a [`clock::Clock`].
-#![forbid(unsafe_code)]
 
 pub mod clock;
 pub mod flow;

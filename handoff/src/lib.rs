@@ -12,8 +12,6 @@
 //!
 //! No I/O: HTTP goes through [`HttpClient`]. The card's part is the signing flow's (`kazasu-core`).
 
-#![forbid(unsafe_code)]
-
 pub mod client;
 pub mod document;
 pub mod link;

@@ -26,6 +26,8 @@
 //! `data` for a code it could not turn into text) is no reference: such photos are counted apart
 //! ("unjudged") and neither read nor wrong.
 
+#![allow(clippy::unwrap_used)] // a measuring tool, not product code: an unwrap that fails stops the run
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -35,10 +37,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use support::*;
 
 fn cpu_ms() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes into the timespec we own; the clock id is valid on Linux.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
+    let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .expect("Linux has a per-thread CPU clock");
+    ts.tv_sec() as f64 * 1e3 + ts.tv_nsec() as f64 / 1e6
 }
 
 /// One decoder's answer on one frame.

@@ -17,7 +17,6 @@
 //!
 //! Generation ([`to_svg`], [`to_luma`]) uses the `qrcode` crate.
 
-#![forbid(unsafe_code)]
 // The spec's index arithmetic (masks, grids, polynomials) reads best as written there;
 // `is_multiple_of` needs Rust 1.87 (workspace MSRV is 1.80).
 #![allow(clippy::manual_is_multiple_of, clippy::needless_range_loop, clippy::nonminimal_bool)]

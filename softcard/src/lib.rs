@@ -6,8 +6,6 @@
 //! Use it in-process as a [`Transport`], or put it behind vpcd (`kazasu card serve --vpcd`) so pcscd and any
 //! PC/SC program see it in a reader. It is a test double: its keys are the public TEST-ONLY fixtures.
 
-#![forbid(unsafe_code)]
-
 mod command;
 
 use std::collections::HashMap;

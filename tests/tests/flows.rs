@@ -1,5 +1,7 @@
 //! Whole flows against the in-process software card: signing, round trips, quirks, the auth key, CMS.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::cms::detached_signed_data;
 use kazasu_core::jpki::{CertificateKind, TokenKind};
