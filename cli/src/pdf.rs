@@ -194,14 +194,13 @@ fn signature_verifies(certificate: &[u8], data: &[u8], signature: &[u8]) -> bool
 
 /// An RFC 3161 token over `signature` from the TSA at `url`, checked (status, nonce, imprint, its signature).
 fn timestamp(lang: Lang, url: &str, signature: &[u8]) -> Result<Vec<u8>, Failure> {
-    use std::hash::{BuildHasher, Hasher};
     use std::io::Read;
     let failed = |what: &dyn std::fmt::Display| {
         detail("time-stamp", what);
         Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
     };
-    // A nonce from the standard library's randomly keyed hasher: unique per request, which is all it must be.
-    let nonce = std::collections::hash_map::RandomState::new().build_hasher().finish() >> 1;
+    // A nonce from the operating system's random generator (63 bits: a positive INTEGER in 8 bytes).
+    let nonce = getrandom::u64().map_err(|e| failed(&e))? >> 1;
     let request = kazasu_pdf::timestamp::request(signature, nonce).map_err(|e| failed(&e))?;
     let response = ureq::post(url)
         .timeout(std::time::Duration::from_secs(30))

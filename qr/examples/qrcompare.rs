@@ -196,7 +196,7 @@ impl Tally {
 /// A text as the helper writes it: UTF-8 as hex, "-" for none.
 fn unhex(h: &str) -> Option<String> {
     (h != "-").then(|| {
-        let bytes: Vec<u8> = (0..h.len() / 2).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()).collect();
+        let bytes = hex::decode(h).unwrap();
         String::from_utf8_lossy(&bytes).into_owned()
     })
 }

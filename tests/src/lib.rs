@@ -110,7 +110,3 @@ impl Capture {
         self.records.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
     }
 }
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
