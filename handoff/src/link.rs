@@ -11,7 +11,8 @@
 mod app_link_host;
 
 use super::url::{percent_decode, percent_encode, HttpsUrl};
-use super::{HandoffError, MAX_LINK_LEN};
+use crate::limits::MAX_URL_LEN;
+use crate::HandoffError;
 
 pub use app_link_host::{APP_LINK_HOST, APP_LINK_PATH};
 
@@ -28,6 +29,10 @@ pub const LONGEST_PREFIX: usize = {
         DEEP_LINK_PREFIX.len()
     }
 };
+
+/// Longest QR / deep-link payload: room for the app link or deep link of any URL of [`MAX_URL_LEN`], every
+/// byte of which may need a percent-escape (three bytes).
+pub const MAX_LINK_LEN: usize = LONGEST_PREFIX + 3 * MAX_URL_LEN;
 
 /// The request URL inside a QR payload, an app link or a custom-scheme deep link.
 pub fn parse_link(text: &str) -> Result<HttpsUrl, HandoffError> {
