@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Checks of the layout that no unit test sees: the software card with the TEST-ONLY keys is linked only into
-# builds that ask for it (the CLI's feature virtual-card, the FFI's feature testing), clippy has nothing to
+# builds that ask for it (the CLI's feature virtual-card, the FFI's feature testing), the readers depend on the
+# card protocol only, no import circle between files and no import from a module back to the module that routes
+# to it (scripts/check-imports.py, exceptions being removed in scripts/import-allow.txt), clippy has nothing to
 # say about any target, and the code is formatted as rustfmt.toml says.
 # Clippy: when scripts/test-all.sh calls this, its build already compiled every crate of ours through
 # clippy-driver with -D warnings (RUSTC_WORKSPACE_WRAPPER), the same lints on the same targets and features as
@@ -30,6 +32,7 @@ for build in "kazasu --features virtual-card" "kazasu-ffi --features testing"; d
   fi
 done
 [ "$fail" = 0 ] && echo "check-layout: the software card is linked only where asked for"
+python3 scripts/check-imports.py || fail=1
 if [[ "${RUSTC_WORKSPACE_WRAPPER:-}" == *clippy-driver && "${CLIPPY_ARGS:-}" == *warnings* ]]; then
   echo "check-layout: clippy clean (it linted every target while the build compiled it, -D warnings)"
 else
