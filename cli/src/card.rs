@@ -5,8 +5,7 @@ use std::path::Path;
 
 use clap::ValueEnum;
 use kazasu_core::flow::Flow;
-use kazasu_core::jpki::{CertificateKind, RetryState};
-use kazasu_core::{Certificate, JpkiSession, PinKind};
+use kazasu_core::{Certificate, CertificateKind, JpkiSession, PinKind, RetryState};
 
 use crate::bundle::CertInfo;
 use crate::failure::{card_failure, Failure};

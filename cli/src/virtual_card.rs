@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(wrong_try(&path), 3);
         let mut card = VirtualCard::open(Some(path.clone())).unwrap();
         let mut s = JpkiSession::open(&mut card).unwrap();
-        assert_eq!(s.retry_state(PinKind::Sign).unwrap(), kazasu_core::jpki::RetryState::Remaining(3));
+        assert_eq!(s.retry_state(PinKind::Sign).unwrap(), kazasu_core::RetryState::Remaining(3));
         reset(&path).unwrap();
         assert_eq!(read_state(&path).unwrap(), Some(SIGN_TRIES));
     }

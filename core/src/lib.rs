@@ -13,7 +13,7 @@
 pub mod clock;
 pub mod flow;
 
-pub use kazasu_card::{apdu, atr, channel, digest, error, ids, jpki, pin, sw, transport};
+pub use kazasu_card::{apdu, atr, channel, ids, sw};
 pub use kazasu_handoff as handoff;
 #[cfg(feature = "openssl")]
 pub use kazasu_pki::{anchors, cms, crl, ocsp, revocation, verify};
@@ -22,7 +22,7 @@ pub use kazasu_pki::{cert, der, policy};
 pub use kazasu_softcard as softcard;
 
 pub use kazasu_card::{
-    AuthPin, CardError, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities, PinError, PinKind, RetryState, SignPin,
-    TokenKind, Transport, TransportError,
+    der_total_length, AuthPin, CardError, CertificateKind, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities,
+    PinError, PinKind, RetryState, SignPin, TokenKind, Transport, TransportError,
 };
 pub use kazasu_pki::{CertError, Certificate, JpkiPolicy, PersonalData};

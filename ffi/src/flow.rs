@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kazasu_core::flow::{self as core, Flow, Pending, PinRule as CorePinRule, State, Step, Subject};
 use kazasu_core::handoff::Refusal;
-use kazasu_core::pin::SignPin;
+use kazasu_core::SignPin;
 use zeroize::Zeroizing;
 
 use crate::consent::{context_of, disclosure_of, CreationContext, Disclosure};
@@ -513,7 +513,7 @@ fn render(flow: &Flow, now: i64) -> FlowState {
                 bytes: BytesDisplay {
                     label: label.clone(),
                     size: data.len() as u64,
-                    sha256_hex: hex::encode(kazasu_core::digest::HashAlgorithm::Sha256.digest(data)),
+                    sha256_hex: hex::encode(kazasu_core::HashAlgorithm::Sha256.digest(data)),
                 },
                 disclosure,
             },

@@ -12,9 +12,9 @@ use kazasu_core::handoff::url::percent_decode;
 use kazasu_core::handoff::{
     app_link, deep_link, parse_link, parse_link_bytes, Document, HttpsUrl, SignRequest, Submission,
 };
-use kazasu_core::jpki::{der_total_length, CertificateKind, JpkiSession};
 use kazasu_core::sw::StatusWord;
 use kazasu_core::{atr, der, AuthPin, CardError, HashAlgorithm, LastTry, LinkCapabilities, PinKind, SignPin};
+use kazasu_core::{der_total_length, CertificateKind, JpkiSession};
 use kazasu_core::{Transport, TransportError};
 use kazasu_softcard::SoftCard;
 
@@ -135,7 +135,7 @@ pub fn rapdu(data: &[u8]) {
         }
         Err(_) => assert!(data.len() < 2),
     }
-    let _ = kazasu_core::jpki::TokenKind::parse(data);
+    let _ = kazasu_core::TokenKind::parse(data);
     if let Some(total) = der_total_length(data) {
         assert!(total >= 2);
     }

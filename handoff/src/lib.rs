@@ -41,6 +41,6 @@ pub use submission::Submission;
 pub use url::HttpsUrl;
 
 /// The card's digest algorithms and the PKI's certificate and verification, under the names this crate uses.
-pub(crate) use kazasu_card::digest;
+pub(crate) use kazasu_card::HashAlgorithm;
 #[cfg(feature = "openssl")]
 pub(crate) use kazasu_pki::{anchors, cert, policy, verify};

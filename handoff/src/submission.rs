@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::request::SignRequest;
 
-use crate::digest::HashAlgorithm;
 use crate::error::HandoffError;
 use crate::limits::{MAX_CERTIFICATE_BYTES, MAX_CHAIN_LEN, MAX_NONCE_CHARS, MAX_SIGNATURE_BYTES, MAX_SUBMISSION_BODY};
+use crate::HashAlgorithm;
 
 pub const FORMAT: &str = "kazasu-submission/1";
 

@@ -20,7 +20,7 @@ pub mod verify;
 
 /// The digest algorithms are the card's (it signs their DigestInfo).
 #[cfg(feature = "openssl")]
-pub(crate) use kazasu_card::digest;
+pub(crate) use kazasu_card::HashAlgorithm;
 
 pub use cert::{CertError, Certificate, PersonalData};
 pub use policy::JpkiPolicy;

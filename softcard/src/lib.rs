@@ -17,7 +17,7 @@ use zeroize::Zeroizing;
 use command::CardCommand;
 use kazasu_card::ids::{self, FileId, AID_JPKI_AP};
 use kazasu_card::sw::StatusWord;
-use kazasu_card::transport::{LinkCapabilities, Transport, TransportError};
+use kazasu_card::{LinkCapabilities, Transport, TransportError};
 
 pub use command::ParseError;
 

@@ -3,7 +3,7 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use kazasu_core::transport::{LinkCapabilities, Transport, TransportError};
+use kazasu_core::{LinkCapabilities, Transport, TransportError};
 
 /// Records every command APDU on its way to the inner transport.
 pub struct Spy<T> {

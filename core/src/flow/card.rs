@@ -1,5 +1,5 @@
 //! One tap's card work — the only place where the PIN rules are composed into a signing: the counter read and
-//! VERIFY (under the rules of [`crate::jpki`]), the signature certificate read and parsed, the signature.
+//! VERIFY (under the rules of [`crate::JpkiSession`]), the signature certificate read and parsed, the signature.
 //!
 //! A [`CardJob`] is taken out of the [`super::Flow`] when a card arrives and run on a session while the flow is
 //! free (a phone's UI thread is never blocked by the card); its [`CardOutcome`] is fed back to the flow.
@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use crate::cert::{Certificate, PersonalData};
 use crate::channel::Traffic;
-use crate::digest::HashAlgorithm;
-use crate::error::CardError;
-use crate::jpki::{JpkiSession, LastTry, PinKind, RetryState};
-use crate::pin::SignPin;
-use crate::transport::Transport;
+use crate::CardError;
+use crate::HashAlgorithm;
+use crate::SignPin;
+use crate::Transport;
+use crate::{JpkiSession, LastTry, PinKind, RetryState};
 
 /// Where a tap is, for the progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -27,7 +27,7 @@
 //!
 //! The rules that protect the person, and where they hold:
 //! - the counter is read right before every VERIFY, never VERIFY at 0 / blocked, the last try only after
-//!   confirmation: [`crate::jpki`], called from [`card::CardJob`] only;
+//!   confirmation: [`crate::JpkiSession`], called from [`card::CardJob`] only;
 //! - a typed password is presented at most once: the flow holds it by value and gives it to one job; it comes
 //!   back only if it never reached the card; a link lost during VERIFY forgets it ([`Notice::VerifyOutcomeUnknown`]);
 //! - what is signed is exactly the shown subject ([`Subject::bytes_to_sign`]);
@@ -46,12 +46,12 @@ pub use notice::{Notice, PinRule};
 pub use subject::Subject;
 
 use crate::channel::Traffic;
-use crate::digest::HashAlgorithm;
-use crate::error::CardError;
 use crate::handoff::{self, HandoffError, HttpClient, HttpsUrl, Receipt, SeenNonces, SignRequest, Submission};
-use crate::jpki::{JpkiSession, LastTry, PinKind, RetryState};
-use crate::pin::{PinError, SignPin};
-use crate::transport::Transport;
+use crate::CardError;
+use crate::HashAlgorithm;
+use crate::Transport;
+use crate::{JpkiSession, LastTry, PinKind, RetryState};
+use crate::{PinError, SignPin};
 
 /// Where the flow is. Every state is a screen; the front end renders it.
 #[derive(Clone, Debug, PartialEq, Eq)]
