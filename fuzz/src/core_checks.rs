@@ -8,7 +8,7 @@ use std::sync::Arc;
 use kazasu_core::apdu::{CommandName, Response};
 use kazasu_core::cert::{Certificate, PersonalData};
 use kazasu_core::flow::{CardOutcome, Flow, State};
-use kazasu_core::handoff::url::percent_decode;
+use kazasu_core::handoff::percent_decode;
 use kazasu_core::handoff::{
     app_link, deep_link, parse_link, parse_link_bytes, Document, HttpsUrl, SignRequest, Submission,
 };

@@ -5,7 +5,7 @@
 //! - [`link`]: the QR / app-link / deep-link payload → the request's https URL.
 //! - [`document`]: the canonical UTF-8 document that is both displayed and signed.
 //! - [`request`]: the request JSON the app fetches, checked against the URL it came from.
-//! - [`submission`]: what the app sends back (signature, certificate chain, digest algorithm).
+//! - [`Submission`]: what the app sends back (signature, certificate chain, digest algorithm).
 //! - [`client`]: fetch and submit over an [`HttpClient`] the platform provides (the flow in `kazasu-core`
 //!   runs them around the card).
 //! - [`rp`]: the relying party's verification of a submission (feature `openssl`).
@@ -18,9 +18,9 @@ pub mod link;
 pub mod request;
 #[cfg(feature = "openssl")]
 pub mod rp;
-pub mod submission;
+mod submission;
 pub mod time;
-pub mod url;
+mod url;
 
 mod error;
 mod limits;
@@ -38,7 +38,7 @@ pub use document::{Document, Field};
 pub use link::{app_link, deep_link, parse_link, parse_link_bytes};
 pub use request::SignRequest;
 pub use submission::Submission;
-pub use url::HttpsUrl;
+pub use url::{percent_decode, HttpsUrl};
 
 /// The card's digest algorithms and the PKI's certificate and verification, under the names this crate uses.
 pub(crate) use kazasu_card::HashAlgorithm;
