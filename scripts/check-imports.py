@@ -18,7 +18,7 @@ is the file importing itself, which is fine). What a `#[cfg(test)]` inline modul
 use whatever they test.
 
 Known exceptions are listed in scripts/import-allow.txt, one per line, as the script prints them.
-Usage: scripts/check-imports.py [REPO]   (exit 1 on a violation that is not allowed; an allowed one that is gone
+Usage: scripts/check-imports.py [REPO] | --self-test   (exit 1 on a violation that is not allowed; an allowed one that is gone
 is reported so that its line is removed)
 """
 
@@ -333,7 +333,38 @@ def cycles(edges):
     return out
 
 
+def self_test():
+    """The checker on a made-up crate: it must find a circle, an import from the module above (also through a
+    glob and inside braces), and nothing in test modules, comments, strings or through a re-export."""
+    import tempfile
+
+    files = {
+        "Cargo.toml": "",
+        "src/lib.rs": "mod a;\nmod b;\nmod c;\nmod d;\npub use d::Thing;\npub struct Root;\n",
+        "src/a.rs": "use crate::b::B;\npub struct A;\n",
+        "src/b.rs": "use crate::{a::A, c};\npub struct B;\n",
+        "src/c.rs": "use super::*;\n",
+        # Clean: a re-exported name, a test module, a comment and a string naming the root.
+        "src/d.rs": (
+            "use crate::Thing as _;\n// use crate::Root;\nconst S: &str = \"crate::Root\";\npub struct Thing;\n"
+            "#[cfg(test)]\nmod tests {\n    use crate::Root;\n}\n"
+        ),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(tmp, name)), exist_ok=True)
+            open(os.path.join(tmp, name), "w", encoding="utf-8").write(text)
+        edges, ups = check_crate(tmp, "src/lib.rs")
+        found = [sorted(c) for c in cycles(edges)]
+    assert found == [["src/a.rs", "src/b.rs"]], found
+    assert sorted(ups) == [("src/c.rs", "src/lib.rs")], ups
+    print("check-imports: self-test passed (finds a circle and an import from above, not tests or comments)")
+
+
 def main():
+    if sys.argv[1:] == ["--self-test"]:
+        self_test()
+        return 0
     repo = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
     allow_file = os.path.join(repo, "scripts", "import-allow.txt")
     allowed = set()

@@ -32,7 +32,7 @@ for build in "kazasu --features virtual-card" "kazasu-ffi --features testing"; d
   fi
 done
 [ "$fail" = 0 ] && echo "check-layout: the software card is linked only where asked for"
-python3 scripts/check-imports.py || fail=1
+{ python3 scripts/check-imports.py --self-test && python3 scripts/check-imports.py; } || fail=1
 if [[ "${RUSTC_WORKSPACE_WRAPPER:-}" == *clippy-driver && "${CLIPPY_ARGS:-}" == *warnings* ]]; then
   echo "check-layout: clippy clean (it linted every target while the build compiled it, -D warnings)"
 else
