@@ -8,7 +8,9 @@
 #     generated from it in library mode by the in-repo uniffi-bindgen;
 #  3. Maven (android/pom.xml): jvm-tests runs the Kotlin tests through those bindings (JNA loads the cdylib);
 #     compile-check compiles every Android source (app + signing + bindings) against android-all (API 34),
-#     compile-check-minsdk the same against API 28 (minSdk), so APIs newer than minSdk fail.
+#     compile-check-minsdk the same against API 28 (minSdk), so APIs newer than minSdk fail; robolectric runs the
+#     app's Activities on Android's framework code (Robolectric 4.17, API 35 and 28) with the real core and the
+#     software card, its resources compiled by android/tools/aapt-package.sh (Debian's aapt).
 # Maven's local repository: $KAZASU_M2_REPO or /root/.m2/repository (reused between runs; Maven only fetches
 # what is missing there).
 set -euo pipefail
@@ -17,8 +19,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_TERM_COLOR=never
 
 # JDK 17 + Maven for the Kotlin build; python3 writes the R stand-in; libssl-dev + pkg-config for the core's
-# openssl feature (the software card signs with OpenSSL).
-packages=(openjdk-17-jdk-headless maven python3 libssl-dev pkg-config)
+# openssl feature (the software card signs with OpenSSL); aapt compiles the app's resources for Robolectric and
+# unzip takes classes.jar out of Robolectric's two androidx.test aars.
+packages=(openjdk-17-jdk-headless maven python3 libssl-dev pkg-config aapt unzip)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -72,7 +75,7 @@ if ! grep -q 'class SoftwareCard' "$bindings/jp/kazasu/ffi/kazasu_ffi.kt"; then
     grep -q 'class SoftwareCard' "$bindings/jp/kazasu/ffi/kazasu_ffi.kt"
 fi
 
-echo "== kotlin.sh: Maven — Kotlin tests on the JVM and the Android compile check"
+echo "== kotlin.sh: Maven — Kotlin tests on the JVM, the Android compile check, the app under Robolectric"
 # `clean` so a test or source deleted from the tree cannot survive in target/ from an earlier run.
 mvn -B -ntp -f android/pom.xml -Dmaven.repo.local="$m2" \
     -Dkazasu.bindings.dir="$bindings" -Dkazasu.lib.dir="$lib_dir" \

@@ -5,7 +5,9 @@
 # PAdES (ETSI.CAdES.detached) and adbe.pkcs7.detached, then checked by independent verifiers against the test
 # sign CA: poppler's pdfsig (through an NSS database holding the CA), pyHanko, and `qpdf --check`; and by
 # `kazasu verify`. Also: co-signing keeps both signatures valid, a byte changed after signing is reported by all
-# three, an encrypted PDF is refused with no output, the input is never modified.
+# three, an encrypted PDF is refused with no output, the input is never modified. PAdES B-T, B-LT and B-LTA with a
+# loopback TSA (pyHanko's AdES validation). Then the real-PDF table (scripts/pdf-corpus.sh: ../shared/pdf-corpus,
+# 90 files from ~90 producers, plus files first signed by pyHanko and OpenSSL).
 # Installs poppler-utils, qpdf, ghostscript and libnss3-tools (apt) when missing, and pyHanko + Pillow into a
 # venv under ~/.cache/kazasu/pdf-venv. Starts no service.
 set -euo pipefail
@@ -49,6 +51,16 @@ else
   KAZASU_PYHANKO="$venv/bin/pyhanko" cargo test -q -p kazasu --features virtual-card --test pdf -- --ignored 2>&1 \
     | ignored_log
 fi
+# The visible stamp as poppler shows it (pdf/tests/stamp.rs): every /Rotate × box case (MediaBox at 0,0 and
+# elsewhere, a CropBox, inherited attributes) × corner rendered by pdftoppm and checked for place and uprightness,
+# the font by pdffonts (embedded subset, ToUnicode), the text by pdftotext. #[ignore]d without poppler; run here.
+stamp_log() { if [ -n "${KAZASU_IGNORED_LOGS:-}" ]; then tee "$KAZASU_IGNORED_LOGS/pdf-stamp.log"; else cat; fi; }
+echo "== pdf: the visible stamp rendered by poppler (cargo test --ignored)"
+if ws_tested; then
+  ws test -q --test stamp -- --ignored --nocapture 2>&1 | stamp_log
+else
+  cargo test -q -p kazasu-pdf --test stamp -- --ignored --nocapture 2>&1 | stamp_log
+fi
 ws build -q --bin kazasu
 kazasu=$(ws_target_dir)/debug/kazasu
 pki=${KAZASU_TEST_PKI:-$PWD/fixtures/test-pki}
@@ -58,7 +70,13 @@ work=$(mktemp -d)
 source .ci/pcsc.sh
 PCSC_PIDS=()
 tsa_pid=""
+ocsp_pid=""
 stop_tsa() {
+  if [ -n "$ocsp_pid" ]; then
+    kill "$ocsp_pid" 2>/dev/null || true
+    wait "$ocsp_pid" 2>/dev/null || true
+    ocsp_pid=""
+  fi
   if [ -n "$tsa_pid" ]; then
     kill "$tsa_pid" 2>/dev/null || true
     wait "$tsa_pid" 2>/dev/null || true
@@ -246,10 +264,18 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tsa/ca.key" -out "$tsa/ca.pe
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -keyout "$tsa/tsa.key" -out "$tsa/tsa.csr" \
   -subj "/C=JP/O=Kazasu Test TSA (TEST ONLY)/CN=Kazasu Test TSA" 2>/dev/null
-printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\n' \
+# The TSA's certificate names a CRL distribution point (unreachable: .invalid) and its root issues that CRL, so a
+# PAdES B-LT file can carry the TSA's revocation data too (pyHanko's AdES validation requires it for every
+# certificate of the time-stamp's chain but the root).
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=critical,timeStamping\ncrlDistributionPoints=URI:http://tsa-crl.kazasu.invalid/root.crl\n' \
   >"$tsa/tsa.ext"
 openssl x509 -req -in "$tsa/tsa.csr" -CA "$tsa/ca.pem" -CAkey "$tsa/ca.key" -CAcreateserial -days 30 \
   -extfile "$tsa/tsa.ext" -out "$tsa/tsa.pem" 2>/dev/null
+: >"$tsa/index.txt"
+echo 01 >"$tsa/crlnumber"
+printf '[ca]\ndefault_ca = root\n[root]\ndatabase = %s/index.txt\ncrlnumber = %s/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n' \
+  "$tsa" "$tsa" >"$tsa/ca.cnf"
+openssl ca -gencrl -config "$tsa/ca.cnf" -keyfile "$tsa/ca.key" -cert "$tsa/ca.pem" -out "$tsa/root.crl.pem" 2>/dev/null
 echo 01 >"$tsa/serial"
 cat >"$tsa/tsa.cnf" <<CNF
 [ tsa ]
@@ -329,6 +355,114 @@ for format in pades pkcs7; do
   grep -E 'Signature timestamp token|TSA certificate subject' <<<"$out" | sed "s|^|  pyHanko bt-$format.pdf: |"
   grep 'Time-stamp' "bt-$format.pdf.verify" | sed "s|^|  kazasu verify bt-$format.pdf:|"
 done
+echo "== pdf: PAdES B-LT (--pades-level lt: a DSS with the chain and the CRLs) and B-LTA (lta: a document time-stamp)"
+lt_started=$(date +%s)
+# pyHanko's AdES validation (adesverify) requires revocation data for every certificate and cannot fetch any here
+# (the responder and distribution points are .invalid): it can only come from the DSS.
+ades() {
+  "$venv/bin/pyhanko" sign adesverify --trust "$pki/sign-ca.pem" --trust "$tsa/ca.pem" --trust-replace \
+    --pretty-print "$1" 2>&1
+}
+for level in lt lta; do
+  echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o "$level.pdf" --cert "$pki/sign.pem" \
+    --tsa "$tsa_url" --pades-level "$level" --ca "$pki/sign-ca.pem" --crl "$pki/sign-ca.crl.pem" \
+    --crl "$tsa/root.crl.pem" --pin-stdin >"$level.out" 2>"$level.err" || { cat "$level.err"; fail "sign --pades-level $level"; }
+  grep -q 'added to the DSS: 3 certificates, 2 CRLs' "$level.out" || fail "$level: $(cat "$level.out")"
+  qpdf --check "$level.pdf" >/dev/null || fail "qpdf --check $level.pdf"
+  cmp -s -n "$(stat -c %s cairo.pdf)" cairo.pdf "$level.pdf" || fail "$level.pdf: the input is not an exact prefix"
+  "$kazasu" --lang en verify "$level.pdf" --ca "$pki/sign-ca.pem" >"$level.verify" || fail "kazasu verify $level.pdf"
+  out=$(ades "$level.pdf") || { echo "$out"; fail "pyHanko AdES: $level.pdf"; }
+  grep -q 'The signature is judged VALID.' <<<"$out" || { echo "$out"; fail "pyHanko AdES: $level.pdf not valid"; }
+  grep -q 'All modifications relate to signature maintenance' <<<"$out" || { echo "$out"; fail "pyHanko: $level.pdf changes"; }
+  echo "$level.pdf: pyHanko's AdES validation VALID with the DSS's revocation data; $(grep -c . "$level.verify") lines from kazasu verify"
+done
+# B-LT with an OCSP answer instead of the signer's CRL: OpenSSL's responder for the test sign CA (on loopback, one
+# `openssl ocsp` per request; its own -port mode would bind every interface) says good; the DSS keeps its answer.
+serial=$(openssl x509 -in "$pki/sign.pem" -noout -serial | cut -d= -f2)
+printf 'V\t491231000000Z\t\t%s\tunknown\t/CN=test\n' "$serial" >"$tsa/ocsp-index.txt"
+cat >"$tsa/ocsp.py" <<'PY'
+# A loopback OCSP responder: each POSTed request is answered by `openssl ocsp` (the test sign CA signs).
+import http.server, os, subprocess, sys, tempfile
+
+index, ca, key, addr_file = sys.argv[1:5]
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        request = self.rfile.read(min(int(self.headers.get("Content-Length", 0)), 65536))
+        with tempfile.TemporaryDirectory() as t:
+            q, r = os.path.join(t, "q.der"), os.path.join(t, "r.der")
+            open(q, "wb").write(request)
+            subprocess.run(["openssl", "ocsp", "-index", index, "-CA", ca, "-rsigner", ca, "-rkey", key, "-ndays", "1",
+                            "-reqin", q, "-respout", r], capture_output=True)
+            body = open(r, "rb").read() if os.path.exists(r) else b""
+        self.send_response(200 if body else 500)
+        self.send_header("Content-Type", "application/ocsp-response")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+with open(addr_file, "w") as f:
+    f.write("127.0.0.1:%d" % server.server_port)
+server.serve_forever()
+PY
+python3 "$tsa/ocsp.py" "$tsa/ocsp-index.txt" "$pki/sign-ca.pem" "$pki/sign-ca.TEST-ONLY.key.pem" "$tsa/ocsp-addr" &
+ocsp_pid=$!
+for _ in $(seq 1 100); do
+  [ -s "$tsa/ocsp-addr" ] && break
+  sleep 0.1
+done
+[ -s "$tsa/ocsp-addr" ] || fail "the OCSP responder did not start"
+echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o lt-ocsp.pdf --cert "$pki/sign.pem" --tsa "$tsa_url" \
+  --pades-level lt --ca "$pki/sign-ca.pem" --ocsp="http://$(cat "$tsa/ocsp-addr")/" --pin-stdin >lt-ocsp.out 2>lt-ocsp.err \
+  || { cat lt-ocsp.err; fail "sign --pades-level lt --ocsp"; }
+grep -q 'added to the DSS: 3 certificates, 0 CRLs, 1 OCSP response' lt-ocsp.out || fail "lt --ocsp: $(cat lt-ocsp.out)"
+# pyHanko's AdES validation (adesverify) does not take this OpenSSL responder's answer, not even from a DSS that
+# pyHanko itself writes (tried: "no revocation information could be found"); its path validation does: with the
+# DSS as its only source of revocation data (require mode, no fetching) the signer is trusted, without it not.
+"$venv/bin/python" -W ignore - "$pki/sign-ca.pem" lt-ocsp.pdf <<'PY' || fail "pyHanko: the OCSP answer in the DSS of lt-ocsp.pdf"
+import logging, sys
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+logging.disable(logging.CRITICAL)  # the TSA's chain is not trusted here: pyHanko logs it with a traceback
+from pyhanko_certvalidator import ValidationContext
+reader = PdfFileReader(open(sys.argv[2], "rb"))
+kwargs = {"trust_roots": [load_cert_from_pemder(sys.argv[1])], "allow_fetching": False, "revocation_mode": "require"}
+dss = DocumentSecurityStore.read_dss(reader)
+signature = reader.embedded_regular_signatures[0]
+with_dss = validate_pdf_signature(signature, signer_validation_context=dss.as_validation_context(kwargs))
+without = validate_pdf_signature(signature, signer_validation_context=ValidationContext(**kwargs, crls=[], ocsps=[]))
+print(f"lt-ocsp.pdf: pyHanko with the DSS ({len(dss.ocsps)} OCSP): {with_dss.summary()}; without it: {without.summary()}")
+sys.exit(0 if with_dss.trusted and not without.trusted and len(dss.ocsps) == 1 else 1)
+PY
+# The same validation of the B-T file (no DSS) fails for want of revocation data: what made lt.pdf valid is its DSS.
+out=$(ades bt-pades.pdf) && fail "pyHanko's AdES validation accepted a file without revocation data"
+grep -q 'no revocation information could be found' <<<"$out" || { echo "$out"; fail "bt-pades.pdf: $out"; }
+echo "bt-pades.pdf (no DSS): pyHanko's AdES validation INVALID, no revocation information"
+# B-LTA: pyHanko finds the document time-stamp (past proof of existence for the signature: without one it warns
+# "No document timestamps after signature"), intact and by the trusted TSA; kazasu verify checks it too.
+grep -q 'No document timestamps after signature' <<<"$(ades lt.pdf)" || fail "pyHanko: lt.pdf has a document time-stamp?"
+grep -q 'No document timestamps after signature' <<<"$(ades lta.pdf)" && fail "pyHanko: no document time-stamp in lta.pdf"
+"$venv/bin/python" -W ignore - "$tsa/ca.pem" lta.pdf <<'PY' || fail "pyHanko: the document time-stamp of lta.pdf"
+import sys
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_timestamp
+from pyhanko_certvalidator import ValidationContext
+vc = ValidationContext(trust_roots=[load_cert_from_pemder(sys.argv[1])])
+stamps = PdfFileReader(open(sys.argv[2], "rb")).embedded_timestamp_signatures
+assert len(stamps) == 1, stamps
+status = validate_pdf_timestamp(stamps[0], validation_context=vc)
+print(f"lta.pdf: pyHanko document time-stamp {stamps[0].field_name}: {status.summary()} at {status.timestamp}")
+sys.exit(0 if status.valid and status.intact and status.trusted and status.coverage.name == "ENTIRE_FILE" else 1)
+PY
+grep -q 'Document time-stamp 2: ' lta.verify || fail "kazasu verify shows no document time-stamp: $(cat lta.verify)"
+echo "B-LT and B-LTA: $(($(date +%s) - lt_started)) s"
 # An answer to another request (replayed: other nonce, other imprint) is refused, and nothing is written.
 if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o bt-replay.pdf --tsa "${tsa_url}replay" \
   --pin-stdin 2>bt-replay.err; then
@@ -346,6 +480,14 @@ if echo ABC123 | "$kazasu" --virtual --lang en sign --pdf cairo.pdf -o bt-down.p
 fi
 grep -q 'No time-stamp could be had' bt-down.err || fail "TSA down: $(cat bt-down.err)"
 [ ! -e bt-down.pdf ] || fail "an output was written without the time-stamp asked for"
+
+echo "== pdf: the real-PDF table (scripts/pdf-corpus.sh over ../shared/pdf-corpus, at most 300 s)"
+cd - >/dev/null
+corpus_started=$(date +%s)
+timeout 300 scripts/pdf-corpus.sh --kazasu "$kazasu" >"$work/corpus-table.md" || fail "the real-PDF table (scripts/pdf-corpus.sh)"
+tail -n 1 "$work/corpus-table.md"
+echo "real-PDF table: $(($(date +%s) - corpus_started)) s"
+cd "$work"
 
 echo "== pdf: over PC/SC (pcscd + vpcd + the software card served by kazasu card serve)"
 cd - >/dev/null

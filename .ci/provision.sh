@@ -5,8 +5,8 @@
 #  1. the Debian packages of every suite, in one apt transaction (the list below names who needs what);
 #  2. the Swift chroot (Debian 13 + swiftlang, ~2.7 GB, created once: .ci/swift.sh --chroot-only);
 #  3. pyHanko + Pillow for the PDF suite (a venv under ~/.cache/kazasu/pdf-venv, as .ci/pdf.sh makes it);
-#  4. Maven's plugins and dependencies for the Kotlin suite (into the same local repository .ci/kotlin.sh
-#     uses; best effort: what is missing then is fetched by the suite).
+#  4. Maven's plugins and dependencies for the Kotlin and APK suites (into the same local repository .ci/kotlin.sh
+#     and .ci/apk.sh use; best effort: what is missing then is fetched by the suite).
 # As root on Debian 12. Installs only what is missing; starts nothing that stays.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,9 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 need openjdk-17-jdk-headless "installed openjdk-17-jdk-headless"   # kotlin.sh
 need maven "installed maven"
 need python3 "installed python3"
+need aapt "installed aapt"                                         # apk.sh
+need zipalign "installed zipalign"
+need apksigner "installed apksigner"
 need debootstrap "command -v debootstrap"                          # swift.sh
 need debian-archive-keyring "installed debian-archive-keyring"
 need util-linux "command -v unshare"
@@ -68,4 +71,8 @@ echo "provision: Maven's plugins and dependencies for the Kotlin suite"
 m2="${KAZASU_M2_REPO:-/root/.m2/repository}"
 mvn -B -q -ntp -f android/pom.xml -Dmaven.repo.local="$m2" dependency:go-offline >/dev/null 2>&1 ||
   echo "provision: Maven could not fetch everything ahead (the Kotlin suite fetches the rest)"
+# The APK's build (android/apk/pom.xml): its plugins and dependencies, and what its apk-deps execution copies
+# for D8 and the APK (R8, JNA's AAR; into android/apk/target, which build-apk.sh cleans).
+mvn -B -q -ntp -f android/apk/pom.xml -Dmaven.repo.local="$m2" dependency:go-offline dependency:copy@apk-deps \
+  >/dev/null 2>&1 || echo "provision: Maven could not fetch everything for the APK ahead (.ci/apk.sh fetches the rest)"
 echo "provision: done"

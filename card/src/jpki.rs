@@ -14,7 +14,7 @@ use crate::channel::{Channel, Traffic};
 use crate::digest::{digest_info, digest_info_of_hash, HashAlgorithm};
 use crate::error::CardError;
 use crate::ids::{self, FileId};
-use crate::pin::{AuthPin, PinBytes, SignPin};
+use crate::pin::{AuthPin, CardPin, PinBytes, SignPin};
 use crate::sw::StatusWord;
 use crate::transport::{LinkCapabilities, Transport};
 
@@ -226,6 +226,27 @@ impl<T: Transport> JpkiSession<T> {
         self.verify(PinKind::Auth, last_try, || Some(pin.into_bytes()))
     }
 
+    /// Like [`Self::verify_sign_pin_with`], for the auth PIN (4 digits, 3 tries): the PIN is taken from
+    /// `provide` only after the auth PIN's counter (EF 0018), read in this call, allowed presenting it.
+    pub fn verify_auth_pin_with(
+        &mut self,
+        last_try: LastTry,
+        provide: impl FnOnce() -> Option<AuthPin>,
+    ) -> Result<(), CardError> {
+        self.verify(PinKind::Auth, last_try, || provide().map(AuthPin::into_bytes))
+    }
+
+    /// Either PIN, by what `provide` holds ([`CardPin`]): `kind` names the counter that is read first, and a PIN
+    /// of the other kind is never presented ([`CardError::PinUnavailable`], nothing sent).
+    pub fn verify_pin_with(
+        &mut self,
+        kind: PinKind,
+        last_try: LastTry,
+        provide: impl FnOnce() -> Option<CardPin>,
+    ) -> Result<(), CardError> {
+        self.verify(kind, last_try, || provide().filter(|p| p.kind() == kind).map(CardPin::into_bytes))
+    }
+
     fn verify(
         &mut self,
         kind: PinKind,
@@ -264,6 +285,12 @@ impl<T: Transport> JpkiSession<T> {
 
     pub fn read_sign_certificate(&mut self) -> Result<Vec<u8>, CardError> {
         self.read_certificate(CertificateKind::Sign)
+    }
+
+    /// The user-authentication certificate (EF 000A). A マイナンバーカード gives it without any PIN, so a log-in
+    /// reads it in the same tap as the signature; a phone token (`JPKIAPGPSETOKEN`) wants the auth PIN first.
+    pub fn read_auth_certificate(&mut self) -> Result<Vec<u8>, CardError> {
+        self.read_certificate(CertificateKind::Auth)
     }
 
     fn read_der_file(&mut self) -> Result<Vec<u8>, CardError> {

@@ -104,12 +104,61 @@ impl AuthPin {
         Ok(AuthPin(out))
     }
 
+    /// From UTF-8 bytes (what crosses the FFI). The input buffer is zeroized whatever the outcome.
+    pub fn from_utf8(bytes: Zeroizing<Vec<u8>>) -> Result<AuthPin, PinError> {
+        match std::str::from_utf8(&bytes) {
+            Ok(s) => AuthPin::new(s),
+            Err(_) => Err(PinError::AuthFormat),
+        }
+    }
+
     pub fn bytes(&self) -> &PinBytes {
         &self.0
     }
 
     pub(crate) fn into_bytes(self) -> PinBytes {
         self.0
+    }
+}
+
+/// A checked PIN of either kind: what a flow holds between typing and the tap, so one flow can ask for the
+/// signature password or the 4-digit authentication PIN under the same rules.
+pub enum CardPin {
+    Sign(SignPin),
+    Auth(AuthPin),
+}
+
+impl CardPin {
+    /// Which of the card's PINs this is.
+    pub fn kind(&self) -> crate::jpki::PinKind {
+        match self {
+            CardPin::Sign(_) => crate::jpki::PinKind::Sign,
+            CardPin::Auth(_) => crate::jpki::PinKind::Auth,
+        }
+    }
+
+    /// Checks `typed` (UTF-8, zeroized whatever the outcome) under the rules of `kind`.
+    pub fn from_utf8(kind: crate::jpki::PinKind, typed: Zeroizing<Vec<u8>>) -> Result<CardPin, PinError> {
+        match kind {
+            crate::jpki::PinKind::Sign => SignPin::from_utf8(typed).map(CardPin::Sign),
+            crate::jpki::PinKind::Auth => AuthPin::from_utf8(typed).map(CardPin::Auth),
+        }
+    }
+
+    pub(crate) fn into_bytes(self) -> PinBytes {
+        match self {
+            CardPin::Sign(p) => p.into_bytes(),
+            CardPin::Auth(p) => p.into_bytes(),
+        }
+    }
+}
+
+impl fmt::Debug for CardPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CardPin::Sign(p) => p.fmt(f),
+            CardPin::Auth(p) => p.fmt(f),
+        }
     }
 }
 

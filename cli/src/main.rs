@@ -12,12 +12,14 @@ mod handoff;
 mod io;
 mod messages;
 mod pdf;
+mod pdf_long_term;
 mod prompt;
 mod revocation;
 mod show;
 mod sign;
 mod source;
 mod trust;
+mod tsa;
 mod usage;
 #[cfg(feature = "virtual-card")]
 mod virtual_card;
@@ -89,10 +91,31 @@ enum Command {
         pdf_format: pdf::PdfFormat,
         #[arg(long, requires = "pdf", value_name = "FILE")]
         cert: Option<PathBuf>,
-        #[arg(long, requires = "pdf", value_name = "URL")]
+        #[arg(long, requires = "pdf", value_name = "URL", required_if_eq("pades_level", "lta"))]
         tsa: Option<String>,
         #[arg(long, requires = "pdf")]
         visible: bool,
+        // 1 is the first page, -1 the last.
+        #[arg(long, requires = "visible", value_name = "N", default_value = "1", allow_negative_numbers = true)]
+        stamp_page: i32,
+        #[arg(long, value_enum, requires = "visible", value_name = "CORNER", default_value = "lower-left")]
+        stamp_corner: pdf::StampCorner,
+        #[arg(long, requires = "visible", value_name = "POINTS", default_value = "36")]
+        stamp_margin: f64,
+        // PAdES B-LT/B-LTA: the chain (--ca) and the revocation data (--crl or --ocsp) go into the DSS.
+        #[arg(long, value_enum, default_value = "b", requires = "pdf")]
+        pades_level: pdf_long_term::PadesLevel,
+        #[arg(
+            long,
+            value_name = "jpki|FILE",
+            requires = "pdf",
+            required_if_eq_any = [("pades_level", "lt"), ("pades_level", "lta")]
+        )]
+        ca: Option<PathBuf>,
+        #[arg(long, value_name = "FILE", requires = "pdf")]
+        crl: Vec<PathBuf>,
+        #[arg(long, value_name = "URL", num_args = 0..=1, require_equals = true, conflicts_with = "crl", requires = "pdf")]
+        ocsp: Option<Option<String>>,
         #[arg(long, default_value = "sha256")]
         hash: String,
         #[arg(long, value_name = "DIR")]
@@ -240,8 +263,32 @@ fn run(command: Command, before: &SourceArgs, lang: Lang) -> Result<(), Failure>
             };
             with_card(before, source, lang, |s| card::cert(s, lang, which, format, out.as_deref(), &pin))
         }
-        Command::Sign { pdf: Some(input), output, pdf_format, cert, tsa, visible, pin, source, .. } => {
-            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), visible };
+        Command::Sign {
+            pdf: Some(input),
+            output,
+            pdf_format,
+            cert,
+            tsa,
+            visible,
+            pades_level,
+            ca,
+            crl,
+            ocsp,
+            stamp_page,
+            stamp_corner,
+            stamp_margin,
+            pin,
+            source,
+            ..
+        } => {
+            let stamp = visible.then(|| kazasu_pdf::Stamp {
+                page: stamp_page,
+                corner: stamp_corner.into(),
+                margin: stamp_margin,
+                ..kazasu_pdf::Stamp::new(Vec::new())
+            });
+            let long_term = pdf_long_term::Sources { level: pades_level, ca: ca.as_deref(), crl: &crl, ocsp };
+            let how = pdf::How { format: pdf_format, cert: cert.as_deref(), tsa: tsa.as_deref(), stamp, long_term };
             with_card(before, source, lang, |s| pdf::sign(s, lang, &input, output.as_deref(), &how, &pin))
         }
         Command::Sign { file, hash, out_dir, pin, source, .. } => with_card(before, source, lang, |s| {

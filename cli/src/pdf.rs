@@ -14,7 +14,7 @@ use kazasu_core::handoff::time::format_utc;
 use kazasu_core::revocation::RevocationChecked;
 use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm};
-use kazasu_pdf::{FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
+use kazasu_pdf::{Corner, FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
 use crate::failure::Failure;
 use crate::io::{self, read_file};
@@ -22,7 +22,7 @@ use crate::messages::{detail, exit, text, time, Lang};
 use crate::prompt::PinArgs;
 use crate::revocation::{self, Revocation};
 use crate::source::{self, SourceArgs};
-use crate::{bundle, drive, show, trust};
+use crate::{bundle, drive, show, trust, tsa};
 
 /// The kind of PDF signature.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -31,6 +31,26 @@ pub enum PdfFormat {
     Pades,
     /// adbe.pkcs7.detached (with the signing-time attribute), as 登記・供託 filings take.
     Pkcs7,
+}
+
+/// The corner of the page (as seen on screen) for `--stamp-corner`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum StampCorner {
+    LowerLeft,
+    LowerRight,
+    UpperLeft,
+    UpperRight,
+}
+
+impl From<StampCorner> for Corner {
+    fn from(c: StampCorner) -> Corner {
+        match c {
+            StampCorner::LowerLeft => Corner::LowerLeft,
+            StampCorner::LowerRight => Corner::LowerRight,
+            StampCorner::UpperLeft => Corner::UpperLeft,
+            StampCorner::UpperRight => Corner::UpperRight,
+        }
+    }
 }
 
 impl From<PdfFormat> for SubFilter {
@@ -52,6 +72,7 @@ fn pdf_failure(lang: Lang, path: &Path, e: &PdfError) -> Failure {
         PdfError::Encrypted => text::pdf_encrypted(lang, p),
         PdfError::Damaged(_) | PdfError::Repaired => text::pdf_damaged(lang, p),
         PdfError::TooLarge { size, max } => text::pdf_too_large(lang, *size as u64, *max as u64, p),
+        PdfError::NoSuchPage { page, pages } => text::pdf_no_such_page(lang, page, *pages as u64, p),
         _ => text::pdf_unsupported(lang, p),
     };
     Failure::new(message, exit::FAILURE)
@@ -83,8 +104,11 @@ pub struct How<'a> {
     pub format: PdfFormat,
     pub cert: Option<&'a Path>,
     pub tsa: Option<&'a str>,
-    /// A visible stamp with the signer's name, from the certificate the card gives in the signing tap.
-    pub visible: bool,
+    /// A visible stamp: where it goes (its lines, the signer's name from the certificate the card gives in the
+    /// signing tap and the time, are written then); `None`: invisible.
+    pub stamp: Option<kazasu_pdf::Stamp>,
+    /// The PAdES level and, for B-LT/B-LTA, where the validation data comes from.
+    pub long_term: crate::pdf_long_term::Sources<'a>,
 }
 
 pub fn sign(
@@ -112,6 +136,7 @@ pub fn sign(
         return Err(Failure::new(text::pdf_output_exists(lang, out.display()), exit::USAGE));
     }
     let expected = cert.map(|p| certificate_file(lang, p)).transpose()?;
+    let long_term = crate::pdf_long_term::LongTerm::load(lang, &how.long_term)?;
     eprintln!(
         "{}",
         text::pdf_to_sign(lang, info.size as u64, info.pages as u64, input.display(), hex::encode(info.sha256))
@@ -122,14 +147,16 @@ pub fn sign(
     let sub_filter = SubFilter::from(format);
     let now = drive::now();
     let options = SignOptions::new(sub_filter, now);
-    // Prepared once before the password, so a PDF that cannot take a signature is refused before the card.
-    let unstamped = kazasu_pdf::prepare(&data, &options).map_err(|e| pdf_failure(lang, input, &e))?;
+    // Prepared once before the password, so a PDF that cannot take a signature (or the stamp where it was asked
+    // for: a page it does not have) is refused before the card. Without a stamp this is the revision signed.
+    let early = SignOptions { stamp: how.stamp.clone(), ..options.clone() };
+    let unstamped = kazasu_pdf::prepare(&data, &early).map_err(|e| pdf_failure(lang, input, &e))?;
     let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document.pdf".into());
     let shown: Arc<[u8]> = Arc::from(data);
     let built = Arc::new(Mutex::new(None::<Built>));
     let mismatch = Arc::new(Mutex::new(false));
     let build = {
-        let (shown, built, mismatch, visible) = (shown.clone(), built.clone(), mismatch.clone(), how.visible);
+        let (shown, built, mismatch, stamp) = (shown.clone(), built.clone(), mismatch.clone(), how.stamp.clone());
         let unstamped = Mutex::new(Some(unstamped));
         // In the signing tap, with the certificate the card just gave: the signed attributes naming it
         // (signing-certificate-v2), over the revision that carries the stamp with the name it states.
@@ -138,13 +165,14 @@ pub fn sign(
                 *mismatch.lock().ok()? = true;
                 return None;
             }
-            let prepared = if visible {
+            let prepared = if let Some(stamp) = &stamp {
                 let signer = Certificate::from_der(certificate)
                     .map(|c| c.personal.and_then(|p| p.name).unwrap_or(c.subject))
                     .unwrap_or_default();
                 let lines =
                     vec![text::pdf_stamp_signer(lang, signer), text::pdf_stamp_time(lang, time::moment(lang, now))];
-                let stamped = SignOptions { stamp: Some(kazasu_pdf::Stamp { lines }), ..options.clone() };
+                let stamped =
+                    SignOptions { stamp: Some(kazasu_pdf::Stamp { lines, ..stamp.clone() }), ..options.clone() };
                 kazasu_pdf::prepare(&shown, &stamped).map_err(|e| detail("pdf", e)).ok()?
             } else {
                 unstamped.lock().ok()?.take()?
@@ -176,43 +204,38 @@ pub fn sign(
         Some(url) => Some(timestamp(lang, url, &signed.signature)?),
         None => None,
     };
-    let cms = kazasu_pdf::cms::signed_data(&attributes, &signed.certificate, &[], &signed.signature, token.as_deref())
+    let der = token.as_ref().map(|t| t.der.as_slice());
+    let cms = kazasu_pdf::cms::signed_data(&attributes, &signed.certificate, &[], &signed.signature, der)
         .map_err(|e| pdf_failure(lang, input, &e))?;
     let pdf = prepared.finish(&cms).map_err(|e| pdf_failure(lang, input, &e))?;
+    let (pdf, added) = match &long_term {
+        Some(lt) => lt.extend(lang, pdf, &signed.certificate, token.as_ref(), how.tsa)?,
+        None => (pdf, Vec::new()),
+    };
     write_new(lang, &out, &pdf)?;
     if let Ok(c) = Certificate::from_der(&signed.certificate) {
         print!("{}", show::describe(&c, lang));
     }
     println!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
+    for line in added {
+        println!("{line}");
+    }
     Ok(())
 }
 
-/// Whether `signature` verifies over `data` with `certificate` (RSA PKCS#1 v1.5, SHA-256).
-fn signature_verifies(certificate: &[u8], data: &[u8], signature: &[u8]) -> bool {
-    verify_signature(certificate, HashAlgorithm::Sha256, data, signature).is_ok()
-}
-
 /// An RFC 3161 token over `signature` from the TSA at `url`, checked (status, nonce, imprint, its signature).
-fn timestamp(lang: Lang, url: &str, signature: &[u8]) -> Result<Vec<u8>, Failure> {
-    use std::io::Read;
+fn timestamp(lang: Lang, url: &str, signature: &[u8]) -> Result<kazasu_pdf::timestamp::Token, Failure> {
     let failed = |what: &dyn std::fmt::Display| {
         detail("time-stamp", what);
         Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
     };
-    // A nonce from the operating system's random generator (63 bits: a positive INTEGER in 8 bytes).
-    let nonce = getrandom::u64().map_err(|e| failed(&e))? >> 1;
+    let nonce = tsa::nonce().map_err(|e| failed(&e))?;
     let request = kazasu_pdf::timestamp::request(signature, nonce).map_err(|e| failed(&e))?;
-    let response = ureq::post(url)
-        .timeout(std::time::Duration::from_secs(30))
-        .set("Content-Type", "application/timestamp-query")
-        .send_bytes(&request)
-        .map_err(|e| failed(&e))?;
-    let mut body = Vec::new();
-    response.into_reader().take(1 << 20).read_to_end(&mut body).map_err(|e| failed(&e))?;
-    let token = kazasu_pdf::timestamp::token_from_response(&body, signature, nonce, &signature_verifies)
+    let body = tsa::ask_tsa(lang, url, &request)?;
+    let token = kazasu_pdf::timestamp::token_from_response(&body, signature, nonce, &tsa::signature_verifies)
         .map_err(|e| failed(&e))?;
     log::info!("time-stamp: {} bytes, time {}", token.der.len(), format_utc(token.time));
-    Ok(token.der)
+    Ok(token)
 }
 
 /// Writes a file that must not exist yet.
@@ -271,6 +294,10 @@ pub fn verify(
     let mut all_valid = true;
     let mut checked = None;
     for (i, s) in found.iter().enumerate() {
+        if let Some(token) = &s.document_timestamp {
+            all_valid &= document_timestamp(lang, s, token, i + 1);
+            continue;
+        }
         let format = s.sub_filter.map(SubFilter::name).unwrap_or("?");
         println!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
         match check(lang, &data, s, &anchors, now, revocation, accept_test_cards) {
@@ -288,7 +315,7 @@ pub fn verify(
         }
         if let Some(cms) = s.cms.as_ref().ok().filter(|c| c.timestamp.is_some()) {
             let token = cms.timestamp.as_deref().unwrap_or_default();
-            match kazasu_pdf::timestamp::check(token, &cms.signature, &signature_verifies) {
+            match kazasu_pdf::timestamp::check(token, &cms.signature, &tsa::signature_verifies) {
                 Ok(t) => println!("{}", text::pdf_timestamp(lang, time::moment(lang, t))),
                 Err(e) => {
                     detail(&s.field_name, e);
@@ -308,6 +335,33 @@ pub fn verify(
     }
     println!("{}", revocation::verified_line(lang, checked.as_ref()));
     Ok(())
+}
+
+/// A document time-stamp (PAdES B-LTA): its token's imprint is the digest of its ranges as the file has them, and
+/// the token is signed by the certificate it carries. Prints what it found; returns whether it holds.
+fn document_timestamp(lang: Lang, s: &FoundSignature, token: &[u8], index: usize) -> bool {
+    println!("{}", text::pdf_document_timestamp_heading(lang, &s.field_name, index));
+    let valid = match kazasu_pdf::timestamp::check_document(token, &s.digest, &tsa::signature_verifies) {
+        Ok((t, _)) if s.ranges_valid => {
+            println!("{}", text::pdf_timestamp(lang, time::moment(lang, t)));
+            true
+        }
+        Ok(_) => {
+            println!("{}", text::pdf_signature_invalid(lang, text::pdf_byte_range_invalid(lang)));
+            false
+        }
+        Err(e) => {
+            detail(&s.field_name, e);
+            println!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
+            false
+        }
+    };
+    if s.covers_whole_file {
+        println!("{}", text::pdf_unchanged_after(lang));
+    } else {
+        println!("{}", text::pdf_changed_after(lang));
+    }
+    valid
 }
 
 /// One signature's checks (`data`: the whole file): the ranges, the digest over them, the signer's signature over the signed attributes,

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use kazasu_core::crl::{CrlSelectError, ScopedCrl};
+use kazasu_core::crl::{select_scoped, CrlSelectError, ScopedCrl};
 use kazasu_core::ocsp::{OcspChecker, OcspConfig, OcspError, UreqTransport};
 use kazasu_core::revocation::{check_revocation, RevocationChecked, RevocationError, RevocationSource};
 
@@ -60,6 +60,36 @@ impl Revocation {
             detail("revocation", &e);
             refusal(lang, &e)
         })
+    }
+}
+
+/// The revocation answers that said "not revoked", as they are kept in a PDF's DSS (DER each).
+pub struct Evidence {
+    pub crls: Vec<Vec<u8>>,
+    pub ocsp_responses: Vec<Vec<u8>>,
+}
+
+impl Revocation {
+    /// For a PDF's DSS (PAdES B-LT): [`Revocation::check`] at `at`, then the answer that said "not revoked" —
+    /// the CRL that applied, or the OCSP response as received. Without `--crl` or
+    /// `--ocsp` there is none to keep, a usage error.
+    pub fn evidence(&self, lang: Lang, cert_der: &[u8], issuer_der: &[u8], at: i64) -> Result<Evidence, (String, u8)> {
+        match self.check(lang, cert_der, issuer_der, at)? {
+            RevocationChecked::Ocsp(good) => Ok(Evidence { crls: Vec::new(), ocsp_responses: vec![good.response] }),
+            RevocationChecked::Crl => {
+                // The one check_revocation chose and verified.
+                let crl = self.crl_for(cert_der).ok_or_else(|| (text::verification_failed(lang), exit::FAILURE))?;
+                Ok(Evidence { crls: vec![crl], ocsp_responses: Vec::new() })
+            }
+            RevocationChecked::NotChecked => Err((text::pdf_long_term_needs_revocation(lang), exit::USAGE)),
+        }
+    }
+
+    /// The given CRL that applies to `cert_der` (its issuer, its distribution point), if any — not checked here:
+    /// for a DSS, where the verifier checks it (a TSA's certificate, whose issuer is not among `--ca`).
+    pub fn crl_for(&self, cert_der: &[u8]) -> Option<Vec<u8>> {
+        let scoped: Vec<&ScopedCrl> = self.crls.iter().collect();
+        select_scoped(cert_der, &scoped).ok().map(|c| c.der.clone())
     }
 }
 

@@ -5,6 +5,9 @@
 
 mod common;
 
+#[path = "../../pki/tests/support/ocsp_responder.rs"]
+mod ocsp_responder;
+
 use std::path::Path;
 
 use common::{kazasu, temp_dir, text, write_pdf};
@@ -321,4 +324,160 @@ fn a_pdf_with_bytes_before_its_header_is_refused_before_the_password() {
     assert!(err.contains("cannot be signed: its PDF structure is not supported"), "{err}");
     assert!(!err.contains("Signature password"), "refused before the password: {err}");
     assert!(!output.exists());
+}
+
+/// `kazasu --virtual sign --pdf IN -o OUT --pades-level LEVEL` with `extra` (the sources of validation data).
+fn sign_long_term(input: &Path, output: &Path, level: &str, extra: &[&str]) -> std::process::Output {
+    let cert = format!("{FIXTURES}/sign.pem");
+    let (i, o) = (input.to_str().unwrap(), output.to_str().unwrap());
+    let mut args =
+        vec!["--virtual", "--lang", "en", "sign", "--pdf", i, "-o", o, "--cert", &cert, "--pades-level", level];
+    args.extend_from_slice(extra);
+    args.push("--pin-stdin");
+    kazasu(&args, "ABC123\n")
+}
+
+fn fixture_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIXTURES}/{name}")).unwrap()
+}
+
+#[test]
+fn pades_lt_puts_the_chain_and_the_crl_for_the_certificates_point_into_a_dss_after_the_signature() {
+    let tmp = temp_dir("pdf-lt");
+    let (input, lt) = (tmp.path().join("a.pdf"), tmp.path().join("lt.pdf"));
+    write_pdf(&input, 1);
+    let (ca, crl, other) = (
+        format!("{FIXTURES}/sign-ca.pem"),
+        format!("{FIXTURES}/sign-ca.crl.pem"),
+        format!("{FIXTURES}/sign-ca.other-dp.crl.pem"),
+    );
+    // Of two CRLs, the one for the certificate's distribution point is checked and kept.
+    let out = sign_long_term(&input, &lt, "lt", &["--ca", &ca, "--crl", &other, "--crl", &crl]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("added to the DSS: 2 certificates, 1 CRL, 0 OCSP responses"),
+        "{}",
+        text(&out.stdout)
+    );
+    let bytes = std::fs::read(&lt).unwrap();
+    let dss = kazasu_pdf::dss::read(&bytes).unwrap();
+    assert_eq!(dss.certificates, vec![fixture_bytes("sign.der"), fixture_bytes("sign-ca.der")]);
+    assert_eq!(dss.crls, vec![fixture_bytes("sign-ca.crl.der")]);
+    assert!(dss.ocsp_responses.is_empty());
+    // The DSS is an update after the signature: its revision, and the input, are exact prefixes of the file.
+    let sigs = kazasu_pdf::signatures(&bytes).unwrap();
+    assert_eq!(sigs.len(), 1);
+    let [_, _, b, c] = sigs[0].byte_range;
+    assert!(sigs[0].ranges_valid && !sigs[0].covers_whole_file && b + c < bytes.len());
+    assert!(bytes[b + c..].windows(4).any(|w| w == b"/DSS"), "the DSS is after the signed revision");
+    assert!(bytes.starts_with(&std::fs::read(&input).unwrap()));
+    let v = verify(&lt);
+    assert!(v.status.success(), "{}{}", text(&v.stdout), text(&v.stderr));
+    assert!(text(&v.stdout).contains("Valid signature by"), "{}", text(&v.stdout));
+}
+
+#[test]
+fn pades_lt_writes_nothing_without_revocation_data_or_when_no_crl_covers_the_certificate() {
+    let tmp = temp_dir("pdf-lt-no");
+    let (input, output) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"));
+    write_pdf(&input, 1);
+    let ca = format!("{FIXTURES}/sign-ca.pem");
+    let none = sign_long_term(&input, &output, "lt", &["--ca", &ca]);
+    assert_eq!(none.status.code(), Some(2), "{}", text(&none.stderr));
+    assert!(
+        text(&none.stderr).contains("needs the revocation data: give --crl FILE or --ocsp"),
+        "{}",
+        text(&none.stderr)
+    );
+    assert!(!text(&none.stderr).contains("Signature password"), "refused before the password");
+    let no_ca = sign_long_term(&input, &output, "lt", &["--crl", &format!("{FIXTURES}/sign-ca.crl.pem")]);
+    assert_eq!(no_ca.status.code(), Some(2), "{}", text(&no_ca.stderr));
+    let no_tsa = sign_long_term(&input, &output, "lta", &["--ca", &ca, "--ocsp"]);
+    assert_eq!(no_tsa.status.code(), Some(2), "lta needs --tsa: {}", text(&no_tsa.stderr));
+    // The only CRL given is another municipality's: no revocation data for this certificate, nothing written.
+    let other = format!("{FIXTURES}/sign-ca.other-dp.crl.pem");
+    let out = sign_long_term(&input, &output, "lt", &["--ca", &ca, "--crl", &other]);
+    assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("could not be gathered"), "{}", text(&out.stderr));
+    assert!(!output.exists(), "nothing written");
+}
+
+#[test]
+fn pades_lt_with_ocsp_keeps_the_responders_good_answer_and_a_revoked_answer_writes_nothing() {
+    use ocsp_responder::{index_line, openssl_answer, Responder};
+    let tmp = temp_dir("pdf-lt-ocsp");
+    let (input, output) = (tmp.path().join("a.pdf"), tmp.path().join("b.pdf"));
+    write_pdf(&input, 1);
+    let cert = openssl::x509::X509::from_pem(&fixture_bytes("sign.pem")).unwrap();
+    let serial = cert.serial_number().to_bn().unwrap().to_hex_str().unwrap().to_string();
+    let (ca, key) = (Path::new(FIXTURES).join("sign-ca.pem"), Path::new(FIXTURES).join("sign-ca.TEST-ONLY.key.pem"));
+    let responder = |status: char| {
+        let index = tmp.path().join(format!("index-{status}.txt"));
+        std::fs::write(&index, index_line(&serial, status)).unwrap();
+        Responder::start(openssl_answer(tmp.path(), &index, &ca, &ca, &key, Some(1)))
+    };
+    let good = responder('V');
+    let ca_arg = ca.to_str().unwrap();
+    let out = sign_long_term(&input, &output, "lt", &["--ca", ca_arg, &format!("--ocsp={}", good.url)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dss = kazasu_pdf::dss::read(&std::fs::read(&output).unwrap()).unwrap();
+    assert_eq!(dss.ocsp_responses, vec![good.last_response()], "the answer as the responder sent it");
+    assert!(dss.crls.is_empty());
+    let revoked = responder('R');
+    let refused = tmp.path().join("c.pdf");
+    let out = sign_long_term(&input, &refused, "lt", &["--ca", ca_arg, &format!("--ocsp={}", revoked.url)]);
+    assert_eq!(out.status.code(), Some(10), "{}", text(&out.stderr));
+    assert!(!refused.exists(), "nothing written for a revoked certificate");
+}
+
+#[test]
+fn the_stamp_goes_on_the_page_and_corner_asked_for_and_a_page_the_pdf_lacks_is_refused_before_the_password() {
+    let tmp = temp_dir("pdf-stamp-place");
+    let (input, output) = (tmp.path().join("three.pdf"), tmp.path().join("out.pdf"));
+    write_pdf(&input, 3);
+    let (i, o) = (input.to_str().unwrap(), output.to_str().unwrap());
+    let stamped = |page: &str, lang: &str| {
+        let args = [
+            "--virtual",
+            "--lang",
+            lang,
+            "sign",
+            "--pdf",
+            i,
+            "-o",
+            o,
+            "--visible",
+            "--stamp-page",
+            page,
+            "--pin-stdin",
+        ];
+        kazasu(&[&args[..], &["--stamp-corner", "upper-right"]].concat(), "ABC123\n")
+    };
+    for (lang, words) in [
+        ("en", "three.pdf has 3 pages: there is no page 4 for the stamp."),
+        ("ja", "3 ページのため、4 ページ目に印影を置けません"),
+    ] {
+        let out = stamped("4", lang);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(err.contains(words), "{err}");
+        assert!(
+            !err.contains("Signature password") && !err.contains("署名用パスワード"),
+            "refused before the password: {err}"
+        );
+        assert!(!output.exists());
+    }
+    let out = stamped("-1", "en");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc = lopdf::Document::load(&output).unwrap();
+    let pages: Vec<_> = doc.get_pages().values().copied().collect();
+    let annots = |p| doc.get_dictionary(p).unwrap().get(b"Annots").ok().cloned();
+    assert!(annots(pages[0]).is_none() && annots(pages[1]).is_none(), "only the last page has the widget");
+    let last = annots(pages[2]).unwrap();
+    let widget = doc.get_dictionary(last.as_array().unwrap()[0].as_reference().unwrap()).unwrap();
+    let rect: Vec<f32> =
+        widget.get(b"Rect").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
+    // Upper right of the 595 × 842 page, 36 points in (the default margin).
+    assert_eq!(rect, vec![595.0 - 36.0 - 260.0, 842.0 - 36.0 - 46.0, 595.0 - 36.0, 842.0 - 36.0]);
+    assert!(verify(&output).status.success());
 }

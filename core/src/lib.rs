@@ -22,7 +22,7 @@ pub use kazasu_pki::{cert, der, policy};
 pub use kazasu_softcard as softcard;
 
 pub use kazasu_card::{
-    der_total_length, AuthPin, CardError, CertificateKind, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities,
-    PinError, PinKind, RetryState, SignPin, TokenKind, Transport, TransportError,
+    der_total_length, AuthPin, CardError, CardPin, CertificateKind, HashAlgorithm, JpkiSession, LastTry,
+    LinkCapabilities, PinBytes, PinError, PinKind, RetryState, SignPin, TokenKind, Transport, TransportError,
 };
 pub use kazasu_pki::{CertError, Certificate, JpkiPolicy, PersonalData};

@@ -13,8 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kazasu_core::flow::{self as core, Flow, Pending, PinRule as CorePinRule, State, Step, Subject};
-use kazasu_core::handoff::Refusal;
-use kazasu_core::SignPin;
+use kazasu_core::handoff::{LinkKind, Refusal};
 use zeroize::Zeroizing;
 
 use crate::consent::{context_of, disclosure_of, CreationContext, Disclosure};
@@ -27,10 +26,12 @@ use crate::transport::{CardTransport, ForeignTransport};
 /// Why the typed password was refused before anything reached the card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum PinRule {
-    /// Not 6–16 characters.
+    /// The signature password is not 6–16 characters.
     Length,
-    /// A character other than A–Z and 0–9.
+    /// The signature password holds a character other than A–Z and 0–9.
     Alphabet,
+    /// The user-authentication PIN of a log-in (`LoginFlow`) is not exactly 4 digits.
+    FourDigits,
 }
 
 /// What to tell the person. Each variant has its words in the message catalog (`l10n/`); `Refused.rp_message`
@@ -208,13 +209,20 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackFailure {
 
 // ───────────────────────────────────────────── the object ─────────────────────────────────────────────
 
+/// Who receives the states: a signing's observer, or a log-in's (`crate::login::LoginFlow`), which is the same
+/// object driving the same core flow with other screens.
+pub(crate) enum Observer {
+    Signing(Arc<dyn FlowObserver>),
+    Login(Arc<dyn crate::login::LoginObserver>),
+}
+
 /// One signing, from link (or bytes) to receipt.
 #[derive(uniffi::Object)]
 pub struct SigningFlow {
     flow: Mutex<Flow>,
     http: Option<Arc<dyn HttpTransport>>,
     clock: Option<Arc<dyn FlowClock>>,
-    observer: Arc<dyn FlowObserver>,
+    observer: Observer,
     /// Held while a state is delivered, so that the observer sees states in order and the last one it sees is
     /// the current one.
     emitting: Mutex<()>,
@@ -231,7 +239,8 @@ impl std::fmt::Debug for SigningFlow {
 
 #[uniffi::export]
 impl SigningFlow {
-    /// A hand-off from a scanned QR text or a deep link. Call `start()` to fetch.
+    /// A hand-off from a scanned QR text or a deep link. Call `start()` to fetch. A log-in link
+    /// (`kazasu://login?r=`) is not a signing: it ends at once as `Failed(InvalidLink)`; use `LoginFlow`.
     #[uniffi::constructor]
     pub fn for_link(
         link: String,
@@ -239,8 +248,8 @@ impl SigningFlow {
         observer: Arc<dyn FlowObserver>,
         clock: Option<Arc<dyn FlowClock>>,
     ) -> Arc<Self> {
-        let flow = Flow::for_link(&link).with_memory(handoff::signed_nonces());
-        Arc::new(SigningFlow::new(flow, Some(http), observer, clock))
+        let flow = Flow::for_link_of(LinkKind::Sign, &link).with_memory(handoff::signed_nonces());
+        Arc::new(SigningFlow::new(flow, Some(http), Observer::Signing(observer), clock))
     }
 
     /// Signing bytes the app holds, shown as `label`. Call `start()` to show them.
@@ -253,7 +262,7 @@ impl SigningFlow {
         clock: Option<Arc<dyn FlowClock>>,
     ) -> Arc<Self> {
         let flow = Flow::for_bytes(label, Arc::from(data), algorithm.into());
-        Arc::new(SigningFlow::new(flow, None, observer, clock))
+        Arc::new(SigningFlow::new(flow, None, Observer::Signing(observer), clock))
     }
 
     /// Signing a prepared PDF (`prepare_pdf`), shown as `label` with the file's size and SHA-256; the signing tap
@@ -266,7 +275,7 @@ impl SigningFlow {
         clock: Option<Arc<dyn FlowClock>>,
     ) -> Arc<Self> {
         let flow = Flow::for_attested(label, prepared.input(), kazasu_core::HashAlgorithm::Sha256, prepared.builder());
-        Arc::new(SigningFlow::new(flow, None, observer, clock))
+        Arc::new(SigningFlow::new(flow, None, Observer::Signing(observer), clock))
     }
 
     /// Delivers the first state and starts the fetch of a hand-off.
@@ -291,8 +300,8 @@ impl SigningFlow {
     /// The typed password as UTF-8 (clear your copy after the call). It is checked, kept zeroized and used by
     /// the next signing tap; a password typed when none is asked is forgotten.
     pub fn enter_pin(self: Arc<Self>, typed: Vec<u8>) {
-        let pin = SignPin::from_utf8(Zeroizing::new(typed));
-        self.event(|f| f.enter_pin(pin));
+        let typed = Zeroizing::new(typed);
+        self.event(|f| f.enter_typed_pin(typed));
     }
 
     pub fn confirm_last_try(self: Arc<Self>) {
@@ -365,10 +374,10 @@ impl SigningFlow {
 }
 
 impl SigningFlow {
-    fn new(
+    pub(crate) fn new(
         flow: Flow,
         http: Option<Arc<dyn HttpTransport>>,
-        observer: Arc<dyn FlowObserver>,
+        observer: Observer,
         clock: Option<Arc<dyn FlowClock>>,
     ) -> SigningFlow {
         SigningFlow {
@@ -383,11 +392,11 @@ impl SigningFlow {
     }
 
     /// The flow, or None after a panic while it was held (which must not happen; never unwrap it).
-    fn lock(&self) -> Option<MutexGuard<'_, Flow>> {
+    pub(crate) fn lock(&self) -> Option<MutexGuard<'_, Flow>> {
         self.flow.lock().ok()
     }
 
-    fn now(&self) -> i64 {
+    pub(crate) fn now(&self) -> i64 {
         let system = || SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
         match self.clock.as_ref().map(|c| c.now()) {
             Some(Ok(now)) => now,
@@ -409,8 +418,11 @@ impl SigningFlow {
     /// Delivers the current state, then starts the network work the flow now waits for.
     fn changed(self: &Arc<Self>) {
         if let Ok(_order) = self.emitting.lock() {
-            let state = self.state();
-            if let Err(e) = self.observer.on_state(state) {
+            let delivered = match &self.observer {
+                Observer::Signing(o) => o.on_state(self.state()),
+                Observer::Login(o) => o.on_state(crate::login::login_state(self)),
+            };
+            if let Err(e) = delivered {
                 log::warn!("{e}");
             }
         }
@@ -491,7 +503,7 @@ impl SigningFlow {
 
 // ───────────────────────────────────────────── core → FFI, in one place ─────────────────────────────────────────────
 
-fn poisoned_state() -> FlowState {
+pub(crate) fn poisoned_state() -> FlowState {
     FlowState::Failed { notice: Notice::CardFault }
 }
 
@@ -558,7 +570,7 @@ fn signed_document(s: &core::Signature) -> SignedDocument {
     }
 }
 
-fn step_of(step: Step) -> SignStep {
+pub(crate) fn step_of(step: Step) -> SignStep {
     match step {
         Step::Connecting => SignStep::Connecting,
         Step::ReadingTries | Step::VerifyingPin => SignStep::VerifyingPin,
@@ -568,7 +580,7 @@ fn step_of(step: Step) -> SignStep {
 }
 
 /// The one mapping from the core's notices to the FFI's.
-fn notice_of(n: &core::Notice) -> Notice {
+pub(crate) fn notice_of(n: &core::Notice) -> Notice {
     use core::Notice as N;
     match n {
         N::WrongPin { remaining } => Notice::WrongPin { remaining: (*remaining).into() },
@@ -582,6 +594,7 @@ fn notice_of(n: &core::Notice) -> Notice {
             rule: match rule {
                 CorePinRule::Length => PinRule::Length,
                 CorePinRule::Alphabet => PinRule::Alphabet,
+                CorePinRule::FourDigits => PinRule::FourDigits,
             },
         },
         N::CardUnsupported => Notice::CardUnsupported,

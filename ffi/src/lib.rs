@@ -7,6 +7,8 @@
 //! - [`signed`]: what a signing gives back (`SignedDocument`, `Identity`, `HashAlgorithm`) and the tap's steps;
 //! - [`transport`]: the foreign `CardTransport` (the shell's NFC tag: bytes in, bytes out) bridged to the core's
 //!   `Transport` trait;
+//! - [`login`]: `LoginFlow`, log-in with the user-authentication certificate: the same core flow (a log-in
+//!   subject) and machinery as `SigningFlow`, with its own screens (`LoginState`);
 //! - [`handoff`]: the foreign `HttpTransport` bridged to the core's HTTP client, and what the flow shows of a
 //!   request and of the relying party's answer;
 //! - [`error`]: the small machine-readable errors of the link and of a camera frame;
@@ -22,6 +24,7 @@ pub mod consent;
 pub mod error;
 pub mod flow;
 pub mod handoff;
+pub mod login;
 pub mod pdf;
 pub mod qr;
 pub mod signed;
@@ -38,6 +41,7 @@ pub use handoff::{
     remember_signed_requests_in, HttpFailure, HttpReply, HttpTransport, RefusalCode, RequestDisplay, RequestField,
     SubmissionReceipt,
 };
+pub use login::{login_way_out_of, LoginDisplay, LoginFlow, LoginObserver, LoginState};
 pub use qr::{decode_luma, QrScanner};
 pub use signed::{Gender, HashAlgorithm, Identity, SignStep, SignedDocument};
 pub use transport::CardTransport;

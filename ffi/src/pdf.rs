@@ -36,6 +36,41 @@ pub struct PdfDisplay {
     pub existing_signatures: u32,
 }
 
+/// A corner of the page as the person sees it (after the page's rotation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum PdfStampCorner {
+    LowerLeft,
+    LowerRight,
+    UpperLeft,
+    UpperRight,
+}
+
+/// A visible stamp: its lines (the app's words, e.g. the name from the certificate and the time) and where it
+/// goes. It reads upright in the chosen corner of the page as shown, inside what the viewer shows of the page.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct PdfStamp {
+    pub lines: Vec<String>,
+    /// 1 is the first page; a negative number counts from the end (-1 is the last).
+    #[uniffi(default = 1)]
+    pub page: i32,
+    pub corner: PdfStampCorner,
+    /// Points between the stamp and the page's edges (36: half an inch).
+    #[uniffi(default = 36.0)]
+    pub margin: f64,
+}
+
+impl From<PdfStamp> for kazasu_pdf::Stamp {
+    fn from(s: PdfStamp) -> kazasu_pdf::Stamp {
+        let corner = match s.corner {
+            PdfStampCorner::LowerLeft => kazasu_pdf::Corner::LowerLeft,
+            PdfStampCorner::LowerRight => kazasu_pdf::Corner::LowerRight,
+            PdfStampCorner::UpperLeft => kazasu_pdf::Corner::UpperLeft,
+            PdfStampCorner::UpperRight => kazasu_pdf::Corner::UpperRight,
+        };
+        kazasu_pdf::Stamp { lines: s.lines, page: s.page, corner, margin: s.margin }
+    }
+}
+
 /// Why a PDF cannot be signed (machine-readable; `detail` is for logs).
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum PdfFailure {
@@ -45,6 +80,9 @@ pub enum PdfFailure {
     Damaged { detail: String },
     #[error("too large: {size} bytes, at most {max}")]
     TooLarge { size: u64, max: u64 },
+    /// The stamp was asked for on a page the PDF does not have.
+    #[error("no page {page} for the stamp: the PDF has {pages}")]
+    NoSuchPage { page: i32, pages: u64 },
     #[error("not supported: {detail}")]
     Unsupported { detail: String },
     /// The signature was made over other signed attributes, or with a certificate other than the one given to
@@ -62,6 +100,7 @@ impl From<CorePdfError> for PdfFailure {
             CorePdfError::Encrypted => PdfFailure::Encrypted,
             CorePdfError::Damaged(_) | CorePdfError::Repaired => PdfFailure::Damaged { detail: e.to_string() },
             CorePdfError::TooLarge { size, max } => PdfFailure::TooLarge { size: size as u64, max: max as u64 },
+            CorePdfError::NoSuchPage { page, pages } => PdfFailure::NoSuchPage { page, pages: pages as u64 },
             other => PdfFailure::Unsupported { detail: other.to_string() },
         }
     }
@@ -88,15 +127,15 @@ impl std::fmt::Debug for PreparedPdf {
 
 /// Prepares `pdf` for a signature of `kind` claimed at `signing_time` (Unix seconds). `certificate`: the
 /// person's signature certificate when the app has it already (from an earlier signing), so the signature names
-/// it (signing-certificate-v2); the card's must then be the same. `stamp_lines`: a visible stamp on the first
-/// page with these lines (the app's words, e.g. the name from that certificate and the time); `None`: invisible.
+/// it (signing-certificate-v2); the card's must then be the same. `stamp`: a visible stamp with the app's
+/// lines, on the page and in the corner it names; `None`: invisible.
 #[uniffi::export]
 pub fn prepare_pdf(
     pdf: Vec<u8>,
     kind: PdfSignatureKind,
     signing_time: i64,
     certificate: Option<Vec<u8>>,
-    stamp_lines: Option<Vec<String>>,
+    stamp: Option<PdfStamp>,
 ) -> Result<std::sync::Arc<PreparedPdf>, PdfFailure> {
     let info = kazasu_pdf::inspect(&pdf)?;
     let pdf: std::sync::Arc<[u8]> = pdf.into();
@@ -105,7 +144,7 @@ pub fn prepare_pdf(
         PdfSignatureKind::Pkcs7 => SubFilter::Pkcs7,
     };
     let mut options = SignOptions::new(sub_filter, signing_time);
-    options.stamp = stamp_lines.map(|lines| kazasu_pdf::Stamp { lines });
+    options.stamp = stamp.map(kazasu_pdf::Stamp::from);
     let prepared = kazasu_pdf::prepare(&pdf, &options)?;
     let attributes = prepared.signed_attributes(certificate.as_deref())?;
     let display = PdfDisplay {

@@ -16,6 +16,12 @@ pub fn software_card_sign_pin() -> String {
     fixture::SIGN_PIN.to_string()
 }
 
+/// The software card's user-authentication PIN (test fixture, 4 digits).
+#[uniffi::export]
+pub fn software_card_auth_pin() -> String {
+    fixture::AUTH_PIN.to_string()
+}
+
 /// The software card's signature CA certificate (DER), to check chains in tests.
 #[uniffi::export]
 pub fn software_card_sign_ca_certificate() -> Vec<u8> {
@@ -197,6 +203,16 @@ impl SoftwareCard {
         self.lock().card.set_sign_tries_left(tries);
     }
 
+    /// Tries left on the user-authentication PIN, from the card's memory (0 = blocked).
+    pub fn auth_pin_tries(&self) -> u32 {
+        self.lock().card.tries_left(false).into()
+    }
+
+    /// Sets the tries left on the user-authentication PIN (at most 3).
+    pub fn set_auth_pin_tries(&self, tries: u8) {
+        self.lock().card.set_auth_tries_left(tries);
+    }
+
     /// How many VERIFY commands carrying a PIN reached the card.
     pub fn pin_presentations(&self) -> u32 {
         self.lock().card.log().pin_presentations as u32
@@ -232,7 +248,9 @@ impl Default for SoftwareCard {
 
 /// A relying party in memory, for shell tests of the hand-off: it creates requests the way a city's site does
 /// (document rendered once and stored), answers GETs with the request JSON, and verifies submissions with the
-/// core's `verify_submission` against the software card's sign CA (and its CRL), single use enforced. Its clock
+/// core's `verify_submission` against the software card's sign CA (and its CRL), single use enforced. It also
+/// issues log-in challenges (`create_login_challenge`, each bound to a session of its own) and verifies the
+/// answers with `verify_login` against the software card's auth CA and its CRL. Its clock
 /// is fixed inside the software card certificate's validity ([`FakeRelyingParty::now`]); use that as the
 /// phone's `now` too. The shell's test `HttpTransport` serves its answers: `answer_get` / `answer_post`.
 #[derive(uniffi::Object)]
@@ -251,6 +269,11 @@ struct RpMemory {
     posts: u32,
     accepted: u32,
     post_fault: Option<PostFault>,
+    /// challenge id → (the stored challenge bytes, the secret of the session it was issued to).
+    challenges: std::collections::HashMap<String, (Vec<u8>, String)>,
+    answered: Option<kazasu_core::handoff::SeenNonces>,
+    /// Log-ins are checked against the sign CA instead of the auth CA: every log-in is refused.
+    distrust_auth_ca: bool,
 }
 
 /// Fresh tokens for request ids and nonces (the app remembers signed nonces for its lifetime): 128 bits from
@@ -266,12 +289,16 @@ fn rp_reply(status: u16, reply: &kazasu_core::handoff::client::Reply) -> crate::
 }
 
 fn request_id_of(origin: &str, url: &str, suffix: &str) -> Option<String> {
+    id_under(origin, url, "/r/", suffix)
+}
+
+fn id_under(origin: &str, url: &str, prefix: &str, suffix: &str) -> Option<String> {
     let parsed = kazasu_core::handoff::HttpsUrl::parse(url).ok()?;
     if parsed.origin() != origin {
         return None;
     }
     let path = parsed.path_and_query();
-    Some(path.strip_prefix("/r/")?.strip_suffix(suffix)?.to_string())
+    Some(path.strip_prefix(prefix)?.strip_suffix(suffix)?.to_string())
 }
 
 #[uniffi::export]
@@ -329,6 +356,13 @@ impl FakeRelyingParty {
         use kazasu_core::handoff::{request::request_json, Document, Refusal};
         let mut rp = self.lock();
         rp.gets += 1;
+        if let Some(id) = id_under(&self.origin, &url, "/login/", "") {
+            let body = rp.challenges.get(&id).and_then(|(b, _)| kazasu_core::handoff::login::challenge_json(b).ok());
+            return match body {
+                Some(body) => crate::handoff::HttpReply { status: 200, body },
+                None => rp_reply(404, &Reply::refused(Refusal::NotFound, "no such log-in")),
+            };
+        }
         let id = request_id_of(&self.origin, &url, "").unwrap_or_default();
         if rp.used.contains(&id) {
             return rp_reply(409, &Reply::refused(Refusal::Replayed, "this request was already signed"));
@@ -350,6 +384,9 @@ impl FakeRelyingParty {
         use kazasu_core::handoff::{Refusal, Submission};
         let mut rp = self.lock();
         rp.posts += 1;
+        if let Some(id) = id_under(&self.origin, &url, "/login/", "/response") {
+            return self.answer_login(&mut rp, &id, &body);
+        }
         let id = request_id_of(&self.origin, &url, "/submit").unwrap_or_default();
         let Some(document) = rp.documents.get(&id).cloned() else {
             return rp_reply(404, &Reply::refused(Refusal::NotFound, "no such request"));
@@ -381,7 +418,40 @@ impl FakeRelyingParty {
         }
     }
 
-    /// How many GETs / POSTs it answered, and how many signatures it accepted.
+    /// Creates a log-in challenge (issued now, valid `validity_secs`, fresh id, nonce and session) and returns
+    /// its URL — what the log-in QR code carries inside `login_link`.
+    pub fn create_login_challenge(&self, validity_secs: i64) -> Result<String, TestSetupError> {
+        use kazasu_core::handoff::login::{session_binding, Challenge};
+        let id = fresh_token();
+        let session = fresh_token();
+        let challenge = Challenge {
+            origin: self.origin.clone(),
+            relying_party: "伊勢市（テスト）".into(),
+            challenge_id: id.clone(),
+            nonce: fresh_token(),
+            issued_at: self.now,
+            created_from: "Windows · Chrome".into(),
+            expires_at: self.now + validity_secs,
+            session: session_binding(session.as_bytes()),
+            submit_url: format!("{}/login/{id}/response", self.origin),
+        };
+        let bytes = challenge.render().map_err(TestSetupError::fixture)?;
+        self.lock().challenges.insert(id.clone(), (bytes, session));
+        Ok(format!("{}/login/{id}", self.origin))
+    }
+
+    /// The same-device log-in link for a challenge URL (`kazasu://login?r=…`).
+    pub fn login_link(&self, challenge_url: String) -> Result<String, TestSetupError> {
+        let url = kazasu_core::handoff::HttpsUrl::parse(&challenge_url).map_err(TestSetupError::bad_url)?;
+        Ok(kazasu_core::handoff::login_deep_link(&url))
+    }
+
+    /// From now on log-ins are checked against the sign CA: every log-in is refused (bad certificate).
+    pub fn distrust_auth_ca(&self) {
+        self.lock().distrust_auth_ca = true;
+    }
+
+    /// How many GETs / POSTs it answered, and how many signatures (and log-ins) it accepted.
     pub fn gets(&self) -> u32 {
         self.lock().gets
     }
@@ -399,7 +469,48 @@ impl FakeRelyingParty {
     fn lock(&self) -> MutexGuard<'_, RpMemory> {
         self.rp.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// A log-in answer for challenge `id`, verified for the session the challenge was issued to (the one this
+    /// fake relying party then logs in), with the auth CA and its CRL, single use.
+    fn answer_login(&self, rp: &mut RpMemory, id: &str, body: &[u8]) -> crate::handoff::HttpReply {
+        use kazasu_core::anchors::TrustAnchors;
+        use kazasu_core::crl::ScopedCrl;
+        use kazasu_core::handoff::client::{Reply, Transcribed};
+        use kazasu_core::handoff::rp::login::verify_login;
+        use kazasu_core::handoff::rp::{RevocationSource, Trust};
+        use kazasu_core::handoff::{LoginResponse, Refusal, SeenNonces};
+        let Some((challenge, session)) = rp.challenges.get(id).cloned() else {
+            return rp_reply(404, &Reply::refused(Refusal::NotFound, "no such log-in"));
+        };
+        let ca = if rp.distrust_auth_ca { fixture::SIGN_CA_CERT } else { fixture::AUTH_CA_CERT };
+        let (Ok(anchors), Ok(crl)) = (TrustAnchors::from_der(ca), ScopedCrl::read(AUTH_CA_CRL)) else {
+            return rp_reply(500, &Reply::refused(Refusal::Internal, "the test CA or CRL is unreadable"));
+        };
+        let used = rp.answered.get_or_insert_with(|| SeenNonces::new(1024));
+        let verified = LoginResponse::from_json(body).map_err(|e| (e.refusal(), e.to_string())).and_then(|r| {
+            verify_login(
+                &challenge,
+                &r,
+                session.as_bytes(),
+                &Trust::only(anchors),
+                RevocationSource::Crls(&[&crl]),
+                used,
+                self.now,
+            )
+            .map_err(|e| (e.refusal(), e.to_string()))
+        });
+        match verified {
+            Err((code, message)) => rp_reply(code.http_status(), &Reply::refused(code, message)),
+            Ok(_) => {
+                rp.accepted += 1;
+                rp_reply(200, &Reply::accepted(id, Transcribed::default()))
+            }
+        }
+    }
 }
+
+/// The test auth CA's CRL (lists nothing), as a relying party's revocation source for log-ins.
+const AUTH_CA_CRL: &[u8] = include_bytes!("../../fixtures/test-pki/auth-ca.crl.der");
 
 // ───────────────────────────────────── for the scenario table (tests/scenarios) ─────────────────────────────────────
 
@@ -531,6 +642,23 @@ pub fn describe_state(state: crate::flow::FlowState) -> StateSummary {
         _ => (None, None, None),
     };
     let way_out = variant(format!("{:?}", crate::flow::way_out_of(state.clone())));
+    StateSummary { name: variant(format!("{state:?}")), notice, known_tries, can_resend, way_out }
+}
+
+/// Names a log-in state the way `tests/scenarios/signing-flow.json` does (as `describe_state`).
+#[uniffi::export]
+pub fn describe_login_state(state: crate::login::LoginState) -> StateSummary {
+    use crate::login::LoginState as S;
+    let variant = |d: String| d.split([' ', '{', '(']).next().unwrap_or_default().to_string();
+    let notice = |n: &Option<crate::flow::Notice>| n.as_ref().map(|n| variant(format!("{n:?}")));
+    let (notice, known_tries, can_resend) = match &state {
+        S::EnterPin { known_tries, notice: n } => (notice(n), *known_tries, None),
+        S::HoldCard { notice: n } => (notice(n), None, None),
+        S::SubmitFailed { notice: n, can_resend } => (Some(variant(format!("{n:?}"))), None, Some(*can_resend)),
+        S::Failed { notice: n } => (Some(variant(format!("{n:?}"))), None, None),
+        _ => (None, None, None),
+    };
+    let way_out = variant(format!("{:?}", crate::login::login_way_out_of(state.clone())));
     StateSummary { name: variant(format!("{state:?}")), notice, known_tries, can_resend, way_out }
 }
 

@@ -7,7 +7,7 @@
 #[cfg(feature = "testing")]
 mod common;
 
-use kazasu_ffi::pdf::{prepare_pdf, PdfFailure, PdfSignatureKind};
+use kazasu_ffi::pdf::{prepare_pdf, PdfFailure, PdfSignatureKind, PdfStamp, PdfStampCorner};
 use kazasu_ffi::{Gender, HashAlgorithm, Identity, SignedDocument};
 
 /// A one-page PDF with a classic xref table, its offsets counted here.
@@ -105,12 +105,24 @@ fn what_cannot_be_signed_is_a_typed_failure() {
 }
 
 #[test]
-fn stamp_lines_make_the_signature_visible() {
-    let lines = Some(vec!["署名者: かざす　花子".to_string()]);
-    let p = prepare_pdf(tiny_pdf(), PdfSignatureKind::Pkcs7, 1_796_083_200, None, lines).unwrap();
+fn a_stamp_makes_the_signature_visible_and_a_page_the_pdf_lacks_is_its_own_failure() {
+    let stamp = PdfStamp {
+        lines: vec!["署名者: かざす　花子".to_string()],
+        page: -1,
+        corner: PdfStampCorner::UpperRight,
+        margin: 20.0,
+    };
+    let p = prepare_pdf(tiny_pdf(), PdfSignatureKind::Pkcs7, 1_796_083_200, None, Some(stamp.clone())).unwrap();
     let cert = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki/sign.der")).unwrap();
     let out = p.finish(signed(cert)).unwrap();
-    // The appearance stream draws 署 (U+7F72) in the first page's widget.
-    assert!(out.windows(5).any(|w| w == b"<7F72"));
     assert!(kazasu_pdf::signatures(&out).unwrap()[0].covers_whole_file);
+    // The widget has an appearance, whose font is embedded.
+    let has = |needle: &[u8]| out.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"/AP") && has(b"/FontFile2") && has(b"+IPAexGothic"));
+    // A page the PDF does not have is its own failure, before any signing.
+    let far = PdfStamp { page: 9, ..stamp };
+    assert!(matches!(
+        prepare_pdf(tiny_pdf(), PdfSignatureKind::Pkcs7, 1_796_083_200, None, Some(far)),
+        Err(PdfFailure::NoSuchPage { page: 9, pages: 1 })
+    ));
 }

@@ -292,7 +292,9 @@ impl Transport for Hostile<'_> {
 /// "outcome unknown" and ends the session; errors are typed and never carry the PIN; nothing panics.
 ///
 /// The first byte picks the link and the scenario: the signing [`Flow`] driven by a script of the person's
-/// actions and card taps (the same script answers the card), a session asked for one PIN twice, or the auth PIN.
+/// actions and card taps (the same script answers the card), a session asked for one PIN twice, the auth PIN
+/// asked for twice in one session, or the log-in kind of the flow (the 4-digit auth PIN, 3 tries) under the
+/// same script.
 pub fn session(data: &[u8]) {
     let Some((&mode, script)) = data.split_first() else { return };
     let caps = match mode & 3 {
@@ -304,7 +306,8 @@ pub fn session(data: &[u8]) {
     let last_try = if mode & 4 != 0 { LastTry::Confirmed } else { LastTry::NotConfirmed };
     let mut card = Hostile { script, caps, log: Vec::new() };
     match mode >> 3 & 3 {
-        0 => flow_under_attack(&mut card),
+        0 => flow_under_attack(&mut card, false),
+        3 => flow_under_attack(&mut card, true),
         1 => {
             let mut results = Vec::new();
             // A PIN handed over once, asked for twice: presented at most once.
@@ -323,10 +326,13 @@ pub fn session(data: &[u8]) {
         }
         _ => {
             let mut results = Vec::new();
-            let pin = AuthPin::new(AUTH_PIN).expect("valid test PIN");
+            // An auth PIN handed over once, asked for twice: presented at most once.
+            let mut pin = Some(AuthPin::new(AUTH_PIN).expect("valid test PIN"));
             if let Ok(mut s) = JpkiSession::open(&mut card) {
                 results.push(s.read_certificate(CertificateKind::Auth).map(drop));
-                results.push(s.verify_auth_pin(pin, last_try));
+                results.push(s.verify_auth_pin_with(last_try, || pin.take()));
+                results.push(s.verify_auth_pin_with(last_try, || pin.take()));
+                results.push(s.read_auth_certificate().map(|der| drop(Certificate::from_der(&der))));
                 results.push(s.authenticate(HashAlgorithm::Sha384, b"challenge").map(drop));
             }
             let errors: Vec<&CardError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
@@ -340,10 +346,41 @@ fn typed_pin(n: usize) -> String {
     format!("QZ7XW{n:X}")
 }
 
-/// Drives the signing flow for bytes with the script's actions; every card tap runs on the hostile card.
-fn flow_under_attack(card: &mut Hostile) {
+/// The n-th auth PIN the person types in a log-in (4 digits, all different within a script's 24 actions).
+fn typed_auth_pin(n: usize) -> String {
+    format!("47{:02}", n % 100)
+}
+
+/// A log-in challenge as the app holds it after fetching, valid at `now`.
+fn login_challenge(now: i64) -> kazasu_core::handoff::LoginChallenge {
+    use kazasu_core::handoff::login::{challenge_json, session_binding, Challenge, LoginChallenge};
+    let bytes = Challenge {
+        origin: "https://city.example.jp".into(),
+        relying_party: "伊勢市".into(),
+        challenge_id: "login_0123456789".into(),
+        nonce: "AAECAwQFBgcICQoLDA0ODw".into(),
+        issued_at: now - 10,
+        created_from: "Windows · Chrome".into(),
+        expires_at: now + 290,
+        session: session_binding(b"session"),
+        submit_url: "https://city.example.jp/login/login_0123456789/response".into(),
+    }
+    .render()
+    .expect("a valid challenge");
+    let url = HttpsUrl::parse("https://city.example.jp/login/login_0123456789").expect("a valid URL");
+    LoginChallenge::from_json(&url, &challenge_json(&bytes).expect("a valid challenge"), now).expect("valid now")
+}
+
+/// Drives the signing flow for bytes (or, with `login`, the log-in flow: the auth PIN) with the script's actions;
+/// every card tap runs on the hostile card.
+fn flow_under_attack(card: &mut Hostile, login: bool) {
     const NOW: i64 = 1_796_083_200;
-    let mut flow = Flow::for_bytes("申請書.txt", Arc::from(&b"document shown"[..]), HashAlgorithm::Sha256);
+    let mut flow = if login {
+        Flow::for_login(login_challenge(NOW))
+    } else {
+        Flow::for_bytes("申請書.txt", Arc::from(&b"document shown"[..]), HashAlgorithm::Sha256)
+    };
+    let typed = |n: usize| if login { typed_auth_pin(n) } else { typed_pin(n) };
     // Per typed PIN: whether the person confirmed the last try while the flow held it.
     let mut confirmed: Vec<bool> = Vec::new();
     let mut held: Option<usize> = None;
@@ -355,12 +392,12 @@ fn flow_under_attack(card: &mut Hostile) {
                 let n = confirmed.len();
                 confirmed.push(false);
                 let taken = matches!(flow.state(), State::EnterPin { .. });
-                flow.enter_pin(SignPin::new(&typed_pin(n)));
+                flow.enter_typed_pin(kazasu_core::PinBytes::new(typed(n).into_bytes()));
                 if taken {
                     held = Some(n);
                 }
             }
-            3 => flow.enter_pin(SignPin::new("SHORT")),
+            3 => flow.enter_typed_pin(kazasu_core::PinBytes::new(b"SHORT".to_vec())),
             4 => {
                 if flow.state() == &State::ConfirmLastTry {
                     if let Some(n) = held {
@@ -388,8 +425,13 @@ fn flow_under_attack(card: &mut Hostile) {
                     );
                     errors.push(error);
                 }
+                if let (true, Some(v)) = (login, presented) {
+                    // The counter read and VERIFY of a log-in are the auth PIN's (EF 0018), never the sign PIN's.
+                    let select = tap[..v].iter().rev().find(|e| e.ins() == 0xA4).expect("an EF was selected");
+                    assert_eq!(select.command.get(5..7), Some(&[0x00, 0x18][..]), "a log-in presented to another PIN");
+                }
                 let on_wire = presented.map(|v| &tap[v].command[5..]);
-                let n = on_wire.map(|pin| (0..confirmed.len()).find(|&n| typed_pin(n).as_bytes() == pin));
+                let n = on_wire.map(|pin| (0..confirmed.len()).find(|&n| typed(n).as_bytes() == pin));
                 assert!(n.is_none_or(|n| n.is_some()), "the PIN on the wire was never typed");
                 let pin_confirmed = n.flatten().is_some_and(|n| confirmed[n]);
                 check_log(tap, &|_| pin_confirmed, &errors);
@@ -397,10 +439,12 @@ fn flow_under_attack(card: &mut Hostile) {
             }
         }
         let _ = (flow.pending(), flow.holds_pin(), flow.known_tries(), format!("{:?}", flow.state()));
+        // A log-in never asks for the signature password, nor a signing for the auth PIN.
+        assert_eq!(flow.pin_kind(), if login { PinKind::Auth } else { PinKind::Sign });
     }
     // Each typed PIN reached the card at most once, over all taps.
     for n in 0..confirmed.len() {
-        let pin = typed_pin(n);
+        let pin = typed(n);
         let times = card.log.iter().filter(|e| e.is_verify_with_pin() && e.command[5..] == *pin.as_bytes()).count();
         assert!(times <= 1, "PIN #{n} was presented {times} times");
     }

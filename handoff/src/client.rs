@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::document::sanitize_text;
+use super::login::{LoginChallenge, LoginResponse};
 use super::request::SignRequest;
 use super::submission::Submission;
 use super::url::HttpsUrl;
@@ -150,6 +151,45 @@ pub fn submit<C: HttpClient>(
     Ok(Receipt { request_id: reply.request_id.unwrap_or_default(), transcribed: reply.transcribed })
 }
 
+/// Fetches and checks the log-in challenge behind a `login` link ([`LoginChallenge::from_json`]).
+pub fn fetch_challenge<C: HttpClient>(
+    client: &mut C,
+    url: &HttpsUrl,
+    now: i64,
+) -> Result<LoginChallenge, HandoffError> {
+    let resp = client.get(url, MAX_REQUEST_BODY)?;
+    let resp = bounded(resp, "challenge", MAX_REQUEST_BODY)?;
+    if resp.status != 200 {
+        return Err(refusal_of(resp.status, &resp.body));
+    }
+    LoginChallenge::from_json(url, &resp.body, now)
+}
+
+/// Posts a log-in answer to the challenge's submit URL (same origin) and reads the relying party's verdict:
+/// accepted for this challenge (a [`Receipt`] without transcribed data: a log-in hands over none), or refused.
+pub fn submit_login<C: HttpClient>(
+    client: &mut C,
+    challenge: &LoginChallenge,
+    response: &LoginResponse,
+) -> Result<Receipt, HandoffError> {
+    let url = challenge.submit_url()?;
+    if url.origin() != challenge.origin() {
+        return Err(HandoffError::OriginMismatch { expected: challenge.origin().into(), found: url.origin() });
+    }
+    let resp = client.post_json(&url, &response.to_json(), MAX_REPLY_BODY)?;
+    let resp = bounded(resp, "reply", MAX_REPLY_BODY)?;
+    if resp.status != 200 {
+        return Err(refusal_of(resp.status, &resp.body));
+    }
+    let reply: Reply = serde_json::from_slice(&resp.body)
+        .map_err(|e| HandoffError::Malformed { what: "reply", detail: e.to_string() })?;
+    let id = challenge.challenge().challenge_id.as_str();
+    if reply.status != ReplyStatus::Accepted || reply.request_id.as_deref() != Some(id) {
+        return Err(HandoffError::Malformed { what: "reply", detail: "not an acceptance of this log-in".into() });
+    }
+    Ok(Receipt { request_id: id.to_string(), transcribed: None })
+}
+
 /// Nonces this app already signed and filed (bounded, oldest forgotten first), so a replayed request is refused
 /// before the password is asked, whatever the server does. A phone keeps them in a file ([`SeenNonces::in_file`])
 /// so that a restart of the app does not forget them.
@@ -193,6 +233,22 @@ impl SeenNonces {
             return Err(HandoffError::Replayed);
         }
         Ok(())
+    }
+
+    /// Whether `nonce` was recorded (a signed request's, or an answered log-in challenge's).
+    pub fn contains(&self, nonce: &str) -> bool {
+        self.set.contains(nonce)
+    }
+
+    /// Records a nonce (an answered log-in challenge's) and writes the file; false when it was there already.
+    pub fn record_nonce(&mut self, nonce: &str) -> bool {
+        let added = self.insert(nonce.to_string());
+        if added {
+            if let Err(e) = self.save() {
+                log::warn!("signed-request memory not written ({}); kept in memory", e.kind());
+            }
+        }
+        added
     }
 
     /// Records a signed request's nonce (and writes the file, when there is one).

@@ -5,6 +5,7 @@
 //! - [`link`]: the QR / app-link / deep-link payload → the request's https URL.
 //! - [`document`]: the canonical UTF-8 document that is both displayed and signed.
 //! - [`request`]: the request JSON the app fetches, checked against the URL it came from.
+//! - [`login`]: log-in with the user-authentication certificate: the challenge, its JSON, the response.
 //! - [`Submission`]: what the app sends back (signature, certificate chain, digest algorithm).
 //! - [`client`]: fetch and submit over an [`HttpClient`] the platform provides (the flow in `kazasu-core`
 //!   runs them around the card).
@@ -15,6 +16,7 @@
 pub mod client;
 pub mod document;
 pub mod link;
+pub mod login;
 pub mod request;
 #[cfg(feature = "openssl")]
 pub mod rp;
@@ -35,7 +37,10 @@ pub use link::MAX_LINK_LEN;
 
 pub use client::{fetch_request, submit, HttpClient, HttpResponse, Receipt, SeenNonces};
 pub use document::{Document, Field};
-pub use link::{app_link, deep_link, parse_link, parse_link_bytes};
+pub use link::{
+    app_link, deep_link, login_app_link, login_deep_link, parse_any_link, parse_link, parse_link_bytes, Link, LinkKind,
+};
+pub use login::{LoginChallenge, LoginResponse};
 pub use request::SignRequest;
 pub use submission::Submission;
 pub use url::{percent_decode, HttpsUrl};

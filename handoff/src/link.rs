@@ -4,6 +4,10 @@
 //! the app's custom scheme (`kazasu://sign?r=<percent-encoded URL>`, the fallback any app could claim). A phone
 //! browser opens either link in the app (「端末内のアプリで署名する」).
 //!
+//! A log-in challenge (`crate::login`) travels the same ways under `login` instead of `sign`
+//! (`https://<app-link host>/login?r=…`, `kazasu://login?r=…`); [`parse_any_link`] is the one parser for both and
+//! says which kind a link is.
+//!
 //! The app-link host and path come from `app-links.toml` (generated into [`app_link_host`] by
 //! `scripts/app-links.py`). A link to that path on that host is never itself a request URL: it is only ever
 //! unwrapped, so a relayed app link cannot make the app fetch the link instead of the request.
@@ -17,43 +21,105 @@ use crate::HandoffError;
 pub use app_link_host::{APP_LINK_HOST, APP_LINK_PATH};
 
 pub const DEEP_LINK_PREFIX: &str = "kazasu://sign?r=";
+/// The custom-scheme link of a log-in challenge (`kazasu://login?r=<percent-encoded challenge URL>`).
+pub const LOGIN_DEEP_LINK_PREFIX: &str = "kazasu://login?r=";
+/// The app-link path of a log-in challenge on the app-link host. Not yet in `app-links.toml`: the well-known
+/// files and the apps' manifests claim only the signing path until the log-in screens exist.
+pub const LOGIN_APP_LINK_PATH: &str = "/login";
 const HTTPS: &str = "https://";
 const QUERY: &str = "?r=";
 
-/// The longest link prefix (custom scheme or app link), which bounds a link's length.
+/// The longest link prefix (custom scheme or app link, signing or log-in), which bounds a link's length.
 pub const LONGEST_PREFIX: usize = {
-    let app = HTTPS.len() + APP_LINK_HOST.len() + APP_LINK_PATH.len() + QUERY.len();
-    if app > DEEP_LINK_PREFIX.len() {
-        app
-    } else {
-        DEEP_LINK_PREFIX.len()
-    }
+    let app = HTTPS.len() + APP_LINK_HOST.len() + max(APP_LINK_PATH.len(), LOGIN_APP_LINK_PATH.len()) + QUERY.len();
+    max(app, max(DEEP_LINK_PREFIX.len(), LOGIN_DEEP_LINK_PREFIX.len()))
 };
 
 /// Longest QR / deep-link payload: room for the app link or deep link of any URL of [`MAX_URL_LEN`], every
 /// byte of which may need a percent-escape (three bytes).
 pub const MAX_LINK_LEN: usize = LONGEST_PREFIX + 3 * MAX_URL_LEN;
 
-/// The request URL inside a QR payload, an app link or a custom-scheme deep link.
-pub fn parse_link(text: &str) -> Result<HttpsUrl, HandoffError> {
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// What a link asks the app to do with the URL it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// Fetch a signing request and sign it (`…/sign?r=`, or a plain request URL).
+    Sign,
+    /// Fetch a log-in challenge and answer it with the auth key (`…/login?r=`).
+    Login,
+}
+
+impl LinkKind {
+    const ALL: [LinkKind; 2] = [LinkKind::Sign, LinkKind::Login];
+
+    fn deep_link_prefix(self) -> &'static str {
+        match self {
+            LinkKind::Sign => DEEP_LINK_PREFIX,
+            LinkKind::Login => LOGIN_DEEP_LINK_PREFIX,
+        }
+    }
+
+    fn app_link_path(self) -> &'static str {
+        match self {
+            LinkKind::Sign => APP_LINK_PATH,
+            LinkKind::Login => LOGIN_APP_LINK_PATH,
+        }
+    }
+}
+
+/// A parsed link: what to do, and the https URL to fetch for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub kind: LinkKind,
+    pub url: HttpsUrl,
+}
+
+/// The one parser of QR payloads, app links and deep links, for signing and log-in alike. A plain https URL is
+/// a signing request's; a log-in is only ever reached through a `login` link.
+pub fn parse_any_link(text: &str) -> Result<Link, HandoffError> {
     if text.len() > MAX_LINK_LEN {
         return Err(HandoffError::TooLong { what: "link", max: MAX_LINK_LEN, actual: text.len() });
     }
     let text = text.trim_matches(|c: char| c.is_ascii_whitespace());
     let is_custom = text.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("kazasu:"));
     if is_custom {
-        let encoded = strip_prefix_ignore_case(text, DEEP_LINK_PREFIX)
-            .ok_or(HandoffError::InvalidUrl("a kazasu: link must be kazasu://sign?r=<https URL>"))?;
-        return inner_request_url(encoded, "a kazasu: link carries exactly one parameter");
+        for kind in LinkKind::ALL {
+            if let Some(encoded) = strip_prefix_ignore_case(text, kind.deep_link_prefix()) {
+                let url = inner_request_url(encoded, "a kazasu: link carries exactly one parameter")?;
+                return Ok(Link { kind, url });
+            }
+        }
+        return Err(HandoffError::InvalidUrl(
+            "a kazasu: link must be kazasu://sign?r= or kazasu://login?r=<https URL>",
+        ));
     }
-    if let Some(encoded) = strip_prefix_ignore_case(text, &app_link_prefix()) {
-        return inner_request_url(encoded, "an app link carries exactly one parameter");
+    for kind in LinkKind::ALL {
+        if let Some(encoded) = strip_prefix_ignore_case(text, &app_link_prefix(kind)) {
+            let url = inner_request_url(encoded, "an app link carries exactly one parameter")?;
+            return Ok(Link { kind, url });
+        }
     }
     let url = HttpsUrl::parse(text)?;
     if is_app_link(&url) {
         return Err(HandoffError::InvalidUrl("an app link must be https://<app-link host>/sign?r=<https URL>"));
     }
-    Ok(url)
+    Ok(Link { kind: LinkKind::Sign, url })
+}
+
+/// The request URL inside a QR payload, an app link or a custom-scheme deep link of a signing request. A
+/// log-in link is refused here: it is not a request to sign.
+pub fn parse_link(text: &str) -> Result<HttpsUrl, HandoffError> {
+    match parse_any_link(text)? {
+        Link { kind: LinkKind::Sign, url } => Ok(url),
+        Link { kind: LinkKind::Login, .. } => Err(HandoffError::InvalidUrl("a log-in link is not a signing request")),
+    }
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -72,16 +138,18 @@ fn inner_request_url(encoded: &str, one_parameter: &'static str) -> Result<Https
     Ok(url)
 }
 
-/// `https://<app-link host>/sign?r=`.
-fn app_link_prefix() -> String {
-    format!("{HTTPS}{APP_LINK_HOST}{APP_LINK_PATH}{QUERY}")
+/// `https://<app-link host>/sign?r=` (or `/login?r=`).
+fn app_link_prefix(kind: LinkKind) -> String {
+    format!("{HTTPS}{APP_LINK_HOST}{}{QUERY}", kind.app_link_path())
 }
 
 /// Whether `url` is on the app-link host at the app-link path (in any spelling, with any query): the form of
 /// a link, not of a request.
 pub fn is_app_link(url: &HttpsUrl) -> bool {
     let path = url.path_and_query().split('?').next().unwrap_or_default();
-    url.is_https() && url.host() == APP_LINK_HOST && path.eq_ignore_ascii_case(APP_LINK_PATH)
+    url.is_https()
+        && url.host() == APP_LINK_HOST
+        && LinkKind::ALL.iter().any(|k| path.eq_ignore_ascii_case(k.app_link_path()))
 }
 
 /// [`parse_link`] on a QR code's raw payload bytes, which must be UTF-8.
@@ -101,7 +169,17 @@ pub fn deep_link(url: &HttpsUrl) -> String {
 /// The verified https link for a request URL (`https://<app-link host>/sign?r=…`): the same-device link a
 /// relying party shows first, which the OS opens only in the app whose ids the host's well-known files name.
 pub fn app_link(url: &HttpsUrl) -> String {
-    format!("{}{}", app_link_prefix(), percent_encode(&url.to_string()))
+    format!("{}{}", app_link_prefix(LinkKind::Sign), percent_encode(&url.to_string()))
+}
+
+/// The custom-scheme link of a log-in challenge URL (`kazasu://login?r=…`).
+pub fn login_deep_link(url: &HttpsUrl) -> String {
+    format!("{LOGIN_DEEP_LINK_PREFIX}{}", percent_encode(&url.to_string()))
+}
+
+/// The verified https link of a log-in challenge URL (`https://<app-link host>/login?r=…`).
+pub fn login_app_link(url: &HttpsUrl) -> String {
+    format!("{}{}", app_link_prefix(LinkKind::Login), percent_encode(&url.to_string()))
 }
 
 #[cfg(test)]
@@ -196,6 +274,24 @@ mod tests {
         // Only the configured host unwraps: the same path elsewhere is an ordinary request URL.
         let elsewhere = format!("https://evil.example{APP_LINK_PATH}?r={inner}");
         assert_eq!(parse_link(&elsewhere).unwrap().host(), "evil.example");
+    }
+
+    #[test]
+    fn one_parser_tells_a_log_in_link_from_a_signing_link() {
+        let url = HttpsUrl::parse("https://city.example.jp/login/abcdEFGH1234").unwrap();
+        for link in [login_deep_link(&url), login_app_link(&url), login_deep_link(&url).to_ascii_uppercase()] {
+            let parsed = parse_any_link(&link);
+            let parsed = parsed.map(|l| (l.kind, l.url.to_string().to_ascii_lowercase()));
+            assert_eq!(parsed, Ok((LinkKind::Login, url.to_string().to_ascii_lowercase())), "{link}");
+            // A log-in link never passes for a signing request.
+            assert!(matches!(parse_link(&link), Err(HandoffError::InvalidUrl(_))), "{link}");
+        }
+        assert_eq!(parse_any_link(&deep_link(&url)).unwrap().kind, LinkKind::Sign);
+        assert_eq!(parse_any_link(url.to_string().as_str()).unwrap().kind, LinkKind::Sign);
+        // The log-in path on the app-link host is a link form, never fetched as a request.
+        assert!(parse_any_link(&format!("https://{APP_LINK_HOST}{LOGIN_APP_LINK_PATH}")).is_err());
+        let nested = login_deep_link(&HttpsUrl::parse(&login_app_link(&url)).unwrap());
+        assert!(matches!(parse_any_link(&nested), Err(HandoffError::InvalidUrl(_))));
     }
 
     #[test]

@@ -60,8 +60,13 @@ impl Submission {
     }
 
     pub fn to_json(&self) -> Vec<u8> {
+        self.to_json_as(FORMAT)
+    }
+
+    /// The same JSON under another format name (a log-in response, [`crate::login::LoginResponse`]).
+    pub(crate) fn to_json_as(&self, format: &str) -> Vec<u8> {
         let wire = Wire {
-            format: FORMAT.into(),
+            format: format.into(),
             request_id: self.request_id.clone(),
             nonce: self.nonce.clone(),
             digest_algorithm: self.algorithm.name().into(),
@@ -73,13 +78,18 @@ impl Submission {
 
     /// Parses a submission body under the size limits. Does not verify anything cryptographic.
     pub fn from_json(body: &[u8]) -> Result<Submission, HandoffError> {
+        Submission::from_json_as(body, FORMAT, "submission")
+    }
+
+    /// [`Submission::from_json`] for the format `format` (a log-in response is shaped like a submission).
+    pub(crate) fn from_json_as(body: &[u8], format: &str, what: &'static str) -> Result<Submission, HandoffError> {
         if body.len() > MAX_SUBMISSION_BODY {
-            return Err(HandoffError::TooLong { what: "submission", max: MAX_SUBMISSION_BODY, actual: body.len() });
+            return Err(HandoffError::TooLong { what, max: MAX_SUBMISSION_BODY, actual: body.len() });
         }
-        std::str::from_utf8(body).map_err(|_| HandoffError::InvalidUtf8 { what: "submission" })?;
-        let wire: Wire = serde_json::from_slice(body)
-            .map_err(|e| HandoffError::Malformed { what: "submission", detail: e.to_string() })?;
-        if wire.format != FORMAT {
+        std::str::from_utf8(body).map_err(|_| HandoffError::InvalidUtf8 { what })?;
+        let wire: Wire =
+            serde_json::from_slice(body).map_err(|e| HandoffError::Malformed { what, detail: e.to_string() })?;
+        if wire.format != format {
             return Err(HandoffError::UnsupportedVersion);
         }
         let malformed = |what: &'static str, detail: &str| HandoffError::Malformed { what, detail: detail.into() };

@@ -19,6 +19,10 @@ pub enum PdfError {
     FieldExists(String),
     #[error("the signature is {needed} bytes; {reserved} were reserved")]
     SignatureTooLarge { needed: usize, reserved: usize },
+    #[error("the stamp's page {page} does not exist: the PDF has {pages} pages")]
+    NoSuchPage { page: i32, pages: usize },
+    #[error("the stamp's font: {0}")]
+    Font(&'static str),
     #[error("the prepared file has no signature placeholder")]
     NoPlaceholder,
     #[error("CMS encoding failed")]

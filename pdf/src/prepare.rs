@@ -13,6 +13,9 @@ pub enum SubFilter {
     Pades,
     /// `adbe.pkcs7.detached` (what 登記・供託 filings take): with the signing-time attribute.
     Pkcs7,
+    /// A document time-stamp (`/Type /DocTimeStamp`, `ETSI.RFC3161`, PAdES B-LTA): `/Contents` holds an RFC 3161
+    /// token over the byte ranges, no signed attributes ([`crate::doc_timestamp`]).
+    DocTimeStamp,
 }
 
 impl SubFilter {
@@ -20,6 +23,7 @@ impl SubFilter {
         match self {
             SubFilter::Pades => "ETSI.CAdES.detached",
             SubFilter::Pkcs7 => "adbe.pkcs7.detached",
+            SubFilter::DocTimeStamp => "ETSI.RFC3161",
         }
     }
 }
@@ -34,7 +38,7 @@ pub struct SignOptions {
     pub signing_time: i64,
     /// Bytes reserved for the CMS in `/Contents`.
     pub reserved: usize,
-    /// A visible stamp on the first page; `None`: invisible.
+    /// A visible stamp (its text, page, corner and margin); `None`: invisible, on the first page.
     pub stamp: Option<crate::stamp::Stamp>,
 }
 
@@ -81,6 +85,9 @@ pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError
     };
     let root_id = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| structure("catalog"))?;
     let first_page = *doc.get_pages().values().next().ok_or(structure("page"))?;
+    // A visible stamp's page and place there (module `place`), read before the document goes into the update.
+    let stamp_at = options.stamp.as_ref().map(|s| crate::stamp::locate(&doc, s)).transpose()?;
+    let page = stamp_at.map_or(first_page, |(page, _)| page);
     let mut inc = IncrementalDocument::create_from(input.to_vec(), doc);
 
     let sig_id = inc.new_document.add_object(signature_dictionary(options));
@@ -94,16 +101,15 @@ pub fn prepare(input: &[u8], options: &SignOptions) -> Result<Prepared, PdfError
         "F" => 132,
         // Invisible: an empty rectangle.
         "Rect" => vec![0.into(), 0.into(), 0.into(), 0.into()],
-        "P" => first_page,
+        "P" => page,
     };
-    if let Some(stamp) = &options.stamp {
-        let ((x, y), (w, h)) = (crate::stamp::ORIGIN, crate::stamp::SIZE);
-        let ap = inc.new_document.add_object(crate::stamp::appearance(stamp));
-        widget.set("Rect", vec![x.into(), y.into(), (x + w).into(), (y + h).into()]);
+    if let (Some(stamp), Some((_, placement))) = (&options.stamp, stamp_at) {
+        let ap = crate::stamp::appearance(stamp, &placement, &mut |o| inc.new_document.add_object(o))?;
+        widget.set("Rect", crate::stamp::rect(&placement));
         widget.set("AP", dictionary! { "N" => ap });
     }
     let widget_id = inc.new_document.add_object(widget);
-    add_to_array(&mut inc, first_page, b"Annots", widget_id, "page")?;
+    add_to_array(&mut inc, page, b"Annots", widget_id, "page")?;
     add_field(&mut inc, root_id, widget_id)?;
 
     let mut bytes = Vec::with_capacity(input.len() + options.reserved * 2 + 4096);
@@ -118,6 +124,10 @@ fn structure(what: &'static str) -> PdfError {
 
 fn signature_dictionary(options: &SignOptions) -> Dictionary {
     let placeholder = vec![0u8; options.reserved];
+    if options.sub_filter == SubFilter::DocTimeStamp {
+        // The time is the token's; a document time-stamp has no /M (ISO 32000-2, 12.8.5).
+        return crate::doc_timestamp::dictionary(placeholder, RANGE_PLACEHOLDER);
+    }
     dictionary! {
         "Type" => "Sig",
         "Filter" => "Adobe.PPKLite",

@@ -30,8 +30,11 @@ pub struct FoundSignature {
     pub covers_whole_file: bool,
     /// SHA-256 over the byte ranges as the file has them now.
     pub digest: [u8; 32],
-    /// The CMS, parsed; `Err` when `/Contents` holds no readable SignedData.
+    /// The CMS, parsed; `Err` when `/Contents` holds no readable SignedData (and for a document time-stamp).
     pub cms: Result<crate::cms::ParsedCms, String>,
+    /// A document time-stamp's token (DER; `sub_filter` is [`SubFilter::DocTimeStamp`]): check it over
+    /// [`FoundSignature::digest`] with [`crate::timestamp::check_document`].
+    pub document_timestamp: Option<Vec<u8>>,
 }
 
 impl FoundSignature {
@@ -147,6 +150,7 @@ fn found(input: &[u8], field_name: String, sig: &Dictionary) -> FoundSignature {
     let sub_filter = match sig.get(b"SubFilter") {
         Ok(Object::Name(n)) if n == SubFilter::Pades.name().as_bytes() => Some(SubFilter::Pades),
         Ok(Object::Name(n)) if n == SubFilter::Pkcs7.name().as_bytes() => Some(SubFilter::Pkcs7),
+        Ok(Object::Name(n)) if n == SubFilter::DocTimeStamp.name().as_bytes() => Some(SubFilter::DocTimeStamp),
         _ => None,
     };
     let mut byte_range = [0usize; 4];
@@ -183,6 +187,12 @@ fn found(input: &[u8], field_name: String, sig: &Dictionary) -> FoundSignature {
         ranges_valid,
         covers_whole_file: ranges_valid && b + c == input.len(),
         digest: h.finalize().into(),
-        cms: crate::cms::parse(contents).map_err(|e| e.to_string()),
+        cms: match sub_filter {
+            Some(SubFilter::DocTimeStamp) => Err("a document time-stamp, not a signature".into()),
+            _ => crate::cms::parse(contents).map_err(|e| e.to_string()),
+        },
+        document_timestamp: (sub_filter == Some(SubFilter::DocTimeStamp))
+            .then(|| crate::ber::to_der(contents).ok())
+            .flatten(),
     }
 }

@@ -1,6 +1,7 @@
-//! RFC 3161 time-stamps of a signature (PAdES B-T), with RustCrypto's `x509-tsp` types: the request for the
-//! SHA-256 of the card's signature value, and the TSA's answer checked — status granted, the same nonce and
-//! message imprint, the token's own signature by the certificate it carries — before it is kept.
+//! RFC 3161 time-stamps, with RustCrypto's `x509-tsp` types: of a signature (PAdES B-T: the request for the
+//! SHA-256 of the card's signature value) and of a document (PAdES B-LTA: the SHA-256 of a document time-stamp's
+//! byte ranges, [`crate::doc_timestamp`]); the TSA's answer checked — status granted, the same nonce and message
+//! imprint, the token's own signature by the certificate it carries — before it is kept.
 
 use cmpv2::status::PkiStatus;
 use cms::content_info::ContentInfo;
@@ -39,10 +40,15 @@ pub enum TimestampError {
     BadSignature,
 }
 
-fn imprint(signature: &[u8]) -> Result<MessageImprint, der::Error> {
+/// SHA-256 of a signature value: what a signature time-stamp is over.
+fn signature_digest(signature: &[u8]) -> [u8; 32] {
+    Sha256::digest(signature).into()
+}
+
+fn imprint(digest: &[u8; 32]) -> Result<MessageImprint, der::Error> {
     Ok(MessageImprint {
         hash_algorithm: AlgorithmIdentifier { oid: ID_SHA_256, parameters: None },
-        hashed_message: OctetString::new(Sha256::digest(signature).to_vec())?,
+        hashed_message: OctetString::new(digest.to_vec())?,
     })
 }
 
@@ -64,9 +70,15 @@ fn nonce_int(nonce: u64) -> Result<Int, der::Error> {
 
 /// DER of a TimeStampReq for `signature` (the SignerInfo's signature value), asking for the TSA's certificate.
 pub fn request(signature: &[u8], nonce: u64) -> Result<Vec<u8>, der::Error> {
+    request_for_digest(&signature_digest(signature), nonce)
+}
+
+/// DER of a TimeStampReq for data whose SHA-256 is `digest` (a document time-stamp's byte ranges), asking for
+/// the TSA's certificate.
+pub fn request_for_digest(digest: &[u8; 32], nonce: u64) -> Result<Vec<u8>, der::Error> {
     TimeStampReq {
         version: TspVersion::V1,
-        message_imprint: imprint(signature)?,
+        message_imprint: imprint(digest)?,
         req_policy: None,
         nonce: Some(nonce_int(nonce)?),
         cert_req: true,
@@ -94,13 +106,23 @@ pub fn token_from_response(
     nonce: u64,
     verify: &SignatureCheck,
 ) -> Result<Token, TimestampError> {
+    token_for_digest(response, &signature_digest(signature), nonce, verify)
+}
+
+/// [`token_from_response`] for a request made with [`request_for_digest`].
+pub fn token_for_digest(
+    response: &[u8],
+    digest: &[u8; 32],
+    nonce: u64,
+    verify: &SignatureCheck,
+) -> Result<Token, TimestampError> {
     let resp = TimeStampResp::from_der(response)?;
     match resp.status.status {
         PkiStatus::Accepted | PkiStatus::GrantedWithMods => {}
         other => return Err(TimestampError::Refused(other)),
     }
     let token = resp.time_stamp_token.ok_or(TimestampError::NoToken)?;
-    let checked = check_token(&token, signature, verify)?;
+    let checked = check_token(&token, digest, verify)?;
     let expected = nonce_int(nonce)?;
     if checked.1.nonce.as_ref() != Some(&expected) {
         return Err(TimestampError::WrongNonce);
@@ -111,13 +133,29 @@ pub fn token_from_response(
 /// Checks a token found in a signature: its imprint is over `signature` and it is signed by the certificate it
 /// carries. Returns the time stated.
 pub fn check(token_der: &[u8], signature: &[u8], verify: &SignatureCheck) -> Result<i64, TimestampError> {
+    check_digest(token_der, &signature_digest(signature), verify)
+}
+
+/// Checks a token over data whose SHA-256 is `digest` (a document time-stamp: its byte ranges as the file has
+/// them now) and signed by the certificate it carries. Returns the time stated and the TSA's certificate.
+pub fn check_document(
+    token_der: &[u8],
+    digest: &[u8; 32],
+    verify: &SignatureCheck,
+) -> Result<(i64, Option<Vec<u8>>), TimestampError> {
     let token = ContentInfo::from_der(token_der)?;
-    Ok(check_token(&token, signature, verify)?.0)
+    let (time, _, certificate) = check_token(&token, digest, verify)?;
+    Ok((time, certificate))
+}
+
+fn check_digest(token_der: &[u8], digest: &[u8; 32], verify: &SignatureCheck) -> Result<i64, TimestampError> {
+    let token = ContentInfo::from_der(token_der)?;
+    Ok(check_token(&token, digest, verify)?.0)
 }
 
 fn check_token(
     token: &ContentInfo,
-    signature: &[u8],
+    digest: &[u8; 32],
     verify: &SignatureCheck,
 ) -> Result<(i64, TstInfo, Option<Vec<u8>>), TimestampError> {
     if token.content_type != ID_SIGNED_DATA {
@@ -130,7 +168,7 @@ fn check_token(
     let econtent = sd.encap_content_info.econtent.as_ref().ok_or(TimestampError::NotTstInfo)?;
     let tst_der = econtent.decode_as::<OctetString>()?.into_bytes();
     let tst = TstInfo::from_der(&tst_der)?;
-    if !same_imprint(&tst.message_imprint, &imprint(signature)?) {
+    if !same_imprint(&tst.message_imprint, &imprint(digest)?) {
         return Err(TimestampError::WrongImprint);
     }
     let parsed = crate::cms::parse_signed_data(&sd).map_err(|_| TimestampError::BadSignature)?;

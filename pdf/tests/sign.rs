@@ -138,8 +138,7 @@ fn a_signature_larger_than_the_room_reserved_is_refused() {
 #[test]
 fn a_visible_stamp_is_drawn_by_the_widget_and_the_signature_still_covers_everything() {
     let mut options = SignOptions::new(SubFilter::Pades, TIME);
-    options.stamp =
-        Some(kazasu_pdf::Stamp { lines: vec!["署名: かざす　花子".into(), "2026-11-30 00:53 UTC".into()] });
+    options.stamp = Some(kazasu_pdf::Stamp::new(vec!["署名: かざす　花子".into(), "2026-11-30 00:53 UTC".into()]));
     let prepared = prepare(&make_pdf(false, 1), &options).unwrap();
     let attrs = prepared.signed_attributes(Some(&cert())).unwrap();
     let out = prepared.finish(&cms::signed_data(&attrs, &cert(), &[], &card_sign(&attrs), None).unwrap()).unwrap();
@@ -154,9 +153,13 @@ fn a_visible_stamp_is_drawn_by_the_widget_and_the_signature_still_covers_everyth
         widget.get(b"Rect").unwrap().as_array().unwrap().iter().map(|o| o.as_float().unwrap()).collect();
     assert!(rect[2] > rect[0] && rect[3] > rect[1], "a visible rectangle: {rect:?}");
     let ap = widget.get(b"AP").unwrap().as_dict().unwrap().get(b"N").unwrap().as_reference().unwrap();
-    let content = doc.get_object(ap).unwrap().as_stream().unwrap().content.clone();
-    // 署 is U+7F72, written as UCS-2 for the UniJIS-UCS2-H encoding.
-    assert!(String::from_utf8_lossy(&content).contains("<7F72"), "{}", String::from_utf8_lossy(&content));
+    let ap = doc.get_object(ap).unwrap().as_stream().unwrap();
+    let content = String::from_utf8(ap.decompressed_content().unwrap()).unwrap();
+    // The embedded subset numbers its glyphs in order of use: 署 is CID 1, 名 CID 2 (Identity-H, two bytes each).
+    assert!(content.contains("<00010002"), "{content}");
+    let fonts = ap.dict.get(b"Resources").unwrap().as_dict().unwrap().get(b"Font").unwrap().as_dict().unwrap();
+    let font = doc.get_dictionary(fonts.get(b"F1").unwrap().as_reference().unwrap()).unwrap();
+    assert_eq!(font.get(b"Encoding").unwrap().as_name().unwrap(), b"Identity-H");
 }
 
 #[test]

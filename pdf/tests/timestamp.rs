@@ -148,3 +148,104 @@ fn an_imprint_whose_hash_algorithm_has_explicit_null_parameters_is_the_same_impr
     let other = with(Some(Any::encode_from(&Int::new(&[1]).unwrap()).unwrap()));
     assert!(matches!(token_from_response(&other, sig, 42, &rsa_verifies), Err(TimestampError::WrongImprint)));
 }
+
+/// A one-page PDF written by lopdf, signed (PAdES) with the TEST-ONLY key.
+fn signed_pdf() -> Vec<u8> {
+    use kazasu_pdf::{cms as pdf_cms, prepare, SignOptions, SubFilter};
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let content = doc.add_object(Stream::new(dictionary! {}, b"BT /F1 12 Tf 72 720 Td (page) Tj ET".to_vec()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Contents" => content,
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut input = Vec::new();
+    doc.save_to(&mut input).unwrap();
+    let cert = std::fs::read(format!("{PKI}/sign.der")).unwrap();
+    let prepared = prepare(&input, &SignOptions::new(SubFilter::Pades, TIME as i64)).unwrap();
+    let attrs = prepared.signed_attributes(Some(&cert)).unwrap();
+    let cms = pdf_cms::signed_data(&attrs, &cert, &[], &rsa_sign(&attrs), None).unwrap();
+    prepared.finish(&cms).unwrap()
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{PKI}/{name}")).unwrap()
+}
+
+#[test]
+fn a_dss_update_keeps_the_signed_file_as_its_prefix_and_holds_exactly_the_data_given() {
+    use kazasu_pdf::dss::{append, read, ValidationData};
+    let signed = signed_pdf();
+    let data = ValidationData {
+        certificates: vec![fixture("sign.der"), fixture("sign-ca.der"), fixture("sign.der")],
+        crls: vec![fixture("sign-ca.crl.der")],
+        ocsp_responses: vec![],
+    };
+    let lt = append(&signed, &data).unwrap();
+    assert!(lt.starts_with(&signed), "the signed bytes stay an exact prefix");
+    let found = read(&lt).unwrap();
+    assert_eq!(found.certificates, vec![fixture("sign.der"), fixture("sign-ca.der")], "each certificate once");
+    assert_eq!(found.crls, vec![fixture("sign-ca.crl.der")]);
+    assert!(found.ocsp_responses.is_empty());
+    assert_eq!(read(&signed).unwrap(), ValidationData::default(), "no DSS before");
+    // The signature still covers its revision; the update is after it.
+    let sigs = kazasu_pdf::signatures(&lt).unwrap();
+    assert_eq!(sigs.len(), 1);
+    assert!(sigs[0].ranges_valid && !sigs[0].covers_whole_file);
+    // A second DSS update (another tool's, or more data later) keeps what the first one holds and adds only
+    // what is new.
+    let more = ValidationData { ocsp_responses: vec![b"\x30\x03\x0a\x01\x00".to_vec()], ..data.clone() };
+    let again = append(&lt, &more).unwrap();
+    let found = read(&again).unwrap();
+    assert_eq!(found.certificates.len(), 2);
+    assert_eq!(found.crls.len(), 1);
+    assert_eq!(found.ocsp_responses, more.ocsp_responses);
+    // The catalog keeps every other entry.
+    let doc = lopdf::Document::load_mem(&again).unwrap();
+    let catalog = doc.catalog().unwrap();
+    assert!(catalog.get(b"Pages").is_ok() && catalog.get(b"AcroForm").is_ok() && catalog.get(b"DSS").is_ok());
+}
+
+#[test]
+fn a_document_time_stamp_covers_the_whole_file_and_a_changed_byte_breaks_it() {
+    use kazasu_pdf::timestamp::{check_document, request_for_digest, token_for_digest};
+    use kazasu_pdf::{doc_timestamp, SubFilter};
+    let lt = kazasu_pdf::dss::append(&signed_pdf(), &Default::default()).unwrap();
+    let prepared = doc_timestamp::prepare(&lt).unwrap();
+    let digest = prepared.digest();
+    let req = TimeStampReq::from_der(&request_for_digest(&digest, 9).unwrap()).unwrap();
+    assert_eq!(req.message_imprint.hashed_message.as_bytes(), digest);
+    let answer = answer(PkiStatus::Accepted, req.message_imprint, req.nonce);
+    let token = token_for_digest(&answer, &digest, 9, &rsa_verifies).unwrap();
+    let lta = prepared.finish(&token.der).unwrap();
+    assert!(lta.starts_with(&lt));
+    let text = String::from_utf8_lossy(&lta[lt.len()..]).into_owned();
+    assert!(text.contains("/Type /DocTimeStamp") || text.contains("/Type/DocTimeStamp"), "{text}");
+    assert!(text.contains("ETSI.RFC3161"));
+
+    let sigs = kazasu_pdf::signatures(&lta).unwrap();
+    assert_eq!(sigs.len(), 2);
+    let ts = &sigs[1];
+    assert_eq!(ts.sub_filter, Some(SubFilter::DocTimeStamp));
+    assert!(ts.covers_whole_file && ts.cms.is_err());
+    let token = ts.document_timestamp.as_deref().unwrap();
+    assert_eq!(check_document(token, &ts.digest, &rsa_verifies).unwrap().0, TIME as i64);
+    assert!(sigs[0].document_timestamp.is_none());
+
+    // A byte of the page's text changed (inside the time-stamp's first range): the imprint no longer matches.
+    let mut changed = lta.clone();
+    let at = changed.windows(6).position(|w| w == b"(page)").unwrap() + 4;
+    changed[at] = b'f';
+    let ts = kazasu_pdf::signatures(&changed).unwrap()[1].clone();
+    assert!(matches!(
+        check_document(ts.document_timestamp.as_deref().unwrap(), &ts.digest, &rsa_verifies),
+        Err(TimestampError::WrongImprint)
+    ));
+}

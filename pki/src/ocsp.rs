@@ -126,6 +126,9 @@ pub struct OcspGood {
     pub next_update: Option<i64>,
     /// Whether it came from the cache (asked earlier, nextUpdate not reached).
     pub cached: bool,
+    /// The responder's answer as received (DER OCSPResponse): what a PDF's DSS keeps so that a verifier can
+    /// check the same answer later (PAdES B-LT).
+    pub response: Vec<u8>,
 }
 
 /// Asks OCSP responders and remembers their good answers until nextUpdate.
@@ -295,7 +298,7 @@ impl OcspChecker {
             return Err(OcspError::Unreachable { url, source: TransportError::TooLarge(MAX_RESPONSE_BYTES) });
         }
         let (this_update, next_update) = check_response(&body, &request, &issuer, now, &self.config)?;
-        let good = OcspGood { responder: url, this_update, next_update, cached: false };
+        let good = OcspGood { responder: url, this_update, next_update, cached: false, response: body };
         if next_update.is_some() {
             self.remember(key, good.clone(), now);
         }

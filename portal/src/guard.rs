@@ -6,6 +6,8 @@
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use cookie::time::Duration;
+use cookie::{Cookie, SameSite};
 use sha2::{Digest, Sha256};
 
 /// Why the portal would not do something for this caller (a typed refusal: HTTP status and `error` code).
@@ -102,14 +104,17 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> Result<(), Denie
     Ok(())
 }
 
-/// The values of cookie `name` in the request (a browser may send several with different paths).
+/// The values of cookie `name` in the request, parsed by the `cookie` crate from every `Cookie` header (a browser
+/// may send several cookies of one name with different paths, so each is checked; a jar would keep one).
 pub fn cookies<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).filter_map(
-        move |pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name).then_some(v)
-        },
-    )
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .filter(move |c| c.name() == name)
+        .filter_map(|c| c.value_raw())
 }
 
 pub fn digest(secret: &[u8]) -> [u8; 32] {
@@ -143,23 +148,30 @@ impl Cookies {
 
     pub const OWNER: &'static str = "kazasu-owner";
 
-    fn attrs(self) -> &'static str {
-        if self.secure {
-            "; HttpOnly; SameSite=Strict; Secure"
-        } else {
-            "; HttpOnly; SameSite=Strict"
-        }
+    /// Every cookie the portal sets: HttpOnly, SameSite=Strict, and Secure on https.
+    fn cookie(self, name: &'static str, value: &str, path: String) -> cookie::CookieBuilder<'static> {
+        Cookie::build((name, value.to_owned()))
+            .path(path)
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure)
     }
 
-    /// The form token cookie (double submit: the same value is in the form's hidden field).
-    pub fn form_cookie(self, token: &str) -> String {
-        format!("{}={token}; Path=/{}", self.form_name(), self.attrs())
+    /// The form token cookie (double submit: the same value is in the form's hidden field). `Path=/` and no
+    /// Domain, as the `__Host-` prefix requires on https.
+    pub fn form_cookie(self, token: &str) -> Cookie<'static> {
+        self.cookie(self.form_name(), token, "/".into()).build()
     }
 
     /// The cookie that lets this browser, and only it, see the desktop page of one application.
-    pub fn owner_cookie(self, view: &str, token: &str) -> String {
-        format!("{}={token}; Path=/a/{view}; Max-Age={OWNER_COOKIE_SECS}{}", Self::OWNER, self.attrs())
+    pub fn owner_cookie(self, view: &str, token: &str) -> Cookie<'static> {
+        self.cookie(Self::OWNER, token, format!("/a/{view}")).max_age(Duration::seconds(OWNER_COOKIE_SECS)).build()
     }
+}
+
+/// A cookie as a `Set-Cookie` header value (None: a value a header cannot carry, which random tokens never are).
+pub fn set_cookie(c: &Cookie<'_>) -> Option<HeaderValue> {
+    HeaderValue::from_str(&c.to_string()).ok()
 }
 
 /// The form's hidden token equals the form cookie (both random, 256 bits; compared in constant time).
@@ -264,6 +276,40 @@ mod tests {
         assert_eq!(check_office(&headers(&[("authorization", "Basic x")]), Some(&d)), Err(Denied::Unauthorized));
         assert_eq!(check_office(&headers(&[]), Some(&d)), Err(Denied::Unauthorized));
         assert_eq!(check_office(&headers(&[("authorization", "Bearer x")]), None), Err(Denied::OfficeDisabled));
+    }
+
+    #[test]
+    fn every_cookie_of_a_name_is_read_from_every_cookie_header() {
+        let h = headers(&[("cookie", "a=b; kazasu-owner=one;kazasu-owner=two"), ("cookie", " kazasu-owner=three ")]);
+        assert_eq!(cookies(&h, "kazasu-owner").collect::<Vec<_>>(), ["one", "two", "three"]);
+        assert_eq!(cookies(&h, "kazasu").count(), 0);
+        assert_eq!(cookies(&headers(&[("cookie", "no-equals-sign; x=")]), "x").collect::<Vec<_>>(), [""]);
+    }
+
+    #[test]
+    fn the_cookies_keep_their_attributes_and_the_host_prefix_on_https() {
+        let https = Cookies { secure: true };
+        let form = Cookie::parse(https.form_cookie("token").to_string()).unwrap();
+        assert_eq!((form.name(), form.value()), ("__Host-kazasu-form", "token"));
+        assert_eq!((form.path(), form.domain(), form.max_age()), (Some("/"), None, None));
+        assert_eq!(
+            (form.http_only(), form.secure(), form.same_site()),
+            (Some(true), Some(true), Some(SameSite::Strict))
+        );
+
+        let owner = Cookie::parse(https.owner_cookie("view1", "secret").to_string()).unwrap();
+        assert_eq!((owner.name(), owner.value(), owner.path()), ("kazasu-owner", "secret", Some("/a/view1")));
+        assert_eq!(owner.max_age(), Some(Duration::seconds(OWNER_COOKIE_SECS)));
+        assert_eq!(
+            (owner.http_only(), owner.secure(), owner.same_site()),
+            (Some(true), Some(true), Some(SameSite::Strict))
+        );
+
+        let http = Cookies { secure: false };
+        let form = Cookie::parse(http.form_cookie("token").to_string()).unwrap();
+        assert_eq!((form.name(), form.secure(), form.http_only()), ("kazasu-form", None, Some(true)));
+        let owner = http.owner_cookie("view1", "secret").to_string();
+        assert!(!owner.contains("Secure") && owner.contains("SameSite=Strict") && owner.contains("Max-Age=86400"));
     }
 
     #[test]

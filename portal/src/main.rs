@@ -173,7 +173,8 @@ fn run(args: Args) -> Result<(), String> {
             client_ip_header: args.client_ip_header,
         },
         clock,
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -180,16 +180,77 @@ fn a_database_migrated_by_a_newer_portal_is_refused() {
     let dir = TempDir::new("newer");
     let file = dir.path().join("portal.sqlite3");
     drop(Store::open(&file).unwrap());
+    // A step recorded as refinery records it, by a portal that knows one more than this one.
+    let newer = format!(
+        "INSERT INTO {} (version, name, applied_on, checksum) VALUES ({}, 'from_a_newer_portal', '2026-12-01T00:00:00Z', '0')",
+        migrations::HISTORY_TABLE,
+        migrations::latest() + 1
+    );
     let conn = rusqlite::Connection::open(&file).unwrap();
-    conn.execute("INSERT INTO schema_migrations (version) VALUES (?1)", [migrations::latest() + 1]).unwrap();
+    conn.execute_batch(&newer).unwrap();
     drop(conn);
-    assert!(matches!(Store::open(&file), Err(StoreError::NewerSchema { .. })));
+    let known = migrations::latest();
+    assert!(
+        matches!(Store::open(&file), Err(StoreError::NewerSchema { found, known: k }) if found == known + 1 && k == known)
+    );
     if let Some(server) = pg::server() {
         let db = PgDatabase::create(&server, "newer");
         drop(Store::open(&db.path()).unwrap());
         let mut c = postgres::Client::connect(&db.url(), postgres::NoTls).unwrap();
-        c.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&(migrations::latest() + 1)]).unwrap();
+        c.batch_execute(&newer).unwrap();
         assert!(matches!(Store::open(&db.path()), Err(StoreError::NewerSchema { .. })));
+    }
+}
+
+/// The schema as the portal's earlier, hand-written runner made it (its step 1, in each dialect, recorded as
+/// version 1 in schema_migrations), with one signed application in it.
+const EARLIER_RUNNER: &str = "
+CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY);
+INSERT INTO schema_migrations (version) VALUES (1);
+CREATE TABLE requests (id TEXT PRIMARY KEY, view_id TEXT NOT NULL UNIQUE, nonce TEXT NOT NULL UNIQUE,
+    document {bytes} NOT NULL, fields TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'signed')), owner {bytes});
+CREATE TABLE signatures (request_id TEXT PRIMARY KEY REFERENCES requests(id), nonce TEXT NOT NULL UNIQUE,
+    digest_algorithm TEXT NOT NULL, signature {bytes} NOT NULL, certificate {bytes} NOT NULL, name TEXT, address TEXT,
+    date_of_birth TEXT, gender TEXT, cert_serial TEXT NOT NULL, cert_issuer TEXT NOT NULL, signed_at BIGINT NOT NULL);
+CREATE INDEX requests_pending_expiry ON requests (state, expires_at);
+INSERT INTO requests (id, view_id, nonce, document, fields, created_at, expires_at, state)
+    VALUES ('earlier', 'earlier-view', 'earlier-nonce', 'doc', '[]', 1796083200, 1796083800, 'signed');
+INSERT INTO signatures (request_id, nonce, digest_algorithm, signature, certificate, name, cert_serial, cert_issuer,
+    signed_at) VALUES ('earlier', 'earlier-nonce', 'sha256', 'sig', 'cert', 'かざす　花子', '01', 'Test CA', 1796083300);
+";
+
+#[test]
+fn a_database_made_by_the_earlier_runner_is_adopted_with_its_data_and_then_refused_by_that_runner() {
+    let check = |store: &Store| {
+        assert_eq!(store.schema_version().unwrap(), migrations::latest());
+        let (row, sig) = store.by_id("earlier").unwrap().expect("the earlier application kept");
+        assert!(row.signed && row.document == b"doc");
+        assert_eq!(sig.expect("its signature kept").name.as_deref(), Some("かざす　花子"));
+        store.create_request(&request(1, NOW + 600)).unwrap();
+        assert!(store.integrity_ok().unwrap());
+    };
+    let dir = TempDir::new("earlier");
+    let file = dir.path().join("portal.sqlite3");
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    // SQLite stores a string literal as TEXT: the byte columns get blob literals (PostgreSQL reads the same
+    // strings as bytea).
+    let blobs = [("'doc'", "x'646f63'"), ("'sig'", "x'736967'"), ("'cert'", "x'63657274'")];
+    let sql = blobs.iter().fold(migrations::Dialect::Sqlite.sql(EARLIER_RUNNER), |sql, (s, b)| sql.replace(s, b));
+    conn.execute_batch(&sql).unwrap();
+    drop(conn);
+    check(&Store::open(&file).unwrap());
+    // The earlier runner refused a database whose schema_migrations version was above its own (1).
+    let conn = rusqlite::Connection::open(&file).unwrap();
+    let earlier_sees: i64 = conn.query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0)).unwrap();
+    assert!(earlier_sees > 1);
+    if let Some(server) = pg::server() {
+        let db = PgDatabase::create(&server, "earlier");
+        let mut c = postgres::Client::connect(&db.url(), postgres::NoTls).unwrap();
+        c.batch_execute(&migrations::Dialect::Postgres.sql(EARLIER_RUNNER)).unwrap();
+        check(&Store::open(&db.path()).unwrap());
+        let earlier_sees: i64 = c.query_one("SELECT MAX(version) FROM schema_migrations", &[]).unwrap().get(0);
+        assert!(earlier_sees > 1);
     }
 }
 

@@ -165,6 +165,11 @@ impl SoftCard {
         self.sign_pin.remaining = n.min(ids::SIGN_PIN_MAX_TRIES);
     }
 
+    /// Sets the tries left of the auth PIN (tests that start near its limit of 3).
+    pub fn set_auth_tries_left(&mut self, n: u8) {
+        self.auth_pin.remaining = n.min(ids::AUTH_PIN_MAX_TRIES);
+    }
+
     /// The card left the field / was reset: the security status and selections are gone, counters stay.
     pub fn power_cycle(&mut self) {
         self.ap_selected = false;

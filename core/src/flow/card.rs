@@ -1,5 +1,6 @@
-//! One tap's card work — the only place where the PIN rules are composed into a signing: the counter read and
-//! VERIFY (under the rules of [`crate::JpkiSession`]), the signature certificate read and parsed, the signature.
+//! One tap's card work — the only place where the PIN rules are composed into a signing or a log-in: the
+//! counter read and VERIFY (under the rules of [`crate::JpkiSession`]), the certificate read and parsed, the signature
+//! (by the sign key, or by the auth key over a log-in challenge).
 //!
 //! A [`CardJob`] is taken out of the [`super::Flow`] when a card arrives and run on a session while the flow is
 //! free (a phone's UI thread is never blocked by the card); its [`CardOutcome`] is fed back to the flow.
@@ -8,11 +9,9 @@ use std::sync::Arc;
 
 use crate::cert::{Certificate, PersonalData};
 use crate::channel::Traffic;
-use crate::CardError;
-use crate::HashAlgorithm;
-use crate::SignPin;
-use crate::Transport;
-use crate::{JpkiSession, LastTry, PinKind, RetryState};
+use crate::{
+    AuthPin, CardError, CardPin, HashAlgorithm, JpkiSession, LastTry, PinKind, RetryState, SignPin, Transport,
+};
 
 /// Where a tap is, for the progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,12 +91,27 @@ pub struct Signature {
     pub algorithm: HashAlgorithm,
 }
 
+/// A log-in made by the card: the auth key's signature over the challenge, with the auth certificate.
+#[derive(Clone, Debug)]
+pub struct Authentication {
+    /// RSA PKCS#1 v1.5 signature by the auth key over the DigestInfo of `signed_bytes`.
+    pub signature: Vec<u8>,
+    /// Exactly the challenge's bytes, as shown.
+    pub signed_bytes: Arc<[u8]>,
+    /// DER of the user-authentication certificate read from the card (no personal data in it).
+    pub certificate: Vec<u8>,
+    pub algorithm: HashAlgorithm,
+}
+
 /// What a tap is for.
 pub(crate) enum Purpose {
-    /// Read the sign PIN's counter only (the PIN is not typed yet).
-    ReadTries,
+    /// Read a PIN's counter only (the PIN is not typed yet).
+    ReadTries(PinKind),
     /// Present the PIN once (counter first), read the certificate, sign `data`.
     Sign { pin: SignPin, last_try: LastTry, algorithm: HashAlgorithm, data: ToSign },
+    /// Present the auth PIN once (its counter first), read the auth certificate, sign the challenge's bytes with
+    /// the auth key.
+    LogIn { pin: AuthPin, last_try: LastTry, data: Arc<[u8]> },
 }
 
 /// The card work of one tap, ready to run on a link.
@@ -111,9 +125,11 @@ pub enum CardOutcome {
     TriesRead(RetryState),
     /// Signed.
     Signed(Signature),
+    /// The auth key answered a log-in challenge.
+    Authenticated(Authentication),
     /// It failed. `unpresented_pin` is the PIN when it never reached the card (the link dropped before VERIFY,
     /// or the counter stopped it): it may be presented on a later tap, still at most once.
-    Failed { error: CardError, unpresented_pin: Option<SignPin> },
+    Failed { error: CardError, unpresented_pin: Option<CardPin> },
 }
 
 impl std::fmt::Debug for CardOutcome {
@@ -121,6 +137,7 @@ impl std::fmt::Debug for CardOutcome {
         match self {
             CardOutcome::TriesRead(r) => write!(f, "TriesRead({r:?})"),
             CardOutcome::Signed(_) => f.write_str("Signed"),
+            CardOutcome::Authenticated(_) => f.write_str("Authenticated"),
             CardOutcome::Failed { error, unpresented_pin } => {
                 write!(f, "Failed({error:?}, pin kept: {})", unpresented_pin.is_some())
             }
@@ -129,9 +146,20 @@ impl std::fmt::Debug for CardOutcome {
 }
 
 impl CardJob {
-    /// A tap that only reads the counter.
+    /// A tap that only reads the sign PIN's counter.
     pub fn read_tries() -> CardJob {
-        CardJob { purpose: Purpose::ReadTries }
+        CardJob::read_tries_of(PinKind::Sign)
+    }
+
+    /// A tap that only reads the counter of `kind`.
+    pub fn read_tries_of(kind: PinKind) -> CardJob {
+        CardJob { purpose: Purpose::ReadTries(kind) }
+    }
+
+    /// A log-in tap: the auth PIN once (its counter first), the auth certificate, the auth key's signature over
+    /// `challenge` (the challenge's exact bytes) with SHA-256.
+    pub fn log_in(pin: AuthPin, last_try: LastTry, challenge: Arc<[u8]>) -> CardJob {
+        CardJob { purpose: Purpose::LogIn { pin, last_try, data: challenge } }
     }
 
     /// A tap that signs `data` ([`ToSign`]; with `CertificateOnly` it only reads the signature certificate, and
@@ -160,9 +188,9 @@ impl CardJob {
     /// Runs the job on an open session (a reader that keeps the card may run several jobs on one session).
     pub fn run<T: Transport>(self, session: &mut JpkiSession<T>, progress: &mut dyn FnMut(Step)) -> CardOutcome {
         match self.purpose {
-            Purpose::ReadTries => {
+            Purpose::ReadTries(kind) => {
                 progress(Step::ReadingTries);
-                match session.retry_state(PinKind::Sign) {
+                match session.retry_state(kind) {
                     Ok(state) => CardOutcome::TriesRead(state),
                     Err(error) => CardOutcome::Failed { error, unpresented_pin: None },
                 }
@@ -170,16 +198,21 @@ impl CardJob {
             Purpose::Sign { pin, last_try, algorithm, data } => {
                 match sign_once(session, pin, last_try, algorithm, &data, progress) {
                     Ok(signature) => CardOutcome::Signed(signature),
-                    Err((error, unpresented_pin)) => CardOutcome::Failed { error, unpresented_pin },
+                    Err((error, pin)) => CardOutcome::Failed { error, unpresented_pin: pin.map(CardPin::Sign) },
                 }
             }
+            Purpose::LogIn { pin, last_try, data } => match log_in_once(session, pin, last_try, data, progress) {
+                Ok(authentication) => CardOutcome::Authenticated(authentication),
+                Err((error, pin)) => CardOutcome::Failed { error, unpresented_pin: pin.map(CardPin::Auth) },
+            },
         }
     }
 
     fn failed_before_pin(self, error: CardError) -> CardOutcome {
         let unpresented_pin = match self.purpose {
-            Purpose::Sign { pin, .. } => Some(pin),
-            Purpose::ReadTries => None,
+            Purpose::Sign { pin, .. } => Some(CardPin::Sign(pin)),
+            Purpose::LogIn { pin, .. } => Some(CardPin::Auth(pin)),
+            Purpose::ReadTries(_) => None,
         };
         CardOutcome::Failed { error, unpresented_pin }
     }
@@ -203,6 +236,38 @@ pub(crate) fn sign_once<T: Transport>(
         return Err((error, slot));
     }
     sign_after_verify(session, algorithm, data, progress).map_err(|e| (e, None))
+}
+
+/// Presents the auth PIN once (its counter read right before, by the session) and, when the card accepted it,
+/// reads the user-authentication certificate and signs `challenge` with the auth key. The certificate is read
+/// after VERIFY although a マイナンバーカード gives it without a PIN: a phone token (スマホ用電子証明書) wants the PIN
+/// first, and the count of APDUs is the same. On failure, the PIN comes back only if it never reached the card.
+pub fn log_in_once<T: Transport>(
+    session: &mut JpkiSession<T>,
+    pin: AuthPin,
+    last_try: LastTry,
+    challenge: Arc<[u8]>,
+    progress: &mut dyn FnMut(Step),
+) -> Result<Authentication, (CardError, Option<AuthPin>)> {
+    progress(Step::VerifyingPin);
+    let mut slot = Some(pin);
+    if let Err(error) = session.verify_auth_pin_with(last_try, || slot.take()) {
+        return Err((error, slot));
+    }
+    let after_verify = |session: &mut JpkiSession<T>, progress: &mut dyn FnMut(Step)| {
+        progress(Step::ReadingCertificate);
+        let certificate = session.read_auth_certificate()?;
+        // Parsed before signing: a certificate that cannot be read is not answered with.
+        Certificate::from_der(&certificate).map_err(|_| CardError::Malformed {
+            command: crate::apdu::CommandName::ReadBinary,
+            reason: "the user-authentication certificate cannot be read",
+        })?;
+        progress(Step::Signing);
+        let algorithm = crate::handoff::login::LOGIN_DIGEST;
+        let signature = session.authenticate(algorithm, &challenge)?;
+        Ok(Authentication { signature, signed_bytes: challenge.clone(), certificate, algorithm })
+    };
+    after_verify(session, progress).map_err(|e| (e, None))
 }
 
 fn sign_after_verify<T: Transport>(

@@ -71,23 +71,31 @@ impl Age {
 
 impl Subject {
     /// What signing this subject discloses; `None` when nothing leaves the device (reading one's own
-    /// certificate).
+    /// certificate). A log-in discloses none of the personal data: its answer carries the user-authentication
+    /// certificate, which names no one (`items` empty, the origin as recipient).
     pub fn disclosure(&self) -> Option<Disclosure> {
-        let recipient = match self {
-            Subject::Request(r) => Recipient::Origin(r.origin().to_string()),
-            Subject::Bytes { .. } | Subject::Attested { .. } => Recipient::WhoeverReceivesTheSignature,
+        let (items, recipient) = match self {
+            Subject::Request(r) => (PersonalItem::ALL.to_vec(), Recipient::Origin(r.origin().to_string())),
+            Subject::Bytes { .. } | Subject::Attested { .. } => {
+                (PersonalItem::ALL.to_vec(), Recipient::WhoeverReceivesTheSignature)
+            }
+            Subject::Login(c) => (Vec::new(), Recipient::Origin(c.origin().to_string())),
             Subject::SignCertificate => return None,
         };
-        Some(Disclosure { items: PersonalItem::ALL.to_vec(), recipient })
+        Some(Disclosure { items, recipient })
     }
 
-    /// Where and when a request was created, at `now`; `None` for other subjects.
+    /// Where and when a request (or log-in challenge) was created, at `now`; `None` for other subjects.
     pub fn context(&self, now: i64) -> Option<Context> {
-        let document = self.request()?.document();
+        let (created_from, issued_at) = match self {
+            Subject::Request(r) => (&r.document().created_from, r.document().issued_at),
+            Subject::Login(c) => (&c.challenge().created_from, c.challenge().issued_at),
+            _ => return None,
+        };
         Some(Context {
-            created_from: document.created_from.clone(),
-            created_at: document.issued_at,
-            age: Age::of_secs(now.saturating_sub(document.issued_at)),
+            created_from: created_from.clone(),
+            created_at: issued_at,
+            age: Age::of_secs(now.saturating_sub(issued_at)),
         })
     }
 }

@@ -6,6 +6,7 @@
 //!  hand-off:  Fetching ─▶ Review ─▶ EnterPin ─▶ [ConfirmLastTry] ─▶ HoldCard ─▶ Working ─▶ ConfirmFiling
 //!                                                                            ─▶ Submitting ─▶ Done
 //!  bytes:                 Review ─▶ EnterPin ─▶ [ConfirmLastTry] ─▶ HoldCard ─▶ Working ─▶ Signed
+//!  log-in:    Fetching ─▶ Review ─▶ EnterPin ─▶ [ConfirmLastTry] ─▶ HoldCard ─▶ Working ─▶ Submitting ─▶ Done
 //!  other ends: SubmitFailed (resend allowed or not) · ProbablyReceived · Blocked · Failed · Cancelled
 //! ```
 //!
@@ -25,6 +26,13 @@
 //! their outcomes back. [`Flow::tap`], [`Flow::fetch`] and [`Flow::submit`] run a job in place for synchronous
 //! drivers (the CLI, tests).
 //!
+//! A log-in ([`Subject::Login`], from a `kazasu://login?r=` link) is a kind of the same machine, not a second one:
+//! the password is the 4-digit user-authentication PIN (3 tries; [`Flow::pin_kind`]) under the same rules, the
+//! tap reads the auth certificate and signs the challenge's exact bytes with the auth key, and the answer goes
+//! back at once (there is no application to review again): `Done` is "logged in". `Review` tells which site asks,
+//! that no personal data is sent — only the auth certificate, which names no one — and where and when the log-in
+//! was asked for ([`consent::Context`]), so a relayed log-in QR code can be noticed.
+//!
 //! The rules that protect the person, and where they hold:
 //! - the counter is read right before every VERIFY, never VERIFY at 0 / blocked, the last try only after
 //!   confirmation: [`crate::JpkiSession`], called from [`card::CardJob`] only;
@@ -40,18 +48,20 @@ mod subject;
 
 use std::sync::{Arc, Mutex};
 
-pub use card::{BuildFromCertificate, CardJob, CardOutcome, Signature, Step, ToSign};
+pub use card::{Authentication, BuildFromCertificate, CardJob, CardOutcome, Signature, Step, ToSign};
 pub use consent::{Age, Context, Disclosure, PersonalItem, Recipient};
 pub use notice::{Notice, PinRule};
 pub use subject::Subject;
 
 use crate::channel::Traffic;
-use crate::handoff::{self, HandoffError, HttpClient, HttpsUrl, Receipt, SeenNonces, SignRequest, Submission};
-use crate::CardError;
-use crate::HashAlgorithm;
-use crate::Transport;
-use crate::{JpkiSession, LastTry, PinKind, RetryState};
-use crate::{PinError, SignPin};
+use crate::handoff::{
+    self, HandoffError, HttpClient, Link, LinkKind, LoginChallenge, LoginResponse, Receipt, SeenNonces, SignRequest,
+    Submission,
+};
+use crate::{
+    AuthPin, CardError, CardPin, HashAlgorithm, JpkiSession, LastTry, PinBytes, PinError, PinKind, RetryState, SignPin,
+    Transport,
+};
 
 /// Where the flow is. Every state is a screen; the front end renders it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,7 +71,8 @@ pub enum State {
     /// The subject is shown ([`Flow::subject`]) with its context and disclosure ([`Subject::context`],
     /// [`Subject::disclosure`]): the person reads it and accepts or cancels.
     Review,
-    /// Type the signature password. `known_tries`: the counter as last read in this flow, shown before typing.
+    /// Type the password ([`Flow::pin_kind`]: the signature password, or the 4-digit auth PIN of a log-in).
+    /// `known_tries`: the counter as last read in this flow, shown before typing.
     EnterPin {
         known_tries: Option<u8>,
         notice: Option<Notice>,
@@ -92,13 +103,14 @@ pub enum State {
     },
     /// Bytes signed: [`Flow::signature`] holds the result.
     Signed,
-    /// The relying party accepted the signature; the receipt holds what it transcribed.
+    /// The relying party accepted the signature (the receipt holds what it transcribed), or — for a log-in — the
+    /// relying party logged the person in.
     Done {
         receipt: Receipt,
     },
     /// A resent signature was answered "already signed": the earlier sending most probably arrived.
     ProbablyReceived,
-    /// The signature password is locked: only a municipal office or the reset service unlocks it.
+    /// The password is locked: only a municipal office or the reset service unlocks it.
     Blocked,
     /// The flow cannot go on.
     Failed {
@@ -141,38 +153,62 @@ enum InFlight {
     Submit,
 }
 
-/// Fetching the request behind the link.
+/// Fetching the request (or log-in challenge) behind the link.
 pub struct FetchJob {
-    url: HttpsUrl,
+    link: Link,
 }
 
-impl FetchJob {
-    pub fn run<C: HttpClient>(self, http: &mut C, now: i64) -> Result<SignRequest, HandoffError> {
-        handoff::fetch_request(http, &self.url, now)
+/// What a fetch brought: a signing request or a log-in challenge, as the link said.
+#[derive(Clone, Debug)]
+pub enum Fetched {
+    Request(SignRequest),
+    Login(LoginChallenge),
+}
+
+impl From<SignRequest> for Fetched {
+    fn from(r: SignRequest) -> Fetched {
+        Fetched::Request(r)
     }
 }
 
-/// Sending the signature to the request's submit URL.
+impl FetchJob {
+    pub fn run<C: HttpClient>(self, http: &mut C, now: i64) -> Result<Fetched, HandoffError> {
+        match self.link.kind {
+            LinkKind::Sign => handoff::fetch_request(http, &self.link.url, now).map(Fetched::Request),
+            LinkKind::Login => handoff::client::fetch_challenge(http, &self.link.url, now).map(Fetched::Login),
+        }
+    }
+}
+
+/// Sending the signature to the request's submit URL, or a log-in answer to the challenge's.
 pub struct SubmitJob {
-    request: SignRequest,
-    submission: Submission,
+    work: SubmitWork,
+}
+
+enum SubmitWork {
+    Sign { request: SignRequest, submission: Submission },
+    Login { challenge: LoginChallenge, response: LoginResponse },
 }
 
 impl SubmitJob {
     pub fn run<C: HttpClient>(self, http: &mut C) -> Result<Receipt, HandoffError> {
-        handoff::submit(http, &self.request, &self.submission)
+        match self.work {
+            SubmitWork::Sign { request, submission } => handoff::submit(http, &request, &submission),
+            SubmitWork::Login { challenge, response } => handoff::client::submit_login(http, &challenge, &response),
+        }
     }
 }
 
 /// The flow of one signing. Not `Clone`: it may hold the typed password.
 pub struct Flow {
     state: State,
-    link: Option<HttpsUrl>,
+    link: Option<Link>,
     subject: Option<Subject>,
-    pin: Option<SignPin>,
+    pin: Option<CardPin>,
     last_try_confirmed: bool,
     known_tries: Option<u8>,
     signature: Option<Signature>,
+    authentication: Option<Authentication>,
     in_flight: Option<InFlight>,
     cancel_requested: bool,
     /// Sendings of the signature so far (1 = the first).
@@ -200,6 +236,7 @@ impl Flow {
             last_try_confirmed: false,
             known_tries: None,
             signature: None,
+            authentication: None,
             in_flight: None,
             cancel_requested: false,
             attempt: 0,
@@ -207,11 +244,26 @@ impl Flow {
         }
     }
 
-    /// A hand-off from a scanned QR text or a deep link. A text that is no Kazasu link ends the flow at once
+    /// A hand-off from a scanned QR text or a deep link: a signing request, or a log-in challenge for a
+    /// `login` link ([`handoff::parse_any_link`]). A text that is no Kazasu link ends the flow at once
     /// ([`Notice::InvalidLink`]); nothing is fetched from it.
     pub fn for_link(text: &str) -> Flow {
-        match handoff::parse_link(text) {
-            Ok(url) => Flow { link: Some(url), ..Flow::new(State::Fetching) },
+        Flow::for_link_where(text, |_| true)
+    }
+
+    /// [`Flow::for_link`] for links of one kind only (a front end with screens for signing only): a link of the
+    /// other kind ends the flow at once as [`Notice::InvalidLink`].
+    pub fn for_link_of(kind: LinkKind, text: &str) -> Flow {
+        Flow::for_link_where(text, |k| k == kind)
+    }
+
+    fn for_link_where(text: &str, wanted: impl Fn(LinkKind) -> bool) -> Flow {
+        match handoff::parse_any_link(text) {
+            Ok(link) if wanted(link.kind) => Flow { link: Some(link), ..Flow::new(State::Fetching) },
+            Ok(link) => {
+                log::info!("a {:?} link where this front end does not take one", link.kind);
+                Flow::new(State::Failed { notice: Notice::InvalidLink })
+            }
             // Whatever is wrong with it (scheme, syntax, length, encoding), it is not a link we follow.
             Err(e) => {
                 log::info!("not a Kazasu link: {e}");
@@ -243,6 +295,11 @@ impl Flow {
         Flow { subject: Some(subject), ..Flow::new(State::Review) }
     }
 
+    /// A log-in whose challenge the front end fetched ([`handoff::client::fetch_challenge`]): starts at `Review`.
+    pub fn for_login(challenge: LoginChallenge) -> Flow {
+        Flow { subject: Some(Subject::Login(Box::new(challenge))), ..Flow::new(State::Review) }
+    }
+
     /// Reading the signature certificate (which needs the password) under the same rules; nothing is signed.
     pub fn for_sign_certificate() -> Flow {
         Flow { subject: Some(Subject::SignCertificate), ..Flow::new(State::Review) }
@@ -267,6 +324,21 @@ impl Flow {
     /// The signature, once the card made it (kept while it is being sent, and after).
     pub fn signature(&self) -> Option<&Signature> {
         self.signature.as_ref()
+    }
+
+    /// The log-in answer, once the card made it.
+    pub fn authentication(&self) -> Option<&Authentication> {
+        self.authentication.as_ref()
+    }
+
+    /// Which password this flow asks for: the auth PIN (4 digits, 3 tries) for a log-in, the signature password
+    /// otherwise. Known from the link before the challenge is fetched.
+    pub fn pin_kind(&self) -> PinKind {
+        match (&self.subject, &self.link) {
+            (Some(s), _) => s.pin_kind(),
+            (None, Some(Link { kind: LinkKind::Login, .. })) => PinKind::Auth,
+            (None, _) => PinKind::Sign,
+        }
     }
 
     /// Tries left as last read in this flow.
@@ -308,11 +380,38 @@ impl Flow {
         self.state = State::EnterPin { known_tries: self.known_tries, notice: None };
     }
 
-    /// The person typed the password (checked by the core: 6–16 of A–Z 0–9). It is held for the signing tap.
+    /// The person typed the signature password (checked by the core: 6–16 of A–Z 0–9). It is held for the
+    /// signing tap.
     pub fn enter_pin(&mut self, typed: Result<SignPin, PinError>) {
+        self.enter_card_pin(typed.map(CardPin::Sign));
+    }
+
+    /// The person typed the 4-digit auth PIN of a log-in (checked by the core). It is held for the log-in tap.
+    pub fn enter_auth_pin(&mut self, typed: Result<AuthPin, PinError>) {
+        self.enter_card_pin(typed.map(CardPin::Auth));
+    }
+
+    /// The person typed this flow's password ([`Flow::pin_kind`]) as UTF-8 (what the phones hand over); it is
+    /// checked under that password's rules.
+    pub fn enter_typed_pin(&mut self, typed: PinBytes) {
+        let pin = CardPin::from_utf8(self.pin_kind(), typed);
+        self.enter_card_pin(pin);
+    }
+
+    fn enter_card_pin(&mut self, typed: Result<CardPin, PinError>) {
         if !matches!(self.state, State::EnterPin { .. }) {
             return; // dropped: a password typed into no password screen is forgotten at once
         }
+        // The other kind of password is never held: it would be presented to the wrong counter.
+        let typed = typed.and_then(|p| match self.pin_kind() {
+            kind if kind == p.kind() => Ok(p),
+            PinKind::Auth => Err(PinError::AuthFormat),
+            PinKind::Sign => Err(PinError::SignLength {
+                min: kazasu_card::SIGN_PIN_MIN_LEN,
+                max: kazasu_card::SIGN_PIN_MAX_LEN,
+                actual: kazasu_card::AUTH_PIN_LEN,
+            }),
+        });
         let pin = match typed {
             Ok(pin) => pin,
             Err(e) => {
@@ -351,13 +450,22 @@ impl Flow {
             self.signature = None;
             return self.fail(Notice::of_handoff(&e));
         }
-        if let (Some(memory), Some(Subject::Request(r))) = (&self.memory, &self.subject) {
-            if let Ok(mut m) = memory.lock() {
-                m.record(r);
-            }
-        }
+        self.record_answered();
         self.attempt = 1;
         self.state = State::Submitting { attempt: 1 };
+    }
+
+    /// Remembers the nonce of the request signed (or challenge answered) here, so it is never answered again.
+    fn record_answered(&mut self) {
+        let Some(memory) = &self.memory else { return };
+        let Ok(mut m) = memory.lock() else { return };
+        match &self.subject {
+            Some(Subject::Request(r)) => m.record(r),
+            Some(Subject::Login(c)) => {
+                m.record_nonce(c.nonce());
+            }
+            _ => {}
+        }
     }
 
     /// Sends the same signature again after a failed sending that may be retried.
@@ -382,6 +490,7 @@ impl Flow {
             return;
         }
         self.signature = None;
+        self.authentication = None;
         self.state = State::Cancelled;
     }
 
@@ -392,12 +501,13 @@ impl Flow {
         if self.pending() != Pending::Fetch {
             return None;
         }
-        let url = self.link.clone()?;
+        let link = self.link.clone()?;
         self.in_flight = Some(InFlight::Fetch);
-        Some(FetchJob { url })
+        Some(FetchJob { link })
     }
 
-    pub fn finish_fetch(&mut self, outcome: Result<SignRequest, HandoffError>) {
+    /// The outcome of the fetch job ([`FetchJob::run`]).
+    pub fn finish_fetch(&mut self, outcome: Result<Fetched, HandoffError>) {
         if self.in_flight != Some(InFlight::Fetch) {
             return;
         }
@@ -405,11 +515,21 @@ impl Flow {
         if self.take_cancel() {
             return;
         }
-        let request = match outcome.and_then(|r| self.check_not_signed_before(&r).map(|_| r)) {
-            Ok(r) => r,
+        let subject = match outcome {
+            Ok(Fetched::Request(r)) => Subject::Request(Box::new(r)),
+            Ok(Fetched::Login(c)) => Subject::Login(Box::new(c)),
             Err(e) => return self.fail(Notice::of_handoff(&e)),
         };
-        self.subject = Some(Subject::Request(Box::new(request)));
+        // The fetch brought what the link announced, or nothing is shown.
+        let announced = self.link.as_ref().map(|l| l.kind);
+        let brought = if subject.login().is_some() { LinkKind::Login } else { LinkKind::Sign };
+        if announced.is_some_and(|k| k != brought) {
+            return self.fail(Notice::InvalidRequest);
+        }
+        if let Err(e) = self.check_not_answered_before(&subject) {
+            return self.fail(Notice::of_handoff(&e));
+        }
+        self.subject = Some(subject);
         self.state = State::Review;
     }
 
@@ -429,11 +549,22 @@ impl Flow {
             }
             let subject = self.subject.as_ref()?;
             let (data, algorithm) = (subject.to_sign(), subject.algorithm());
-            let pin = self.pin.take()?;
             let last_try = if self.last_try_confirmed { LastTry::Confirmed } else { LastTry::NotConfirmed };
-            CardJob::sign(pin, last_try, algorithm, data)
+            match (self.pin.take()?, data) {
+                (CardPin::Auth(pin), ToSign::Bytes(challenge)) if subject.login().is_some() => {
+                    CardJob::log_in(pin, last_try, challenge)
+                }
+                (CardPin::Sign(pin), data) if subject.login().is_none() => {
+                    CardJob::sign(pin, last_try, algorithm, data)
+                }
+                // Unreachable (enter_card_pin holds only this flow's kind); the password is forgotten, not sent.
+                _ => {
+                    self.state = self.enter_pin_again(None);
+                    return None;
+                }
+            }
         } else {
-            CardJob::read_tries()
+            CardJob::read_tries_of(self.pin_kind())
         };
         self.in_flight = Some(InFlight::Card { signing });
         self.state = State::Working { step: Step::Connecting };
@@ -463,6 +594,15 @@ impl Flow {
                 self.state = State::EnterPin { known_tries: Some(n), notice: None };
             }
             CardOutcome::TriesRead(_) => self.blocked(),
+            CardOutcome::Authenticated(authentication) => {
+                self.known_tries = Some(PinKind::Auth.max_tries());
+                self.last_try_confirmed = false;
+                self.authentication = Some(authentication);
+                // A log-in answer goes back at once: there is nothing more to review.
+                self.record_answered();
+                self.attempt = 1;
+                self.state = State::Submitting { attempt: 1 };
+            }
             CardOutcome::Signed(signature) => {
                 self.known_tries = Some(PinKind::Sign.max_tries());
                 self.last_try_confirmed = false;
@@ -476,7 +616,7 @@ impl Flow {
         }
     }
 
-    fn after_card_failure(&mut self, error: CardError, unpresented_pin: Option<SignPin>, signing: bool) {
+    fn after_card_failure(&mut self, error: CardError, unpresented_pin: Option<CardPin>, signing: bool) {
         let notice = Notice::of_card(&error, signing && unpresented_pin.is_none());
         match error {
             CardError::Blocked => self.blocked(),
@@ -505,7 +645,7 @@ impl Flow {
                     if signing {
                         // The password was taken and no VERIFY error came back: the card accepted it, which
                         // resets its counter.
-                        self.known_tries = Some(PinKind::Sign.max_tries());
+                        self.known_tries = Some(self.pin_kind().max_tries());
                     }
                     self.state = self.enter_pin_again(Some(notice));
                 }
@@ -519,11 +659,21 @@ impl Flow {
         if self.pending() != Pending::Submit {
             return None;
         }
-        let request = self.subject.as_ref()?.request()?.clone();
-        let s = self.signature.as_ref()?;
-        let submission = Submission::new(&request, s.algorithm, s.signature.clone(), s.certificate.clone());
+        let work = match self.subject.as_ref()? {
+            Subject::Login(challenge) => {
+                let a = self.authentication.as_ref()?;
+                let response = LoginResponse::new(challenge, a.signature.clone(), a.certificate.clone());
+                SubmitWork::Login { challenge: (**challenge).clone(), response }
+            }
+            subject => {
+                let request = subject.request()?.clone();
+                let s = self.signature.as_ref()?;
+                let submission = Submission::new(&request, s.algorithm, s.signature.clone(), s.certificate.clone());
+                SubmitWork::Sign { request, submission }
+            }
+        };
         self.in_flight = Some(InFlight::Submit);
-        Some(SubmitJob { request, submission })
+        Some(SubmitJob { work })
     }
 
     pub fn finish_submit(&mut self, outcome: Result<Receipt, HandoffError>) {
@@ -591,19 +741,23 @@ impl Flow {
     // ───────────────────────────────────────── helpers ─────────────────────────────────────────
 
     fn check_request(&self, now: i64) -> Result<(), HandoffError> {
-        match &self.subject {
-            Some(Subject::Request(r)) => {
-                r.check_time(now)?;
-                self.check_not_signed_before(r)
-            }
-            _ => Ok(()),
+        let Some(subject) = &self.subject else { return Ok(()) };
+        match subject {
+            Subject::Request(r) => r.check_time(now)?,
+            Subject::Login(c) => c.check_time(now)?,
+            _ => return Ok(()),
         }
+        self.check_not_answered_before(subject)
     }
 
-    fn check_not_signed_before(&self, request: &SignRequest) -> Result<(), HandoffError> {
-        match &self.memory {
-            Some(m) => m.lock().map_err(|_| HandoffError::Replayed)?.check(request),
-            None => Ok(()),
+    /// Refuses a request this app signed before, or a log-in challenge it answered before.
+    fn check_not_answered_before(&self, subject: &Subject) -> Result<(), HandoffError> {
+        let Some(memory) = &self.memory else { return Ok(()) };
+        let memory = memory.lock().map_err(|_| HandoffError::Replayed)?;
+        match subject {
+            Subject::Request(r) => memory.check(r),
+            Subject::Login(c) if memory.contains(c.nonce()) => Err(HandoffError::Replayed),
+            _ => Ok(()),
         }
     }
 
@@ -631,6 +785,7 @@ impl Flow {
         self.cancel_requested = false;
         self.pin = None;
         self.signature = None;
+        self.authentication = None;
         self.state = State::Cancelled;
         true
     }
@@ -649,6 +804,20 @@ pub fn sign<T: Transport>(
     let data = ToSign::Bytes(Arc::from(data));
     let s = card::sign_once(&mut session, pin, last_try, algorithm, &data, &mut |_| {}).map_err(|(e, _)| e)?;
     Ok(Signed { signature: s.signature, certificate: s.certificate, algorithm, traffic: session.traffic() })
+}
+
+/// Answers a log-in challenge's `bytes` in one tap's card work on a new session (the auth PIN's counter, VERIFY
+/// once, the auth certificate, the auth key's signature), for readers and tests that need no screens. The same
+/// card work the flow runs for a log-in.
+pub fn log_in<T: Transport>(
+    transport: T,
+    pin: AuthPin,
+    last_try: LastTry,
+    bytes: &[u8],
+) -> Result<(Authentication, Traffic), CardError> {
+    let mut session = JpkiSession::open(transport)?;
+    let a = card::log_in_once(&mut session, pin, last_try, Arc::from(bytes), &mut |_| {}).map_err(|(e, _)| e)?;
+    Ok((a, session.traffic()))
 }
 
 /// What [`sign`] returns.

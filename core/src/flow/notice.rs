@@ -5,13 +5,15 @@ use crate::handoff::{HandoffError, Refusal};
 use crate::CardError;
 use crate::PinError;
 
-/// Why the typed signature password was refused before anything reached the card.
+/// Why the typed password was refused before anything reached the card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PinRule {
-    /// Not 6–16 characters.
+    /// The signature password is not 6–16 characters.
     Length,
-    /// A character other than A–Z and 0–9.
+    /// The signature password holds a character other than A–Z and 0–9.
     Alphabet,
+    /// The user-authentication PIN (log-in) is not exactly 4 digits.
+    FourDigits,
 }
 
 /// Something to tell the person: the outcome of a step that did not go as hoped.
@@ -125,7 +127,8 @@ impl Notice {
     pub fn of_pin(error: &PinError) -> Notice {
         let rule = match error {
             PinError::SignCharacter { .. } => PinRule::Alphabet,
-            PinError::SignLength { .. } | PinError::AuthFormat => PinRule::Length,
+            PinError::SignLength { .. } => PinRule::Length,
+            PinError::AuthFormat => PinRule::FourDigits,
         };
         Notice::InvalidPin { rule }
     }
@@ -159,6 +162,15 @@ mod tests {
             Notice::of_card(&CardError::VerifyOutcomeUnknown(TransportError::Timeout), true),
             Notice::VerifyOutcomeUnknown
         );
+    }
+
+    #[test]
+    fn a_malformed_password_names_its_own_rule_the_four_digits_of_a_log_in_included() {
+        use crate::{AuthPin, SignPin};
+        let rule = |e: PinError| Notice::of_pin(&e);
+        assert_eq!(rule(AuthPin::new("12a4").unwrap_err()), Notice::InvalidPin { rule: PinRule::FourDigits });
+        assert_eq!(rule(SignPin::new("ABC").unwrap_err()), Notice::InvalidPin { rule: PinRule::Length });
+        assert_eq!(rule(SignPin::new("ABC-123").unwrap_err()), Notice::InvalidPin { rule: PinRule::Alphabet });
     }
 
     #[test]

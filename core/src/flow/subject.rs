@@ -1,11 +1,11 @@
 //! What is signed: a relying party's request, bytes, a document attested through bytes built from the
-//! certificate, or nothing (the signature certificate read after the password).
+//! certificate, nothing (the signature certificate read after the password), or a log-in challenge.
 
 use std::sync::Arc;
 
 use super::card::{BuildFromCertificate, ToSign};
-use crate::handoff::SignRequest;
-use crate::HashAlgorithm;
+use crate::handoff::{self, LoginChallenge, SignRequest};
+use crate::{HashAlgorithm, PinKind};
 
 /// What is signed.
 #[derive(Clone, Debug)]
@@ -21,6 +21,9 @@ pub enum Subject {
     /// Nothing is signed: the tap reads the signature certificate, which the card gives only after the
     /// password (the CLI's `cert`). The flow ends in `Signed` with the certificate and an empty signature.
     SignCertificate,
+    /// A relying party's log-in challenge, fetched and checked: the auth key signs its exact bytes after the
+    /// 4-digit auth PIN; the answer carries the auth certificate and nothing personal.
+    Login(Box<LoginChallenge>),
 }
 
 impl Subject {
@@ -31,6 +34,7 @@ impl Subject {
             Subject::Bytes { data, .. } => ToSign::Bytes(data.clone()),
             Subject::Attested { build, .. } => ToSign::BuiltFromCertificate(build.clone()),
             Subject::SignCertificate => ToSign::CertificateOnly,
+            Subject::Login(c) => ToSign::Bytes(Arc::from(c.bytes_to_sign())),
         }
     }
 
@@ -38,13 +42,30 @@ impl Subject {
         match self {
             Subject::Bytes { algorithm, .. } | Subject::Attested { algorithm, .. } => *algorithm,
             Subject::Request(_) | Subject::SignCertificate => HashAlgorithm::Sha256,
+            Subject::Login(_) => handoff::login::LOGIN_DIGEST,
         }
     }
 
     pub fn request(&self) -> Option<&SignRequest> {
         match self {
             Subject::Request(r) => Some(r),
-            Subject::Bytes { .. } | Subject::Attested { .. } | Subject::SignCertificate => None,
+            Subject::Bytes { .. } | Subject::Attested { .. } | Subject::SignCertificate | Subject::Login(_) => None,
+        }
+    }
+
+    /// The log-in challenge, for a log-in.
+    pub fn login(&self) -> Option<&LoginChallenge> {
+        match self {
+            Subject::Login(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Which of the card's PINs this subject needs: the auth PIN for a log-in, the sign PIN otherwise.
+    pub fn pin_kind(&self) -> PinKind {
+        match self {
+            Subject::Login(_) => PinKind::Auth,
+            _ => PinKind::Sign,
         }
     }
 }

@@ -104,11 +104,21 @@ fn conversation(mode: u8) -> (Vec<u8>, Vec<Vec<u8>>) {
             let _ = s.read_sign_certificate();
             let _ = s.sign_hash(HashAlgorithm::Sha256, &[7; 32]);
         }
-        _ => {
+        2 => {
+            let mut pin = Some(AuthPin::new(fixture::AUTH_PIN).unwrap());
             let mut s = JpkiSession::open(&mut rec).unwrap();
             let _ = s.read_certificate(kazasu_core::CertificateKind::Auth);
-            let _ = s.verify_auth_pin(AuthPin::new(fixture::AUTH_PIN).unwrap(), last_try);
+            let _ = s.verify_auth_pin_with(last_try, || pin.take());
+            let _ = s.verify_auth_pin_with(LastTry::Confirmed, || pin.take());
+            let _ = s.read_auth_certificate();
             let _ = s.authenticate(HashAlgorithm::Sha384, b"challenge");
+        }
+        _ => {
+            // The log-in flow: accept, type the auth PIN, tap (the card's answers follow in the script).
+            actions = &[0, 2, 7];
+            let pin = AuthPin::new(fixture::AUTH_PIN).unwrap();
+            let challenge: std::sync::Arc<[u8]> = std::sync::Arc::from(&b"challenge"[..]);
+            let _ = CardJob::log_in(pin, LastTry::NotConfirmed, challenge).run_on(&mut rec, &mut |_| {});
         }
     }
     (script(mode, actions, &rec.replies), rec.apdus)
@@ -172,7 +182,7 @@ fn main() {
     write("rapdu", "cert-head", &fixture::SIGN_CERT[..8]);
     write("rapdu", "atr", kazasu_core::softcard::SOFTCARD_ATR);
     // Whole conversations with the software card.
-    for mode in [0u8, 1, 2, 3, 4, 8, 9, 12, 16, 17] {
+    for mode in [0u8, 1, 2, 3, 4, 8, 9, 12, 16, 17, 24, 25, 28] {
         let (s, apdus) = conversation(mode);
         write("session", &format!("mode-{mode:02}"), &s);
         let mut stream = Vec::new();

@@ -30,7 +30,8 @@ public enum L10n: String, CaseIterable, Sendable {
     case reader_hold, reader_reading, reader_signing, reader_done, reader_multiple_tags
     case notice_wrong_pin, notice_last_try, notice_card_lost, notice_verify_outcome_unknown
     case notice_card_lost_after_pin, notice_not_jpki_card, notice_tries_unknown
-    case notice_invalid_pin_length, notice_invalid_pin_alphabet, notice_card_unsupported, notice_card_fault
+    case notice_invalid_pin_length, notice_invalid_pin_alphabet, notice_invalid_pin_four_digits
+    case notice_card_unsupported, notice_card_fault
     case notice_invalid_link, notice_invalid_request, notice_origin_mismatch, notice_display_mismatch
     case notice_expired, notice_not_yet_valid, notice_already_signed, notice_request_not_found, notice_network
     case notice_http_status, notice_refused
@@ -90,6 +91,7 @@ public struct Words: Sendable {
         case .triesUnknown: return self(.notice_tries_unknown)
         case .invalidPin(.length): return self(.notice_invalid_pin_length)
         case .invalidPin(.alphabet): return self(.notice_invalid_pin_alphabet)
+        case .invalidPin(.fourDigits): return self(.notice_invalid_pin_four_digits)
         case .cardUnsupported: return self(.notice_card_unsupported)
         case .cardFault: return self(.notice_card_fault)
         case .invalidLink: return self(.notice_invalid_link)

@@ -3,7 +3,7 @@ import KazasuFFI
 import XCTest
 
 /// Replays the signing flow's scenario table (`tests/scenarios/signing-flow.json`, the same file the Rust and
-/// Kotlin tests replay) through the FFI's `SigningFlow` as the app drives it: an observer collecting every state,
+/// Kotlin tests replay) through the FFI's `SigningFlow` (and `LoginFlow` for its log-in rows) as the app drives it: an observer collecting every state,
 /// the person's events, taps of the exported software card, and the fake relying party over HTTP. After every
 /// step the flow's network work is awaited; states are compared through `describeState`, the end through the
 /// card's and the relying party's counters.
@@ -67,21 +67,31 @@ final class ScenarioTests: XCTestCase {
         let name = scenario["name"] as? String ?? "?"
         let cardSpec = scenario["card"] as? [String: Any] ?? [:]
         let card = cardSpec["link"] as? String == "short" ? SoftwareCard.shortOnly() : SoftwareCard()
-        card.setSignPinTries(tries: UInt8(try XCTUnwrap(cardSpec["tries"] as? Int, name)))
+        let login = scenario["subject"] as? String == "login"
+        let tries = UInt8(try XCTUnwrap(cardSpec["tries"] as? Int, name))
+        if login { card.setAuthPinTries(tries: tries) } else { card.setSignPinTries(tries: tries) }
         let rp = try FakeRelyingParty(origin: "https://city.example.jp")
         let clock = KazasuFFI.TestClock(now: rp.now())
-        let seen = SeenStates()
-        let flow: SigningFlow
-        if scenario["subject"] as? String == "request" {
+        let flow: Driven
+        switch scenario["subject"] as? String {
+        case "login":
+            let link = try rp.loginLink(challengeUrl: try rp.createLoginChallenge(validitySecs: 300))
+            let seen = SeenLoginStates()
+            flow = LogIn(LoginFlow.forLink(link: link, http: rp.http(), observer: seen, clock: clock.clock()), seen)
+        case "request":
             let link = try rp.deepLink(requestUrl: try rp.createRequest(validitySecs: 600))
-            flow = SigningFlow.forLink(link: link, http: rp.http(), observer: seen, clock: clock.clock())
-        } else {
-            flow = SigningFlow.forBytes(
-                label: "申請書.txt", data: Data("住民票の写しの交付申請".utf8), algorithm: .sha256, observer: seen,
-                clock: clock.clock())
+            let seen = SeenStates()
+            flow = Signing(SigningFlow.forLink(link: link, http: rp.http(), observer: seen, clock: clock.clock()), seen)
+        default:
+            let seen = SeenStates()
+            flow = Signing(
+                SigningFlow.forBytes(
+                    label: "申請書.txt", data: Data("住民票の写しの交付申請".utf8), algorithm: .sha256, observer: seen,
+                    clock: clock.clock()),
+                seen)
         }
         flow.start()
-        XCTAssertTrue(flow.waitIdle(timeoutMs: 10_000), "\(name): fetch did not end")
+        XCTAssertTrue(flow.waitIdle(), "\(name): fetch did not end")
         for (i, step) in (scenario["steps"] as? [[String: Any]] ?? []).enumerated() {
             let at = "\(name): step \(i) \(step)"
             switch step["do"] as? String {
@@ -92,7 +102,7 @@ final class ScenarioTests: XCTestCase {
                 XCTAssertEqual(used, step["used"] as? Bool ?? true, "\(at): card used")
             case "confirm_last_try": flow.confirmLastTry()
             case "decline_last_try": flow.declineLastTry()
-            case "file": flow.file()
+            case "file": try flow.file()
             case "resend": flow.resend()
             case "cancel": flow.cancel()
             case "lose_link_before": card.loseLinkBefore(ins: try ins(step, at))
@@ -105,20 +115,22 @@ final class ScenarioTests: XCTestCase {
                 case "status_503": rp.failNextPost(fault: .status503)
                 default: XCTFail("\(at): unknown post fault")
                 }
+            case "rp_distrust_auth_ca": rp.distrustAuthCa()
             case "advance_clock": clock.advance(secs: Int64(try XCTUnwrap(step["secs"] as? Int, at)))
-            case "expect": check(flow.state(), against: step, at)
+            case "expect": check(flow.summary(), against: step, at)
             default: XCTFail("\(at): unknown step")
             }
-            XCTAssertTrue(flow.waitIdle(timeoutMs: 10_000), "\(at): network work did not end")
+            XCTAssertTrue(flow.waitIdle(), "\(at): network work did not end")
         }
         let want = try XCTUnwrap(scenario["expect"] as? [String: Any], name)
-        let end = flow.state()
+        let end = flow.summary()
         check(end, against: want, "\(name): end")
         // The observer saw every change in order; the last one it saw is the state now.
-        XCTAssertEqual(seen.states.last, end, "\(name): the observer's last state")
+        XCTAssertEqual(flow.lastSeen(), end.summary, "\(name): the observer's last state")
         let counts: [(String, UInt32)] = [
             ("presentations", card.pinPresentations()), ("signatures", card.signatures()),
-            ("tries_left", card.signPinTries()), ("apdus", card.exchanges()), ("rp_accepted", rp.accepted()),
+            ("tries_left", login ? card.authPinTries() : card.signPinTries()), ("apdus", card.exchanges()),
+            ("rp_accepted", rp.accepted()),
         ]
         for (key, got) in counts {
             if let expected = want[key] as? Int {
@@ -127,8 +139,8 @@ final class ScenarioTests: XCTestCase {
         }
     }
 
-    private func check(_ state: FlowState, against want: [String: Any], _ at: String) {
-        let got = describeState(state: state)
+    private func check(_ end: (summary: StateSummary, text: String), against want: [String: Any], _ at: String) {
+        let (got, state) = end
         XCTAssertEqual(got.name, want["state"] as? String, "\(at): state \(state)")
         if let notice = want["notice"] {
             XCTAssertEqual(got.notice, notice as? String, "\(at): notice of \(state)")
@@ -146,6 +158,84 @@ final class ScenarioTests: XCTestCase {
 
     private func ins(_ step: [String: Any], _ at: String) throws -> UInt8 {
         try XCTUnwrap((step["ins"] as? String).flatMap { UInt8($0, radix: 16) }, "\(at): ins")
+    }
+}
+
+/// The flow a row drives: a signing or a log-in, with the same events; states named by `describe…State`.
+protocol Driven {
+    func start()
+    func accept()
+    func enterPin(typed: Data)
+    func cardPresent(transport: CardTransport) -> Bool
+    func confirmLastTry()
+    func declineLastTry()
+    func file() throws
+    func resend()
+    func cancel()
+    func waitIdle() -> Bool
+    func summary() -> (summary: StateSummary, text: String)
+    /// What the observer saw last, named the same way.
+    func lastSeen() -> StateSummary?
+}
+
+struct Signing: Driven {
+    let flow: SigningFlow
+    let seen: SeenStates
+    init(_ flow: SigningFlow, _ seen: SeenStates) { self.flow = flow; self.seen = seen }
+    func start() { flow.start() }
+    func accept() { flow.accept() }
+    func enterPin(typed: Data) { flow.enterPin(typed: typed) }
+    func cardPresent(transport: CardTransport) -> Bool { flow.cardPresent(transport: transport) }
+    func confirmLastTry() { flow.confirmLastTry() }
+    func declineLastTry() { flow.declineLastTry() }
+    func file() throws { flow.file() }
+    func resend() { flow.resend() }
+    func cancel() { flow.cancel() }
+    func waitIdle() -> Bool { flow.waitIdle(timeoutMs: 10_000) }
+    func summary() -> (summary: StateSummary, text: String) {
+        let state = flow.state()
+        return (describeState(state: state), "\(state)")
+    }
+    func lastSeen() -> StateSummary? { seen.states.last.map { describeState(state: $0) } }
+}
+
+struct LogIn: Driven {
+    struct NoFiling: Error {}
+    let flow: LoginFlow
+    let seen: SeenLoginStates
+    init(_ flow: LoginFlow, _ seen: SeenLoginStates) { self.flow = flow; self.seen = seen }
+    func start() { flow.start() }
+    func accept() { flow.accept() }
+    func enterPin(typed: Data) { flow.enterPin(typed: typed) }
+    func cardPresent(transport: CardTransport) -> Bool { flow.cardPresent(transport: transport) }
+    func confirmLastTry() { flow.confirmLastTry() }
+    func declineLastTry() { flow.declineLastTry() }
+    func file() throws { throw NoFiling() }  // a log-in has no filing step
+    func resend() { flow.resend() }
+    func cancel() { flow.cancel() }
+    func waitIdle() -> Bool { flow.waitIdle(timeoutMs: 10_000) }
+    func summary() -> (summary: StateSummary, text: String) {
+        let state = flow.state()
+        return (describeLoginState(state: state), "\(state)")
+    }
+    func lastSeen() -> StateSummary? { seen.states.last.map { describeLoginState(state: $0) } }
+}
+
+/// Every log-in state the flow delivered, in order.
+final class SeenLoginStates: LoginObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: [LoginState] = []
+
+    func onState(state: LoginState) {
+        lock.lock()
+        seen.append(state)
+        lock.unlock()
+    }
+
+    var states: [LoginState] {
+        lock.lock()
+        defer { lock.unlock() }
+        return seen
     }
 }
 

@@ -10,7 +10,7 @@ final class WordsTests: XCTestCase {
     /// One of every notice the flow can give.
     static let notices: [Notice] = [
         .wrongPin(remaining: 3), .lastTry, .cardLost, .verifyOutcomeUnknown, .cardLostAfterPin, .notJpkiCard,
-        .triesUnknown, .invalidPin(rule: .length), .invalidPin(rule: .alphabet), .cardUnsupported, .cardFault,
+        .triesUnknown, .invalidPin(rule: .length), .invalidPin(rule: .alphabet), .invalidPin(rule: .fourDigits), .cardUnsupported, .cardFault,
         .invalidLink, .invalidRequest, .originMismatch(expected: "https://evil.example", found: "https://city.example.jp"),
         .displayMismatch, .expired, .notYetValid, .alreadySigned, .requestNotFound, .network, .httpStatus(status: 503),
         .refused(code: .badSignature, rpMessage: "署名を検証できません"),

@@ -13,10 +13,12 @@ use postgres::{Client, IsolationLevel, NoTls, Row};
 use r2d2_postgres::r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 
-use super::{
-    migrations, Backend, Key, RecordRefusal, RequestRow, SignatureRow, StoreError, CONSISTENCY_VIOLATIONS,
+use super::backend::{
+    request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow, CONSISTENCY_VIOLATIONS,
     REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
+use super::error::StoreError;
+use super::migrations::{self, Dialect};
 
 /// Connections per portal instance (the handlers run on tokio's blocking pool and wait for one).
 pub const POOL_SIZE: u32 = 16;
@@ -71,18 +73,14 @@ impl PostgresStore {
     }
 }
 
-/// Runs the steps this database has not run yet, under an advisory lock held to the end of the transaction.
+/// Runs the steps this database has not run yet (refinery), holding a session advisory lock meanwhile so that
+/// instances starting together migrate one after the other: the later ones find every step recorded. The lock
+/// ends with the session if anything fails (this connection is the migration's own).
 fn migrate(client: &mut Client) -> Result<(), StoreError> {
-    let mut tx = client.transaction()?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")?;
-    let current: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?.try_get(0)?;
-    for m in migrations::pending(current)? {
-        tx.batch_execute(m.postgres)?;
-        tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&m.version])?;
-    }
-    tx.commit()?;
-    Ok(())
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let ran = migrations::runner(Dialect::Postgres).and_then(|r| r.run(client)).map_err(migrations::refusal);
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
+    ran.map(drop)
 }
 
 impl Backend for PostgresStore {
@@ -187,6 +185,6 @@ impl Backend for PostgresStore {
     }
 
     fn schema_version(&self) -> Result<i64, StoreError> {
-        Self::count(&mut *self.client()?, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        Self::count(&mut *self.client()?, &migrations::version_query())
     }
 }

@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
-use super::{
-    migrations, Backend, Key, RecordRefusal, RequestRow, SignatureRow, StoreError, CONSISTENCY_VIOLATIONS,
+use super::backend::{
+    request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow, CONSISTENCY_VIOLATIONS,
     REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
+use super::error::StoreError;
+use super::migrations::{self, Dialect};
 
 pub struct SqliteStore {
     conn: Mutex<Connection>,
@@ -63,23 +65,45 @@ fn switch_to_wal(conn: &Connection) -> Result<String, StoreError> {
     }
 }
 
-/// Runs the steps this file has not run yet, in one write transaction (two processes opening one new file
-/// cannot both create the schema).
+/// Runs the steps this file has not run yet (refinery, all in one transaction). Instances opening one new file
+/// together both find it unmigrated; the one whose transaction comes second fails — SQLITE_BUSY for its stale
+/// snapshot, or the UNIQUE version the first recorded — and rolls back whole, so it runs again (within the busy
+/// timeout) and finds every step recorded.
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")?;
-    let current: i64 = tx.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
-    for m in migrations::pending(current)? {
-        tx.execute_batch(m.sqlite)?;
-        tx.execute("INSERT INTO schema_migrations (version) VALUES (?1)", [m.version])?;
+    add_owner_column_to_files_from_before_it(conn)?;
+    let until = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match migrations::runner(Dialect::Sqlite).and_then(|r| r.run(conn)) {
+            Ok(_) => return Ok(()),
+            Err(e) if lost_race(&e) && Instant::now() < until => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(migrations::refusal(e)),
+        }
     }
-    // Files from before the owner cookie (and before migrations were recorded): add the column; their
-    // requests have no owner and no page.
-    let has_owner: bool =
-        tx.query_row("SELECT COUNT(*) FROM pragma_table_info('requests') WHERE name = 'owner'", [], |r| {
+}
+
+/// Whether a migration failed because another connection migrated the file at the same time.
+fn lost_race(e: &refinery::Error) -> bool {
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(rusqlite::Error::SqliteFailure(f, _)) = c.downcast_ref::<rusqlite::Error>() {
+            return matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::ConstraintViolation);
+        }
+        cause = c.source();
+    }
+    false
+}
+
+/// Files from before the owner cookie (and before any runner) have `requests` without its `owner` column: it is
+/// added, in a write transaction (two processes cannot both add it); their requests have no owner and no page.
+/// New files have no `requests` yet: the steps create it with the column.
+fn add_owner_column_to_files_from_before_it(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let column = |name: &str| {
+        tx.query_row("SELECT COUNT(*) FROM pragma_table_info('requests') WHERE name = ?1", [name], |r| {
             r.get::<_, i64>(0)
-        })? > 0;
-    if !has_owner {
+        })
+    };
+    if column("id")? > 0 && column("owner")? == 0 {
         tx.execute_batch("ALTER TABLE requests ADD COLUMN owner BLOB")?;
     }
     tx.commit()?;
@@ -183,6 +207,34 @@ impl Backend for SqliteStore {
     }
 
     fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self.conn().query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?)
+        Ok(self.conn().query_row(&migrations::version_query(), [], |r| r.get(0))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_migration_that_collides_with_another_connections_is_a_lost_race_and_other_failures_are_not() {
+        // What the second of two connections migrating one new file meets: the first's record (here the one
+        // step 2 writes) already there. Its transaction fails on the UNIQUE version and rolls back whole.
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY); INSERT INTO schema_migrations VALUES (2);",
+        )
+        .unwrap();
+        let e = migrations::runner(Dialect::Sqlite).unwrap().run(&mut conn).unwrap_err();
+        assert!(lost_race(&e), "{e}");
+        let tables: i64 =
+            conn.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name = 'requests'", [], |r| r.get(0)).unwrap();
+        assert_eq!(tables, 0, "the failed run left nothing behind");
+
+        // A table the steps cannot build on is no race: reported, not retried.
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE requests (id TEXT PRIMARY KEY)").unwrap();
+        let e = migrations::runner(Dialect::Sqlite).unwrap().run(&mut conn).unwrap_err();
+        assert!(!lost_race(&e), "{e}");
+        assert!(matches!(migrations::refusal(e), StoreError::Migration(_)));
     }
 }

@@ -5,8 +5,6 @@ import android.content.Context
 import android.content.Intent
 import android.graphics.Typeface
 import android.os.Bundle
-import android.os.Handler
-import android.os.Looper
 import android.provider.Settings
 import android.text.InputType
 import android.view.WindowManager
@@ -22,13 +20,12 @@ import jp.kazasu.ffi.WayOut
 import jp.kazasu.ffi.wayOutOf
 import jp.kazasu.signing.flow.FlowShell
 import jp.kazasu.signing.flow.PinInput
-import jp.kazasu.signing.http.UrlConnectionHttp
 import jp.kazasu.signing.nfc.NfcCardReader
 
 /**
  * The signing screen for one link ([EXTRA_LINK]: a deep link or a scanned QR text, unparsed): it renders the
  * states of the core's [SigningFlow] and forwards the person's buttons to it. Cards found by NFC go to the flow
- * on a worker thread ([FlowShell]); fetching and sending run on the flow's own thread through [UrlConnectionHttp].
+ * on a worker thread ([FlowShell]); fetching and sending run on the flow's own thread (HTTP: [KazasuApplication.flowFor]).
  */
 class SignActivity : Activity() {
     private lateinit var screen: Screen
@@ -36,7 +33,6 @@ class SignActivity : Activity() {
     private lateinit var shell: FlowShell
     private lateinit var nfc: NfcCardReader
     private val cards: ExecutorService = Executors.newSingleThreadExecutor()
-    private val main = Handler(Looper.getMainLooper())
 
     /** The request as last shown, to keep its origin and title above the later screens. */
     private var request: RequestDisplay? = null
@@ -48,8 +44,8 @@ class SignActivity : Activity() {
         screen = Screen(this)
         setContentView(screen.root)
         val link = intent?.getStringExtra(EXTRA_LINK) ?: return finish()
-        shell = FlowShell({ task -> main.post(task) }, cards, ::render)
-        flow = SigningFlow.forLink(link, UrlConnectionHttp(), shell, null)
+        shell = FlowShell(mainExecutor, cards, ::render)
+        flow = (application as KazasuApplication).flowFor(link, shell)
         nfc = NfcCardReader(this) { card -> shell.cardPresent(flow, card) { card.close() } }
         flow.start()
     }

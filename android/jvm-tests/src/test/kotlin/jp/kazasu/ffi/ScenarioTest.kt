@@ -13,8 +13,8 @@ import org.opentest4j.AssertionFailedError
 
 /**
  * Replays the signing flow's scenario table (`tests/scenarios/signing-flow.json`, the same table the Rust and
- * Swift tests replay) through the Kotlin bindings of `SigningFlow`: the software card as the tag, the fake
- * relying party as the HTTP transport, a test clock. Each step is driven as `ffi/tests/scenarios.rs` does it,
+ * Swift tests replay) through the Kotlin bindings of `SigningFlow` (and of `LoginFlow` for its log-in rows): the
+ * software card as the tag, the fake relying party as the HTTP transport, a test clock. Each step is driven as `ffi/tests/scenarios.rs` does it,
  * with `waitIdle` after every step; states are compared by `describeState`, then the card's and the relying
  * party's counters. Unknown steps or expectation keys fail, so the table cannot say more than is checked.
  */
@@ -54,28 +54,92 @@ class ScenarioTest {
         }
     }
 
+    private class SeenLogin : LoginObserver {
+        val states: MutableList<LoginState> = Collections.synchronizedList(mutableListOf())
+
+        override fun onState(state: LoginState) {
+            states += state
+        }
+    }
+
+    /** The flow a row drives: a signing or a log-in, with the same events; states named by `describe…State`. */
+    private interface Driven : AutoCloseable {
+        fun start()
+        fun accept()
+        fun enterPin(typed: ByteArray)
+        fun cardPresent(link: CardTransport): Boolean
+        fun confirmLastTry()
+        fun declineLastTry()
+        fun file()
+        fun resend()
+        fun cancel()
+        fun waitIdle(): Boolean
+        fun summary(): Pair<StateSummary, String>
+        /** What the observer saw last, named the same way. */
+        fun lastSeen(): StateSummary?
+    }
+
+    private class Signing(val flow: SigningFlow, val seen: Seen) : Driven {
+        override fun start() = flow.start()
+        override fun accept() = flow.accept()
+        override fun enterPin(typed: ByteArray) = flow.enterPin(typed)
+        override fun cardPresent(link: CardTransport) = flow.cardPresent(link)
+        override fun confirmLastTry() = flow.confirmLastTry()
+        override fun declineLastTry() = flow.declineLastTry()
+        override fun file() = flow.file()
+        override fun resend() = flow.resend()
+        override fun cancel() = flow.cancel()
+        override fun waitIdle() = flow.waitIdle(10_000u)
+        override fun summary() = flow.state().let { describeState(it) to it.toString() }
+        override fun lastSeen() = seen.states.lastOrNull()?.let { describeState(it) }
+        override fun close() = flow.close()
+    }
+
+    private class LogIn(val flow: LoginFlow, val seen: SeenLogin) : Driven {
+        override fun start() = flow.start()
+        override fun accept() = flow.accept()
+        override fun enterPin(typed: ByteArray) = flow.enterPin(typed)
+        override fun cardPresent(link: CardTransport) = flow.cardPresent(link)
+        override fun confirmLastTry() = flow.confirmLastTry()
+        override fun declineLastTry() = flow.declineLastTry()
+        override fun file() = error("a log-in has no filing step")
+        override fun resend() = flow.resend()
+        override fun cancel() = flow.cancel()
+        override fun waitIdle() = flow.waitIdle(10_000u)
+        override fun summary() = flow.state().let { describeLoginState(it) to it.toString() }
+        override fun lastSeen() = seen.states.lastOrNull()?.let { describeLoginState(it) }
+        override fun close() = flow.close()
+    }
+
     private fun replay(scenario: JSONObject) {
         val name = scenario.getString("name")
         val cardSpec = scenario.getJSONObject("card")
         val card = if (cardSpec.optString("link") == "short") SoftwareCard.shortOnly() else SoftwareCard()
-        card.setSignPinTries(cardSpec.getInt("tries").toUByte())
+        val login = scenario.getString("subject") == "login"
+        val tries = cardSpec.getInt("tries").toUByte()
+        if (login) card.setAuthPinTries(tries) else card.setSignPinTries(tries)
         val rp = FakeRelyingParty("https://city.example.jp")
         val clock = TestClock(rp.now())
-        val seen = Seen()
-        val flow = when (val subject = scenario.getString("subject")) {
-            "request" -> SigningFlow.forLink(rp.deepLink(rp.createRequest(600)), rp.http(), seen, clock.clock())
-            "bytes" -> SigningFlow.forBytes(
-                "申請書.txt",
-                "住民票の写しの交付申請".toByteArray(Charsets.UTF_8),
-                HashAlgorithm.SHA256,
-                seen,
-                clock.clock(),
-            )
+        val flow: Driven = when (val subject = scenario.getString("subject")) {
+            "login" -> SeenLogin().let { LogIn(LoginFlow.forLink(rp.loginLink(rp.createLoginChallenge(300)), rp.http(), it, clock.clock()), it) }
+            "request" -> Seen().let { Signing(SigningFlow.forLink(rp.deepLink(rp.createRequest(600)), rp.http(), it, clock.clock()), it) }
+            "bytes" -> Seen().let {
+                Signing(
+                    SigningFlow.forBytes(
+                        "申請書.txt",
+                        "住民票の写しの交付申請".toByteArray(Charsets.UTF_8),
+                        HashAlgorithm.SHA256,
+                        it,
+                        clock.clock(),
+                    ),
+                    it,
+                )
+            }
             else -> error("$name: unknown subject $subject")
         }
         try {
             flow.start()
-            assertTrue(flow.waitIdle(10_000u), "$name: fetch did not end")
+            assertTrue(flow.waitIdle(), "$name: fetch did not end")
             val steps = scenario.getJSONArray("steps")
             for (i in 0 until steps.length()) {
                 val step = steps.getJSONObject(i)
@@ -100,20 +164,21 @@ class ScenarioTest {
                             else -> error("$at: unknown post fault $mode")
                         },
                     )
+                    "rp_distrust_auth_ca" -> rp.distrustAuthCa()
                     "advance_clock" -> clock.advance(step.getLong("secs"))
-                    "expect" -> checkState(at, flow.state(), step, setOf("do"))
+                    "expect" -> checkState(at, flow.summary(), step, setOf("do"))
                     else -> error("$at: unknown step $what")
                 }
-                assertTrue(flow.waitIdle(10_000u), "$at: network work did not end")
+                assertTrue(flow.waitIdle(), "$at: network work did not end")
             }
             val want = scenario.getJSONObject("expect")
-            checkState("$name: end", flow.state(), want, COUNTERS)
+            checkState("$name: end", flow.summary(), want, COUNTERS)
             // The observer saw every change, in order, and the last one it saw is the state now.
-            assertEquals(describeState(flow.state()), seen.states.lastOrNull()?.let { describeState(it) }, "$name: observer's last state")
+            assertEquals(flow.summary().first, flow.lastSeen(), "$name: observer's last state")
             val got = mapOf(
                 "presentations" to card.pinPresentations().toLong(),
                 "signatures" to card.signatures().toLong(),
-                "tries_left" to card.signPinTries().toLong(),
+                "tries_left" to (if (login) card.authPinTries() else card.signPinTries()).toLong(),
                 "apdus" to card.exchanges().toLong(),
                 "rp_accepted" to rp.accepted().toLong(),
             )
@@ -129,10 +194,10 @@ class ScenarioTest {
     }
 
     /** Compares [state] with the table's `state`, `notice`, `known_tries`, `can_resend`, `way_out`; other keys must be in [also]. */
-    private fun checkState(at: String, state: FlowState, want: JSONObject, also: Set<String>) {
+    private fun checkState(at: String, summary: Pair<StateSummary, String>, want: JSONObject, also: Set<String>) {
         val unknown = want.keySet() - STATE_KEYS - also
         check(unknown.isEmpty()) { "$at: unknown expectation $unknown" }
-        val got = describeState(state)
+        val (got, state) = summary
         assertEquals(want.getString("state"), got.name, "$at: state $state")
         // An explicit null expects none.
         if (want.has("notice")) assertEquals(want.optString("notice", null), got.notice, "$at: notice of $state")

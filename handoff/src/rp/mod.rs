@@ -2,6 +2,8 @@
 //! over exactly the document this request showed? Single use of the nonce is the relying party's store's
 //! job (the portal enforces it in its database); everything else is checked here.
 
+pub mod login;
+
 use super::document::Document;
 use super::submission::Submission;
 use super::{CertificateRefusal, HandoffError};
@@ -28,6 +30,11 @@ impl Trust {
         Trust { anchors: TrustAnchors::jpki_sign(), accept_test_cards: false }
     }
 
+    /// Production log-in: the built-in J-LIS user-authentication CAs of every generation, no test cards.
+    pub fn jpki_auth() -> Trust {
+        Trust { anchors: TrustAnchors::jpki_auth(), accept_test_cards: false }
+    }
+
     /// The named CAs only, no test cards (the test PKI, or an operator's own file).
     pub fn only(anchors: TrustAnchors) -> Trust {
         Trust { anchors, accept_test_cards: false }
@@ -44,7 +51,7 @@ pub struct Verified {
 }
 
 /// The one mapping from a verification error to the reason a certificate is refused.
-fn refusal_of(e: VerifyError) -> CertificateRefusal {
+pub(crate) fn refusal_of(e: VerifyError) -> CertificateRefusal {
     match e {
         VerifyError::Chain(ChainError::Expired) => CertificateRefusal::Expired,
         VerifyError::Chain(ChainError::NotYetValid) => CertificateRefusal::NotYetValid,
@@ -61,7 +68,7 @@ fn refusal_of(e: VerifyError) -> CertificateRefusal {
 
 /// The one mapping from a revocation source's answer to the reason a certificate is refused. The detail (which
 /// responder, what OpenSSL said) goes to the log, not to the person.
-fn revocation_refusal(e: RevocationError) -> CertificateRefusal {
+pub(crate) fn revocation_refusal(e: RevocationError) -> CertificateRefusal {
     log::warn!("revocation check refused a certificate: {e}");
     match e {
         RevocationError::Crl(e) => refusal_of(e),

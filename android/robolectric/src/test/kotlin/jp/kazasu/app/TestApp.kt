@@ -1,0 +1,30 @@
+package jp.kazasu.app
+
+import java.util.Collections
+import jp.kazasu.ffi.FlowObserver
+import jp.kazasu.ffi.SigningFlow
+
+/**
+ * The app's own Application with one seam: [flowFor] records each link SignActivity opened, unparsed, and makes
+ * the flow with the test's [make] (the fake relying party's HTTP, a test clock, or bytes) — or, without one,
+ * exactly as the app does (the platform's HTTP and clock). Everything else is KazasuApplication's.
+ */
+class TestApp : KazasuApplication() {
+    val links: MutableList<String> = Collections.synchronizedList(mutableListOf())
+    val flows: MutableList<SigningFlow> = Collections.synchronizedList(mutableListOf())
+    var make: ((String, FlowObserver) -> SigningFlow)? = null
+
+    override fun flowFor(link: String, observer: FlowObserver): SigningFlow {
+        links += link
+        return (make?.invoke(link, observer) ?: super.flowFor(link, observer)).also { flows += it }
+    }
+
+    /** Every flow made so far, closed (the screens only cancel theirs) and forgotten, with the links. */
+    fun closeFlows() {
+        synchronized(flows) {
+            flows.forEach { it.close() }
+            flows.clear()
+        }
+        links.clear()
+    }
+}

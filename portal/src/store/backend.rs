@@ -1,0 +1,137 @@
+//! What either backend does (`Backend`), the rows it reads and writes, and the SQL both share: the columns in
+//! the order the row macros read them, and the consistency check.
+
+use kazasu_core::handoff::Field;
+
+use super::error::StoreError;
+
+#[derive(Clone, Debug)]
+pub struct RequestRow {
+    pub id: String,
+    pub view_id: String,
+    pub nonce: String,
+    pub document: Vec<u8>,
+    pub fields: Vec<Field>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub signed: bool,
+    /// SHA-256 of the owner cookie set in the browser that created the request (None: never viewable).
+    pub owner: Option<Vec<u8>>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SignatureRow {
+    pub digest_algorithm: String,
+    #[serde(skip)]
+    pub signature: Vec<u8>,
+    #[serde(skip)]
+    pub certificate: Vec<u8>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub gender: Option<String>,
+    pub cert_serial: String,
+    pub cert_issuer: String,
+    pub signed_at: i64,
+}
+
+/// Why a signature could not be recorded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RecordRefusal {
+    NotFound,
+    AlreadySigned,
+    Expired,
+}
+
+/// What either backend does; `Store` holds one.
+pub trait Backend: Send + Sync {
+    fn create_request(&self, r: &RequestRow) -> Result<(), StoreError>;
+    fn request(&self, id: &str) -> Result<Option<RequestRow>, StoreError>;
+    fn with_signature(&self, by: Key, key: &str) -> Result<Option<(RequestRow, Option<SignatureRow>)>, StoreError>;
+    fn record_signature(
+        &self,
+        request_id: &str,
+        nonce: &str,
+        now: i64,
+        sig: &SignatureRow,
+    ) -> Result<Result<(), RecordRefusal>, StoreError>;
+    fn purge_unsigned(&self, before: i64) -> Result<usize, StoreError>;
+    fn counts(&self) -> Result<(i64, i64, i64), StoreError>;
+    fn integrity_ok(&self) -> Result<bool, StoreError>;
+    fn schema_version(&self) -> Result<i64, StoreError>;
+}
+
+/// The column a request is looked up by.
+#[derive(Clone, Copy)]
+pub enum Key {
+    Id,
+    ViewId,
+}
+
+impl Key {
+    pub fn column(self) -> &'static str {
+        match self {
+            Key::Id => "id",
+            Key::ViewId => "view_id",
+        }
+    }
+}
+
+/// A `RequestRow` from a row of either library (`$get`: `get` for rusqlite, `try_get` for postgres), its columns
+/// in `REQUEST_COLUMNS` order.
+macro_rules! request_row {
+    ($r:ident . $get:ident) => {{
+        let fields: String = $r.$get(4)?;
+        let state: String = $r.$get(7)?;
+        RequestRow {
+            id: $r.$get(0)?,
+            view_id: $r.$get(1)?,
+            nonce: $r.$get(2)?,
+            document: $r.$get(3)?,
+            fields: $crate::store::backend::fields_of(&fields),
+            created_at: $r.$get(5)?,
+            expires_at: $r.$get(6)?,
+            signed: state == "signed",
+            owner: $r.$get(8)?,
+        }
+    }};
+}
+
+/// A `SignatureRow` from a row of either library, its columns in `SIGNATURE_COLUMNS` order.
+macro_rules! signature_row {
+    ($r:ident . $get:ident) => {
+        SignatureRow {
+            digest_algorithm: $r.$get(0)?,
+            signature: $r.$get(1)?,
+            certificate: $r.$get(2)?,
+            name: $r.$get(3)?,
+            address: $r.$get(4)?,
+            date_of_birth: $r.$get(5)?,
+            gender: $r.$get(6)?,
+            cert_serial: $r.$get(7)?,
+            cert_issuer: $r.$get(8)?,
+            signed_at: $r.$get(9)?,
+        }
+    };
+}
+
+pub(crate) use request_row;
+pub(crate) use signature_row;
+
+pub const REQUEST_COLUMNS: &str = "id, view_id, nonce, document, fields, created_at, expires_at, state, owner";
+pub const SIGNATURE_COLUMNS: &str =
+    "digest_algorithm, signature, certificate, name, address, date_of_birth, gender, cert_serial, cert_issuer, signed_at";
+
+/// Every signed request has its one signature under its own nonce, and no signature belongs to an unsigned
+/// request (both backends; the count of violations must be 0).
+pub const CONSISTENCY_VIOLATIONS: &str = "
+SELECT (SELECT COUNT(*) FROM requests r
+         WHERE r.state = 'signed' AND NOT EXISTS (SELECT 1 FROM signatures s WHERE s.request_id = r.id))
+     + (SELECT COUNT(*) FROM signatures s JOIN requests r ON r.id = s.request_id
+         WHERE r.state <> 'signed' OR r.nonce <> s.nonce)
+     + (SELECT COUNT(*) FROM signatures s WHERE NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = s.request_id))";
+
+/// The fields as stored (JSON); a row whose fields cannot be read shows none.
+pub fn fields_of(json: &str) -> Vec<Field> {
+    serde_json::from_str(json).unwrap_or_default()
+}
