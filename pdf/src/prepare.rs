@@ -8,7 +8,7 @@ use crate::permissions::AllowedChanges;
 use crate::read::{empty_signature_field, every_widget_has_appearance, field_names, load_signable};
 use crate::tokens::{self, Edits};
 use crate::update::{second_id, ChangedObject, Update};
-use crate::SubFilter;
+use crate::subfilter::SubFilter;
 
 /// How to sign.
 #[derive(Clone, Debug)]
