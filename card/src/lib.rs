@@ -20,6 +20,8 @@ mod transport;
 
 pub use digest::HashAlgorithm;
 pub use error::CardError;
-pub use jpki::{der_total_length, CertificateKind, JpkiSession, LastTry, PinKind, RetryState, TokenKind};
-pub use pin::{AuthPin, CardPin, PinBytes, PinError, SignPin, AUTH_PIN_LEN, SIGN_PIN_MAX_LEN, SIGN_PIN_MIN_LEN};
+pub use jpki::{der_total_length, CertificateKind, JpkiSession, LastTry, RetryState, TokenKind};
+pub use pin::{
+    AuthPin, CardPin, PinBytes, PinError, PinKind, SignPin, AUTH_PIN_LEN, SIGN_PIN_MAX_LEN, SIGN_PIN_MIN_LEN,
+};
 pub use transport::{LinkCapabilities, Transport, TransportError};
