@@ -40,15 +40,6 @@ impl LoginState {
     }
 }
 
-/// A logged-in browser session, as stored (the cookie's SHA-256 only).
-#[derive(Clone, Debug)]
-pub struct SessionRow {
-    pub token_digest: Vec<u8>,
-    pub account_key: String,
-    pub created_at: i64,
-    pub expires_at: i64,
-}
-
 /// An account (`accounts` row): made by its first log-in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountRow {

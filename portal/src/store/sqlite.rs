@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 use super::backend::{
-    account_row, login_row, request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow, CONSISTENCY_VIOLATIONS,
-    REQUEST_COLUMNS, SIGNATURE_COLUMNS,
+    account_row, login_row, request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow,
+    CONSISTENCY_VIOLATIONS, REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
 use super::error::StoreError;
 use super::login::{self as sql, AccountRow, LoginRow};
