@@ -1,5 +1,6 @@
 //! The CRL is reread from its file on a schedule: a certificate revoked in the new CRL is refused from then
 //! on; a CRL not signed by the sign CA, or older than the one in use, is refused and the current one kept.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! Logging in with the card's user-authentication certificate (issue 24): the software card answers the
 //! portal's challenge through the core flow, and only the browser that asked becomes logged in.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! The store's guarantees, the same on both backends: SQLite always, PostgreSQL when `.ci/postgres.sh` gave
 //! one (see tests/support/pg.rs). Two `Store`s on one database stand for two portal instances.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 
