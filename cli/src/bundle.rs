@@ -157,7 +157,7 @@ pub fn verify(
     let checked = revocation
         .check(lang, &certificate, issuer.der(), now)
         .map_err(|(message, code)| Failure::new(message, code))?;
-    print!("{}", describe(&cert, lang));
-    println!("{}", revocation::verified_line(lang, Some(&checked)));
+    out!("{}", describe(&cert, lang));
+    outln!("{}", revocation::verified_line(lang, Some(&checked)));
     Ok(())
 }

@@ -42,9 +42,9 @@ pub fn status(source: &SourceArgs, lang: Lang) -> Result<(), Failure> {
         RetryState::Remaining(0) | RetryState::Blocked => text::status_locked(lang),
         RetryState::Remaining(n) => text::status_tries_left(lang, n.into()),
     };
-    println!("{}: {token:?}", text::status_token(lang));
-    println!("{}: {}", text::status_sign_password(lang), show(sign));
-    println!("{}: {}", text::status_auth_password(lang), show(auth));
+    outln!("{}: {token:?}", text::status_token(lang));
+    outln!("{}: {}", text::status_sign_password(lang), show(sign));
+    outln!("{}: {}", text::status_auth_password(lang), show(auth));
     Ok(())
 }
 

@@ -193,7 +193,7 @@ pub fn scan(lang: Lang, image: &Path) -> Result<(), Failure> {
         };
         Failure::new(message, exit::FAILURE)
     })?;
-    println!("{url}");
+    outln!("{url}");
     Ok(())
 }
 
@@ -265,10 +265,10 @@ pub fn sign_request(
     let receipt = job.run(&mut http).map_err(|e| handoff_failure(lang, &e))?;
     let t = receipt.transcribed.unwrap_or_default();
     let v = |o: Option<String>| o.unwrap_or_else(|| "-".into());
-    println!("{}", text::submitted_and_verified(lang, &origin));
-    println!("{}", text::transcribed_heading(lang));
-    println!("  {}: {}", text::label_name(lang), v(t.name));
-    println!("  {}: {}", text::label_address(lang), v(t.address));
-    println!("  {}: {}", text::label_date_of_birth(lang), v(t.date_of_birth));
+    outln!("{}", text::submitted_and_verified(lang, &origin));
+    outln!("{}", text::transcribed_heading(lang));
+    outln!("  {}: {}", text::label_name(lang), v(t.name));
+    outln!("  {}: {}", text::label_address(lang), v(t.address));
+    outln!("  {}: {}", text::label_date_of_birth(lang), v(t.date_of_birth));
     Ok(())
 }

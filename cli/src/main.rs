@@ -4,6 +4,9 @@
 // From the top down: the commands (card, sign, pdf, bundle's verify, handoff), what they share (drive, source,
 // revocation, trust, show, prompt, virtual_card), and at the bottom io, failure and messages. Each module
 // imports only from modules below or beside it (scripts/check-imports.py).
+#[macro_use]
+mod out;
+
 mod bundle;
 mod card;
 mod drive;
@@ -181,6 +184,7 @@ fn main() -> ExitCode {
     let (started, started_at) = (std::time::Instant::now(), std::time::SystemTime::now());
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let lang = usage::language(&args);
+    out::set_language(lang);
     let mut command = usage::command(Cli::command(), lang);
     let cli = match command.try_get_matches_from_mut(&args).and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(c) => c,

@@ -227,11 +227,11 @@ pub fn sign(
     };
     write_new(lang, &out, &pdf)?;
     if let Ok(c) = Certificate::from_der(&signed.certificate) {
-        print!("{}", show::describe(&c, lang));
+        out!("{}", show::describe(&c, lang));
     }
-    println!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
+    outln!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
     for line in added {
-        println!("{line}");
+        outln!("{line}");
     }
     Ok(())
 }
@@ -312,67 +312,67 @@ pub fn verify(
             continue;
         }
         let format = s.sub_filter.map(SubFilter::name).unwrap_or("?");
-        println!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
+        outln!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
         match check(lang, &data, s, &anchors, now, revocation, accept_test_cards) {
             Ok((name, c)) => {
-                println!("{}", text::pdf_signature_valid(lang, name));
+                outln!("{}", text::pdf_signature_valid(lang, name));
                 checked = Some(c);
             }
             Err(reason) => {
                 all_valid = false;
-                println!("{}", text::pdf_signature_invalid(lang, reason));
+                outln!("{}", text::pdf_signature_invalid(lang, reason));
             }
         }
         if let Some(t) = s.cms.as_ref().ok().and_then(|c| c.signing_time) {
-            println!("{}", text::pdf_signing_time(lang, time::moment(lang, t)));
+            outln!("{}", text::pdf_signing_time(lang, time::moment(lang, t)));
         }
         if let Some(cms) = s.cms.as_ref().ok().filter(|c| c.timestamp.is_some()) {
             let token = cms.timestamp.as_deref().unwrap_or_default();
             match kazasu_pdf::timestamp::check(token, &cms.signature, &tsa::signature_verifies) {
-                Ok(t) => println!("{}", text::pdf_timestamp(lang, time::moment(lang, t))),
+                Ok(t) => outln!("{}", text::pdf_timestamp(lang, time::moment(lang, t))),
                 Err(e) => {
                     detail(&s.field_name, e);
                     all_valid = false;
-                    println!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
+                    outln!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
                 }
             }
         }
         if s.covers_whole_file {
-            println!("{}", text::pdf_unchanged_after(lang));
+            outln!("{}", text::pdf_unchanged_after(lang));
         } else {
-            println!("{}", text::pdf_changed_after(lang));
+            outln!("{}", text::pdf_changed_after(lang));
         }
     }
     if !all_valid {
         return Err(Failure::new(text::pdf_some_signatures_invalid(lang), exit::VERIFY_FAILED));
     }
-    println!("{}", revocation::verified_line(lang, checked.as_ref()));
+    outln!("{}", revocation::verified_line(lang, checked.as_ref()));
     Ok(())
 }
 
 /// A document time-stamp (PAdES B-LTA): its token's imprint is the digest of its ranges as the file has them, and
 /// the token is signed by the certificate it carries. Prints what it found; returns whether it holds.
 fn document_timestamp(lang: Lang, s: &FoundSignature, token: &[u8], index: usize) -> bool {
-    println!("{}", text::pdf_document_timestamp_heading(lang, &s.field_name, index));
+    outln!("{}", text::pdf_document_timestamp_heading(lang, &s.field_name, index));
     let valid = match kazasu_pdf::timestamp::check_document(token, &s.digest, &tsa::signature_verifies) {
         Ok((t, _)) if s.ranges_valid => {
-            println!("{}", text::pdf_timestamp(lang, time::moment(lang, t)));
+            outln!("{}", text::pdf_timestamp(lang, time::moment(lang, t)));
             true
         }
         Ok(_) => {
-            println!("{}", text::pdf_signature_invalid(lang, text::pdf_byte_range_invalid(lang)));
+            outln!("{}", text::pdf_signature_invalid(lang, text::pdf_byte_range_invalid(lang)));
             false
         }
         Err(e) => {
             detail(&s.field_name, e);
-            println!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
+            outln!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
             false
         }
     };
     if s.covers_whole_file {
-        println!("{}", text::pdf_unchanged_after(lang));
+        outln!("{}", text::pdf_unchanged_after(lang));
     } else {
-        println!("{}", text::pdf_changed_after(lang));
+        outln!("{}", text::pdf_changed_after(lang));
     }
     valid
 }

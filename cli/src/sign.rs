@@ -59,8 +59,8 @@ pub fn sign(
         Failure::new(text::card_operation_failed(lang), exit::FAILURE)
     })?;
     write_out(lang, Some(&p7s_path), &p7s)?;
-    print!("{}", show::describe(&cert, lang));
-    println!("{}", text::signed_files(lang, json_path.display(), p7s_path.display()));
+    out!("{}", show::describe(&cert, lang));
+    outln!("{}", text::signed_files(lang, json_path.display(), p7s_path.display()));
     pcsc_reader::log_phase("cli: output (certificate, JSON, CMS, files)", started);
     Ok(())
 }

@@ -113,11 +113,11 @@ pub fn open(source: &SourceArgs, lang: Lang) -> Result<Box<dyn Transport>, Failu
 pub fn readers(lang: Lang) -> Result<(), Failure> {
     let pcsc = pcsc_reader::list();
     match &pcsc {
-        Ok(list) if list.is_empty() => println!("{}", text::no_pcsc_readers(lang)),
+        Ok(list) if list.is_empty() => outln!("{}", text::no_pcsc_readers(lang)),
         Ok(list) => {
             for r in list {
                 let state = if r.card_present { text::reader_card_present(lang) } else { text::reader_empty(lang) };
-                println!("pcsc\t{}\t{state}", r.name);
+                outln!("pcsc\t{}\t{state}", r.name);
             }
         }
         Err(_) => {}
@@ -125,7 +125,7 @@ pub fn readers(lang: Lang) -> Result<(), Failure> {
     match kazasu_nfc::list_devices() {
         Ok(devices) => {
             for d in devices {
-                println!("libnfc\t{d}");
+                outln!("libnfc\t{d}");
             }
         }
         Err(kazasu_nfc::NfcError::NotBuilt) => {}

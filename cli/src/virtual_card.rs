@@ -39,7 +39,7 @@ pub fn reset_command(lang: Lang) -> Result<(), Failure> {
         messages::detail("virtual card state", &e);
         Failure::new(text::virtual_card_state_unusable(lang, path.display()), exit::FAILURE)
     })?;
-    println!("{}", text::virtual_card_reset(lang, path.display(), SIGN_TRIES.into()));
+    outln!("{}", text::virtual_card_reset(lang, path.display(), SIGN_TRIES.into()));
     Ok(())
 }
 

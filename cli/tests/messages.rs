@@ -495,3 +495,24 @@ fn a_test_cards_signature_is_refused_by_verify_unless_accept_test_cards_is_given
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("試験　カード"), "{}", text(&out.stdout));
 }
+
+/// `kazasu … | head`: when the reader of stdout has gone, kazasu ends quietly with exit 1 — no panic, no
+/// "failed printing to stdout" — as Unix tools end on SIGPIPE.
+#[test]
+fn a_closed_stdout_pipe_ends_the_run_without_a_panic() {
+    let state = temp_dir("closed-pipe");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kazasu"))
+        .args(["--lang", "en", "card", "reset-virtual"])
+        .env("XDG_STATE_HOME", state.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reading end closes before kazasu writes its line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked") && !err.contains("failed printing"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+}
