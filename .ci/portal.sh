@@ -52,7 +52,8 @@ cleanup() {
 }
 trap cleanup EXIT
 "$target/debug/kazasu-portal" --listen 127.0.0.1:0 --db "$work/portal.sqlite3" \
-  --ca fixtures/test-pki/sign-ca.pem --crl fixtures/test-pki/sign-ca.crl.pem \
+  --ca fixtures/test-pki/sign-ca.pem --auth-ca fixtures/test-pki/auth-ca.pem \
+  --crl fixtures/test-pki/sign-ca.crl.pem --crl fixtures/test-pki/auth-ca.crl.pem \
   --addr-file "$work/addr" >"$work/portal.log" 2>&1 &
 portal_pid=$!
 for _ in $(seq 1 200); do

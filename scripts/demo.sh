@@ -53,7 +53,8 @@ echo "== 1. hand-off: portal on loopback"
 # The city staff's token for the back office (the only place with the full transcription).
 openssl rand -hex 32 >"$work/office-token"
 "$portal" --listen 127.0.0.1:0 --db "$work/portal.sqlite3" --rp-name "伊勢市（見本）" \
-  --ca "$pki/sign-ca.pem" --crl "$pki/sign-ca.crl.pem" --office-token-file "$work/office-token" \
+  --ca "$pki/sign-ca.pem" --auth-ca "$pki/auth-ca.pem" --crl "$pki/sign-ca.crl.pem" --crl "$pki/auth-ca.crl.pem" \
+  --office-token-file "$work/office-token" \
   --addr-file "$work/addr" >"$work/portal.log" 2>&1 &
 portal_pid=$!
 for _ in $(seq 1 200); do

@@ -14,33 +14,9 @@ use crate::channel::{Channel, Traffic};
 use crate::digest::{digest_info, digest_info_of_hash, HashAlgorithm};
 use crate::error::CardError;
 use crate::ids::{self, FileId};
-use crate::pin::{AuthPin, CardPin, PinBytes, SignPin};
+use crate::pin::{AuthPin, CardPin, PinBytes, PinKind, SignPin};
 use crate::sw::StatusWord;
 use crate::transport::{LinkCapabilities, Transport};
-
-/// Which of the card's two PINs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PinKind {
-    /// 署名用電子証明書のパスワード (6–16 characters, 5 tries), EF 001B.
-    Sign,
-    /// 利用者証明用電子証明書の暗証番号 (4 digits, 3 tries), EF 0018.
-    Auth,
-}
-
-impl PinKind {
-    pub fn file(self) -> FileId {
-        match self {
-            PinKind::Sign => ids::EF_SIGN_PIN,
-            PinKind::Auth => ids::EF_AUTH_PIN,
-        }
-    }
-    pub fn max_tries(self) -> u8 {
-        match self {
-            PinKind::Sign => ids::SIGN_PIN_MAX_TRIES,
-            PinKind::Auth => ids::AUTH_PIN_MAX_TRIES,
-        }
-    }
-}
 
 /// The caller's answer to "only one try is left — use it?". Asked of the person, never assumed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

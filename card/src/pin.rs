@@ -13,6 +13,32 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+use crate::ids::{self, FileId};
+
+/// Which of the card's two PINs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PinKind {
+    /// 署名用電子証明書のパスワード (6–16 characters, 5 tries), EF 001B.
+    Sign,
+    /// 利用者証明用電子証明書の暗証番号 (4 digits, 3 tries), EF 0018.
+    Auth,
+}
+
+impl PinKind {
+    pub fn file(self) -> FileId {
+        match self {
+            PinKind::Sign => ids::EF_SIGN_PIN,
+            PinKind::Auth => ids::EF_AUTH_PIN,
+        }
+    }
+    pub fn max_tries(self) -> u8 {
+        match self {
+            PinKind::Sign => ids::SIGN_PIN_MAX_TRIES,
+            PinKind::Auth => ids::AUTH_PIN_MAX_TRIES,
+        }
+    }
+}
+
 /// The normalised ASCII bytes of a PIN, zeroized on drop.
 pub type PinBytes = Zeroizing<Vec<u8>>;
 
@@ -130,18 +156,18 @@ pub enum CardPin {
 
 impl CardPin {
     /// Which of the card's PINs this is.
-    pub fn kind(&self) -> crate::jpki::PinKind {
+    pub fn kind(&self) -> PinKind {
         match self {
-            CardPin::Sign(_) => crate::jpki::PinKind::Sign,
-            CardPin::Auth(_) => crate::jpki::PinKind::Auth,
+            CardPin::Sign(_) => PinKind::Sign,
+            CardPin::Auth(_) => PinKind::Auth,
         }
     }
 
     /// Checks `typed` (UTF-8, zeroized whatever the outcome) under the rules of `kind`.
-    pub fn from_utf8(kind: crate::jpki::PinKind, typed: Zeroizing<Vec<u8>>) -> Result<CardPin, PinError> {
+    pub fn from_utf8(kind: PinKind, typed: Zeroizing<Vec<u8>>) -> Result<CardPin, PinError> {
         match kind {
-            crate::jpki::PinKind::Sign => SignPin::from_utf8(typed).map(CardPin::Sign),
-            crate::jpki::PinKind::Auth => AuthPin::from_utf8(typed).map(CardPin::Auth),
+            PinKind::Sign => SignPin::from_utf8(typed).map(CardPin::Sign),
+            PinKind::Auth => AuthPin::from_utf8(typed).map(CardPin::Auth),
         }
     }
 

@@ -16,10 +16,13 @@ use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError}
 use kazasu_core::{Certificate, HashAlgorithm};
 use kazasu_pdf::{AllowedChanges, Corner, FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
 
-use crate::card::{self, read_file};
+use crate::failure::Failure;
+use crate::io::{self, read_file};
 use crate::messages::{detail, exit, text, time, Lang};
+use crate::prompt::PinArgs;
 use crate::revocation::{self, Revocation};
-use crate::{bundle, drive, Failure, PinArgs};
+use crate::source::{self, SourceArgs};
+use crate::{bundle, drive, show, trust, tsa};
 
 /// The kind of PDF signature.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -114,7 +117,7 @@ pub struct How<'a> {
 }
 
 pub fn sign(
-    source: &card::SourceArgs,
+    source: &SourceArgs,
     lang: Lang,
     input: &Path,
     out: Option<&Path>,
@@ -196,7 +199,7 @@ pub fn sign(
     let mut flow = Flow::for_attested(name, shown, HashAlgorithm::Sha256, build);
     drive::show_consent(&flow, lang);
     let failed = || Failure::new(text::card_operation_failed(lang), exit::FAILURE);
-    let mut transport = card::open(source, lang)?;
+    let mut transport = source::open(source, lang)?;
     let started = std::time::Instant::now();
     let outcome = drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| failed());
     drop(transport);
@@ -224,42 +227,13 @@ pub fn sign(
     };
     write_new(lang, &out, &pdf)?;
     if let Ok(c) = Certificate::from_der(&signed.certificate) {
-        print!("{}", bundle::describe(&c, lang));
+        out!("{}", show::describe(&c, lang));
     }
-    println!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
+    outln!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
     for line in added {
-        println!("{line}");
+        outln!("{line}");
     }
     Ok(())
-}
-
-/// Whether `signature` verifies over `data` with `certificate` (RSA PKCS#1 v1.5, SHA-256).
-pub(crate) fn signature_verifies(certificate: &[u8], data: &[u8], signature: &[u8]) -> bool {
-    verify_signature(certificate, HashAlgorithm::Sha256, data, signature).is_ok()
-}
-
-/// A nonce for a time-stamp request, from the standard library's randomly keyed hasher: unique per request,
-/// which is all it must be.
-pub(crate) fn nonce() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    std::collections::hash_map::RandomState::new().build_hasher().finish() >> 1
-}
-
-/// The TSA's answer at `url` to a DER TimeStampReq (at most 1 MiB).
-pub(crate) fn ask_tsa(lang: Lang, url: &str, request: &[u8]) -> Result<Vec<u8>, Failure> {
-    use std::io::Read;
-    let failed = |what: &dyn std::fmt::Display| {
-        detail("time-stamp", what);
-        Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
-    };
-    let response = ureq::post(url)
-        .timeout(std::time::Duration::from_secs(30))
-        .set("Content-Type", "application/timestamp-query")
-        .send_bytes(request)
-        .map_err(|e| failed(&e))?;
-    let mut body = Vec::new();
-    response.into_reader().take(1 << 20).read_to_end(&mut body).map_err(|e| failed(&e))?;
-    Ok(body)
 }
 
 /// An RFC 3161 token over `signature` from the TSA at `url`, checked (status, nonce, imprint, its signature).
@@ -268,10 +242,10 @@ fn timestamp(lang: Lang, url: &str, signature: &[u8]) -> Result<kazasu_pdf::time
         detail("time-stamp", what);
         Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
     };
-    let nonce = nonce();
+    let nonce = tsa::nonce().map_err(|e| failed(&e))?;
     let request = kazasu_pdf::timestamp::request(signature, nonce).map_err(|e| failed(&e))?;
-    let body = ask_tsa(lang, url, &request)?;
-    let token = kazasu_pdf::timestamp::token_from_response(&body, signature, nonce, &signature_verifies)
+    let body = tsa::ask_tsa(lang, url, &request)?;
+    let token = kazasu_pdf::timestamp::token_from_response(&body, signature, nonce, &tsa::signature_verifies)
         .map_err(|e| failed(&e))?;
     log::info!("time-stamp: {} bytes, time {}", token.der.len(), format_utc(token.time));
     Ok(token)
@@ -319,16 +293,16 @@ pub fn verify(
     let beside = bundle::beside(file);
     if found.is_empty() {
         if beside.is_file() {
-            card::progress(text::pdf_verifying_signature_file(lang, beside.display()));
+            io::progress(text::pdf_verifying_signature_file(lang, beside.display()));
             return bundle::verify(lang, file, Some(&beside), ca, revocation, at, accept_test_cards);
         }
         let message = text::pdf_no_signatures(lang, beside.display(), file.display());
         return Err(Failure::new(message, exit::VERIFY_FAILED));
     }
     if beside.is_file() {
-        card::progress(text::pdf_signature_file_not_checked(lang, beside.display()));
+        io::progress(text::pdf_signature_file_not_checked(lang, beside.display()));
     }
-    let anchors = bundle::trust_anchors(lang, ca)?;
+    let anchors = trust::trust_anchors(lang, ca)?;
     let now = at.unwrap_or_else(drive::now);
     let mut all_valid = true;
     let mut checked = None;
@@ -338,67 +312,67 @@ pub fn verify(
             continue;
         }
         let format = s.sub_filter.map(SubFilter::name).unwrap_or("?");
-        println!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
+        outln!("{}", text::pdf_signature_heading(lang, &s.field_name, format, i + 1));
         match check(lang, &data, s, &anchors, now, revocation, accept_test_cards) {
             Ok((name, c)) => {
-                println!("{}", text::pdf_signature_valid(lang, name));
+                outln!("{}", text::pdf_signature_valid(lang, name));
                 checked = Some(c);
             }
             Err(reason) => {
                 all_valid = false;
-                println!("{}", text::pdf_signature_invalid(lang, reason));
+                outln!("{}", text::pdf_signature_invalid(lang, reason));
             }
         }
         if let Some(t) = s.cms.as_ref().ok().and_then(|c| c.signing_time) {
-            println!("{}", text::pdf_signing_time(lang, time::moment(lang, t)));
+            outln!("{}", text::pdf_signing_time(lang, time::moment(lang, t)));
         }
         if let Some(cms) = s.cms.as_ref().ok().filter(|c| c.timestamp.is_some()) {
             let token = cms.timestamp.as_deref().unwrap_or_default();
-            match kazasu_pdf::timestamp::check(token, &cms.signature, &signature_verifies) {
-                Ok(t) => println!("{}", text::pdf_timestamp(lang, time::moment(lang, t))),
+            match kazasu_pdf::timestamp::check(token, &cms.signature, &tsa::signature_verifies) {
+                Ok(t) => outln!("{}", text::pdf_timestamp(lang, time::moment(lang, t))),
                 Err(e) => {
                     detail(&s.field_name, e);
                     all_valid = false;
-                    println!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
+                    outln!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
                 }
             }
         }
         if s.covers_whole_file {
-            println!("{}", text::pdf_unchanged_after(lang));
+            outln!("{}", text::pdf_unchanged_after(lang));
         } else {
-            println!("{}", text::pdf_changed_after(lang));
+            outln!("{}", text::pdf_changed_after(lang));
         }
     }
     if !all_valid {
         return Err(Failure::new(text::pdf_some_signatures_invalid(lang), exit::VERIFY_FAILED));
     }
-    println!("{}", revocation::verified_line(lang, checked.as_ref()));
+    outln!("{}", revocation::verified_line(lang, checked.as_ref()));
     Ok(())
 }
 
 /// A document time-stamp (PAdES B-LTA): its token's imprint is the digest of its ranges as the file has them, and
 /// the token is signed by the certificate it carries. Prints what it found; returns whether it holds.
 fn document_timestamp(lang: Lang, s: &FoundSignature, token: &[u8], index: usize) -> bool {
-    println!("{}", text::pdf_document_timestamp_heading(lang, &s.field_name, index));
-    let valid = match kazasu_pdf::timestamp::check_document(token, &s.digest, &signature_verifies) {
+    outln!("{}", text::pdf_document_timestamp_heading(lang, &s.field_name, index));
+    let valid = match kazasu_pdf::timestamp::check_document(token, &s.digest, &tsa::signature_verifies) {
         Ok((t, _)) if s.ranges_valid => {
-            println!("{}", text::pdf_timestamp(lang, time::moment(lang, t)));
+            outln!("{}", text::pdf_timestamp(lang, time::moment(lang, t)));
             true
         }
         Ok(_) => {
-            println!("{}", text::pdf_signature_invalid(lang, text::pdf_byte_range_invalid(lang)));
+            outln!("{}", text::pdf_signature_invalid(lang, text::pdf_byte_range_invalid(lang)));
             false
         }
         Err(e) => {
             detail(&s.field_name, e);
-            println!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
+            outln!("{}", text::pdf_signature_invalid(lang, text::pdf_timestamp_invalid(lang)));
             false
         }
     };
     if s.covers_whole_file {
-        println!("{}", text::pdf_unchanged_after(lang));
+        outln!("{}", text::pdf_unchanged_after(lang));
     } else {
-        println!("{}", text::pdf_changed_after(lang));
+        outln!("{}", text::pdf_changed_after(lang));
     }
     valid
 }
@@ -437,10 +411,10 @@ fn check(
     })?;
     let why = |e: VerifyError| {
         detail(&s.field_name, &e);
-        bundle::why_not_verified(lang, &e)
+        show::why_not_verified(lang, &e)
     };
     verify_signature(&cms.certificate, HashAlgorithm::Sha256, &signed, &cms.signature).map_err(why)?;
-    bundle::card_kind(lang, &cert, accept_test_cards)?;
+    trust::card_kind(lang, &cert, accept_test_cards)?;
     let issuer = verify_chain_to_issuer(&cms.certificate, anchors, now).map_err(why)?;
     let checked = revocation.check(lang, &cms.certificate, issuer.der(), now).map_err(|(message, _)| message)?;
     Ok((cert.personal.as_ref().and_then(|p| p.name.clone()).unwrap_or(cert.subject), checked))

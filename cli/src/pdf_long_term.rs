@@ -15,9 +15,12 @@ use kazasu_core::verify::verify_chain_to_issuer;
 use kazasu_pdf::dss::ValidationData;
 use kazasu_pdf::timestamp::Token;
 
+use crate::failure::Failure;
 use crate::messages::{detail, exit, text, time, Lang};
 use crate::revocation::Revocation;
-use crate::{bundle, drive, Failure};
+use crate::show::why_not_verified;
+use crate::trust::trust_anchors;
+use crate::{drive, tsa};
 
 /// How far the signature goes toward long-term validation (ETSI EN 319 142-1 baseline levels).
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -62,7 +65,7 @@ impl LongTerm {
         if sources.crl.is_empty() && sources.ocsp.is_none() {
             return Err(Failure::new(text::pdf_long_term_needs_revocation(lang), exit::USAGE));
         }
-        let anchors = bundle::trust_anchors(lang, ca)?;
+        let anchors = trust_anchors(lang, ca)?;
         let revocation = Revocation::load(lang, sources.crl, sources.ocsp.clone())?;
         Ok(Some(LongTerm { level: sources.level, anchors, revocation }))
     }
@@ -81,7 +84,7 @@ impl LongTerm {
         let now = drive::now();
         let issuer = verify_chain_to_issuer(certificate, &self.anchors, now).map_err(|e| {
             detail("long-term", &e);
-            failed(lang, bundle::why_not_verified(lang, &e))
+            failed(lang, why_not_verified(lang, &e))
         })?;
         let evidence = self
             .revocation
@@ -110,14 +113,14 @@ impl LongTerm {
         let url = tsa.ok_or_else(|| Failure::new(text::usage_missing_argument(lang, "--tsa"), exit::USAGE))?;
         let prepared = kazasu_pdf::doc_timestamp::prepare(&with_dss).map_err(|e| failed(lang, &e))?;
         let digest = prepared.digest();
-        let nonce = crate::pdf::nonce();
+        let nonce = tsa::nonce().map_err(|e| failed(lang, e))?;
         let request = kazasu_pdf::timestamp::request_for_digest(&digest, nonce).map_err(|e| failed(lang, e))?;
-        let answer = crate::pdf::ask_tsa(lang, url, &request)?;
-        let token = kazasu_pdf::timestamp::token_for_digest(&answer, &digest, nonce, &crate::pdf::signature_verifies)
+        let answer = tsa::ask_tsa(lang, url, &request)?;
+        let token = kazasu_pdf::timestamp::token_for_digest(&answer, &digest, nonce, &tsa::signature_verifies)
             .map_err(|e| {
-            detail("document time-stamp", &e);
-            Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
-        })?;
+                detail("document time-stamp", &e);
+                Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
+            })?;
         let done = prepared.finish(&token.der).map_err(|e| failed(lang, &e))?;
         said.push(text::pdf_document_timestamp_added(lang, time::moment(lang, token.time)));
         Ok((done, said))

@@ -1,6 +1,8 @@
 //! Every error a person can meet, driven through the CLI in Japanese and in English: the product's words
 //! (never a library's), what to do next, and the exit code — the same in both languages.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 mod common;
 
 use std::path::Path;
@@ -492,4 +494,25 @@ fn a_test_cards_signature_is_refused_by_verify_unless_accept_test_cards_is_given
     let out = kazasu(&["--lang", "en", "verify", "--accept-test-cards", "--ca", &ca, &f], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("試験　カード"), "{}", text(&out.stdout));
+}
+
+/// `kazasu … | head`: when the reader of stdout has gone, kazasu ends quietly with exit 1 — no panic, no
+/// "failed printing to stdout" — as Unix tools end on SIGPIPE.
+#[test]
+fn a_closed_stdout_pipe_ends_the_run_without_a_panic() {
+    let state = temp_dir("closed-pipe");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kazasu"))
+        .args(["--lang", "en", "card", "reset-virtual"])
+        .env("XDG_STATE_HOME", state.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reading end closes before kazasu writes its line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked") && !err.contains("failed printing"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
 }

@@ -577,7 +577,7 @@ fn render(flow: &Flow, now: i64) -> FlowState {
                 bytes: BytesDisplay {
                     label: label.clone(),
                     size: data.len() as u64,
-                    sha256_hex: hex_lower(&kazasu_core::digest::HashAlgorithm::Sha256.digest(data)),
+                    sha256_hex: hex::encode(kazasu_core::HashAlgorithm::Sha256.digest(data)),
                 },
                 disclosure,
             },
@@ -631,8 +631,4 @@ pub(crate) fn step_of(step: Step) -> SignStep {
         Step::ReadingCertificate => SignStep::ReadingCertificate,
         Step::Signing => SignStep::Signing,
     }
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -81,6 +81,7 @@ fn rig() -> &'static Rig {
                 submit: Rate { per_minute: u32::MAX / 2, burst: u32::MAX / 2 },
             },
             client_ip_header: None,
+            auth_trust: None,
         };
         let state = AppState::with_clock(cfg, Arc::new(FixedClock::at(PORTAL_NOW))).expect("portal state");
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");

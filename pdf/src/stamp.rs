@@ -89,7 +89,7 @@ pub(crate) fn appearance(
         // A line too long for the box is set smaller rather than cut off.
         let room = w - 2.0 * PADDING;
         let size = if width as f64 * FONT_SIZE / 1000.0 > room { room * 1000.0 / width as f64 } else { FONT_SIZE };
-        let hex: String = codes.iter().map(|b| format!("{b:02X}")).collect();
+        let hex = hex::encode_upper(&codes);
         content.push_str(&format!("/F1 {size:.3} Tf 1 0 0 1 {PADDING} {y} Tm <{hex}> Tj\n"));
         y -= LINE_PITCH;
     }

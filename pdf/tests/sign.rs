@@ -1,4 +1,5 @@
 //! Prepare → sign (the test PKI's TEST-ONLY sign key stands in for the card) → finish, and reading back.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 use kazasu_pdf::{cms, prepare, signatures, PdfError, SignOptions, SubFilter};
 use lopdf::{dictionary, Document, Object, Stream};

@@ -2,6 +2,7 @@
 //! rendered by poppler (`pdftoppm -cropbox`, the page as a viewer shows it: CropBox, /Rotate applied), its text
 //! extracted (`pdftotext`) and its font listed (`pdffonts`), for every /Rotate × box case × corner. These need
 //! poppler-utils, so they are #[ignore]d in a plain `cargo test`; .ci/pdf.sh runs them with --ignored.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

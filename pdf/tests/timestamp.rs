@@ -1,6 +1,7 @@
 //! The checks on a TSA's answer, against tokens made here (the test PKI's TEST-ONLY sign key stands in for the
 //! TSA's): only an answer granted for this request — same nonce, imprint over this signature, its own signature
 //! good — is kept. .ci/pdf.sh runs the same path against `openssl ts -reply`.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 use cmpv2::status::{PkiStatus, PkiStatusInfo};
 use cms::cert::IssuerAndSerialNumber;

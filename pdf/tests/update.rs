@@ -1,6 +1,7 @@
 //! The incremental update changes nothing it need not: only new objects and the objects it must change, each
 //! written as its original tokens with the one intended edit; certification (DocMDP) and field locks honoured;
 //! the trailer's second `/ID` renewed; `/NeedAppearances` removed only when nothing is left for a reader to draw.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 use kazasu_pdf::{inspect, prepare, AllowedChanges, ChangedObject, PdfError, Prepared, SignOptions, SubFilter};
 use lopdf::xref::XrefEntry;

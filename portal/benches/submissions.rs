@@ -4,6 +4,7 @@
 //! every submission was accepted. PostgreSQL and nginx come from .ci/postgres.sh (tests/support/pg.rs).
 //!
 //! `cargo test -p kazasu-portal --bench submissions` (debug build, as CI runs it) or `cargo bench …` (release).
+#![allow(clippy::unwrap_used)] // a benchmark of test code: an unwrap that fails is a run that fails
 
 #[path = "../tests/support/mod.rs"]
 mod support;

@@ -3,7 +3,8 @@
 // card through `kazasu --virtual sign-request URL --pin-stdin`, and wait for the page to turn to the signed
 // state with the name masked (the desktop page never shows the signer's personal data). Then, as an attacker:
 // a page on another site posts the application form (refused: cross-site), and the desktop page's URL opened in
-// a second browser context without the owner cookie shows nothing.
+// a second browser context without the owner cookie shows nothing. Last, the log-in page (「マイナンバーカードで
+// ログイン」): its QR code, links and context for the browser that asked, and nothing for another.
 //
 //   PORTAL_URL=http://127.0.0.1:PORT KAZASU_BIN=/path/to/kazasu node test.mjs
 import { chromium } from "playwright-core";
@@ -138,6 +139,32 @@ try {
   const st = await other.request.get(pageUrl + "/status");
   check(st.status() === 403 && !(await st.text()).includes("花"), "the status JSON answers without the cookie");
   await other.close();
+
+  // 「マイナンバーカードでログイン」 beside the form: the log-in page of this browser shows the QR code, the
+  // same-device log-in link, and what the app will show before the password (the origin, where and when it was
+  // started) — and in another browser context, nothing.
+  await page.goto(base + "/");
+  await Promise.all([page.waitForURL(/\/login\/[^/]+\/wait$/), page.click("#login-button")]);
+  await page.locator("#qr svg").waitFor({ state: "visible" });
+  const loginUrl = page.url();
+  const challengeUrl = loginUrl.replace(/\/wait$/, "");
+  const loginLink = new URL(await page.locator("#same-device").getAttribute("href"));
+  check(loginLink.protocol === "https:" && loginLink.pathname === "/login", `log-in link ${loginLink}`);
+  check(loginLink.searchParams.get("r") === challengeUrl, `the log-in link names ${loginLink.searchParams.get("r")}`);
+  const loginDeep = await page.locator("#same-device-fallback").getAttribute("href");
+  check(loginDeep === "kazasu://login?r=" + encodeURIComponent(challengeUrl), `log-in fallback ${loginDeep}`);
+  const said2 = await page.locator("#check").textContent();
+  check(said2.includes(u.origin) && said2.includes("Linux · Chrome"), `the log-in page's context: ${said2}`);
+  const st2 = await context.request.get(challengeUrl + "/status");
+  check(st2.status() === 200 && (await st2.json()).state === "pending", "the log-in status for its browser");
+  step(`log-in page ${loginUrl}: QR code, ${loginLink.pathname} link, context shown`);
+  const third = await browser.newContext();
+  const stolen = await third.newPage();
+  const stolenResp = await stolen.goto(loginUrl);
+  check(stolenResp.status() === 403 && (await stolen.locator("#qr").count()) === 0, "the log-in page in another browser");
+  check((await third.request.get(challengeUrl + "/status")).status() === 403, "the log-in status in another browser");
+  await third.close();
+  step("the log-in page and its status in another browser context → 403, no QR code");
   console.log(`browser test passed in ${((Date.now() - t0) / 1000).toFixed(2)} s`);
 } catch (e) {
   failed = true;

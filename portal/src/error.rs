@@ -85,4 +85,6 @@ pub enum StartError {
     OcspAndCrl,
     #[error("--crl: {0}")]
     Crl(#[from] CrlError),
+    #[error("the trusted CA certificates: {0}")]
+    Anchors(String),
 }

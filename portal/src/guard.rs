@@ -137,6 +137,13 @@ pub struct Cookies {
 /// How long the owner cookie keeps a desktop page viewable.
 pub const OWNER_COOKIE_SECS: i64 = 86_400;
 
+/// How long a logged-in session lasts (its cookie and its row): a working day.
+pub const SESSION_SECS: i64 = 8 * 3600;
+
+/// How long after a log-in challenge's expiry its asking page may still take a log-in the app completed just in
+/// time (the page polls every second; this covers a slow network, not an errand).
+pub const REDEEM_GRACE_SECS: i64 = 120;
+
 impl Cookies {
     pub fn form_name(self) -> &'static str {
         if self.secure {
@@ -147,6 +154,25 @@ impl Cookies {
     }
 
     pub const OWNER: &'static str = "kazasu-owner";
+
+    /// The asking browser's login-session cookie: its value is the secret whose SHA-256 the challenge's signed
+    /// `session` line carries.
+    pub fn login_name(self) -> &'static str {
+        if self.secure {
+            "__Host-kazasu-login"
+        } else {
+            "kazasu-login"
+        }
+    }
+
+    /// The logged-in session's cookie.
+    pub fn session_name(self) -> &'static str {
+        if self.secure {
+            "__Host-kazasu-session"
+        } else {
+            "kazasu-session"
+        }
+    }
 
     /// Every cookie the portal sets: HttpOnly, SameSite=Strict, and Secure on https.
     fn cookie(self, name: &'static str, value: &str, path: String) -> cookie::CookieBuilder<'static> {
@@ -167,6 +193,35 @@ impl Cookies {
     pub fn owner_cookie(self, view: &str, token: &str) -> Cookie<'static> {
         self.cookie(Self::OWNER, token, format!("/a/{view}")).max_age(Duration::seconds(OWNER_COOKIE_SECS)).build()
     }
+}
+
+impl Cookies {
+    /// The login-session cookie set by the log-in start: `Path=/` (the `__Host-` prefix on https), as long as
+    /// the challenge and its grace.
+    pub fn login_cookie(self, secret: &str) -> Cookie<'static> {
+        let secs = kazasu_core::handoff::login::MAX_LOGIN_VALIDITY_SECS + REDEEM_GRACE_SECS;
+        self.cookie(self.login_name(), secret, "/".into()).max_age(Duration::seconds(secs)).build()
+    }
+
+    /// The logged-in session's cookie, a fresh random token set only when the asking session takes its log-in
+    /// (never the login-session secret: a value that existed before the log-in is never promoted to a session).
+    pub fn session_cookie(self, token: &str) -> Cookie<'static> {
+        self.cookie(self.session_name(), token, "/".into()).max_age(Duration::seconds(SESSION_SECS)).build()
+    }
+
+    /// A cookie of `name` that the browser deletes (log-out, a taken log-in).
+    pub fn removal(self, name: &'static str) -> Cookie<'static> {
+        self.cookie(name, "", "/".into()).max_age(Duration::ZERO).build()
+    }
+}
+
+/// Whether this browser holds a login-session cookie whose SHA-256 is the challenge's `session` line (compared
+/// in constant time). The value itself is returned: `verify_login` and the redemption need it.
+pub fn login_secret<'a>(headers: &'a HeaderMap, cookies_cfg: Cookies, session_line: &str) -> Option<&'a str> {
+    cookies(headers, cookies_cfg.login_name()).find(|c| {
+        let binding = kazasu_core::handoff::login::session_binding(c.as_bytes());
+        binding.len() == session_line.len() && openssl::memcmp::eq(binding.as_bytes(), session_line.as_bytes())
+    })
 }
 
 /// A cookie as a `Set-Cookie` header value (None: a value a header cannot carry, which random tokens never are).
@@ -310,6 +365,32 @@ mod tests {
         assert_eq!((form.name(), form.secure(), form.http_only()), ("kazasu-form", None, Some(true)));
         let owner = http.owner_cookie("view1", "secret").to_string();
         assert!(!owner.contains("Secure") && owner.contains("SameSite=Strict") && owner.contains("Max-Age=86400"));
+    }
+
+    #[test]
+    fn the_log_in_cookies_are_host_only_http_only_and_strict() {
+        let https = Cookies { secure: true };
+        for c in [https.login_cookie("secret"), https.session_cookie("token"), https.removal("__Host-kazasu-session")] {
+            let c = Cookie::parse(c.to_string()).unwrap();
+            assert!(c.name().starts_with("__Host-kazasu-"), "{c}");
+            assert_eq!((c.path(), c.domain()), (Some("/"), None), "{c}");
+            assert_eq!((c.http_only(), c.secure(), c.same_site()), (Some(true), Some(true), Some(SameSite::Strict)));
+        }
+        let session = Cookie::parse(https.session_cookie("token").to_string()).unwrap();
+        assert_eq!(session.max_age(), Some(Duration::seconds(SESSION_SECS)));
+        let http = Cookies { secure: false };
+        assert_eq!((http.login_name(), http.session_name()), ("kazasu-login", "kazasu-session"));
+    }
+
+    #[test]
+    fn only_the_cookie_whose_digest_the_challenge_carries_is_its_login_secret() {
+        let line = kazasu_core::handoff::login::session_binding(b"mine");
+        let c = Cookies { secure: false };
+        let h = headers(&[("cookie", "kazasu-login=other; kazasu-login=mine")]);
+        assert_eq!(login_secret(&h, c, &line), Some("mine"));
+        assert_eq!(login_secret(&headers(&[("cookie", "kazasu-login=other")]), c, &line), None);
+        assert_eq!(login_secret(&headers(&[("cookie", "kazasu-session=mine")]), c, &line), None);
+        assert_eq!(login_secret(&headers(&[]), c, &line), None);
     }
 
     #[test]

@@ -25,10 +25,11 @@ use axum::Router;
 use kazasu_core::handoff::link::APP_LINK_PATH;
 use kazasu_core::handoff::MAX_SUBMISSION_BODY;
 
-use routes::{create, links, office, qr, status, submit};
+use routes::{create, links, login, office, qr, status, submit};
 
 pub use error::{Failure, Refused, StartError};
 pub use routes::create::{ApplicationForm, Created, KEEP_UNSIGNED_SECS};
+pub use routes::login::LoginStatus;
 pub use routes::office::OfficeRecord;
 pub use routes::status::{SignatureView, Status};
 pub use state::{AppState, ApplicationState, Config, Shared};
@@ -49,6 +50,15 @@ pub fn router(state: Shared) -> Router {
         // A submission is read whole up to SUBMIT_READ_LIMIT and refused above MAX_SUBMISSION_BODY in the
         // handler: a client that sent a little too much gets its 413, not a connection reset mid-upload.
         .route("/r/{id}/submit", post(submit::submit).layer(DefaultBodyLimit::max(submit::SUBMIT_READ_LIMIT)))
+        // Log-in with the card's auth certificate: the asking browser's side, the app's side, the account.
+        .route("/login", post(login::start))
+        .route("/login/{id}", get(login::fetch_challenge))
+        .route("/login/{id}/wait", get(login::wait_page))
+        .route("/login/{id}/status", get(login::status))
+        .route("/login/{id}/redeem", post(login::redeem))
+        .route("/login/{id}/response", post(login::respond))
+        .route("/account", get(login::account))
+        .route("/logout", post(login::logout))
         .route("/office/applications/{id}", get(office::office_json))
         .route("/office/applications/{id}/application.txt", get(office::office_text))
         // Verified links: the app-link host's well-known files and its link opened where no app took it.

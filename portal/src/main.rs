@@ -34,6 +34,12 @@ struct Args {
     /// file of CA certificates (PEM with one or more, or DER) — the test CA of the demo, for instance.
     #[arg(long, value_name = "jpki|FILE")]
     ca: PathBuf,
+    /// The trusted user-authentication CAs for logging in with the card: `jpki` for the J-LIS
+    /// user-authentication CAs built in, or a file of CA certificates (the test PKI's auth CA in the demo).
+    /// Default: `jpki` when --ca is `jpki`, else the --ca file (which may then hold both CAs). Their CRLs are
+    /// given with --crl beside the signature CAs' (or checked by --ocsp).
+    #[arg(long, value_name = "jpki|FILE")]
+    auth_ca: Option<PathBuf>,
     /// Development only: also accept test cards' certificates (policy under 1.2.392.200149.8.5.1.0). The start
     /// page then says so, and a warning is logged.
     #[arg(long)]
@@ -101,6 +107,19 @@ fn trust_anchors(ca: &Path) -> Result<TrustAnchors, String> {
     if ca.as_os_str() == JPKI_SIGN_WORD {
         return Ok(TrustAnchors::jpki_sign());
     }
+    read_anchors(ca)
+}
+
+/// `--auth-ca` (or, without it, `--ca`): the built-in J-LIS user-authentication CAs for `jpki`, else the file.
+fn auth_anchors(auth_ca: Option<&Path>, ca: &Path) -> Result<TrustAnchors, String> {
+    let given = auth_ca.unwrap_or(ca);
+    if given.as_os_str() == JPKI_SIGN_WORD {
+        return Ok(TrustAnchors::jpki_auth());
+    }
+    read_anchors(given)
+}
+
+fn read_anchors(ca: &Path) -> Result<TrustAnchors, String> {
     let bytes = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
     TrustAnchors::from_pem_or_der(&ca.display().to_string(), &bytes).map_err(|e| format!("{}: {e}", ca.display()))
 }
@@ -119,6 +138,7 @@ fn run(args: Args) -> Result<(), String> {
         return Err("--ttl must be 1–3600 seconds".into());
     }
     let anchors = trust_anchors(&args.ca)?;
+    let auth = auth_anchors(args.auth_ca.as_deref(), &args.ca)?;
     if args.accept_test_cards {
         eprintln!(
             "kazasu-portal: WARNING: --accept-test-cards: test cards' certificates are accepted (development only)"
@@ -162,6 +182,7 @@ fn run(args: Args) -> Result<(), String> {
             public_origin: public_origin.clone(),
             relying_party: args.rp_name,
             trust: Trust { anchors, accept_test_cards: args.accept_test_cards },
+            auth_trust: Some(Trust { anchors: auth, accept_test_cards: args.accept_test_cards }),
             crls,
             crl_refresh_secs: args.crl_refresh_secs,
             ocsp,

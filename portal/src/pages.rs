@@ -13,6 +13,7 @@ use kazasu_core::handoff::Field;
 use crate::guard::mask_name;
 use crate::state::ApplicationState;
 use crate::store::SignatureRow;
+use crate::words::{AccountWords, LoginWords};
 
 /// The application form: `error` (a refused post) above it, the form token in a hidden field; a portal that
 /// accepts test cards says so, so it cannot be mistaken for a real service.
@@ -22,6 +23,8 @@ pub struct Form<'a> {
     pub error: Option<&'a str>,
     pub form_token: &'a str,
     pub test_cards: bool,
+    /// 「マイナンバーカードでログイン」, from the catalog.
+    pub login_button: &'a str,
 }
 
 /// The desktop page while the application waits for its signature (the script turns it into the signed page).
@@ -52,6 +55,45 @@ impl Application<'_> {
         let (date, time) = jst_parts(self.expires_at);
         format!("{date} {time}")
     }
+}
+
+/// The log-in's desktop page: the QR code and the same-device link of one challenge, and what the app will
+/// show before the password (origin, where and when the log-in was started) — nothing about any person.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct Login<'a> {
+    pub lang: &'a str,
+    pub challenge_id: &'a str,
+    /// The verified https app link of the challenge (`…/login?r=`), also the QR code's text.
+    pub app_link: &'a str,
+    /// The custom-scheme fallback (`kazasu://login?r=`).
+    pub deep_link: &'a str,
+    pub qr_svg: &'a str,
+    pub words: &'a LoginWords,
+}
+
+impl Login<'_> {
+    /// The SVG element alone, without an XML prolog.
+    fn svg(&self) -> &str {
+        self.qr_svg.find("<svg").map(|i| &self.qr_svg[i..]).unwrap_or_default()
+    }
+}
+
+/// The logged-in page: which account (a short form of its key) and the log-out button.
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct Account<'a> {
+    pub lang: &'a str,
+    pub form_token: &'a str,
+    pub words: &'a AccountWords,
+}
+
+/// A page that says only one thing (not logged in; a log-in page opened in another browser).
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct Message<'a> {
+    pub lang: &'a str,
+    pub text: &'a str,
 }
 
 /// What a desktop page shows without its owner cookie: nothing about the application.

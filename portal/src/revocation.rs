@@ -19,8 +19,12 @@ use openssl::x509::{X509Crl, X509};
 pub enum CrlError {
     #[error("not a CRL (DER or PEM): {0}")]
     Parse(String),
-    #[error("the CRL is not signed by a configured sign CA")]
+    #[error("the CRL is not signed by a configured CA (--ca, --auth-ca)")]
     Signature,
+    /// A refreshed CRL from another CA than the one it replaces (each `--crl` keeps its CA: the sign CA's
+    /// cannot be swapped for the auth CA's, which would leave the sign certificates without their CRL).
+    #[error("the new CRL is issued by another CA than the one it replaces")]
+    OtherIssuer,
     #[error("the CRL has a time OpenSSL cannot compare: {0}")]
     Time(String),
     #[error("the new CRL (thisUpdate {new}) is older than the one in use (thisUpdate {current})")]
@@ -39,6 +43,8 @@ pub const MAX_CRL_BYTES: u64 = 256 * 1024 * 1024;
 pub struct Crl {
     pub scoped: ScopedCrl,
     pub next_update: Option<i64>,
+    /// The issuing CA's name (DER): a refresh must come from the same CA.
+    issuer: Vec<u8>,
 }
 
 fn unix(t: &Asn1TimeRef) -> Result<i64, CrlError> {
@@ -78,6 +84,7 @@ impl Crl {
         Ok(Crl {
             scoped: ScopedCrl::read(&der).map_err(|e| CrlError::Parse(e.to_string()))?,
             next_update: crl.next_update().map(unix).transpose()?,
+            issuer,
         })
     }
 }
@@ -144,12 +151,15 @@ impl Revocation {
         nexts.and_then(|n| n.into_iter().max())
     }
 
-    /// Replaces the `index`th CRL with `bytes` if they are a CRL signed by the CA and not older than the current
-    /// one.
+    /// Replaces the `index`th CRL with `bytes` if they are a CRL signed by the same CA as the current one and not
+    /// older than it.
     pub fn replace(&self, index: usize, bytes: &[u8]) -> Result<(), CrlError> {
         let Some(slot) = self.slots.get(index) else { return Ok(()) };
         let new = Crl::load(bytes, &self.anchors)?;
         let mut cur = slot.current.write().unwrap_or_else(|p| p.into_inner());
+        if new.issuer != cur.issuer {
+            return Err(CrlError::OtherIssuer);
+        }
         if new.this_update() < cur.this_update() {
             return Err(CrlError::Older { new: new.this_update(), current: cur.this_update() });
         }

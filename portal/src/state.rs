@@ -27,6 +27,9 @@ pub struct Config {
     /// The trusted signature CAs (the J-LIS generations in production, the test CA in the demo) and whether
     /// test cards are accepted (development only; the start page says so).
     pub trust: Trust,
+    /// The trusted user-authentication CAs for log-ins (`Trust::jpki_auth()` in production, the test PKI's auth
+    /// CA in the demo). None: log-ins are checked against `trust`'s anchors (a file that holds both CAs).
+    pub auth_trust: Option<Trust>,
     /// The operator's CRLs of those CAs (one per J-LIS distribution point it serves, or one complete CRL), each
     /// with its file (reread every `crl_refresh_secs`, 0: never) and optionally the operator's own URL for it
     /// (downloaded instead, each verified download kept in the file). The certificate's CRL distribution point
@@ -103,7 +106,12 @@ impl AppState {
         if cfg.ocsp.is_some() && !cfg.crls.is_empty() {
             return Err(StartError::OcspAndCrl);
         }
-        let revocation = Revocation::new(std::mem::take(&mut cfg.crls), &cfg.trust.anchors)?;
+        // The CRLs may be either CA's: the signature CAs' for signatures, the auth CAs' for log-ins.
+        let crl_signers = match &cfg.auth_trust {
+            Some(auth) => joined(&cfg.trust.anchors, &auth.anchors)?,
+            None => cfg.trust.anchors.clone(),
+        };
+        let revocation = Revocation::new(std::mem::take(&mut cfg.crls), &crl_signers)?;
         let ocsp = cfg.ocsp.clone().map(|config| {
             let transport = kazasu_core::ocsp::UreqTransport { timeout: cfg.ocsp_timeout };
             kazasu_core::ocsp::OcspChecker::new(config, Box::new(transport))
@@ -121,6 +129,25 @@ impl AppState {
             clock,
             clock_offset: AtomicI64::new(0),
         }))
+    }
+
+    /// The anchors a log-in's auth certificate must chain to.
+    pub(crate) fn auth_trust(&self) -> &Trust {
+        self.cfg.auth_trust.as_ref().unwrap_or(&self.cfg.trust)
+    }
+
+    /// Where certificates' revocation is read: the OCSP responder, the current CRLs, or nowhere
+    /// (`--no-revocation-check`). `crls` holds the CRLs borrowed for the call.
+    pub(crate) fn revocation_source<'a>(
+        &'a self,
+        crls: &'a [&'a kazasu_core::crl::ScopedCrl],
+    ) -> kazasu_core::handoff::rp::RevocationSource<'a> {
+        use kazasu_core::handoff::rp::RevocationSource;
+        match &self.ocsp {
+            Some(checker) => RevocationSource::Ocsp(checker),
+            None if self.revocation.is_empty() => RevocationSource::NotChecked,
+            None => RevocationSource::Crls(crls),
+        }
     }
 
     /// The portal's time, seconds since the Unix epoch.
@@ -151,6 +178,11 @@ impl AppState {
         format!("{}/r/{request_id}", self.cfg.public_origin)
     }
 
+    /// The URL of a log-in challenge: what the log-in QR code and links carry.
+    pub(crate) fn login_url(&self, challenge_id: &str) -> String {
+        format!("{}/login/{challenge_id}", self.cfg.public_origin)
+    }
+
     /// Where `row` is now.
     pub(crate) fn state_of(&self, row: &RequestRow) -> ApplicationState {
         if row.signed {
@@ -178,6 +210,19 @@ impl AppState {
         guard::check_office(headers, self.office_digest.as_ref())?;
         Ok(self.store.by_id(id).map_err(Refused::internal)?.ok_or_else(Refused::not_found)?)
     }
+}
+
+/// Two sets of CA certificates as one (the CRLs' possible signers).
+fn joined(
+    a: &kazasu_core::anchors::TrustAnchors,
+    b: &kazasu_core::anchors::TrustAnchors,
+) -> Result<kazasu_core::anchors::TrustAnchors, StartError> {
+    let mut pem = Vec::new();
+    for anchor in a.iter().chain(b.iter()) {
+        let x = openssl::x509::X509::from_der(anchor.der()).map_err(|e| StartError::Anchors(e.to_string()))?;
+        pem.extend(x.to_pem().map_err(|e| StartError::Anchors(e.to_string()))?);
+    }
+    kazasu_core::anchors::TrustAnchors::from_pem_or_der("CA", &pem).map_err(|e| StartError::Anchors(e.to_string()))
 }
 
 /// `bytes` random bytes from the OS (OpenSSL's generator), base64url: request, view, nonce and cookie tokens.

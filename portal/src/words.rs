@@ -45,6 +45,117 @@ impl Languages {
     }
 }
 
+impl Languages {
+    /// The one language of a page: the one asked for, Japanese when neither (a Japanese city's page).
+    pub fn page(self) -> Lang {
+        match self {
+            Languages::One(lang) => lang,
+            Languages::Both => Lang::Ja,
+        }
+    }
+}
+
+impl Lang {
+    /// The page's `lang` attribute.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// The log-in button beside the application form.
+pub fn login_button(lang: Lang) -> String {
+    text::rp_login_button(lang)
+}
+
+/// The words of the log-in's desktop page. `check` names the origin and where and when the log-in was started —
+/// what the app shows before the password, so the person can compare the two.
+pub struct LoginWords {
+    pub title: String,
+    pub scan: String,
+    pub same_device: String,
+    pub fallback: String,
+    pub check: String,
+    pub nothing_personal: String,
+    pub waiting: String,
+    pub expires: String,
+    pub expired: String,
+}
+
+impl LoginWords {
+    pub fn new(lang: Lang, origin: &str, created_from: &str, created_at_jst: &str, expires_at_jst: &str) -> Self {
+        LoginWords {
+            title: text::rp_login_title(lang),
+            scan: text::rp_login_scan(lang),
+            same_device: text::rp_login_same_device(lang),
+            fallback: text::rp_login_fallback(lang),
+            check: text::rp_login_check(lang, created_from, origin, created_at_jst),
+            nothing_personal: text::rp_login_nothing_personal(lang),
+            waiting: text::rp_login_waiting(lang),
+            expires: text::rp_login_expires(lang, expires_at_jst),
+            expired: text::rp_login_expired_page(lang),
+        }
+    }
+}
+
+/// The words of the logged-in page.
+pub struct AccountWords {
+    pub title: String,
+    pub account: String,
+    pub note: String,
+    pub apply: String,
+    pub logout: String,
+}
+
+impl AccountWords {
+    pub fn new(lang: Lang, account_short: &str) -> Self {
+        AccountWords {
+            title: text::rp_account_title(lang),
+            account: text::rp_account_key(lang, account_short),
+            note: text::rp_account_note(lang),
+            apply: text::rp_account_apply(lang),
+            logout: text::rp_logout(lang),
+        }
+    }
+}
+
+/// A page that only says it cannot show anything: not logged in, or a log-in page in another browser.
+pub fn not_logged_in(lang: Lang) -> String {
+    text::rp_not_logged_in(lang)
+}
+
+pub fn login_not_yours(lang: Lang) -> String {
+    text::rp_login_not_yours(lang)
+}
+
+/// Why a log-in was refused, in `languages`: what the app quotes to the person.
+pub fn login_refusal(languages: Languages, why: &kazasu_core::handoff::rp::login::LoginRefusal) -> String {
+    let one = |lang: Lang| login_refusal_in(lang, why);
+    match languages {
+        Languages::One(lang) => one(lang),
+        Languages::Both => format!("{} / {}", one(Lang::Ja), one(Lang::En)),
+    }
+}
+
+fn login_refusal_in(lang: Lang, why: &kazasu_core::handoff::rp::login::LoginRefusal) -> String {
+    use kazasu_core::handoff::rp::login::LoginRefusal as R;
+    use CertificateRefusal as C;
+    match why {
+        R::OtherSession => text::rp_login_other_session(lang),
+        R::Expired { .. } => text::rp_login_challenge_expired(lang),
+        R::Replayed => text::rp_login_replayed(lang),
+        R::BadSignature | R::NotThisChallenge => text::rp_login_bad_signature(lang),
+        R::NotAuthCertificate => text::rp_login_not_auth_certificate(lang),
+        R::Certificate(C::Expired) => text::rp_login_certificate_expired(lang),
+        R::Certificate(C::Revoked | C::OcspRevoked) => text::rp_login_certificate_revoked(lang),
+        R::Certificate(c) => refusal_in(lang, *c),
+        // A malformed response is the app's fault, not the person's: its technical words.
+        R::Malformed(e) => e.to_string(),
+    }
+}
+
 /// Why the certificate was not accepted, in `languages`.
 pub fn certificate_refusal(languages: Languages, why: CertificateRefusal) -> String {
     match languages {
@@ -90,5 +201,15 @@ mod tests {
         assert!(
             both.starts_with("署名用電子証明書は失効しています（OCSP で確認）") && both.contains("(checked by OCSP)")
         );
+    }
+
+    #[test]
+    fn a_refused_log_in_speaks_of_the_authentication_certificate_not_the_signature_one() {
+        use kazasu_core::handoff::rp::login::LoginRefusal;
+        let revoked = login_refusal(Languages::Both, &LoginRefusal::Certificate(CertificateRefusal::Revoked));
+        assert!(revoked.starts_with("利用者証明用電子証明書は失効しています") && revoked.contains("authentication"));
+        assert!(!revoked.contains("署名用電子証明書"), "{revoked}");
+        let other = login_refusal(Languages::One(Lang::En), &LoginRefusal::OtherSession);
+        assert!(other.contains("another browser"), "{other}");
     }
 }

@@ -1,5 +1,6 @@
 //! The CRL is reread from its file on a schedule: a certificate revoked in the new CRL is refused from then
 //! on; a CRL not signed by the sign CA, or older than the one in use, is refused and the current one kept.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 
@@ -85,7 +86,8 @@ fn a_certificate_revoked_in_a_refreshed_crl_is_refused_and_bad_crls_are_not_take
         std::fs::rename(&tmp, &path).unwrap();
     };
     replace(&foreign);
-    assert_eq!(server.state.revocation().reload(), Err(CrlError::Signature));
+    // The auth CA's CRL is a trusted CA's (log-ins), but not this slot's CA's.
+    assert_eq!(server.state.revocation().reload(), Err(CrlError::OtherIssuer));
     replace(&older);
     assert!(matches!(server.state.revocation().reload(), Err(CrlError::Older { .. })));
     let in_use = server.state.revocation().current()[0].der().to_vec();
@@ -103,8 +105,9 @@ fn a_certificate_revoked_in_a_refreshed_crl_is_refused_and_bad_crls_are_not_take
     let (code, reply) = post_raw(&server.url(&format!("/r/{id}/submit")), &body);
     assert_eq!((code, error_code(&reply).as_str()), (422, "bad-certificate"), "{}", String::from_utf8_lossy(&reply));
 
-    // A portal will not start on a CRL its CA did not sign.
+    // A portal will not start on a CRL none of its CAs signed (here it trusts the sign CA only).
     let mut cfg = config(&dir.path().join("db2"), "http://127.0.0.1:1");
+    cfg.auth_trust = None;
     cfg.crls = vec![CrlSource { bytes: foreign, path: None, url: None }];
     assert!(kazasu_portal::AppState::new(cfg).is_err());
 }
@@ -163,7 +166,7 @@ fn the_crl_is_downloaded_from_the_operators_source_and_kept_in_its_file() {
     // Nothing there, or a CRL another CA signed: refused, the current one and its file kept.
     assert!(matches!(revocation.reload(), Err(CrlError::Download { .. })));
     dp.serve(&foreign);
-    assert_eq!(revocation.reload(), Err(CrlError::Signature));
+    assert_eq!(revocation.reload(), Err(CrlError::OtherIssuer));
     assert_eq!(std::fs::read(&path).unwrap(), empty, "a refused download is not written");
 
     // The CA revokes the certificate: the download replaces the CRL and becomes the file a restart reads.

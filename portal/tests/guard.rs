@@ -1,5 +1,6 @@
 //! The relying party's access rules: personal data only to the city's staff, the desktop page only to the
 //! browser that created it, no cross-site creation, per-client rate limits, no acceptance on a stale CRL.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 

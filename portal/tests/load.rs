@@ -1,6 +1,7 @@
 //! Bounded loopback load: N requests, each submitted M times concurrently (the same valid signature), through
 //! C client threads. None may be lost, none accepted twice: exactly N accepted, N×(M−1) refused as replays,
 //! and the database holds N signatures. Prints a table; asserts only correctness, never speed.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 

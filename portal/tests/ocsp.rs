@@ -3,6 +3,7 @@
 //! Accept-Language (both languages when the request does not say) — and accepted once it says good; a responder
 //! that cannot be reached is "try again later" (503), never a pass. The portal's clock is this computer's here:
 //! an OCSP answer is the responder's word about the present (the fixtures are valid until 2031-11-26).
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 

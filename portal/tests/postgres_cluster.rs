@@ -1,6 +1,7 @@
 //! Two portal instances behind nginx on one PostgreSQL (started by .ci/postgres.sh; see tests/support/pg.rs):
 //! duplicates of each submission race through both instances, one instance is killed with SIGKILL and the
 //! database is crash-restarted while submissions are in flight. Prints tables; asserts only correctness.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 

@@ -1,5 +1,6 @@
 //! The store's guarantees, the same on both backends: SQLite always, PostgreSQL when `.ci/postgres.sh` gave
 //! one (see tests/support/pg.rs). Two `Store`s on one database stand for two portal instances.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 
@@ -298,4 +299,70 @@ fn an_sqlite_file_from_before_migrations_and_owner_cookies_is_migrated_in_place(
     store.create_request(&request(2, NOW + 600)).unwrap();
     assert_eq!(store.request("req-2").unwrap().unwrap().owner, Some(vec![2; 32]));
     assert!(store.integrity_ok().unwrap());
+}
+
+fn login(n: usize, expires_at: i64) -> kazasu_portal::store::LoginRow {
+    kazasu_portal::store::LoginRow {
+        id: format!("login-{n}"),
+        nonce: format!("login-nonce-{n}"),
+        challenge: format!("challenge {n}").into_bytes(),
+        session_secret: Some(format!("secret-{n}")),
+        created_at: NOW,
+        expires_at,
+        state: kazasu_portal::store::LoginState::Pending,
+        account_key: None,
+    }
+}
+
+#[test]
+fn a_log_in_challenge_is_used_once_redeemed_once_and_its_account_made_once() {
+    use kazasu_core::handoff::rp::login::UsedChallenges;
+    use kazasu_portal::store::LoginState;
+    on_each_backend("login", |db| {
+        // Two stores on one database: two instances.
+        let (a, b) = (Store::open(db).unwrap(), Store::open(db).unwrap());
+        a.create_login(&login(1, NOW + 600)).unwrap();
+        a.create_login(&login(2, NOW + 600)).unwrap();
+        let row = b.login("login-1").unwrap().expect("stored");
+        assert_eq!((row.challenge.as_slice(), row.session_secret.as_deref()), (&b"challenge 1"[..], Some("secret-1")));
+        assert_eq!(row.state, LoginState::Pending);
+
+        let (mut used_a, mut used_b) = (a.used_challenges(), b.used_challenges());
+        assert!(!used_b.was_used("login-nonce-1"));
+        assert!(used_a.mark_used("login-nonce-1"), "the first answer uses it up");
+        assert!(!used_b.mark_used("login-nonce-1"), "on every instance");
+        assert!(used_b.was_used("login-nonce-1") && !used_b.was_used("login-nonce-2"));
+        assert!(used_a.error.is_none() && used_b.error.is_none());
+        let row = b.login("login-1").unwrap().unwrap();
+        assert_eq!((row.state, row.session_secret), (LoginState::Answered, None), "the secret is forgotten");
+
+        // Not redeemable before its account is recorded; recorded once.
+        assert_eq!(a.redeem_login("login-1", NOW, &[1; 32], NOW, NOW + 60).unwrap(), None);
+        assert!(a.record_login("login-1", "account-x", NOW).unwrap());
+        assert!(!b.record_login("login-1", "account-x", NOW).unwrap());
+        assert!(!a.record_login("login-2", "account-x", NOW).unwrap(), "a pending challenge is not verified");
+
+        // Redeemed once, whichever instance is asked first; the session names the account.
+        assert_eq!(b.redeem_login("login-1", NOW + 600, &[1; 32], NOW, NOW + 60).unwrap(), None, "too late");
+        let got = [
+            a.redeem_login("login-1", NOW, &[1; 32], NOW, NOW + 60).unwrap(),
+            b.redeem_login("login-1", NOW, &[2; 32], NOW, NOW + 60).unwrap(),
+        ];
+        assert_eq!(got, [Some("account-x".to_string()), None]);
+        assert_eq!(b.session(&[1; 32], NOW).unwrap().as_deref(), Some("account-x"));
+        assert_eq!(b.session(&[2; 32], NOW).unwrap(), None);
+        assert_eq!(b.session(&[1; 32], NOW + 60).unwrap(), None, "ended");
+
+        // A second log-in moves the account's last log-in, not its creation.
+        a.create_login(&login(3, NOW + 600)).unwrap();
+        assert!(a.used_challenges().mark_used("login-nonce-3"));
+        assert!(a.record_login("login-3", "account-x", NOW + 30).unwrap());
+        let acc = b.account("account-x").unwrap().unwrap();
+        assert_eq!((acc.created_at, acc.last_login_at), (NOW, NOW + 30));
+
+        a.end_session(&[1; 32]).unwrap();
+        assert_eq!(b.session(&[1; 32], NOW).unwrap(), None);
+        a.purge_logins(NOW + 601).unwrap();
+        assert!(b.login("login-2").unwrap().is_none(), "expired challenges are purged");
+    });
 }

@@ -1,4 +1,5 @@
 //! The portal accepts exactly one valid signature per request and refuses everything else with a reason.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 

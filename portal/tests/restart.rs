@@ -1,5 +1,6 @@
 //! kill -9 in the middle of submissions, then a restart on the same database: every signature the portal
 //! acknowledged is there, nothing is half-written, and every request ends up signed exactly once.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod support;
 

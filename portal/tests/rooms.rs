@@ -4,6 +4,7 @@
 //!
 //! Reads `src/` with syn: every `use` and every `crate::…`, `super::…`, `self::…` path, resolved to the module
 //! file it names.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

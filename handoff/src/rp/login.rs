@@ -17,12 +17,12 @@
 //! and address the relying party compares with what the account's earlier signature certificate said; only then
 //! does it store the new key beside the old one. Nothing is re-linked silently.
 
-use super::{refusal_of, revocation_refusal, Trust};
+use super::trust::{refusal_of, revocation_refusal, Trust};
 use crate::cert::Certificate;
-use crate::digest::HashAlgorithm;
 use crate::login::{session_binding, Challenge, LoginResponse};
 use crate::policy::JpkiPolicy;
 use crate::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
+use crate::HashAlgorithm;
 use crate::{CertificateRefusal, HandoffError, Refusal, SeenNonces};
 use kazasu_pki::revocation::{check_revocation, RevocationChecked, RevocationSource};
 

@@ -12,12 +12,12 @@ use kazasu_core::handoff::document::sanitize_text;
 use kazasu_core::handoff::{app_link, deep_link, Document, Field, HttpsUrl, Refusal};
 use serde::{Deserialize, Serialize};
 
-use super::reply::{blocking, page};
+use super::reply::{blocking, page, page_lang};
 use crate::error::Refused;
 use crate::guard::{self, cookies};
 use crate::state::{random_token, AppState, Shared};
 use crate::store::RequestRow;
-use crate::{browser, pages};
+use crate::{browser, pages, words};
 
 /// The sample application: 住民票の写しの交付申請.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -98,7 +98,13 @@ pub async fn form_page(State(state): State<Shared>, headers: HeaderMap) -> Respo
         .find(|t| t.len() == 43 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         .map(str::to_owned)
         .unwrap_or_else(|| random_token(32));
-    let form = pages::Form { error: None, form_token: &token, test_cards: state.cfg.trust.accept_test_cards };
+    let login_button = words::login_button(page_lang(&headers));
+    let form = pages::Form {
+        error: None,
+        form_token: &token,
+        test_cards: state.cfg.trust.accept_test_cards,
+        login_button: &login_button,
+    };
     let mut resp = page(StatusCode::OK, &form);
     if let Some(v) = guard::set_cookie(&c.form_cookie(&token)) {
         resp.headers_mut().append(header::SET_COOKIE, v);
@@ -123,9 +129,15 @@ pub async fn create_from_form(
         Ok(f) => f,
         Err(msg) => {
             let test_cards = state.cfg.trust.accept_test_cards;
+            let login_button = words::login_button(page_lang(&headers));
             return page(
                 StatusCode::BAD_REQUEST,
-                &pages::Form { error: Some(&msg), form_token: &form.form_token, test_cards },
+                &pages::Form {
+                    error: Some(&msg),
+                    form_token: &form.form_token,
+                    test_cards,
+                    login_button: &login_button,
+                },
             );
         }
     };

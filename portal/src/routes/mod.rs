@@ -6,12 +6,14 @@
 //! - `qr`: the QR code (SVG, PNG), for that browser as well
 //! - `office`: the back office, the full record for the city's staff
 //! - `links`: the verified links' well-known files and the app link opened in a browser
+//! - `login`: logging in with the card's auth certificate — start, page, challenge, answer, redemption, account
 //!
 //! `reply` holds how they answer (headers, the blocking pool). Handlers import from the rooms below them
 //! (`state`, `pages`, `error`, `guard`, `store`), never from the router.
 
 pub mod create;
 pub mod links;
+pub mod login;
 pub mod office;
 pub mod qr;
 pub mod status;

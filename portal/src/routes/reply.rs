@@ -6,6 +6,13 @@ use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::Refused;
+use crate::words;
+
+/// The language of a page for this request (`Accept-Language`; Japanese when it names neither).
+pub fn page_lang(headers: &axum::http::HeaderMap) -> words::Lang {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    words::Languages::from_accept_language(accept).page()
+}
 
 /// Nothing the portal answers about an application may be cached.
 pub fn no_store() -> [(HeaderName, HeaderValue); 1] {

@@ -4,6 +4,7 @@
 use kazasu_core::handoff::Field;
 
 use super::error::StoreError;
+use super::login::{AccountRow, LoginRow};
 
 #[derive(Clone, Debug)]
 pub struct RequestRow {
@@ -59,6 +60,34 @@ pub trait Backend: Send + Sync {
     fn counts(&self) -> Result<(i64, i64, i64), StoreError>;
     fn integrity_ok(&self) -> Result<bool, StoreError>;
     fn schema_version(&self) -> Result<i64, StoreError>;
+
+    // Log-in (step V3; the SQL in `login.rs`).
+    fn create_login(&self, r: &LoginRow) -> Result<(), StoreError>;
+    fn login(&self, id: &str) -> Result<Option<LoginRow>, StoreError>;
+    /// Whether the challenge with `nonce` was answered (used up) already.
+    fn login_used(&self, nonce: &str) -> Result<bool, StoreError>;
+    /// Uses the pending challenge with `nonce` up; false when it was not pending (a concurrent answer won).
+    fn mark_login_answered(&self, nonce: &str) -> Result<bool, StoreError>;
+    /// One transaction: the account (made on its first log-in, else its last log-in time moved) and the
+    /// answered challenge marked verified for it. False when the challenge was not answered.
+    fn record_login(&self, id: &str, account_key: &str, now: i64) -> Result<bool, StoreError>;
+    /// One transaction: the verified challenge `id` marked redeemed if its expiry is after `until`, and the
+    /// session (`digest`, `created_at`, `expires_at`) stored for its account, which is returned. None: nothing
+    /// to redeem (not verified, redeemed before, or too late).
+    fn redeem_login(
+        &self,
+        id: &str,
+        until: i64,
+        digest: &[u8],
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<Option<String>, StoreError>;
+    /// The account of a current session.
+    fn session(&self, digest: &[u8], now: i64) -> Result<Option<String>, StoreError>;
+    fn end_session(&self, digest: &[u8]) -> Result<(), StoreError>;
+    fn account(&self, key: &str) -> Result<Option<AccountRow>, StoreError>;
+    /// Deletes challenges that expired before `before` and sessions that ended before it.
+    fn purge_logins(&self, before: i64) -> Result<(), StoreError>;
 }
 
 /// The column a request is looked up by.
@@ -97,6 +126,30 @@ macro_rules! request_row {
     }};
 }
 
+/// A `LoginRow` from a row of either library, its columns in `login::SELECT_LOGIN` order.
+macro_rules! login_row {
+    ($r:ident . $get:ident) => {{
+        let state: String = $r.$get(6)?;
+        LoginRow {
+            id: $r.$get(0)?,
+            nonce: $r.$get(1)?,
+            challenge: $r.$get(2)?,
+            session_secret: $r.$get(3)?,
+            created_at: $r.$get(4)?,
+            expires_at: $r.$get(5)?,
+            state: $crate::store::login::LoginState::of(&state),
+            account_key: $r.$get(7)?,
+        }
+    }};
+}
+
+/// An `AccountRow` from a row of either library (`login::SELECT_ACCOUNT`).
+macro_rules! account_row {
+    ($r:ident . $get:ident) => {
+        AccountRow { account_key: $r.$get(0)?, created_at: $r.$get(1)?, last_login_at: $r.$get(2)? }
+    };
+}
+
 /// A `SignatureRow` from a row of either library, its columns in `SIGNATURE_COLUMNS` order.
 macro_rules! signature_row {
     ($r:ident . $get:ident) => {
@@ -115,6 +168,8 @@ macro_rules! signature_row {
     };
 }
 
+pub(crate) use account_row;
+pub(crate) use login_row;
 pub(crate) use request_row;
 pub(crate) use signature_row;
 

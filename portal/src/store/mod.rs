@@ -12,6 +12,7 @@
 
 mod backend;
 mod error;
+mod login;
 pub mod migrations;
 mod postgres;
 mod sqlite;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 use self::backend::{Backend, Key};
 pub use self::backend::{RecordRefusal, RequestRow, SignatureRow};
 pub use self::error::StoreError;
+pub use self::login::{AccountRow, LoginRow, LoginState};
 pub use self::postgres::PostgresStore;
 pub use self::sqlite::SqliteStore;
 
@@ -106,8 +108,80 @@ impl Store {
         self.backend.integrity_ok()
     }
 
+    /// A new log-in challenge.
+    pub fn create_login(&self, r: &LoginRow) -> Result<(), StoreError> {
+        self.backend.create_login(r)
+    }
+
+    pub fn login(&self, id: &str) -> Result<Option<LoginRow>, StoreError> {
+        self.backend.login(id)
+    }
+
+    /// The used-challenge record `verify_login` reads and writes: single use across every instance.
+    pub fn used_challenges(&self) -> UsedLogins<'_> {
+        UsedLogins { store: self, error: None }
+    }
+
+    /// Records a verified log-in's account (made on its first log-in) against the answered challenge.
+    pub fn record_login(&self, id: &str, account_key: &str, now: i64) -> Result<bool, StoreError> {
+        self.backend.record_login(id, account_key, now)
+    }
+
+    /// The asking session takes a verified log-in, once: its session (cookie digest) is stored for the
+    /// challenge's account, which is returned.
+    pub fn redeem_login(
+        &self,
+        id: &str,
+        until: i64,
+        digest: &[u8],
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<Option<String>, StoreError> {
+        self.backend.redeem_login(id, until, digest, created_at, expires_at)
+    }
+
+    pub fn session(&self, digest: &[u8], now: i64) -> Result<Option<String>, StoreError> {
+        self.backend.session(digest, now)
+    }
+
+    pub fn end_session(&self, digest: &[u8]) -> Result<(), StoreError> {
+        self.backend.end_session(digest)
+    }
+
+    pub fn account(&self, key: &str) -> Result<Option<AccountRow>, StoreError> {
+        self.backend.account(key)
+    }
+
+    pub fn purge_logins(&self, before: i64) -> Result<(), StoreError> {
+        self.backend.purge_logins(before)
+    }
+
     /// The highest migration applied.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.backend.schema_version()
+    }
+}
+
+/// The store as `verify_login`'s record of answered challenges. A store error reads as "used" (nothing is
+/// accepted on a database that cannot say) and is kept in `error` for the caller to report as internal.
+pub struct UsedLogins<'a> {
+    store: &'a Store,
+    pub error: Option<StoreError>,
+}
+
+impl kazasu_core::handoff::rp::login::UsedChallenges for UsedLogins<'_> {
+    fn was_used(&self, nonce: &str) -> bool {
+        // `&self`: an error here is reported by the mark that follows a successful check, or reads as used.
+        self.store.backend.login_used(nonce).unwrap_or(true)
+    }
+
+    fn mark_used(&mut self, nonce: &str) -> bool {
+        match self.store.backend.mark_login_answered(nonce) {
+            Ok(marked) => marked,
+            Err(e) => {
+                self.error = Some(e);
+                false
+            }
+        }
     }
 }

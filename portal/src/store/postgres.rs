@@ -14,10 +14,11 @@ use r2d2_postgres::r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::backend::{
-    request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow, CONSISTENCY_VIOLATIONS,
-    REQUEST_COLUMNS, SIGNATURE_COLUMNS,
+    account_row, login_row, request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow,
+    CONSISTENCY_VIOLATIONS, REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
 use super::error::StoreError;
+use super::login::{self as sql, postgres_sql as pg, AccountRow, LoginRow};
 use super::migrations::{self, Dialect};
 
 /// Connections per portal instance (the handlers run on tokio's blocking pool and wait for one).
@@ -186,5 +187,80 @@ impl Backend for PostgresStore {
 
     fn schema_version(&self) -> Result<i64, StoreError> {
         Self::count(&mut *self.client()?, &migrations::version_query())
+    }
+
+    fn create_login(&self, r: &LoginRow) -> Result<(), StoreError> {
+        self.client()?.execute(
+            &pg(sql::INSERT_LOGIN),
+            &[&r.id, &r.nonce, &r.challenge, &r.session_secret, &r.created_at, &r.expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn login(&self, id: &str) -> Result<Option<LoginRow>, StoreError> {
+        let row = self.client()?.query_opt(&pg(sql::SELECT_LOGIN), &[&id])?;
+        row.as_ref().map(|r| -> Result<LoginRow, StoreError> { Ok(login_row!(r.try_get)) }).transpose()
+    }
+
+    fn login_used(&self, nonce: &str) -> Result<bool, StoreError> {
+        Ok(self.client()?.query_one(&pg(sql::LOGIN_USED), &[&nonce])?.try_get::<_, i64>(0)? > 0)
+    }
+
+    fn mark_login_answered(&self, nonce: &str) -> Result<bool, StoreError> {
+        Ok(self.client()?.execute(&pg(sql::MARK_ANSWERED), &[&nonce])? == 1)
+    }
+
+    fn record_login(&self, id: &str, account_key: &str, now: i64) -> Result<bool, StoreError> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        tx.execute(&pg(sql::UPSERT_ACCOUNT), &[&account_key, &now])?;
+        if tx.execute(&pg(sql::MARK_VERIFIED), &[&account_key, &id])? != 1 {
+            return Ok(false);
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn redeem_login(
+        &self,
+        id: &str,
+        until: i64,
+        digest: &[u8],
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        if tx.execute(&pg(sql::MARK_REDEEMED), &[&id, &until])? != 1 {
+            return Ok(None);
+        }
+        let account: Option<String> =
+            tx.query_one("SELECT account_key FROM login_challenges WHERE id = $1", &[&id])?.try_get(0)?;
+        let Some(account) = account else { return Ok(None) };
+        tx.execute(&pg(sql::INSERT_SESSION), &[&digest, &account, &created_at, &expires_at])?;
+        tx.commit()?;
+        Ok(Some(account))
+    }
+
+    fn session(&self, digest: &[u8], now: i64) -> Result<Option<String>, StoreError> {
+        let row = self.client()?.query_opt(&pg(sql::SELECT_SESSION), &[&digest, &now])?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    fn end_session(&self, digest: &[u8]) -> Result<(), StoreError> {
+        self.client()?.execute(&pg(sql::DELETE_SESSION), &[&digest])?;
+        Ok(())
+    }
+
+    fn account(&self, key: &str) -> Result<Option<AccountRow>, StoreError> {
+        let row = self.client()?.query_opt(&pg(sql::SELECT_ACCOUNT), &[&key])?;
+        row.as_ref().map(|r| -> Result<AccountRow, StoreError> { Ok(account_row!(r.try_get)) }).transpose()
+    }
+
+    fn purge_logins(&self, before: i64) -> Result<(), StoreError> {
+        let mut client = self.client()?;
+        client.execute(&pg(sql::PURGE_LOGINS), &[&before])?;
+        client.execute(&pg(sql::PURGE_SESSIONS), &[&before])?;
+        Ok(())
     }
 }

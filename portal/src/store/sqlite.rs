@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 use super::backend::{
-    request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow, CONSISTENCY_VIOLATIONS,
-    REQUEST_COLUMNS, SIGNATURE_COLUMNS,
+    account_row, login_row, request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow,
+    CONSISTENCY_VIOLATIONS, REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
 use super::error::StoreError;
+use super::login::{self as sql, AccountRow, LoginRow};
 use super::migrations::{self, Dialect};
 
 pub struct SqliteStore {
@@ -208,6 +209,78 @@ impl Backend for SqliteStore {
 
     fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self.conn().query_row(&migrations::version_query(), [], |r| r.get(0))?)
+    }
+
+    fn create_login(&self, r: &LoginRow) -> Result<(), StoreError> {
+        self.conn().execute(
+            sql::INSERT_LOGIN,
+            params![r.id, r.nonce, r.challenge, r.session_secret, r.created_at, r.expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn login(&self, id: &str) -> Result<Option<LoginRow>, StoreError> {
+        Ok(self.conn().query_row(sql::SELECT_LOGIN, [id], |r| Ok(login_row!(r.get))).optional()?)
+    }
+
+    fn login_used(&self, nonce: &str) -> Result<bool, StoreError> {
+        Ok(self.conn().query_row(sql::LOGIN_USED, [nonce], |r| r.get::<_, i64>(0))? > 0)
+    }
+
+    fn mark_login_answered(&self, nonce: &str) -> Result<bool, StoreError> {
+        Ok(self.conn().execute(sql::MARK_ANSWERED, [nonce])? == 1)
+    }
+
+    fn record_login(&self, id: &str, account_key: &str, now: i64) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(sql::UPSERT_ACCOUNT, params![account_key, now])?;
+        if tx.execute(sql::MARK_VERIFIED, params![account_key, id])? != 1 {
+            return Ok(false);
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn redeem_login(
+        &self,
+        id: &str,
+        until: i64,
+        digest: &[u8],
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<Option<String>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if tx.execute(sql::MARK_REDEEMED, params![id, until])? != 1 {
+            return Ok(None);
+        }
+        let account: Option<String> =
+            tx.query_row("SELECT account_key FROM login_challenges WHERE id = ?1", [id], |r| r.get(0))?;
+        let Some(account) = account else { return Ok(None) };
+        tx.execute(sql::INSERT_SESSION, params![digest, account, created_at, expires_at])?;
+        tx.commit()?;
+        Ok(Some(account))
+    }
+
+    fn session(&self, digest: &[u8], now: i64) -> Result<Option<String>, StoreError> {
+        Ok(self.conn().query_row(sql::SELECT_SESSION, params![digest, now], |r| r.get(0)).optional()?)
+    }
+
+    fn end_session(&self, digest: &[u8]) -> Result<(), StoreError> {
+        self.conn().execute(sql::DELETE_SESSION, [digest])?;
+        Ok(())
+    }
+
+    fn account(&self, key: &str) -> Result<Option<AccountRow>, StoreError> {
+        Ok(self.conn().query_row(sql::SELECT_ACCOUNT, [key], |r| Ok(account_row!(r.get))).optional()?)
+    }
+
+    fn purge_logins(&self, before: i64) -> Result<(), StoreError> {
+        let conn = self.conn();
+        conn.execute(sql::PURGE_LOGINS, [before])?;
+        conn.execute(sql::PURGE_SESSIONS, [before])?;
+        Ok(())
     }
 }
 

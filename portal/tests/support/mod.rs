@@ -74,6 +74,8 @@ pub fn config(db: &Path, origin: &str) -> Config {
             submit: kazasu_portal::limits::Rate { per_minute: 100_000, burst: 100_000 },
         },
         client_ip_header: Some("X-Real-IP".into()),
+        // Log-ins: the test PKI's user-authentication CA (its CRL is in `crls` too).
+        auth_trust: Some(Trust::only(TrustAnchors::from_der(fixture::AUTH_CA_CERT).unwrap())),
     }
 }
 
