@@ -27,6 +27,16 @@ pub enum PdfError {
     Font(&'static str),
     #[error("the prepared file has no signature placeholder")]
     NoPlaceholder,
+    #[error("the card's certificate is not the one the signature was to name")]
+    OtherCertificate,
+    #[error("the signature was made by another certificate, or over other bytes, than this signing prepared")]
+    NotThisSession,
+    #[error("this signing is already finished")]
+    AlreadyFinished,
+    #[error("the time-stamp authority did not answer")]
+    TimeStampUnanswered(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the time-stamp authority's answer is not used")]
+    TimeStamp(#[from] crate::timestamp::TimestampError),
     #[error("CMS encoding failed")]
     Der(#[from] der::Error),
     #[error("writing the update failed")]

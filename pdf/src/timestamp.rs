@@ -19,7 +19,7 @@ const ID_CT_TST_INFO: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 
 /// Checks a signature: (certificate DER, signed data, signature) → whether it verifies (the caller's crypto).
-pub type SignatureCheck = dyn Fn(&[u8], &[u8], &[u8]) -> bool;
+pub type SignatureCheck<'a> = dyn Fn(&[u8], &[u8], &[u8]) -> bool + 'a;
 
 /// Why a TSA's answer is not used.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +41,7 @@ pub enum TimestampError {
 }
 
 /// SHA-256 of a signature value: what a signature time-stamp is over.
-fn signature_digest(signature: &[u8]) -> [u8; 32] {
+pub(crate) fn signature_digest(signature: &[u8]) -> [u8; 32] {
     Sha256::digest(signature).into()
 }
 
