@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use cmpv2::status::PkiStatus;
-use common::{answer, rsa_sign, rsa_verifies, PKI, TIME};
+use common::{answer, pdf, rsa_sign, rsa_verifies, PKI, TIME};
 use der::Decode;
 use kazasu_pdf::dss::ValidationData;
 use kazasu_pdf::{CardSignature, PdfError, Session, SignOptions, Stamp, SubFilter, TimeStampAuthority};
@@ -17,26 +17,10 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{PKI}/{name}")).unwrap()
 }
 
-/// A one-page PDF with a classic xref table, its offsets counted here.
+/// A one-page PDF with a classic xref table.
 fn tiny_pdf() -> Vec<u8> {
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ];
-    let mut out = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
-    out
+    let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>";
+    pdf(&["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page], "/Root 1 0 R")
 }
 
 fn options() -> SignOptions {

@@ -99,3 +99,23 @@ pub fn answer(status: PkiStatus, imprint: MessageImprint, nonce: Option<Int>) ->
     let status = PkiStatusInfo { status, status_string: None, fail_info: None };
     TimeStampResp { status, time_stamp_token: Some(token) }.to_der().unwrap()
 }
+
+/// A PDF written by hand from object bodies (object `i + 1` is `bodies[i]`), with a classic xref table and the
+/// trailer entries `trailer` (besides /Size): numbers exactly as a producer wrote them.
+pub fn pdf(bodies: &[&str], trailer: &str) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} {trailer} >>\nstartxref\n{xref}\n%%EOF\n", bodies.len() + 1).as_bytes(),
+    );
+    out
+}
