@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # PC/SC test bed: pcscd with vsmartcard's vpcd reader in a private network namespace (vpcd listens on all
 # interfaces; the namespace keeps it off the machine's network), and the software card connected to it from
-# inside that namespace. PC/SC clients outside reach pcscd through its unix socket as usual.
+# inside that namespace (`kazasu card serve`, i.e. kazasu-vpcd in softcard/vpcd/, the card's side of vpcd's link).
+# PC/SC clients outside reach pcscd through its unix socket as usual.
 #
 #   source .ci/pcsc.sh; pcsc_start /path/to/kazasu; ...; pcsc_stop
 # Sets PCSC_PIDS (what it started, stopped by PID).

@@ -14,6 +14,7 @@ if [ "${1:-}" != "--demo" ]; then
     pcscd vsmartcard-vpcd opensc                       # the PC/SC test bed: pcscd, the virtual reader, OpenSC
     libnfc-dev libnfc-bin clang libclang-dev           # libnfc readers (nfc1's bindgen needs libclang)
     iproute2 util-linux procps                         # network namespace for pcscd, process control
+    python3-minimal                                    # scripts/check-imports.py (the layout stage)
   )
 fi
 missing=()

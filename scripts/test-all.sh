@@ -195,7 +195,7 @@ CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
 stage build "every target of the workspace, features $KAZASU_FEATURES, linted by clippy (-D warnings)" \
   ws build --all-targets
-stage layout "the TEST-ONLY software card only where asked for, rustfmt" bash scripts/check-layout.sh
+stage layout "the TEST-ONLY software card only where asked for, import circles, rustfmt" bash scripts/check-layout.sh
 
 workspace_tests() {
   ws test 2>&1 | tee "$run_tmp/workspace-tests.log"

@@ -293,7 +293,6 @@ mod tests {
     }
 
     pub(crate) fn hex(s: impl AsRef<str>) -> Vec<u8> {
-        let s = s.as_ref();
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        hex::decode(s.as_ref()).unwrap()
     }
 }

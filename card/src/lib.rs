@@ -4,19 +4,22 @@
 //! citizens' PIN rules are enforced. No certificates, no network, no I/O except through [`Transport`].
 #![forbid(unsafe_code)]
 
+// What front ends and the crates above use, one spelling each: the types at the root (from the private modules
+// that hold them), and the protocol's vocabulary behind one module path each (`apdu::`, `atr::`, `channel::`,
+// `ids::`, `sw::`), which the software card, the readers and the fuzzers speak.
 pub mod apdu;
 pub mod atr;
 pub mod channel;
-pub mod digest;
-pub mod error;
+mod digest;
+mod error;
 pub mod ids;
-pub mod jpki;
-pub mod pin;
+mod jpki;
+mod pin;
 pub mod sw;
-pub mod transport;
+mod transport;
 
 pub use digest::HashAlgorithm;
 pub use error::CardError;
-pub use jpki::{JpkiSession, LastTry, PinKind, RetryState, TokenKind};
-pub use pin::{AuthPin, CardPin, PinError, SignPin};
+pub use jpki::{der_total_length, CertificateKind, JpkiSession, LastTry, PinKind, RetryState, TokenKind};
+pub use pin::{AuthPin, CardPin, PinBytes, PinError, SignPin, AUTH_PIN_LEN, SIGN_PIN_MAX_LEN, SIGN_PIN_MIN_LEN};
 pub use transport::{LinkCapabilities, Transport, TransportError};

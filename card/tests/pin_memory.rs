@@ -4,6 +4,8 @@
 //! A global allocator watches, on this test's thread only, every block freed or moved while a PIN is being
 //! checked, and counts those that still hold the normalised PIN.
 
+#![allow(unsafe_code)] // the watching allocator: see above and card/Cargo.toml
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 

@@ -2,6 +2,8 @@
 //! full-width forms normalised to upper-case ASCII, anything else refused at its position; the auth PIN is
 //! exactly 4 digits.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use kazasu_card::{AuthPin, PinError, SignPin};
 use proptest::prelude::*;
 

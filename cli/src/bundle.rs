@@ -5,16 +5,17 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use kazasu_core::anchors::{TrustAnchors, JPKI_SIGN_WORD};
 use kazasu_core::handoff::time::format_utc;
-use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, ChainError, VerifyError};
-use kazasu_core::{Certificate, HashAlgorithm, PersonalData};
+use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
+use kazasu_core::{Certificate, HashAlgorithm};
 use serde::{Deserialize, Serialize};
 
-use crate::card::read_file;
-use crate::messages::{detail, exit, text, time, Lang};
+use crate::failure::Failure;
+use crate::io::read_file;
+use crate::messages::{detail, exit, text, Lang};
 use crate::revocation::{self, Revocation};
-use crate::Failure;
+use crate::show::{describe, why_not_verified};
+use crate::trust::{card_kind, trust_anchors};
 
 pub const FORMAT: &str = "kazasu-signature/1";
 
@@ -101,78 +102,6 @@ struct BundleIn {
     hash: String,
     signature: String,
     certificate: String,
-}
-
-pub(crate) fn gender_words(p: &PersonalData, lang: Lang) -> Option<String> {
-    use kazasu_core::cert::Gender::*;
-    Some(match p.gender_code() {
-        Some(Male) => text::gender_male(lang),
-        Some(Female) => text::gender_female(lang),
-        Some(NotStated) => text::gender_not_stated(lang),
-        None => p.gender.clone()?,
-    })
-}
-
-/// Human-readable lines about a certificate.
-pub fn describe(c: &Certificate, lang: Lang) -> String {
-    let mut out = String::new();
-    let mut line = |label: String, v: &str| out.push_str(&format!("{label}: {v}\n"));
-    if let Some(p) = &c.personal {
-        if let Some(v) = &p.name {
-            line(text::label_name(lang), v);
-        }
-        if let Some(v) = &p.address {
-            line(text::label_address(lang), v);
-        }
-        if let Some(v) = p.date_of_birth_iso().or(p.date_of_birth.clone()) {
-            line(text::label_date_of_birth(lang), &v);
-        }
-        if let Some(v) = gender_words(p, lang) {
-            line(text::label_gender(lang), &v);
-        }
-    }
-    line(text::label_validity(lang), &time::validity(lang, c.not_before, c.not_after));
-    line(text::label_issuer(lang), &c.issuer);
-    line(text::label_serial(lang), &c.serial_hex);
-    out
-}
-
-/// `--ca`: `jpki` (the J-LIS signature CAs built in, every generation, each certificate judged against the
-/// generation that issued it), or a file of trusted CA certificates (PEM with one or more, or DER); anything else (a
-/// key, a CRL, text) is refused here.
-pub(crate) fn trust_anchors(lang: Lang, ca: &Path) -> Result<TrustAnchors, Failure> {
-    if ca.as_os_str() == JPKI_SIGN_WORD {
-        return Ok(TrustAnchors::jpki_sign());
-    }
-    let bytes = read_file(lang, ca)?;
-    TrustAnchors::from_pem_or_der(&ca.display().to_string(), &bytes).map_err(|e| {
-        detail(&ca.display().to_string(), &e);
-        Failure::new(text::not_a_certificate(lang, ca.display()), exit::USAGE)
-    })
-}
-
-/// A test card's certificate (policy under `…8.5.1.0`) is not a real person's signature: refused unless
-/// `--accept-test-cards` (development). Other policies are the trusted CA's business (`--ca` decides).
-pub(crate) fn card_kind(lang: Lang, cert: &Certificate, accept_test_cards: bool) -> Result<(), String> {
-    if cert.is_test_card() && !accept_test_cards {
-        return Err(text::certificate_is_a_test_card(lang));
-    }
-    Ok(())
-}
-
-/// What a failed verification says to the person, for the signature (`kazasu verify` of a file or of a PDF's
-/// signatures): the one place a `VerifyError` becomes words.
-pub(crate) fn why_not_verified(lang: Lang, e: &VerifyError) -> String {
-    match e {
-        VerifyError::BadSignature => text::signature_does_not_match(lang),
-        VerifyError::Chain(ChainError::Expired) => text::certificate_expired(lang),
-        VerifyError::Chain(ChainError::NotYetValid) => text::certificate_not_yet_valid(lang),
-        VerifyError::Chain(_) => text::certificate_does_not_chain(lang),
-        VerifyError::CrlNotTrusted => text::crl_not_trusted(lang),
-        VerifyError::CrlStale => text::crl_stale(lang),
-        VerifyError::Revoked => text::certificate_revoked(lang),
-        _ => text::verification_failed(lang),
-    }
 }
 
 fn verify_failure(lang: Lang, e: &VerifyError, ca: &Path) -> Failure {

@@ -10,9 +10,11 @@ use kazasu_core::cert::Certificate;
 use kazasu_core::flow::{Age, CardOutcome, Flow, Notice, PersonalItem, Recipient, State, Step};
 use kazasu_core::Transport;
 
-use crate::card::{card_failure, progress};
+use crate::failure::{card_failure, Failure};
+use crate::io::progress;
 use crate::messages::{exit, text, Lang};
-use crate::{prompt, Failure, PinArgs};
+use crate::prompt::{self, PinArgs};
+use crate::show::gender_words;
 
 pub(crate) fn now() -> i64 {
     kazasu_core::clock::Clock::now(&kazasu_core::clock::SystemClock)
@@ -178,7 +180,7 @@ pub(crate) fn review_and_file(flow: &mut Flow, pin: &PinArgs, lang: Lang) -> boo
         text::label_date_of_birth(lang),
         v(&personal.date_of_birth_iso().or(personal.date_of_birth.clone()))
     );
-    eprintln!("  {}: {}", text::label_gender(lang), v(&crate::bundle::gender_words(&personal, lang)));
+    eprintln!("  {}: {}", text::label_gender(lang), v(&gender_words(&personal, lang)));
     eprintln!("{bar}");
     let interactive = !pin.pin_stdin && std::io::stdin().is_terminal();
     let yes = !interactive || {

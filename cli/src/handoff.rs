@@ -14,10 +14,12 @@ use kazasu_core::handoff::{
 };
 use kazasu_core::HashAlgorithm;
 
-use crate::card::{self, progress, SourceArgs};
 use crate::drive;
+use crate::failure::Failure;
+use crate::io::{progress, read_file};
 use crate::messages::{detail, exit, text, time, Lang};
-use crate::{Failure, PinArgs};
+use crate::prompt::PinArgs;
+use crate::source::{self, SourceArgs};
 
 /// ureq as the core's HTTP client: no redirects (they would leave the origin shown), bounded bodies, TLS
 /// verified by OpenSSL through native-tls (the system's trust store, or `SSL_CERT_FILE`).
@@ -165,7 +167,7 @@ pub fn handoff_failure(lang: Lang, e: &HandoffError) -> Failure {
 /// `kazasu scan IMAGE`: decodes the QR code in a PNG/JPEG and prints the request URL it carries. Its errors
 /// are about the picture and the code, never about signing.
 pub fn scan(lang: Lang, image: &Path) -> Result<(), Failure> {
-    let bytes = card::read_file(lang, image)?;
+    let bytes = read_file(lang, image)?;
     let img = image::load_from_memory(&bytes).map_err(|e| {
         detail(&image.display().to_string(), e);
         Failure::new(text::not_an_image(lang, image.display()), exit::FAILURE)
@@ -244,7 +246,7 @@ pub fn sign_request(
     let origin = req.origin().to_string();
     let mut flow = Flow::for_request(req);
     drive::show_consent(&flow, lang);
-    let mut transport = card::open(source, lang)?;
+    let mut transport = source::open(source, lang)?;
     let refused = |n: &Notice| match n {
         Notice::Expired => handoff_failure(lang, &HandoffError::Expired { expires_at: expires_at.clone() }),
         Notice::AlreadySigned => handoff_failure(lang, &HandoffError::Replayed),

@@ -1,15 +1,25 @@
 //! `kazasu`: sign with the マイナンバーカード's signature certificate from the desktop.
 //! See `kazasu --help` and cli/README.md. Exit codes: [`messages::exit`].
 
+// From the top down: the commands (card, sign, pdf, bundle's verify, handoff), what they share (drive, source,
+// revocation, trust, show, prompt, virtual_card), and at the bottom io, failure and messages. Each module
+// imports only from modules below or beside it (scripts/check-imports.py).
 mod bundle;
 mod card;
 mod drive;
+mod failure;
 mod handoff;
+mod io;
 mod messages;
 mod pdf;
 mod pdf_long_term;
 mod prompt;
 mod revocation;
+mod show;
+mod sign;
+mod source;
+mod trust;
+mod tsa;
 mod usage;
 #[cfg(feature = "virtual-card")]
 mod virtual_card;
@@ -20,32 +30,28 @@ mod virtual_card;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use card::CertFormat;
+use failure::Failure;
 use messages::{exit, text, Lang, LANG_VALUES};
+use prompt::PinArgs;
+use source::SourceArgs;
 
 /// The command line. Its words for people (about, every argument's help, the exit codes) are the catalog's,
 /// applied by [`usage::command`] in the person's language; the doc comments here are for the code's readers.
 #[derive(Parser)]
 #[command(name = "kazasu", version)]
 struct Cli {
-    // The card options, also accepted before the command (hidden there; see `card::SourceArgs`).
+    // The card options, also accepted before the command (hidden there; see `source::SourceArgs`).
     #[command(flatten)]
-    source: card::SourceArgs,
+    source: SourceArgs,
     #[arg(long, global = true, value_name = "LANG", value_parser = LANG_VALUES, ignore_case = true)]
     lang: Option<String>,
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Args, Clone)]
-pub struct PinArgs {
-    #[arg(long)]
-    pin_stdin: bool,
-    #[arg(long)]
-    confirm_last_try: bool,
 }
 
 // `sign` carries every option of PDF signing (stamp, field, long-term sources) inline, as clap's derive reads them;
@@ -56,7 +62,7 @@ enum Command {
     Readers,
     Status {
         #[command(flatten)]
-        source: card::SourceArgs,
+        source: SourceArgs,
     },
     Cert {
         #[arg(long, value_enum, default_value = "sign")]
@@ -74,7 +80,7 @@ enum Command {
         #[command(flatten)]
         pin: PinArgs,
         #[command(flatten)]
-        source: card::SourceArgs,
+        source: SourceArgs,
     },
     /// A file signed beside it (FILE.kazasu.json + FILE.p7s), or with --pdf a PDF signed inside a new file.
     Sign {
@@ -122,7 +128,7 @@ enum Command {
         #[command(flatten)]
         pin: PinArgs,
         #[command(flatten)]
-        source: card::SourceArgs,
+        source: SourceArgs,
     },
     /// Uses no card: a bundle beside the file, or a PDF's own signatures (else the bundle beside it).
     Verify {
@@ -152,7 +158,7 @@ enum Command {
         #[command(flatten)]
         pin: PinArgs,
         #[command(flatten)]
-        source: card::SourceArgs,
+        source: SourceArgs,
     },
     Card {
         #[command(subcommand)]
@@ -169,26 +175,6 @@ enum CardCommand {
         extended: bool,
     },
     ResetVirtual,
-}
-
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
-enum CertFormat {
-    Text,
-    Pem,
-    Der,
-    Json,
-}
-
-/// A failure with its message already in the user's language and its exit code.
-pub struct Failure {
-    pub message: String,
-    pub code: u8,
-}
-
-impl Failure {
-    pub fn new(message: impl Into<String>, code: u8) -> Failure {
-        Failure { message: message.into(), code }
-    }
 }
 
 fn main() -> ExitCode {
@@ -244,12 +230,12 @@ fn main() -> ExitCode {
 /// The card options of a command that uses the card, joined with those given before it; then `work` with
 /// them. A locked software card adds how to start it afresh.
 fn with_card(
-    before: &card::SourceArgs,
-    after: card::SourceArgs,
+    before: &SourceArgs,
+    after: SourceArgs,
     lang: Lang,
-    work: impl FnOnce(&card::SourceArgs) -> Result<(), Failure>,
+    work: impl FnOnce(&SourceArgs) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
-    let source = card::SourceArgs::merged(before, after)
+    let source = SourceArgs::merged(before, after)
         .map_err(|(a, b)| Failure::new(text::usage_conflict(lang, a, b), exit::USAGE))?;
     work(&source).map_err(|mut f| {
         if f.code == exit::BLOCKED && source.is_virtual() {
@@ -261,18 +247,18 @@ fn with_card(
 }
 
 /// A command that uses no card refuses card options given before it: they would do nothing.
-fn without_card(before: &card::SourceArgs, lang: Lang, command: &str) -> Result<(), Failure> {
+fn without_card(before: &SourceArgs, lang: Lang, command: &str) -> Result<(), Failure> {
     match before.given() {
         Some(option) => Err(Failure::new(text::usage_card_option_not_used(lang, command, option), exit::USAGE)),
         None => Ok(()),
     }
 }
 
-fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Failure> {
+fn run(command: Command, before: &SourceArgs, lang: Lang) -> Result<(), Failure> {
     match command {
         Command::Readers => {
             without_card(before, lang, "readers")?;
-            card::readers(lang)
+            source::readers(lang)
         }
         Command::Status { source } => with_card(before, source, lang, |s| card::status(s, lang)),
         Command::Cert { which, format, pem, der, json, out, pin, source } => {
@@ -325,7 +311,7 @@ fn run(command: Command, before: &card::SourceArgs, lang: Lang) -> Result<(), Fa
         }
         Command::Sign { file, hash, out_dir, pin, source, .. } => with_card(before, source, lang, |s| {
             let file = file.as_deref().unwrap_or(std::path::Path::new(""));
-            card::sign(s, lang, file, &hash, out_dir.as_deref(), &pin)
+            sign::sign(s, lang, file, &hash, out_dir.as_deref(), &pin)
         }),
         Command::Verify { file, bundle, ca, crl, ocsp, at, accept_test_cards } => {
             without_card(before, lang, "verify")?;
@@ -429,7 +415,7 @@ mod tests {
         }
         assert!(cmd
             .get_arguments()
-            .filter(|a| card::SOURCE_IDS.contains(&a.get_id().as_str()))
+            .filter(|a| source::SOURCE_IDS.contains(&a.get_id().as_str()))
             .all(|a| a.is_hide_set()));
     }
 }

@@ -3,8 +3,8 @@
 
 use kazasu_core::Transport;
 
+use crate::failure::Failure;
 use crate::messages::{exit, text, Lang};
-use crate::Failure;
 
 fn not_built(lang: Lang) -> Failure {
     Failure::new(text::virtual_card_not_built(lang), exit::USAGE)

@@ -14,15 +14,15 @@ use kazasu_core::handoff::time::format_utc;
 use kazasu_core::revocation::RevocationChecked;
 use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm};
-use kazasu_pdf::{
-    AllowedChanges, CardSignature, Corner, FoundSignature, PdfError, Session, SignOptions, SubFilter,
-    TimeStampAuthority,
-};
+use kazasu_pdf::{AllowedChanges, CardSignature, Corner, FoundSignature, PdfError, Session, SignOptions, SubFilter};
 
-use crate::card::{self, read_file};
+use crate::failure::Failure;
+use crate::io::{self, read_file};
 use crate::messages::{detail, exit, text, time, Lang};
+use crate::prompt::PinArgs;
 use crate::revocation::{self, Revocation};
-use crate::{bundle, drive, Failure, PinArgs};
+use crate::source::{self, SourceArgs};
+use crate::{bundle, drive, show, trust, tsa};
 
 /// The kind of PDF signature.
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -111,7 +111,7 @@ pub struct How<'a> {
 }
 
 pub fn sign(
-    source: &card::SourceArgs,
+    source: &SourceArgs,
     lang: Lang,
     input: &Path,
     out: Option<&Path>,
@@ -158,7 +158,7 @@ pub fn sign(
     let mut flow = Flow::for_attested(name, session.input(), HashAlgorithm::Sha256, build);
     drive::show_consent(&flow, lang);
     let failed = || Failure::new(text::card_operation_failed(lang), exit::FAILURE);
-    let mut transport = card::open(source, lang)?;
+    let mut transport = source::open(source, lang)?;
     let started = std::time::Instant::now();
     let outcome = drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| failed());
     drop(transport);
@@ -173,7 +173,7 @@ pub fn sign(
         certificate: &signed.certificate,
         signed_bytes: Some(&signed.signed_bytes),
     };
-    let tsa = how.tsa.map(|url| Tsa { url });
+    let tsa = how.tsa.map(|url| tsa::Tsa { url });
     let mut pdf = session.finish(card, tsa.as_ref().map(|t| t as _)).map_err(|e| match e {
         PdfError::NotThisSession | PdfError::AlreadyFinished => failed(),
         e => finish_failure(lang, input, how.tsa, &e),
@@ -187,7 +187,7 @@ pub fn sign(
     };
     write_new(lang, &out, pdf.bytes())?;
     if let Ok(c) = Certificate::from_der(pdf.certificate()) {
-        print!("{}", bundle::describe(&c, lang));
+        print!("{}", show::describe(&c, lang));
     }
     println!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
     for line in added {
@@ -226,34 +226,6 @@ fn finish_failure(lang: Lang, input: &Path, tsa: Option<&str>, e: &PdfError) -> 
             Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
         }
         _ => pdf_failure(lang, input, e),
-    }
-}
-
-/// Whether `signature` verifies over `data` with `certificate` (RSA PKCS#1 v1.5, SHA-256).
-fn signature_verifies(certificate: &[u8], data: &[u8], signature: &[u8]) -> bool {
-    verify_signature(certificate, HashAlgorithm::Sha256, data, signature).is_ok()
-}
-
-/// The TSA at `url` (`--tsa`), over HTTP with ureq.
-pub(crate) struct Tsa<'a> {
-    pub url: &'a str,
-}
-
-impl TimeStampAuthority for Tsa<'_> {
-    /// The TSA's answer to a DER TimeStampReq (at most 1 MiB).
-    fn ask(&self, request: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
-        use std::io::Read;
-        let response = ureq::post(self.url)
-            .timeout(std::time::Duration::from_secs(30))
-            .set("Content-Type", "application/timestamp-query")
-            .send_bytes(request)?;
-        let mut body = Vec::new();
-        response.into_reader().take(1 << 20).read_to_end(&mut body)?;
-        Ok(body)
-    }
-
-    fn verifies(&self, certificate: &[u8], data: &[u8], signature: &[u8]) -> bool {
-        signature_verifies(certificate, data, signature)
     }
 }
 
@@ -299,16 +271,16 @@ pub fn verify(
     let beside = bundle::beside(file);
     if found.is_empty() {
         if beside.is_file() {
-            card::progress(text::pdf_verifying_signature_file(lang, beside.display()));
+            io::progress(text::pdf_verifying_signature_file(lang, beside.display()));
             return bundle::verify(lang, file, Some(&beside), ca, revocation, at, accept_test_cards);
         }
         let message = text::pdf_no_signatures(lang, beside.display(), file.display());
         return Err(Failure::new(message, exit::VERIFY_FAILED));
     }
     if beside.is_file() {
-        card::progress(text::pdf_signature_file_not_checked(lang, beside.display()));
+        io::progress(text::pdf_signature_file_not_checked(lang, beside.display()));
     }
-    let anchors = bundle::trust_anchors(lang, ca)?;
+    let anchors = trust::trust_anchors(lang, ca)?;
     let now = at.unwrap_or_else(drive::now);
     let mut all_valid = true;
     let mut checked = None;
@@ -334,7 +306,7 @@ pub fn verify(
         }
         if let Some(cms) = s.cms.as_ref().ok().filter(|c| c.timestamp.is_some()) {
             let token = cms.timestamp.as_deref().unwrap_or_default();
-            match kazasu_pdf::timestamp::check(token, &cms.signature, &signature_verifies) {
+            match kazasu_pdf::timestamp::check(token, &cms.signature, &tsa::signature_verifies) {
                 Ok(t) => println!("{}", text::pdf_timestamp(lang, time::moment(lang, t))),
                 Err(e) => {
                     detail(&s.field_name, e);
@@ -360,7 +332,7 @@ pub fn verify(
 /// the token is signed by the certificate it carries. Prints what it found; returns whether it holds.
 fn document_timestamp(lang: Lang, s: &FoundSignature, token: &[u8], index: usize) -> bool {
     println!("{}", text::pdf_document_timestamp_heading(lang, &s.field_name, index));
-    let valid = match kazasu_pdf::timestamp::check_document(token, &s.digest, &signature_verifies) {
+    let valid = match kazasu_pdf::timestamp::check_document(token, &s.digest, &tsa::signature_verifies) {
         Ok((t, _)) if s.ranges_valid => {
             println!("{}", text::pdf_timestamp(lang, time::moment(lang, t)));
             true
@@ -417,10 +389,10 @@ fn check(
     })?;
     let why = |e: VerifyError| {
         detail(&s.field_name, &e);
-        bundle::why_not_verified(lang, &e)
+        show::why_not_verified(lang, &e)
     };
     verify_signature(&cms.certificate, HashAlgorithm::Sha256, &signed, &cms.signature).map_err(why)?;
-    bundle::card_kind(lang, &cert, accept_test_cards)?;
+    trust::card_kind(lang, &cert, accept_test_cards)?;
     let issuer = verify_chain_to_issuer(&cms.certificate, anchors, now).map_err(why)?;
     let checked = revocation.check(lang, &cms.certificate, issuer.der(), now).map_err(|(message, _)| message)?;
     Ok((cert.personal.as_ref().and_then(|p| p.name.clone()).unwrap_or(cert.subject), checked))

@@ -15,10 +15,13 @@ use kazasu_core::verify::verify_chain_to_issuer;
 use kazasu_pdf::dss::ValidationData;
 use kazasu_pdf::{PdfError, SignedPdf};
 
+use crate::drive;
+use crate::failure::Failure;
 use crate::messages::{detail, exit, text, time, Lang};
-use crate::pdf::Tsa;
 use crate::revocation::Revocation;
-use crate::{bundle, drive, Failure};
+use crate::show::why_not_verified;
+use crate::trust::trust_anchors;
+use crate::tsa::Tsa;
 
 /// How far the signature goes toward long-term validation (ETSI EN 319 142-1 baseline levels).
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -63,7 +66,7 @@ impl LongTerm {
         if sources.crl.is_empty() && sources.ocsp.is_none() {
             return Err(Failure::new(text::pdf_long_term_needs_revocation(lang), exit::USAGE));
         }
-        let anchors = bundle::trust_anchors(lang, ca)?;
+        let anchors = trust_anchors(lang, ca)?;
         let revocation = Revocation::load(lang, sources.crl, sources.ocsp.clone())?;
         Ok(Some(LongTerm { level: sources.level, anchors, revocation }))
     }
@@ -75,7 +78,7 @@ impl LongTerm {
         let certificate = signed.certificate().to_vec();
         let issuer = verify_chain_to_issuer(&certificate, &self.anchors, now).map_err(|e| {
             detail("long-term", &e);
-            failed(lang, bundle::why_not_verified(lang, &e))
+            failed(lang, why_not_verified(lang, &e))
         })?;
         let evidence = self
             .revocation

@@ -4,11 +4,21 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use clap::Args;
 use kazasu_core::SignPin;
 use zeroize::Zeroizing;
 
+use crate::failure::Failure;
 use crate::messages::{detail, exit, pin_error, text, Lang};
-use crate::{Failure, PinArgs};
+
+/// How the password and the last-try confirmation are given (`--pin-stdin`, `--confirm-last-try`).
+#[derive(Args, Clone)]
+pub struct PinArgs {
+    #[arg(long)]
+    pub(crate) pin_stdin: bool,
+    #[arg(long)]
+    pub(crate) confirm_last_try: bool,
+}
 
 pub fn read_sign_pin(args: &PinArgs, lang: Lang) -> Result<SignPin, Failure> {
     let unreadable = |e: std::io::Error| {

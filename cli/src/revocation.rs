@@ -9,10 +9,10 @@ use kazasu_core::crl::{select_scoped, CrlSelectError, ScopedCrl};
 use kazasu_core::ocsp::{OcspChecker, OcspConfig, OcspError, UreqTransport};
 use kazasu_core::revocation::{check_revocation, RevocationChecked, RevocationError, RevocationSource};
 
-use crate::bundle;
-use crate::card::read_file;
+use crate::failure::Failure;
+use crate::io::read_file;
 use crate::messages::{detail, exit, text, Lang};
-use crate::Failure;
+use crate::show::why_not_verified;
 
 /// What `kazasu verify` checks revocation with.
 pub struct Revocation {
@@ -97,7 +97,7 @@ impl Revocation {
 fn refusal(lang: Lang, e: &RevocationError) -> (String, u8) {
     let refused = |message: String| (message, exit::VERIFY_FAILED);
     match e {
-        RevocationError::Crl(v) => refused(bundle::why_not_verified(lang, v)),
+        RevocationError::Crl(v) => refused(why_not_verified(lang, v)),
         RevocationError::NoCrl(CrlSelectError::NoneApplies { points }) => {
             refused(text::no_crl_for_distribution_point(lang, points.join("; ")))
         }

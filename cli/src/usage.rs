@@ -96,7 +96,7 @@ fn localize(cmd: Command, path: &[String], lang: Lang) -> Command {
             arg = arg.help(h).long_help(None::<&'static str>);
         }
         // The card options before the command are accepted but not shown: they belong to the commands.
-        if root && crate::card::SOURCE_IDS.contains(&id.as_str()) {
+        if root && crate::source::SOURCE_IDS.contains(&id.as_str()) {
             arg = arg.hide(true);
         }
         // The options every command has come last, after the command's own.

@@ -10,9 +10,9 @@ use kazasu_core::softcard::SoftCard;
 use kazasu_core::{LinkCapabilities, Transport, TransportError};
 use serde::{Deserialize, Serialize};
 
-use crate::card::progress;
+use crate::failure::Failure;
+use crate::io::progress;
 use crate::messages::{self, exit, text, Lang};
-use crate::Failure;
 
 /// An ATR advertising extended Lc/Le (a contact マイナンバーカード's, jpki-facts), for `card serve --extended`.
 const EXTENDED_ATR: &[u8] =
@@ -180,7 +180,7 @@ mod tests {
         assert_eq!(wrong_try(&path), 3);
         let mut card = VirtualCard::open(Some(path.clone())).unwrap();
         let mut s = JpkiSession::open(&mut card).unwrap();
-        assert_eq!(s.retry_state(PinKind::Sign).unwrap(), kazasu_core::jpki::RetryState::Remaining(3));
+        assert_eq!(s.retry_state(PinKind::Sign).unwrap(), kazasu_core::RetryState::Remaining(3));
         reset(&path).unwrap();
         assert_eq!(read_state(&path).unwrap(), Some(SIGN_TRIES));
     }

@@ -2,6 +2,8 @@
 //! server on 127.0.0.1): every refusal is a clear error, the card is never opened (so no PIN is asked) and
 //! nothing is submitted.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use std::net::TcpListener;
 use std::process::Output;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,8 @@
 //! Every error a person can meet, driven through the CLI in Japanese and in English: the product's words
 //! (never a library's), what to do next, and the exit code — the same in both languages.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,8 @@
 //! `kazasu sign --pdf` and `kazasu verify FILE.pdf` end to end on the software card (`--virtual`). The
 //! independent verifiers (pdfsig, pyHanko, qpdf) check the same outputs in .ci/pdf.sh.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 mod common;
 
 #[path = "../../pki/tests/support/ocsp_responder.rs"]
@@ -54,7 +56,7 @@ fn a_signed_pdf_verifies_and_what_was_signed_is_shown_before_the_password() {
     let out = sign(&input, &output, "pades");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    let sha = openssl::sha::sha256(&original).iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let sha = hex::encode(openssl::sha::sha256(&original));
     let shown = format!("PDF to sign: {} (2 pages, {} bytes, SHA-256 {sha})", input.display(), original.len());
     let (shown_at, password_at) = (err.find(&shown), err.find("Signature password"));
     assert!(shown_at.is_some() && shown_at < password_at, "{err}");
@@ -197,7 +199,7 @@ fn openssl_signed(signed: &Path, out: &Path, flags: &[&str], edit: fn(Vec<u8>) -
         .expect("openssl");
     assert!(run.status.success(), "{}", text(&run.stderr));
     let der = edit(std::fs::read(&cms).unwrap());
-    let hex: String = der.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(&der);
     assert!(hex.len() <= b - a - 2, "the placeholder holds the CMS");
     let mut pdf = pdf;
     pdf[a + 1..a + 1 + hex.len()].copy_from_slice(hex.as_bytes());

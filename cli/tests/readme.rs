@@ -18,6 +18,8 @@
 //!   computer) and `qr.png` its QR code; `申請書.pdf` is a one-page PDF in the folder. `[--crl CRL]` runs
 //!   both without and with it.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 mod common;
 
 #[path = "../../pki/tests/support/ocsp_responder.rs"]

@@ -3,6 +3,8 @@
 //! The same signature is accepted when the responder says good and refused, in the person's language, when it
 //! says revoked — for a signed file and for a signed PDF.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 mod common;
 
 #[path = "../../pki/tests/support/ocsp_responder.rs"]

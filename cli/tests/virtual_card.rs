@@ -1,5 +1,7 @@
 //! The CLI end to end on the built-in software card (`--virtual`): formats, messages, exit codes.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 mod common;
 
 use common::{kazasu, text};

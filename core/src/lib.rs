@@ -9,12 +9,11 @@
 //! | software card | `kazasu-softcard` (feature `softcard`) | the TEST-ONLY card for tests, the demo, `--virtual` |
 //!
 //! No I/O except through [`Transport`] and [`handoff::HttpClient`]. Time comes from a [`clock::Clock`].
-#![forbid(unsafe_code)]
 
 pub mod clock;
 pub mod flow;
 
-pub use kazasu_card::{apdu, atr, channel, digest, error, ids, jpki, pin, sw, transport};
+pub use kazasu_card::{apdu, atr, channel, ids, sw};
 pub use kazasu_handoff as handoff;
 #[cfg(feature = "openssl")]
 pub use kazasu_pki::{anchors, cms, crl, ocsp, revocation, verify};
@@ -23,7 +22,7 @@ pub use kazasu_pki::{cert, der, policy};
 pub use kazasu_softcard as softcard;
 
 pub use kazasu_card::{
-    AuthPin, CardError, HashAlgorithm, JpkiSession, LastTry, LinkCapabilities, PinError, PinKind, RetryState, SignPin,
-    TokenKind, Transport, TransportError,
+    der_total_length, AuthPin, CardError, CardPin, CertificateKind, HashAlgorithm, JpkiSession, LastTry,
+    LinkCapabilities, PinBytes, PinError, PinKind, RetryState, SignPin, TokenKind, Transport, TransportError,
 };
 pub use kazasu_pki::{CertError, Certificate, JpkiPolicy, PersonalData};

@@ -2,6 +2,8 @@
 //! seed corpora (`fuzz/seeds/<target>/`) — through the very checks the fuzz targets run, under plain
 //! `cargo test`. See fuzz/README.md.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 #[path = "../../fuzz/src/core_checks.rs"]
 mod core_checks;
 

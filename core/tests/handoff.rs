@@ -1,6 +1,8 @@
 //! The hand-off end to end against the software card and an in-memory relying party, and what a hostile
 //! relying party or link can (not) make the app do.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use std::collections::{HashMap, HashSet};
 
 use kazasu_core::anchors::TrustAnchors;

@@ -4,7 +4,7 @@
 //! or the core's message, for logs only — never shown as the reason, never carrying a PIN or APDU data. What
 //! goes wrong in a signing is not an error at all: the flow's state carries a typed `Notice`.
 
-use kazasu_core::transport::TransportError as CoreTransportError;
+use kazasu_core::TransportError as CoreTransportError;
 use kazasu_qr::QrError;
 
 /// How the shell's transport reports a failed exchange (what Kotlin/Swift throw from `transceive`).

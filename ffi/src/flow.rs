@@ -525,7 +525,7 @@ fn render(flow: &Flow, now: i64) -> FlowState {
                 bytes: BytesDisplay {
                     label: label.clone(),
                     size: data.len() as u64,
-                    sha256_hex: hex_lower(&kazasu_core::digest::HashAlgorithm::Sha256.digest(data)),
+                    sha256_hex: hex::encode(kazasu_core::HashAlgorithm::Sha256.digest(data)),
                 },
                 disclosure,
             },
@@ -617,8 +617,4 @@ pub(crate) fn notice_of(n: &core::Notice) -> Notice {
 
 fn refusal_code(r: Refusal) -> RefusalCode {
     RefusalCode::from(r)
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -155,7 +155,7 @@ pub fn prepare_pdf(
     let display = PdfDisplay {
         pages: u32::try_from(info.pages).unwrap_or(u32::MAX),
         size: info.size as u64,
-        sha256_hex: info.sha256.iter().map(|b| format!("{b:02x}")).collect(),
+        sha256_hex: hex::encode(info.sha256),
         existing_signatures: u32::try_from(info.signatures).unwrap_or(u32::MAX),
     };
     Ok(Arc::new(PreparedPdf { session: Arc::new(session), attributes, display }))

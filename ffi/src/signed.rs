@@ -2,7 +2,7 @@
 //! certificate, the hash it was made over — and the steps of a tap, for the progress display.
 
 use kazasu_core::cert::{Gender as CoreGender, PersonalData};
-use kazasu_core::digest::HashAlgorithm as CoreHash;
+use kazasu_core::HashAlgorithm as CoreHash;
 
 /// The hash the card's PKCS#1 v1.5 signature is made over (the core builds the DigestInfo).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]

@@ -276,19 +276,12 @@ struct RpMemory {
     distrust_auth_ca: bool,
 }
 
-/// Fresh tokens for request ids and nonces (the app remembers signed nonces for its lifetime).
+/// Fresh tokens for request ids and nonces (the app remembers signed nonces for its lifetime): 128 bits from
+/// the operating system's random generator, as a relying party makes them.
 fn fresh_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let mut out = String::new();
-    for salt in 0..2u64 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(n);
-        h.write_u64(salt);
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system's random generator answers");
+    hex::encode(bytes)
 }
 
 fn rp_reply(status: u16, reply: &kazasu_core::handoff::client::Reply) -> crate::handoff::HttpReply {

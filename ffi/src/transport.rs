@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use kazasu_core::transport::{LinkCapabilities, Transport, TransportError as CoreTransportError};
+use kazasu_core::{LinkCapabilities, Transport, TransportError as CoreTransportError};
 
 use crate::error::TransportError;
 

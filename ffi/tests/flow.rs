@@ -3,6 +3,8 @@
 //! PIN rules of the scenario table (`tests/scenarios.rs`) are not repeated here; this file holds what the table
 //! cannot say: the signature verifies with the returned certificate for every hash, the identity is read from
 //! it, and whatever a shell's link throws or answers is a notice, never a panic.
+
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 #![cfg(feature = "testing")]
 
 mod common;

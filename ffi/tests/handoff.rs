@@ -3,6 +3,8 @@
 //! as the tag (feature `testing`). What the scenario table (`tests/scenarios.rs`) already says — expiry,
 //! resending — is not repeated; this file holds the relying party's verification of exactly the shown text,
 //! and every hostile or broken answer ending the flow before anything reaches the card.
+
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 #![cfg(feature = "testing")]
 
 mod common;

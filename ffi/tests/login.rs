@@ -1,5 +1,7 @@
 //! `LoginFlow` through the FFI, beyond the scenario table: what the review shows, that a log-in never passes
 //! for a signing (or the other way round), and that a challenge this app answered is not answered again.
+
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 #![cfg(feature = "testing")]
 
 mod common;

@@ -1,6 +1,8 @@
 //! The app's memory of filed requests outlives the app: `remember_signed_requests_in` names its file, every
 //! filed request is written there, and a later start (here: naming a copy of the file, as a restarted process
 //! reads it) refuses the same request before the password. Its own test binary: the memory is process-wide.
+
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 #![cfg(feature = "testing")]
 
 mod common;

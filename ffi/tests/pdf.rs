@@ -2,6 +2,8 @@
 //! as a phone would — `SigningFlow::for_pdf` with the software card: one password, one tap, and the signature
 //! names the certificate the card gave in that tap.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 #[cfg(feature = "testing")]
 mod common;
 

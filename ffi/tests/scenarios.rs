@@ -1,6 +1,8 @@
 //! Replays the signing flow's scenario table (`tests/scenarios/signing-flow.json`) through the FFI's
 //! `SigningFlow` — the object the phones drive — with the software card and the fake relying party. The
 //! Kotlin and Swift tests replay the same table through their bindings.
+
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 #![cfg(feature = "testing")]
 
 mod common;

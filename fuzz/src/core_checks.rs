@@ -8,13 +8,13 @@ use std::sync::Arc;
 use kazasu_core::apdu::{CommandName, Response};
 use kazasu_core::cert::{Certificate, PersonalData};
 use kazasu_core::flow::{CardOutcome, Flow, State};
-use kazasu_core::handoff::url::percent_decode;
+use kazasu_core::handoff::percent_decode;
 use kazasu_core::handoff::{
     app_link, deep_link, parse_link, parse_link_bytes, Document, HttpsUrl, SignRequest, Submission,
 };
-use kazasu_core::jpki::{der_total_length, CertificateKind, JpkiSession};
 use kazasu_core::sw::StatusWord;
 use kazasu_core::{atr, der, AuthPin, CardError, HashAlgorithm, LastTry, LinkCapabilities, PinKind, SignPin};
+use kazasu_core::{der_total_length, CertificateKind, JpkiSession};
 use kazasu_core::{Transport, TransportError};
 use kazasu_softcard::SoftCard;
 
@@ -135,7 +135,7 @@ pub fn rapdu(data: &[u8]) {
         }
         Err(_) => assert!(data.len() < 2),
     }
-    let _ = kazasu_core::jpki::TokenKind::parse(data);
+    let _ = kazasu_core::TokenKind::parse(data);
     if let Some(total) = der_total_length(data) {
         assert!(total >= 2);
     }
@@ -392,12 +392,12 @@ fn flow_under_attack(card: &mut Hostile, login: bool) {
                 let n = confirmed.len();
                 confirmed.push(false);
                 let taken = matches!(flow.state(), State::EnterPin { .. });
-                flow.enter_typed_pin(kazasu_core::pin::PinBytes::new(typed(n).into_bytes()));
+                flow.enter_typed_pin(kazasu_core::PinBytes::new(typed(n).into_bytes()));
                 if taken {
                     held = Some(n);
                 }
             }
-            3 => flow.enter_typed_pin(kazasu_core::pin::PinBytes::new(b"SHORT".to_vec())),
+            3 => flow.enter_typed_pin(kazasu_core::PinBytes::new(b"SHORT".to_vec())),
             4 => {
                 if flow.state() == &State::ConfirmLastTry {
                     if let Some(n) = held {

@@ -20,7 +20,8 @@ use super::login::{LoginChallenge, LoginResponse};
 use super::request::SignRequest;
 use super::submission::Submission;
 use super::url::HttpsUrl;
-use super::*;
+use crate::error::{HandoffError, HttpError, Refusal};
+use crate::limits::{MAX_NONCE_CHARS, MAX_REPLY_BODY, MAX_REQUEST_BODY, MIN_NONCE_CHARS};
 
 /// An HTTP answer: status, and at most the requested number of body bytes (+1, to tell "too long").
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,11 +29,6 @@ pub struct HttpResponse {
     pub status: u16,
     pub body: Vec<u8>,
 }
-
-/// A network failure (no answer at all).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct HttpError(pub String);
 
 /// HTTP as the platform does it. Implementations must not follow redirects (a redirect would leave the origin
 /// the person was shown), must verify TLS certificates as usual for https, and must stop reading a body after

@@ -28,7 +28,11 @@
 
 use super::time::{format_utc, parse_utc};
 use super::url::HttpsUrl;
-use super::*;
+use crate::error::HandoffError;
+use crate::limits::{
+    MAX_CLOCK_SKEW_SECS, MAX_DOCUMENT_BYTES, MAX_FIELDS, MAX_LABEL_CHARS, MAX_NAME_CHARS, MAX_NONCE_CHARS,
+    MAX_TITLE_CHARS, MAX_VALIDITY_SECS, MAX_VALUE_CHARS, MIN_NONCE_CHARS,
+};
 
 pub const MAGIC: &str = "KAZASU-SIGN-REQUEST/2";
 

@@ -15,7 +15,8 @@
 mod app_link_host;
 
 use super::url::{percent_decode, percent_encode, HttpsUrl};
-use super::{HandoffError, MAX_LINK_LEN};
+use crate::limits::MAX_URL_LEN;
+use crate::HandoffError;
 
 pub use app_link_host::{APP_LINK_HOST, APP_LINK_PATH};
 
@@ -33,6 +34,10 @@ pub const LONGEST_PREFIX: usize = {
     let app = HTTPS.len() + APP_LINK_HOST.len() + max(APP_LINK_PATH.len(), LOGIN_APP_LINK_PATH.len()) + QUERY.len();
     max(app, max(DEEP_LINK_PREFIX.len(), LOGIN_DEEP_LINK_PREFIX.len()))
 };
+
+/// Longest QR / deep-link payload: room for the app link or deep link of any URL of [`MAX_URL_LEN`], every
+/// byte of which may need a percent-escape (three bytes).
+pub const MAX_LINK_LEN: usize = LONGEST_PREFIX + 3 * MAX_URL_LEN;
 
 const fn max(a: usize, b: usize) -> usize {
     if a > b {

@@ -35,8 +35,10 @@ use super::document::check_text;
 use super::submission::Submission;
 use super::time::{format_utc, parse_utc};
 use super::url::HttpsUrl;
-use super::*;
-use crate::digest::HashAlgorithm;
+
+use crate::error::HandoffError;
+use crate::limits::{MAX_CLOCK_SKEW_SECS, MAX_NAME_CHARS, MAX_NONCE_CHARS, MAX_REQUEST_BODY, MIN_NONCE_CHARS};
+use crate::HashAlgorithm;
 
 pub const MAGIC: &str = "KAZASU-LOGIN-CHALLENGE/1";
 /// The fetched challenge's JSON format.

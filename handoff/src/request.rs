@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use super::document::{Document, Field};
 use super::time::{format_utc, parse_utc};
 use super::url::HttpsUrl;
-use super::*;
+use crate::error::HandoffError;
+use crate::limits::MAX_REQUEST_BODY;
 
 pub const FORMAT: &str = "kazasu-request/2";
 

@@ -13,8 +13,10 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::request::SignRequest;
-use super::*;
-use crate::digest::HashAlgorithm;
+
+use crate::error::HandoffError;
+use crate::limits::{MAX_CERTIFICATE_BYTES, MAX_CHAIN_LEN, MAX_NONCE_CHARS, MAX_SIGNATURE_BYTES, MAX_SUBMISSION_BODY};
+use crate::HashAlgorithm;
 
 pub const FORMAT: &str = "kazasu-submission/1";
 

@@ -1,6 +1,8 @@
 //! Property test of the canonical document: every valid document renders to bytes that parse back to the
 //! same document, and parsing accepts only that one spelling (rendering what it parsed gives the bytes back).
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use kazasu_handoff::{Document, Field, MAX_VALIDITY_SECS};
 use proptest::prelude::*;
 

@@ -8,7 +8,7 @@ use lopdf::{dictionary, Dictionary, Object, StringFormat};
 
 use crate::error::PdfError;
 use crate::prepare::{prepare as prepare_update, Prepared, SignOptions};
-use crate::SubFilter;
+use crate::subfilter::SubFilter;
 
 /// Bytes reserved for the token: a token with the TSA's certificate is a few KiB; a chain of several with it
 /// still fits.

@@ -1,4 +1,5 @@
-//! What can go wrong with a PDF, as one typed error.
+//! What can go wrong with a PDF, as one typed error (and the TSA answer's, which it carries, kept here so the
+//! error module imports from no other).
 
 /// Why a PDF could not be prepared, finished or read.
 #[derive(Debug, thiserror::Error)]
@@ -35,10 +36,31 @@ pub enum PdfError {
     AlreadyFinished,
     #[error("the time-stamp authority did not answer")]
     TimeStampUnanswered(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the operating system's random generator failed (a time-stamp request's nonce)")]
+    Random(#[source] getrandom::Error),
     #[error("the time-stamp authority's answer is not used")]
-    TimeStamp(#[from] crate::timestamp::TimestampError),
+    TimeStamp(#[from] TimestampError),
     #[error("CMS encoding failed")]
     Der(#[from] der::Error),
     #[error("writing the update failed")]
     Write(#[source] std::io::Error),
+}
+
+/// Why a TSA's answer is not used.
+#[derive(Debug, thiserror::Error)]
+pub enum TimestampError {
+    #[error("not DER: {0}")]
+    Der(#[from] der::Error),
+    #[error("the TSA refused ({0:?})")]
+    Refused(cmpv2::status::PkiStatus),
+    #[error("the answer holds no token")]
+    NoToken,
+    #[error("the token is not a signed TSTInfo")]
+    NotTstInfo,
+    #[error("the token is for other data (message imprint)")]
+    WrongImprint,
+    #[error("the token answers another request (nonce)")]
+    WrongNonce,
+    #[error("the token's own signature does not verify")]
+    BadSignature,
 }

@@ -33,6 +33,7 @@ mod prepare;
 mod read;
 pub mod session;
 pub mod stamp;
+mod subfilter;
 pub mod timestamp;
 mod tokens;
 mod update;
@@ -41,32 +42,8 @@ pub use error::PdfError;
 pub use permissions::AllowedChanges;
 pub use place::Corner;
 pub use prepare::{prepare, Prepared, SignOptions};
-pub use read::{inspect, signatures, FoundSignature, PdfInfo};
+pub use read::{inspect, signatures, FoundSignature, PdfInfo, MAX_INPUT};
 pub use session::{CardSignature, Session, SignedPdf, TimeStampAuthority};
 pub use stamp::Stamp;
+pub use subfilter::SubFilter;
 pub use update::ChangedObject;
-
-/// The kind of signature, written as the dictionary's `/SubFilter`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SubFilter {
-    /// PAdES baseline B-B (`ETSI.CAdES.detached`): no signing-time attribute, the time is in `/M`.
-    Pades,
-    /// `adbe.pkcs7.detached` (what 登記・供託 filings take): with the signing-time attribute.
-    Pkcs7,
-    /// A document time-stamp (`/Type /DocTimeStamp`, `ETSI.RFC3161`, PAdES B-LTA): `/Contents` holds an RFC 3161
-    /// token over the byte ranges, no signed attributes ([`crate::doc_timestamp`]).
-    DocTimeStamp,
-}
-
-impl SubFilter {
-    pub fn name(self) -> &'static str {
-        match self {
-            SubFilter::Pades => "ETSI.CAdES.detached",
-            SubFilter::Pkcs7 => "adbe.pkcs7.detached",
-            SubFilter::DocTimeStamp => "ETSI.RFC3161",
-        }
-    }
-}
-
-/// Inputs above this size are refused ([`PdfError::TooLarge`]): the whole file is held in memory twice.
-pub const MAX_INPUT: usize = 256 * 1024 * 1024;

@@ -6,9 +6,9 @@ use sha2::{Digest, Sha256};
 use crate::error::PdfError;
 use crate::permissions::AllowedChanges;
 use crate::read::{empty_signature_field, every_widget_has_appearance, field_names, load_signable};
+use crate::subfilter::SubFilter;
 use crate::tokens::{self, Edits};
 use crate::update::{second_id, ChangedObject, Update};
-use crate::SubFilter;
 
 /// How to sign.
 #[derive(Clone, Debug)]

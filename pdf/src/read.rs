@@ -5,7 +5,10 @@ use sha2::{Digest, Sha256};
 
 use crate::error::PdfError;
 use crate::permissions::{allowed_changes, AllowedChanges};
-use crate::{SubFilter, MAX_INPUT};
+use crate::subfilter::SubFilter;
+
+/// Inputs above this size are refused ([`PdfError::TooLarge`]): the whole file is held in memory twice.
+pub const MAX_INPUT: usize = 256 * 1024 * 1024;
 
 /// What the person is shown about a PDF before the password.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -36,16 +36,15 @@ pub trait TimeStampAuthority {
     fn verifies(&self, certificate: &[u8], data: &[u8], signature: &[u8]) -> bool;
 }
 
-/// A random nonce for a time-stamp request, from the standard library's randomly keyed hasher: unique per
-/// request, which is all it must be.
-fn nonce() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    std::collections::hash_map::RandomState::new().build_hasher().finish() >> 1
+/// A nonce for a time-stamp request, from the operating system's random generator (63 bits: a positive INTEGER
+/// in 8 bytes).
+fn nonce() -> Result<u64, PdfError> {
+    Ok(getrandom::u64().map_err(PdfError::Random)? >> 1)
 }
 
 /// A token from `tsa` for a request over `digest`, checked (status, nonce, imprint, its signature).
 fn time_stamp(tsa: &dyn TimeStampAuthority, digest: &[u8; 32]) -> Result<Token, PdfError> {
-    let nonce = nonce();
+    let nonce = nonce()?;
     let request = timestamp::request_for_digest(digest, nonce)?;
     let answer = tsa.ask(&request).map_err(PdfError::TimeStampUnanswered)?;
     let verifies = |c: &[u8], d: &[u8], s: &[u8]| tsa.verifies(c, d, s);

@@ -17,7 +17,7 @@ use crate::error::PdfError;
 use crate::tokens::{self, Edits};
 
 /// An object stream's decoded content is read up to this size (the limit `lopdf` applies when loading).
-const MAX_OBJECT_STREAM: usize = crate::MAX_INPUT;
+const MAX_OBJECT_STREAM: usize = crate::read::MAX_INPUT;
 
 /// One object changed by the update: its original bytes and the edits to make in them.
 struct Changed {

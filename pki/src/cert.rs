@@ -166,7 +166,7 @@ impl Certificate {
         Ok(Certificate {
             subject: cert.subject().to_string(),
             issuer: cert.issuer().to_string(),
-            serial_hex: cert.raw_serial().iter().map(|b| format!("{b:02X}")).collect(),
+            serial_hex: hex::encode_upper(cert.raw_serial()),
             not_before: cert.validity().not_before.timestamp(),
             not_after: cert.validity().not_after.timestamp(),
             policies,

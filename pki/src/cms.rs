@@ -15,7 +15,7 @@ use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
 
 use crate::cert::Certificate;
-use crate::digest::HashAlgorithm;
+use crate::HashAlgorithm;
 
 /// Why the CMS could not be built (a certificate its strict DER reader refuses, or an encoding limit).
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,5 @@
 //! kazasu-pki: the JPKI certificates — parsing with the personal data of the signature certificate (氏名,
 //! 住所, 生年月日, 性別), verification of signatures, chains and CRLs with OpenSSL, and detached CMS.
-#![forbid(unsafe_code)]
 
 #[cfg(feature = "openssl")]
 pub mod anchors;
@@ -21,7 +20,7 @@ pub mod verify;
 
 /// The digest algorithms are the card's (it signs their DigestInfo).
 #[cfg(feature = "openssl")]
-pub(crate) use kazasu_card::digest;
+pub(crate) use kazasu_card::HashAlgorithm;
 
 pub use cert::{CertError, Certificate, PersonalData};
 pub use policy::JpkiPolicy;

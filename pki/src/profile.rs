@@ -131,9 +131,9 @@ impl Certificate {
                 }
                 ParsedExtension::AuthorityKeyIdentifier(aki) => {
                     profile.authority_key_id = Some(AuthorityKeyId {
-                        key_id: aki.key_identifier.as_ref().map(|k| hex(k.0)),
+                        key_id: aki.key_identifier.as_ref().map(|k| hex::encode_upper(k.0)),
                         issuer: aki.authority_cert_issuer.iter().flatten().map(name).collect(),
-                        serial: aki.authority_cert_serial.map(hex),
+                        serial: aki.authority_cert_serial.map(hex::encode_upper),
                     });
                 }
                 ParsedExtension::BasicConstraints(bc) => profile.basic_constraints_ca = Some(bc.ca),
@@ -150,10 +150,6 @@ fn name(n: &GeneralName) -> Name {
         GeneralName::URI(u) => Name::Uri(u.to_string()),
         _ => Name::Other,
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 /// The Japanese era of a date of birth's leading digit (third-party readers: 1 明治, 2 大正, 3 昭和, 4 平成,

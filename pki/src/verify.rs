@@ -14,7 +14,7 @@ use openssl::x509::{CrlStatus, X509Crl, X509StoreContext, X509};
 
 use crate::anchors::{TrustAnchor, TrustAnchors};
 use crate::cert::Certificate;
-use crate::digest::HashAlgorithm;
+use crate::HashAlgorithm;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VerifyError {

@@ -3,6 +3,8 @@
 //! CRLs are made here with the openssl CLI (`openssl x509 -req`, `openssl ca -gencrl`) from the committed TEST-ONLY
 //! sign CA key, in a scratch directory.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};

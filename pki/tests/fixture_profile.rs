@@ -4,6 +4,8 @@
 //! test-card certificate chains like any other but is classified as a test card; the legacy certificate (the
 //! fixtures' old shape) still reads and chains to its own CA, and only to it.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use kazasu_pki::anchors::TrustAnchors;
 use kazasu_pki::crl::{distribution_points, select, CrlSelectError, ScopedCrl};
 use kazasu_pki::revocation::{check_revocation, RevocationChecked, RevocationError, RevocationSource};

@@ -4,6 +4,8 @@
 //! Certificates beyond the committed test PKI (responders, a look-alike CA, a certificate naming this responder
 //! in its AIA) are issued here, in a scratch directory, from the committed TEST-ONLY keys.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 #[path = "support/ocsp_responder.rs"]
 mod ocsp_responder;
 

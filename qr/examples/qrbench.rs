@@ -3,6 +3,8 @@
 //! `cargo run --release -p kazasu-qr --example qrbench [-- --quick] [--baseline] [--misses] [--cpu]`
 //! Times are for the decode call only (frame already in memory as luma), one thread.
 
+#![allow(clippy::unwrap_used)] // a measuring tool, not product code: an unwrap that fails stops the run
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -16,10 +18,9 @@ static CPU_CLOCK: AtomicBool = AtomicBool::new(false);
 
 fn now_ms() -> f64 {
     if CPU_CLOCK.load(Ordering::Relaxed) {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: clock_gettime writes into the timespec we own; the clock id is valid on Linux.
-        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-        ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
+        let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+            .expect("Linux has a per-thread CPU clock");
+        ts.tv_sec() as f64 * 1e3 + ts.tv_nsec() as f64 / 1e6
     } else {
         static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
         START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1e3

@@ -26,6 +26,8 @@
 //! `data` for a code it could not turn into text) is no reference: such photos are counted apart
 //! ("unjudged") and neither read nor wrong.
 
+#![allow(clippy::unwrap_used)] // a measuring tool, not product code: an unwrap that fails stops the run
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -35,10 +37,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use support::*;
 
 fn cpu_ms() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes into the timespec we own; the clock id is valid on Linux.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
+    let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .expect("Linux has a per-thread CPU clock");
+    ts.tv_sec() as f64 * 1e3 + ts.tv_nsec() as f64 / 1e6
 }
 
 /// One decoder's answer on one frame.
@@ -195,7 +196,7 @@ impl Tally {
 /// A text as the helper writes it: UTF-8 as hex, "-" for none.
 fn unhex(h: &str) -> Option<String> {
     (h != "-").then(|| {
-        let bytes: Vec<u8> = (0..h.len() / 2).map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap()).collect();
+        let bytes = hex::decode(h).unwrap();
         String::from_utf8_lossy(&bytes).into_owned()
     })
 }

@@ -1,4 +1,7 @@
 //! Tuning aid: print finder candidates and the result for synthetic scenes or photos.
+
+#![allow(clippy::unwrap_used)] // a measuring tool, not product code: an unwrap that fails stops the run
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 use kazasu_qr::{debug_finders, decode, LumaFrame};

@@ -17,13 +17,14 @@
 //!
 //! Generation ([`to_svg`], [`to_luma`]) uses the `qrcode` crate.
 
-#![forbid(unsafe_code)]
 // The spec's index arithmetic (masks, grids, polynomials) reads best as written there;
 // `is_multiple_of` needs Rust 1.87 (workspace MSRV is 1.80).
 #![allow(clippy::manual_is_multiple_of, clippy::needless_range_loop, clippy::nonminimal_bool)]
 
 mod binarize;
 mod codeword;
+mod decoded;
+mod error;
 mod finder;
 mod frame;
 mod generate;
@@ -32,37 +33,13 @@ mod rs;
 mod text;
 mod thorough;
 
+pub use decoded::Decoded;
+pub use error::QrError;
 pub use frame::{LumaFrame, MAX_SIDE};
 pub use generate::{to_luma, to_modules, to_svg};
 pub use text::payload_to_text;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-
-/// What went wrong. Not finding a code is not an error: [`decode`] returns `Ok(None)`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QrError {
-    /// The frame's sizes do not fit its buffer (a bug at the FFI boundary).
-    #[error("bad frame {width}x{height} stride {stride} with {len} bytes: {reason}")]
-    BadFrame { width: usize, height: usize, stride: usize, len: usize, reason: &'static str },
-    /// The text does not fit in the largest QR code.
-    #[error("text of {len} bytes is too long for a QR code")]
-    TooLong { len: usize },
-    /// The underlying decoder panicked; the frame is dropped, the app goes on.
-    #[error("the QR decoder failed internally on this frame")]
-    DecoderPanicked,
-}
-
-/// A decoded QR code.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decoded {
-    /// The payload as text (UTF-8, else Shift_JIS, else ISO-8859-1; see [`payload_to_text`]).
-    pub text: String,
-    /// The payload bytes as carried by the code (Kanji segments as Shift_JIS).
-    pub bytes: Vec<u8>,
-    /// Corners in frame coordinates: top-left, top-right, bottom-right, bottom-left (of the
-    /// code; for a code read by the thorough pass, of the box around it).
-    pub corners: [(f32, f32); 4],
-}
 
 /// Which stages to run; the default is what [`decode`] uses. Exposed so the benchmark
 /// can measure each stage's contribution.

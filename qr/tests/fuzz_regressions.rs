@@ -1,6 +1,8 @@
 //! Replays every committed fuzz input of the QR targets (`fuzz/regressions/<target>/` and the seed corpora in
 //! `fuzz/seeds/<target>/`) through the checks the fuzz targets run — with no `catch_unwind` around our code.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 #[path = "../../fuzz/src/qr_checks.rs"]
 mod qr_checks;
 

@@ -4,6 +4,8 @@
 //! may be missing; `scripts/test-all.sh` and `.ci/qr.sh` run them with `--ignored` when the set is there, and
 //! always under `CI`, where the set's absence fails them.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 mod support;
 
 use kazasu_qr::{decode, LumaFrame};

@@ -2,6 +2,8 @@
 //! way a camera sees a screen (scaled, rotated, tilted, inverted, glare, noise), bad
 //! frame sizes from the FFI, and hostile or random frames.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 mod support;
 
 use kazasu_qr::{decode, decode_with, to_luma, to_svg, LumaFrame, Options, QrError};

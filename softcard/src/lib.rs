@@ -6,8 +6,6 @@
 //! Use it in-process as a [`Transport`], or put it behind vpcd (`kazasu card serve --vpcd`) so pcscd and any
 //! PC/SC program see it in a reader. It is a test double: its keys are the public TEST-ONLY fixtures.
 
-#![forbid(unsafe_code)]
-
 mod command;
 
 use std::collections::HashMap;
@@ -19,7 +17,7 @@ use zeroize::Zeroizing;
 use command::CardCommand;
 use kazasu_card::ids::{self, FileId, AID_JPKI_AP};
 use kazasu_card::sw::StatusWord;
-use kazasu_card::transport::{LinkCapabilities, Transport, TransportError};
+use kazasu_card::{LinkCapabilities, Transport, TransportError};
 
 pub use command::ParseError;
 

@@ -1,5 +1,7 @@
 //! The software card's refusals are the named status words the core maps, not raw numbers.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use kazasu_card::apdu::Response;
 use kazasu_card::sw::StatusWord;
 use kazasu_softcard::SoftCard;

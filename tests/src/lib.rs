@@ -3,7 +3,7 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use kazasu_core::transport::{LinkCapabilities, Transport, TransportError};
+use kazasu_core::{LinkCapabilities, Transport, TransportError};
 
 /// Records every command APDU on its way to the inner transport.
 pub struct Spy<T> {
@@ -109,8 +109,4 @@ impl Capture {
     pub fn take(&self) -> Vec<String> {
         self.records.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,11 +1,13 @@
 //! The citizens' PIN rules for the 4-digit user-authentication PIN (3 tries) of a log-in, each as a behaviour,
 //! against the software card driven by the real host code: as strict as for the signature password.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use std::cell::Cell;
 
 use kazasu_core::flow;
-use kazasu_core::pin::CardPin;
 use kazasu_core::softcard::{fixture, Quirks, SoftCard};
+use kazasu_core::CardPin;
 use kazasu_core::{
     AuthPin, CardError, Certificate, HashAlgorithm, JpkiSession, LastTry, PinKind, SignPin, TransportError,
 };

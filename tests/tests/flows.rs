@@ -1,11 +1,13 @@
 //! Whole flows against the in-process software card: signing, round trips, quirks, the auth key, CMS.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::cms::detached_signed_data;
-use kazasu_core::jpki::{CertificateKind, TokenKind};
 use kazasu_core::softcard::{fixture, Quirks, SoftCard};
 use kazasu_core::verify::{verify_chain, verify_signature};
 use kazasu_core::{flow, AuthPin, CardError, Certificate, HashAlgorithm, JpkiSession, LastTry, PinKind, SignPin};
+use kazasu_core::{CertificateKind, TokenKind};
 use kazasu_core::{LinkCapabilities, Transport, TransportError};
 
 const DATA: &[u8] = "伊勢市 住民票の写し交付申請 2026-11-27".as_bytes();

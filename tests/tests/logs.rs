@@ -1,9 +1,10 @@
 //! Rule 4: logs carry command names, lengths and status words — never raw APDU data, never the PIN.
 
+use hex::encode as hex;
 use kazasu_core::flow;
 use kazasu_core::softcard::{fixture, SoftCard};
 use kazasu_core::{HashAlgorithm, LastTry, SignPin};
-use kazasu_tests::{capture_logs, hex};
+use kazasu_tests::capture_logs;
 
 #[test]
 fn raw_apdu_data_and_the_pin_never_reach_a_log() {

@@ -2,6 +2,8 @@
 //! the kazasu CLI and by OpenSC. `.ci/run` starts the test bed (`.ci/pcsc.sh`) and runs these with
 //! `--ignored --test-threads=1` (they share one card whose counters persist while it runs).
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

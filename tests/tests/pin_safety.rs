@@ -1,5 +1,7 @@
 //! The citizens' rules, each as a behaviour, against the software card driven by the real host code.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use kazasu_core::flow;
 use kazasu_core::softcard::{fixture, Quirks, SoftCard};
 use kazasu_core::{CardError, HashAlgorithm, JpkiSession, LastTry, PinKind, SignPin, TransportError};

@@ -1,5 +1,5 @@
 //! One tap's card work — the only place where the PIN rules are composed into a signing or a log-in: the
-//! counter read and VERIFY (under the rules of [`crate::jpki`]), the certificate read and parsed, the signature
+//! counter read and VERIFY (under the rules of [`crate::JpkiSession`]), the certificate read and parsed, the signature
 //! (by the sign key, or by the auth key over a log-in challenge).
 //!
 //! A [`CardJob`] is taken out of the [`super::Flow`] when a card arrives and run on a session while the flow is
@@ -9,11 +9,9 @@ use std::sync::Arc;
 
 use crate::cert::{Certificate, PersonalData};
 use crate::channel::Traffic;
-use crate::digest::HashAlgorithm;
-use crate::error::CardError;
-use crate::jpki::{JpkiSession, LastTry, PinKind, RetryState};
-use crate::pin::{AuthPin, CardPin, SignPin};
-use crate::transport::Transport;
+use crate::{
+    AuthPin, CardError, CardPin, HashAlgorithm, JpkiSession, LastTry, PinKind, RetryState, SignPin, Transport,
+};
 
 /// Where a tap is, for the progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! carries the holder's 氏名, 住所, 生年月日 and 性別: whoever receives the signature reads all four. The person
 //! is told so, with the receiver named, before typing the password — as the official apps do.
 
-use super::Subject;
+use super::subject::Subject;
 
 /// One item of the certificate's personal data (基本4情報).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -35,7 +35,7 @@
 //!
 //! The rules that protect the person, and where they hold:
 //! - the counter is read right before every VERIFY, never VERIFY at 0 / blocked, the last try only after
-//!   confirmation: [`crate::jpki`], called from [`card::CardJob`] only;
+//!   confirmation: [`crate::JpkiSession`], called from [`card::CardJob`] only;
 //! - a typed password is presented at most once: the flow holds it by value and gives it to one job; it comes
 //!   back only if it never reached the card; a link lost during VERIFY forgets it ([`Notice::VerifyOutcomeUnknown`]);
 //! - what is signed is exactly the shown subject ([`Subject::bytes_to_sign`]);
@@ -44,86 +44,24 @@
 pub mod card;
 pub mod consent;
 pub mod notice;
+mod subject;
 
 use std::sync::{Arc, Mutex};
 
 pub use card::{Authentication, BuildFromCertificate, CardJob, CardOutcome, Signature, Step, ToSign};
 pub use consent::{Age, Context, Disclosure, PersonalItem, Recipient};
 pub use notice::{Notice, PinRule};
+pub use subject::Subject;
 
 use crate::channel::Traffic;
-use crate::digest::HashAlgorithm;
-use crate::error::CardError;
 use crate::handoff::{
     self, HandoffError, HttpClient, Link, LinkKind, LoginChallenge, LoginResponse, Receipt, SeenNonces, SignRequest,
     Submission,
 };
-use crate::jpki::{JpkiSession, LastTry, PinKind, RetryState};
-use crate::pin::{AuthPin, CardPin, PinBytes, PinError, SignPin};
-use crate::transport::Transport;
-
-/// What is signed.
-#[derive(Clone, Debug)]
-pub enum Subject {
-    /// A relying party's request, fetched and checked: its document is shown line by line and signed.
-    Request(Box<SignRequest>),
-    /// Bytes given by the front end (a file): shown by name, size and SHA-256, signed as they are.
-    Bytes { label: String, data: Arc<[u8]>, algorithm: HashAlgorithm },
-    /// A document shown by name, size and SHA-256 (`shown`, e.g. a PDF), whose signature covers it through
-    /// bytes built from the signer's certificate in the signing tap (a PDF's signed attributes: the digest of
-    /// the document's signed byte ranges and the certificate's).
-    Attested { label: String, shown: Arc<[u8]>, algorithm: HashAlgorithm, build: BuildFromCertificate },
-    /// Nothing is signed: the tap reads the signature certificate, which the card gives only after the
-    /// password (the CLI's `cert`). The flow ends in `Signed` with the certificate and an empty signature.
-    SignCertificate,
-    /// A relying party's log-in challenge, fetched and checked: the auth key signs its exact bytes after the
-    /// 4-digit auth PIN; the answer carries the auth certificate and nothing personal.
-    Login(Box<LoginChallenge>),
-}
-
-impl Subject {
-    /// What the card signs: exactly the bytes shown, or bytes built from the certificate over them.
-    pub fn to_sign(&self) -> ToSign {
-        match self {
-            Subject::Request(r) => ToSign::Bytes(Arc::from(r.bytes_to_sign())),
-            Subject::Bytes { data, .. } => ToSign::Bytes(data.clone()),
-            Subject::Attested { build, .. } => ToSign::BuiltFromCertificate(build.clone()),
-            Subject::SignCertificate => ToSign::CertificateOnly,
-            Subject::Login(c) => ToSign::Bytes(Arc::from(c.bytes_to_sign())),
-        }
-    }
-
-    pub fn algorithm(&self) -> HashAlgorithm {
-        match self {
-            Subject::Bytes { algorithm, .. } | Subject::Attested { algorithm, .. } => *algorithm,
-            Subject::Request(_) | Subject::SignCertificate => HashAlgorithm::Sha256,
-            Subject::Login(_) => handoff::login::LOGIN_DIGEST,
-        }
-    }
-
-    pub fn request(&self) -> Option<&SignRequest> {
-        match self {
-            Subject::Request(r) => Some(r),
-            Subject::Bytes { .. } | Subject::Attested { .. } | Subject::SignCertificate | Subject::Login(_) => None,
-        }
-    }
-
-    /// The log-in challenge, for a log-in.
-    pub fn login(&self) -> Option<&LoginChallenge> {
-        match self {
-            Subject::Login(c) => Some(c),
-            _ => None,
-        }
-    }
-
-    /// Which of the card's PINs this subject needs: the auth PIN for a log-in, the sign PIN otherwise.
-    pub fn pin_kind(&self) -> PinKind {
-        match self {
-            Subject::Login(_) => PinKind::Auth,
-            _ => PinKind::Sign,
-        }
-    }
-}
+use crate::{
+    AuthPin, CardError, CardPin, HashAlgorithm, JpkiSession, LastTry, PinBytes, PinError, PinKind, RetryState, SignPin,
+    Transport,
+};
 
 /// Where the flow is. Every state is a screen; the front end renders it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -469,9 +407,9 @@ impl Flow {
             kind if kind == p.kind() => Ok(p),
             PinKind::Auth => Err(PinError::AuthFormat),
             PinKind::Sign => Err(PinError::SignLength {
-                min: crate::pin::SIGN_PIN_MIN_LEN,
-                max: crate::pin::SIGN_PIN_MAX_LEN,
-                actual: crate::pin::AUTH_PIN_LEN,
+                min: kazasu_card::SIGN_PIN_MIN_LEN,
+                max: kazasu_card::SIGN_PIN_MAX_LEN,
+                actual: kazasu_card::AUTH_PIN_LEN,
             }),
         });
         let pin = match typed {

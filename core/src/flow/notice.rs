@@ -1,9 +1,9 @@
 //! What the flow tells the person, as typed values the front ends turn into words (the CLI, Android and iOS
 //! each from the same catalog). The one mapping from card and hand-off errors to notices is here.
 
-use crate::error::CardError;
 use crate::handoff::{HandoffError, Refusal};
-use crate::pin::PinError;
+use crate::CardError;
+use crate::PinError;
 
 /// Why the typed password was refused before anything reached the card.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,7 +151,7 @@ pub(crate) fn resend_may_help(error: &HandoffError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::TransportError;
+    use crate::TransportError;
 
     #[test]
     fn a_link_lost_before_the_pin_is_told_apart_from_one_lost_after() {
@@ -166,7 +166,7 @@ mod tests {
 
     #[test]
     fn a_malformed_password_names_its_own_rule_the_four_digits_of_a_log_in_included() {
-        use crate::pin::{AuthPin, SignPin};
+        use crate::{AuthPin, SignPin};
         let rule = |e: PinError| Notice::of_pin(&e);
         assert_eq!(rule(AuthPin::new("12a4").unwrap_err()), Notice::InvalidPin { rule: PinRule::FourDigits });
         assert_eq!(rule(SignPin::new("ABC").unwrap_err()), Notice::InvalidPin { rule: PinRule::Length });

@@ -98,7 +98,7 @@ fn conversation(mode: u8) -> (Vec<u8>, Vec<Vec<u8>>) {
             let mut s = JpkiSession::open(&mut rec).unwrap();
             let _ = s.token_kind();
             let _ = s.remaining_tries(kazasu_core::PinKind::Auth);
-            let _ = s.read_certificate(kazasu_core::jpki::CertificateKind::SignCa);
+            let _ = s.read_certificate(kazasu_core::CertificateKind::SignCa);
             let _ = s.verify_sign_pin_with(last_try, || pin.take());
             let _ = s.verify_sign_pin_with(LastTry::Confirmed, || pin.take());
             let _ = s.read_sign_certificate();
@@ -107,7 +107,7 @@ fn conversation(mode: u8) -> (Vec<u8>, Vec<Vec<u8>>) {
         2 => {
             let mut pin = Some(AuthPin::new(fixture::AUTH_PIN).unwrap());
             let mut s = JpkiSession::open(&mut rec).unwrap();
-            let _ = s.read_certificate(kazasu_core::jpki::CertificateKind::Auth);
+            let _ = s.read_certificate(kazasu_core::CertificateKind::Auth);
             let _ = s.verify_auth_pin_with(last_try, || pin.take());
             let _ = s.verify_auth_pin_with(LastTry::Confirmed, || pin.take());
             let _ = s.read_auth_certificate();

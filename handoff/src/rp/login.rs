@@ -19,10 +19,10 @@
 
 use super::{refusal_of, revocation_refusal, Trust};
 use crate::cert::Certificate;
-use crate::digest::HashAlgorithm;
 use crate::login::{session_binding, Challenge, LoginResponse};
 use crate::policy::JpkiPolicy;
 use crate::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
+use crate::HashAlgorithm;
 use crate::{CertificateRefusal, HandoffError, Refusal, SeenNonces};
 use kazasu_pki::revocation::{check_revocation, RevocationChecked, RevocationSource};
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use kazasu_core::{LinkCapabilities, Transport, TransportError};
+use kazasu_card::{LinkCapabilities, Transport, TransportError};
 use nfc1::target_info::TargetInfo;
 use nfc1::{BaudRate, Context, Device, Modulation, ModulationType, Property, Timeout};
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use kazasu_core::{Transport, TransportError};
+use kazasu_card::{Transport, TransportError};
 
 use crate::{CardKind, NfcError};
 

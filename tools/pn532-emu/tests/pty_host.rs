@@ -1,6 +1,8 @@
 //! The emulator on a real pty, driven by a minimal host written here from the PN532 frame format (no
 //! libnfc): wake-up, ACK, normal and extended frames, MI chaining, and a card leaving the field.
 
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
+
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
