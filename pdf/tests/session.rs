@@ -1,6 +1,7 @@
 //! One signing session as the CLI and the FFI drive it: prepared (refusals first), the attributes built in the
 //! tap from the card's certificate, finished once, time-stamped through the driver's TSA, extended to B-LT/B-LTA.
 //! The test PKI's TEST-ONLY sign key stands in for the card and for the TSA.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 mod common;
 
