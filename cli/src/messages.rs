@@ -246,8 +246,8 @@ mod tests {
     fn every_count_in_the_catalog_chooses_its_english_plural() {
         // A placeholder followed by a noun in the plural ("{tries} tries") is a count: the text must choose
         // the word by it ("{tries} {tries|try|tries}"), or "1 tries" would be shown.
-        // The words after a placeholder that end in "s" without being plural nouns.
-        let verbs = ["is", "was", "has", "does", "needs"];
+        // The words after a placeholder that end in "s" without being plural nouns (verbs, and "as").
+        let verbs = ["is", "was", "has", "does", "needs", "as"];
         for e in catalog::parse(CATALOG).unwrap() {
             for (i, _) in e.en.match_indices('{') {
                 let rest = &e.en[i + 1..];

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use clap::ValueEnum;
 use kazasu_core::anchors::TrustAnchors;
@@ -14,7 +14,7 @@ use kazasu_core::handoff::time::format_utc;
 use kazasu_core::revocation::RevocationChecked;
 use kazasu_core::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
 use kazasu_core::{Certificate, HashAlgorithm};
-use kazasu_pdf::{AllowedChanges, Corner, FoundSignature, PdfError, Prepared, SignOptions, SubFilter};
+use kazasu_pdf::{AllowedChanges, CardSignature, Corner, FoundSignature, PdfError, Session, SignOptions, SubFilter};
 
 use crate::failure::Failure;
 use crate::io::{self, read_file};
@@ -95,12 +95,6 @@ fn default_output(input: &Path) -> PathBuf {
     input.with_file_name(format!("{stem}-signed.pdf"))
 }
 
-/// What the signing tap built: the revision to finish and the signed attributes the card signed.
-struct Built {
-    prepared: Prepared,
-    attributes: Vec<u8>,
-}
-
 /// How to sign: the kind of signature, the signer's certificate when known before, a TSA.
 pub struct How<'a> {
     pub format: PdfFormat,
@@ -124,7 +118,6 @@ pub fn sign(
     how: &How,
     pin: &PinArgs,
 ) -> Result<(), Failure> {
-    let (format, cert) = (how.format, how.cert);
     // A huge file is refused before it is read into memory.
     if let Ok(meta) = std::fs::metadata(input) {
         let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
@@ -134,22 +127,78 @@ pub fn sign(
         }
     }
     let data = read_file(lang, input)?;
-    let info = kazasu_pdf::inspect(&data).map_err(|e| pdf_failure(lang, input, &e))?;
+    let sub_filter = SubFilter::from(how.format);
+    let now = drive::now();
+    let options = SignOptions {
+        field_name: how.field.map(str::to_owned),
+        stamp: how.stamp.clone(),
+        ..SignOptions::new(sub_filter, now)
+    };
+    // Prepared before the password — and before the file is described — so a PDF that cannot take a signature
+    // (or the stamp where it was asked for) is refused before anything about it is shown as if it were fine. The
+    // stamp's lines name the signer from the certificate the card gives in the signing tap.
+    let session = Session::prepare(data, options).map_err(|e| pdf_failure(lang, input, &e))?;
     let out = out.map(Path::to_path_buf).unwrap_or_else(|| default_output(input));
     // Never over the input, nor over any file already there.
     if out.exists() {
         return Err(Failure::new(text::pdf_output_exists(lang, out.display()), exit::USAGE));
     }
-    let expected = cert.map(|p| certificate_file(lang, p)).transpose()?;
+    let session = session.expecting(how.cert.map(|p| certificate_file(lang, p)).transpose()?);
     let long_term = crate::pdf_long_term::LongTerm::load(lang, &how.long_term)?;
-    let sub_filter = SubFilter::from(format);
-    let now = drive::now();
-    let options = SignOptions { field_name: how.field.map(str::to_owned), ..SignOptions::new(sub_filter, now) };
-    // Prepared once before the password — and before the file is described — so a PDF that cannot take a
-    // signature (or the stamp where it was asked for: a page it does not have) is refused before anything about
-    // it is shown as if it were fine. Without a stamp this is the revision signed.
-    let early = SignOptions { stamp: how.stamp.clone(), ..options.clone() };
-    let unstamped = kazasu_pdf::prepare(&data, &early).map_err(|e| pdf_failure(lang, input, &e))?;
+    let session = Arc::new(session.with_stamp_lines(move |certificate: &[u8]| {
+        let signer = Certificate::from_der(certificate)
+            .map(|c| c.personal.and_then(|p| p.name).unwrap_or(c.subject))
+            .unwrap_or_default();
+        vec![text::pdf_stamp_signer(lang, signer), text::pdf_stamp_time(lang, time::moment(lang, now))]
+    }));
+    describe(lang, input, session.info());
+    let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document.pdf".into());
+    // The card signs the signed attributes (their DigestInfo), whose message digest covers the byte ranges.
+    let build = BuildFromCertificate::new(session.builder());
+    let mut flow = Flow::for_attested(name, session.input(), HashAlgorithm::Sha256, build);
+    drive::show_consent(&flow, lang);
+    let failed = || Failure::new(text::card_operation_failed(lang), exit::FAILURE);
+    let mut transport = source::open(source, lang)?;
+    let started = std::time::Instant::now();
+    let outcome = drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| failed());
+    drop(transport);
+    if session.other_card() {
+        return Err(Failure::new(text::pdf_certificate_mismatch(lang), exit::FAILURE));
+    }
+    outcome?;
+    log::info!("pdf: card signature in {} ms", started.elapsed().as_millis());
+    let signed = flow.signature().ok_or_else(failed)?;
+    let card = CardSignature {
+        signature: &signed.signature,
+        certificate: &signed.certificate,
+        signed_bytes: Some(&signed.signed_bytes),
+    };
+    let tsa = how.tsa.map(|url| tsa::Tsa { url });
+    let mut pdf = session.finish(card, tsa.as_ref().map(|t| t as _)).map_err(|e| match e {
+        PdfError::NotThisSession | PdfError::AlreadyFinished => failed(),
+        e => finish_failure(lang, input, how.tsa, &e),
+    })?;
+    if let Some(t) = pdf.timestamp() {
+        log::info!("time-stamp: {} bytes, time {}", t.der.len(), format_utc(t.time));
+    }
+    let added = match &long_term {
+        Some(lt) => lt.extend(lang, &mut pdf, tsa.as_ref())?,
+        None => Vec::new(),
+    };
+    write_new(lang, &out, pdf.bytes())?;
+    if let Ok(c) = Certificate::from_der(pdf.certificate()) {
+        out!("{}", show::describe(&c, lang));
+    }
+    outln!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
+    for line in added {
+        outln!("{line}");
+    }
+    Ok(())
+}
+
+/// What the person is shown before the password: the file's size, pages and SHA-256, the signatures already in
+/// it, and what its certification allows.
+fn describe(lang: Lang, input: &Path, info: &kazasu_pdf::PdfInfo) {
     eprintln!(
         "{}",
         text::pdf_to_sign(lang, info.size as u64, info.pages as u64, input.display(), hex::encode(info.sha256))
@@ -164,91 +213,20 @@ pub fn sign(
         };
         eprintln!("{}", text::pdf_certified_allows_signing(lang, annotations));
     }
-    let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "document.pdf".into());
-    let shown: Arc<[u8]> = Arc::from(data);
-    let built = Arc::new(Mutex::new(None::<Built>));
-    let mismatch = Arc::new(Mutex::new(false));
-    let build = {
-        let (shown, built, mismatch, stamp) = (shown.clone(), built.clone(), mismatch.clone(), how.stamp.clone());
-        let unstamped = Mutex::new(Some(unstamped));
-        // In the signing tap, with the certificate the card just gave: the signed attributes naming it
-        // (signing-certificate-v2), over the revision that carries the stamp with the name it states.
-        BuildFromCertificate::new(move |certificate: &[u8]| {
-            if expected.as_deref().is_some_and(|e| e != certificate) {
-                *mismatch.lock().ok()? = true;
-                return None;
-            }
-            let prepared = if let Some(stamp) = &stamp {
-                let signer = Certificate::from_der(certificate)
-                    .map(|c| c.personal.and_then(|p| p.name).unwrap_or(c.subject))
-                    .unwrap_or_default();
-                let lines =
-                    vec![text::pdf_stamp_signer(lang, signer), text::pdf_stamp_time(lang, time::moment(lang, now))];
-                let stamped =
-                    SignOptions { stamp: Some(kazasu_pdf::Stamp { lines, ..stamp.clone() }), ..options.clone() };
-                kazasu_pdf::prepare(&shown, &stamped).map_err(|e| detail("pdf", e)).ok()?
-            } else {
-                unstamped.lock().ok()?.take()?
-            };
-            let attributes = prepared.signed_attributes(Some(certificate)).map_err(|e| detail("pdf", e)).ok()?;
-            *built.lock().ok()? = Some(Built { prepared, attributes: attributes.clone() });
-            Some(attributes)
-        })
-    };
-    // The card signs the signed attributes (their DigestInfo), whose message digest covers the byte ranges.
-    let mut flow = Flow::for_attested(name, shown, HashAlgorithm::Sha256, build);
-    drive::show_consent(&flow, lang);
-    let failed = || Failure::new(text::card_operation_failed(lang), exit::FAILURE);
-    let mut transport = source::open(source, lang)?;
-    let started = std::time::Instant::now();
-    let outcome = drive::sign_on_card(&mut flow, &mut *transport, pin, lang, &|_| failed());
-    drop(transport);
-    if mismatch.lock().is_ok_and(|m| *m) {
-        return Err(Failure::new(text::pdf_certificate_mismatch(lang), exit::FAILURE));
-    }
-    outcome?;
-    log::info!("pdf: card signature in {} ms", started.elapsed().as_millis());
-    let signed = flow.signature().ok_or_else(failed)?;
-    let Built { prepared, attributes } = built.lock().ok().and_then(|mut b| b.take()).ok_or_else(failed)?;
-    if *signed.signed_bytes != *attributes {
-        return Err(failed());
-    }
-    let token = match how.tsa {
-        Some(url) => Some(timestamp(lang, url, &signed.signature)?),
-        None => None,
-    };
-    let der = token.as_ref().map(|t| t.der.as_slice());
-    let cms = kazasu_pdf::cms::signed_data(&attributes, &signed.certificate, &[], &signed.signature, der)
-        .map_err(|e| pdf_failure(lang, input, &e))?;
-    let pdf = prepared.finish(&cms).map_err(|e| pdf_failure(lang, input, &e))?;
-    let (pdf, added) = match &long_term {
-        Some(lt) => lt.extend(lang, pdf, &signed.certificate, token.as_ref(), how.tsa)?,
-        None => (pdf, Vec::new()),
-    };
-    write_new(lang, &out, &pdf)?;
-    if let Ok(c) = Certificate::from_der(&signed.certificate) {
-        out!("{}", show::describe(&c, lang));
-    }
-    outln!("{}", text::pdf_signed(lang, sub_filter.name(), out.display()));
-    for line in added {
-        outln!("{line}");
-    }
-    Ok(())
 }
 
-/// An RFC 3161 token over `signature` from the TSA at `url`, checked (status, nonce, imprint, its signature).
-fn timestamp(lang: Lang, url: &str, signature: &[u8]) -> Result<kazasu_pdf::timestamp::Token, Failure> {
-    let failed = |what: &dyn std::fmt::Display| {
-        detail("time-stamp", what);
-        Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
-    };
-    let nonce = tsa::nonce().map_err(|e| failed(&e))?;
-    let request = kazasu_pdf::timestamp::request(signature, nonce).map_err(|e| failed(&e))?;
-    let body = tsa::ask_tsa(lang, url, &request)?;
-    let token = kazasu_pdf::timestamp::token_from_response(&body, signature, nonce, &tsa::signature_verifies)
-        .map_err(|e| failed(&e))?;
-    log::info!("time-stamp: {} bytes, time {}", token.der.len(), format_utc(token.time));
-    Ok(token)
+/// A failure of finishing: the TSA's (not answering, or a token that does not hold) in its words.
+fn finish_failure(lang: Lang, input: &Path, tsa: Option<&str>, e: &PdfError) -> Failure {
+    match (e, tsa) {
+        (PdfError::TimeStampUnanswered(_) | PdfError::TimeStamp(_), Some(url)) => {
+            detail("time-stamp", e);
+            if let Some(source) = std::error::Error::source(e) {
+                detail("cause", source);
+            }
+            Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
+        }
+        _ => pdf_failure(lang, input, e),
+    }
 }
 
 /// Writes a file that must not exist yet.

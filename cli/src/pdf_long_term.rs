@@ -13,14 +13,15 @@ use clap::ValueEnum;
 use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::verify::verify_chain_to_issuer;
 use kazasu_pdf::dss::ValidationData;
-use kazasu_pdf::timestamp::Token;
+use kazasu_pdf::{PdfError, SignedPdf};
 
+use crate::drive;
 use crate::failure::Failure;
 use crate::messages::{detail, exit, text, time, Lang};
 use crate::revocation::Revocation;
 use crate::show::why_not_verified;
 use crate::trust::trust_anchors;
-use crate::{drive, tsa};
+use crate::tsa::Tsa;
 
 /// How far the signature goes toward long-term validation (ETSI EN 319 142-1 baseline levels).
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -70,36 +71,29 @@ impl LongTerm {
         Ok(Some(LongTerm { level: sources.level, anchors, revocation }))
     }
 
-    /// `signed` (the file just signed by `certificate`, its signature time-stamped with `token` when asked)
-    /// with the DSS update and, for `lta`, the document time-stamp from `tsa`; and the lines that say what was
-    /// added, for after the file is written.
-    pub fn extend(
-        &self,
-        lang: Lang,
-        signed: Vec<u8>,
-        certificate: &[u8],
-        token: Option<&Token>,
-        tsa: Option<&str>,
-    ) -> Result<(Vec<u8>, Vec<String>), Failure> {
+    /// Appends to `signed` (its signature time-stamped when asked) the DSS update and, for `lta`, the document
+    /// time-stamp from `tsa`; returns the lines that say what was added, for after the file is written.
+    pub fn extend(&self, lang: Lang, signed: &mut SignedPdf, tsa: Option<&Tsa>) -> Result<Vec<String>, Failure> {
         let now = drive::now();
-        let issuer = verify_chain_to_issuer(certificate, &self.anchors, now).map_err(|e| {
+        let certificate = signed.certificate().to_vec();
+        let issuer = verify_chain_to_issuer(&certificate, &self.anchors, now).map_err(|e| {
             detail("long-term", &e);
             failed(lang, why_not_verified(lang, &e))
         })?;
         let evidence = self
             .revocation
-            .evidence(lang, certificate, issuer.der(), now)
+            .evidence(lang, &certificate, issuer.der(), now)
             .map_err(|(message, code)| Failure::new(text::pdf_long_term_failed(lang, message), code))?;
         let mut data = ValidationData {
-            certificates: vec![certificate.to_vec(), issuer.der().to_vec()],
+            certificates: vec![certificate.clone(), issuer.der().to_vec()],
             crls: evidence.crls,
             ocsp_responses: evidence.ocsp_responses,
         };
-        if let Some(tsa_cert) = token.and_then(|t| t.tsa_certificate.as_ref()) {
-            data.certificates.push(tsa_cert.clone());
-            data.crls.extend(self.revocation.crl_for(tsa_cert));
+        if let Some(tsa_cert) = signed.timestamp().and_then(|t| t.tsa_certificate.clone()) {
+            data.crls.extend(self.revocation.crl_for(&tsa_cert));
+            data.certificates.push(tsa_cert);
         }
-        let with_dss = kazasu_pdf::dss::append(&signed, &data).map_err(|e| {
+        signed.add_validation_data(&data).map_err(|e| {
             detail("dss", &e);
             failed(lang, &e)
         })?;
@@ -107,22 +101,18 @@ impl LongTerm {
             (data.certificates.len() as u64, data.crls.len() as u64, data.ocsp_responses.len() as u64);
         let mut said = vec![text::pdf_long_term_added(lang, certificates, crls, ocsps)];
         if self.level != PadesLevel::Lta {
-            return Ok((with_dss, said));
+            return Ok(said);
         }
         // clap requires --tsa with lta.
-        let url = tsa.ok_or_else(|| Failure::new(text::usage_missing_argument(lang, "--tsa"), exit::USAGE))?;
-        let prepared = kazasu_pdf::doc_timestamp::prepare(&with_dss).map_err(|e| failed(lang, &e))?;
-        let digest = prepared.digest();
-        let nonce = tsa::nonce().map_err(|e| failed(lang, e))?;
-        let request = kazasu_pdf::timestamp::request_for_digest(&digest, nonce).map_err(|e| failed(lang, e))?;
-        let answer = tsa::ask_tsa(lang, url, &request)?;
-        let token = kazasu_pdf::timestamp::token_for_digest(&answer, &digest, nonce, &tsa::signature_verifies)
-            .map_err(|e| {
+        let tsa = tsa.ok_or_else(|| Failure::new(text::usage_missing_argument(lang, "--tsa"), exit::USAGE))?;
+        let token = signed.add_document_timestamp(tsa).map_err(|e| match e {
+            PdfError::TimeStampUnanswered(_) | PdfError::TimeStamp(_) => {
                 detail("document time-stamp", &e);
-                Failure::new(text::pdf_timestamp_failed(lang, url), exit::FAILURE)
-            })?;
-        let done = prepared.finish(&token.der).map_err(|e| failed(lang, &e))?;
+                Failure::new(text::pdf_timestamp_failed(lang, tsa.url), exit::FAILURE)
+            }
+            e => failed(lang, &e),
+        })?;
         said.push(text::pdf_document_timestamp_added(lang, time::moment(lang, token.time)));
-        Ok((done, said))
+        Ok(said)
     }
 }

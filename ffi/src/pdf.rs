@@ -10,9 +10,9 @@
 //!    signs attributes built before the tap: naming the certificate only when `prepare_pdf` was given it.)
 //! 3. `prepared.finish(signedDocument)` → the signed PDF, to be saved as a new file.
 
-use std::sync::Mutex;
+use std::sync::Arc;
 
-use kazasu_pdf::{PdfError as CorePdfError, Prepared, SignOptions, SubFilter};
+use kazasu_pdf::{CardSignature, PdfError as CorePdfError, Session, SignOptions, SubFilter};
 
 use crate::signed::{HashAlgorithm, SignedDocument};
 
@@ -109,21 +109,19 @@ impl From<CorePdfError> for PdfFailure {
             CorePdfError::TooLarge { size, max } => PdfFailure::TooLarge { size: size as u64, max: max as u64 },
             CorePdfError::NoChangesAllowed => PdfFailure::CertifiedNoChanges,
             CorePdfError::NoSuchPage { page, pages } => PdfFailure::NoSuchPage { page, pages: pages as u64 },
+            CorePdfError::NotThisSession | CorePdfError::OtherCertificate => PdfFailure::WrongSignature,
+            CorePdfError::AlreadyFinished => PdfFailure::AlreadyFinished,
             other => PdfFailure::Unsupported { detail: other.to_string() },
         }
     }
 }
 
-/// A PDF with the room for its signature made, waiting for the card.
+/// A PDF with the room for its signature made, waiting for the card: one [`Session`] of kazasu-pdf.
 #[derive(uniffi::Object)]
 pub struct PreparedPdf {
-    prepared: Mutex<Option<Prepared>>,
-    /// The file as given (what the review shows).
-    input: std::sync::Arc<[u8]>,
+    session: Arc<Session>,
+    /// The signed attributes built before the card (for `SigningFlow.forBytes`).
     attributes: Vec<u8>,
-    /// The signed attributes built in the signing tap of a `SigningFlow.forPdf`.
-    built: Mutex<Option<Vec<u8>>>,
-    certificate: Option<Vec<u8>>,
     display: PdfDisplay,
 }
 
@@ -144,31 +142,23 @@ pub fn prepare_pdf(
     signing_time: i64,
     certificate: Option<Vec<u8>>,
     stamp: Option<PdfStamp>,
-) -> Result<std::sync::Arc<PreparedPdf>, PdfFailure> {
-    let info = kazasu_pdf::inspect(&pdf)?;
-    let pdf: std::sync::Arc<[u8]> = pdf.into();
+) -> Result<Arc<PreparedPdf>, PdfFailure> {
     let sub_filter = match kind {
         PdfSignatureKind::Pades => SubFilter::Pades,
         PdfSignatureKind::Pkcs7 => SubFilter::Pkcs7,
     };
-    let mut options = SignOptions::new(sub_filter, signing_time);
-    options.stamp = stamp.map(kazasu_pdf::Stamp::from);
-    let prepared = kazasu_pdf::prepare(&pdf, &options)?;
-    let attributes = prepared.signed_attributes(certificate.as_deref())?;
+    let options =
+        SignOptions { stamp: stamp.map(kazasu_pdf::Stamp::from), ..SignOptions::new(sub_filter, signing_time) };
+    let session = Session::prepare(pdf, options)?.expecting(certificate);
+    let attributes = session.attributes_before_card()?;
+    let info = session.info();
     let display = PdfDisplay {
         pages: u32::try_from(info.pages).unwrap_or(u32::MAX),
         size: info.size as u64,
         sha256_hex: hex::encode(info.sha256),
         existing_signatures: u32::try_from(info.signatures).unwrap_or(u32::MAX),
     };
-    Ok(std::sync::Arc::new(PreparedPdf {
-        prepared: Mutex::new(Some(prepared)),
-        input: pdf,
-        attributes,
-        built: Mutex::new(None),
-        certificate,
-        display,
-    }))
+    Ok(Arc::new(PreparedPdf { session: Arc::new(session), attributes, display }))
 }
 
 #[uniffi::export]
@@ -182,42 +172,26 @@ impl PreparedPdf {
         self.attributes.clone()
     }
 
-    /// The signed PDF, from what the flow gave back for [`PreparedPdf::bytes_to_sign`].
+    /// The signed PDF, from what the flow gave back (`SigningFlow.forPdf`, or `forBytes` over
+    /// [`PreparedPdf::bytes_to_sign`]).
     pub fn finish(&self, signed: SignedDocument) -> Result<Vec<u8>, PdfFailure> {
-        if signed.algorithm != HashAlgorithm::Sha256
-            || self.certificate.as_ref().is_some_and(|c| *c != signed.certificate)
-        {
+        if signed.algorithm != HashAlgorithm::Sha256 {
             return Err(PdfFailure::WrongSignature);
         }
-        let prepared = self.prepared.lock().ok().and_then(|mut p| p.take()).ok_or(PdfFailure::AlreadyFinished)?;
-        let built = self.built.lock().ok().and_then(|mut b| b.take());
-        let attributes = built.as_deref().unwrap_or(&self.attributes);
-        let cms = kazasu_pdf::cms::signed_data(attributes, &signed.certificate, &[], &signed.signature, None)?;
-        Ok(prepared.finish(&cms)?)
+        let card = CardSignature { signature: &signed.signature, certificate: &signed.certificate, signed_bytes: None };
+        Ok(self.session.finish(card, None)?.into_bytes())
     }
 }
 
 impl PreparedPdf {
     /// The file as given, for the review.
-    pub(crate) fn input(&self) -> std::sync::Arc<[u8]> {
-        self.input.clone()
+    pub(crate) fn input(&self) -> Arc<[u8]> {
+        self.session.input()
     }
 
     /// What the signing tap of `SigningFlow.forPdf` signs: the signed attributes naming the certificate the
-    /// card gives (or, when `prepare_pdf` was given one, those attributes — and nothing for another card).
-    pub(crate) fn builder(self: &std::sync::Arc<Self>) -> kazasu_core::flow::BuildFromCertificate {
-        let this = self.clone();
-        kazasu_core::flow::BuildFromCertificate::new(move |certificate: &[u8]| {
-            let attributes = match &this.certificate {
-                Some(named) if named.as_slice() == certificate => this.attributes.clone(),
-                Some(_) => return None,
-                None => {
-                    let prepared = this.prepared.lock().ok()?;
-                    prepared.as_ref()?.signed_attributes(Some(certificate)).ok()?
-                }
-            };
-            *this.built.lock().ok()? = Some(attributes.clone());
-            Some(attributes)
-        })
+    /// card gives (and nothing for a card other than the one `prepare_pdf` was given).
+    pub(crate) fn builder(&self) -> kazasu_core::flow::BuildFromCertificate {
+        kazasu_core::flow::BuildFromCertificate::new(self.session.builder())
     }
 }

@@ -121,20 +121,24 @@ pub fn sanitize_text(input: &str, max_chars: usize) -> String {
     cut.trim().to_string()
 }
 
-fn is_token(s: &str, min: usize, max: usize) -> bool {
+/// An id or nonce: `min..=max` characters of A–Z a–z 0–9 - _ (base64url).
+pub(crate) fn is_token(s: &str, min: usize, max: usize) -> bool {
     (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A relying party's origin as the formats carry it: a normalised `https://host[:port]`, nothing after it.
+pub(crate) fn check_origin(origin: &str) -> Result<(), HandoffError> {
+    let origin_url = HttpsUrl::parse(origin)?;
+    if origin_url.origin() != origin || origin_url.path_and_query() != "/" {
+        return Err(HandoffError::Malformed { what: "origin", detail: "not a normalised scheme://host[:port]".into() });
+    }
+    Ok(())
 }
 
 impl Document {
     /// Checks every rule of the format (not the clock; see [`Document::check_time`]).
     pub fn validate(&self) -> Result<(), HandoffError> {
-        let origin_url = HttpsUrl::parse(&self.origin)?;
-        if origin_url.origin() != self.origin || origin_url.path_and_query() != "/" {
-            return Err(HandoffError::Malformed {
-                what: "origin",
-                detail: "not a normalised scheme://host[:port]".into(),
-            });
-        }
+        check_origin(&self.origin)?;
         check_text("relying party name", &self.relying_party, MAX_NAME_CHARS, false)?;
         check_text("title", &self.title, MAX_TITLE_CHARS, false)?;
         check_text("creating browser", &self.created_from, MAX_NAME_CHARS, false)?;

@@ -31,7 +31,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::document::check_text;
+use super::document::{check_origin, check_text, is_token};
 use super::submission::Submission;
 use super::time::{format_utc, parse_utc};
 use super::url::HttpsUrl;
@@ -79,20 +79,10 @@ pub fn session_binding(session_secret: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(HashAlgorithm::Sha256.digest(session_secret))
 }
 
-fn is_token(s: &str, min: usize, max: usize) -> bool {
-    (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 impl Challenge {
     /// Checks every rule of the format (not the clock; see [`Challenge::check_time`]).
     pub fn validate(&self) -> Result<(), HandoffError> {
-        let origin_url = HttpsUrl::parse(&self.origin)?;
-        if origin_url.origin() != self.origin || origin_url.path_and_query() != "/" {
-            return Err(HandoffError::Malformed {
-                what: "origin",
-                detail: "not a normalised scheme://host[:port]".into(),
-            });
-        }
+        check_origin(&self.origin)?;
         check_text("relying party name", &self.relying_party, MAX_NAME_CHARS, false)?;
         check_text("creating browser", &self.created_from, MAX_NAME_CHARS, false)?;
         if !is_token(&self.challenge_id, 8, 64) {

@@ -1,4 +1,5 @@
-//! What can go wrong with a PDF, as one typed error.
+//! What can go wrong with a PDF, as one typed error (and the TSA answer's, which it carries, kept here so the
+//! error module imports from no other).
 
 /// Why a PDF could not be prepared, finished or read.
 #[derive(Debug, thiserror::Error)]
@@ -27,8 +28,39 @@ pub enum PdfError {
     Font(&'static str),
     #[error("the prepared file has no signature placeholder")]
     NoPlaceholder,
+    #[error("the card's certificate is not the one the signature was to name")]
+    OtherCertificate,
+    #[error("the signature was made by another certificate, or over other bytes, than this signing prepared")]
+    NotThisSession,
+    #[error("this signing is already finished")]
+    AlreadyFinished,
+    #[error("the time-stamp authority did not answer")]
+    TimeStampUnanswered(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("the operating system's random generator failed (a time-stamp request's nonce)")]
+    Random(#[source] getrandom::Error),
+    #[error("the time-stamp authority's answer is not used")]
+    TimeStamp(#[from] TimestampError),
     #[error("CMS encoding failed")]
     Der(#[from] der::Error),
     #[error("writing the update failed")]
     Write(#[source] std::io::Error),
+}
+
+/// Why a TSA's answer is not used.
+#[derive(Debug, thiserror::Error)]
+pub enum TimestampError {
+    #[error("not DER: {0}")]
+    Der(#[from] der::Error),
+    #[error("the TSA refused ({0:?})")]
+    Refused(cmpv2::status::PkiStatus),
+    #[error("the answer holds no token")]
+    NoToken,
+    #[error("the token is not a signed TSTInfo")]
+    NotTstInfo,
+    #[error("the token is for other data (message imprint)")]
+    WrongImprint,
+    #[error("the token answers another request (nonce)")]
+    WrongNonce,
+    #[error("the token's own signature does not verify")]
+    BadSignature,
 }

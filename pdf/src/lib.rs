@@ -10,6 +10,10 @@
 //! 2. [`Prepared::finish`] puts the CMS SignedData ([`cms::signed_data`]) around the card's signature into
 //!    `/Contents`, in place: no byte outside the placeholder changes.
 //!
+//! [`Session`] holds these steps for one signing as the CLI and the FFI drive it (the refusals before the
+//! password, the attributes built from the card's certificate in the signing tap, the finish once, a time-stamp
+//! authority reached through the driver), and the long-term updates after it.
+//!
 //! PAdES B-LT and B-LTA: [`dss::append`] adds the validation data (certificates, CRLs, OCSP responses) in a
 //! further update, [`doc_timestamp::prepare`] a document time-stamp over everything before it.
 //!
@@ -26,6 +30,7 @@ mod permissions;
 pub mod place;
 mod prepare;
 mod read;
+pub mod session;
 pub mod stamp;
 mod subfilter;
 pub mod timestamp;
@@ -37,6 +42,7 @@ pub use permissions::AllowedChanges;
 pub use place::Corner;
 pub use prepare::{prepare, Prepared, SignOptions};
 pub use read::{inspect, signatures, FoundSignature, PdfInfo, MAX_INPUT};
+pub use session::{CardSignature, Session, SignedPdf, TimeStampAuthority};
 pub use stamp::Stamp;
 pub use subfilter::SubFilter;
 pub use update::ChangedObject;

@@ -14,34 +14,17 @@ use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifier;
 use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
 
+pub use crate::error::TimestampError;
+
 /// id-ct-TSTInfo (RFC 3161): the content type of a time-stamp token.
 const ID_CT_TST_INFO: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
 
 /// Checks a signature: (certificate DER, signed data, signature) → whether it verifies (the caller's crypto).
-pub type SignatureCheck = dyn Fn(&[u8], &[u8], &[u8]) -> bool;
-
-/// Why a TSA's answer is not used.
-#[derive(Debug, thiserror::Error)]
-pub enum TimestampError {
-    #[error("not DER: {0}")]
-    Der(#[from] der::Error),
-    #[error("the TSA refused ({0:?})")]
-    Refused(PkiStatus),
-    #[error("the answer holds no token")]
-    NoToken,
-    #[error("the token is not a signed TSTInfo")]
-    NotTstInfo,
-    #[error("the token is for other data (message imprint)")]
-    WrongImprint,
-    #[error("the token answers another request (nonce)")]
-    WrongNonce,
-    #[error("the token's own signature does not verify")]
-    BadSignature,
-}
+pub type SignatureCheck<'a> = dyn Fn(&[u8], &[u8], &[u8]) -> bool + 'a;
 
 /// SHA-256 of a signature value: what a signature time-stamp is over.
-fn signature_digest(signature: &[u8]) -> [u8; 32] {
+pub(crate) fn signature_digest(signature: &[u8]) -> [u8; 32] {
     Sha256::digest(signature).into()
 }
 

@@ -3,104 +3,14 @@
 //! good — is kept. .ci/pdf.sh runs the same path against `openssl ts -reply`.
 #![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
-use cmpv2::status::{PkiStatus, PkiStatusInfo};
-use cms::cert::IssuerAndSerialNumber;
-use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
-};
-use const_oid::db::rfc5911::{ID_CONTENT_TYPE, ID_MESSAGE_DIGEST, ID_SIGNED_DATA};
-use const_oid::db::rfc5912::{ID_SHA_256, RSA_ENCRYPTION};
-use der::asn1::{Any, GeneralizedTime, Int, ObjectIdentifier, OctetString, SetOfVec};
-use der::{Decode, Encode};
+mod common;
+
+use cmpv2::status::PkiStatus;
+use common::{answer, rsa_sign, rsa_verifies, PKI, TIME};
+use der::asn1::{Any, Int};
+use der::Decode;
 use kazasu_pdf::timestamp::{check, request, token_from_response, TimestampError};
-use openssl::hash::MessageDigest;
-use openssl::pkey::PKey;
-use openssl::sign::{Signer, Verifier};
-use openssl::x509::X509;
-use sha2::{Digest, Sha256};
-use spki::AlgorithmIdentifierOwned;
-use x509_cert::attr::Attribute;
-use x509_cert::Certificate;
-use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
-
-const PKI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki");
-const TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
-const TIME: u64 = 1_796_083_200;
-
-fn rsa_sign(data: &[u8]) -> Vec<u8> {
-    let key = PKey::private_key_from_pem(&std::fs::read(format!("{PKI}/sign.TEST-ONLY.key.pem")).unwrap()).unwrap();
-    let mut s = Signer::new(MessageDigest::sha256(), &key).unwrap();
-    s.update(data).unwrap();
-    s.sign_to_vec().unwrap()
-}
-
-fn rsa_verifies(cert: &[u8], data: &[u8], signature: &[u8]) -> bool {
-    let key = X509::from_der(cert).unwrap().public_key().unwrap();
-    let mut v = Verifier::new(MessageDigest::sha256(), &key).unwrap();
-    v.update(data).unwrap();
-    v.verify(signature).unwrap_or(false)
-}
-
-fn attribute(oid: ObjectIdentifier, value: Any) -> Attribute {
-    Attribute { oid, values: SetOfVec::try_from(vec![value]).unwrap() }
-}
-
-/// A TSA's answer (status `status`) for a request, as the TSA read it: its imprint and nonce.
-fn answer(status: PkiStatus, imprint: MessageImprint, nonce: Option<Int>) -> Vec<u8> {
-    let sha256 = AlgorithmIdentifierOwned { oid: ID_SHA_256, parameters: None };
-    let tst = TstInfo {
-        version: TspVersion::V1,
-        policy: ObjectIdentifier::new_unwrap("1.2.3.4.1"),
-        message_imprint: imprint,
-        serial_number: Int::new(&[1]).unwrap(),
-        gen_time: GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(TIME)).unwrap(),
-        accuracy: None,
-        ordering: false,
-        nonce,
-        tsa: None,
-        extensions: None,
-    }
-    .to_der()
-    .unwrap();
-    let attrs: SetOfVec<Attribute> = SetOfVec::try_from(vec![
-        attribute(ID_CONTENT_TYPE, Any::encode_from(&TST_INFO).unwrap()),
-        attribute(
-            ID_MESSAGE_DIGEST,
-            Any::encode_from(&OctetString::new(Sha256::digest(&tst).to_vec()).unwrap()).unwrap(),
-        ),
-    ])
-    .unwrap();
-    let cert = Certificate::from_der(&std::fs::read(format!("{PKI}/sign.der")).unwrap()).unwrap();
-    let signer = SignerInfo {
-        version: CmsVersion::V1,
-        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-            issuer: cert.tbs_certificate.issuer.clone(),
-            serial_number: cert.tbs_certificate.serial_number.clone(),
-        }),
-        digest_alg: sha256.clone(),
-        signature: OctetString::new(rsa_sign(&attrs.to_der().unwrap())).unwrap(),
-        signed_attrs: Some(attrs),
-        signature_algorithm: AlgorithmIdentifierOwned { oid: RSA_ENCRYPTION, parameters: Some(Any::null()) },
-        unsigned_attrs: None,
-    };
-    let sd = SignedData {
-        version: CmsVersion::V3,
-        digest_algorithms: SetOfVec::try_from(vec![sha256]).unwrap(),
-        encap_content_info: EncapsulatedContentInfo {
-            econtent_type: TST_INFO,
-            econtent: Some(Any::encode_from(&OctetString::new(tst).unwrap()).unwrap()),
-        },
-        certificates: Some(CertificateSet(
-            SetOfVec::try_from(vec![cms::cert::CertificateChoices::Certificate(cert)]).unwrap(),
-        )),
-        crls: None,
-        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer]).unwrap()),
-    };
-    let token = ContentInfo { content_type: ID_SIGNED_DATA, content: Any::encode_from(&sd).unwrap() };
-    let status = PkiStatusInfo { status, status_string: None, fail_info: None };
-    TimeStampResp { status, time_stamp_token: Some(token) }.to_der().unwrap()
-}
+use x509_tsp::TimeStampReq;
 
 /// The answer a TSA gives to `request(signature, nonce)`.
 fn honest_answer(signature: &[u8], nonce: u64) -> Vec<u8> {

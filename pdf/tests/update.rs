@@ -7,27 +7,11 @@ use kazasu_pdf::{inspect, prepare, AllowedChanges, ChangedObject, PdfError, Prep
 use lopdf::xref::XrefEntry;
 use lopdf::{Document, Object};
 
-const TIME: i64 = 1_796_000_000;
+mod common;
 
-/// A PDF written by hand from object bodies (object `i + 1` is `bodies[i]`), with a classic xref table and the
-/// trailer entries `trailer` (besides /Size): numbers exactly as a producer wrote them.
-fn pdf(bodies: &[&str], trailer: &str) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in bodies.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", bodies.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {} {trailer} >>\nstartxref\n{xref}\n%%EOF\n", bodies.len() + 1).as_bytes(),
-    );
-    out
-}
+use common::pdf;
+
+const TIME: i64 = 1_796_000_000;
 
 const PAGE: &str = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.3039370079 841.8897637795] \
                     /CropBox [ 0.5 .25 595.3039370079 841.8897637795 ] /Contents 4 0 R /Rotate 0 >>";

@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use kazasu_core::handoff::client::{Reply, Transcribed};
@@ -26,7 +26,7 @@ use kazasu_core::handoff::time::jst_parts;
 use kazasu_core::handoff::{login_app_link, login_deep_link, HttpsUrl, LoginResponse, Refusal};
 use serde::{Deserialize, Serialize};
 
-use super::reply::{blocking, no_store, page, page_lang};
+use super::reply::{blocking, json, no_store, page, page_lang};
 use crate::error::{Failure, Refused};
 use crate::guard::{self, cookies, Denied, REDEEM_GRACE_SECS, SESSION_SECS};
 use crate::state::{random_token, AppState, Shared};
@@ -174,13 +174,7 @@ pub async fn fetch_challenge(State(state): State<Shared>, Path(id): Path<String>
         challenge_json(&row.challenge).map_err(Refused::internal)
     })
     .await;
-    match result {
-        Ok(body) => {
-            (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], no_store(), body)
-                .into_response()
-        }
-        Err(r) => r.into_response(),
-    }
+    json(result)
 }
 
 /// `POST /login/{id}/response`: the app's answer, verified with `verify_login` against the stored challenge,

@@ -61,3 +61,14 @@ pub fn page(status: StatusCode, page: &impl Template) -> Response {
 pub fn text(t: String) -> Response {
     ([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], no_store(), t).into_response()
 }
+
+/// What the app fetches (a request, a log-in challenge): its JSON, not cached, or the protocol's refusal.
+pub fn json(result: Result<Vec<u8>, Refused>) -> Response {
+    match result {
+        Ok(body) => {
+            (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], no_store(), body)
+                .into_response()
+        }
+        Err(r) => r.into_response(),
+    }
+}

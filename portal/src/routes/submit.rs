@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kazasu_core::handoff::client::{Reply, Transcribed};
@@ -14,7 +14,7 @@ use kazasu_core::handoff::request::request_json;
 use kazasu_core::handoff::rp::{verify_submission, RevocationSource};
 use kazasu_core::handoff::{Document, HandoffError, Refusal, Submission, MAX_SUBMISSION_BODY};
 
-use super::reply::{blocking, no_store};
+use super::reply::{blocking, json, no_store};
 use crate::error::Refused;
 use crate::guard::Denied;
 use crate::state::{AppState, Shared};
@@ -38,13 +38,7 @@ pub async fn fetch_request(State(state): State<Shared>, Path(id): Path<String>) 
         request_json(&doc).map_err(Refused::internal)
     })
     .await;
-    match result {
-        Ok(body) => {
-            (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], no_store(), body)
-                .into_response()
-        }
-        Err(r) => r.into_response(),
-    }
+    json(result)
 }
 
 pub async fn submit(

@@ -4,6 +4,7 @@
 //! Two lines: at pty speed (what libnfc and the emulator cost), and with the emulator modelling a
 //! 115200-baud serial line as a PN532 HSU board runs (what a real PN532 UART link adds). The card itself
 //! is the software card, so card time (seconds for a real signature) is not in these numbers.
+#![allow(clippy::unwrap_used)] // a measuring tool, not product code: an unwrap that fails stops the run
 
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,6 @@
 //! Device discovery as `kazasu readers` and `--nfc` use it. Own test binary: it sets LIBNFC_DEVICE, which
 //! libnfc reads when a context starts, for the whole process.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! The whole JPKI sign flow (kazasu_core::flow::sign) through real libnfc, the pn532_uart driver and the
 //! emulated PN532 on a pty, with kazasu-core's software card as the card. Signatures are checked with
 //! kazasu_core::verify (OpenSSL) and, independently, with the `openssl` command-line tool.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 use std::process::Command;
 use std::sync::{Arc, Mutex};

@@ -1,5 +1,6 @@
 //! NfcTransport through real libnfc (pn532_uart driver) against the emulated PN532 on a pty, with a
 //! small scripted card. The JPKI flow against the software card is in `sign_flow.rs`.
+#![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
