@@ -205,14 +205,7 @@ fn core_state_of(state: &FlowState) -> State {
         },
         FlowState::ConfirmLastTry => State::ConfirmLastTry,
         FlowState::HoldCard { notice } => State::HoldCard { notice: notice.clone() },
-        FlowState::Working { step } => State::Working {
-            step: match step {
-                SignStep::Connecting => Step::Connecting,
-                SignStep::VerifyingPin => Step::VerifyingPin,
-                SignStep::ReadingCertificate => Step::ReadingCertificate,
-                SignStep::Signing => Step::Signing,
-            },
-        },
+        FlowState::Working { step } => State::Working { step: core_step_of(*step) },
         FlowState::ConfirmFiling { .. } => State::ConfirmFiling,
         FlowState::Submitting { attempt } => State::Submitting { attempt: *attempt },
         FlowState::SubmitFailed { notice, can_resend } => {
@@ -630,5 +623,16 @@ pub(crate) fn step_of(step: Step) -> SignStep {
         Step::ReadingTries | Step::VerifyingPin => SignStep::VerifyingPin,
         Step::ReadingCertificate => SignStep::ReadingCertificate,
         Step::Signing => SignStep::Signing,
+    }
+}
+
+/// The core step a screen's step was rendered from (the counter's read shows as VERIFY: the rules about states
+/// read neither).
+pub(crate) fn core_step_of(step: SignStep) -> Step {
+    match step {
+        SignStep::Connecting => Step::Connecting,
+        SignStep::VerifyingPin => Step::VerifyingPin,
+        SignStep::ReadingCertificate => Step::ReadingCertificate,
+        SignStep::Signing => Step::Signing,
     }
 }

@@ -14,7 +14,7 @@ use kazasu_core::handoff::LinkKind;
 use zeroize::Zeroizing;
 
 use crate::consent::CreationContext;
-use crate::flow::{step_of, CallbackFailure, FlowClock, Notice, Observer, SigningFlow, WayOut};
+use crate::flow::{core_step_of, step_of, CallbackFailure, FlowClock, Notice, Observer, SigningFlow, WayOut};
 use crate::handoff::{self, HttpTransport};
 use crate::signed::SignStep;
 use crate::transport::CardTransport;
@@ -105,6 +105,42 @@ pub fn login_way_out_of(state: LoginState) -> WayOut {
         S::Fetching | S::ReviewLogin { .. } | S::EnterPin { .. } | S::HoldCard { .. } => WayOut::Cancel,
         S::SubmitFailed { .. } => WayOut::Discard,
         S::LoggedIn { .. } | S::ProbablyReceived | S::Blocked | S::Failed { .. } | S::Cancelled => WayOut::Close,
+    }
+}
+
+/// Whether the card did its work when `state` arrives: it answered the log-in and is not needed again (as
+/// `reader_done` for signing). A shell whose NFC sheet closes with the tap (iOS) says "done" then, and otherwise
+/// the reason `state` gives; the rule is the core's (`kazasu_core::flow::State::reader_done`).
+#[uniffi::export]
+pub fn login_reader_done(state: LoginState) -> bool {
+    core_state_of(&state).reader_done()
+}
+
+/// The core state a log-in screen was rendered from, as far as the core's rules about states read it (the
+/// receipt of a log-in is the relying party's verdict, which the screen shows as its origin).
+fn core_state_of(state: &LoginState) -> State {
+    use LoginState as S;
+    match state {
+        S::Fetching => State::Fetching,
+        S::ReviewLogin { .. } => State::Review,
+        S::EnterPin { known_tries, notice, .. } => State::EnterPin {
+            known_tries: known_tries.map(|n| u8::try_from(n).unwrap_or(u8::MAX)),
+            notice: notice.clone(),
+        },
+        S::ConfirmLastTry => State::ConfirmLastTry,
+        S::HoldCard { notice } => State::HoldCard { notice: notice.clone() },
+        S::Working { step } => State::Working { step: core_step_of(*step) },
+        S::Submitting { attempt } => State::Submitting { attempt: *attempt },
+        S::SubmitFailed { notice, can_resend } => {
+            State::SubmitFailed { notice: notice.clone(), can_resend: *can_resend }
+        }
+        S::LoggedIn { .. } => {
+            State::Done { receipt: kazasu_core::handoff::Receipt { request_id: String::new(), transcribed: None } }
+        }
+        S::ProbablyReceived => State::ProbablyReceived,
+        S::Blocked => State::Blocked,
+        S::Failed { notice } => State::Failed { notice: notice.clone() },
+        S::Cancelled => State::Cancelled,
     }
 }
 

@@ -619,7 +619,7 @@ impl crate::flow::FlowClock for TestClock {
 
 /// A state as the scenario table names it: the variant, its notice's variant, the numbers it carries and its
 /// way out (`way_out_of`, by variant name), whether it is the last try, and whether the card did its work
-/// (`reader_done`; none for a log-in, whose shells have no closing sheet).
+/// (`reader_done`, `login_reader_done`).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct StateSummary {
     pub name: String,
@@ -680,7 +680,8 @@ pub fn describe_login_state(state: crate::login::LoginState) -> StateSummary {
     };
     let way_out = variant(format!("{:?}", crate::login::login_way_out_of(state.clone())));
     let name = variant(format!("{state:?}"));
-    StateSummary { name, notice, known_tries, last_try, can_resend, way_out, reader_done: None }
+    let reader_done = Some(crate::login::login_reader_done(state));
+    StateSummary { name, notice, known_tries, last_try, can_resend, way_out, reader_done }
 }
 
 #[cfg(test)]
