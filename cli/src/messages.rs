@@ -164,12 +164,9 @@ pub fn pin_error(lang: Lang, e: &PinError) -> String {
 }
 
 #[cfg(test)]
-#[path = "../build/catalog.rs"]
-mod catalog;
-
-#[cfg(test)]
 mod tests {
     use super::*;
+    use kazasu_words::catalog;
 
     #[test]
     fn wrong_pin_message_names_the_tries_left() {
@@ -223,26 +220,6 @@ mod tests {
     }
 
     #[test]
-    fn a_catalog_with_a_missing_language_or_mismatched_placeholders_is_refused() {
-        assert!(catalog::parse("[a]\nja = \"あ\"\n").unwrap_err().contains("no en"));
-        assert!(catalog::parse("[a]\nja = \"{x}\"\nen = \"{y}\"\n").unwrap_err().contains("placeholders"));
-        assert!(catalog::parse("[Bad]\nja = \"あ\"\nen = \"a\"\n").unwrap_err().contains("snake_case"));
-        assert!(catalog::parse("[a]\nja = \"あ\"\nen = \"a\"\nde = \"a\"\n").unwrap_err().contains("unexpected"));
-        assert!(catalog::placeholders("{unclosed").is_err());
-        assert!(catalog::placeholders("stray }").is_err());
-        assert!(catalog::placeholders("{Not_snake}").is_err());
-        let ok = catalog::parse("[b]\nja = \"{n}と{m}\"\nen = \"{m} and {n}\"\n").unwrap();
-        assert_eq!(ok[0].placeholders, ["m", "n"]);
-        // Parameters in name order, whatever order the texts use.
-        let code = catalog::generate(&ok);
-        assert!(
-            code.contains("pub fn b(lang: Lang, m: impl ::std::fmt::Display, n: impl ::std::fmt::Display) -> String"),
-            "{code}"
-        );
-        assert!(code.contains("format!(\"{m} and {n}\", m = m, n = n)"), "{code}");
-    }
-
-    #[test]
     fn every_count_in_the_catalog_chooses_its_english_plural() {
         // A placeholder followed by a noun in the plural ("{tries} tries") is a count: the text must choose
         // the word by it ("{tries} {tries|try|tries}"), or "1 tries" would be shown.
@@ -273,18 +250,6 @@ mod tests {
             text::pdf_existing_signatures(Lang::Ja, 1),
             "この PDF にはすでに署名が 1 件あります。新しい署名は後ろに追記され、それらが署名した内容は 1 バイトも変えないため、いま有効な署名は有効なままです。"
         );
-    }
-
-    #[test]
-    fn a_plural_choice_must_have_two_words_and_a_snake_case_count() {
-        assert!(catalog::parse("[a]\nja = \"{n}回\"\nen = \"{n|try}\"\n").unwrap_err().contains("plural"));
-        assert!(catalog::parse("[a]\nja = \"{n}回\"\nen = \"{n|try|}\"\n").unwrap_err().contains("plural"));
-        assert!(catalog::parse("[a]\nja = \"{n}回\"\nen = \"{N|a|b}\"\n").is_err());
-        let ok = catalog::parse("[a]\nja = \"{n}回{m}\"\nen = \"{n|It is|They are} {m}\"\n").unwrap();
-        assert_eq!(ok[0].counts, ["n"]);
-        let code = catalog::generate(&ok);
-        assert!(code.contains("pub fn a(lang: Lang, m: impl ::std::fmt::Display, n: u64) -> String"), "{code}");
-        assert!(code.contains("if n == 1 { \"It is\" } else { \"They are\" }"), "{code}");
     }
 
     #[test]
