@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 3: the uniffi bindings from Kotlin, on the JVM. Self-contained (installs what it is missing, starts no
 # services), exits non-zero on any failure.
-#  0. strings.xml / Localizable.strings are what scripts/l10n.py produces from the catalog l10n/app.toml;
+#  0. strings.xml, NoticeWords.kt (and iOS's files) are what kazasu-words produces from the catalog l10n/app.toml,
+#     and every key the app's code names is in them;
 #  1. the FFI crate's Rust tests with the exported software card (feature `testing`; under scripts/test-all.sh
 #     they ran in its workspace tests);
 #  2. the host cdylib with `testing` (the workspace's build, .ci/lib/cargo.sh), and the Kotlin bindings
@@ -42,7 +43,7 @@ bindings="$target_dir/uniffi/kotlin"
 m2="${KAZASU_M2_REPO:-/root/.m2/repository}"
 
 echo "== kotlin.sh: the phones' words are those of the catalog (l10n/app.toml)"
-python3 scripts/l10n.py --check
+cargo run -q -p kazasu-words -- --check
 
 if ws_tested; then
     echo "== kotlin.sh: the FFI crate's Rust tests (feature testing) ran in the workspace tests"

@@ -4,6 +4,8 @@
 # Runs as root (debootstrap, chroot, mounts). Times: ~4 min on a fresh machine (chroot ~2.5 min, 2.7 GB; under
 # scripts/test-all.sh the chroot is made in the background during the build, .ci/provision.sh),
 # ~20 s when the chroot and the Swift build directory are reused and nothing changed.
+#  0. Localizable.strings and L10n.swift (the key enum, notice → words) are what kazasu-words produces from the
+#     catalog l10n/app.toml, every key the Swift code names is in them, and none it never names;
 #  1. the host cdylib of kazasu-ffi with feature `testing` (exports the software card): the workspace's build;
 #  2. the Swift bindings (kazasu_ffi.swift + C header + modulemap) generated from it in library mode by the
 #     in-repo uniffi-bindgen into ios/Sources (git-ignored, rewritten every run: they cannot go stale); the
@@ -91,6 +93,9 @@ fi
 source .ci/lib/cargo.sh
 target_dir=$(ws_target_dir)
 lib="$target_dir/debug/libkazasu_ffi.so"
+
+echo "== swift.sh: the phones' words are those of the catalog (l10n/app.toml)"
+cargo run -q -p kazasu-words -- --check
 
 echo "== swift.sh: cdylib (feature testing) and the in-repo uniffi-bindgen"
 # The workspace's build (.ci/lib/cargo.sh: feature testing included); fresh after scripts/test-all.sh's.

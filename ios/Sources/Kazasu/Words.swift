@@ -1,45 +1,10 @@
 import Foundation
 import KazasuFFI
 
-/// Every key of Localizable.strings (ja = the app's language, en = the fallback), named after the flow's states
-/// and notices (`state_hold_card`, `notice_wrong_pin`) so that a catalog generator can take the files over. The
-/// tests check that both files hold exactly these keys with the same placeholders.
-public enum L10n: String, CaseIterable, Sendable {
-    case app_name, main_intro, main_scan, main_received_link, main_sample, nfc_unavailable
-    case scan_title, scan_no_permission, scan_no_camera, cancel, close
-    case state_fetching, state_review_accept
-    case state_review_request_origin, state_review_request_dev_origin, state_review_request_relying_party
-    case state_review_request_fields, state_review_request_empty_value, state_review_request_expires
-    case state_review_request_signed_text, state_review_request_context, relay_warning
-    case state_review_disclosure_to_origin, state_review_disclosure_with_file, item_separator
-    case age_just_now, age_minutes, age_hours
-    case state_review_bytes, state_review_bytes_size, state_review_bytes_sha256
-    case state_enter_pin, state_enter_pin_tries_left, state_enter_pin_last_try_hint, state_enter_pin_placeholder
-    case state_enter_pin_next
-    case state_confirm_last_try, state_confirm_last_try_body, state_confirm_last_try_confirm
-    case state_confirm_last_try_decline
-    case state_hold_card, state_hold_card_start
-    case state_working_connecting, state_working_verifying_pin, state_working_reading_certificate
-    case state_working_signing
-    case state_confirm_filing, state_confirm_filing_applicant, state_confirm_filing_file, state_confirm_filing_cancel
-    case state_submitting, state_submit_failed, state_submit_failed_resend, state_submit_failed_discard
-    case state_signed, state_signed_details, state_done, state_probably_received
-    case state_blocked, state_blocked_body, state_failed, state_cancelled
-    case label_name, label_address, label_date_of_birth, label_gender
-    case gender_male, gender_female, gender_not_stated, value_unknown
-    case reader_hold, reader_reading, reader_signing, reader_done, reader_multiple_tags
-    case notice_wrong_pin, notice_last_try, notice_card_lost, notice_verify_outcome_unknown
-    case notice_card_lost_after_pin, notice_not_jpki_card, notice_tries_unknown
-    case notice_invalid_pin_length, notice_invalid_pin_alphabet, notice_invalid_pin_four_digits
-    case notice_card_unsupported, notice_card_fault
-    case notice_invalid_link, notice_invalid_request, notice_origin_mismatch, notice_display_mismatch
-    case notice_expired, notice_not_yet_valid, notice_already_signed, notice_request_not_found, notice_network
-    case notice_http_status, notice_refused
-}
-
 /// The words the app shows for the flow's states and notices: Japanese first, English as the fallback. Only
 /// words of the app's own catalog reach the person, plus a relying party's refusal in its own words (cleaned by
-/// the core), shown as the site's words.
+/// the core), shown as the site's words. The keys (`L10n`) and `notice(_:)` are generated from the catalog
+/// (L10n.swift, by kazasu-words).
 public struct Words: Sendable {
     private let table: @Sendable (String) -> String
     /// For dates and times (the request's expiry).
@@ -77,35 +42,6 @@ public struct Words: Sendable {
     /// Whether `key` has a translation (a missing one comes back as the key itself).
     public func has(_ key: L10n) -> Bool {
         table(key.rawValue) != key.rawValue
-    }
-
-    /// What a notice tells the person.
-    public func notice(_ notice: Notice) -> String {
-        switch notice {
-        case .wrongPin(let remaining): return self(.notice_wrong_pin, String(remaining))
-        case .lastTry: return self(.notice_last_try)
-        case .cardLost: return self(.notice_card_lost)
-        case .verifyOutcomeUnknown: return self(.notice_verify_outcome_unknown)
-        case .cardLostAfterPin: return self(.notice_card_lost_after_pin)
-        case .notJpkiCard: return self(.notice_not_jpki_card)
-        case .triesUnknown: return self(.notice_tries_unknown)
-        case .invalidPin(.length): return self(.notice_invalid_pin_length)
-        case .invalidPin(.alphabet): return self(.notice_invalid_pin_alphabet)
-        case .invalidPin(.fourDigits): return self(.notice_invalid_pin_four_digits)
-        case .cardUnsupported: return self(.notice_card_unsupported)
-        case .cardFault: return self(.notice_card_fault)
-        case .invalidLink: return self(.notice_invalid_link)
-        case .invalidRequest: return self(.notice_invalid_request)
-        case .originMismatch(let expected, let found): return self(.notice_origin_mismatch, expected, found)
-        case .displayMismatch: return self(.notice_display_mismatch)
-        case .expired: return self(.notice_expired)
-        case .notYetValid: return self(.notice_not_yet_valid)
-        case .alreadySigned: return self(.notice_already_signed)
-        case .requestNotFound: return self(.notice_request_not_found)
-        case .network: return self(.notice_network)
-        case .httpStatus(let status): return self(.notice_http_status, String(status))
-        case .refused(_, let message): return self(.notice_refused, message)
-        }
     }
 
     /// The progress line while the card works.

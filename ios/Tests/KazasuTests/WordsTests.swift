@@ -13,7 +13,7 @@ final class WordsTests: XCTestCase {
         .triesUnknown, .invalidPin(rule: .length), .invalidPin(rule: .alphabet), .invalidPin(rule: .fourDigits), .cardUnsupported, .cardFault,
         .invalidLink, .invalidRequest, .originMismatch(expected: "https://evil.example", found: "https://city.example.jp"),
         .displayMismatch, .expired, .notYetValid, .alreadySigned, .requestNotFound, .network, .httpStatus(status: 503),
-        .refused(code: .badSignature, message: "署名を検証できません"),
+        .refused(code: .badSignature, message: "署名を検証できません"), .refused(code: .internal, message: ""),
     ]
 
     func testEveryKeyIsTranslatedInJapaneseAndEnglishWithTheSamePlaceholders() {
@@ -59,6 +59,17 @@ final class WordsTests: XCTestCase {
                        "申請先が受け付けませんでした。申請先からのメッセージ:「署名を検証できません」")
         XCTAssertEqual(en.notice(.refused(code: .internal, message: "try later")),
                        "The site did not accept it. The site's message: “try later”")
+    }
+
+    /// The drift this once was: the iPhone had no words for a refusal without the site's words and showed 「」.
+    func testARefusalWithoutTheSitesWordsIsSaidWithoutAnEmptyQuote() {
+        XCTAssertEqual(ja.notice(.refused(code: .internal, message: "")), "申請先が受け付けませんでした。")
+        XCTAssertEqual(en.notice(.refused(code: .rateLimited, message: "")), "The site did not accept it.")
+        XCTAssertEqual(ja.notice(.refused(code: .internal, message: "")), ja(.notice_refused_without_message))
+        for words in [ja, en] {
+            let said = words.notice(.refused(code: .internal, message: ""))
+            XCTAssertFalse(said.contains("「」") || said.contains("“”") || said.contains("%"), said)
+        }
     }
 
     func testTheReaderSheetSaysReadingUntilTheCardSignsAndClosesWithWhatTheTapLeft() throws {
