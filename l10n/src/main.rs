@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use kazasu_words::{catalog, phone_files, phones, usage};
+use kazasu_words::{catalog, phone_files, usage};
 
 fn main() -> ExitCode {
     let check = match std::env::args().nth(1).as_deref() {
@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     if let Err(e) = catalog::parse(&messages) {
         problems.push(format!("l10n/messages.toml: {e}"));
     }
-    let entries = phones::load(&app, &messages).unwrap_or_else(|p| {
+    let entries = kazasu_words::load(&app, &messages).unwrap_or_else(|p| {
         problems.extend(p);
         Vec::new()
     });

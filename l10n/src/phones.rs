@@ -2,7 +2,7 @@
 //! and every check an entry must pass before a phone's file is written from it.
 
 use crate::catalog::is_snake_case;
-use crate::notice::Pattern;
+use crate::pattern::Pattern;
 
 /// A phone that shows the catalog's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,7 +95,8 @@ fn placeholders(text: &str) -> Vec<(usize, usize, &str)> {
 }
 
 /// Loads the phones' entries: app.toml's in its order, then the shared ones in `shared`'s order. Every
-/// problem of the catalog is listed (not only the first).
+/// problem of the catalog is listed (not only the first). The notice patterns are checked across entries by
+/// [`crate::load`].
 pub fn load(app: &str, messages: &str) -> Result<Vec<PhoneEntry>, Vec<String>> {
     let mut problems = Vec::new();
     let mut table = |name: &str, text: &str| match text.parse::<toml::Table>() {
@@ -127,7 +128,6 @@ pub fn load(app: &str, messages: &str) -> Result<Vec<PhoneEntry>, Vec<String>> {
     }
     let mut entries = entries(&phones, &mut problems);
     entries.extend(self::entries(&borrowed, &mut problems));
-    crate::notice::check(&entries, &mut problems);
     if problems.is_empty() {
         Ok(entries)
     } else {

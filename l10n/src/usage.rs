@@ -118,6 +118,34 @@ pub fn check(root: &Path, entries: &[PhoneEntry], generated: &[(String, String)]
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::phones;
+
+    #[test]
+    fn a_key_the_code_names_but_its_phone_lacks_and_an_ios_key_no_swift_names_are_problems() {
+        let root = std::env::temp_dir().join(format!("kazasu-words-usage-{}", std::process::id()));
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("android/app/src/main/kotlin/A.kt", "getString(R.string.both_words) + getString(R.string.ios_words)");
+        write("ios/Sources/Kazasu/W.swift", "w(.both_words) + w(.android_words)");
+        let app = "[both_words]\nja = \"あ\"\nen = \"a\"\n\
+                   [ios_words]\nja = \"い\"\nen = \"i\"\nonly = \"ios\"\n\
+                   [android_words]\nja = \"う\"\nen = \"u\"\nonly = \"android\"\n";
+        let entries = phones::load(app, "").unwrap();
+        let (problems, notes) = check(&root, &entries, &[]);
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(
+            problems,
+            [
+                "android/app/src/main/kotlin/A.kt names ios_words, which Android's words lack (l10n/app.toml)",
+                "iOS is given [ios_words], which its code never names",
+                "ios/Sources/Kazasu/W.swift names android_words, which iOS's words lack (l10n/app.toml)",
+            ]
+        );
+        assert_eq!(notes, ["Android is given [android_words], which its code never names"]);
+    }
 
     #[test]
     fn the_keys_are_read_after_their_prefix() {

@@ -6,7 +6,7 @@
 
 use kazasu_core::flow::{Notice, PinRule};
 use kazasu_core::handoff::Refusal;
-use kazasu_words::phones::{self, Phone, PhoneEntry};
+use kazasu_words::phones::{Phone, PhoneEntry};
 
 /// One of each notice, and of each value a catalog condition tells apart. The match is exhaustive: a notice
 /// added to the core fails to compile here until it has a sample (and then fails below until it has words).
@@ -68,7 +68,7 @@ fn samples() -> Vec<Notice> {
 fn catalog() -> Vec<PhoneEntry> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
-    phones::load(&read("app.toml"), &read("messages.toml")).unwrap()
+    kazasu_words::load(&read("app.toml"), &read("messages.toml")).unwrap()
 }
 
 /// The key whose words a phone shows for `notice`: the first entry whose pattern matches, in the order the

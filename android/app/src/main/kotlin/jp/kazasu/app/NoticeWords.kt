@@ -8,7 +8,7 @@ import jp.kazasu.ffi.PinRule
 /** What each of the core's notices tells the person: the words of l10n/app.toml that name it (`notice = …`). */
 internal object NoticeWords {
     fun of(context: Context, notice: Notice): String = when (notice) {
-        is Notice.WrongPin -> context.getString(R.string.notice_wrong_pin, notice.remaining.toString())
+        is Notice.WrongPin -> context.getString(R.string.notice_wrong_pin, notice.remaining)
         is Notice.LastTry -> context.getString(R.string.notice_last_try)
         is Notice.CardLost -> context.getString(R.string.notice_card_lost)
         is Notice.VerifyOutcomeUnknown -> context.getString(R.string.notice_verify_outcome_unknown)
@@ -24,17 +24,17 @@ internal object NoticeWords {
         is Notice.CardFault -> context.getString(R.string.notice_card_fault)
         is Notice.InvalidLink -> context.getString(R.string.notice_invalid_link)
         is Notice.InvalidRequest -> context.getString(R.string.notice_invalid_request)
-        is Notice.OriginMismatch -> context.getString(R.string.notice_origin_mismatch, notice.expected.toString(), notice.found.toString())
+        is Notice.OriginMismatch -> context.getString(R.string.notice_origin_mismatch, notice.expected, notice.found)
         is Notice.DisplayMismatch -> context.getString(R.string.notice_display_mismatch)
         is Notice.Expired -> context.getString(R.string.notice_expired)
         is Notice.NotYetValid -> context.getString(R.string.notice_not_yet_valid)
         is Notice.AlreadySigned -> context.getString(R.string.notice_already_signed)
         is Notice.RequestNotFound -> context.getString(R.string.notice_request_not_found)
         is Notice.Network -> context.getString(R.string.notice_network)
-        is Notice.HttpStatus -> context.getString(R.string.notice_http_status, notice.status.toString())
+        is Notice.HttpStatus -> context.getString(R.string.notice_http_status, notice.status)
         is Notice.Refused -> when {
             notice.message.isEmpty() -> context.getString(R.string.notice_refused_without_message)
-            else -> context.getString(R.string.notice_refused, notice.message.toString())
+            else -> context.getString(R.string.notice_refused, notice.message)
         }
     }
 }
