@@ -386,7 +386,7 @@ fn log_in(store: &Store, n: usize, key: &str, certificate: &[u8]) -> String {
 
 #[test]
 fn signers_are_recorded_per_account_and_a_relink_moves_the_new_keys_and_sessions_in_its_transaction() {
-    on_each_backend("relink-store", |db| {
+    on_each_backend("relink", |db| {
         let (a, b) = (Store::open(db).unwrap(), Store::open(db).unwrap());
         assert_eq!(log_in(&a, 1, "old-key", b"old cert"), "old-key");
         // An application from the old account's browser, signed: its signer recorded once for the account.
