@@ -359,3 +359,16 @@ fn a_site_that_does_not_accept_the_certificate_ends_with_exit_code_10() {
     assert!(words(&out).contains("You are not logged in."), "{}", words(&out));
     assert!(!text(&out.stdout).contains("Logged in"));
 }
+
+#[test]
+fn a_log_in_qr_code_scans_to_its_login_link_which_kazasu_login_takes() {
+    let site = Site::start(test_auth_ca(), current);
+    let tmp = temp_dir("login-scan");
+    let png = common::qr_png(&site.link(), tmp.path(), "login.png");
+    let scanned = kazasu_in(tmp.path(), &["scan", png.to_str().unwrap()], "");
+    assert!(scanned.status.success(), "{}", text(&scanned.stderr));
+    let link = text(&scanned.stdout).trim().to_owned();
+    assert_eq!(link, site.link(), "a plain URL would be read as a signing request's");
+    let out = login(tmp.path(), "en", &link, &[], "1234\n");
+    assert_eq!(out.status.code(), Some(0), "{}", words(&out));
+}
