@@ -270,6 +270,28 @@ mod tests {
     }
 
     #[test]
+    fn a_log_ins_card_errors_name_the_authentication_password_with_the_signing_exit_codes() {
+        use kazasu_core::TransportError;
+        let lost = CardError::VerifyOutcomeUnknown(TransportError::CardLost);
+        for (e, code) in [
+            (CardError::WrongPin { remaining: 2 }, exit::WRONG_PIN),
+            (CardError::Blocked, exit::BLOCKED),
+            (CardError::NeedsLastTryConfirmation, exit::NEEDS_CONFIRMATION),
+            (lost, exit::CARD_LOST),
+        ] {
+            let (en, c) = card_error_of(Lang::En, PinKind::Auth, &e);
+            assert_eq!(c, code, "{e:?}");
+            assert_eq!(card_error_of(Lang::En, PinKind::Sign, &e).1, code, "{e:?}: the same code as for signing");
+            assert!(en.contains("authentication password") && !en.contains("signature"), "{en}");
+            let (ja, _) = card_error_of(Lang::Ja, PinKind::Auth, &e);
+            assert!(ja.contains("利用者証明用パスワード") && !ja.contains("署名用"), "{ja}");
+        }
+        let (unknown, _) =
+            card_error_of(Lang::En, PinKind::Auth, &CardError::VerifyOutcomeUnknown(TransportError::Timeout));
+        assert!(unknown.contains("whether a try was used is unknown"), "{unknown}");
+    }
+
+    #[test]
     fn language_flag_wins() {
         assert_eq!(Lang::detect(Some("ja")), Lang::Ja);
         assert_eq!(Lang::detect(Some("en")), Lang::En);
