@@ -5,6 +5,7 @@
 # PC/SC clients outside reach pcscd through its unix socket as usual.
 #
 #   source .ci/pcsc.sh; pcsc_start /path/to/kazasu; ...; pcsc_stop
+#   bash .ci/pcsc.sh      (all of it: build, the bed up, the PC/SC tests, the bed down; see the end)
 # Sets PCSC_PIDS (what it started, stopped by PID).
 set -u
 
