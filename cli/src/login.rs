@@ -37,7 +37,7 @@ fn challenge_url(lang: Lang, given: &str) -> Result<HttpsUrl, Failure> {
 fn link_failure(lang: Lang, e: &HandoffError) -> Failure {
     detail("log-in link", e);
     let message = match e {
-        HandoffError::Scheme(SchemeRefusal::PlainHttp) => text::link_http_not_allowed(lang),
+        HandoffError::Scheme(SchemeRefusal::PlainHttp) => text::login_http_not_allowed(lang),
         _ => text::login_link_invalid(lang),
     };
     refused(lang, message, exit::FAILURE)

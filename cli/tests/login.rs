@@ -185,7 +185,7 @@ fn a_log_in_tells_the_site_that_nothing_personal_is_sent_and_the_relay_warning_t
 }
 
 #[test]
-fn the_challenge_url_itself_and_the_app_link_log_in_too_but_a_signing_link_does_not() {
+fn the_challenge_url_itself_and_the_app_link_log_in_too_but_a_signing_link_and_plain_http_do_not() {
     let state = temp_dir("login-url");
     let by_app_link = Site::start(test_auth_ca(), current);
     let app_link = login_app_link(&HttpsUrl::parse(&by_app_link.url()).unwrap());
@@ -204,6 +204,9 @@ fn the_challenge_url_itself_and_the_app_link_log_in_too_but_a_signing_link_does_
     );
     assert!(words(&out).contains("You are not logged in."), "{}", words(&out));
     assert_eq!(presented(&out), 0);
+    let plain = login(state.path(), "en", "http://city.example.jp/login/abcdefgh", &[], "1234\n");
+    assert_eq!(plain.status.code(), Some(1), "{}", words(&plain));
+    assert!(words(&plain).contains("Log-ins are accepted only over https"), "{}", words(&plain));
     assert_eq!(site.verdicts().len(), 1, "nothing more was sent");
 }
 
