@@ -104,7 +104,7 @@ public struct Words: Sendable {
         case .requestNotFound: return self(.notice_request_not_found)
         case .network: return self(.notice_network)
         case .httpStatus(let status): return self(.notice_http_status, String(status))
-        case .refused(_, let rpMessage): return self(.notice_refused, rpMessage)
+        case .refused(_, let message): return self(.notice_refused, message)
         }
     }
 
@@ -123,13 +123,12 @@ public struct Words: Sendable {
         step == .signing ? self(.reader_signing) : self(.reader_reading)
     }
 
-    /// How the NFC sheet closes after a tap, from the state the tap left: `ok` (the card's part is done) or the
-    /// words of what stopped it.
+    /// How the NFC sheet closes after a tap, from the state the tap left: `ok` (the card's part is done: the core's
+    /// `readerDone`, never decided here) or the words of what stopped it.
     public func readerClosing(_ state: FlowState) -> (ok: Bool, text: String) {
+        if readerDone(state: state) { return (true, self(.reader_done)) }
         switch state {
-        case .confirmFiling, .signed, .submitting, .submitFailed, .done, .probablyReceived:
-            return (true, self(.reader_done))
-        case .enterPin(_, let notice?), .holdCard(let notice?), .failed(let notice): return (false, self.notice(notice))
+        case .enterPin(_, _, let notice?), .holdCard(let notice?), .failed(let notice): return (false, self.notice(notice))
         case .confirmLastTry: return (false, self(.state_confirm_last_try))
         case .blocked: return (false, self(.state_blocked))
         default: return (false, self(.state_cancelled))

@@ -40,7 +40,7 @@ object Messages {
         Notice.Network -> context.getString(R.string.notice_network)
         is Notice.HttpStatus -> context.getString(R.string.notice_http_status, notice.status.toString())
         // The relying party's own words (cleaned and bounded by the core), quoted as the site's, never as ours.
-        is Notice.Refused -> notice.rpMessage.takeIf { it.isNotEmpty() }?.let { context.getString(R.string.notice_refused, it) }
+        is Notice.Refused -> notice.message.takeIf { it.isNotEmpty() }?.let { context.getString(R.string.notice_refused, it) }
             ?: context.getString(R.string.notice_refused_without_message)
     }
 
