@@ -441,6 +441,11 @@ fn signers_are_recorded_per_account_and_a_relink_moves_the_new_keys_and_sessions
         assert_eq!(b.request("req-6").unwrap().unwrap().outcome.as_deref(), Some("no-match"));
         assert_eq!(b.session(&[6; 32], NOW).unwrap().as_deref(), Some("third-key"));
         assert_eq!(b.account("third-key").unwrap().unwrap().linked_to, None);
+
+        // The same identity signing for a second unlinked account: both are found (a re-link refuses `several`).
+        a.create_request(&RequestRow { account_key: Some("third-key".into()), ..request(7, NOW + 600) }).unwrap();
+        a.record_signer("req-7", &[7; 32], NOW).unwrap();
+        assert_eq!(b.signed_accounts(&[7; 32], "asker").unwrap(), ["old-key", "third-key"]);
         assert!(a.integrity_ok().unwrap());
     });
 }
