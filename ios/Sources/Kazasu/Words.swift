@@ -35,6 +35,18 @@ public enum L10n: String, CaseIterable, Sendable {
     case notice_invalid_link, notice_invalid_request, notice_origin_mismatch, notice_display_mismatch
     case notice_expired, notice_not_yet_valid, notice_already_signed, notice_request_not_found, notice_network
     case notice_http_status, notice_refused
+    // The log-in flow (LoginState): its own words where signing's speak of a request or the signature password.
+    case login_fetching, login_review_origin, login_review_relying_party, login_review_nothing_personal
+    case login_review_context, login_relay_warning, login_review_accept
+    case login_enter_pin, login_enter_pin_last_try_hint, login_enter_pin_placeholder
+    case login_confirm_last_try, login_confirm_last_try_body, login_hold_card
+    case login_working_verifying_pin, login_working_signing, login_reader_signing, login_reader_done
+    case login_submitting, login_submit_failed, login_submit_failed_discard, login_logged_in, login_probably_received
+    case login_blocked, login_blocked_body, login_failed, login_cancelled
+    case login_notice_wrong_pin, login_notice_last_try, login_notice_card_lost_after_pin, login_notice_not_jpki_card
+    case login_notice_invalid_link, login_notice_invalid_request, login_notice_origin_mismatch, login_notice_expired, login_notice_not_yet_valid
+    case login_notice_already_used, login_notice_not_found, login_notice_network, login_notice_http_status
+    case login_notice_refused
 }
 
 /// The words the app shows for the flow's states and notices: Japanese first, English as the fallback. Only
@@ -136,6 +148,63 @@ public struct Words: Sendable {
         }
     }
 
+    // MARK: - a log-in (LoginFlow)
+
+    /// What a notice tells the person on a log-in screen: the log-in's own words where signing's speak of a
+    /// request or the signature password, the same words otherwise.
+    public func loginNotice(_ notice: Notice) -> String {
+        switch notice {
+        case .wrongPin(let remaining): return self(.login_notice_wrong_pin, String(remaining))
+        case .lastTry: return self(.login_notice_last_try)
+        case .cardLostAfterPin: return self(.login_notice_card_lost_after_pin)
+        case .notJpkiCard: return self(.login_notice_not_jpki_card)
+        case .invalidLink: return self(.login_notice_invalid_link)
+        case .invalidRequest: return self(.login_notice_invalid_request)
+        case .originMismatch(let expected, let found): return self(.login_notice_origin_mismatch, expected, found)
+        case .expired: return self(.login_notice_expired)
+        case .notYetValid: return self(.login_notice_not_yet_valid)
+        case .alreadySigned: return self(.login_notice_already_used)
+        case .requestNotFound: return self(.login_notice_not_found)
+        case .network: return self(.login_notice_network)
+        case .httpStatus(let status): return self(.login_notice_http_status, String(status))
+        case .refused(_, let rpMessage): return self(.login_notice_refused, rpMessage)
+        default: return self.notice(notice)
+        }
+    }
+
+    /// The progress line while the card works for a log-in.
+    public func loginStep(_ step: SignStep) -> String {
+        switch step {
+        case .verifyingPin: return self(.login_working_verifying_pin)
+        case .signing: return self(.login_working_signing)
+        default: return self.step(step)
+        }
+    }
+
+    /// The NFC sheet's message while the card works for a log-in: reading until the card answers the challenge.
+    public func loginReader(_ step: SignStep) -> String {
+        step == .signing ? self(.login_reader_signing) : self(.reader_reading)
+    }
+
+    /// How the NFC sheet closes after a log-in's tap, from the state the tap left: `ok` once the card has
+    /// answered the challenge (it is not needed again), or the words of what stopped it.
+    public func loginReaderClosing(_ state: LoginState) -> (ok: Bool, text: String) {
+        switch state {
+        case .submitting, .submitFailed, .loggedIn, .probablyReceived:
+            return (true, self(.login_reader_done))
+        case .enterPin(_, let notice?), .holdCard(let notice?), .failed(let notice): return (false, loginNotice(notice))
+        case .confirmLastTry: return (false, self(.login_confirm_last_try))
+        case .blocked: return (false, self(.login_blocked))
+        default: return (false, self(.login_cancelled))
+        }
+    }
+
+    /// Where and when the relying party says the log-in was started ("… on Windows · Chrome, 2 min ago."); the
+    /// screen shows ``L10n/login_relay_warning`` with it.
+    public func loginContext(_ context: CreationContext) -> String {
+        self(.login_review_context, context.createdFrom, age(context.age))
+    }
+
     /// An instant (seconds since the epoch) in the person's time zone, e.g. the request's expiry.
     public func time(_ epochSeconds: Int64, timeZone: TimeZone = .current) -> String {
         let formatter = DateFormatter()
@@ -204,7 +273,7 @@ public struct Words: Sendable {
 }
 
 /// The flow's observer for a screen: delivers every state to `deliver` on the main queue, in the order the flow
-/// produced them (the flow calls its observer on its own threads).
+/// produced them (the flow calls its observer on its own threads). ``MainQueueLoginObserver`` for a log-in.
 public final class MainQueueObserver: FlowObserver, @unchecked Sendable {
     /// Set on the main thread, before the flow starts; called on the main thread.
     public var deliver: (@MainActor (FlowState) -> Void)?
@@ -212,6 +281,20 @@ public final class MainQueueObserver: FlowObserver, @unchecked Sendable {
     public init() {}
 
     public func onState(state: FlowState) {
+        DispatchQueue.main.async {
+            MainActor.assumeIsolated { self.deliver?(state) }
+        }
+    }
+}
+
+/// ``MainQueueObserver`` for a log-in's states.
+public final class MainQueueLoginObserver: LoginObserver, @unchecked Sendable {
+    /// Set on the main thread, before the flow starts; called on the main thread.
+    public var deliver: (@MainActor (LoginState) -> Void)?
+
+    public init() {}
+
+    public func onState(state: LoginState) {
         DispatchQueue.main.async {
             MainActor.assumeIsolated { self.deliver?(state) }
         }
