@@ -5,6 +5,7 @@
 # PC/SC clients outside reach pcscd through its unix socket as usual.
 #
 #   source .ci/pcsc.sh; pcsc_start /path/to/kazasu; ...; pcsc_stop
+#   bash .ci/pcsc.sh      (all of it: build, the bed up, the PC/SC tests, the bed down; see the end)
 # Sets PCSC_PIDS (what it started, stopped by PID).
 set -u
 
@@ -58,3 +59,23 @@ pcsc_stop() {
   PCSC_PIDS=()
   return 0
 }
+
+# Run directly (`bash .ci/pcsc.sh`, as root, from anywhere): builds kazasu and kazasu-portal if needed, brings
+# the test bed up, runs the PC/SC tests (tests/tests/pcsc.rs: signing, OpenSC, the portal's signature and its
+# log-in with the auth key) against it, and takes it down again by PID. scripts/test-all.sh sources this file
+# instead and runs the same tests in its `pcsc` stage.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -eo pipefail
+  cd "$(dirname "$0")/.."
+  export PATH="$HOME/.cargo/bin:$PATH"
+  # shellcheck source=lib/cargo.sh
+  source .ci/lib/cargo.sh
+  pcsc_install
+  ws build --bin kazasu --bin kazasu-portal
+  bin="$(ws_target_dir)/debug/kazasu"
+  trap pcsc_stop EXIT
+  t0=$(date +%s)
+  pcsc_start "$bin"
+  KAZASU_BIN="$bin" ws test --test pcsc -- --ignored --test-threads=1
+  echo "pcsc.sh: the test bed and its tests took $(($(date +%s) - t0)) s"
+fi

@@ -282,6 +282,9 @@ for f in first/*.pdf; do
     --pin-stdin >"co/${f#first/}.out" 2>"co/${f#first/}.err" || { cat "co/${f#first/}.err"; fail "co-sign $f"; }
   # qpdf --check clean wherever the first-signed input was.
   if qpdf --check "$f" >/dev/null 2>&1; then qpdf --check "co/${f#first/}" >/dev/null 2>&1 || fail "qpdf --check co/${f#first/}"; fi
+  # Every signature of the co-signed file, the other tool's and Kazasu's, valid for kazasu verify too.
+  "$kazasu" --lang en verify "co/${f#first/}" --ca "$pki/sign-ca.pem" >"co/${f#first/}.verify" 2>&1 ||
+    { cat "co/${f#first/}.verify"; fail "kazasu verify co/${f#first/}"; }
   cosigned=$((cosigned + 1))
 done
 grep -q 'certified by its author' co/certify2-*.err || fail "a P=2 certification is not told to the person"

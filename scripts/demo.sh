@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The main job on one machine with the built-in software card (test PKI, sign PIN ABC123), on a fresh
-# Debian 12 (installs what it needs via scripts/setup.sh):
-#  1. the hand-off: the reference relying party (kazasu-portal) starts on 127.0.0.1, an application
+# The main job on one machine with the built-in software card (test PKI, signature password ABC123,
+# authentication password 1234), on a fresh Debian 12 (installs what it needs via scripts/setup.sh):
+#  0. the log-in: the reference relying party (kazasu-portal) starts on 127.0.0.1; the desktop browser (curl
+#     with a cookie jar) presses 「マイナンバーカードでログイン」, the log-in page's link is answered with the
+#     card's user-authentication certificate (kazasu login: the site, that nothing personal is sent, the relay
+#     warning, the 4-digit password, one tap), and the browser takes its session: its account page names the
+#     account made from the certificate, and nothing personal;
+#  1. the hand-off, in the same browser: an application
 #     (住民票の写しの交付申請) is created, its QR code is rendered and decoded (kazasu scan), the request is
 #     fetched, shown, signed with the software card and submitted (kazasu sign-request), the portal verifies it
 #     against the test sign CA + CRL, and the verified application with name, address and birth date
@@ -49,7 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== 1. hand-off: portal on loopback"
+echo "== the reference relying party on loopback"
 # The city staff's token for the back office (the only place with the full transcription).
 openssl rand -hex 32 >"$work/office-token"
 "$portal" --listen 127.0.0.1:0 --db "$work/portal.sqlite3" --rp-name "伊勢市（見本）" \
@@ -66,7 +71,30 @@ done
 base="http://$(cat "$work/addr")"
 echo "portal: $base (pid $portal_pid)"
 
-echo "== the applicant fills 住民票の写しの交付申請 on the desktop page"
+echo "== 0. log-in: the desktop page's 「マイナンバーカードでログイン」 (the browser here: curl with a cookie jar)"
+curl -fsS -c "$work/cookies" -o /dev/null "$base/"
+# The form token is the form cookie's value (a field of curl's Netscape cookie jar).
+form_token=$(sed 's/^#HttpOnly_//' "$work/cookies" | awk -F '\t' '$6 == "kazasu-form" { print $7 }')
+# As a desktop Chrome on Linux, which the page and the app then name as where the log-in was started.
+browser="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+login_page=$(curl -fsS -A "$browser" -b "$work/cookies" -c "$work/cookies" -o /dev/null -w '%{redirect_url}' \
+  -d "form_token=$form_token" "$base/login")
+login_id=${login_page#"$base/login/"}
+login_id=${login_id%/wait}
+echo "log-in page: $login_page"
+login_link=$(curl -fsS -b "$work/cookies" "$login_page" | tr '>' '\n' | sed -n 's/.*id="same-device" href="\([^"]*\)".*/\1/p' |
+  sed 's/&#x3d;/=/g; s/&#61;/=/g; s/&amp;/\&/g')
+echo "same-device link: $login_link"
+echo "== the phone (here: kazasu --virtual login): the site, nothing personal, the relay warning, the password (1234), one tap"
+echo 1234 | "$kazasu" --lang ja --virtual login "$login_link" --pin-stdin
+echo "== the browser that started the log-in takes it; its account page"
+curl -fsS -b "$work/cookies" "$base/login/$login_id/status" | grep -q '"verified"'
+curl -fsS -b "$work/cookies" -c "$work/cookies" -X POST -o /dev/null "$base/login/$login_id/redeem"
+curl -fsS -b "$work/cookies" "$base/account" >"$work/account.html"
+grep -o 'アカウント: [A-Za-z0-9_-]*' "$work/account.html"
+if grep -q 'かざす' "$work/account.html"; then echo "demo: the account page shows a name" >&2; exit 1; fi
+
+echo "== 1. hand-off: the applicant fills 住民票の写しの交付申請 on the desktop page"
 curl -fsS -c "$work/cookies" -H 'Content-Type: application/json' -X POST "$base/api/applications" \
   -d '{"scope":"self","copies":"1","honseki":"omit","purpose":"年金の手続き","phone":"0596-23-1111"}' >"$work/created.json"
 field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$work/created.json"; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the CLI's end-to-end test binaries (hand-off, virtual card, messages: they start `kazasu` as a child and
+# Runs the CLI's end-to-end test binaries (hand-off, log-in, virtual card, messages: they start `kazasu` as a child and
 # feed its standard input, which once raced with children that exit before reading it) N times while every
 # core is kept busy, and prints how many runs passed and failed. Exits non-zero when any run failed.
 #
@@ -16,8 +16,9 @@ load=${REPEAT_LOAD:-1}
 echo "== building the test binaries (cargo test -p kazasu --features virtual-card --no-run)"
 mapfile -t bins < <(cargo test -q -p kazasu --features virtual-card --no-run --message-format=json 2>/dev/null |
   jq -r 'select(.reason == "compiler-artifact" and .profile.test == true and .executable != null
-           and (.target.name == "handoff" or .target.name == "virtual_card" or .target.name == "messages")) | .executable')
-[ "${#bins[@]}" -eq 3 ] || { echo "repeat-under-load: expected the handoff, virtual_card and messages binaries, found: ${bins[*]:-none}" >&2; exit 1; }
+           and (.target.name == "handoff" or .target.name == "login" or .target.name == "virtual_card"
+                or .target.name == "messages")) | .executable')
+[ "${#bins[@]}" -eq 4 ] || { echo "repeat-under-load: expected the handoff, login, virtual_card and messages binaries, found: ${bins[*]:-none}" >&2; exit 1; }
 
 work=$(mktemp -d -t kazasu-repeat-XXXXXX)
 load_pids=()

@@ -1,5 +1,6 @@
-//! The CLI as a driver of the core's one signing flow ([`kazasu_core::flow`]): the same state machine the
-//! phones run, on a reader that keeps the card. The counter is read in a first tap before the prompt (the
+//! The CLI as a driver of the core's one flow ([`kazasu_core::flow`]), for signing and for logging in: the same
+//! state machine the phones run, on a reader that keeps the card. The password is the flow's
+//! ([`Flow::pin_kind`]): the signature password, or the 4-digit authentication password of a log-in. The counter is read in a first tap before the prompt (the
 //! tries are shown before typing) and again by the core right before VERIFY in the signing tap. Each tap runs
 //! in its own session inside a PC/SC transaction ([`Transport::exclusive`]). One typed password per run: a
 //! failure ends the run with its exit code; nothing is retried.
@@ -8,11 +9,11 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use kazasu_core::cert::Certificate;
 use kazasu_core::flow::{Age, CardOutcome, Flow, Notice, PersonalItem, Recipient, State, Step};
-use kazasu_core::Transport;
+use kazasu_core::{PinKind, Transport};
 
-use crate::failure::{card_failure, Failure};
+use crate::failure::{card_failure_of, Failure};
 use crate::io::progress;
-use crate::messages::{exit, text, Lang};
+use crate::messages::{exit, password, text, Lang};
 use crate::prompt::{self, PinArgs};
 use crate::show::gender_words;
 
@@ -21,8 +22,9 @@ pub(crate) fn now() -> i64 {
 }
 
 /// Runs the card part of `flow` (accept → tries → password → [last-try question] → the signing tap) on the
-/// card in `transport`. Returns when the card signed (state `Signed`, or `ConfirmFiling` for a hand-off); every other end is a
-/// `Failure` in the person's words. `refused` gives the words for a flow that ended before the card (e.g. the
+/// card in `transport`. Returns when the card signed (state `Signed`, `ConfirmFiling` for a hand-off, or
+/// `Submitting` for a log-in, whose answer goes back at once); every other end is a `Failure` in the person's
+/// words. `refused` gives the words for a flow that ended before the card (e.g. the
 /// request expired while the password was typed).
 pub(crate) fn sign_on_card(
     flow: &mut Flow,
@@ -32,6 +34,7 @@ pub(crate) fn sign_on_card(
     refused: &dyn Fn(&Notice) -> Failure,
 ) -> Result<(), Failure> {
     flow.accept(now());
+    let kind = flow.pin_kind();
     // The words of the last card failure (the card error says more than the notice: timeout, reader, …).
     let mut card_words: Option<Failure> = None;
     loop {
@@ -39,34 +42,39 @@ pub(crate) fn sign_on_card(
             State::EnterPin { known_tries: None, notice: None } => tap(flow, transport, lang, &mut card_words),
             State::EnterPin { known_tries: Some(n), notice: None } => {
                 if n == 1 {
-                    eprintln!("{}", text::sign_password_last_try_warning(lang));
+                    eprintln!("{}", password::last_try_warning(lang, kind));
                 } else {
-                    eprintln!("{}", text::sign_password_tries_left(lang, n.into()));
+                    eprintln!("{}", password::tries_left(lang, kind, n));
                 }
-                let typed = kazasu_pcsc::timed("cli: password read", || prompt::read_sign_pin(pin, lang))?;
-                flow.enter_pin(Ok(typed));
+                match kind {
+                    PinKind::Sign => {
+                        let typed = kazasu_pcsc::timed("cli: password read", || prompt::read_sign_pin(pin, lang))?;
+                        flow.enter_pin(Ok(typed));
+                    }
+                    PinKind::Auth => {
+                        let typed = kazasu_pcsc::timed("cli: password read", || prompt::read_auth_pin(pin, lang))?;
+                        flow.enter_auth_pin(Ok(typed));
+                    }
+                }
             }
             State::ConfirmLastTry => {
                 if prompt::confirm_last_try(pin, lang) {
                     flow.confirm_last_try();
                 } else {
                     flow.decline_last_try();
-                    return Err(Failure::new(
-                        text::sign_password_last_try_not_confirmed(lang),
-                        exit::NEEDS_CONFIRMATION,
-                    ));
+                    return Err(Failure::new(password::last_try_not_confirmed(lang, kind), exit::NEEDS_CONFIRMATION));
                 }
             }
             State::HoldCard { notice: None } => tap(flow, transport, lang, &mut card_words),
-            State::Signed | State::ConfirmFiling => return Ok(()),
+            State::Signed | State::ConfirmFiling | State::Submitting { .. } => return Ok(()),
             // One password per run: a card failure after the tap ends it, with the card's own words.
             State::EnterPin { notice: Some(n), .. } | State::HoldCard { notice: Some(n) } => {
-                return Err(card_words.take().unwrap_or_else(|| notice_failure(lang, &n)))
+                return Err(card_words.take().unwrap_or_else(|| notice_failure(lang, kind, &n)))
             }
             State::Blocked => {
                 return Err(card_words
                     .take()
-                    .unwrap_or_else(|| Failure::new(text::sign_password_locked(lang), exit::BLOCKED)))
+                    .unwrap_or_else(|| Failure::new(password::locked(lang, kind), exit::BLOCKED)))
             }
             State::Failed { notice } => return Err(card_words.take().unwrap_or_else(|| refused(&notice))),
             other => {
@@ -80,40 +88,40 @@ pub(crate) fn sign_on_card(
 /// One tap on the card that stays in the reader.
 fn tap(flow: &mut Flow, transport: &mut dyn Transport, lang: Lang, card_words: &mut Option<Failure>) {
     let phase = if flow.holds_pin() { "cli: signing tap" } else { "cli: counter tap" };
+    let kind = flow.pin_kind();
     let Some(job) = flow.begin_tap(now()) else {
         return; // the flow refused the tap (e.g. the request expired): its state says why
     };
     let (outcome, traffic) = kazasu_pcsc::timed(phase, || {
         job.run_on(transport, &mut |step| match step {
-            Step::VerifyingPin => progress(text::sign_password_checking(lang)),
-            Step::ReadingCertificate => progress(text::reading_sign_certificate(lang)),
-            Step::Signing => progress(text::signing(lang)),
+            Step::VerifyingPin => progress(password::checking(lang, kind)),
+            Step::ReadingCertificate => progress(password::reading_certificate(lang, kind)),
+            Step::Signing => progress(password::signing(lang, kind)),
             Step::Connecting | Step::ReadingTries => {}
         })
     });
     log::info!("tap: {} APDUs, {} bytes out, {} bytes in", traffic.apdus, traffic.bytes_sent, traffic.bytes_received);
     if let CardOutcome::Failed { error, .. } = &outcome {
-        *card_words = Some(card_failure(lang, error));
+        *card_words = Some(card_failure_of(lang, kind, error));
     }
     flow.finish_tap(outcome);
 }
 
 /// Words for a card notice when no card error is at hand.
-fn notice_failure(lang: Lang, notice: &Notice) -> Failure {
+fn notice_failure(lang: Lang, kind: PinKind, notice: &Notice) -> Failure {
     match notice {
-        Notice::WrongPin { remaining } => {
-            Failure::new(text::sign_password_wrong(lang, u64::from(*remaining)), exit::WRONG_PIN)
-        }
-        Notice::LastTry => Failure::new(text::sign_password_last_try_not_confirmed(lang), exit::NEEDS_CONFIRMATION),
-        Notice::VerifyOutcomeUnknown => Failure::new(text::verify_outcome_unknown(lang), exit::CARD_LOST),
+        Notice::WrongPin { remaining } => Failure::new(password::wrong(lang, kind, *remaining), exit::WRONG_PIN),
+        Notice::LastTry => Failure::new(password::last_try_not_confirmed(lang, kind), exit::NEEDS_CONFIRMATION),
+        Notice::VerifyOutcomeUnknown => Failure::new(password::outcome_unknown(lang, kind), exit::CARD_LOST),
         Notice::CardLost | Notice::CardLostAfterPin => Failure::new(text::card_connection_lost(lang), exit::CARD_LOST),
         Notice::NotJpkiCard => Failure::new(text::not_jpki_card(lang), exit::NOT_JPKI),
         _ => Failure::new(text::card_operation_failed(lang), exit::FAILURE),
     }
 }
 
-/// What the person reads before the password, besides the subject: where and when a request was created, with
-/// the warning against relayed requests, and which personal data the signature hands over to whom.
+/// What the person reads before the password, besides the subject: where and when a request (or a log-in) was
+/// created, with the warning against relayed ones, and which personal data the signature hands over to whom —
+/// for a log-in, that none is.
 pub(crate) fn show_consent(flow: &Flow, lang: Lang) {
     let Some(subject) = flow.subject() else {
         return;
@@ -124,8 +132,18 @@ pub(crate) fn show_consent(flow: &Flow, lang: Lang) {
             Age::Minutes(n) => text::age_minutes(lang, n),
             Age::Hours(n) => text::age_hours(lang, n),
         };
-        eprintln!("{}", text::request_context(lang, age, &c.created_from));
-        eprintln!("{}", text::relay_warning(lang));
+        if subject.login().is_some() {
+            eprintln!("{}", text::login_context(lang, age, &c.created_from));
+            eprintln!("{}", text::login_relay_warning(lang));
+        } else {
+            eprintln!("{}", text::request_context(lang, age, &c.created_from));
+            eprintln!("{}", text::relay_warning(lang));
+        }
+    }
+    // A log-in discloses nothing personal: the authentication certificate names no one.
+    if subject.login().is_some() {
+        eprintln!("{}", text::login_nothing_personal(lang));
+        return;
     }
     if let Some(d) = subject.disclosure() {
         let items: Vec<String> = d

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use kazasu_core::flow::{Flow, Notice};
 use kazasu_core::handoff::{
-    self, HandoffError, HttpClient, HttpError, HttpResponse, HttpsUrl, Refusal, SchemeRefusal, SignRequest,
+    self, HandoffError, HttpClient, HttpError, HttpResponse, HttpsUrl, LinkKind, Refusal, SchemeRefusal, SignRequest,
 };
 use kazasu_core::HashAlgorithm;
 
@@ -76,14 +76,27 @@ impl UreqClient {
 
     /// The hand-off error in words, saying so when the network failure was a refused certificate.
     fn failure(&self, lang: Lang, url: &HttpsUrl, e: &HandoffError) -> Failure {
+        self.failure_in(lang, url, e, handoff_failure, text::nothing_signed)
+    }
+
+    /// The error in words: a refused TLS certificate in the client's own, followed by `nothing` (nothing was
+    /// signed, not logged in); every other error in `words`.
+    pub fn failure_in(
+        &self,
+        lang: Lang,
+        url: &HttpsUrl,
+        e: &HandoffError,
+        words: fn(Lang, &HandoffError) -> Failure,
+        nothing: fn(Lang) -> String,
+    ) -> Failure {
         let message = match (e, self.tls_refusal) {
             (HandoffError::Http(_), Some(TlsRefusal::WrongHost)) => text::tls_wrong_host(lang, url.host()),
             (HandoffError::Http(_), Some(TlsRefusal::Untrusted)) => text::tls_untrusted(lang, url.host()),
             (HandoffError::Http(_), Some(TlsRefusal::Handshake)) => text::tls_failed(lang, url.host()),
-            _ => return handoff_failure(lang, e),
+            _ => return words(lang, e),
         };
         detail("hand-off", e);
-        let nothing = text::nothing_signed(lang);
+        let nothing = nothing(lang);
         Failure::new(
             if lang == Lang::Ja { format!("{message}{nothing}") } else { format!("{message} {nothing}") },
             exit::FAILURE,
@@ -164,7 +177,7 @@ pub fn handoff_failure(lang: Lang, e: &HandoffError) -> Failure {
     Failure::new(message, code)
 }
 
-/// `kazasu scan IMAGE`: decodes the QR code in a PNG/JPEG and prints the request URL it carries. Its errors
+/// `kazasu scan IMAGE`: decodes the QR code in a PNG/JPEG and prints the request URL (or log-in link) it carries. Its errors
 /// are about the picture and the code, never about signing.
 pub fn scan(lang: Lang, image: &Path) -> Result<(), Failure> {
     let bytes = read_file(lang, image)?;
@@ -185,15 +198,23 @@ pub fn scan(lang: Lang, image: &Path) -> Result<(), Failure> {
             no_code()
         })?
         .ok_or_else(no_code)?;
-    let url = handoff::parse_link_bytes(&decoded.bytes).map_err(|e| {
-        detail("QR payload", &e);
-        let message = match e {
-            HandoffError::Scheme(SchemeRefusal::PlainHttp) => text::qr_http_not_allowed(lang),
-            _ => text::qr_not_a_kazasu_link(lang),
-        };
-        Failure::new(message, exit::FAILURE)
-    })?;
-    outln!("{url}");
+    let link = std::str::from_utf8(&decoded.bytes)
+        .map_err(|_| HandoffError::InvalidUtf8 { what: "QR payload" })
+        .and_then(handoff::parse_any_link)
+        .map_err(|e| {
+            detail("QR payload", &e);
+            let message = match e {
+                HandoffError::Scheme(SchemeRefusal::PlainHttp) => text::qr_http_not_allowed(lang),
+                _ => text::qr_not_a_kazasu_link(lang),
+            };
+            Failure::new(message, exit::FAILURE)
+        })?;
+    // A signing request prints as its URL (what `kazasu sign-request` takes); a log-in as its kazasu://login
+    // link, since a plain URL is a signing request's (`kazasu login` takes either).
+    match link.kind {
+        LinkKind::Sign => outln!("{}", link.url),
+        LinkKind::Login => outln!("{}", handoff::login_deep_link(&link.url)),
+    }
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! `kazasu`: sign with the マイナンバーカード's signature certificate from the desktop.
 //! See `kazasu --help` and cli/README.md. Exit codes: [`messages::exit`].
 
-// From the top down: the commands (card, sign, pdf, bundle's verify, handoff), what they share (drive, source,
+// From the top down: the commands (card, sign, pdf, bundle's verify, handoff, login), what they share (drive, source,
 // revocation, trust, show, prompt, virtual_card), and at the bottom io, failure and messages. Each module
 // imports only from modules below or beside it (scripts/check-imports.py).
 #[macro_use]
@@ -13,6 +13,7 @@ mod drive;
 mod failure;
 mod handoff;
 mod io;
+mod login;
 mod messages;
 mod pdf;
 mod pdf_long_term;
@@ -158,6 +159,14 @@ enum Command {
         url: String,
         #[arg(long)]
         show_document: bool,
+        #[command(flatten)]
+        pin: PinArgs,
+        #[command(flatten)]
+        source: SourceArgs,
+    },
+    /// Logs in with the card's authentication certificate (4-digit password): the CLI as the phone.
+    Login {
+        url: String,
         #[command(flatten)]
         pin: PinArgs,
         #[command(flatten)]
@@ -340,6 +349,7 @@ fn run(command: Command, before: &SourceArgs, lang: Lang) -> Result<(), Failure>
         Command::SignRequest { url, show_document, pin, source } => {
             with_card(before, source, lang, |s| handoff::sign_request(s, lang, &url, &pin, show_document))
         }
+        Command::Login { url, pin, source } => with_card(before, source, lang, |s| login::login(s, lang, &url, &pin)),
     }
 }
 
@@ -411,7 +421,7 @@ mod tests {
             let sub = cmd.find_subcommand(name).unwrap();
             sub.get_arguments().any(|a| a.get_id() == "virtual_card" && !a.is_hide_set())
         };
-        for name in ["status", "cert", "sign", "sign-request"] {
+        for name in ["status", "cert", "sign", "sign-request", "login"] {
             assert!(shown(name), "{name}");
         }
         for name in ["readers", "verify", "scan", "card"] {

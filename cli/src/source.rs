@@ -13,7 +13,7 @@ use crate::messages::{self, text, Lang};
 use crate::virtual_card;
 
 /// Which card to use: a PC/SC reader (by name), the built-in software card, or a libnfc device. Given to the
-/// commands that talk to a card (status, cert, sign, sign-request); their help texts are the catalog's
+/// commands that talk to a card (status, cert, sign, sign-request, login); their help texts are the catalog's
 /// `arg_reader`, `arg_virtual_card`, `arg_nfc`, `arg_wait`. Also accepted before the command (`kazasu --virtual
 /// sign …`, the spelling scripts use), hidden there, and refused before a command that uses no card.
 #[derive(Args, Clone, Default)]

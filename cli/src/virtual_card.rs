@@ -1,5 +1,5 @@
-//! `--virtual`: the built-in software card, whose signature-password counter is kept between runs in a small
-//! JSON file under the user's state directory ($XDG_STATE_HOME/kazasu/virtual-card, else
+//! `--virtual`: the built-in software card, whose password counters (the signature password's and the
+//! authentication password's) are kept between runs in a small JSON file under the user's state directory ($XDG_STATE_HOME/kazasu/virtual-card, else
 //! ~/.local/state/kazasu/virtual-card), so a person can try the wrong-password, last-try and lock-out paths.
 //! `kazasu card reset-virtual` starts it afresh. The file holds counters only, never a password.
 
@@ -39,7 +39,7 @@ pub fn reset_command(lang: Lang) -> Result<(), Failure> {
         messages::detail("virtual card state", &e);
         Failure::new(text::virtual_card_state_unusable(lang, path.display()), exit::FAILURE)
     })?;
-    outln!("{}", text::virtual_card_reset(lang, path.display(), SIGN_TRIES.into()));
+    outln!("{}", text::virtual_card_reset(lang, AUTH_TRIES, path.display(), SIGN_TRIES.into()));
     Ok(())
 }
 
@@ -47,18 +47,36 @@ pub fn reset_command(lang: Lang) -> Result<(), Failure> {
 pub fn serve(lang: Lang, addr: &str, extended: bool) -> Result<(), Failure> {
     let mut card = SoftCard::new();
     let atr = if extended { EXTENDED_ATR } else { kazasu_core::softcard::SOFTCARD_ATR };
-    eprintln!("kazasu: {}", text::virtual_card_serving(lang, addr, kazasu_core::softcard::fixture::SIGN_PIN));
+    let fixture = (kazasu_core::softcard::fixture::AUTH_PIN, kazasu_core::softcard::fixture::SIGN_PIN);
+    eprintln!("kazasu: {}", text::virtual_card_serving(lang, addr, fixture.0, fixture.1));
     kazasu_vpcd::serve_forever(&mut card, addr, atr)
 }
 
 const FORMAT: &str = "kazasu-virtual-card/1";
 /// A fresh card's tries of the signature password.
 pub const SIGN_TRIES: u8 = 5;
+/// A fresh card's tries of the authentication password.
+pub const AUTH_TRIES: u8 = 3;
+
+/// The counters. A file written before the authentication password's was kept has none: all its tries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct State {
+    sign_tries_left: u8,
+    #[serde(default = "all_auth_tries")]
+    auth_tries_left: u8,
+}
+
+fn all_auth_tries() -> u8 {
+    AUTH_TRIES
+}
+
+const FRESH: State = State { sign_tries_left: SIGN_TRIES, auth_tries_left: AUTH_TRIES };
 
 #[derive(Serialize, Deserialize)]
-struct State {
+struct File {
     format: String,
-    sign_tries_left: u8,
+    #[serde(flatten)]
+    state: State,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,12 +103,12 @@ pub fn state_path() -> Option<PathBuf> {
     Some(base.join("kazasu").join("virtual-card"))
 }
 
-fn write_state(path: &Path, sign_tries_left: u8) -> Result<(), StateError> {
+fn write_state(path: &Path, state: State) -> Result<(), StateError> {
     let io_err = |source| StateError::Io { path: path.to_path_buf(), source };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io_err)?;
     }
-    let mut json = serde_json::to_vec_pretty(&State { format: FORMAT.into(), sign_tries_left }).unwrap_or_default();
+    let mut json = serde_json::to_vec_pretty(&File { format: FORMAT.into(), state }).unwrap_or_default();
     json.push(b'\n');
     // Written beside and renamed, so an interrupted run never leaves half a file.
     let tmp = path.with_extension("tmp");
@@ -98,10 +116,16 @@ fn write_state(path: &Path, sign_tries_left: u8) -> Result<(), StateError> {
     std::fs::rename(&tmp, path).map_err(io_err)
 }
 
-fn read_state(path: &Path) -> Result<Option<u8>, StateError> {
+fn read_state(path: &Path) -> Result<Option<State>, StateError> {
     match std::fs::read(path) {
-        Ok(bytes) => match serde_json::from_slice::<State>(&bytes) {
-            Ok(s) if s.format == FORMAT && s.sign_tries_left <= SIGN_TRIES => Ok(Some(s.sign_tries_left)),
+        Ok(bytes) => match serde_json::from_slice::<File>(&bytes) {
+            Ok(f)
+                if f.format == FORMAT
+                    && f.state.sign_tries_left <= SIGN_TRIES
+                    && f.state.auth_tries_left <= AUTH_TRIES =>
+            {
+                Ok(Some(f.state))
+            }
             _ => Err(StateError::Invalid { path: path.to_path_buf() }),
         },
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -109,17 +133,21 @@ fn read_state(path: &Path) -> Result<Option<u8>, StateError> {
     }
 }
 
-/// Starts the software card afresh: all tries of the signature password.
+/// Starts the software card afresh: all tries of both passwords.
 pub fn reset(path: &Path) -> Result<(), StateError> {
-    write_state(path, SIGN_TRIES)
+    write_state(path, FRESH)
 }
 
-/// The software card with its counter loaded from, and saved to, the state file after every command that
-/// changed it.
+/// The software card with its counters loaded from, and saved to, the state file after every command that
+/// changed one.
 pub struct VirtualCard {
     card: SoftCard,
     path: Option<PathBuf>,
-    saved: u8,
+    saved: State,
+}
+
+fn counters(card: &SoftCard) -> State {
+    State { sign_tries_left: card.tries_left(true), auth_tries_left: card.tries_left(false) }
 }
 
 impl VirtualCard {
@@ -127,12 +155,15 @@ impl VirtualCard {
         let mut card = SoftCard::new();
         if let Some(p) = &path {
             match read_state(p)? {
-                Some(n) => card.set_sign_tries_left(n),
+                Some(s) => {
+                    card.set_sign_tries_left(s.sign_tries_left);
+                    card.set_auth_tries_left(s.auth_tries_left);
+                }
                 // Created now, so a directory that cannot be written is reported before the card is used.
-                None => write_state(p, SIGN_TRIES)?,
+                None => write_state(p, FRESH)?,
             }
         }
-        let saved = card.tries_left(true);
+        let saved = counters(&card);
         Ok(VirtualCard { card, path, saved })
     }
 
@@ -144,7 +175,7 @@ impl VirtualCard {
 impl Transport for VirtualCard {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let response = self.card.transmit(command)?;
-        let now = self.card.tries_left(true);
+        let now = counters(&self.card);
         if now != self.saved {
             if let Some(p) = &self.path {
                 // A counter that cannot be kept is a broken card: nothing more is sent to it.
@@ -169,7 +200,7 @@ mod tests {
         let mut card = VirtualCard::open(Some(path.to_path_buf())).unwrap();
         let mut s = JpkiSession::open(&mut card).unwrap();
         let _ = s.verify_sign_pin(SignPin::new("WRONG1").unwrap(), LastTry::NotConfirmed);
-        read_state(path).unwrap().unwrap()
+        read_state(path).unwrap().unwrap().sign_tries_left
     }
 
     #[test]
@@ -182,7 +213,22 @@ mod tests {
         let mut s = JpkiSession::open(&mut card).unwrap();
         assert_eq!(s.retry_state(PinKind::Sign).unwrap(), kazasu_core::RetryState::Remaining(3));
         reset(&path).unwrap();
-        assert_eq!(read_state(&path).unwrap(), Some(SIGN_TRIES));
+        assert_eq!(read_state(&path).unwrap(), Some(FRESH));
+    }
+
+    #[test]
+    fn the_authentication_password_counter_is_kept_too_and_an_older_file_has_all_its_tries() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("virtual-card");
+        std::fs::write(&path, "{\"format\":\"kazasu-virtual-card/1\",\"sign_tries_left\":4}").unwrap();
+        let mut card = VirtualCard::open(Some(path.clone())).unwrap();
+        let mut s = JpkiSession::open(&mut card).unwrap();
+        assert_eq!(s.retry_state(PinKind::Auth).unwrap(), kazasu_core::RetryState::Remaining(AUTH_TRIES));
+        let _ = s.verify_auth_pin(kazasu_core::AuthPin::new("9999").unwrap(), LastTry::NotConfirmed);
+        assert_eq!(read_state(&path).unwrap(), Some(State { sign_tries_left: 4, auth_tries_left: 2 }));
+        let mut card = VirtualCard::open(Some(path.clone())).unwrap();
+        let mut s = JpkiSession::open(&mut card).unwrap();
+        assert_eq!(s.retry_state(PinKind::Auth).unwrap(), kazasu_core::RetryState::Remaining(2));
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //!
 //! How a line is run:
 //! - `cargo build --release -p kazasu` is not run: this test runs the binary cargo built for it.
-//! - Commands that use a card (`status`, `cert`, `sign`, `sign-request`) get `--virtual` (the software card),
-//!   and those that ask the password `--pin-stdin` with its password on standard input; nothing else is added.
+//! - Commands that use a card (`status`, `cert`, `sign`, `sign-request`, `login`) get `--virtual` (the software
+//!   card), and those that ask a password `--pin-stdin` with its password on standard input; nothing else is
+//!   added.
 //! - `readers` needs hardware: it runs as written, with the PC/SC service pointed at a socket that does not
 //!   exist, and must end as documented for a machine without pcscd: exit 6 and how to start it.
 //! - `--ca jpki` (the J-LIS CAs built in) becomes `--ca` the test sign CA: the software card's certificate is
@@ -15,7 +16,8 @@
 //!   CA's CRL. `--ocsp` (the responder the certificate names) becomes `--ocsp=` a responder on 127.0.0.1 that
 //!   says "good" (OpenSSL's, as in revocation.rs): the test certificate names a host that does not exist.
 //!   The relying party's URL is a small relying party on 127.0.0.1 (plain http is allowed to this
-//!   computer) and `qr.png` its QR code; `申請書.pdf` is a one-page PDF in the folder. `[--crl CRL]` runs
+//!   computer) and `qr.png` its QR code; the log-in's URL a log-in site on 127.0.0.1 that checks the answer
+//!   with `verify_login` against the test user-authentication CA; `申請書.pdf` is a one-page PDF in the folder. `[--crl CRL]` runs
 //!   both without and with it.
 
 #![allow(clippy::unwrap_used)] // test code: an unwrap that fails is a test that fails
@@ -32,13 +34,17 @@ use std::process::{Command, Output};
 use common::{qr_png, temp_dir, text, write_pdf};
 use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::handoff::client::{Reply, Transcribed};
+use kazasu_core::handoff::login::{challenge_json, session_binding, Challenge};
 use kazasu_core::handoff::request::request_json;
-use kazasu_core::handoff::{rp, Document, Field, Submission};
+use kazasu_core::handoff::rp::login::verify_login;
+use kazasu_core::handoff::{rp, Document, Field, LoginResponse, SeenNonces, Submission};
 
 const README: &str = include_str!("../../README.md");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-pki");
 /// The relying party's URL as the README writes it.
 const README_URL: &str = "https://city.example.jp/r/…";
+/// The log-in challenge's URL as the README writes it.
+const README_LOGIN_URL: &str = "https://city.example.jp/login/…";
 
 /// The lines of the first `sh` block under the heading `section`.
 fn example(section: &str) -> Vec<String> {
@@ -74,7 +80,7 @@ fn variants(words: &[String]) -> Vec<Vec<String>> {
 }
 
 /// The commands the example must show, as their first words after `kazasu`.
-const KNOWN: [&[&str]; 9] = [
+const KNOWN: [&[&str]; 10] = [
     &["readers"],
     &["status"],
     &["cert", "--json"],
@@ -84,6 +90,7 @@ const KNOWN: [&[&str]; 9] = [
     &["verify", "申請書-signed.pdf"],
     &["scan", "qr.png"],
     &["sign-request", README_URL],
+    &["login", README_LOGIN_URL],
 ];
 
 /// Whether `args` begin with the words `known`.
@@ -94,9 +101,11 @@ fn starts_with(args: &[String], known: &[&str]) -> bool {
 /// Options the example must keep showing (the two ways to check revocation).
 const SHOWN_OPTIONS: [&str; 2] = ["--crl", "--ocsp"];
 
-/// Commands that talk to a card, and of those the ones that ask the signature password.
-const CARD_COMMANDS: [&str; 4] = ["status", "cert", "sign", "sign-request"];
+/// Commands that talk to a card, and of those the ones that ask the signature password, and the authentication
+/// password.
+const CARD_COMMANDS: [&str; 5] = ["status", "cert", "sign", "sign-request", "login"];
 const PASSWORD_COMMANDS: [&str; 3] = ["cert", "sign", "sign-request"];
+const AUTH_PASSWORD_COMMANDS: [&str; 1] = ["login"];
 
 /// A relying party on 127.0.0.1 for `sign-request`: the request on GET, and on POST the submission checked
 /// as the portal checks it (kazasu-handoff's `rp::verify_submission` against the test sign CA), answered with
@@ -143,6 +152,46 @@ fn relying_party() -> String {
     format!("{origin}/r/readme000001")
 }
 
+/// A log-in site on 127.0.0.1 for `login`: the challenge on GET, and on POST the answer checked as the portal
+/// checks it (`rp::login::verify_login` against the test user-authentication CA). Returns the challenge's URL.
+fn login_site() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    const SECRET: &[u8] = b"the asking browser's session secret";
+    let challenge = Challenge {
+        origin: origin.clone(),
+        relying_party: "伊勢市（見本）".into(),
+        challenge_id: "readmelogin1".into(),
+        nonce: "AAECAwQFBgcICQoLDA0ODw".into(),
+        issued_at: now,
+        created_from: "Linux · kazasu tests".into(),
+        expires_at: now + 600,
+        session: session_binding(SECRET),
+        submit_url: format!("{origin}/login/readmelogin1/response"),
+    };
+    let rendered = challenge.render().unwrap();
+    let served = challenge_json(&rendered).unwrap();
+    let ca = std::fs::read(format!("{FIXTURES}/auth-ca.der")).unwrap();
+    let trust = rp::Trust::only(TrustAnchors::from_der(&ca).unwrap());
+    let used = std::sync::Mutex::new(SeenNonces::new(4));
+    common::serve_http(listener, move |line, body| {
+        if line.starts_with("GET ") {
+            return (200, served.clone());
+        }
+        let mut used = used.lock().unwrap();
+        let none = rp::RevocationSource::NotChecked;
+        let verified = LoginResponse::from_json(body).map_err(|e| e.to_string()).and_then(|r| {
+            verify_login(&rendered, &r, SECRET, &trust, none, &mut *used, now + 1).map_err(|e| e.to_string())
+        });
+        match verified {
+            Ok(_) => (200, serde_json::to_vec(&Reply::accepted("readmelogin1", Transcribed::default())).unwrap()),
+            Err(e) => (400, serde_json::to_vec(&Reply::refused(kazasu_core::handoff::Refusal::Mismatch, e)).unwrap()),
+        }
+    });
+    format!("{origin}/login/readmelogin1")
+}
+
 /// OpenSSL's OCSP responder on 127.0.0.1 saying "good" about the software card's certificate.
 fn good_responder(dir: &Path) -> ocsp_responder::Responder {
     let pem = std::fs::read(format!("{FIXTURES}/sign.pem")).unwrap();
@@ -169,11 +218,17 @@ fn run(dir: &Path, args: &[String]) -> Output {
     if CARD_COMMANDS.contains(&args[0].as_str()) {
         cmd.arg("--virtual");
     }
-    let password = PASSWORD_COMMANDS.contains(&args[0].as_str());
-    if password {
+    let typed = if PASSWORD_COMMANDS.contains(&args[0].as_str()) {
+        "ABC123\n"
+    } else if AUTH_PASSWORD_COMMANDS.contains(&args[0].as_str()) {
+        "1234\n"
+    } else {
+        ""
+    };
+    if !typed.is_empty() {
         cmd.arg("--pin-stdin");
     }
-    common::run(&mut cmd, if password { "ABC123\n" } else { "" })
+    common::run(&mut cmd, typed)
 }
 
 #[test]
@@ -183,6 +238,7 @@ fn every_command_of_the_usb_reader_example_runs_as_written() {
     let dir = tmp.path();
     write_pdf(&dir.join("申請書.pdf"), 1);
     let url = relying_party();
+    let login_url = login_site();
     qr_png(&url, dir, "qr.png");
     let ca = format!("{FIXTURES}/sign-ca.pem");
     let crl = format!("{FIXTURES}/sign-ca.crl.pem");
@@ -215,6 +271,7 @@ fn every_command_of_the_usb_reader_example_runs_as_written() {
                     (_, "--ocsp") => format!("--ocsp={}", ocsp.url),
                     // The URL the scan of the QR code printed, else the relying party's.
                     (_, README_URL) => scanned.clone().unwrap_or_else(|| url.clone()),
+                    (_, README_LOGIN_URL) => login_url.clone(),
                     _ => a.clone(),
                 })
                 .collect();
@@ -253,6 +310,9 @@ fn every_command_of_the_usb_reader_example_runs_as_written() {
                 }
                 [c, ..] if c == "sign-request" => {
                     assert!(stdout.contains("Signed, submitted and verified"), "{said}");
+                }
+                [c, ..] if c == "login" => {
+                    assert!(stdout.contains("Logged in to http://127.0.0.1:"), "{said}");
                 }
                 [c, ..] if c == "cert" => {
                     let json: serde_json::Value = serde_json::from_str(&stdout).expect("cert --json prints JSON");

@@ -194,36 +194,22 @@ fn check_host(host: &str) -> Result<String, HandoffError> {
     Ok(lower)
 }
 
+/// What [`percent_encode`] leaves as it is: RFC 3986's unreserved characters (letters, digits, `-._~`).
+const NOT_UNRESERVED: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// Percent-encodes everything but RFC 3986 unreserved characters (for a URL inside a query value).
 pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3 / 2);
-    for &b in text.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(text, NOT_UNRESERVED).to_string()
 }
 
-/// Decodes percent-escapes; the result must be UTF-8.
+/// Decodes percent-escapes; the result must be UTF-8. A `%` that starts no escape stays as it is (a URL read
+/// from the result refuses it: [`HttpsUrl::parse`]).
 pub fn percent_decode(text: &str) -> Result<String, HandoffError> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).ok_or(HandoffError::InvalidUrl("truncated percent-escape"))?;
-            let s = std::str::from_utf8(hex).map_err(|_| HandoffError::InvalidUrl("bad percent-escape"))?;
-            out.push(u8::from_str_radix(s, 16).map_err(|_| HandoffError::InvalidUrl("bad percent-escape"))?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| HandoffError::InvalidUtf8 { what: "link" })
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map(|decoded| decoded.into_owned())
+        .map_err(|_| HandoffError::InvalidUtf8 { what: "link" })
 }
 
 #[cfg(test)]
@@ -290,11 +276,22 @@ mod tests {
     }
 
     #[test]
+    fn a_percent_that_starts_no_escape_is_kept_by_decoding_and_refused_by_the_url() {
+        for text in
+            ["https%3A%2F%2Fa.example%2Fr%2", "https%3A%2F%2Fa.example%2Fr%zz", "https%3A%2F%2Fa.example%2Fr%+1"]
+        {
+            let decoded = percent_decode(text).unwrap();
+            assert!(decoded.starts_with("https://a.example/r%"), "{decoded}");
+            assert!(HttpsUrl::parse(&decoded).is_err(), "{decoded}");
+        }
+    }
+
+    #[test]
     fn percent_coding_round_trips_and_refuses_invalid_utf8() {
         let s = "https://a.example/r/1?x=伊勢&y=%";
         assert_eq!(percent_decode(&percent_encode(s)).unwrap(), s);
         assert!(matches!(percent_decode("%FF%FE"), Err(HandoffError::InvalidUtf8 { .. })));
-        assert!(percent_decode("%F").is_err());
-        assert!(percent_decode("%é").is_err());
+        assert_eq!(percent_decode("%F").unwrap(), "%F");
+        assert_eq!(percent_decode("%é").unwrap(), "%é");
     }
 }

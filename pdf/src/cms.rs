@@ -196,13 +196,55 @@ pub fn parse(contents: &[u8]) -> Result<ParsedCms, CmsReadError> {
     if ci.content_type != ID_SIGNED_DATA {
         return Err(CmsReadError::NotSignedData);
     }
-    let sd: SignedData = ci.content.decode_as()?;
+    let sd = ci.content.decode_as::<SignedDataAsWritten>()?.into_signed_data()?;
     // A PDF's detached signature (adbe.pkcs7.detached, ETSI.CAdES.detached) is over the byte ranges, never over
     // content of its own; pdfsig and pyHanko refuse one that embeds content too.
     if sd.encap_content_info.econtent.is_some() {
         return Err(CmsReadError::NotDetached);
     }
     parse_signed_data(&sd)
+}
+
+/// A SignedData (RFC 5652, 5.1) as other tools write it: its `certificates` read in the order written, where
+/// `cms`'s `CertificateSet` (a DER SET OF) refuses duplicates. NSS — LibreOffice's PDF export — puts the signer's
+/// certificate in twice when it finds no issuer for it; pdfsig and pyHanko read such a signature.
+#[derive(Sequence)]
+struct SignedDataAsWritten {
+    version: CmsVersion,
+    digest_algorithms: cms::signed_data::DigestAlgorithmIdentifiers,
+    encap_content_info: EncapsulatedContentInfo,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    certificates: Option<Vec<CertificateChoices>>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    crls: Option<cms::revocation::RevocationInfoChoices>,
+    signer_infos: SignerInfos,
+}
+
+impl SignedDataAsWritten {
+    /// The typed SignedData, each certificate once (a repeated one says nothing the first did not).
+    fn into_signed_data(self) -> Result<SignedData, der::Error> {
+        let certificates = match self.certificates {
+            None => None,
+            Some(written) => {
+                let mut seen = std::collections::HashSet::new();
+                let mut unique = Vec::with_capacity(written.len());
+                for c in written {
+                    if seen.insert(c.to_der()?) {
+                        unique.push(c);
+                    }
+                }
+                Some(CertificateSet(SetOfVec::try_from(unique)?))
+            }
+        };
+        Ok(SignedData {
+            version: self.version,
+            digest_algorithms: self.digest_algorithms,
+            encap_content_info: self.encap_content_info,
+            certificates,
+            crls: self.crls,
+            signer_infos: self.signer_infos,
+        })
+    }
 }
 
 /// Reads a SignedData with one signer (a PDF signature's, or a time-stamp token's).

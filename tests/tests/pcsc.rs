@@ -241,7 +241,8 @@ fn another_program_cannot_slip_a_command_into_a_tap() {
     assert!(String::from_utf8_lossy(&status.stdout).contains("5 tries left"), "no try was spent");
 }
 
-/// A kazasu-portal on 127.0.0.1 trusting the test sign CA and its CRL; stopped (by PID) when dropped.
+/// A kazasu-portal on 127.0.0.1 trusting the test sign and user-authentication CAs and their CRLs; stopped (by
+/// PID) when dropped.
 struct Portal {
     child: std::process::Child,
     base: String,
@@ -267,6 +268,10 @@ fn start_portal(dir: &Path) -> Portal {
         .arg(pki.join("sign-ca.pem"))
         .arg("--crl")
         .arg(pki.join("sign-ca.crl.pem"))
+        .arg("--auth-ca")
+        .arg(pki.join("auth-ca.pem"))
+        .arg("--crl")
+        .arg(pki.join("auth-ca.crl.pem"))
         .arg("--office-token-file")
         .arg(dir.join("office-token"))
         .arg("--addr-file")
@@ -355,4 +360,65 @@ fn a_file_signed_over_pcsc_verifies_with_the_ca_and_its_crl() {
     assert!(ours.status.success(), "{said}{}", String::from_utf8_lossy(&ours.stderr));
     assert!(said.contains("checked") && !said.contains("not checked"), "{said}");
     assert!(said.contains("1985-04-01"), "{said}");
+}
+
+/// The value of cookie `name` in curl's cookie jar (Netscape format; HttpOnly cookies prefixed `#HttpOnly_`).
+fn jar_cookie(jar: &Path, name: &str) -> Option<String> {
+    let jar = std::fs::read_to_string(jar).ok()?;
+    jar.lines().map(|l| l.strip_prefix("#HttpOnly_").unwrap_or(l)).find_map(|l| {
+        let f: Vec<&str> = l.split('\t').collect();
+        (f.len() == 7 && f[5] == name).then(|| f[6].to_owned())
+    })
+}
+
+#[test]
+#[ignore = "needs pcscd + vpcd with the software card (.ci/pcsc.sh); run by .ci/run with --ignored"]
+fn a_log_in_over_pcsc_with_the_auth_key_gives_the_asking_browser_a_session() {
+    // The browser (curl with a cookie jar) presses 「マイナンバーカードでログイン」; `kazasu login` answers the
+    // challenge with the card's auth key through real PC/SC; the browser takes the session and its account page
+    // names the account made from the auth certificate.
+    let dir = work_dir("login");
+    let portal = start_portal(&dir);
+    let jar = dir.join("cookies");
+    let jar_arg = jar.to_str().unwrap();
+    let base = &portal.base;
+    curl(&["-c", jar_arg, "-o", "/dev/null", &format!("{base}/")]);
+    let token = jar_cookie(&jar, "kazasu-form").expect("the form cookie");
+    let wait = curl(&[
+        "-b",
+        jar_arg,
+        "-c",
+        jar_arg,
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{redirect_url}",
+        "-d",
+        &format!("form_token={token}"),
+        &format!("{base}/login"),
+    ]);
+    let id =
+        wait.strip_prefix(&format!("{base}/login/")).and_then(|s| s.strip_suffix("/wait")).expect(&wait).to_owned();
+    let page = curl(&["-b", jar_arg, &wait]);
+    let at = page.find("id=\"same-device\" href=\"").expect("the same-device link") + 23;
+    let link = page[at..].split('"').next().unwrap().replace("&#x3d;", "=").replace("&#61;", "=").replace("&amp;", "&");
+
+    let out = run(
+        Command::new(kazasu()).args(["--reader", "Virtual PCD", "--lang", "en", "login", &link, "--pin-stdin"]),
+        format!("{}\n", fixture::AUTH_PIN).as_bytes(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("Logged in to {base}")));
+
+    let status = curl(&["-b", jar_arg, &format!("{base}/login/{id}/status")]);
+    assert!(status.contains("\"verified\""), "{status}");
+    curl(&["-b", jar_arg, "-c", jar_arg, "-X", "POST", &format!("{base}/login/{id}/redeem")]);
+    assert!(jar_cookie(&jar, "kazasu-session").is_some(), "the session cookie");
+    let account = curl(&["-b", jar_arg, &format!("{base}/account")]);
+    let cert = kazasu_core::Certificate::from_der(fixture::AUTH_CERT).unwrap();
+    let key = kazasu_core::handoff::rp::login::AccountKey::of(&cert, base).0;
+    assert!(account.contains(&format!("アカウント: {}", &key[..10])), "{account}");
+    for personal in ["かざす", "花子", "三重県"] {
+        assert!(!account.contains(personal), "the account page shows {personal}");
+    }
 }
