@@ -129,8 +129,8 @@ pub(crate) fn show_consent(flow: &Flow, lang: Lang) {
     if let Some(c) = subject.context(now()) {
         let age = match c.age {
             Age::JustNow => text::age_just_now(lang),
-            Age::Minutes(n) => text::age_minutes(lang, n),
-            Age::Hours(n) => text::age_hours(lang, n),
+            Age::Minutes { count } => text::age_minutes(lang, count),
+            Age::Hours { count } => text::age_hours(lang, count),
         };
         if subject.login().is_some() {
             eprintln!("{}", text::login_context(lang, age, &c.created_from));
@@ -158,7 +158,7 @@ pub(crate) fn show_consent(flow: &Flow, lang: Lang) {
             .collect();
         let items = items.join(&text::item_separator(lang));
         match d.recipient {
-            Recipient::Origin(origin) => eprintln!("{}", text::disclosure_to_origin(lang, items, origin)),
+            Recipient::Origin { origin } => eprintln!("{}", text::disclosure_to_origin(lang, items, origin)),
             Recipient::WhoeverReceivesTheSignature => eprintln!("{}", text::disclosure_with_file(lang, items)),
         }
     }

@@ -133,13 +133,13 @@ fn the_whole_hand_off_signs_what_was_shown_and_the_relying_party_transcribes_the
     let subject = flow.subject().unwrap();
     assert_eq!(
         subject.context(now + 120),
-        Some(Context { created_from: "Windows · Chrome".into(), created_at: now, age: Age::Minutes(2) })
+        Some(Context { created_from: "Windows · Chrome".into(), created_at: now, age: Age::Minutes { count: 2 } })
     );
     assert_eq!(
         subject.disclosure(),
         Some(Disclosure {
             items: PersonalItem::ALL.to_vec(),
-            recipient: Recipient::Origin("https://city.example.jp".into())
+            recipient: Recipient::Origin { origin: "https://city.example.jp".into() }
         })
     );
     flow.accept(now);

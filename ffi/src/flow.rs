@@ -12,33 +12,39 @@
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use kazasu_core::flow::{self as core, Flow, Pending, PinRule as CorePinRule, State, Step, Subject};
-use kazasu_core::handoff::{LinkKind, Refusal};
+use kazasu_core::flow::{self as core, Flow, Pending, State, Step, Subject};
+use kazasu_core::handoff::LinkKind;
 use zeroize::Zeroizing;
 
-use crate::consent::{context_of, disclosure_of, CreationContext, Disclosure};
+use crate::consent::{CreationContext, Disclosure};
 use crate::handoff::{self, ForeignHttp, HttpTransport, RefusalCode, RequestDisplay, SubmissionReceipt};
 use crate::signed::{identity_of_personal, HashAlgorithm, SignStep, SignedDocument};
 use crate::transport::{CardTransport, ForeignTransport};
 
 // ───────────────────────────────────────────── what the shell renders ─────────────────────────────────────────────
 
-/// Why the typed password was refused before anything reached the card.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+// The core's own notice types, exported as they are: `uniffi::remote` generates the conversion for the core's
+// type (no hand-written `From`), and a definition below that does not match the core's fails to compile. They are
+// remote, not derived in the core, so that uniffi stays out of the core: a derive there would make the core a
+// second uniffi component, with its own generated Kotlin package and Swift module for every shell build.
+
+/// Why the typed password was refused before anything reached the card (`kazasu_core::flow::PinRule`).
+pub use kazasu_core::flow::PinRule;
+
+#[uniffi::remote(Enum)]
 pub enum PinRule {
-    /// The signature password is not 6–16 characters.
     Length,
-    /// The signature password holds a character other than A–Z and 0–9.
     Alphabet,
-    /// The user-authentication PIN of a log-in (`LoginFlow`) is not exactly 4 digits.
     FourDigits,
 }
 
-/// What to tell the person. Each variant has its words in the message catalog (`l10n/`); `Refused.rp_message`
-/// is the relying party's own (cleaned, bounded) words, to be shown as theirs.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+/// What to tell the person (`kazasu_core::flow::Notice`). Each variant has its words in the message catalog
+/// (`l10n/`); `Refused.message` is the relying party's own (cleaned, bounded) words, to be shown as theirs.
+pub use kazasu_core::flow::Notice;
+
+#[uniffi::remote(Enum)]
 pub enum Notice {
-    WrongPin { remaining: u32 },
+    WrongPin { remaining: u8 },
     LastTry,
     CardLost,
     VerifyOutcomeUnknown,
@@ -57,8 +63,8 @@ pub enum Notice {
     AlreadySigned,
     RequestNotFound,
     Network,
-    HttpStatus { status: u32 },
-    Refused { code: RefusalCode, rp_message: String },
+    HttpStatus { status: u16 },
+    Refused { code: RefusalCode, message: String },
 }
 
 /// Bytes to sign, as the person sees them before the password.
@@ -89,9 +95,11 @@ pub enum FlowState {
         bytes: BytesDisplay,
         disclosure: Disclosure,
     },
-    /// Password entry; `known_tries` (when known) is shown before typing.
+    /// Password entry; `known_tries` (when known) is shown before typing, and `last_try` when the counter says
+    /// one: the next wrong password locks the certificate (presenting it still needs `ConfirmLastTry`).
     EnterPin {
         known_tries: Option<u32>,
+        last_try: bool,
         notice: Option<Notice>,
     },
     /// One try left: "the next wrong password locks the certificate — use it?" Buttons: confirm, decline.
@@ -174,6 +182,43 @@ pub fn way_out_of(state: FlowState) -> WayOut {
         | FlowState::Blocked
         | FlowState::Failed { .. }
         | FlowState::Cancelled => WayOut::Close,
+    }
+}
+
+/// Whether the card did its work when `state` arrives: it signed and is not needed again. A shell whose NFC
+/// sheet closes with the tap (iOS) says "done" then, and otherwise the reason `state` gives; the rule is the
+/// core's (`kazasu_core::flow::State::reader_done`), asked of the core state `state` was rendered from.
+#[uniffi::export]
+pub fn reader_done(state: FlowState) -> bool {
+    core_state_of(&state).reader_done()
+}
+
+/// The core state a screen was rendered from, as far as the core's rules about states read it: the data the
+/// screen carries for the person (request, result, receipt) is the subject's, not the state's.
+fn core_state_of(state: &FlowState) -> State {
+    match state {
+        FlowState::Fetching => State::Fetching,
+        FlowState::ReviewRequest { .. } | FlowState::ReviewBytes { .. } => State::Review,
+        FlowState::EnterPin { known_tries, notice, .. } => State::EnterPin {
+            known_tries: known_tries.map(|n| u8::try_from(n).unwrap_or(u8::MAX)),
+            notice: notice.clone(),
+        },
+        FlowState::ConfirmLastTry => State::ConfirmLastTry,
+        FlowState::HoldCard { notice } => State::HoldCard { notice: notice.clone() },
+        FlowState::Working { step } => State::Working { step: core_step_of(*step) },
+        FlowState::ConfirmFiling { .. } => State::ConfirmFiling,
+        FlowState::Submitting { attempt } => State::Submitting { attempt: *attempt },
+        FlowState::SubmitFailed { notice, can_resend } => {
+            State::SubmitFailed { notice: notice.clone(), can_resend: *can_resend }
+        }
+        FlowState::Signed { .. } => State::Signed,
+        FlowState::Done { receipt, .. } => State::Done {
+            receipt: kazasu_core::handoff::Receipt { request_id: receipt.request_id.clone(), transcribed: None },
+        },
+        FlowState::ProbablyReceived => State::ProbablyReceived,
+        FlowState::Blocked => State::Blocked,
+        FlowState::Failed { notice } => State::Failed { notice: notice.clone() },
+        FlowState::Cancelled => State::Cancelled,
     }
 }
 
@@ -261,7 +306,7 @@ impl SigningFlow {
         observer: Arc<dyn FlowObserver>,
         clock: Option<Arc<dyn FlowClock>>,
     ) -> Arc<Self> {
-        let flow = Flow::for_bytes(label, Arc::from(data), algorithm.into());
+        let flow = Flow::for_bytes(label, Arc::from(data), algorithm);
         Arc::new(SigningFlow::new(flow, None, Observer::Signing(observer), clock))
     }
 
@@ -510,11 +555,11 @@ pub(crate) fn poisoned_state() -> FlowState {
 fn render(flow: &Flow, now: i64) -> FlowState {
     let signed = || flow.signature().map(signed_document);
     let subject = flow.subject();
-    let disclosure = || subject.and_then(disclosure_of);
+    let disclosure = || subject.and_then(Subject::disclosure);
     match flow.state() {
         State::Fetching => FlowState::Fetching,
         State::Review => match (subject, disclosure()) {
-            (Some(s @ Subject::Request(r)), Some(disclosure)) => match context_of(s, now) {
+            (Some(s @ Subject::Request(r)), Some(disclosure)) => match s.context(now) {
                 Some(context) => FlowState::ReviewRequest { request: handoff::display_of(r), context, disclosure },
                 None => poisoned_state(),
             },
@@ -532,11 +577,13 @@ fn render(flow: &Flow, now: i64) -> FlowState {
             // The FFI makes no certificate-only flow (that is the CLI's `cert`).
             _ => poisoned_state(),
         },
-        State::EnterPin { known_tries, notice } => {
-            FlowState::EnterPin { known_tries: known_tries.map(u32::from), notice: notice.as_ref().map(notice_of) }
-        }
+        state @ State::EnterPin { known_tries, notice } => FlowState::EnterPin {
+            known_tries: known_tries.map(u32::from),
+            last_try: state.last_try(),
+            notice: notice.clone(),
+        },
         State::ConfirmLastTry => FlowState::ConfirmLastTry,
-        State::HoldCard { notice } => FlowState::HoldCard { notice: notice.as_ref().map(notice_of) },
+        State::HoldCard { notice } => FlowState::HoldCard { notice: notice.clone() },
         State::Working { step } => FlowState::Working { step: step_of(*step) },
         State::ConfirmFiling => match (subject.and_then(Subject::request), signed()) {
             (Some(r), Some(result)) => FlowState::ConfirmFiling { request: handoff::display_of(r), result },
@@ -544,7 +591,7 @@ fn render(flow: &Flow, now: i64) -> FlowState {
         },
         State::Submitting { attempt } => FlowState::Submitting { attempt: *attempt },
         State::SubmitFailed { notice, can_resend } => {
-            FlowState::SubmitFailed { notice: notice_of(notice), can_resend: *can_resend }
+            FlowState::SubmitFailed { notice: notice.clone(), can_resend: *can_resend }
         }
         State::Signed => match signed() {
             Some(result) => FlowState::Signed { result },
@@ -556,7 +603,7 @@ fn render(flow: &Flow, now: i64) -> FlowState {
         },
         State::ProbablyReceived => FlowState::ProbablyReceived,
         State::Blocked => FlowState::Blocked,
-        State::Failed { notice } => FlowState::Failed { notice: notice_of(notice) },
+        State::Failed { notice } => FlowState::Failed { notice: notice.clone() },
         State::Cancelled => FlowState::Cancelled,
     }
 }
@@ -565,7 +612,7 @@ fn signed_document(s: &core::Signature) -> SignedDocument {
     SignedDocument {
         signature: s.signature.clone(),
         certificate: s.certificate.clone(),
-        algorithm: s.algorithm.into(),
+        algorithm: s.algorithm,
         identity: identity_of_personal(s.personal.clone()),
     }
 }
@@ -579,42 +626,13 @@ pub(crate) fn step_of(step: Step) -> SignStep {
     }
 }
 
-/// The one mapping from the core's notices to the FFI's.
-pub(crate) fn notice_of(n: &core::Notice) -> Notice {
-    use core::Notice as N;
-    match n {
-        N::WrongPin { remaining } => Notice::WrongPin { remaining: (*remaining).into() },
-        N::LastTry => Notice::LastTry,
-        N::CardLost => Notice::CardLost,
-        N::VerifyOutcomeUnknown => Notice::VerifyOutcomeUnknown,
-        N::CardLostAfterPin => Notice::CardLostAfterPin,
-        N::NotJpkiCard => Notice::NotJpkiCard,
-        N::TriesUnknown => Notice::TriesUnknown,
-        N::InvalidPin { rule } => Notice::InvalidPin {
-            rule: match rule {
-                CorePinRule::Length => PinRule::Length,
-                CorePinRule::Alphabet => PinRule::Alphabet,
-                CorePinRule::FourDigits => PinRule::FourDigits,
-            },
-        },
-        N::CardUnsupported => Notice::CardUnsupported,
-        N::CardFault => Notice::CardFault,
-        N::InvalidLink => Notice::InvalidLink,
-        N::InvalidRequest => Notice::InvalidRequest,
-        N::OriginMismatch { expected, found } => {
-            Notice::OriginMismatch { expected: expected.clone(), found: found.clone() }
-        }
-        N::DisplayMismatch => Notice::DisplayMismatch,
-        N::Expired => Notice::Expired,
-        N::NotYetValid => Notice::NotYetValid,
-        N::AlreadySigned => Notice::AlreadySigned,
-        N::RequestNotFound => Notice::RequestNotFound,
-        N::Network => Notice::Network,
-        N::HttpStatus { status } => Notice::HttpStatus { status: (*status).into() },
-        N::Refused { code, message } => Notice::Refused { code: refusal_code(*code), rp_message: message.clone() },
+/// The core step a screen's step was rendered from (the counter's read shows as VERIFY: the rules about states
+/// read neither).
+pub(crate) fn core_step_of(step: SignStep) -> Step {
+    match step {
+        SignStep::Connecting => Step::Connecting,
+        SignStep::VerifyingPin => Step::VerifyingPin,
+        SignStep::ReadingCertificate => Step::ReadingCertificate,
+        SignStep::Signing => Step::Signing,
     }
-}
-
-fn refusal_code(r: Refusal) -> RefusalCode {
-    RefusalCode::from(r)
 }

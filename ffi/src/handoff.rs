@@ -112,8 +112,11 @@ impl HttpClient for ForeignHttp {
 
 // ───────────────────────────────────────── the relying party's refusal ─────────────────────────────────────────
 
-/// A relying party's machine-readable refusal (`{"status":"refused","error":…}`), see `docs/handoff.md` §4.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+/// A relying party's machine-readable refusal (`{"status":"refused","error":…}`), see `docs/handoff.md` §4: the
+/// core's `Refusal`, exported under the name the shells know (remote, as the notices in `flow.rs`).
+pub type RefusalCode = Refusal;
+
+#[uniffi::remote(Enum)]
 pub enum RefusalCode {
     NotFound,
     Expired,
@@ -127,25 +130,6 @@ pub enum RefusalCode {
     RevocationUnavailable,
     Internal,
     Unknown,
-}
-
-impl From<Refusal> for RefusalCode {
-    fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::NotFound => RefusalCode::NotFound,
-            Refusal::Expired => RefusalCode::Expired,
-            Refusal::Replayed => RefusalCode::Replayed,
-            Refusal::Malformed => RefusalCode::Malformed,
-            Refusal::TooLarge => RefusalCode::TooLarge,
-            Refusal::Mismatch => RefusalCode::Mismatch,
-            Refusal::BadSignature => RefusalCode::BadSignature,
-            Refusal::BadCertificate => RefusalCode::BadCertificate,
-            Refusal::RateLimited => RefusalCode::RateLimited,
-            Refusal::RevocationUnavailable => RefusalCode::RevocationUnavailable,
-            Refusal::Internal => RefusalCode::Internal,
-            Refusal::Unknown => RefusalCode::Unknown,
-        }
-    }
 }
 
 // ───────────────────────────────────────────── the request ─────────────────────────────────────────────

@@ -13,8 +13,8 @@ use kazasu_core::flow::{Flow, State};
 use kazasu_core::handoff::LinkKind;
 use zeroize::Zeroizing;
 
-use crate::consent::{context_of, CreationContext};
-use crate::flow::{notice_of, step_of, CallbackFailure, FlowClock, Notice, Observer, SigningFlow, WayOut};
+use crate::consent::CreationContext;
+use crate::flow::{core_step_of, step_of, CallbackFailure, FlowClock, Notice, Observer, SigningFlow, WayOut};
 use crate::handoff::{self, HttpTransport};
 use crate::signed::SignStep;
 use crate::transport::CardTransport;
@@ -48,9 +48,11 @@ pub enum LoginState {
         challenge: LoginDisplay,
         context: CreationContext,
     },
-    /// The 4-digit user-authentication PIN (3 tries); `known_tries` (when known) is shown before typing.
+    /// The 4-digit user-authentication PIN (3 tries); `known_tries` (when known) is shown before typing, and
+    /// `last_try` when the counter says one.
     EnterPin {
         known_tries: Option<u32>,
+        last_try: bool,
         notice: Option<Notice>,
     },
     /// One try is left (of 3): "a wrong PIN now locks the log-in certificate — use it?" Buttons: confirm, decline.
@@ -112,6 +114,42 @@ pub fn login_way_out_of(state: LoginState) -> WayOut {
 #[uniffi::export]
 pub fn is_login_link(link: String) -> bool {
     kazasu_core::handoff::parse_any_link(&link).is_ok_and(|l| l.kind == LinkKind::Login)
+}
+
+/// Whether the card did its work when `state` arrives: it answered the log-in and is not needed again (as
+/// `reader_done` for signing). A shell whose NFC sheet closes with the tap (iOS) says "done" then, and otherwise
+/// the reason `state` gives; the rule is the core's (`kazasu_core::flow::State::reader_done`).
+#[uniffi::export]
+pub fn login_reader_done(state: LoginState) -> bool {
+    core_state_of(&state).reader_done()
+}
+
+/// The core state a log-in screen was rendered from, as far as the core's rules about states read it (the
+/// receipt of a log-in is the relying party's verdict, which the screen shows as its origin).
+fn core_state_of(state: &LoginState) -> State {
+    use LoginState as S;
+    match state {
+        S::Fetching => State::Fetching,
+        S::ReviewLogin { .. } => State::Review,
+        S::EnterPin { known_tries, notice, .. } => State::EnterPin {
+            known_tries: known_tries.map(|n| u8::try_from(n).unwrap_or(u8::MAX)),
+            notice: notice.clone(),
+        },
+        S::ConfirmLastTry => State::ConfirmLastTry,
+        S::HoldCard { notice } => State::HoldCard { notice: notice.clone() },
+        S::Working { step } => State::Working { step: core_step_of(*step) },
+        S::Submitting { attempt } => State::Submitting { attempt: *attempt },
+        S::SubmitFailed { notice, can_resend } => {
+            State::SubmitFailed { notice: notice.clone(), can_resend: *can_resend }
+        }
+        S::LoggedIn { .. } => {
+            State::Done { receipt: kazasu_core::handoff::Receipt { request_id: String::new(), transcribed: None } }
+        }
+        S::ProbablyReceived => State::ProbablyReceived,
+        S::Blocked => State::Blocked,
+        S::Failed { notice } => State::Failed { notice: notice.clone() },
+        S::Cancelled => State::Cancelled,
+    }
 }
 
 /// One log-in, from the `kazasu://login?r=` link (or its app link / QR code) to the relying party's verdict.
@@ -216,19 +254,21 @@ fn render(flow: &Flow, now: i64) -> LoginState {
     };
     match flow.state() {
         State::Fetching => LoginState::Fetching,
-        State::Review => match (display(), flow.subject().and_then(|s| context_of(s, now))) {
+        State::Review => match (display(), flow.subject().and_then(|s| s.context(now))) {
             (Some(challenge), Some(context)) => LoginState::ReviewLogin { challenge, context },
             _ => fault,
         },
-        State::EnterPin { known_tries, notice } => {
-            LoginState::EnterPin { known_tries: known_tries.map(u32::from), notice: notice.as_ref().map(notice_of) }
-        }
+        state @ State::EnterPin { known_tries, notice } => LoginState::EnterPin {
+            known_tries: known_tries.map(u32::from),
+            last_try: state.last_try(),
+            notice: notice.clone(),
+        },
         State::ConfirmLastTry => LoginState::ConfirmLastTry,
-        State::HoldCard { notice } => LoginState::HoldCard { notice: notice.as_ref().map(notice_of) },
+        State::HoldCard { notice } => LoginState::HoldCard { notice: notice.clone() },
         State::Working { step } => LoginState::Working { step: step_of(*step) },
         State::Submitting { attempt } => LoginState::Submitting { attempt: *attempt },
         State::SubmitFailed { notice, can_resend } => {
-            LoginState::SubmitFailed { notice: notice_of(notice), can_resend: *can_resend }
+            LoginState::SubmitFailed { notice: notice.clone(), can_resend: *can_resend }
         }
         State::Done { .. } => match display() {
             Some(d) => LoginState::LoggedIn { origin: d.origin, relying_party: d.relying_party },
@@ -236,7 +276,7 @@ fn render(flow: &Flow, now: i64) -> LoginState {
         },
         State::ProbablyReceived => LoginState::ProbablyReceived,
         State::Blocked => LoginState::Blocked,
-        State::Failed { notice } => LoginState::Failed { notice: notice_of(notice) },
+        State::Failed { notice } => LoginState::Failed { notice: notice.clone() },
         State::Cancelled => LoginState::Cancelled,
         // A log-in never reaches the signing-only states; a flow that does is not a log-in.
         State::ConfirmFiling | State::Signed => fault,

@@ -2,34 +2,16 @@
 //! certificate, the hash it was made over — and the steps of a tap, for the progress display.
 
 use kazasu_core::cert::{Gender as CoreGender, PersonalData};
-use kazasu_core::HashAlgorithm as CoreHash;
 
-/// The hash the card's PKCS#1 v1.5 signature is made over (the core builds the DigestInfo).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+/// The hash the card's PKCS#1 v1.5 signature is made over (the core builds the DigestInfo): the core's own
+/// `HashAlgorithm`, exported as it is (remote, as the notices in `flow.rs`).
+pub use kazasu_core::HashAlgorithm;
+
+#[uniffi::remote(Enum)]
 pub enum HashAlgorithm {
     Sha256,
     Sha384,
     Sha512,
-}
-
-impl From<CoreHash> for HashAlgorithm {
-    fn from(a: CoreHash) -> Self {
-        match a {
-            CoreHash::Sha256 => HashAlgorithm::Sha256,
-            CoreHash::Sha384 => HashAlgorithm::Sha384,
-            CoreHash::Sha512 => HashAlgorithm::Sha512,
-        }
-    }
-}
-
-impl From<HashAlgorithm> for CoreHash {
-    fn from(a: HashAlgorithm) -> Self {
-        match a {
-            HashAlgorithm::Sha256 => CoreHash::Sha256,
-            HashAlgorithm::Sha384 => CoreHash::Sha384,
-            HashAlgorithm::Sha512 => CoreHash::Sha512,
-        }
-    }
 }
 
 /// The 基本4情報 of the JPKI signature certificate, as the certificate states them (absent fields are None).

@@ -73,7 +73,7 @@ pub fn verify_signature_for_tests(
     data: Vec<u8>,
     signature: Vec<u8>,
 ) -> bool {
-    kazasu_core::verify::verify_signature(&certificate, algorithm.into(), &data, &signature).is_ok()
+    kazasu_core::verify::verify_signature(&certificate, algorithm, &data, &signature).is_ok()
 }
 
 /// Which command a fault hits: an instruction byte, optionally only when it carries data (so VERIFY with a
@@ -631,14 +631,17 @@ impl crate::flow::FlowClock for TestClock {
 }
 
 /// A state as the scenario table names it: the variant, its notice's variant, the numbers it carries and its
-/// way out (`way_out_of`, by variant name).
+/// way out (`way_out_of`, by variant name), whether it is the last try, and whether the card did its work
+/// (`reader_done`, `login_reader_done`).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct StateSummary {
     pub name: String,
     pub notice: Option<String>,
     pub known_tries: Option<u32>,
+    pub last_try: Option<bool>,
     pub can_resend: Option<bool>,
     pub way_out: String,
+    pub reader_done: Option<bool>,
 }
 
 /// Names a state the way `tests/scenarios/signing-flow.json` does.
@@ -648,14 +651,27 @@ pub fn describe_state(state: crate::flow::FlowState) -> StateSummary {
     let variant = |d: String| d.split([' ', '{', '(']).next().unwrap_or_default().to_string();
     let notice = |n: &Option<crate::flow::Notice>| n.as_ref().map(|n| variant(format!("{n:?}")));
     let (notice, known_tries, can_resend) = match &state {
-        S::EnterPin { known_tries, notice: n } => (notice(n), *known_tries, None),
+        S::EnterPin { known_tries, notice: n, .. } => (notice(n), *known_tries, None),
         S::HoldCard { notice: n } => (notice(n), None, None),
         S::SubmitFailed { notice: n, can_resend } => (Some(variant(format!("{n:?}"))), None, Some(*can_resend)),
         S::Failed { notice: n } => (Some(variant(format!("{n:?}"))), None, None),
         _ => (None, None, None),
     };
+    let last_try = match &state {
+        S::EnterPin { last_try, .. } => Some(*last_try),
+        _ => None,
+    };
     let way_out = variant(format!("{:?}", crate::flow::way_out_of(state.clone())));
-    StateSummary { name: variant(format!("{state:?}")), notice, known_tries, can_resend, way_out }
+    let reader_done = Some(crate::flow::reader_done(state.clone()));
+    StateSummary {
+        name: variant(format!("{state:?}")),
+        notice,
+        known_tries,
+        last_try,
+        can_resend,
+        way_out,
+        reader_done,
+    }
 }
 
 /// Names a log-in state the way `tests/scenarios/signing-flow.json` does (as `describe_state`).
@@ -665,14 +681,20 @@ pub fn describe_login_state(state: crate::login::LoginState) -> StateSummary {
     let variant = |d: String| d.split([' ', '{', '(']).next().unwrap_or_default().to_string();
     let notice = |n: &Option<crate::flow::Notice>| n.as_ref().map(|n| variant(format!("{n:?}")));
     let (notice, known_tries, can_resend) = match &state {
-        S::EnterPin { known_tries, notice: n } => (notice(n), *known_tries, None),
+        S::EnterPin { known_tries, notice: n, .. } => (notice(n), *known_tries, None),
         S::HoldCard { notice: n } => (notice(n), None, None),
         S::SubmitFailed { notice: n, can_resend } => (Some(variant(format!("{n:?}"))), None, Some(*can_resend)),
         S::Failed { notice: n } => (Some(variant(format!("{n:?}"))), None, None),
         _ => (None, None, None),
     };
+    let last_try = match &state {
+        S::EnterPin { last_try, .. } => Some(*last_try),
+        _ => None,
+    };
     let way_out = variant(format!("{:?}", crate::login::login_way_out_of(state.clone())));
-    StateSummary { name: variant(format!("{state:?}")), notice, known_tries, can_resend, way_out }
+    let name = variant(format!("{state:?}"));
+    let reader_done = Some(crate::login::login_reader_done(state));
+    StateSummary { name, notice, known_tries, last_try, can_resend, way_out, reader_done }
 }
 
 #[cfg(test)]

@@ -156,14 +156,14 @@ fn a_wrong_pin_shows_the_tries_left_and_a_tap_without_typing_again_presents_noth
     assert!(flow.clone().card_present(card.clone().link()));
     assert_eq!(
         flow.state(),
-        FlowState::EnterPin { known_tries: Some(4), notice: Some(Notice::WrongPin { remaining: 4 }) }
+        FlowState::EnterPin { known_tries: Some(4), last_try: false, notice: Some(Notice::WrongPin { remaining: 4 }) }
     );
     // The flow wants the password, and knows the tries: a card now is not used at all.
     let exchanges = card.exchanges();
     assert!(!flow.clone().card_present(card.clone().link()));
     assert_eq!(
         flow.state(),
-        FlowState::EnterPin { known_tries: Some(4), notice: Some(Notice::WrongPin { remaining: 4 }) }
+        FlowState::EnterPin { known_tries: Some(4), last_try: false, notice: Some(Notice::WrongPin { remaining: 4 }) }
     );
     assert_eq!((card.pin_presentations(), card.sign_pin_tries(), card.exchanges()), (1, 4, exchanges));
 }
@@ -182,10 +182,13 @@ fn a_password_outside_the_format_reaches_no_card_and_is_in_no_state() {
         flow.clone().start();
         flow.clone().accept();
         flow.clone().enter_pin(bad.to_vec());
-        assert_eq!(flow.state(), FlowState::EnterPin { known_tries: None, notice: Some(Notice::InvalidPin { rule }) });
+        assert_eq!(
+            flow.state(),
+            FlowState::EnterPin { known_tries: None, last_try: false, notice: Some(Notice::InvalidPin { rule }) }
+        );
         // A tap now only reads the counter: nothing is presented.
         assert!(flow.clone().card_present(card.clone().link()));
-        assert_eq!(flow.state(), FlowState::EnterPin { known_tries: Some(5), notice: None });
+        assert_eq!(flow.state(), FlowState::EnterPin { known_tries: Some(5), last_try: false, notice: None });
         let shown = format!("{:?} {flow:?}", seen.0.lock().unwrap());
         assert!(!shown.contains("ABC") && !shown.contains("AAAAAA"), "{shown}");
     }

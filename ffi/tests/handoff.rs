@@ -251,8 +251,8 @@ fn a_hostile_or_broken_answer_ends_the_flow_before_anything_is_shown_and_no_card
         }
     }
     match ended(Arc::new(Busy), &url) {
-        Notice::Refused { code: RefusalCode::Internal, rp_message } => {
-            assert!(!rp_message.contains('\u{7}'), "{rp_message}")
+        Notice::Refused { code: RefusalCode::Internal, message } => {
+            assert!(!message.contains('\u{7}'), "{message}")
         }
         other => panic!("{other:?}"),
     }
@@ -311,7 +311,7 @@ fn a_wrong_password_in_a_hand_off_leaves_the_request_signable_and_sends_only_the
     assert!(flow.clone().card_present(card.clone().link()));
     assert_eq!(
         flow.state(),
-        FlowState::EnterPin { known_tries: Some(4), notice: Some(Notice::WrongPin { remaining: 4 }) }
+        FlowState::EnterPin { known_tries: Some(4), last_try: false, notice: Some(Notice::WrongPin { remaining: 4 }) }
     );
     assert_eq!(rp.posts(), 0, "nothing is sent after a failed signing");
     // A failed signing does not count as signed: the same request is signed with the right password.

@@ -49,7 +49,7 @@ fn the_review_says_which_site_asks_and_when_and_the_end_says_who_logged_the_pers
     assert_eq!(challenge.expires_at - challenge.issued_at, 300);
     assert_eq!((context.created_from.as_str(), context.age), ("Windows · Chrome", RequestAge::JustNow));
     flow.accept();
-    assert_eq!(flow.state(), LoginState::EnterPin { known_tries: None, notice: None });
+    assert_eq!(flow.state(), LoginState::EnterPin { known_tries: None, last_try: false, notice: None });
     flow.enter_pin(software_card_auth_pin().into_bytes());
     assert!(flow.card_present(Arc::new(SoftwareCard::new()).link()));
     assert!(flow.wait_idle(10_000));
@@ -95,6 +95,7 @@ fn a_signing_password_is_refused_by_the_log_in_as_not_four_digits() {
         flow.state(),
         LoginState::EnterPin {
             known_tries: None,
+            last_try: false,
             notice: Some(Notice::InvalidPin { rule: kazasu_ffi::PinRule::FourDigits })
         }
     );

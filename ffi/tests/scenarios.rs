@@ -127,6 +127,12 @@ fn check_state(name: &str, at: &str, (got, state): (StateSummary, String), want:
     if let Some(w) = want.get("way_out") {
         assert_eq!(Some(got.way_out.as_str()), w.as_str(), "{name}: {at}: way out of {state}");
     }
+    if let Some(l) = want.get("last_try") {
+        assert_eq!(got.last_try, l.as_bool(), "{name}: {at}: last try of {state}");
+    }
+    if let Some(d) = want.get("reader_done") {
+        assert_eq!(got.reader_done, d.as_bool(), "{name}: {at}: reader done at {state}");
+    }
 }
 
 fn ins(step: &Value) -> u8 {

@@ -26,7 +26,7 @@ impl PersonalItem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Recipient {
     /// The relying party at this origin (`https://host[:port]`), the one shown in the request.
-    Origin(String),
+    Origin { origin: String },
     /// Whoever the person gives the signed file to (a signature over bytes the front end holds).
     WhoeverReceivesTheSignature,
 }
@@ -54,8 +54,8 @@ pub struct Context {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Age {
     JustNow,
-    Minutes(u32),
-    Hours(u32),
+    Minutes { count: u32 },
+    Hours { count: u32 },
 }
 
 impl Age {
@@ -63,8 +63,8 @@ impl Age {
     pub fn of_secs(secs: i64) -> Age {
         match secs {
             s if s < 60 => Age::JustNow,
-            s if s < 3600 => Age::Minutes((s / 60) as u32),
-            s => Age::Hours(u32::try_from(s / 3600).unwrap_or(u32::MAX)),
+            s if s < 3600 => Age::Minutes { count: (s / 60) as u32 },
+            s => Age::Hours { count: u32::try_from(s / 3600).unwrap_or(u32::MAX) },
         }
     }
 }
@@ -75,11 +75,11 @@ impl Subject {
     /// certificate, which names no one (`items` empty, the origin as recipient).
     pub fn disclosure(&self) -> Option<Disclosure> {
         let (items, recipient) = match self {
-            Subject::Request(r) => (PersonalItem::ALL.to_vec(), Recipient::Origin(r.origin().to_string())),
+            Subject::Request(r) => (PersonalItem::ALL.to_vec(), Recipient::Origin { origin: r.origin().to_string() }),
             Subject::Bytes { .. } | Subject::Attested { .. } => {
                 (PersonalItem::ALL.to_vec(), Recipient::WhoeverReceivesTheSignature)
             }
-            Subject::Login(c) => (Vec::new(), Recipient::Origin(c.origin().to_string())),
+            Subject::Login(c) => (Vec::new(), Recipient::Origin { origin: c.origin().to_string() }),
             Subject::SignCertificate => return None,
         };
         Some(Disclosure { items, recipient })
@@ -113,12 +113,12 @@ mod tests {
                 Age::JustNow,
                 Age::JustNow,
                 Age::JustNow,
-                Age::Minutes(1),
-                Age::Minutes(2),
-                Age::Minutes(59),
-                Age::Hours(1),
-                Age::Hours(2),
-                Age::Hours(u32::MAX),
+                Age::Minutes { count: 1 },
+                Age::Minutes { count: 2 },
+                Age::Minutes { count: 59 },
+                Age::Hours { count: 1 },
+                Age::Hours { count: 2 },
+                Age::Hours { count: u32::MAX },
             ]
         );
     }

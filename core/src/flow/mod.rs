@@ -120,6 +120,28 @@ pub enum State {
 }
 
 impl State {
+    /// Whether the card did its work: it signed (or answered the log-in) and is not needed any more. A phone
+    /// whose NFC sheet closes as this state arrives (iOS) says "done" then, and otherwise closes it with the
+    /// reason the state gives (a notice, the last-try question, the lock). The shells never decide this
+    /// themselves.
+    pub fn reader_done(&self) -> bool {
+        matches!(
+            self,
+            State::ConfirmFiling
+                | State::Signed
+                | State::Submitting { .. }
+                | State::SubmitFailed { .. }
+                | State::Done { .. }
+                | State::ProbablyReceived
+        )
+    }
+
+    /// Whether the password typed now would meet the card's last try: the counter, as read in this flow, says
+    /// one. Shown on the password screen before typing; presenting it still needs the confirmation.
+    pub fn last_try(&self) -> bool {
+        matches!(self, State::EnterPin { known_tries: Some(1), .. } | State::ConfirmLastTry)
+    }
+
     /// The flow has ended; no event changes it any more.
     pub fn is_final(&self) -> bool {
         matches!(
@@ -828,4 +850,45 @@ pub struct Signed {
     pub algorithm: HashAlgorithm,
     /// APDUs and bytes this tap exchanged.
     pub traffic: Traffic,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reader_is_done_exactly_when_the_card_signed_and_is_not_needed_again() {
+        let receipt = Receipt { request_id: "r".into(), transcribed: None };
+        let notice = || Notice::CardLost;
+        let done = [
+            State::ConfirmFiling,
+            State::Signed,
+            State::Submitting { attempt: 1 },
+            State::SubmitFailed { notice: Notice::Network, can_resend: true },
+            State::Done { receipt },
+            State::ProbablyReceived,
+        ];
+        let not_done = [
+            State::Fetching,
+            State::Review,
+            State::EnterPin { known_tries: Some(4), notice: Some(Notice::WrongPin { remaining: 4 }) },
+            State::ConfirmLastTry,
+            State::HoldCard { notice: Some(notice()) },
+            State::Working { step: Step::Signing },
+            State::Blocked,
+            State::Failed { notice: notice() },
+            State::Cancelled,
+        ];
+        assert!(done.iter().all(State::reader_done), "{done:?}");
+        assert!(!not_done.iter().any(State::reader_done), "{not_done:?}");
+    }
+
+    #[test]
+    fn the_password_screen_says_when_one_try_is_left() {
+        assert!(State::EnterPin { known_tries: Some(1), notice: None }.last_try());
+        assert!(State::ConfirmLastTry.last_try());
+        for known_tries in [None, Some(2), Some(5)] {
+            assert!(!State::EnterPin { known_tries, notice: None }.last_try(), "{known_tries:?}");
+        }
+    }
 }

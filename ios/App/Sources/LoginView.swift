@@ -77,7 +77,7 @@ struct LoginView: View {
             if !challenge.originIsHttps { Text(w(.state_review_request_dev_origin)).foregroundColor(.red) }
             Text(w(.login_review_relying_party)).font(.footnote).foregroundColor(.secondary)
             Text(challenge.relyingParty).font(.headline)
-            Text(w(.login_review_nothing_personal)).bold()
+            Text(w(.login_nothing_personal)).bold()
             // Where and when the log-in was started, with the warning against a relayed one.
             VStack(alignment: .leading, spacing: 8) {
                 Text(w.loginContext(context)).bold()
@@ -86,11 +86,11 @@ struct LoginView: View {
             .padding(8).border(Color.red, width: 2)
             Text(w(.state_review_request_expires, w.time(challenge.expiresAt))).bold()
             Button(w(.login_review_accept)) { flow.accept() }.buttonStyle(.borderedProminent)
-        case .enterPin(let knownTries, let notice):
+        case .enterPin(let knownTries, let lastTry, let notice):
             notice.map { Text(w.loginNotice($0)).foregroundColor(.orange) }
             Text(w(.login_enter_pin))
             knownTries.map { Text(w(.state_enter_pin_tries_left, String($0))).bold() }
-            if knownTries == 1 { Text(w(.login_enter_pin_last_try_hint)).foregroundColor(.red) }
+            if lastTry { Text(w(.login_enter_pin_last_try_hint)).foregroundColor(.red) }
             // Digits only; the length (exactly 4) is the core's to check.
             SecureField(w(.login_enter_pin_placeholder), text: $typed)
                 .keyboardType(.numberPad)

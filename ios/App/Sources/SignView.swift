@@ -95,12 +95,12 @@ struct SignView: View {
             Text(w(.state_review_bytes_sha256, bytes.sha256Hex)).font(.footnote).textSelection(.enabled)
             Text(w.disclosure(disclosure)).bold()
             accept
-        case .enterPin(let knownTries, let notice):
+        case .enterPin(let knownTries, let lastTry, let notice):
             notice.map { Text(w.notice($0)).foregroundColor(.orange) }
             Text(w(.state_enter_pin))
             // The tries left, when the flow knows them, are shown before anything is typed.
             knownTries.map { Text(w(.state_enter_pin_tries_left, String($0))).bold() }
-            if knownTries == 1 { Text(w(.state_enter_pin_last_try_hint)).foregroundColor(.red) }
+            if lastTry { Text(w(.state_enter_pin_last_try_hint)).foregroundColor(.red) }
             SecureField(w(.state_enter_pin_placeholder), text: $typed)
                 .textInputAutocapitalization(.characters)
                 .disableAutocorrection(true)  // iOS 13+ (autocorrectionDisabled is 16+)

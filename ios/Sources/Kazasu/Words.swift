@@ -36,7 +36,7 @@ public enum L10n: String, CaseIterable, Sendable {
     case notice_expired, notice_not_yet_valid, notice_already_signed, notice_request_not_found, notice_network
     case notice_http_status, notice_refused
     // The log-in flow (LoginState): its own words where signing's speak of a request or the signature password.
-    case login_fetching, login_review_origin, login_review_relying_party, login_review_nothing_personal
+    case login_fetching, login_review_origin, login_review_relying_party, login_nothing_personal
     case login_review_context, login_relay_warning, login_review_accept
     case login_enter_pin, login_enter_pin_last_try_hint, login_enter_pin_placeholder
     case login_confirm_last_try, login_confirm_last_try_body, login_hold_card
@@ -116,7 +116,7 @@ public struct Words: Sendable {
         case .requestNotFound: return self(.notice_request_not_found)
         case .network: return self(.notice_network)
         case .httpStatus(let status): return self(.notice_http_status, String(status))
-        case .refused(_, let rpMessage): return self(.notice_refused, rpMessage)
+        case .refused(_, let message): return self(.notice_refused, message)
         }
     }
 
@@ -135,13 +135,12 @@ public struct Words: Sendable {
         step == .signing ? self(.reader_signing) : self(.reader_reading)
     }
 
-    /// How the NFC sheet closes after a tap, from the state the tap left: `ok` (the card's part is done) or the
-    /// words of what stopped it.
+    /// How the NFC sheet closes after a tap, from the state the tap left: `ok` (the card's part is done: the core's
+    /// `readerDone`, never decided here) or the words of what stopped it.
     public func readerClosing(_ state: FlowState) -> (ok: Bool, text: String) {
+        if readerDone(state: state) { return (true, self(.reader_done)) }
         switch state {
-        case .confirmFiling, .signed, .submitting, .submitFailed, .done, .probablyReceived:
-            return (true, self(.reader_done))
-        case .enterPin(_, let notice?), .holdCard(let notice?), .failed(let notice): return (false, self.notice(notice))
+        case .enterPin(_, _, let notice?), .holdCard(let notice?), .failed(let notice): return (false, self.notice(notice))
         case .confirmLastTry: return (false, self(.state_confirm_last_try))
         case .blocked: return (false, self(.state_blocked))
         default: return (false, self(.state_cancelled))
@@ -167,7 +166,7 @@ public struct Words: Sendable {
         case .requestNotFound: return self(.login_notice_not_found)
         case .network: return self(.login_notice_network)
         case .httpStatus(let status): return self(.login_notice_http_status, String(status))
-        case .refused(_, let rpMessage): return self(.login_notice_refused, rpMessage)
+        case .refused(_, let message): return self(.login_notice_refused, message)
         default: return self.notice(notice)
         }
     }
@@ -187,12 +186,11 @@ public struct Words: Sendable {
     }
 
     /// How the NFC sheet closes after a log-in's tap, from the state the tap left: `ok` once the card has
-    /// answered the challenge (it is not needed again), or the words of what stopped it.
+    /// answered the challenge (the core's `loginReaderDone`, never decided here), or the words of what stopped it.
     public func loginReaderClosing(_ state: LoginState) -> (ok: Bool, text: String) {
+        if loginReaderDone(state: state) { return (true, self(.login_reader_done)) }
         switch state {
-        case .submitting, .submitFailed, .loggedIn, .probablyReceived:
-            return (true, self(.login_reader_done))
-        case .enterPin(_, let notice?), .holdCard(let notice?), .failed(let notice): return (false, loginNotice(notice))
+        case .enterPin(_, _, let notice?), .holdCard(let notice?), .failed(let notice): return (false, loginNotice(notice))
         case .confirmLastTry: return (false, self(.login_confirm_last_try))
         case .blocked: return (false, self(.login_blocked))
         default: return (false, self(.login_cancelled))

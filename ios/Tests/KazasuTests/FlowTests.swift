@@ -163,7 +163,8 @@ final class FlowTests: XCTestCase {
             let link = origin.map { url.replacingOccurrences(of: cityOrigin, with: $0) }
             let flow = try handoff(rp, http, link: link ?? url, SeenStates())
             XCTAssertEqual(describeState(state: flow.state()), StateSummary(
-                name: "Failed", notice: notice, knownTries: nil, canResend: nil, wayOut: "Close"), name)
+                name: "Failed", notice: notice, knownTries: nil, lastTry: nil, canResend: nil, wayOut: "Close",
+                readerDone: false), name)
             let card = SoftwareCard()
             let used = await CardTap.present(SoftwareCardLink(card: card), to: flow)
             XCTAssertFalse(used, name)

@@ -154,6 +154,12 @@ final class ScenarioTests: XCTestCase {
         if let wayOut = want["way_out"] {
             XCTAssertEqual(got.wayOut, wayOut as? String, "\(at): way out of \(state)")
         }
+        if let lastTry = want["last_try"] {
+            XCTAssertEqual(got.lastTry, lastTry as? Bool, "\(at): last try of \(state)")
+        }
+        if let done = want["reader_done"] {
+            XCTAssertEqual(got.readerDone, done as? Bool, "\(at): reader done at \(state)")
+        }
     }
 
     private func ins(_ step: [String: Any], _ at: String) throws -> UInt8 {

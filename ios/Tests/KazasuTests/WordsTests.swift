@@ -13,7 +13,7 @@ final class WordsTests: XCTestCase {
         .triesUnknown, .invalidPin(rule: .length), .invalidPin(rule: .alphabet), .invalidPin(rule: .fourDigits), .cardUnsupported, .cardFault,
         .invalidLink, .invalidRequest, .originMismatch(expected: "https://evil.example", found: "https://city.example.jp"),
         .displayMismatch, .expired, .notYetValid, .alreadySigned, .requestNotFound, .network, .httpStatus(status: 503),
-        .refused(code: .badSignature, rpMessage: "署名を検証できません"),
+        .refused(code: .badSignature, message: "署名を検証できません"),
     ]
 
     func testEveryKeyIsTranslatedInJapaneseAndEnglishWithTheSamePlaceholders() {
@@ -55,9 +55,9 @@ final class WordsTests: XCTestCase {
     }
 
     func testOnlyTheSitesOwnWordsAreShownAndMarkedAsTheirs() {
-        XCTAssertEqual(ja.notice(.refused(code: .badSignature, rpMessage: "署名を検証できません")),
+        XCTAssertEqual(ja.notice(.refused(code: .badSignature, message: "署名を検証できません")),
                        "申請先が受け付けませんでした。申請先からのメッセージ:「署名を検証できません」")
-        XCTAssertEqual(en.notice(.refused(code: .internal, rpMessage: "try later")),
+        XCTAssertEqual(en.notice(.refused(code: .internal, message: "try later")),
                        "The site did not accept it. The site's message: “try later”")
     }
 
@@ -67,7 +67,7 @@ final class WordsTests: XCTestCase {
         XCTAssertEqual(en.reader(.connecting), "Reading…")
         XCTAssertTrue(ja.readerClosing(.submitting(attempt: 1)) == (true, "署名しました"))
         XCTAssertTrue(ja.readerClosing(.probablyReceived).ok)
-        let wrong = ja.readerClosing(.enterPin(knownTries: 4, notice: .wrongPin(remaining: 4)))
+        let wrong = ja.readerClosing(.enterPin(knownTries: 4, lastTry: false, notice: .wrongPin(remaining: 4)))
         XCTAssertTrue(wrong == (false, "署名用パスワードが違います。残り4回です。"), "\(wrong)")
         XCTAssertTrue(ja.readerClosing(.holdCard(notice: .cardLost)) == (false, ja.notice(.cardLost)))
         XCTAssertTrue(ja.readerClosing(.failed(notice: .expired)) == (false, ja.notice(.expired)))
@@ -95,7 +95,7 @@ final class WordsTests: XCTestCase {
         XCTAssertEqual(seen.count, WordsTests.notices.count - signingOnly.count, "each notice has its own sentence")
         XCTAssertEqual(ja.loginNotice(.wrongPin(remaining: 2)), "利用者証明用パスワードが違います。残り2回です。")
         XCTAssertEqual(ja.loginNotice(.cardLost), ja.notice(.cardLost), "the words that fit both are shared")
-        XCTAssertEqual(en.loginNotice(.refused(code: .badCertificate, rpMessage: "not a trusted card")),
+        XCTAssertEqual(en.loginNotice(.refused(code: .badCertificate, message: "not a trusted card")),
                        "The site did not accept the log-in. The site's message: “not a trusted card”")
         XCTAssertEqual([SignStep.connecting, .readingCertificate].map(ja.loginStep), [ja.step(.connecting), ja.step(.readingCertificate)])
         XCTAssertFalse(ja.loginStep(.signing).contains("署名"), ja.loginStep(.signing))
@@ -113,17 +113,38 @@ final class WordsTests: XCTestCase {
         XCTAssertEqual(ja.loginContext(context), "このログインは Windows · Chrome で2分前に始められました。")
         XCTAssertEqual(en.loginContext(context), "This log-in was started on Windows · Chrome, 2 min ago.")
         XCTAssertTrue(ja(.login_relay_warning).contains("QRコード"), ja(.login_relay_warning))
-        XCTAssertTrue(ja(.login_review_nothing_personal).contains("氏名"), ja(.login_review_nothing_personal))
+        XCTAssertTrue(ja(.login_nothing_personal).contains("氏名"), ja(.login_nothing_personal))
         XCTAssertEqual(ja.loginReader(.verifyingPin), "読み取り中…")
         XCTAssertTrue(ja.loginReader(.signing).hasPrefix("認証中…"))
         XCTAssertTrue(ja.loginReaderClosing(.submitting(attempt: 1)) == (true, ja(.login_reader_done)))
         XCTAssertTrue(ja.loginReaderClosing(.loggedIn(origin: cityOrigin, relyingParty: "伊勢市")).ok)
-        let wrong = ja.loginReaderClosing(.enterPin(knownTries: 2, notice: .wrongPin(remaining: 2)))
+        let wrong = ja.loginReaderClosing(.enterPin(knownTries: 2, lastTry: false, notice: .wrongPin(remaining: 2)))
         XCTAssertTrue(wrong == (false, "利用者証明用パスワードが違います。残り2回です。"), "\(wrong)")
         XCTAssertTrue(ja.loginReaderClosing(.confirmLastTry) == (false, ja(.login_confirm_last_try)))
         XCTAssertTrue(ja.loginReaderClosing(.blocked) == (false, ja(.login_blocked)))
         XCTAssertTrue(ja.loginReaderClosing(.failed(notice: .expired)) == (false, ja.loginNotice(.expired)))
         XCTAssertTrue(ja.loginReaderClosing(.cancelled) == (false, ja(.login_cancelled)))
+    }
+
+    func testTheSheetClosesAsDoneExactlyWhenTheCoreSaysTheReaderIsDone() throws {
+        let document = SignedDocument(signature: Data([1]), certificate: Data([2]), algorithm: .sha256,
+                                      identity: Identity(name: nil, address: nil, dateOfBirth: nil, dateOfBirthIso: nil,
+                                                         gender: nil, genderCode: .unknown, nameSubstitute: nil,
+                                                         addressSubstitute: nil))
+        let states: [FlowState] = [
+            .fetching, .enterPin(knownTries: 1, lastTry: true, notice: nil),
+            .enterPin(knownTries: 4, lastTry: false, notice: .wrongPin(remaining: 4)), .confirmLastTry,
+            .holdCard(notice: .cardLost), .working(step: .signing), .submitting(attempt: 2),
+            .submitFailed(notice: .network, canResend: true), .signed(result: document), .probablyReceived, .blocked,
+            .failed(notice: .expired), .cancelled,
+        ]
+        for state in states {
+            let closing = ja.readerClosing(state)
+            XCTAssertEqual(closing.ok, readerDone(state: state), "\(state)")
+            XCTAssertEqual(closing.text == ja(.reader_done), readerDone(state: state), "\(state)")
+        }
+        // The core's rule, not a copy of it: a signature made is done, a question or a notice is not.
+        XCTAssertEqual(states.filter { readerDone(state: $0) }.count, 4)
     }
 
     func testTheIdentityRowsComeFromTheCertificate() throws {

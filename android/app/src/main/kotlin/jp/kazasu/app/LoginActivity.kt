@@ -56,7 +56,7 @@ class LoginActivity : CardActivity() {
                 screen.text(getString(R.string.login_enter_pin))
                 // Tries already known in this flow are shown before anything is typed.
                 state.knownTries?.let { screen.text(getString(R.string.state_enter_pin_tries_left, it.toString())) }
-                if (state.knownTries == 1u) screen.warning(getString(R.string.login_enter_pin_last_try_hint))
+                if (state.lastTry) screen.warning(getString(R.string.login_enter_pin_last_try_hint))
                 pinField(getString(R.string.login_enter_pin_placeholder), digits = true, flow::enterPin)
             }
             LoginState.ConfirmLastTry -> {
@@ -108,7 +108,7 @@ class LoginActivity : CardActivity() {
         screen.title(c.origin)
         if (!c.originIsHttps) screen.warning(getString(R.string.state_review_request_dev_origin))
         relyingParty(c.relyingParty)
-        screen.text(getString(R.string.login_review_nothing_personal)).apply { setTypeface(typeface, Typeface.BOLD) }
+        screen.text(getString(R.string.login_nothing_personal)).apply { setTypeface(typeface, Typeface.BOLD) }
         screen.text(Messages.ofLogin(this, state.context)).apply { setTypeface(typeface, Typeface.BOLD) }
         screen.warning(getString(R.string.login_relay_warning))
         val expires = DateFormat.getDateTimeInstance(DateFormat.MEDIUM, DateFormat.SHORT).format(Date(c.expiresAt * 1000))

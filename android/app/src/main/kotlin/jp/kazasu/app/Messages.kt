@@ -44,7 +44,7 @@ object Messages {
         Notice.Network -> context.getString(R.string.notice_network)
         is Notice.HttpStatus -> context.getString(R.string.notice_http_status, notice.status.toString())
         // The relying party's own words (cleaned and bounded by the core), quoted as the site's, never as ours.
-        is Notice.Refused -> notice.rpMessage.takeIf { it.isNotEmpty() }?.let { context.getString(R.string.notice_refused, it) }
+        is Notice.Refused -> notice.message.takeIf { it.isNotEmpty() }?.let { context.getString(R.string.notice_refused, it) }
             ?: context.getString(R.string.notice_refused_without_message)
     }
 
@@ -66,7 +66,7 @@ object Messages {
         Notice.RequestNotFound -> context.getString(R.string.login_notice_not_found)
         Notice.Network -> context.getString(R.string.login_notice_network)
         is Notice.HttpStatus -> context.getString(R.string.login_notice_http_status, notice.status.toString())
-        is Notice.Refused -> notice.rpMessage.takeIf { it.isNotEmpty() }?.let { context.getString(R.string.login_notice_refused, it) }
+        is Notice.Refused -> notice.message.takeIf { it.isNotEmpty() }?.let { context.getString(R.string.login_notice_refused, it) }
             ?: context.getString(R.string.login_notice_refused_without_message)
         else -> of(context, notice)
     }

@@ -169,7 +169,7 @@ class SignActivity : CardActivity() {
         screen.text(getString(R.string.state_enter_pin))
         // Tries already known in this flow are shown before anything is typed.
         state.knownTries?.let { screen.text(getString(R.string.state_enter_pin_tries_left, it.toString())) }
-        if (state.knownTries == 1u) screen.warning(getString(R.string.state_enter_pin_last_try_hint))
+        if (state.lastTry) screen.warning(getString(R.string.state_enter_pin_last_try_hint))
         pinField(getString(R.string.state_enter_pin_placeholder), digits = false, flow::enterPin)
     }
 

@@ -193,7 +193,7 @@ class ScenarioTest {
         }
     }
 
-    /** Compares [state] with the table's `state`, `notice`, `known_tries`, `can_resend`, `way_out`; other keys must be in [also]. */
+    /** Compares [state] with the table's `state`, `notice`, `known_tries`, `can_resend`, `way_out`, `last_try`, `reader_done`; other keys must be in [also]. */
     private fun checkState(at: String, summary: Pair<StateSummary, String>, want: JSONObject, also: Set<String>) {
         val unknown = want.keySet() - STATE_KEYS - also
         check(unknown.isEmpty()) { "$at: unknown expectation $unknown" }
@@ -204,12 +204,14 @@ class ScenarioTest {
         if (want.has("known_tries")) assertEquals(want.optNumber("known_tries")?.toLong(), got.knownTries?.toLong(), "$at: known tries of $state")
         if (want.has("can_resend")) assertEquals(want.getBoolean("can_resend"), got.canResend, "$at: can_resend of $state")
         if (want.has("way_out")) assertEquals(want.getString("way_out"), got.wayOut, "$at: way out of $state")
+        if (want.has("last_try")) assertEquals(want.getBoolean("last_try"), got.lastTry, "$at: last try of $state")
+        if (want.has("reader_done")) assertEquals(want.getBoolean("reader_done"), got.readerDone, "$at: reader done at $state")
     }
 
     private fun ins(step: JSONObject): UByte = step.getString("ins").toInt(16).toUByte()
 
     private companion object {
-        val STATE_KEYS = setOf("state", "notice", "known_tries", "can_resend", "way_out")
+        val STATE_KEYS = setOf("state", "notice", "known_tries", "can_resend", "way_out", "last_try", "reader_done")
         val COUNTERS = setOf("presentations", "signatures", "tries_left", "apdus", "rp_accepted")
     }
 }

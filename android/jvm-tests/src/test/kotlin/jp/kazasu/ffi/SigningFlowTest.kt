@@ -106,11 +106,11 @@ class SigningFlowTest {
         val card = card()
         val flow = flow(pin = "WRONG1")
         assertTrue(flow.cardPresent(Shell(card)))
-        assertEquals(FlowState.EnterPin(4u, Notice.WrongPin(4u)), flow.state())
+        assertEquals(FlowState.EnterPin(4u, false, Notice.WrongPin(4u)), flow.state())
         // The flow wants the password and knows the tries: a card now is not used at all.
         val exchanges = card.exchanges()
         assertFalse(flow.cardPresent(Shell(card)))
-        assertEquals(FlowState.EnterPin(4u, Notice.WrongPin(4u)), flow.state())
+        assertEquals(FlowState.EnterPin(4u, false, Notice.WrongPin(4u)), flow.state())
         assertEquals(exchanges, card.exchanges())
         assertEquals(1u, card.pinPresentations())
         assertEquals(4u, card.signPinTries())
@@ -122,7 +122,7 @@ class SigningFlowTest {
         val flow = flow(pin = "WRONG1")
         for (left in 4 downTo 1) {
             assertTrue(flow.cardPresent(Shell(card)))
-            assertEquals(FlowState.EnterPin(left.toUInt(), Notice.WrongPin(left.toUInt())), flow.state())
+            assertEquals(FlowState.EnterPin(left.toUInt(), left == 1, Notice.WrongPin(left.toUByte())), flow.state())
             flow.enterPin("WRONG1".toByteArray())
         }
         // One try left: the password is presented only after the person confirmed.
@@ -149,8 +149,8 @@ class SigningFlowTest {
             assertTrue(flow.cardPresent(Shell(card, failOn)))
             val expected = when (failOn) {
                 in 1..3 -> FlowState.HoldCard(Notice.CardLost) // the PIN never left: the next tap uses it
-                4 -> FlowState.EnterPin(null, Notice.VerifyOutcomeUnknown) // gone, and typed again
-                else -> FlowState.EnterPin(5u, Notice.CardLostAfterPin)
+                4 -> FlowState.EnterPin(null, false, Notice.VerifyOutcomeUnknown) // gone, and typed again
+                else -> FlowState.EnterPin(5u, false, Notice.CardLostAfterPin)
             }
             assertEquals(expected, flow.state(), "failure at exchange $failOn")
             assertEquals(5u, card.signPinTries(), "failure at exchange $failOn")
@@ -181,10 +181,10 @@ class SigningFlowTest {
         card.loseAnswerOfPinPresentation()
         val flow = flow(pin = "WRONG1")
         assertTrue(flow.cardPresent(Shell(card)))
-        assertEquals(FlowState.EnterPin(null, Notice.VerifyOutcomeUnknown), flow.state())
+        assertEquals(FlowState.EnterPin(null, false, Notice.VerifyOutcomeUnknown), flow.state())
         // The card did count it; the next tap learns that from the counter before the password is typed again.
         assertTrue(flow.cardPresent(Shell(card)))
-        assertEquals(FlowState.EnterPin(4u, null), flow.state())
+        assertEquals(FlowState.EnterPin(4u, false, null), flow.state())
         assertEquals(1u, card.pinPresentations())
     }
 
@@ -214,9 +214,9 @@ class SigningFlowTest {
         )) {
             val seen = Seen()
             val flow = flow(pin = bad, observer = seen)
-            assertEquals(FlowState.EnterPin(null, Notice.InvalidPin(rule)), flow.state(), bad)
+            assertEquals(FlowState.EnterPin(null, false, Notice.InvalidPin(rule)), flow.state(), bad)
             assertTrue(flow.cardPresent(Shell(card)))
-            assertEquals(FlowState.EnterPin(5u, null), flow.state(), "a tap only read the counter")
+            assertEquals(FlowState.EnterPin(5u, false, null), flow.state(), "a tap only read the counter")
             assertFalse(seen.states.toString().contains(bad), "no state carries the typed text")
         }
         assertEquals(0u, card.pinPresentations())
@@ -303,7 +303,7 @@ class SigningFlowTest {
         flow.start()
         flow.accept()
         assertTrue(flow.cardPresent(Shell(card)))
-        assertEquals(FlowState.EnterPin(3u, null), flow.state())
+        assertEquals(FlowState.EnterPin(3u, false, null), flow.state())
         assertEquals(0u, card.pinPresentations())
         assertEquals(3u, card.signPinTries())
     }

@@ -61,7 +61,7 @@ class LoginHarness(language: String, shortLink: Boolean = false, tries: Int = 3)
             LoginState.Fetching -> texts += w["login_fetching"]
             is LoginState.ReviewLogin -> {
                 val c = state.challenge
-                texts += listOf(w["login_review_origin"], c.origin, w["login_review_nothing_personal"], w["login_relay_warning"])
+                texts += listOf(w["login_review_origin"], c.origin, w["login_nothing_personal"], w["login_relay_warning"])
                 texts += w.format("state_review_request_field", w["login_review_relying_party"], c.relyingParty)
                 // Where the log-in was started; its age is as of the screen's drawing (a clock advanced since redraws nothing).
                 val (before, after) = w.format("login_review_context", state.context.createdFrom, "\u0000").split("\u0000")
@@ -73,7 +73,7 @@ class LoginHarness(language: String, shortLink: Boolean = false, tries: Int = 3)
             is LoginState.EnterPin -> {
                 texts += w["login_enter_pin"]
                 state.knownTries?.let { texts += w.format("state_enter_pin_tries_left", it.toString()) }
-                if (state.knownTries == 1u) texts += w["login_enter_pin_last_try_hint"]
+                if (state.lastTry) texts += w["login_enter_pin_last_try_hint"]
                 state.notice?.let { texts += notice(it) }
                 buttons += w["state_enter_pin_next"]
             }
@@ -118,7 +118,7 @@ class LoginHarness(language: String, shortLink: Boolean = false, tries: Int = 3)
         Notice.AlreadySigned -> words["login_notice_already_used"]
         Notice.Network -> words["login_notice_network"]
         is Notice.HttpStatus -> words.format("login_notice_http_status", n.status.toString())
-        is Notice.Refused -> words.format("login_notice_refused", n.rpMessage)
+        is Notice.Refused -> words.format("login_notice_refused", n.message)
         else -> error("the test knows no words for $n")
     }
 }

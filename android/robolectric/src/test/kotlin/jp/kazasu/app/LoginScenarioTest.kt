@@ -100,10 +100,12 @@ class LoginScenarioTest(private val name: String) {
         if (want.has("known_tries")) assertEquals("$at: known tries", if (want.isNull("known_tries")) null else want.getLong("known_tries"), got.knownTries?.toLong())
         if (want.has("can_resend")) assertEquals("$at: can_resend", want.getBoolean("can_resend"), got.canResend)
         if (want.has("way_out")) assertEquals("$at: way out", want.getString("way_out"), got.wayOut)
+        if (want.has("last_try")) assertEquals("$at: last try", want.getBoolean("last_try"), got.lastTry)
+        if (want.has("reader_done")) assertEquals("$at: reader done", want.getBoolean("reader_done"), got.readerDone)
     }
 
     companion object {
-        private val STATE_KEYS = setOf("state", "notice", "known_tries", "can_resend", "way_out")
+        private val STATE_KEYS = setOf("state", "notice", "known_tries", "can_resend", "way_out", "last_try", "reader_done")
         private val COUNTERS = setOf("presentations", "signatures", "tries_left", "apdus", "rp_accepted")
 
         @JvmStatic

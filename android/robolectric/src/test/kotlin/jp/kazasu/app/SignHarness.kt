@@ -69,7 +69,7 @@ class SignHarness(language: String, subject: String = "request", shortLink: Bool
             is FlowState.EnterPin -> {
                 texts += w["state_enter_pin"]
                 state.knownTries?.let { texts += w.format("state_enter_pin_tries_left", it.toString()) }
-                if (state.knownTries == 1u) texts += w["state_enter_pin_last_try_hint"]
+                if (state.lastTry) texts += w["state_enter_pin_last_try_hint"]
                 state.notice?.let { texts += notice(it) }
                 buttons += w["state_enter_pin_next"]
             }
