@@ -501,17 +501,18 @@ fn a_test_cards_signature_is_refused_by_verify_unless_accept_test_cards_is_given
 #[test]
 fn a_closed_stdout_pipe_ends_the_run_without_a_panic() {
     let state = temp_dir("closed-pipe");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kazasu"))
+    // The reading end is closed before kazasu starts, so its first line meets a pipe nobody reads (dropping
+    // the reader after spawning raced with the write on a loaded machine).
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kazasu"))
         .args(["--lang", "en", "card", "reset-virtual"])
         .env("XDG_STATE_HOME", state.path())
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
-        .spawn()
+        .output()
         .unwrap();
-    // The reading end closes before kazasu writes its line.
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
     let err = text(&out.stderr);
     assert!(!err.contains("panicked") && !err.contains("failed printing"), "{err}");
     assert_eq!(out.status.code(), Some(1), "{err}");

@@ -25,7 +25,7 @@ use axum::Router;
 use kazasu_core::handoff::link::APP_LINK_PATH;
 use kazasu_core::handoff::MAX_SUBMISSION_BODY;
 
-use routes::{create, links, login, office, qr, status, submit};
+use routes::{create, links, login, office, qr, relink, status, submit};
 
 pub use error::{Failure, Refused, StartError};
 pub use routes::create::{ApplicationForm, Created, KEEP_UNSIGNED_SECS};
@@ -58,6 +58,7 @@ pub fn router(state: Shared) -> Router {
         .route("/login/{id}/redeem", post(login::redeem))
         .route("/login/{id}/response", post(login::respond))
         .route("/account", get(login::account))
+        .route("/account/relink", post(relink::start))
         .route("/logout", post(login::logout))
         .route("/office/applications/{id}", get(office::office_json))
         .route("/office/applications/{id}/application.txt", get(office::office_text))

@@ -13,7 +13,7 @@ use kazasu_core::handoff::Field;
 use crate::guard::mask_name;
 use crate::state::ApplicationState;
 use crate::store::SignatureRow;
-use crate::words::{AccountWords, LoginWords};
+use crate::words::{AccountWords, LoginWords, RelinkWords};
 
 /// The application form: `error` (a refused post) above it, the form token in a hidden field; a portal that
 /// accepts test cards says so, so it cannot be mistaken for a real service.
@@ -54,6 +54,27 @@ impl Application<'_> {
     fn expires(&self) -> String {
         let (date, time) = jst_parts(self.expires_at);
         format!("{date} {time}")
+    }
+}
+
+/// A re-link statement's desktop page: the QR code and the same-device link of its signing request, the
+/// statement as the app will show it, and each outcome's words, which the script shows when the status names it.
+#[derive(Template)]
+#[template(path = "relink.html")]
+pub struct Relink<'a> {
+    pub lang: &'a str,
+    pub view_id: &'a str,
+    pub fields: &'a [Field],
+    pub app_link: &'a str,
+    pub deep_link: &'a str,
+    pub qr_svg: &'a str,
+    pub words: &'a RelinkWords,
+}
+
+impl Relink<'_> {
+    /// The SVG element alone, without an XML prolog.
+    fn svg(&self) -> &str {
+        self.qr_svg.find("<svg").map(|i| &self.qr_svg[i..]).unwrap_or_default()
     }
 }
 

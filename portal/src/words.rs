@@ -106,6 +106,8 @@ pub struct AccountWords {
     pub account: String,
     pub note: String,
     pub apply: String,
+    pub relink: String,
+    pub relink_note: String,
     pub logout: String,
 }
 
@@ -116,7 +118,94 @@ impl AccountWords {
             account: text::rp_account_key(lang, account_short),
             note: text::rp_account_note(lang),
             apply: text::rp_account_apply(lang),
+            relink: text::rp_relink_button(lang),
+            relink_note: text::rp_relink_button_note(lang),
             logout: text::rp_logout(lang),
+        }
+    }
+}
+
+/// What a verified re-link statement did (`requests.outcome`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelinkOutcome {
+    Linked,
+    /// No earlier account was signed for by this name and birth date.
+    NoMatch,
+    /// More than one was: none is chosen.
+    Several,
+    /// The one that matches still has a card that works (expired or revoked it is not).
+    EarlierCardCurrent,
+}
+
+impl RelinkOutcome {
+    pub const ALL: [RelinkOutcome; 4] =
+        [RelinkOutcome::Linked, RelinkOutcome::NoMatch, RelinkOutcome::Several, RelinkOutcome::EarlierCardCurrent];
+
+    /// As stored and as the status JSON and the page's element ids say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelinkOutcome::Linked => "linked",
+            RelinkOutcome::NoMatch => "no-match",
+            RelinkOutcome::Several => "several",
+            RelinkOutcome::EarlierCardCurrent => "earlier-card-current",
+        }
+    }
+
+    /// The person's words for it.
+    pub fn words(self, lang: Lang) -> String {
+        match self {
+            RelinkOutcome::Linked => text::rp_relink_linked(lang),
+            RelinkOutcome::NoMatch => text::rp_relink_no_match(lang),
+            RelinkOutcome::Several => text::rp_relink_several(lang),
+            RelinkOutcome::EarlierCardCurrent => text::rp_relink_earlier_card_current(lang),
+        }
+    }
+
+    /// The refusal the app quotes, in `languages`.
+    pub fn refusal(self, languages: Languages) -> String {
+        match languages {
+            Languages::One(lang) => self.words(lang),
+            Languages::Both => format!("{} / {}", self.words(Lang::Ja), self.words(Lang::En)),
+        }
+    }
+}
+
+/// The re-link statement's document: its title and fields (what the app shows before the password and the
+/// card signs), in the asking page's language.
+pub fn relink_document(lang: Lang, origin: &str, account_short: &str) -> (String, Vec<(String, String)>) {
+    (
+        text::rp_relink_title(lang),
+        vec![
+            (text::rp_relink_statement_label(lang), text::rp_relink_statement(lang, account_short, origin)),
+            (text::rp_relink_compared_label(lang), text::rp_relink_compared(lang)),
+        ],
+    )
+}
+
+/// The words of the re-link statement's desktop page; `outcomes`: each outcome's id and words, shown by the
+/// script when the status names it.
+pub struct RelinkWords {
+    pub title: String,
+    pub scan: String,
+    pub same_device: String,
+    pub fallback: String,
+    pub waiting: String,
+    pub expires: String,
+    pub to_account: String,
+    pub outcomes: Vec<(&'static str, String)>,
+}
+
+impl RelinkWords {
+    pub fn new(lang: Lang, expires_at_jst: &str) -> Self {
+        RelinkWords {
+            title: text::rp_relink_title(lang),
+            scan: text::rp_relink_scan(lang),
+            same_device: text::rp_relink_same_device(lang),
+            fallback: text::rp_login_fallback(lang),
+            waiting: text::rp_relink_waiting(lang),
+            expires: text::rp_login_expires(lang, expires_at_jst),
+            to_account: text::rp_relink_to_account(lang),
+            outcomes: RelinkOutcome::ALL.iter().map(|o| (o.as_str(), o.words(lang))).collect(),
         }
     }
 }

@@ -35,6 +35,14 @@
       const r = await fetch("/a/" + encodeURIComponent(view) + "/status", { cache: "no-store", credentials: "same-origin" });
       if (r.ok) {
         const s = await r.json();
+        if (s.state === "signed" && s.outcome) {
+          // A re-link statement: its outcome's words are on the page.
+          document.getElementById("pending").hidden = true;
+          const o = document.getElementById("outcome-" + s.outcome);
+          if (o) o.hidden = false;
+          document.body.dataset.state = s.outcome;
+          return;
+        }
         if (s.state === "signed" && s.signature) {
           const g = s.signature;
           set("name", g.name_masked); set("issuer", g.cert_issuer);

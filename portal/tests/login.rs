@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::io::Read;
-
 use kazasu_core::flow::{Flow, State as FlowState};
 use kazasu_core::handoff::client::fetch_challenge;
 use kazasu_core::handoff::login::LoginChallenge;
@@ -13,7 +11,6 @@ use kazasu_core::handoff::rp::login::AccountKey;
 use kazasu_core::handoff::{parse_any_link, HttpsUrl, LinkKind, LoginResponse};
 use kazasu_core::softcard::{fixture, SoftCard};
 use kazasu_core::{AuthPin, Certificate, LastTry};
-use kazasu_portal::LoginStatus;
 use support::*;
 
 const AUTH_CA_CRL: &[u8] = include_bytes!("../../fixtures/test-pki/auth-ca.crl.der");
@@ -26,101 +23,6 @@ fn crl(bytes: &[u8]) -> kazasu_portal::revocation::CrlSource {
 /// A portal whose CRLs cover both the signature and the authentication certificates.
 fn portal(dir: &TempDir) -> Server {
     Server::start(&dir.path().join("db"), |cfg| cfg.crls.push(crl(AUTH_CA_CRL)))
-}
-
-/// A browser: its cookies (name → value), kept as a browser would from every answer's Set-Cookie.
-#[derive(Default)]
-struct Browser {
-    jar: Vec<(String, String)>,
-}
-
-struct Answer {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-impl Browser {
-    fn cookie_header(&self) -> String {
-        self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    fn cookie(&self, name: &str) -> Option<&str> {
-        self.jar.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    fn keep(&mut self, resp: &ureq::Response) {
-        for set in resp.all("set-cookie") {
-            let c = cookie_crate_free_parse(set);
-            self.jar.retain(|(k, _)| *k != c.0);
-            if !c.2 {
-                self.jar.push((c.0, c.1));
-            }
-        }
-    }
-
-    fn send(&mut self, req: ureq::Request, form: Option<&[(&str, &str)]>) -> Answer {
-        let req = req.set("Cookie", &self.cookie_header()).set("User-Agent", CHROME_WINDOWS);
-        let r = match form {
-            Some(f) => req.send_form(f),
-            None => req.call(),
-        };
-        let resp = match r {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("{e}"),
-        };
-        self.keep(&resp);
-        let status = resp.status();
-        let location = resp.header("location").map(str::to_owned);
-        let mut b = Vec::new();
-        resp.into_reader().read_to_end(&mut b).unwrap();
-        Answer { status, location, body: String::from_utf8_lossy(&b).into_owned() }
-    }
-
-    fn get(&mut self, url: &str) -> Answer {
-        self.send(agent().get(url), None)
-    }
-
-    fn post_form(&mut self, url: &str, form: &[(&str, &str)]) -> Answer {
-        self.send(agent().post(url), Some(form))
-    }
-
-    /// Opens the form, presses 「マイナンバーカードでログイン」: the challenge id of its log-in page.
-    fn start_login(&mut self, server: &Server) -> String {
-        let form = self.get(&server.url("/"));
-        assert!(form.body.contains("マイナンバーカードでログイン"), "the button beside the form");
-        let token = self.cookie("kazasu-form").expect("the form cookie").to_owned();
-        let started = self.post_form(&server.url("/login"), &[("form_token", &token)]);
-        assert_eq!(started.status, 303, "{}", started.body);
-        assert!(self.cookie("kazasu-login").is_some(), "the login cookie");
-        let to = started.location.expect("to the log-in page");
-        to.strip_prefix("/login/").and_then(|s| s.strip_suffix("/wait")).expect(&to).to_owned()
-    }
-
-    fn status(&mut self, server: &Server, id: &str) -> (u16, Option<LoginStatus>) {
-        let a = self.get(&server.url(&format!("/login/{id}/status")));
-        (a.status, serde_json::from_str(&a.body).ok())
-    }
-
-    fn redeem(&mut self, server: &Server, id: &str) -> Answer {
-        self.post_form(&server.url(&format!("/login/{id}/redeem")), &[])
-    }
-}
-
-const CHROME_WINDOWS: &str =
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-
-/// (name, value, removed) of one Set-Cookie header.
-fn cookie_crate_free_parse(set: &str) -> (String, String, bool) {
-    let first = set.split(';').next().unwrap_or_default();
-    let (k, v) = first.split_once('=').unwrap_or((first, ""));
-    (k.trim().into(), v.trim().into(), set.contains("Max-Age=0"))
-}
-
-/// The same-device link on the log-in page (what the QR code carries too).
-fn link_on_page(page: &str) -> String {
-    let at = page.find("id=\"same-device\" href=\"").expect("the same-device link") + 23;
-    page[at..].split('"').next().unwrap().replace("&#x3d;", "=").replace("&#61;", "=").replace("&amp;", "&")
 }
 
 /// The phone: the core flow over the link, the 4-digit auth password, one tap of the software card, the answer.

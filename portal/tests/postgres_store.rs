@@ -8,7 +8,9 @@ use std::path::Path;
 use std::sync::{Arc, Barrier};
 
 use kazasu_core::handoff::Field;
-use kazasu_portal::store::{migrations, RecordRefusal, RequestRow, SignatureRow, Store, StoreError};
+use kazasu_portal::store::{
+    migrations, RecordRefusal, Relink, RequestKind, RequestRow, SignatureRow, Store, StoreError,
+};
 use support::pg::{self, PgDatabase};
 use support::TempDir;
 
@@ -35,6 +37,9 @@ fn request(n: usize, expires_at: i64) -> RequestRow {
         expires_at,
         signed: false,
         owner: Some(vec![n as u8; 32]),
+        account_key: None,
+        kind: RequestKind::Application,
+        outcome: None,
     }
 }
 
@@ -338,9 +343,12 @@ fn a_log_in_challenge_is_used_once_redeemed_once_and_its_account_made_once() {
 
         // Not redeemable before its account is recorded; recorded once.
         assert_eq!(a.redeem_login("login-1", NOW, &[1; 32], NOW, NOW + 60).unwrap(), None);
-        assert!(a.record_login("login-1", "account-x", NOW).unwrap());
-        assert!(!b.record_login("login-1", "account-x", NOW).unwrap());
-        assert!(!a.record_login("login-2", "account-x", NOW).unwrap(), "a pending challenge is not verified");
+        assert!(a.record_login("login-1", "account-x", b"cert-x", NOW).unwrap());
+        assert!(!b.record_login("login-1", "account-x", b"cert-x", NOW).unwrap());
+        assert!(
+            !a.record_login("login-2", "account-x", b"cert-x", NOW).unwrap(),
+            "a pending challenge is not verified"
+        );
 
         // Redeemed once, whichever instance is asked first; the session names the account.
         assert_eq!(b.redeem_login("login-1", NOW + 600, &[1; 32], NOW, NOW + 60).unwrap(), None, "too late");
@@ -356,7 +364,7 @@ fn a_log_in_challenge_is_used_once_redeemed_once_and_its_account_made_once() {
         // A second log-in moves the account's last log-in, not its creation.
         a.create_login(&login(3, NOW + 600)).unwrap();
         assert!(a.used_challenges().mark_used("login-nonce-3"));
-        assert!(a.record_login("login-3", "account-x", NOW + 30).unwrap());
+        assert!(a.record_login("login-3", "account-x", b"cert-x", NOW + 30).unwrap());
         let acc = b.account("account-x").unwrap().unwrap();
         assert_eq!((acc.created_at, acc.last_login_at), (NOW, NOW + 30));
 
@@ -364,5 +372,80 @@ fn a_log_in_challenge_is_used_once_redeemed_once_and_its_account_made_once() {
         assert_eq!(b.session(&[1; 32], NOW).unwrap(), None);
         a.purge_logins(NOW + 601).unwrap();
         assert!(b.login("login-2").unwrap().is_none(), "expired challenges are purged");
+    });
+}
+
+/// A verified log-in of `key` through a fresh challenge `n`, redeemed as session `[n; 32]`: the account it lands in.
+fn log_in(store: &Store, n: usize, key: &str, certificate: &[u8]) -> String {
+    use kazasu_core::handoff::rp::login::UsedChallenges;
+    store.create_login(&login(n, NOW + 600)).unwrap();
+    assert!(store.used_challenges().mark_used(&format!("login-nonce-{n}")));
+    assert!(store.record_login(&format!("login-{n}"), key, certificate, NOW).unwrap());
+    store.redeem_login(&format!("login-{n}"), NOW, &[n as u8; 32], NOW, NOW + 3600).unwrap().expect("redeemed")
+}
+
+#[test]
+fn signers_are_recorded_per_account_and_a_relink_moves_the_new_keys_and_sessions_in_its_transaction() {
+    on_each_backend("relink", |db| {
+        let (a, b) = (Store::open(db).unwrap(), Store::open(db).unwrap());
+        assert_eq!(log_in(&a, 1, "old-key", b"old cert"), "old-key");
+        // An application from the old account's browser, signed: its signer recorded once for the account.
+        a.create_request(&RequestRow { account_key: Some("old-key".into()), ..request(1, NOW + 600) }).unwrap();
+        assert_eq!(a.record_signature("req-1", "nonce-1", NOW, &signature(1)).unwrap(), Ok(()));
+        a.record_signer("req-1", &[7; 32], NOW).unwrap();
+        b.record_signer("req-1", &[7; 32], NOW + 1).unwrap();
+        // Without a log-in, nothing is recorded for anyone.
+        a.create_request(&request(2, NOW + 600)).unwrap();
+        a.record_signer("req-2", &[8; 32], NOW).unwrap();
+        assert_eq!(b.signed_accounts(&[7; 32], "new-key").unwrap(), ["old-key"]);
+        assert_eq!(b.signed_accounts(&[7; 32], "old-key").unwrap(), Vec::<String>::new(), "not the asking one");
+        assert_eq!(b.signed_accounts(&[8; 32], "new-key").unwrap(), Vec::<String>::new());
+        assert_eq!(b.account_certificates("old-key").unwrap(), [Some(b"old cert".to_vec())]);
+
+        // The new card's account asks; its statement links it: keys and current session move, all at once.
+        assert_eq!(log_in(&a, 2, "new-key", b"new cert"), "new-key");
+        let statement =
+            RequestRow { account_key: Some("new-key".into()), kind: RequestKind::Relink, ..request(3, NOW + 600) };
+        a.create_request(&statement).unwrap();
+        let link = Relink { outcome: "linked", link: Some(("new-key".into(), "old-key".into())) };
+        assert_eq!(a.record_relink("req-3", "nonce-3", NOW, &signature(3), &link).unwrap(), Ok(()));
+        assert_eq!(
+            b.record_relink("req-3", "nonce-3", NOW, &signature(3), &link).unwrap(),
+            Err(RecordRefusal::AlreadySigned),
+            "a statement is used once"
+        );
+        let r = b.request("req-3").unwrap().unwrap();
+        assert_eq!(
+            (r.kind, r.outcome.as_deref(), r.account_key.as_deref()),
+            (RequestKind::Relink, Some("linked"), Some("new-key"))
+        );
+        assert_eq!(b.session(&[2; 32], NOW).unwrap().as_deref(), Some("old-key"), "the asking session moved");
+        assert_eq!(b.account("new-key").unwrap().unwrap().linked_to.as_deref(), Some("old-key"));
+        assert_eq!(log_in(&b, 4, "new-key", b"new cert"), "old-key", "the new card's log-ins land in the old account");
+        assert_eq!(log_in(&b, 5, "old-key", b"old cert"), "old-key", "the old key keeps its own");
+        let mut certs = b.account_certificates("old-key").unwrap();
+        certs.sort();
+        assert_eq!(certs, [Some(b"new cert".to_vec()), Some(b"old cert".to_vec())]);
+        assert_eq!(b.signed_accounts(&[7; 32], "other").unwrap(), ["old-key"], "a linked key is no candidate");
+
+        // A statement that links nothing records its outcome and moves nothing.
+        assert_eq!(log_in(&a, 6, "third-key", b"third cert"), "third-key");
+        a.create_request(&RequestRow {
+            account_key: Some("third-key".into()),
+            kind: RequestKind::Relink,
+            ..request(6, NOW + 600)
+        })
+        .unwrap();
+        let none = Relink { outcome: "no-match", link: None };
+        assert_eq!(a.record_relink("req-6", "nonce-6", NOW, &signature(6), &none).unwrap(), Ok(()));
+        assert_eq!(b.request("req-6").unwrap().unwrap().outcome.as_deref(), Some("no-match"));
+        assert_eq!(b.session(&[6; 32], NOW).unwrap().as_deref(), Some("third-key"));
+        assert_eq!(b.account("third-key").unwrap().unwrap().linked_to, None);
+
+        // The same identity signing for a second unlinked account: both are found (a re-link refuses `several`).
+        a.create_request(&RequestRow { account_key: Some("third-key".into()), ..request(7, NOW + 600) }).unwrap();
+        a.record_signer("req-7", &[7; 32], NOW).unwrap();
+        assert_eq!(b.signed_accounts(&[7; 32], "asker").unwrap(), ["old-key", "third-key"]);
+        assert!(a.integrity_ok().unwrap());
     });
 }

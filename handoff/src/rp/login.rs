@@ -12,13 +12,32 @@
 //! the relying party that keeps the key, it only keeps stored keys from being a shared identifier).
 //!
 //! A renewed card (every 5 years, or after a loss) has a new auth certificate and so a new key. The relying
-//! party re-links it with a step the person agrees to: after the new card's log-in finds no account, the person
-//! signs a statement "link this card to my account" with the **signature certificate**, whose name, birth date
-//! and address the relying party compares with what the account's earlier signature certificate said; only then
-//! does it store the new key beside the old one. Nothing is re-linked silently.
+//! party re-links it with a step the person agrees to: logged in with the new card, the person signs a statement
+//! "link this card to my earlier account" with the **signature certificate**, whose [`SignerIdentity`] the
+//! relying party compares with the identities of the signatures it recorded for its accounts earlier; only when
+//! exactly one earlier account matches, and none of that account's cards still works ([`card_is_current`]), does
+//! it store the new key beside the old ones. Nothing is re-linked silently.
+//!
+//! ## The signer identity
+//! SHA-256 over a label, the origin, and the signature certificate's **name and date of birth** — the two items
+//! a renewal does not change. Not the address: it changes with every move (and a move reissues the signature
+//! certificate). Not the gender: it can change too (a change of the legal gender is reissued on the card), and
+//! name and birth date already tell people apart for one relying party; a name change (marriage) makes a renewed
+//! card match nothing, which is a refusal, never a wrong link. The origin makes it pairwise like the account key:
+//! relying parties cannot match their stored identities with each other's. It hides nothing from the relying
+//! party itself, which keeps the signed applications with the names anyway.
+//!
+//! ## Why the earlier card must no longer work
+//! The statement and the new card's log-in are two proofs the relying party cannot tie to one person: an
+//! attacker logged in with *their own* card can relay the statement's QR code to a victim, and the victim's
+//! signature names the victim's account. So the earlier account is taken over only when every card it was
+//! logged in with is expired or revoked — as J-LIS revokes a card's certificates when it renews or replaces the
+//! card. A person whose card still works has no reason to re-link (they log in with it), and is not exposed to a
+//! relayed statement; the exposure left is the weeks between a renewal and the re-link, against which the app
+//! shows the statement — the origin and the account to be linked — before the password.
 
 use super::trust::{refusal_of, revocation_refusal, Trust};
-use crate::cert::Certificate;
+use crate::cert::{Certificate, PersonalData};
 use crate::login::{session_binding, Challenge, LoginResponse};
 use crate::policy::JpkiPolicy;
 use crate::verify::{verify_chain_to_issuer, verify_signature, VerifyError};
@@ -42,6 +61,55 @@ impl AccountKey {
         }
         input.extend_from_slice(certificate.serial_bytes());
         AccountKey(URL_SAFE_NO_PAD.encode(HashAlgorithm::Sha256.digest(&input)))
+    }
+}
+
+/// Who signed, for re-linking a renewed card: SHA-256 over a label, the relying party's origin, and the
+/// signature certificate's name and date of birth (module doc: why those two).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SignerIdentity(pub [u8; 32]);
+
+impl SignerIdentity {
+    /// The identity of the person `personal` describes at the relying party `origin`; None without a name or
+    /// a readable date of birth.
+    pub fn of(personal: &PersonalData, origin: &str) -> Option<SignerIdentity> {
+        let name = personal.name.as_deref()?.trim();
+        let born = personal.date_of_birth_iso()?;
+        if name.is_empty() {
+            return None;
+        }
+        let mut input = Vec::with_capacity(128);
+        for part in [b"kazasu-signer-identity/1".as_slice(), origin.as_bytes(), name.as_bytes(), born.as_bytes()] {
+            input.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            input.extend_from_slice(part);
+        }
+        <[u8; 32]>::try_from(HashAlgorithm::Sha256.digest(&input).as_slice()).ok().map(SignerIdentity)
+    }
+}
+
+/// Whether an earlier card still works at `now`: its auth certificate (`certificate_der`) chains to `trust`,
+/// is within its validity and is not revoked according to `revocation`. `Ok(false)`: expired or revoked (the
+/// card was renewed, replaced or reported lost). `Err`: it cannot be told now (no current revocation answer,
+/// an unreadable certificate) — a relying party refuses to re-link then.
+pub fn card_is_current(
+    certificate_der: &[u8],
+    trust: &Trust,
+    revocation: RevocationSource<'_>,
+    now: i64,
+) -> Result<bool, CertificateRefusal> {
+    let issuer = match verify_chain_to_issuer(certificate_der, &trust.anchors, now) {
+        Ok(issuer) => issuer,
+        Err(e) => {
+            return match refusal_of(e) {
+                CertificateRefusal::Expired => Ok(false),
+                other => Err(other),
+            }
+        }
+    };
+    match check_revocation(certificate_der, issuer.der(), revocation, now).map_err(revocation_refusal) {
+        Ok(_) => Ok(true),
+        Err(CertificateRefusal::Revoked | CertificateRefusal::OcspRevoked) => Ok(false),
+        Err(other) => Err(other),
     }
 }
 
@@ -373,5 +441,39 @@ mod tests {
         assert_eq!(refused.refusal(), Refusal::RevocationUnavailable);
         // Neither refusal used up the challenge.
         verify(&bytes, &r, &mut seen, t).unwrap();
+    }
+
+    #[test]
+    fn the_signer_identity_is_name_and_birth_date_at_one_origin_and_not_the_address() {
+        let personal = |der: &[u8]| Certificate::from_der(der).unwrap().personal.unwrap();
+        let before = personal(SIGN);
+        let renewed = personal(include_bytes!("../../../fixtures/test-pki/sign-renewed.der"));
+        assert_ne!(before.address, renewed.address, "the renewed card's holder moved");
+        let origin = "https://city.example.jp";
+        let id = SignerIdentity::of(&before, origin).unwrap();
+        assert_eq!(SignerIdentity::of(&renewed, origin).unwrap(), id, "same name and birth date: same identity");
+        assert_ne!(SignerIdentity::of(&before, "https://town.example.jp").unwrap(), id, "pairwise per origin");
+        let other = personal(include_bytes!("../../../fixtures/test-pki/sign-testcard.der"));
+        assert_ne!(SignerIdentity::of(&other, origin).unwrap(), id, "another person");
+        let born_later = PersonalData { date_of_birth: Some("319850402".into()), ..before.clone() };
+        assert_ne!(SignerIdentity::of(&born_later, origin).unwrap(), id);
+        assert_eq!(SignerIdentity::of(&PersonalData { name: None, ..before }, origin), None);
+    }
+
+    #[test]
+    fn an_earlier_card_is_current_until_its_auth_certificate_expires_or_is_revoked() {
+        let t = now();
+        let current = ScopedCrl::read(AUTH_CRL).unwrap();
+        let revoking = ScopedCrl::read(REVOKING_CRL).unwrap();
+        assert_eq!(card_is_current(AUTH, &trust(), RevocationSource::Crls(&[&current]), t), Ok(true));
+        assert_eq!(card_is_current(AUTH, &trust(), RevocationSource::Crls(&[&revoking]), t), Ok(false));
+        let after = Certificate::from_der(AUTH).unwrap().not_after + 86_400;
+        assert_eq!(card_is_current(AUTH, &trust(), RevocationSource::NotChecked, after), Ok(false));
+        // No revocation answer for it: cannot be told, not "dead".
+        let sign_crl = ScopedCrl::read(include_bytes!("../../../fixtures/test-pki/sign-ca.crl.der")).unwrap();
+        assert_eq!(
+            card_is_current(AUTH, &trust(), RevocationSource::Crls(&[&sign_crl]), t),
+            Err(CertificateRefusal::NoCrlForDistributionPoint)
+        );
     }
 }

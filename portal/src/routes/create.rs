@@ -16,7 +16,7 @@ use super::reply::{blocking, page, page_lang};
 use crate::error::Refused;
 use crate::guard::{self, cookies};
 use crate::state::{random_token, AppState, Shared};
-use crate::store::RequestRow;
+use crate::store::{RequestKind, RequestRow};
 use crate::{browser, pages, words};
 
 /// The sample application: 住民票の写しの交付申請.
@@ -143,7 +143,7 @@ pub async fn create_from_form(
     };
     let st = state.clone();
     let created_from = browser::created_from(&headers);
-    match blocking(move || create(&st, fields, created_from)).await {
+    match blocking(move || create_application(&st, &headers, fields, created_from)).await {
         Ok((c, owner)) => with_owner_cookie(&state, &c, &owner, Redirect::to(&format!("/a/{}", c.view_id))),
         Err(r) => r.into_response(),
     }
@@ -168,7 +168,7 @@ pub async fn create_from_json(
     };
     let st = state.clone();
     let created_from = browser::created_from(&headers);
-    match blocking(move || create(&st, fields, created_from)).await {
+    match blocking(move || create_application(&st, &headers, fields, created_from)).await {
         Ok((c, owner)) => {
             let body = Json(&c).into_response();
             with_owner_cookie(&state, &c, &owner, body)
@@ -177,9 +177,36 @@ pub async fn create_from_json(
     }
 }
 
+/// The sample application, made by this browser — and by its account when it is logged in, so that who signs it
+/// is remembered for the account (re-linking a renewed card: `routes/relink.rs`).
+fn create_application(
+    state: &AppState,
+    headers: &HeaderMap,
+    fields: Vec<Field>,
+    created_from: String,
+) -> Result<(Created, String), Refused> {
+    let account = super::login::logged_in_account(state, headers)?;
+    let made =
+        Made {
+            title: "住民票の写しの交付申請".into(), fields, created_from, account, kind: RequestKind::Application
+        };
+    create(state, made)
+}
+
+/// What a new signing request says and who asked for it.
+pub(crate) struct Made {
+    pub title: String,
+    pub fields: Vec<Field>,
+    /// How the creating browser looked ([`browser::created_from`]), stated in the signed document.
+    pub created_from: String,
+    /// The logged-in account whose browser asked (None: no log-in).
+    pub account: Option<String>,
+    pub kind: RequestKind,
+}
+
 /// Creates a request; returns it and the owner cookie's value (only its digest is stored).
-/// `created_from`: how the creating browser looked ([`browser::created_from`]), stated in the signed document.
-fn create(state: &AppState, fields: Vec<Field>, created_from: String) -> Result<(Created, String), Refused> {
+pub(crate) fn create(state: &AppState, made: Made) -> Result<(Created, String), Refused> {
+    let Made { title, fields, created_from, account, kind } = made;
     let now = state.now();
     state.store.purge_unsigned(now - KEEP_UNSIGNED_SECS).map_err(Refused::internal)?;
     let id = random_token(16);
@@ -187,7 +214,7 @@ fn create(state: &AppState, fields: Vec<Field>, created_from: String) -> Result<
     let doc = Document {
         origin: origin.clone(),
         relying_party: state.cfg.relying_party.clone(),
-        title: "住民票の写しの交付申請".into(),
+        title,
         request_id: id.clone(),
         nonce: random_token(32),
         issued_at: now,
@@ -208,6 +235,9 @@ fn create(state: &AppState, fields: Vec<Field>, created_from: String) -> Result<
         expires_at: doc.expires_at,
         signed: false,
         owner: Some(guard::digest(owner.as_bytes()).to_vec()),
+        account_key: account,
+        kind,
+        outcome: None,
     };
     state.store.create_request(&row).map_err(Refused::internal)?;
     let url = HttpsUrl::parse(&state.request_url(&id)).map_err(Refused::from)?;
@@ -223,7 +253,7 @@ fn create(state: &AppState, fields: Vec<Field>, created_from: String) -> Result<
     Ok((created, owner))
 }
 
-fn with_owner_cookie(state: &AppState, c: &Created, owner: &str, resp: impl IntoResponse) -> Response {
+pub(crate) fn with_owner_cookie(state: &AppState, c: &Created, owner: &str, resp: impl IntoResponse) -> Response {
     let mut resp = resp.into_response();
     if let Some(v) = guard::set_cookie(&state.cookies.owner_cookie(&c.view_id, owner)) {
         resp.headers_mut().append(header::SET_COOKIE, v);

@@ -231,7 +231,11 @@ fn answer(state: &AppState, id: &str, body: &[u8], languages: words::Languages) 
         eprintln!("kazasu-portal: log-in {id} refused: {why}");
         Refused { code: why.refusal(), message: words::login_refusal(languages, &why) }
     })?;
-    if !state.store.record_login(id, &logged_in.account.0, now).map_err(Refused::internal)? {
+    if !state
+        .store
+        .record_login(id, &logged_in.account.0, logged_in.certificate.der(), now)
+        .map_err(Refused::internal)?
+    {
         return Err(Refused { code: Refusal::Replayed, message: words::login_refusal(languages, &replayed()) });
     }
     Ok(Reply::accepted(id, Transcribed::default()))
@@ -296,7 +300,7 @@ pub async fn redeem(State(state): State<Shared>, Path(id): Path<String>, headers
 }
 
 /// The account of this browser's session cookie, if it is current.
-fn logged_in_account(state: &AppState, headers: &HeaderMap) -> Result<Option<String>, Refused> {
+pub(crate) fn logged_in_account(state: &AppState, headers: &HeaderMap) -> Result<Option<String>, Refused> {
     let now = state.now();
     for token in cookies(headers, state.cookies.session_name()) {
         if let Some(account) = state.store.session(&guard::digest(token.as_bytes()), now).map_err(Refused::internal)? {

@@ -7,6 +7,7 @@
 //! - `office`: the back office, the full record for the city's staff
 //! - `links`: the verified links' well-known files and the app link opened in a browser
 //! - `login`: logging in with the card's auth certificate — start, page, challenge, answer, redemption, account
+//! - `relink`: re-linking a renewed card — the signed statement's start, and what its verification links
 //!
 //! `reply` holds how they answer (headers, the blocking pool). Handlers import from the rooms below them
 //! (`state`, `pages`, `error`, `guard`, `store`), never from the router.
@@ -16,6 +17,7 @@ pub mod links;
 pub mod login;
 pub mod office;
 pub mod qr;
+pub mod relink;
 pub mod status;
 pub mod submit;
 

@@ -10,11 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use askama::Template;
 
-use super::reply::{blocking, html, no_store, page, text};
+use kazasu_core::handoff::time::jst_parts;
+
+use super::reply::{blocking, html, no_store, page, page_lang, text};
 use crate::error::{Failure, Refused};
 use crate::guard::{mask_name, Denied};
 use crate::pages;
 use crate::state::{ApplicationState, Shared};
+use crate::store::RequestKind;
+use crate::words::RelinkWords;
 
 /// What the desktop page polls: whether the application was signed and verified — never the signer's
 /// address, birth date or gender, and the name only masked (the relayer of a QR code may hold this page).
@@ -24,6 +28,9 @@ pub struct Status {
     pub expires_at: i64,
     pub fields: Vec<Field>,
     pub signature: Option<SignatureView>,
+    /// A re-link statement's outcome once verified (`linked`, `no-match`, `several`, `earlier-card-current`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -36,11 +43,26 @@ pub struct SignatureView {
 }
 
 pub async fn application_page(State(state): State<Shared>, Path(view): Path<String>, headers: HeaderMap) -> Response {
+    let lang = page_lang(&headers);
     let result = blocking(move || -> Result<String, Failure> {
         let (row, _) = state.owned(&view, &headers)?;
         let url = state.request_url(&row.id);
         let parsed = HttpsUrl::parse(&url).map_err(Refused::from)?;
         let svg = kazasu_qr::to_svg(&url).map_err(Refused::internal)?;
+        if row.kind == RequestKind::Relink {
+            let (date, time) = jst_parts(row.expires_at);
+            let words = RelinkWords::new(lang, &format!("{date} {time}"));
+            let page = pages::Relink {
+                lang: lang.tag(),
+                view_id: &row.view_id,
+                fields: &row.fields,
+                app_link: &app_link(&parsed),
+                deep_link: &deep_link(&parsed),
+                qr_svg: &svg,
+                words: &words,
+            };
+            return Ok(page.render().map_err(Refused::internal)?);
+        }
         let page = pages::Application {
             view_id: &row.view_id,
             fields: &row.fields,
@@ -73,6 +95,7 @@ pub async fn status(State(state): State<Shared>, Path(view): Path<String>, heade
                 digest_algorithm: s.digest_algorithm,
                 signed_at: s.signed_at,
             }),
+            outcome: row.outcome,
         })
     })
     .await;

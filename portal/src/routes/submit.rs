@@ -11,14 +11,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kazasu_core::handoff::client::{Reply, Transcribed};
 use kazasu_core::handoff::request::request_json;
-use kazasu_core::handoff::rp::{verify_submission, RevocationSource};
+use kazasu_core::handoff::rp::login::SignerIdentity;
+use kazasu_core::handoff::rp::{verify_submission, RevocationSource, Verified};
 use kazasu_core::handoff::{Document, HandoffError, Refusal, Submission, MAX_SUBMISSION_BODY};
 
 use super::reply::{blocking, json, no_store};
 use crate::error::Refused;
 use crate::guard::Denied;
 use crate::state::{AppState, Shared};
-use crate::store::{RecordRefusal, SignatureRow};
+use crate::store::{RecordRefusal, RequestKind, RequestRow, SignatureRow};
 use crate::words;
 
 /// How much of a submission body is read before it is refused as too large (bigger than
@@ -112,13 +113,33 @@ fn accept(state: &AppState, id: &str, body: &[u8], languages: words::Languages) 
         cert_issuer: verified.certificate.issuer.clone(),
         signed_at: now,
     };
+    if row.kind == RequestKind::Relink {
+        return super::relink::finish(state, &row, &sub.nonce, sig, &verified, languages);
+    }
     match state.store.record_signature(id, &sub.nonce, now, &sig).map_err(Refused::internal)? {
-        Ok(()) => Ok(Reply::accepted(
-            id,
-            Transcribed { name: sig.name, address: sig.address, date_of_birth: sig.date_of_birth },
-        )),
+        Ok(()) => {
+            remember_signer(state, &row, &verified, now);
+            Ok(Reply::accepted(
+                id,
+                Transcribed { name: sig.name, address: sig.address, date_of_birth: sig.date_of_birth },
+            ))
+        }
         Err(RecordRefusal::AlreadySigned) => Err(HandoffError::Replayed.into()),
         Err(RecordRefusal::Expired) => Err(Refused::expired()),
         Err(RecordRefusal::NotFound) => Err(Refused::not_found()),
+    }
+}
+
+/// An application made by a logged-in browser: who signed it is remembered for its account (its
+/// [`SignerIdentity`]), which a renewed card's re-link compares later. After the signature's own commit: the
+/// signature is accepted whatever happens here, and a record lost to an error only makes a later re-link find
+/// nothing (a refusal, never a wrong link).
+fn remember_signer(state: &AppState, row: &RequestRow, verified: &Verified, now: i64) {
+    if row.account_key.is_none() {
+        return;
+    }
+    let Some(identity) = SignerIdentity::of(&verified.personal, &state.cfg.public_origin) else { return };
+    if let Err(e) = state.store.record_signer(&row.id, &identity.0, now) {
+        eprintln!("kazasu-portal: the signer of {} was not recorded for its account: {e}", row.id);
     }
 }

@@ -18,6 +18,44 @@ pub struct RequestRow {
     pub signed: bool,
     /// SHA-256 of the owner cookie set in the browser that created the request (None: never viewable).
     pub owner: Option<Vec<u8>>,
+    /// The logged-in account whose browser created it (None: no log-in).
+    pub account_key: Option<String>,
+    pub kind: RequestKind,
+    /// What a verified re-link statement did (`words::RelinkOutcome::as_str`); None otherwise.
+    pub outcome: Option<String>,
+}
+
+/// What a signing request asks the person to sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    Application,
+    /// The statement "link this card to my earlier account" (re-linking a renewed card).
+    Relink,
+}
+
+impl RequestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestKind::Application => "application",
+            RequestKind::Relink => "relink",
+        }
+    }
+
+    pub fn of(column: &str) -> RequestKind {
+        match column {
+            "relink" => RequestKind::Relink,
+            _ => RequestKind::Application,
+        }
+    }
+}
+
+/// What recording a verified re-link statement does besides recording its signature.
+#[derive(Clone, Debug)]
+pub struct Relink {
+    /// Stored as the request's outcome.
+    pub outcome: &'static str,
+    /// (the asking account, the earlier account it is linked to) when it links.
+    pub link: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug, serde::Serialize)]
@@ -49,12 +87,15 @@ pub trait Backend: Send + Sync {
     fn create_request(&self, r: &RequestRow) -> Result<(), StoreError>;
     fn request(&self, id: &str) -> Result<Option<RequestRow>, StoreError>;
     fn with_signature(&self, by: Key, key: &str) -> Result<Option<(RequestRow, Option<SignatureRow>)>, StoreError>;
+    /// One transaction: the request signed (once, while pending and unexpired), its signature, and for a re-link
+    /// statement its outcome and link.
     fn record_signature(
         &self,
         request_id: &str,
         nonce: &str,
         now: i64,
         sig: &SignatureRow,
+        relink: Option<&Relink>,
     ) -> Result<Result<(), RecordRefusal>, StoreError>;
     fn purge_unsigned(&self, before: i64) -> Result<usize, StoreError>;
     fn counts(&self) -> Result<(i64, i64, i64), StoreError>;
@@ -70,7 +111,7 @@ pub trait Backend: Send + Sync {
     fn mark_login_answered(&self, nonce: &str) -> Result<bool, StoreError>;
     /// One transaction: the account (made on its first log-in, else its last log-in time moved) and the
     /// answered challenge marked verified for it. False when the challenge was not answered.
-    fn record_login(&self, id: &str, account_key: &str, now: i64) -> Result<bool, StoreError>;
+    fn record_login(&self, id: &str, account_key: &str, certificate: &[u8], now: i64) -> Result<bool, StoreError>;
     /// One transaction: the verified challenge `id` marked redeemed if its expiry is after `until`, and the
     /// session (`digest`, `created_at`, `expires_at`) stored for its account, which is returned. None: nothing
     /// to redeem (not verified, redeemed before, or too late).
@@ -88,6 +129,14 @@ pub trait Backend: Send + Sync {
     fn account(&self, key: &str) -> Result<Option<AccountRow>, StoreError>;
     /// Deletes challenges that expired before `before` and sessions that ended before it.
     fn purge_logins(&self, before: i64) -> Result<(), StoreError>;
+
+    // Re-linking (step V4; the SQL in `login.rs`).
+    /// Records `identity` as a signer of the account that created application `request_id`, if any, once.
+    fn record_signer(&self, request_id: &str, identity: &[u8], now: i64) -> Result<(), StoreError>;
+    /// The accounts other than `asking`, not re-linked themselves, for which `identity` signed.
+    fn signed_accounts(&self, identity: &[u8], asking: &str) -> Result<Vec<String>, StoreError>;
+    /// The auth certificates of every key of `account` (None: a key that logged in before they were kept).
+    fn account_certificates(&self, account: &str) -> Result<Vec<Option<Vec<u8>>>, StoreError>;
 }
 
 /// The column a request is looked up by.
@@ -112,6 +161,7 @@ macro_rules! request_row {
     ($r:ident . $get:ident) => {{
         let fields: String = $r.$get(4)?;
         let state: String = $r.$get(7)?;
+        let kind: String = $r.$get(10)?;
         RequestRow {
             id: $r.$get(0)?,
             view_id: $r.$get(1)?,
@@ -122,6 +172,9 @@ macro_rules! request_row {
             expires_at: $r.$get(6)?,
             signed: state == "signed",
             owner: $r.$get(8)?,
+            account_key: $r.$get(9)?,
+            kind: $crate::store::backend::RequestKind::of(&kind),
+            outcome: $r.$get(11)?,
         }
     }};
 }
@@ -146,7 +199,12 @@ macro_rules! login_row {
 /// An `AccountRow` from a row of either library (`login::SELECT_ACCOUNT`).
 macro_rules! account_row {
     ($r:ident . $get:ident) => {
-        AccountRow { account_key: $r.$get(0)?, created_at: $r.$get(1)?, last_login_at: $r.$get(2)? }
+        AccountRow {
+            account_key: $r.$get(0)?,
+            created_at: $r.$get(1)?,
+            last_login_at: $r.$get(2)?,
+            linked_to: $r.$get(3)?,
+        }
     };
 }
 
@@ -173,7 +231,8 @@ pub(crate) use login_row;
 pub(crate) use request_row;
 pub(crate) use signature_row;
 
-pub const REQUEST_COLUMNS: &str = "id, view_id, nonce, document, fields, created_at, expires_at, state, owner";
+pub const REQUEST_COLUMNS: &str =
+    "id, view_id, nonce, document, fields, created_at, expires_at, state, owner, account_key, kind, outcome";
 pub const SIGNATURE_COLUMNS: &str =
     "digest_algorithm, signature, certificate, name, address, date_of_birth, gender, cert_serial, cert_issuer, signed_at";
 

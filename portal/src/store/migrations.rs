@@ -22,6 +22,7 @@ const STEPS: &[(&str, &str)] = &[
     ("V1__requests_and_signatures", include_str!("migrations/V1__requests_and_signatures.sql")),
     ("V2__refuse_older_portals", include_str!("migrations/V2__refuse_older_portals.sql")),
     ("V3__login", include_str!("migrations/V3__login.sql")),
+    ("V4__relink", include_str!("migrations/V4__relink.sql")),
 ];
 
 /// The table refinery records the steps in (its default name, spelled out: tests and operators read it).

@@ -20,7 +20,7 @@ mod sqlite;
 use std::path::{Path, PathBuf};
 
 use self::backend::{Backend, Key};
-pub use self::backend::{RecordRefusal, RequestRow, SignatureRow};
+pub use self::backend::{RecordRefusal, Relink, RequestKind, RequestRow, SignatureRow};
 pub use self::error::StoreError;
 pub use self::login::{AccountRow, LoginRow, LoginState};
 pub use self::postgres::PostgresStore;
@@ -90,7 +90,36 @@ impl Store {
         now: i64,
         sig: &SignatureRow,
     ) -> Result<Result<(), RecordRefusal>, StoreError> {
-        self.backend.record_signature(request_id, nonce, now, sig)
+        self.backend.record_signature(request_id, nonce, now, sig, None)
+    }
+
+    /// Records a verified re-link statement like a signature (once per nonce), with its outcome and — when it
+    /// links — the asking account's keys and sessions moved to the earlier account, all in one transaction.
+    pub fn record_relink(
+        &self,
+        request_id: &str,
+        nonce: &str,
+        now: i64,
+        sig: &SignatureRow,
+        relink: &Relink,
+    ) -> Result<Result<(), RecordRefusal>, StoreError> {
+        self.backend.record_signature(request_id, nonce, now, sig, Some(relink))
+    }
+
+    /// Records `identity` (a `SignerIdentity`) as a signer of the account that created application
+    /// `request_id`, if a logged-in browser did; once per account and identity.
+    pub fn record_signer(&self, request_id: &str, identity: &[u8], now: i64) -> Result<(), StoreError> {
+        self.backend.record_signer(request_id, identity, now)
+    }
+
+    /// The accounts other than `asking`, not re-linked themselves, for which `identity` signed.
+    pub fn signed_accounts(&self, identity: &[u8], asking: &str) -> Result<Vec<String>, StoreError> {
+        self.backend.signed_accounts(identity, asking)
+    }
+
+    /// The auth certificates of every key of `account` (None: one from before they were kept).
+    pub fn account_certificates(&self, account: &str) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        self.backend.account_certificates(account)
     }
 
     /// Deletes requests that were never signed and expired before `before`; returns how many.
@@ -122,9 +151,11 @@ impl Store {
         UsedLogins { store: self, error: None }
     }
 
-    /// Records a verified log-in's account (made on its first log-in) against the answered challenge.
-    pub fn record_login(&self, id: &str, account_key: &str, now: i64) -> Result<bool, StoreError> {
-        self.backend.record_login(id, account_key, now)
+    /// Records a verified log-in's account key (made on its first log-in; `certificate`: its auth certificate,
+    /// kept) and marks the answered challenge verified for its account — the key's own, or the earlier account it
+    /// was re-linked to.
+    pub fn record_login(&self, id: &str, account_key: &str, certificate: &[u8], now: i64) -> Result<bool, StoreError> {
+        self.backend.record_login(id, account_key, certificate, now)
     }
 
     /// The asking session takes a verified log-in, once: its session (cookie digest) is stored for the

@@ -14,7 +14,7 @@ use r2d2_postgres::r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 
 use super::backend::{
-    account_row, login_row, request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow,
+    account_row, login_row, request_row, signature_row, Backend, Key, RecordRefusal, Relink, RequestRow, SignatureRow,
     CONSISTENCY_VIOLATIONS, REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
 use super::error::StoreError;
@@ -88,8 +88,19 @@ impl Backend for PostgresStore {
     fn create_request(&self, r: &RequestRow) -> Result<(), StoreError> {
         let fields = serde_json::to_string(&r.fields)?;
         self.client()?.execute(
-            "INSERT INTO requests (id, view_id, nonce, document, fields, created_at, expires_at, owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[&r.id, &r.view_id, &r.nonce, &r.document, &fields, &r.created_at, &r.expires_at, &r.owner],
+            "INSERT INTO requests (id, view_id, nonce, document, fields, created_at, expires_at, owner, account_key, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                &r.id,
+                &r.view_id,
+                &r.nonce,
+                &r.document,
+                &fields,
+                &r.created_at,
+                &r.expires_at,
+                &r.owner,
+                &r.account_key,
+                &r.kind.as_str(),
+            ],
         )?;
         Ok(())
     }
@@ -124,6 +135,7 @@ impl Backend for PostgresStore {
         nonce: &str,
         now: i64,
         sig: &SignatureRow,
+        relink: Option<&Relink>,
     ) -> Result<Result<(), RecordRefusal>, StoreError> {
         let mut client = self.client()?;
         let mut tx = client.transaction()?;
@@ -160,6 +172,13 @@ impl Backend for PostgresStore {
                 &sig.signed_at,
             ],
         )?;
+        if let Some(r) = relink {
+            tx.execute(&pg(sql::SET_OUTCOME), &[&r.outcome, &request_id])?;
+            if let Some((asking, earlier)) = &r.link {
+                tx.execute(&pg(sql::LINK_KEYS), &[earlier, asking])?;
+                tx.execute(&pg(sql::MOVE_SESSIONS), &[earlier, asking])?;
+            }
+        }
         tx.commit()?;
         Ok(Ok(()))
     }
@@ -210,10 +229,10 @@ impl Backend for PostgresStore {
         Ok(self.client()?.execute(&pg(sql::MARK_ANSWERED), &[&nonce])? == 1)
     }
 
-    fn record_login(&self, id: &str, account_key: &str, now: i64) -> Result<bool, StoreError> {
+    fn record_login(&self, id: &str, account_key: &str, certificate: &[u8], now: i64) -> Result<bool, StoreError> {
         let mut client = self.client()?;
         let mut tx = client.transaction()?;
-        tx.execute(&pg(sql::UPSERT_ACCOUNT), &[&account_key, &now])?;
+        tx.execute(&pg(sql::UPSERT_ACCOUNT), &[&account_key, &now, &certificate])?;
         if tx.execute(&pg(sql::MARK_VERIFIED), &[&account_key, &id])? != 1 {
             return Ok(false);
         }
@@ -262,5 +281,20 @@ impl Backend for PostgresStore {
         client.execute(&pg(sql::PURGE_LOGINS), &[&before])?;
         client.execute(&pg(sql::PURGE_SESSIONS), &[&before])?;
         Ok(())
+    }
+
+    fn record_signer(&self, request_id: &str, identity: &[u8], now: i64) -> Result<(), StoreError> {
+        self.client()?.execute(&pg(sql::INSERT_SIGNER), &[&request_id, &identity, &now])?;
+        Ok(())
+    }
+
+    fn signed_accounts(&self, identity: &[u8], asking: &str) -> Result<Vec<String>, StoreError> {
+        let rows = self.client()?.query(&pg(sql::SIGNED_ACCOUNTS), &[&identity, &asking])?;
+        Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
+    }
+
+    fn account_certificates(&self, account: &str) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let rows = self.client()?.query(&pg(sql::ACCOUNT_CERTIFICATES), &[&account])?;
+        Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
     }
 }

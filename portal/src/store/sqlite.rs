@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 use super::backend::{
-    account_row, login_row, request_row, signature_row, Backend, Key, RecordRefusal, RequestRow, SignatureRow,
+    account_row, login_row, request_row, signature_row, Backend, Key, RecordRefusal, Relink, RequestRow, SignatureRow,
     CONSISTENCY_VIOLATIONS, REQUEST_COLUMNS, SIGNATURE_COLUMNS,
 };
 use super::error::StoreError;
@@ -115,8 +115,8 @@ impl Backend for SqliteStore {
     fn create_request(&self, r: &RequestRow) -> Result<(), StoreError> {
         let fields = serde_json::to_string(&r.fields)?;
         self.conn().execute(
-            "INSERT INTO requests (id, view_id, nonce, document, fields, created_at, expires_at, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![r.id, r.view_id, r.nonce, r.document, fields, r.created_at, r.expires_at, r.owner],
+            "INSERT INTO requests (id, view_id, nonce, document, fields, created_at, expires_at, owner, account_key, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![r.id, r.view_id, r.nonce, r.document, fields, r.created_at, r.expires_at, r.owner, r.account_key, r.kind.as_str()],
         )?;
         Ok(())
     }
@@ -146,6 +146,7 @@ impl Backend for SqliteStore {
         nonce: &str,
         now: i64,
         sig: &SignatureRow,
+        relink: Option<&Relink>,
     ) -> Result<Result<(), RecordRefusal>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -182,6 +183,13 @@ impl Backend for SqliteStore {
                 sig.signed_at
             ],
         )?;
+        if let Some(r) = relink {
+            tx.execute(sql::SET_OUTCOME, params![r.outcome, request_id])?;
+            if let Some((asking, earlier)) = &r.link {
+                tx.execute(sql::LINK_KEYS, params![earlier, asking])?;
+                tx.execute(sql::MOVE_SESSIONS, params![earlier, asking])?;
+            }
+        }
         tx.commit()?;
         Ok(Ok(()))
     }
@@ -231,10 +239,10 @@ impl Backend for SqliteStore {
         Ok(self.conn().execute(sql::MARK_ANSWERED, [nonce])? == 1)
     }
 
-    fn record_login(&self, id: &str, account_key: &str, now: i64) -> Result<bool, StoreError> {
+    fn record_login(&self, id: &str, account_key: &str, certificate: &[u8], now: i64) -> Result<bool, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(sql::UPSERT_ACCOUNT, params![account_key, now])?;
+        tx.execute(sql::UPSERT_ACCOUNT, params![account_key, now, certificate])?;
         if tx.execute(sql::MARK_VERIFIED, params![account_key, id])? != 1 {
             return Ok(false);
         }
@@ -281,6 +289,25 @@ impl Backend for SqliteStore {
         conn.execute(sql::PURGE_LOGINS, [before])?;
         conn.execute(sql::PURGE_SESSIONS, [before])?;
         Ok(())
+    }
+
+    fn record_signer(&self, request_id: &str, identity: &[u8], now: i64) -> Result<(), StoreError> {
+        self.conn().execute(sql::INSERT_SIGNER, params![request_id, identity, now])?;
+        Ok(())
+    }
+
+    fn signed_accounts(&self, identity: &[u8], asking: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql::SIGNED_ACCOUNTS)?;
+        let rows = stmt.query_map(params![identity, asking], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn account_certificates(&self, account: &str) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql::ACCOUNT_CERTIFICATES)?;
+        let rows = stmt.query_map([account], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }
 

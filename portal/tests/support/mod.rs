@@ -2,14 +2,17 @@
 //! `HttpClient` trait, and signing with the software card.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod pg;
+
+#[allow(unused_imports)] // each test root uses some of them
+pub use browser::{agent, link_on_page, Answer, Browser, Site, CHROME_WINDOWS};
 
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use kazasu_core::anchors::TrustAnchors;
 use kazasu_core::clock::FixedClock;
@@ -124,6 +127,12 @@ impl Server {
     }
 }
 
+impl Site for Server {
+    fn url(&self, path: &str) -> String {
+        Server::url(self, path)
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(tx) = self.stop.take() {
@@ -133,10 +142,6 @@ impl Drop for Server {
             let _ = t.join();
         }
     }
-}
-
-pub fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new().redirects(0).timeout(Duration::from_secs(30)).build()
 }
 
 /// Plain-http ureq for the core's client functions (loopback only in these tests).
