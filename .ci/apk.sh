@@ -82,6 +82,8 @@ m=app/src/main/AndroidManifest.xml
 refused $m 's.replace("android:autoVerify=\"true\"", "")' "lacks android:autoVerify=true"
 refused $m 's.replace("android:host=\"kazasu.example\"", "android:host=\"evil.example\"")' "no VIEW/DEFAULT/BROWSABLE intent filter for https://kazasu.example/sign"
 refused $m 's.replace("<data android:scheme=\"kazasu\"", "<data android:scheme=\"kazasu-other\"")' "the fallback kazasu://sign"
+refused $m 's.replace("android:path=\"/login\"", "android:path=\"/other\"")' "no VIEW/DEFAULT/BROWSABLE intent filter for https://kazasu.example/login"
+refused $m 's.replace("<data android:scheme=\"kazasu\" android:host=\"login\" />", "")' "the fallback kazasu://login"
 refused $m 's.replace("<category android:name=\"android.intent.category.LAUNCHER\" />", "")' "launchable activities []"
 refused $m 's.replace("<uses-permission android:name=\"android.permission.CAMERA\" />", "")' "permissions ['android.permission.INTERNET', 'android.permission.NFC']"
 refused $m 's.replace("<uses-permission android:name=\"android.permission.INTERNET\" />", "")' "missing from the APK; aapt merges no manifests"

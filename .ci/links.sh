@@ -2,7 +2,7 @@
 # Verified links (Android App Links, iOS Universal Links) from app-links.toml. Proves that
 #   1. the config, the generated files (the well-known files, the Rust parser's host) and the apps' own files
 #      (AndroidManifest.xml autoVerify filter, build.gradle.kts, Kazasu.entitlements, project.yml) agree on
-#      host, path, package, signing-key fingerprint, team and bundle id (scripts/app-links.py --check);
+#      host, paths (signing's and log-in's), package, signing-key fingerprint, team and bundle id (scripts/app-links.py --check);
 #   2. that check fails when any one of them is changed alone (each mutation on a copy of the files);
 #   3. the link parser unwraps the app link and refuses its look-alikes (kazasu-handoff's link tests);
 #   4. the portal serves the two well-known files byte for byte as JSON, shows the app link as the
@@ -44,10 +44,13 @@ EOF
 mutate android/app/src/main/AndroidManifest.xml 's.replace("android:autoVerify=\"true\"", "")' AndroidManifest.xml
 mutate android/app/src/main/AndroidManifest.xml 's.replace("android:host=\"kazasu.example\"", "android:host=\"evil.example\"")' AndroidManifest.xml
 mutate android/app/src/main/AndroidManifest.xml 's.replace("android:path=\"/sign\"", "android:pathPrefix=\"/\"")' AndroidManifest.xml
+mutate android/app/src/main/AndroidManifest.xml 's.replace("android:path=\"/login\"", "android:path=\"/other\"")' AndroidManifest.xml
 mutate android/app/build.gradle.kts 's.replace("applicationId = \"jp.kazasu.app\"", "applicationId = \"jp.kazasu.other\"")' build.gradle.kts
 mutate portal/well-known/assetlinks.json 's.replace("4B:41", "4B:42", 1)' assetlinks.json
 mutate portal/well-known/apple-app-site-association 's.replace("KZSU000000.", "OTHER00000.")' apple-app-site-association
 mutate portal/well-known/apple-app-site-association 's.replace("\"/sign\"", "\"/other\"")' apple-app-site-association
+mutate portal/well-known/apple-app-site-association 's.replace("\"/login\"", "\"/other\"")' apple-app-site-association
+mutate handoff/src/link/app_link_host.rs 's.replace("\"/login\"", "\"/other\"")' app_link_host.rs
 mutate handoff/src/link/app_link_host.rs 's.replace("\"kazasu.example\"", "\"evil.example\"")' app_link_host.rs
 mutate ios/project.yml 's.replace("DEVELOPMENT_TEAM: KZSU000000", "DEVELOPMENT_TEAM: OTHER00000")' project.yml
 mutate ios/project.yml 's.replace("KAZASU_APPLINKS_DOMAIN: kazasu.example", "KAZASU_APPLINKS_DOMAIN: evil.example")' project.yml

@@ -8,12 +8,13 @@
 
 Generated from app-links.toml:
   portal/well-known/assetlinks.json              Android: package name + signing-certificate SHA-256
-  portal/well-known/apple-app-site-association   iOS: appID (TeamID.bundleId) + the claimed path
-  handoff/src/link/app_link_host.rs              the host and path the Rust link parser unwraps
+  portal/well-known/apple-app-site-association   iOS: appID (TeamID.bundleId) + the claimed paths
+  handoff/src/link/app_link_host.rs              the host and paths the Rust link parser unwraps
 
 Checked against the config (not generated: they are the apps' own files, edited by hand):
   android/app/src/main/AndroidManifest.xml   an intent filter with android:autoVerify="true" for VIEW,
-                                             DEFAULT + BROWSABLE, https, the host, the path
+                                             DEFAULT + BROWSABLE, https, the host, the path — one for signing
+                                             (path) and one for log-in (login_path)
   android/app/build.gradle.kts               applicationId
   ios/App/Kazasu.entitlements                applinks:<host> (directly or through $(KAZASU_APPLINKS_DOMAIN))
   ios/project.yml                            KAZASU_APPLINKS_DOMAIN, PRODUCT_BUNDLE_IDENTIFIER, DEVELOPMENT_TEAM
@@ -58,6 +59,7 @@ def load_config(root, problems):
     cfg = {
         "host": c.get("host"),
         "path": c.get("path"),
+        "login_path": c.get("login_path"),
         "package": android.get("package"),
         "fingerprints": android.get("sha256_cert_fingerprints"),
         "team": ios.get("team_id"),
@@ -66,6 +68,7 @@ def load_config(root, problems):
     rules = [
         ("host", HOST, "a lower-case DNS name without port"),
         ("path", PATH, "a lower-case absolute path such as /sign"),
+        ("login_path", PATH, "a lower-case absolute path such as /login"),
         ("package", PACKAGE, "an Android application id such as jp.kazasu.app"),
         ("team", TEAM, "a 10-character Apple team id"),
         ("bundle", BUNDLE, "an iOS bundle id such as jp.kazasu.app"),
@@ -73,6 +76,8 @@ def load_config(root, problems):
     for key, pattern, what in rules:
         if not isinstance(cfg[key], str) or not pattern.fullmatch(cfg[key]):
             problems.append(f"{CONFIG}: {key} = {cfg[key]!r} is not {what}")
+    if cfg["path"] == cfg["login_path"]:
+        problems.append(f"{CONFIG}: path and login_path must differ (a link says by its path which flow it opens)")
     fps = cfg["fingerprints"]
     if not isinstance(fps, list) or not fps or not all(isinstance(f, str) and FINGERPRINT.fullmatch(f) for f in fps):
         problems.append(f"{CONFIG}: sha256_cert_fingerprints must list SHA-256 fingerprints as AA:BB:… (32 bytes)")
@@ -96,7 +101,10 @@ def generated(cfg):
             "details": [
                 {
                     "appIDs": [f"{cfg['team']}.{cfg['bundle']}"],
-                    "components": [{"/": cfg["path"], "?": {"r": "?*"}, "comment": "a signing request to open"}],
+                    "components": [
+                        {"/": cfg["path"], "?": {"r": "?*"}, "comment": "a signing request to open"},
+                        {"/": cfg["login_path"], "?": {"r": "?*"}, "comment": "a log-in challenge to answer"},
+                    ],
                 }
             ]
         }
@@ -107,6 +115,8 @@ def generated(cfg):
         f"pub const APP_LINK_HOST: &str = {json.dumps(cfg['host'])};\n"
         "/// The path the apps claim on it: `https://APP_LINK_HOST/APP_LINK_PATH?r=<percent-encoded request URL>`.\n"
         f"pub const APP_LINK_PATH: &str = {json.dumps(cfg['path'])};\n"
+        "/// The path of a log-in link on it: `https://APP_LINK_HOST/LOGIN_APP_LINK_PATH?r=<percent-encoded challenge URL>`.\n"
+        f"pub const LOGIN_APP_LINK_PATH: &str = {json.dumps(cfg['login_path'])};\n"
     )
     return {
         ASSETLINKS: json.dumps(assetlinks, indent=2) + "\n",
@@ -141,9 +151,10 @@ def check_well_known(root, cfg, problems):
         try:
             details = json.loads(text)["applinks"]["details"]
             want = f"{cfg['team']}.{cfg['bundle']}"
-            if not any(want in d.get("appIDs", []) and any(c.get("/") == cfg["path"] for c in d.get("components", []))
-                       for d in details):
-                problems.append(f"{AASA}: no applinks detail for {want} claiming {cfg['path']}")
+            for path in (cfg["path"], cfg["login_path"]):
+                if not any(want in d.get("appIDs", []) and any(c.get("/") == path for c in d.get("components", []))
+                           for d in details):
+                    problems.append(f"{AASA}: no applinks detail for {want} claiming {path}")
         except (ValueError, TypeError, KeyError, AttributeError) as e:
             problems.append(f"{AASA}: not the expected JSON ({e})")
 
@@ -156,7 +167,7 @@ def check_android(root, cfg, problems):
         except ET.ParseError as e:
             problems.append(f"{MANIFEST}: {e}")
             manifest = None
-        found = False
+        found = set()
         for f in [] if manifest is None else manifest.iter("intent-filter"):
             actions = {a.get(ANDROID + "name") for a in f.iter("action")}
             categories = {c.get(ANDROID + "name") for c in f.iter("category")}
@@ -166,7 +177,7 @@ def check_android(root, cfg, problems):
             paths = {d.get(ANDROID + "path") for d in data} - {None}
             if "https" not in schemes:
                 continue
-            found = True
+            found |= paths
             where = f"{MANIFEST}: the https intent filter"
             if f.get(ANDROID + "autoVerify") != "true":
                 problems.append(f"{where} lacks android:autoVerify=\"true\"")
@@ -178,10 +189,12 @@ def check_android(root, cfg, problems):
                 problems.append(f"{where} names schemes {sorted(schemes)}, only https is verified")
             if hosts != {cfg["host"]}:
                 problems.append(f"{where} names hosts {sorted(hosts)}, the config says {cfg['host']}")
-            if paths != {cfg["path"]}:
-                problems.append(f"{where} names paths {sorted(paths)}, the config says {cfg['path']}")
-        if manifest is not None and not found:
-            problems.append(f"{MANIFEST}: no intent filter for https://{cfg['host']}{cfg['path']}")
+            if len(paths) != 1 or not paths <= {cfg["path"], cfg["login_path"]}:
+                problems.append(f"{where} names paths {sorted(paths)}, the config says one of {cfg['path']}, "
+                                f"{cfg['login_path']}")
+        for path in () if manifest is None else (cfg["path"], cfg["login_path"]):
+            if path not in found:
+                problems.append(f"{MANIFEST}: no intent filter for https://{cfg['host']}{path}")
     text = read(root, GRADLE, problems)
     if text is not None:
         ids = re.findall(r'applicationId\s*=\s*"([^"]*)"', text)
@@ -246,7 +259,7 @@ def main():
     check_ios(root, cfg, problems)
     if problems:
         sys.exit("app-links: " + "\n  ".join(["the verified-link files disagree:"] + problems))
-    print(f"app-links: https://{cfg['host']}{cfg['path']} for {cfg['package']} and {cfg['team']}.{cfg['bundle']}: "
+    print(f"app-links: https://{cfg['host']}{{{cfg['path']},{cfg['login_path']}}} for {cfg['package']} and {cfg['team']}.{cfg['bundle']}: "
           "config, generated files, manifest, gradle, entitlements and project.yml agree")
 
 

@@ -9,7 +9,8 @@ The promises are read from the repository, not restated here: package, versionCo
 from android/app/build.gradle.kts; the App Link's host and path and the package from app-links.toml. What the
 project states in words (android/README.md) is fixed below: the permissions NFC, CAMERA and INTERNET and no
 other (and every permission the signing library's manifest asks for, which Gradle would merge); NFC required, the camera not (only the desktop QR hand-off uses it); MainActivity the launcher and the only exported
-component, taking the verified App Link (autoVerify) and the kazasu://sign fallback; no backup of the app's data.
+component, taking the verified App Links (autoVerify) for signing and log-in and the kazasu://sign and
+kazasu://login fallbacks; no backup of the app's data.
 
 Read from the APK as Android reads it: `aapt dump badging` (what a store filters on, implied features included)
 and `aapt dump xmltree … AndroidManifest.xml` (the binary manifest); the classes the manifest names are looked up
@@ -34,7 +35,7 @@ PERMISSIONS = {"android.permission.NFC", "android.permission.CAMERA", "android.p
 # the app's manifest too.
 LIBRARY_MANIFEST = ROOT / "android/signing/src/main/AndroidManifest.xml"
 ANDROID_NS = "{http://schemas.android.com/apk/res/android}"
-FALLBACK = ("kazasu", "sign")  # kazasu://sign?r=…
+FALLBACKS = (("kazasu", "sign"), ("kazasu", "login"))  # kazasu://sign?r=…, kazasu://login?r=…
 TRUE = "true"
 
 
@@ -216,14 +217,15 @@ def check_manifest(apk, problems):
     if not any(names(f, "action") == {"android.intent.action.MAIN"}
                and "android.intent.category.LAUNCHER" in names(f, "category") for f in filters):
         problems.append("manifest: MainActivity has no MAIN/LAUNCHER intent filter")
-    host, path = links["host"], links["path"]
+    host = links["host"]
     https = [f for f in filters if any(d.get("android:scheme") == "https" for d in datas(f))]
-    applink = [f for f in https
-               if names(f, "action") == {view} and browsable <= names(f, "category")
-               and any(d.get("android:host") == host for d in datas(f))
-               and any(d.get("android:path") == path for d in datas(f))]
-    if not applink:
-        problems.append(f"manifest: no VIEW/DEFAULT/BROWSABLE intent filter for https://{host}{path}")
+    for path in (links["path"], links["login_path"]):
+        applink = [f for f in https
+                   if names(f, "action") == {view} and browsable <= names(f, "category")
+                   and any(d.get("android:host") == host for d in datas(f))
+                   and any(d.get("android:path") == path for d in datas(f))]
+        if not applink:
+            problems.append(f"manifest: no VIEW/DEFAULT/BROWSABLE intent filter for https://{host}{path}")
     for f in https:
         if f.attrs.get("android:autoVerify") != TRUE:
             problems.append(f"manifest: the https intent filter {[d for d in datas(f)]} lacks android:autoVerify=true "
@@ -231,11 +233,11 @@ def check_manifest(apk, problems):
         hosts = {d.get("android:host") for d in datas(f)} - {None}
         if hosts != {host}:
             problems.append(f"manifest: the https intent filter claims hosts {sorted(hosts)}, app-links.toml only {host}")
-    scheme, fhost = FALLBACK
-    if not any(names(f, "action") == {view} and browsable <= names(f, "category")
-               and any(d.get("android:scheme") == scheme and d.get("android:host") == fhost for d in datas(f))
-               for f in filters):
-        problems.append(f"manifest: no VIEW/DEFAULT/BROWSABLE intent filter for the fallback {scheme}://{fhost}")
+    for scheme, fhost in FALLBACKS:
+        if not any(names(f, "action") == {view} and browsable <= names(f, "category")
+                   and any(d.get("android:scheme") == scheme and d.get("android:host") == fhost for d in datas(f))
+                   for f in filters):
+            problems.append(f"manifest: no VIEW/DEFAULT/BROWSABLE intent filter for the fallback {scheme}://{fhost}")
 
     return [full(a.attrs.get("android:name", "")) for a in app.kids("activity")] + (
         [full(app.attrs["android:name"])] if "android:name" in app.attrs else [])

@@ -108,6 +108,14 @@ pub fn login_way_out_of(state: LoginState) -> WayOut {
     }
 }
 
+/// Whether `link` (a deep link, an app link or a scanned QR text, exactly as it came) asks for a log-in: the
+/// shell opens its log-in screen (`LoginFlow`) for it, and its signing screen for anything else, whose flow
+/// refuses what is no link. The core's one link parser decides, so that no shell reads a link itself.
+#[uniffi::export]
+pub fn is_login_link(link: String) -> bool {
+    kazasu_core::handoff::parse_any_link(&link).is_ok_and(|l| l.kind == LinkKind::Login)
+}
+
 /// Whether the card did its work when `state` arrives: it answered the log-in and is not needed again (as
 /// `reader_done` for signing). A shell whose NFC sheet closes with the tap (iOS) says "done" then, and otherwise
 /// the reason `state` gives; the rule is the core's (`kazasu_core::flow::State::reader_done`).
@@ -279,6 +287,17 @@ fn render(flow: &Flow, now: i64) -> LoginState {
 mod tests {
     use super::*;
     use kazasu_core::flow::Subject;
+
+    #[test]
+    fn only_a_login_link_opens_the_log_in_screen() {
+        let url = kazasu_core::handoff::HttpsUrl::parse("https://city.example.jp/login/abc").unwrap();
+        assert!(is_login_link(kazasu_core::handoff::login_deep_link(&url)));
+        assert!(is_login_link(kazasu_core::handoff::login_app_link(&url)));
+        assert!(!is_login_link(kazasu_core::handoff::deep_link(&url)));
+        assert!(!is_login_link(url.to_string()), "a plain https URL is a signing request's");
+        assert!(!is_login_link("kazasu://login?r=http%3A%2F%2Fcity.example.jp%2Flogin%2Fabc".into()));
+        assert!(!is_login_link("not a link".into()));
+    }
 
     #[test]
     fn a_signing_subject_is_never_rendered_as_a_log_in() {

@@ -274,6 +274,8 @@ struct RpMemory {
     answered: Option<kazasu_core::handoff::SeenNonces>,
     /// Log-ins are checked against the sign CA instead of the auth CA: every log-in is refused.
     distrust_auth_ca: bool,
+    /// session secret → the account it is logged in to (what a relying party's session cookie then carries).
+    sessions: std::collections::HashMap<String, String>,
 }
 
 /// Fresh tokens for request ids and nonces (the app remembers signed nonces for its lifetime): 128 bits from
@@ -446,6 +448,16 @@ impl FakeRelyingParty {
         Ok(kazasu_core::handoff::login_deep_link(&url))
     }
 
+    /// The account the browser session that asked for this challenge (`create_login_challenge`'s URL) is logged
+    /// in to — the pseudonymous key derived from the auth certificate — or none (not logged in, or no such
+    /// challenge).
+    pub fn session_account(&self, challenge_url: String) -> Option<String> {
+        let rp = self.lock();
+        let id = id_under(&self.origin, &challenge_url, "/login/", "")?;
+        let (_, session) = rp.challenges.get(&id)?;
+        rp.sessions.get(session).cloned()
+    }
+
     /// From now on log-ins are checked against the sign CA: every log-in is refused (bad certificate).
     pub fn distrust_auth_ca(&self) {
         self.lock().distrust_auth_ca = true;
@@ -501,8 +513,9 @@ impl FakeRelyingParty {
         });
         match verified {
             Err((code, message)) => rp_reply(code.http_status(), &Reply::refused(code, message)),
-            Ok(_) => {
+            Ok(logged_in) => {
                 rp.accepted += 1;
+                rp.sessions.insert(session, logged_in.account.0);
                 rp_reply(200, &Reply::accepted(id, Transcribed::default()))
             }
         }

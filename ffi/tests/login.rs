@@ -64,6 +64,28 @@ fn the_review_says_which_site_asks_and_when_and_the_end_says_who_logged_the_pers
 }
 
 #[test]
+fn a_log_in_gives_the_session_that_asked_an_account_and_the_same_card_the_same_account() {
+    let rp = city();
+    let card = Arc::new(SoftwareCard::new());
+    let log_in = |url: &str| {
+        let (flow, _) = login(&rp, rp.login_link(url.into()).unwrap());
+        assert_eq!(rp.session_account(url.into()), None, "no session before the card answered");
+        flow.accept();
+        flow.enter_pin(software_card_auth_pin().into_bytes());
+        assert!(flow.card_present(card.clone().link()));
+        assert!(flow.wait_idle(10_000));
+        assert!(matches!(flow.state(), LoginState::LoggedIn { .. }), "{:?}", flow.state());
+        rp.session_account(url.into()).unwrap()
+    };
+    let (first, second) = (rp.create_login_challenge(300).unwrap(), rp.create_login_challenge(300).unwrap());
+    let account = log_in(&first);
+    // Another browser session, the same card: the same account, and nothing personal in its key.
+    assert_eq!(log_in(&second), account);
+    assert_eq!(account.len(), 43, "a SHA-256 in URL-safe base64: {account}");
+    assert_eq!(rp.session_account(rp.create_login_challenge(300).unwrap()), None, "a session that did not log in");
+}
+
+#[test]
 fn a_signing_password_is_refused_by_the_log_in_as_not_four_digits() {
     let rp = city();
     let (flow, _) = login(&rp, rp.login_link(rp.create_login_challenge(300).unwrap()).unwrap());

@@ -18,14 +18,11 @@ use super::url::{percent_decode, percent_encode, HttpsUrl};
 use crate::limits::MAX_URL_LEN;
 use crate::HandoffError;
 
-pub use app_link_host::{APP_LINK_HOST, APP_LINK_PATH};
+pub use app_link_host::{APP_LINK_HOST, APP_LINK_PATH, LOGIN_APP_LINK_PATH};
 
 pub const DEEP_LINK_PREFIX: &str = "kazasu://sign?r=";
 /// The custom-scheme link of a log-in challenge (`kazasu://login?r=<percent-encoded challenge URL>`).
 pub const LOGIN_DEEP_LINK_PREFIX: &str = "kazasu://login?r=";
-/// The app-link path of a log-in challenge on the app-link host. Not yet in `app-links.toml`: the well-known
-/// files and the apps' manifests claim only the signing path until the log-in screens exist.
-pub const LOGIN_APP_LINK_PATH: &str = "/login";
 const HTTPS: &str = "https://";
 const QUERY: &str = "?r=";
 

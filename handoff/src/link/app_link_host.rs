@@ -4,3 +4,5 @@
 pub const APP_LINK_HOST: &str = "kazasu.example";
 /// The path the apps claim on it: `https://APP_LINK_HOST/APP_LINK_PATH?r=<percent-encoded request URL>`.
 pub const APP_LINK_PATH: &str = "/sign";
+/// The path of a log-in link on it: `https://APP_LINK_HOST/LOGIN_APP_LINK_PATH?r=<percent-encoded challenge URL>`.
+pub const LOGIN_APP_LINK_PATH: &str = "/login";

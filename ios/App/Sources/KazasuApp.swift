@@ -5,7 +5,8 @@ import SwiftUI
 
 /// Entry point: the home screen, the target of the same-device hand-off (custom scheme `kazasu://…` and
 /// universal links, both delivered through `onOpenURL`) and of the QR scanner's text. Each starts the core's
-/// signing flow in a sheet: the request is fetched, checked and shown before anything else happens.
+/// signing flow — or its log-in flow, for a `/login` link — in a sheet: the request (or the log-in challenge) is
+/// fetched, checked and shown before anything else happens.
 @main
 struct KazasuApp: App {
     @State private var signing: Signing?
@@ -30,7 +31,7 @@ struct KazasuApp: App {
     }
 }
 
-/// One signing in a sheet: a link (opened or scanned), or (debug builds) a test text held by the app.
+/// One signing (or log-in) in a sheet: a link (opened or scanned), or (debug builds) a test text held by the app.
 struct Signing: Identifiable {
     let id = UUID()
     var link: IncomingLink?
@@ -80,13 +81,24 @@ struct HomeView: View {
             }
         }
         .sheet(item: $signing) { item in
-            SignView(model: SignModel(words: words, shownText: item.sample) { observer in
-                if let text = item.sample {
-                    return SigningFlow.forBytes(label: "sample.txt", data: Data(text.utf8), algorithm: .sha256,
-                                                observer: observer, clock: nil)
-                }
-                return SigningFlow.forLink(link: item.link?.text ?? "", http: http, observer: observer, clock: nil)
-            })
+            if let link = item.link, link.isLogin {
+                // A log-in link (the core says so): the log-in screens, over the same HTTP.
+                LoginView(model: LoginModel(words: words) { observer in
+                    LoginFlow.forLink(link: link.text, http: http, observer: observer, clock: nil)
+                })
+            } else {
+                signView(item)
+            }
         }
+    }
+
+    private func signView(_ item: Signing) -> SignView {
+        SignView(model: SignModel(words: words, shownText: item.sample) { observer in
+            if let text = item.sample {
+                return SigningFlow.forBytes(label: "sample.txt", data: Data(text.utf8), algorithm: .sha256,
+                                            observer: observer, clock: nil)
+            }
+            return SigningFlow.forLink(link: item.link?.text ?? "", http: http, observer: observer, clock: nil)
+        })
     }
 }

@@ -96,9 +96,18 @@ public enum CardTap {
     /// Runs `flow.cardPresent` over `link` on a thread of its own — the core blocks there for every APDU, so never
     /// on the main thread or Swift concurrency's pool — and returns whether the flow used the card.
     public static func present(_ link: CardLink, to flow: SigningFlow) async -> Bool {
+        await present(link) { flow.cardPresent(transport: $0) }
+    }
+
+    /// The same for a log-in.
+    public static func present(_ link: CardLink, to flow: LoginFlow) async -> Bool {
+        await present(link) { flow.cardPresent(transport: $0) }
+    }
+
+    private static func present(_ link: CardLink, use: @escaping (KazasuFFI.CardTransport) -> Bool) async -> Bool {
         let transport = LinkTransport(link: link)
         return await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: flow.cardPresent(transport: transport)) }
+            let thread = Thread { continuation.resume(returning: use(transport)) }
             thread.name = "jp.kazasu.card"
             thread.start()
         }

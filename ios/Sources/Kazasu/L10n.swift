@@ -91,6 +91,44 @@ public enum L10n: String, CaseIterable, Sendable {
     case notice_http_status
     case notice_refused
     case notice_refused_without_message
+    case login_fetching
+    case login_review_origin
+    case login_review_relying_party
+    case login_review_context
+    case login_review_accept
+    case login_enter_pin
+    case login_enter_pin_last_try_hint
+    case login_enter_pin_placeholder
+    case login_confirm_last_try
+    case login_confirm_last_try_body
+    case login_hold_card
+    case login_working_verifying_pin
+    case login_working_signing
+    case login_reader_signing
+    case login_reader_done
+    case login_submitting
+    case login_submit_failed
+    case login_submit_failed_discard
+    case login_logged_in
+    case login_probably_received
+    case login_blocked
+    case login_blocked_body
+    case login_failed
+    case login_cancelled
+    case login_notice_wrong_pin
+    case login_notice_last_try
+    case login_notice_card_lost_after_pin
+    case login_notice_not_jpki_card
+    case login_notice_invalid_link
+    case login_notice_invalid_request
+    case login_notice_origin_mismatch
+    case login_notice_expired
+    case login_notice_not_yet_valid
+    case login_notice_already_used
+    case login_notice_not_found
+    case login_notice_network
+    case login_notice_http_status
+    case login_notice_refused
     case label_name
     case label_address
     case label_date_of_birth
@@ -103,6 +141,8 @@ public enum L10n: String, CaseIterable, Sendable {
     case age_hours
     case relay_warning
     case item_separator
+    case login_relay_warning
+    case login_nothing_personal
 }
 
 extension Words {

@@ -52,4 +52,8 @@ public struct IncomingLink: Equatable, Sendable {
         guard !t.isEmpty else { return nil }
         text = t
     }
+
+    /// Whether the link asks for a log-in (the log-in screen opens) rather than a signature: the core's link
+    /// parser says so, the app never reads the link itself.
+    public var isLogin: Bool { isLoginLink(link: text) }
 }

@@ -71,6 +71,62 @@ public struct Words: Sendable {
         }
     }
 
+    // MARK: - a log-in (LoginFlow)
+
+    /// What a notice tells the person on a log-in screen: the log-in's own words where signing's speak of a
+    /// request or the signature password, the same words otherwise.
+    public func loginNotice(_ notice: Notice) -> String {
+        switch notice {
+        case .wrongPin(let remaining): return self(.login_notice_wrong_pin, String(remaining))
+        case .lastTry: return self(.login_notice_last_try)
+        case .cardLostAfterPin: return self(.login_notice_card_lost_after_pin)
+        case .notJpkiCard: return self(.login_notice_not_jpki_card)
+        case .invalidLink: return self(.login_notice_invalid_link)
+        case .invalidRequest: return self(.login_notice_invalid_request)
+        case .originMismatch(let expected, let found): return self(.login_notice_origin_mismatch, expected, found)
+        case .expired: return self(.login_notice_expired)
+        case .notYetValid: return self(.login_notice_not_yet_valid)
+        case .alreadySigned: return self(.login_notice_already_used)
+        case .requestNotFound: return self(.login_notice_not_found)
+        case .network: return self(.login_notice_network)
+        case .httpStatus(let status): return self(.login_notice_http_status, String(status))
+        case .refused(_, let message): return self(.login_notice_refused, message)
+        default: return self.notice(notice)
+        }
+    }
+
+    /// The progress line while the card works for a log-in.
+    public func loginStep(_ step: SignStep) -> String {
+        switch step {
+        case .verifyingPin: return self(.login_working_verifying_pin)
+        case .signing: return self(.login_working_signing)
+        default: return self.step(step)
+        }
+    }
+
+    /// The NFC sheet's message while the card works for a log-in: reading until the card answers the challenge.
+    public func loginReader(_ step: SignStep) -> String {
+        step == .signing ? self(.login_reader_signing) : self(.reader_reading)
+    }
+
+    /// How the NFC sheet closes after a log-in's tap, from the state the tap left: `ok` once the card has
+    /// answered the challenge (the core's `loginReaderDone`, never decided here), or the words of what stopped it.
+    public func loginReaderClosing(_ state: LoginState) -> (ok: Bool, text: String) {
+        if loginReaderDone(state: state) { return (true, self(.login_reader_done)) }
+        switch state {
+        case .enterPin(_, _, let notice?), .holdCard(let notice?), .failed(let notice): return (false, loginNotice(notice))
+        case .confirmLastTry: return (false, self(.login_confirm_last_try))
+        case .blocked: return (false, self(.login_blocked))
+        default: return (false, self(.login_cancelled))
+        }
+    }
+
+    /// Where and when the relying party says the log-in was started ("… on Windows · Chrome, 2 min ago."); the
+    /// screen shows ``L10n/login_relay_warning`` with it.
+    public func loginContext(_ context: CreationContext) -> String {
+        self(.login_review_context, context.createdFrom, age(context.age))
+    }
+
     /// An instant (seconds since the epoch) in the person's time zone, e.g. the request's expiry.
     public func time(_ epochSeconds: Int64, timeZone: TimeZone = .current) -> String {
         let formatter = DateFormatter()
@@ -139,7 +195,7 @@ public struct Words: Sendable {
 }
 
 /// The flow's observer for a screen: delivers every state to `deliver` on the main queue, in the order the flow
-/// produced them (the flow calls its observer on its own threads).
+/// produced them (the flow calls its observer on its own threads). ``MainQueueLoginObserver`` for a log-in.
 public final class MainQueueObserver: FlowObserver, @unchecked Sendable {
     /// Set on the main thread, before the flow starts; called on the main thread.
     public var deliver: (@MainActor (FlowState) -> Void)?
@@ -147,6 +203,20 @@ public final class MainQueueObserver: FlowObserver, @unchecked Sendable {
     public init() {}
 
     public func onState(state: FlowState) {
+        DispatchQueue.main.async {
+            MainActor.assumeIsolated { self.deliver?(state) }
+        }
+    }
+}
+
+/// ``MainQueueObserver`` for a log-in's states.
+public final class MainQueueLoginObserver: LoginObserver, @unchecked Sendable {
+    /// Set on the main thread, before the flow starts; called on the main thread.
+    public var deliver: (@MainActor (LoginState) -> Void)?
+
+    public init() {}
+
+    public func onState(state: LoginState) {
         DispatchQueue.main.async {
             MainActor.assumeIsolated { self.deliver?(state) }
         }

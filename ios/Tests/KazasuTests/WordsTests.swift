@@ -87,6 +87,56 @@ final class WordsTests: XCTestCase {
         XCTAssertFalse(ja.readerClosing(.cancelled).ok)
     }
 
+    func testALogInSpeaksOfTheLogInAndTheAuthenticationPasswordNeverOfARequestOrTheSignaturePassword() {
+        // Not on a log-in's path: the signature password's rules, and the request's display check.
+        let signingOnly: [Notice] = [.invalidPin(rule: .length), .invalidPin(rule: .alphabet), .displayMismatch]
+        var seen = Set<String>()
+        for notice in WordsTests.notices where !signingOnly.contains(notice) {
+            let j = ja.loginNotice(notice), e = en.loginNotice(notice)
+            XCTAssertFalse(j.contains("%") || e.contains("%") || j.hasPrefix("login_"), "\(notice): \(j) / \(e)")
+            // Our words, not the site's (quoted in a refusal).
+            var (ours, oursEn) = (j, e)
+            if case .refused(_, let message) = notice {
+                (ours, oursEn) = (j.replacingOccurrences(of: message, with: ""), e.replacingOccurrences(of: message, with: ""))
+            }
+            XCTAssertFalse(ours.contains("署名") || ours.contains("申請"), "\(notice): \(j)")
+            XCTAssertFalse(oursEn.lowercased().contains("sign") || oursEn.contains("request"), "\(notice): \(e)")
+            seen.insert(j)
+        }
+        XCTAssertEqual(seen.count, WordsTests.notices.count - signingOnly.count, "each notice has its own sentence")
+        XCTAssertEqual(ja.loginNotice(.wrongPin(remaining: 2)), "利用者証明用パスワードが違います。残り2回です。")
+        XCTAssertEqual(ja.loginNotice(.cardLost), ja.notice(.cardLost), "the words that fit both are shared")
+        XCTAssertEqual(en.loginNotice(.refused(code: .badCertificate, message: "not a trusted card")),
+                       "The site did not accept the log-in. The site's message: “not a trusted card”")
+        XCTAssertEqual([SignStep.connecting, .readingCertificate].map(ja.loginStep), [ja.step(.connecting), ja.step(.readingCertificate)])
+        XCTAssertFalse(ja.loginStep(.signing).contains("署名"), ja.loginStep(.signing))
+        XCTAssertTrue(ja.loginStep(.verifyingPin).contains("利用者証明用パスワード"), ja.loginStep(.verifyingPin))
+        for key in [L10n.login_enter_pin, .login_enter_pin_placeholder, .login_confirm_last_try, .login_confirm_last_try_body,
+                    .login_blocked, .login_enter_pin_last_try_hint] {
+            XCTAssertTrue(ja(key).contains("利用者証明用パスワード"), "\(key): \(ja(key))")
+            XCTAssertTrue(en(key).contains("uthentication password"), "\(key): \(en(key))")
+        }
+        XCTAssertTrue(ja(.login_enter_pin).contains("4桁"))
+    }
+
+    func testALogInsContextAndReaderSheetSayLogIn() {
+        let context = CreationContext(createdFrom: "Windows · Chrome", createdAt: 1_767_225_600, age: .minutes(count: 2))
+        XCTAssertEqual(ja.loginContext(context), "このログインは Windows · Chrome で2分前に始められました。")
+        XCTAssertEqual(en.loginContext(context), "This log-in was started on Windows · Chrome, 2 min ago.")
+        XCTAssertTrue(ja(.login_relay_warning).contains("QRコード"), ja(.login_relay_warning))
+        XCTAssertTrue(ja(.login_nothing_personal).contains("氏名"), ja(.login_nothing_personal))
+        XCTAssertEqual(ja.loginReader(.verifyingPin), "読み取り中…")
+        XCTAssertTrue(ja.loginReader(.signing).hasPrefix("認証中…"))
+        XCTAssertTrue(ja.loginReaderClosing(.submitting(attempt: 1)) == (true, ja(.login_reader_done)))
+        XCTAssertTrue(ja.loginReaderClosing(.loggedIn(origin: cityOrigin, relyingParty: "伊勢市")).ok)
+        let wrong = ja.loginReaderClosing(.enterPin(knownTries: 2, lastTry: false, notice: .wrongPin(remaining: 2)))
+        XCTAssertTrue(wrong == (false, "利用者証明用パスワードが違います。残り2回です。"), "\(wrong)")
+        XCTAssertTrue(ja.loginReaderClosing(.confirmLastTry) == (false, ja(.login_confirm_last_try)))
+        XCTAssertTrue(ja.loginReaderClosing(.blocked) == (false, ja(.login_blocked)))
+        XCTAssertTrue(ja.loginReaderClosing(.failed(notice: .expired)) == (false, ja.loginNotice(.expired)))
+        XCTAssertTrue(ja.loginReaderClosing(.cancelled) == (false, ja(.login_cancelled)))
+    }
+
     func testTheSheetClosesAsDoneExactlyWhenTheCoreSaysTheReaderIsDone() throws {
         let document = SignedDocument(signature: Data([1]), certificate: Data([2]), algorithm: .sha256,
                                       identity: Identity(name: nil, address: nil, dateOfBirth: nil, dateOfBirthIso: nil,

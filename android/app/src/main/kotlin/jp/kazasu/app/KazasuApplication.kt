@@ -3,6 +3,8 @@ package jp.kazasu.app
 import android.app.Application
 import java.io.File
 import jp.kazasu.ffi.FlowObserver
+import jp.kazasu.ffi.LoginFlow
+import jp.kazasu.ffi.LoginObserver
 import jp.kazasu.ffi.SigningFlow
 import jp.kazasu.ffi.rememberSignedRequestsIn
 import jp.kazasu.signing.http.UrlConnectionHttp
@@ -20,4 +22,7 @@ open class KazasuApplication : Application() {
 
     /** The core's flow for a link, over the platform's HTTP and clock (the Robolectric tests give their own). */
     open fun flowFor(link: String, observer: FlowObserver): SigningFlow = SigningFlow.forLink(link, UrlConnectionHttp(), observer, null)
+
+    /** The core's log-in flow for a `/login` link, as [flowFor]. */
+    open fun loginFor(link: String, observer: LoginObserver): LoginFlow = LoginFlow.forLink(link, UrlConnectionHttp(), observer, null)
 }

@@ -3,10 +3,13 @@ package jp.kazasu.app
 import android.app.Activity
 import android.content.Intent
 import android.os.Bundle
+import jp.kazasu.ffi.isLoginLink
 
 /**
- * Entry point: the launcher screen, the target of the same-device link (the verified App Link
- * `https://<app-link host>/sign?r=…`, or its fallback `kazasu://sign?r=…`), and the receiver of the QR scanner's text. The link goes unparsed to [SignActivity], whose flow (the core) checks it.
+ * Entry point: the launcher screen, the target of the same-device links (the verified App Links
+ * `https://<app-link host>/sign?r=…` and `…/login?r=…`, or their fallbacks `kazasu://sign?r=…` and
+ * `kazasu://login?r=…`), and the receiver of the QR scanner's text. The link goes unparsed to [LoginActivity] when
+ * the core says it asks for a log-in ([isLoginLink]), to [SignActivity] otherwise; their flows check it.
  */
 class MainActivity : Activity() {
     override fun onCreate(savedInstanceState: Bundle?) {
@@ -34,7 +37,8 @@ class MainActivity : Activity() {
     }
 
     private fun open(link: String?) {
-        if (link != null) startActivity(SignActivity.intent(this, link))
+        if (link == null) return
+        startActivity(if (isLoginLink(link)) LoginActivity.intent(this, link) else SignActivity.intent(this, link))
     }
 
     private fun linkFrom(intent: Intent?): String? =

@@ -18,6 +18,36 @@ object Messages {
     /** What a notice tells the person: the catalog's mapping, generated into [NoticeWords] (the same as iOS's). */
     fun of(context: Context, notice: Notice): String = NoticeWords.of(context, notice)
 
+    /**
+     * A notice on the log-in screen: the log-in's own words where the signing words speak of a request or the
+     * signature password, the same words otherwise.
+     */
+    fun ofLogin(context: Context, notice: Notice): String = when (notice) {
+        is Notice.WrongPin -> context.getString(R.string.login_notice_wrong_pin, notice.remaining.toString())
+        Notice.LastTry -> context.getString(R.string.login_notice_last_try)
+        Notice.CardLostAfterPin -> context.getString(R.string.login_notice_card_lost_after_pin)
+        Notice.NotJpkiCard -> context.getString(R.string.login_notice_not_jpki_card)
+        Notice.InvalidLink -> context.getString(R.string.login_notice_invalid_link)
+        Notice.InvalidRequest -> context.getString(R.string.login_notice_invalid_request)
+        is Notice.OriginMismatch -> context.getString(R.string.login_notice_origin_mismatch, notice.expected, notice.found)
+        Notice.Expired -> context.getString(R.string.login_notice_expired)
+        Notice.NotYetValid -> context.getString(R.string.login_notice_not_yet_valid)
+        Notice.AlreadySigned -> context.getString(R.string.login_notice_already_used)
+        Notice.RequestNotFound -> context.getString(R.string.login_notice_not_found)
+        Notice.Network -> context.getString(R.string.login_notice_network)
+        is Notice.HttpStatus -> context.getString(R.string.login_notice_http_status, notice.status.toString())
+        is Notice.Refused -> notice.message.takeIf { it.isNotEmpty() }?.let { context.getString(R.string.login_notice_refused, it) }
+            ?: context.getString(R.string.login_notice_refused_without_message)
+        else -> of(context, notice)
+    }
+
+    /** The progress line while the card works for a log-in. */
+    fun ofLogin(context: Context, step: SignStep): String = when (step) {
+        SignStep.VERIFYING_PIN -> context.getString(R.string.login_working_verifying_pin)
+        SignStep.SIGNING -> context.getString(R.string.login_working_signing)
+        else -> of(context, step)
+    }
+
     fun of(context: Context, step: SignStep): String = context.getString(
         when (step) {
             SignStep.CONNECTING -> R.string.state_working_connecting
@@ -28,13 +58,17 @@ object Messages {
     )
 
     /** "This request was created on Windows · Chrome, 2 min ago." */
-    fun of(context: Context, created: CreationContext): String {
-        val age = when (val a = created.age) {
-            RequestAge.JustNow -> context.getString(R.string.age_just_now)
-            is RequestAge.Minutes -> context.getString(R.string.age_minutes, a.count.toString())
-            is RequestAge.Hours -> context.getString(R.string.age_hours, a.count.toString())
-        }
-        return context.getString(R.string.state_review_request_context, created.createdFrom, age)
+    fun of(context: Context, created: CreationContext): String =
+        context.getString(R.string.state_review_request_context, created.createdFrom, age(context, created.age))
+
+    /** "This log-in was started on Windows · Chrome, 2 min ago." */
+    fun ofLogin(context: Context, created: CreationContext): String =
+        context.getString(R.string.login_review_context, created.createdFrom, age(context, created.age))
+
+    private fun age(context: Context, age: RequestAge): String = when (age) {
+        RequestAge.JustNow -> context.getString(R.string.age_just_now)
+        is RequestAge.Minutes -> context.getString(R.string.age_minutes, age.count.toString())
+        is RequestAge.Hours -> context.getString(R.string.age_hours, age.count.toString())
     }
 
     /** "Signing gives the 氏名・住所・生年月日・性別 written in your certificate to https://city.example.jp." */

@@ -1,69 +1,43 @@
 package jp.kazasu.app
 
-import android.app.Activity
 import android.content.Context
 import android.content.Intent
 import android.graphics.Typeface
 import android.os.Bundle
-import android.provider.Settings
-import android.text.InputType
-import android.view.WindowManager
-import android.widget.EditText
 import java.text.DateFormat
 import java.util.Date
-import java.util.concurrent.ExecutorService
-import java.util.concurrent.Executors
 import jp.kazasu.ffi.FlowState
 import jp.kazasu.ffi.RequestDisplay
 import jp.kazasu.ffi.SigningFlow
-import jp.kazasu.ffi.WayOut
 import jp.kazasu.ffi.wayOutOf
 import jp.kazasu.signing.flow.FlowShell
-import jp.kazasu.signing.flow.PinInput
-import jp.kazasu.signing.nfc.NfcCardReader
+import jp.kazasu.signing.nfc.IsoDepTransport
 
 /**
  * The signing screen for one link ([EXTRA_LINK]: a deep link or a scanned QR text, unparsed): it renders the
  * states of the core's [SigningFlow] and forwards the person's buttons to it. Cards found by NFC go to the flow
  * on a worker thread ([FlowShell]); fetching and sending run on the flow's own thread (HTTP: [KazasuApplication.flowFor]).
  */
-class SignActivity : Activity() {
-    private lateinit var screen: Screen
+class SignActivity : CardActivity() {
     private lateinit var flow: SigningFlow
     private lateinit var shell: FlowShell
-    private lateinit var nfc: NfcCardReader
-    private val cards: ExecutorService = Executors.newSingleThreadExecutor()
 
     /** The request as last shown, to keep its origin and title above the later screens. */
     private var request: RequestDisplay? = null
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        // No screenshots or recents thumbnail of the password screen.
-        window.setFlags(WindowManager.LayoutParams.FLAG_SECURE, WindowManager.LayoutParams.FLAG_SECURE)
-        screen = Screen(this)
-        setContentView(screen.root)
         val link = intent?.getStringExtra(EXTRA_LINK) ?: return finish()
         shell = FlowShell(mainExecutor, cards, ::render)
         flow = (application as KazasuApplication).flowFor(link, shell)
-        nfc = NfcCardReader(this) { card -> shell.cardPresent(flow, card) { card.close() } }
         flow.start()
     }
 
-    override fun onResume() {
-        super.onResume()
-        if (::nfc.isInitialized) nfc.enable()
-    }
-
-    override fun onPause() {
-        super.onPause()
-        if (::nfc.isInitialized) nfc.disable()
-    }
+    override fun onCard(card: IsoDepTransport) = shell.cardPresent(flow, card) { card.close() }
 
     override fun onDestroy() {
         // The flow forgets a typed password and drops an unsent signature; JNA's cleaner frees it later.
         if (::shell.isInitialized) shell.close(flow)
-        cards.shutdown()
         super.onDestroy()
     }
 
@@ -196,50 +170,12 @@ class SignActivity : Activity() {
         // Tries already known in this flow are shown before anything is typed.
         state.knownTries?.let { screen.text(getString(R.string.state_enter_pin_tries_left, it.toString())) }
         if (state.lastTry) screen.warning(getString(R.string.state_enter_pin_last_try_hint))
-        val field = EditText(this).apply {
-            hint = getString(R.string.state_enter_pin_placeholder)
-            inputType = InputType.TYPE_CLASS_TEXT or InputType.TYPE_TEXT_VARIATION_PASSWORD or
-                InputType.TYPE_TEXT_FLAG_CAP_CHARACTERS or InputType.TYPE_TEXT_FLAG_NO_SUGGESTIONS
-        }
-        screen.add(field)
-        screen.button(getString(R.string.state_enter_pin_next)) {
-            // Copy the characters out without making a String, clear the field; the copy is cleared after use.
-            val text = field.text
-            val chars = CharArray(text.length)
-            text.getChars(0, text.length, chars, 0)
-            text.clear()
-            PinInput.handOver(chars, flow::enterPin)
-        }
-        field.requestFocus()
+        pinField(getString(R.string.state_enter_pin_placeholder), digits = false, flow::enterPin)
     }
 
-    private fun nfcUsable(): Boolean {
-        if (!nfc.isAvailable) {
-            screen.warning(getString(R.string.nfc_missing))
-            return false
-        }
-        if (!nfc.isEnabled) {
-            screen.warning(getString(R.string.nfc_disabled))
-            screen.button(getString(R.string.nfc_settings)) { startActivity(Intent(Settings.ACTION_NFC_SETTINGS)) }
-            return false
-        }
-        return true
-    }
-
-    /** The extra button the core gives each screen (none where the screen's own buttons are the way out). */
-    private fun footer(state: FlowState) {
-        when (wayOutOf(state)) {
-            WayOut.NONE -> Unit
-            WayOut.CANCEL -> screen.button(getString(R.string.cancel)) { flow.cancel() }
-            WayOut.DISCARD -> screen.button(getString(R.string.state_submit_failed_discard)) { flow.cancel() }
-            WayOut.CLOSE -> screen.button(getString(R.string.close)) { finish() }
-        }
-    }
+    private fun footer(state: FlowState) = footer(wayOutOf(state), getString(R.string.state_submit_failed_discard), flow::cancel)
 
     companion object {
-        /** A deep link (`kazasu://sign?r=…`) or a scanned QR text, as it came: the core checks it. */
-        const val EXTRA_LINK = "jp.kazasu.extra.LINK"
-
         fun intent(context: Context, link: String): Intent = Intent(context, SignActivity::class.java).putExtra(EXTRA_LINK, link)
     }
 }

@@ -20,7 +20,7 @@ import org.robolectric.RuntimeEnvironment
  */
 @RunWith(RobolectricTestRunner::class)
 class LayoutTest {
-    private val harnesses = mutableListOf<SignHarness>()
+    private val harnesses = mutableListOf<CardHarness<*>>()
 
     @After
     fun close() {
@@ -79,6 +79,32 @@ class LayoutTest {
             }
             val main = Robolectric.buildActivity(MainActivity::class.java).setup().get()
             check(main, "MainActivity ($language)")
+        }
+    }
+
+    @Test
+    fun `every log-in screen keeps its buttons whole and reachable with large text on a 320dp screen`() {
+        val pin = jp.kazasu.ffi.softwareCardAuthPin()
+        // Each screen with its buttons, and how to get there from a fresh LoginActivity.
+        val stops = listOf<Triple<String, Int, (LoginHarness) -> Unit>>(
+            Triple("ReviewLogin", 3) { _ -> },
+            Triple("EnterPin", 3) { h -> h.click(h.words["login_review_accept"]) },
+            Triple("ConfirmLastTry", 1) { h -> h.click(h.words["login_review_accept"]); h.typePin(pin); h.tap() },
+            Triple("SubmitFailed", 3) { h -> h.rp.distrustAuthCa(); h.click(h.words["login_review_accept"]); h.typePin(pin); h.tap() },
+            Triple("LoggedIn", 3) { h -> h.click(h.words["login_review_accept"]); h.typePin(pin); h.tap() },
+        )
+        for (language in listOf("ja", "en")) {
+            for ((state, tries, reach) in stops) {
+                val h = LoginHarness(language, tries = tries).also { harnesses += it }
+                RuntimeEnvironment.setQualifiers("$language-w320dp-h480dp")
+                RuntimeEnvironment.setFontScale(2.0f)
+                h.open()
+                reach(h)
+                org.junit.Assert.assertEquals(state, jp.kazasu.ffi.describeLoginState(h.flow.state()).name)
+                h.checkScreen()
+                check(h.activity, "$state ($language)")
+                h.close()
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ import org.robolectric.ParameterizedRobolectricTestRunner
 import org.robolectric.ParameterizedRobolectricTestRunner.Parameters
 
 /**
- * Every scenario of tests/scenarios/signing-flow.json through SignActivity, in Japanese and in English: the
+ * Every signing scenario of tests/scenarios/signing-flow.json (its log-in rows: LoginScenarioTest) through SignActivity, in Japanese and in English: the
  * buttons pressed and the password typed on the screen, taps delivered by the framework's NFC path to the
  * software card, and after every step the screen checked against the flow's state (its words in the language,
  * exactly its buttons, the password field only where it belongs, FLAG_SECURE, reader mode with the app's
@@ -121,22 +121,27 @@ class SignScenarioTest(private val name: String, private val language: String) {
             return (0 until all.length()).map { all.getJSONObject(it) }.single { it.getString("name") == name }
         }
 
-        /** Every scenario of the table, in Japanese and English. */
+        /** Every signing scenario of the table, in Japanese and English. */
         @JvmStatic
         @Parameters(name = "{0} [{1}]")
         fun parameters(): List<Array<Any>> {
+            val names = names(login = false)
+            assertTrue("the table has ${names.size} signing scenarios", names.size >= 20)
+            return names.flatMap { n -> listOf(arrayOf<Any>(n, "ja"), arrayOf<Any>(n, "en")) }
+        }
+
+        /** The names of the table's signing scenarios, or of its log-in rows (subject "login": LoginScenarioTest's). */
+        fun names(login: Boolean): List<String> {
             // Read with the JDK here: the parameters are made outside Robolectric's sandbox.
             val text = File(System.getProperty("kazasu.scenarios")).readText(Charsets.UTF_8)
-            // Each scenario object begins with its name. The log-in rows (subject "login") are the FFI's LoginFlow,
-            // which the app has no screens for yet: jvm-tests replays them through the bindings; here, signing's.
+            // Each scenario object begins with its name.
             val name = Regex("\"name\":\\s*\"((?:[^\"\\\\]|\\\\.)*)\"")
-            val login = Regex("\"subject\":\\s*\"login\"")
+            val subject = Regex("\"subject\":\\s*\"login\"")
             val names = text.split(Regex("(?=\"name\":)")).drop(1)
-                .filterNot { login.containsMatchIn(it) }
+                .filter { subject.containsMatchIn(it) == login }
                 .map { name.find(it)!!.groupValues[1] }
-            assertTrue("the table has ${names.size} scenarios", names.size >= 20)
             assertNull(names.groupBy { it }.values.firstOrNull { it.size > 1 })
-            return names.flatMap { n -> listOf(arrayOf<Any>(n, "ja"), arrayOf<Any>(n, "en")) }
+            return names
         }
     }
 }
