@@ -4,18 +4,49 @@
 //! crate's tests check it against the core's `Notice` before (tests/notices.rs). A variant said by several
 //! entries needs one without a condition (the rest of its values), or conditions on one enum field only (each
 //! case its words).
+//!
+//! A log-in's screens say some notices in their own words (`login_notice = …`: the log-in and the
+//! authentication password, not a request or the signature password); the generated `ofLogin` /
+//! `loginNotice(_:)` say those and hand every other notice to the signing words.
 
 use std::collections::BTreeSet;
 
 use crate::pattern::{Field, Pattern};
 use crate::phones::PhoneEntry;
 
-/// The entries with a notice pattern, grouped by variant (in the order the catalog first names each), each
-/// group's conditional entries before its unconditional one.
-fn groups(entries: &[PhoneEntry]) -> Vec<Vec<(&PhoneEntry, &Pattern)>> {
+/// Which screens' words: every notice on a signing's (and wherever a log-in has no words of its own), or a
+/// log-in's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Screens {
+    Signing,
+    Login,
+}
+
+impl Screens {
+    const ALL: [Screens; 2] = [Screens::Signing, Screens::Login];
+
+    /// The catalog field naming the notice.
+    fn field(self) -> &'static str {
+        match self {
+            Screens::Signing => "notice",
+            Screens::Login => "login_notice",
+        }
+    }
+
+    fn pattern(self, e: &PhoneEntry) -> Option<&Pattern> {
+        match self {
+            Screens::Signing => e.notice.as_ref(),
+            Screens::Login => e.login_notice.as_ref(),
+        }
+    }
+}
+
+/// The entries with a notice pattern for `screens`, grouped by variant (in the order the catalog first names
+/// each), each group's conditional entries before its unconditional one.
+fn groups(entries: &[PhoneEntry], screens: Screens) -> Vec<Vec<(&PhoneEntry, &Pattern)>> {
     let mut out: Vec<Vec<(&PhoneEntry, &Pattern)>> = Vec::new();
     for e in entries {
-        let Some(p) = &e.notice else { continue };
+        let Some(p) = screens.pattern(e) else { continue };
         match out.iter_mut().find(|g| g[0].1.variant == p.variant) {
             Some(g) => g.push((e, p)),
             None => out.push(vec![(e, p)]),
@@ -30,24 +61,35 @@ fn groups(entries: &[PhoneEntry]) -> Vec<Vec<(&PhoneEntry, &Pattern)>> {
 /// The checks of the notice patterns: on both phones, each bound field a placeholder of the words and each
 /// placeholder a bound field, one field list per variant, and each variant covered whatever its fields hold.
 pub fn check(entries: &[PhoneEntry], problems: &mut Vec<String>) {
+    for screens in Screens::ALL {
+        check_screens(entries, screens, problems);
+    }
+    for e in entries.iter().filter(|e| e.notice.is_some() && e.login_notice.is_some()) {
+        problems
+            .push(format!("l10n [{}]: an entry says a notice on one kind of screen (notice or login_notice)", e.key));
+    }
+}
+
+fn check_screens(entries: &[PhoneEntry], screens: Screens, problems: &mut Vec<String>) {
+    let kind = screens.field();
     for e in entries {
-        let Some(p) = &e.notice else { continue };
+        let Some(p) = screens.pattern(e) else { continue };
         let at = format!("l10n [{}]", e.key);
         if e.only.is_some() {
-            problems.push(format!("{at}: the words of a notice are on both phones (no `only`)"));
+            problems.push(format!("{at}: the words of a {kind} are on both phones (no `only`)"));
         }
         let args: BTreeSet<&str> = e.args.iter().map(String::as_str).collect();
         if p.bound() != args {
-            problems.push(format!("{at}: notice {} passes {:?}, the words have {:?}", p.variant, p.bound(), args));
+            problems.push(format!("{at}: {kind} {} passes {:?}, the words have {:?}", p.variant, p.bound(), args));
         }
     }
-    for group in groups(entries) {
+    for group in groups(entries, screens) {
         let (first, pattern) = group[0];
         let names = |p: &Pattern| p.fields.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
         for (e, p) in &group[1..] {
             if names(p) != names(pattern) {
                 problems.push(format!(
-                    "l10n [{}]: notice {} has the fields {:?} in [{}] but {:?} here",
+                    "l10n [{}]: {kind} {} has the fields {:?} in [{}] but {:?} here",
                     e.key,
                     p.variant,
                     names(pattern),
@@ -69,12 +111,12 @@ pub fn check(entries: &[PhoneEntry], problems: &mut Vec<String>) {
         match open {
             0 if one_enum_field => {}
             0 => problems.push(format!(
-                "l10n [{keys}]: notice {} is said only under conditions: add words without one",
+                "l10n [{keys}]: {kind} {} is said only under conditions: add words without one",
                 pattern.variant
             )),
             1 => {}
             _ => {
-                problems.push(format!("l10n [{keys}]: notice {} has two entries without a condition", pattern.variant))
+                problems.push(format!("l10n [{keys}]: {kind} {} has two entries without a condition", pattern.variant))
             }
         }
     }
@@ -118,11 +160,10 @@ fn kotlin_words(e: &PhoneEntry) -> String {
     format!("context.getString(R.string.{}{args})", e.key)
 }
 
-/// `android/app/src/main/kotlin/jp/kazasu/app/NoticeWords.kt`.
-pub fn kotlin(entries: &[PhoneEntry], header: &str) -> String {
-    let mut types = BTreeSet::new();
+/// The arms of a Kotlin `when (notice)` for `screens`, the enum types its conditions name added to `types`.
+fn kotlin_arms(entries: &[PhoneEntry], screens: Screens, types: &mut BTreeSet<String>) -> String {
     let mut body = String::new();
-    for group in groups(entries) {
+    for group in groups(entries, screens) {
         let variant = &group[0].1.variant;
         if let [(e, p)] = group[..] {
             if p.conditions().next().is_none() {
@@ -157,22 +198,28 @@ pub fn kotlin(entries: &[PhoneEntry], header: &str) -> String {
         }
         body.push_str("        }\n");
     }
+    body
+}
+
+/// `android/app/src/main/kotlin/jp/kazasu/app/NoticeWords.kt`.
+pub fn kotlin(entries: &[PhoneEntry], header: &str) -> String {
+    let mut types = BTreeSet::new();
+    let signing = kotlin_arms(entries, Screens::Signing, &mut types);
+    let login = kotlin_arms(entries, Screens::Login, &mut types);
     let imports: String = types.iter().map(|t| format!("import jp.kazasu.ffi.{t}\n")).collect();
     format!(
         "// {header}\npackage jp.kazasu.app\n\nimport android.content.Context\nimport jp.kazasu.ffi.Notice\n{imports}\n\
          /** What each of the core's notices tells the person: the words of l10n/app.toml that name it (`notice = …`). */\n\
-         internal object NoticeWords {{\n    fun of(context: Context, notice: Notice): String = when (notice) {{\n{body}    }}\n}}\n"
+         internal object NoticeWords {{\n    fun of(context: Context, notice: Notice): String = when (notice) {{\n{signing}    }}\n\n    \
+         /** On a log-in's screens: the log-in's own words (`login_notice = …`), else the signing words. */\n    \
+         fun ofLogin(context: Context, notice: Notice): String = when (notice) {{\n{login}        else -> of(context, notice)\n    }}\n}}\n"
     )
 }
 
-/// The `switch` of `Words.notice(_:)` for ios/Sources/Kazasu/L10n.swift.
-pub fn swift(entries: &[PhoneEntry]) -> String {
-    let mut out = String::from(
-        "extension Words {\n    /// What each of the core's notices tells the person: the words of l10n/app.toml that name it\n    \
-         /// (`notice = …`). A relying party's refusal is quoted as the site's words, never as ours.\n    \
-         public func notice(_ notice: Notice) -> String {\n        switch notice {\n",
-    );
-    for group in groups(entries) {
+/// The `case`s of a Swift `switch notice` for `screens`.
+fn swift_cases(entries: &[PhoneEntry], screens: Screens) -> String {
+    let mut out = String::new();
+    for group in groups(entries, screens) {
         for (e, p) in group {
             let mut pattern = format!(".{}", lower_camel(&p.variant));
             let mut wheres = Vec::new();
@@ -199,8 +246,21 @@ pub fn swift(entries: &[PhoneEntry]) -> String {
             out.push_str(&format!("        case {pattern}: return self(.{}{args})\n", e.key));
         }
     }
-    out.push_str("        }\n    }\n}\n");
     out
+}
+
+/// `Words.notice(_:)` and `Words.loginNotice(_:)` for ios/Sources/Kazasu/L10n.swift.
+pub fn swift(entries: &[PhoneEntry]) -> String {
+    format!(
+        "extension Words {{\n    /// What each of the core's notices tells the person: the words of l10n/app.toml that name it\n    \
+         /// (`notice = …`). A relying party's refusal is quoted as the site's words, never as ours.\n    \
+         public func notice(_ notice: Notice) -> String {{\n        switch notice {{\n{}        }}\n    }}\n\n    \
+         /// On a log-in's screens: the log-in's own words (`login_notice = …`), else the signing words.\n    \
+         public func loginNotice(_ notice: Notice) -> String {{\n        switch notice {{\n{}        \
+         default: return self.notice(notice)\n        }}\n    }}\n}}\n",
+        swift_cases(entries, Screens::Signing),
+        swift_cases(entries, Screens::Login)
+    )
 }
 
 #[cfg(test)]

@@ -41,6 +41,9 @@ pub struct PhoneEntry {
     pub only: Option<Phone>,
     /// The core's notice these words say (`notice = "WrongPin { remaining }"`), if any.
     pub notice: Option<Pattern>,
+    /// The core's notice these words say on a log-in's screens (`login_notice = "Expired"`), where a signing's
+    /// words would speak of a request or the signature password; every other notice keeps its `notice` words.
+    pub login_notice: Option<Pattern>,
 }
 
 impl PhoneEntry {
@@ -143,8 +146,10 @@ fn entries(table: &toml::Table, problems: &mut Vec<String>) -> Vec<PhoneEntry> {
             problems.push(format!("{at}: a key is snake_case with ja and en under it"));
             continue;
         };
-        let unknown: Vec<&String> =
-            fields.keys().filter(|k| !["ja", "en", "args", "only", "notice"].contains(&k.as_str())).collect();
+        let unknown: Vec<&String> = fields
+            .keys()
+            .filter(|k| !["ja", "en", "args", "only", "notice", "login_notice"].contains(&k.as_str()))
+            .collect();
         if !unknown.is_empty() {
             problems.push(format!("{at}: unknown fields {unknown:?}"));
         }
@@ -212,22 +217,24 @@ fn entries(table: &toml::Table, problems: &mut Vec<String>) -> Vec<PhoneEntry> {
                 None
             }
         };
-        let notice = match fields.get("notice").map(|v| v.as_str()) {
+        let mut pattern = |field: &str| match fields.get(field).map(|v| v.as_str()) {
             None => None,
             Some(Some(p)) => match Pattern::parse(p) {
                 Ok(p) => Some(p),
                 Err(e) => {
-                    problems.push(format!("{at}: notice: {e}"));
+                    problems.push(format!("{at}: {field}: {e}"));
                     None
                 }
             },
             Some(None) => {
-                problems.push(format!("{at}: notice is a pattern like \"WrongPin {{ remaining }}\""));
+                problems.push(format!("{at}: {field} is a pattern like \"WrongPin {{ remaining }}\""));
                 None
             }
         };
+        let notice = pattern("notice");
+        let login_notice = pattern("login_notice");
         let [ja, en] = <[String; 2]>::try_from(texts).unwrap_or_default();
-        out.push(PhoneEntry { key: key.clone(), ja, en, args, only, notice });
+        out.push(PhoneEntry { key: key.clone(), ja, en, args, only, notice, login_notice });
     }
     out
 }

@@ -74,13 +74,26 @@ fn catalog() -> Vec<PhoneEntry> {
 /// The key whose words a phone shows for `notice`: the first entry whose pattern matches, in the order the
 /// generated code tries them (a group's conditional entries first).
 fn words_of<'a>(entries: &'a [PhoneEntry], notice: &Notice, phone: Phone) -> Option<&'a str> {
+    matching(entries, notice, phone, |e| e.notice.as_ref())
+}
+
+/// The key whose words a phone shows for `notice` on a log-in's screen: the log-in's own, else the signing words.
+fn login_words_of<'a>(entries: &'a [PhoneEntry], notice: &Notice, phone: Phone) -> Option<&'a str> {
+    matching(entries, notice, phone, |e| e.login_notice.as_ref()).or_else(|| words_of(entries, notice, phone))
+}
+
+fn matching<'a>(
+    entries: &'a [PhoneEntry],
+    notice: &Notice,
+    phone: Phone,
+    pattern: fn(&PhoneEntry) -> Option<&kazasu_words::pattern::Pattern>,
+) -> Option<&'a str> {
     let debug = format!("{notice:?}");
     let on: Vec<&PhoneEntry> = entries.iter().filter(|e| e.on(phone)).collect();
-    let matching = |conditional: bool| {
-        on.iter()
-            .find(|e| e.notice.as_ref().is_some_and(|p| p.matches_debug(&debug) && p.is_conditional() == conditional))
+    let find = |conditional: bool| {
+        on.iter().find(|e| pattern(e).is_some_and(|p| p.matches_debug(&debug) && p.is_conditional() == conditional))
     };
-    matching(true).or_else(|| matching(false)).map(|e| e.key.as_str())
+    find(true).or_else(|| find(false)).map(|e| e.key.as_str())
 }
 
 #[test]
@@ -91,6 +104,23 @@ fn every_notice_the_core_can_produce_has_words_on_both_phones() {
         let ios = words_of(&entries, &notice, Phone::Ios);
         assert!(android.is_some(), "{notice:?} has no words on Android");
         assert_eq!(android, ios, "{notice:?}: the phones say it differently");
+    }
+}
+
+#[test]
+fn a_log_in_says_every_notice_alike_on_both_phones_and_in_its_own_words_where_it_has_them() {
+    let entries = catalog();
+    for notice in samples() {
+        let android = login_words_of(&entries, &notice, Phone::Android);
+        assert!(android.is_some(), "{notice:?} has no words on a log-in's Android screen");
+        assert_eq!(android, login_words_of(&entries, &notice, Phone::Ios), "{notice:?}: the phones say it differently");
+    }
+    let wrong = Notice::WrongPin { remaining: 2 };
+    assert_eq!(login_words_of(&entries, &wrong, Phone::Ios), Some("login_notice_wrong_pin"));
+    // The iPhone's log-in once quoted an empty refusal as 「」: the words without a quote are on both phones.
+    let empty = Notice::Refused { code: Refusal::Internal, message: String::new() };
+    for phone in [Phone::Android, Phone::Ios] {
+        assert_eq!(login_words_of(&entries, &empty, phone), Some("login_notice_refused_without_message"), "{phone:?}");
     }
 }
 

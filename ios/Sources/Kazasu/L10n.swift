@@ -129,6 +129,7 @@ public enum L10n: String, CaseIterable, Sendable {
     case login_notice_network
     case login_notice_http_status
     case login_notice_refused
+    case login_notice_refused_without_message
     case label_name
     case label_address
     case label_date_of_birth
@@ -174,6 +175,28 @@ extension Words {
         case .httpStatus(let status): return self(.notice_http_status, String(status))
         case .refused(_, let message) where message.isEmpty: return self(.notice_refused_without_message)
         case .refused(_, let message): return self(.notice_refused, String(message))
+        }
+    }
+
+    /// On a log-in's screens: the log-in's own words (`login_notice = …`), else the signing words.
+    public func loginNotice(_ notice: Notice) -> String {
+        switch notice {
+        case .wrongPin(let remaining): return self(.login_notice_wrong_pin, String(remaining))
+        case .lastTry: return self(.login_notice_last_try)
+        case .cardLostAfterPin: return self(.login_notice_card_lost_after_pin)
+        case .notJpkiCard: return self(.login_notice_not_jpki_card)
+        case .invalidLink: return self(.login_notice_invalid_link)
+        case .invalidRequest: return self(.login_notice_invalid_request)
+        case .originMismatch(let expected, let found): return self(.login_notice_origin_mismatch, String(expected), String(found))
+        case .expired: return self(.login_notice_expired)
+        case .notYetValid: return self(.login_notice_not_yet_valid)
+        case .alreadySigned: return self(.login_notice_already_used)
+        case .requestNotFound: return self(.login_notice_not_found)
+        case .network: return self(.login_notice_network)
+        case .httpStatus(let status): return self(.login_notice_http_status, String(status))
+        case .refused(_, let message) where message.isEmpty: return self(.login_notice_refused_without_message)
+        case .refused(_, let message): return self(.login_notice_refused, String(message))
+        default: return self.notice(notice)
         }
     }
 }

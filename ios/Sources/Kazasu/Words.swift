@@ -73,28 +73,6 @@ public struct Words: Sendable {
 
     // MARK: - a log-in (LoginFlow)
 
-    /// What a notice tells the person on a log-in screen: the log-in's own words where signing's speak of a
-    /// request or the signature password, the same words otherwise.
-    public func loginNotice(_ notice: Notice) -> String {
-        switch notice {
-        case .wrongPin(let remaining): return self(.login_notice_wrong_pin, String(remaining))
-        case .lastTry: return self(.login_notice_last_try)
-        case .cardLostAfterPin: return self(.login_notice_card_lost_after_pin)
-        case .notJpkiCard: return self(.login_notice_not_jpki_card)
-        case .invalidLink: return self(.login_notice_invalid_link)
-        case .invalidRequest: return self(.login_notice_invalid_request)
-        case .originMismatch(let expected, let found): return self(.login_notice_origin_mismatch, expected, found)
-        case .expired: return self(.login_notice_expired)
-        case .notYetValid: return self(.login_notice_not_yet_valid)
-        case .alreadySigned: return self(.login_notice_already_used)
-        case .requestNotFound: return self(.login_notice_not_found)
-        case .network: return self(.login_notice_network)
-        case .httpStatus(let status): return self(.login_notice_http_status, String(status))
-        case .refused(_, let message): return self(.login_notice_refused, message)
-        default: return self.notice(notice)
-        }
-    }
-
     /// The progress line while the card works for a log-in.
     public func loginStep(_ step: SignStep) -> String {
         switch step {

@@ -18,28 +18,8 @@ object Messages {
     /** What a notice tells the person: the catalog's mapping, generated into [NoticeWords] (the same as iOS's). */
     fun of(context: Context, notice: Notice): String = NoticeWords.of(context, notice)
 
-    /**
-     * A notice on the log-in screen: the log-in's own words where the signing words speak of a request or the
-     * signature password, the same words otherwise.
-     */
-    fun ofLogin(context: Context, notice: Notice): String = when (notice) {
-        is Notice.WrongPin -> context.getString(R.string.login_notice_wrong_pin, notice.remaining.toString())
-        Notice.LastTry -> context.getString(R.string.login_notice_last_try)
-        Notice.CardLostAfterPin -> context.getString(R.string.login_notice_card_lost_after_pin)
-        Notice.NotJpkiCard -> context.getString(R.string.login_notice_not_jpki_card)
-        Notice.InvalidLink -> context.getString(R.string.login_notice_invalid_link)
-        Notice.InvalidRequest -> context.getString(R.string.login_notice_invalid_request)
-        is Notice.OriginMismatch -> context.getString(R.string.login_notice_origin_mismatch, notice.expected, notice.found)
-        Notice.Expired -> context.getString(R.string.login_notice_expired)
-        Notice.NotYetValid -> context.getString(R.string.login_notice_not_yet_valid)
-        Notice.AlreadySigned -> context.getString(R.string.login_notice_already_used)
-        Notice.RequestNotFound -> context.getString(R.string.login_notice_not_found)
-        Notice.Network -> context.getString(R.string.login_notice_network)
-        is Notice.HttpStatus -> context.getString(R.string.login_notice_http_status, notice.status.toString())
-        is Notice.Refused -> notice.message.takeIf { it.isNotEmpty() }?.let { context.getString(R.string.login_notice_refused, it) }
-            ?: context.getString(R.string.login_notice_refused_without_message)
-        else -> of(context, notice)
-    }
+    /** A notice on a log-in's screen: the log-in's own words where it has them, generated into [NoticeWords] too. */
+    fun ofLogin(context: Context, notice: Notice): String = NoticeWords.ofLogin(context, notice)
 
     /** The progress line while the card works for a log-in. */
     fun ofLogin(context: Context, step: SignStep): String = when (step) {

@@ -37,4 +37,26 @@ internal object NoticeWords {
             else -> context.getString(R.string.notice_refused, notice.message)
         }
     }
+
+    /** On a log-in's screens: the log-in's own words (`login_notice = …`), else the signing words. */
+    fun ofLogin(context: Context, notice: Notice): String = when (notice) {
+        is Notice.WrongPin -> context.getString(R.string.login_notice_wrong_pin, notice.remaining)
+        is Notice.LastTry -> context.getString(R.string.login_notice_last_try)
+        is Notice.CardLostAfterPin -> context.getString(R.string.login_notice_card_lost_after_pin)
+        is Notice.NotJpkiCard -> context.getString(R.string.login_notice_not_jpki_card)
+        is Notice.InvalidLink -> context.getString(R.string.login_notice_invalid_link)
+        is Notice.InvalidRequest -> context.getString(R.string.login_notice_invalid_request)
+        is Notice.OriginMismatch -> context.getString(R.string.login_notice_origin_mismatch, notice.expected, notice.found)
+        is Notice.Expired -> context.getString(R.string.login_notice_expired)
+        is Notice.NotYetValid -> context.getString(R.string.login_notice_not_yet_valid)
+        is Notice.AlreadySigned -> context.getString(R.string.login_notice_already_used)
+        is Notice.RequestNotFound -> context.getString(R.string.login_notice_not_found)
+        is Notice.Network -> context.getString(R.string.login_notice_network)
+        is Notice.HttpStatus -> context.getString(R.string.login_notice_http_status, notice.status)
+        is Notice.Refused -> when {
+            notice.message.isEmpty() -> context.getString(R.string.login_notice_refused_without_message)
+            else -> context.getString(R.string.login_notice_refused, notice.message)
+        }
+        else -> of(context, notice)
+    }
 }
