@@ -254,12 +254,15 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackFailure {
 
 // ───────────────────────────────────────────── the object ─────────────────────────────────────────────
 
-/// Who receives the states: a signing's observer, or a log-in's (`crate::login::LoginFlow`), which is the same
-/// object driving the same core flow with other screens.
+/// Who receives the states: a signing's observer, or other screens driven by the same object and core flow (a
+/// log-in's, `LoginFlow`): a function that reads the flow's state as those screens show it and delivers it.
 pub(crate) enum Observer {
     Signing(Arc<dyn FlowObserver>),
-    Login(Arc<dyn crate::login::LoginObserver>),
+    Screens(ScreensObserver),
 }
+
+/// Delivers the flow's current state as other screens than a signing's show it.
+pub(crate) type ScreensObserver = Box<dyn Fn(&SigningFlow) -> Result<(), CallbackFailure> + Send + Sync>;
 
 /// One signing, from link (or bytes) to receipt.
 #[derive(uniffi::Object)]
@@ -465,7 +468,7 @@ impl SigningFlow {
         if let Ok(_order) = self.emitting.lock() {
             let delivered = match &self.observer {
                 Observer::Signing(o) => o.on_state(self.state()),
-                Observer::Login(o) => o.on_state(crate::login::login_state(self)),
+                Observer::Screens(deliver) => deliver(self),
             };
             if let Err(e) = delivered {
                 log::warn!("{e}");

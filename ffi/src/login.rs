@@ -176,7 +176,8 @@ impl LoginFlow {
         clock: Option<Arc<dyn FlowClock>>,
     ) -> Arc<Self> {
         let flow = Flow::for_link_of(LinkKind::Login, &link).with_memory(handoff::signed_nonces());
-        let inner = SigningFlow::new(flow, Some(http), Observer::Login(observer), clock);
+        let deliver = move |flow: &SigningFlow| observer.on_state(login_state(flow));
+        let inner = SigningFlow::new(flow, Some(http), Observer::Screens(Box::new(deliver)), clock);
         Arc::new(LoginFlow { inner: Arc::new(inner) })
     }
 

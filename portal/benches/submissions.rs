@@ -29,7 +29,7 @@ struct Row {
 
 /// Submits every prepared submission once through `base` from CLIENTS threads; (seconds, accepted).
 fn run(base: &str) -> (f64, usize) {
-    let jobs = Arc::new(pg::signed_submissions(base, SUBMISSIONS));
+    let jobs = Arc::new(support::signed_submissions(base, SUBMISSIONS));
     let next = Arc::new(AtomicUsize::new(0));
     let accepted = Arc::new(Mutex::new(0usize));
     let started = Instant::now();
@@ -39,7 +39,7 @@ fn run(base: &str) -> (f64, usize) {
             std::thread::spawn(move || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(s) = jobs.get(i) else { break };
-                if pg::submit(&format!("{base}{}", s.submit_path), &s.body).accepted() {
+                if support::submit(&format!("{base}{}", s.submit_path), &s.body).accepted() {
                     *accepted.lock().unwrap() += 1;
                 }
             })

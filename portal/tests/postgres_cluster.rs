@@ -45,7 +45,7 @@ fn duplicates_through_two_instances_are_accepted_exactly_once_and_pages_work_on_
     }
     assert_eq!(page_upstreams, HashSet::from([a.addr.clone(), b.addr.clone()]), "both instances served the page");
 
-    let signed = pg::signed_submissions(&base, N);
+    let signed = support::signed_submissions(&base, N);
     let mut jobs: Vec<usize> = (0..N).flat_map(|i| std::iter::repeat_n(i, M)).collect();
     pg::shuffle(&mut jobs);
     let queue = Arc::new(Mutex::new(jobs));
@@ -58,7 +58,7 @@ fn duplicates_through_two_instances_are_accepted_exactly_once_and_pages_work_on_
             std::thread::spawn(move || loop {
                 let Some(i) = queue.lock().unwrap().pop() else { break };
                 let s = &signed[i];
-                let answer = pg::submit(&format!("{base}{}", s.submit_path), &s.body);
+                let answer = support::submit(&format!("{base}{}", s.submit_path), &s.body);
                 answers.lock().unwrap().push((i, answer));
             })
         })
@@ -116,7 +116,7 @@ fn acknowledged_signatures_survive_kill_9_of_an_instance_and_a_postgres_restart_
     let db = PgDatabase::create(&server, "chaos");
     let (mut a, _b, _nginx, base) = cluster(&dir, &db);
     let a_listen = a.addr.clone();
-    let jobs = Arc::new(pg::signed_submissions(&base, K));
+    let jobs = Arc::new(support::signed_submissions(&base, K));
 
     let queue = Arc::new(Mutex::new((0..K).rev().collect::<Vec<_>>()));
     let phase = Arc::new(AtomicUsize::new(BEFORE_KILL));
@@ -130,7 +130,7 @@ fn acknowledged_signatures_survive_kill_9_of_an_instance_and_a_postgres_restart_
             std::thread::spawn(move || loop {
                 let Some(i) = queue.lock().unwrap().pop() else { break };
                 let s = &jobs[i];
-                let answer = pg::submit(&format!("{base}{}", s.submit_path), &s.body);
+                let answer = support::submit(&format!("{base}{}", s.submit_path), &s.body);
                 answers.lock().unwrap().push((i, phase.load(Ordering::SeqCst), answer));
                 done.fetch_add(1, Ordering::SeqCst);
                 // Paced, so that the load outlasts the kill and the restart.
@@ -163,7 +163,8 @@ fn acknowledged_signatures_survive_kill_9_of_an_instance_and_a_postgres_restart_
     let acked: HashSet<usize> = answers.iter().filter(|(_, _, a)| a.accepted()).map(|(i, _, _)| *i).collect();
     let acked_before_kill = answers.iter().filter(|(_, p, a)| *p == BEFORE_KILL && a.accepted()).count();
     let acked_after_restart = answers.iter().filter(|(_, p, a)| *p == AFTER_RESTART && a.accepted()).count();
-    let failed: Vec<&pg::Answer> = answers.iter().filter(|(_, _, a)| !a.accepted()).map(|(_, _, a)| a).collect();
+    let failed: Vec<&support::SubmitAnswer> =
+        answers.iter().filter(|(_, _, a)| !a.accepted()).map(|(_, _, a)| a).collect();
     assert!(acked_before_kill > 0, "acknowledgements before the kill");
     assert!(acked_after_restart > 0, "acknowledgements after PostgreSQL came back");
     assert!(
@@ -183,7 +184,7 @@ fn acknowledged_signatures_survive_kill_9_of_an_instance_and_a_postgres_restart_
     assert_eq!(a.addr, a_listen);
     let (mut accepted_again, mut committed_answer_lost) = (0, 0);
     for (i, s) in jobs.iter().enumerate() {
-        let ans = pg::submit(&format!("{base}{}", s.submit_path), &s.body);
+        let ans = support::submit(&format!("{base}{}", s.submit_path), &s.body);
         if acked.contains(&i) {
             assert!(ans.replayed(), "acknowledged {i} answered {ans:?} on resubmission, not replayed");
         } else if ans.accepted() {

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod pg;
+pub mod values;
 
 #[allow(unused_imports)] // each test root uses some of them
 pub use browser::{agent, link_on_page, Answer, Browser, Site, CHROME_WINDOWS};
@@ -24,10 +25,8 @@ use kazasu_portal::{AppState, Config, Created, Shared};
 
 pub const SIGN_CA: &[u8] = fixture::SIGN_CA_CERT;
 
-/// The pinned time of every portal test: 2026-12-01T00:00:00Z, inside the fixture certificates' validity
-/// (2026-11-27 – 2031-11-26) and the CRL's, so the tests pass whatever today's date is.
-pub const TEST_NOW: i64 = 1_796_083_200;
-pub const TEST_NOW_UTC: &str = "2026-12-01T00:00:00Z";
+#[allow(unused_imports)] // each test root uses some of them
+pub use values::{OFFICE_TOKEN, TEST_NOW, TEST_NOW_UTC};
 
 /// A scratch directory removed on drop.
 pub struct TempDir(pub PathBuf);
@@ -81,9 +80,6 @@ pub fn config(db: &Path, origin: &str) -> Config {
         auth_trust: Some(Trust::only(TrustAnchors::from_der(fixture::AUTH_CA_CERT).unwrap())),
     }
 }
-
-/// The city staff's token in the tests.
-pub const OFFICE_TOKEN: &str = "test-office-token-0123456789abcdef";
 
 /// A portal running in this process on a free loopback port.
 pub struct Server {
@@ -253,4 +249,63 @@ pub fn card_sign(data: &[u8]) -> (Vec<u8>, Vec<u8>) {
 pub fn error_code(body: &[u8]) -> String {
     let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     v["error"].as_str().unwrap_or("").to_string()
+}
+
+// ── Submissions for the multi-instance (PostgreSQL) tests ──
+
+/// One signed submission, ready to send: (request id, submit path, JSON body).
+pub struct Signed {
+    pub request_id: String,
+    pub submit_path: String,
+    pub body: Vec<u8>,
+}
+
+/// Creates `n` applications through `base`, fetches each request as the app would and signs it with the
+/// software card.
+pub fn signed_submissions(base: &str, n: usize) -> Vec<Signed> {
+    use kazasu_core::handoff::{self, Submission};
+    (0..n)
+        .map(|_| {
+            let c = create(base);
+            let url = handoff::parse_link(&c.request_url).unwrap();
+            let req = handoff::fetch_request(&mut Http::new(), &url, TEST_NOW).unwrap();
+            let (sig, cert) = card_sign(req.bytes_to_sign());
+            let body = Submission::new(&req, kazasu_core::HashAlgorithm::Sha256, sig, cert).to_json();
+            Signed { submit_path: format!("/r/{}/submit", c.request_id), request_id: c.request_id, body }
+        })
+        .collect()
+}
+
+/// How one submission was answered.
+#[derive(Debug)]
+pub struct SubmitAnswer {
+    /// The HTTP status; 0 when the connection failed without one.
+    pub status: u16,
+    /// The refusal code (`replayed`, …), empty when accepted.
+    pub error: String,
+    /// The instance nginx passed it to (`X-Upstream`), empty without nginx.
+    pub upstream: String,
+}
+
+impl SubmitAnswer {
+    pub fn accepted(&self) -> bool {
+        self.status == 200
+    }
+    pub fn replayed(&self) -> bool {
+        self.status == 409 && self.error == "replayed"
+    }
+}
+
+pub fn submit(url: &str, body: &[u8]) -> SubmitAnswer {
+    use std::io::Read;
+    match agent().post(url).set("Content-Type", "application/json").send_bytes(body) {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => {
+            let status = r.status();
+            let upstream = r.header("x-upstream").unwrap_or("").to_string();
+            let mut b = Vec::new();
+            let _ = r.into_reader().read_to_end(&mut b);
+            SubmitAnswer { status, error: error_code(&b), upstream }
+        }
+        Err(_) => SubmitAnswer { status: 0, error: String::new(), upstream: String::new() },
+    }
 }

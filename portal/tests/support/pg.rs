@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{OFFICE_TOKEN, TEST_NOW_UTC};
+use super::values::{OFFICE_TOKEN, TEST_NOW_UTC};
 
 /// The server URL (no database), or None when the PostgreSQL tests do not run here.
 pub fn server() -> Option<String> {
@@ -212,63 +212,6 @@ impl Drop for Nginx {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// One signed submission, ready to send: (request id, submit path, JSON body).
-pub struct Signed {
-    pub request_id: String,
-    pub submit_path: String,
-    pub body: Vec<u8>,
-}
-
-/// Creates `n` applications through `base`, fetches each request as the app would and signs it with the
-/// software card.
-pub fn signed_submissions(base: &str, n: usize) -> Vec<Signed> {
-    use kazasu_core::handoff::{self, Submission};
-    (0..n)
-        .map(|_| {
-            let c = super::create(base);
-            let url = handoff::parse_link(&c.request_url).unwrap();
-            let req = handoff::fetch_request(&mut super::Http::new(), &url, super::TEST_NOW).unwrap();
-            let (sig, cert) = super::card_sign(req.bytes_to_sign());
-            let body = Submission::new(&req, kazasu_core::HashAlgorithm::Sha256, sig, cert).to_json();
-            Signed { submit_path: format!("/r/{}/submit", c.request_id), request_id: c.request_id, body }
-        })
-        .collect()
-}
-
-/// How one submission was answered.
-#[derive(Debug)]
-pub struct Answer {
-    /// The HTTP status; 0 when the connection failed without one.
-    pub status: u16,
-    /// The refusal code (`replayed`, …), empty when accepted.
-    pub error: String,
-    /// The instance nginx passed it to (`X-Upstream`), empty without nginx.
-    pub upstream: String,
-}
-
-impl Answer {
-    pub fn accepted(&self) -> bool {
-        self.status == 200
-    }
-    pub fn replayed(&self) -> bool {
-        self.status == 409 && self.error == "replayed"
-    }
-}
-
-pub fn submit(url: &str, body: &[u8]) -> Answer {
-    use std::io::Read;
-    match super::agent().post(url).set("Content-Type", "application/json").send_bytes(body) {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => {
-            let status = r.status();
-            let upstream = r.header("x-upstream").unwrap_or("").to_string();
-            let mut b = Vec::new();
-            let _ = r.into_reader().read_to_end(&mut b);
-            Answer { status, error: super::error_code(&b), upstream }
-        }
-        Err(_) => Answer { status: 0, error: String::new(), upstream: String::new() },
     }
 }
 
