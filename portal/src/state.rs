@@ -173,6 +173,19 @@ impl AppState {
         crate::limits::client_key(headers, self.cfg.client_ip_header.as_deref(), Some(peer))
     }
 
+    /// What a browser's form that makes something (an application, a log-in, a re-link statement) passes first:
+    /// the same origin, its form token, and the client's create rate.
+    pub(crate) fn admit_creating_form(
+        &self,
+        headers: &HeaderMap,
+        peer: std::net::SocketAddr,
+        form_token: &str,
+    ) -> Result<(), guard::Denied> {
+        guard::same_origin(headers, &self.cfg.public_origin)?;
+        guard::check_form_token(headers, self.cookies, form_token)?;
+        self.limiters.create(&self.client_key(headers, peer))
+    }
+
     /// The URL of a signing request: what the QR code and the app links name.
     pub(crate) fn request_url(&self, request_id: &str) -> String {
         format!("{}/r/{request_id}", self.cfg.public_origin)

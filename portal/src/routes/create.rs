@@ -119,10 +119,7 @@ pub async fn create_from_form(
     headers: HeaderMap,
     Form(form): Form<ApplicationForm>,
 ) -> Response {
-    if let Err(d) = guard::same_origin(&headers, &state.cfg.public_origin)
-        .and_then(|_| guard::check_form_token(&headers, state.cookies, &form.form_token))
-        .and_then(|_| state.limiters.create(&state.client_key(&headers, peer)))
-    {
+    if let Err(d) = state.admit_creating_form(&headers, peer, &form.form_token) {
         return d.into_response();
     }
     let fields = match form.fields() {

@@ -61,10 +61,7 @@ pub async fn start(
     headers: HeaderMap,
     Form(form): Form<LoginStart>,
 ) -> Response {
-    if let Err(d) = guard::same_origin(&headers, &state.cfg.public_origin)
-        .and_then(|_| guard::check_form_token(&headers, state.cookies, &form.form_token))
-        .and_then(|_| state.limiters.create(&state.client_key(&headers, peer)))
-    {
+    if let Err(d) = state.admit_creating_form(&headers, peer, &form.form_token) {
         return d.into_response();
     }
     let created_from = browser::created_from(&headers);

@@ -28,7 +28,7 @@ use super::create::{create, with_owner_cookie, Made};
 use super::login::{logged_in_account, short_account, LoginStart};
 use super::reply::{blocking, page, page_lang};
 use crate::error::{Failure, Refused};
-use crate::guard::{self, Denied};
+use crate::guard::Denied;
 use crate::state::{AppState, Shared};
 use crate::store::{RecordRefusal, Relink, RequestKind, RequestRow, SignatureRow};
 use crate::words::{self, Languages, RelinkOutcome};
@@ -42,10 +42,7 @@ pub async fn start(
     headers: HeaderMap,
     Form(form): Form<LoginStart>,
 ) -> Response {
-    if let Err(d) = guard::same_origin(&headers, &state.cfg.public_origin)
-        .and_then(|_| guard::check_form_token(&headers, state.cookies, &form.form_token))
-        .and_then(|_| state.limiters.create(&state.client_key(&headers, peer)))
-    {
+    if let Err(d) = state.admit_creating_form(&headers, peer, &form.form_token) {
         return d.into_response();
     }
     let lang = page_lang(&headers);
