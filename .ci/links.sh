@@ -85,6 +85,12 @@ curl -sS -o "$work/no-app.html" -w '%{http_code}' \
   "$base/sign?r=$(python3 -c 'import json,sys,urllib.parse as u; print(u.quote(json.load(open(sys.argv[1]))["request_url"], safe="-._~"))' "$work/created.json")" \
   >"$work/no-app.code"
 curl -sS -o /dev/null -w '%{http_code}' "$base/sign?r=https%3A%2F%2Fkazasu.example%2Fsign%3Fr%3Dx" >"$work/bad.code"
+# A log-in's app link opened without the app: the site and the kazasu://login link (a GET; POST /login starts one).
+login_challenge="$base/login/login_0123456789abcdef"
+login_encoded=$(python3 -c 'import sys,urllib.parse as u; print(u.quote(sys.argv[1], safe="-._~"))' "$login_challenge")
+curl -fsS -o "$work/no-app-login.html" "$base/login?r=$login_encoded" || fail "GET the log-in's app link page"
+grep -q "href=\"kazasu://login?r=$login_encoded\"" "$work/no-app-login.html" || fail "the log-in's app link page lacks its kazasu://login link"
+grep -q ">$base<" "$work/no-app-login.html" || fail "the log-in's app link page does not name the site"
 python3 - "$work" <<'EOF' || fail "the page's links"
 import html, json, pathlib, re, sys, tomllib, urllib.parse
 work = pathlib.Path(sys.argv[1])

@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
-use kazasu_core::handoff::link::APP_LINK_PATH;
+use kazasu_core::handoff::link::{APP_LINK_PATH, LOGIN_APP_LINK_PATH};
 use kazasu_core::handoff::MAX_SUBMISSION_BODY;
 
 use routes::{create, links, login, office, qr, relink, status, submit};
@@ -51,7 +51,7 @@ pub fn router(state: Shared) -> Router {
         // handler: a client that sent a little too much gets its 413, not a connection reset mid-upload.
         .route("/r/{id}/submit", post(submit::submit).layer(DefaultBodyLimit::max(submit::SUBMIT_READ_LIMIT)))
         // Log-in with the card's auth certificate: the asking browser's side, the app's side, the account.
-        .route("/login", post(login::start))
+        .route(LOGIN_APP_LINK_PATH, get(links::login_link_page).post(login::start))
         .route("/login/{id}", get(login::fetch_challenge))
         .route("/login/{id}/wait", get(login::wait_page))
         .route("/login/{id}/status", get(login::status))

@@ -129,6 +129,8 @@ pub struct NotOwner;
 pub struct AppLink<'a> {
     pub origin: &'a str,
     pub deep_link: &'a str,
+    /// A log-in's link (else a signing request's).
+    pub login: bool,
 }
 
 /// An app link without a signing request in it.

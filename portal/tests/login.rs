@@ -284,3 +284,26 @@ fn an_expired_auth_certificate_is_refused() {
     assert_eq!((code, error.as_str()), (422, "bad-certificate"));
     assert!(message.contains("有効期限が切れています"), "{message}");
 }
+
+#[test]
+fn the_log_in_app_link_opened_without_the_app_names_the_site_and_offers_the_kazasu_link_only_for_a_log_in() {
+    use kazasu_core::handoff::link::{APP_LINK_HOST, APP_LINK_PATH, LOGIN_APP_LINK_PATH};
+    use kazasu_core::handoff::login_app_link;
+    let dir = TempDir::new("login-app-link");
+    let server = portal(&dir);
+    let challenge = HttpsUrl::parse(&server.url("/login/login_0123456789abcdef")).unwrap();
+    let app_link = login_app_link(&challenge);
+    let query = app_link.split_once('?').unwrap().1;
+    let (code, body) = get_raw(&server.url(&format!("{LOGIN_APP_LINK_PATH}?{query}")));
+    let body = String::from_utf8(body).unwrap();
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains(&format!(">{}<", challenge.origin())) && body.contains("ログイン"), "{body}");
+    let open_app = body.split("id=\"open-app\" href=\"").nth(1).and_then(|r| r.split('"').next()).unwrap();
+    let opened = parse_any_link(&open_app.replace("&amp;", "&")).unwrap();
+    assert_eq!((opened.kind, opened.url), (LinkKind::Login, challenge.clone()), "the kazasu://login link");
+    // The signing path with a log-in's query is a signing link; the log-in path with a nested link is refused.
+    let (code, body) = get_raw(&server.url(&format!("{APP_LINK_PATH}?{query}")));
+    assert!(code == 200 && String::from_utf8(body).unwrap().contains("kazasu://sign?r="));
+    let nested = format!("{LOGIN_APP_LINK_PATH}?r=https%3A%2F%2F{APP_LINK_HOST}%2Flogin%3Fr%3Dx");
+    assert_eq!(get_raw(&server.url(&nested)).0, 400, "a link inside the log-in's app link");
+}

@@ -4,8 +4,8 @@
 use axum::extract::RawQuery;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use kazasu_core::handoff::link::{APP_LINK_HOST, APP_LINK_PATH};
-use kazasu_core::handoff::{deep_link, parse_link};
+use kazasu_core::handoff::link::{APP_LINK_HOST, APP_LINK_PATH, LOGIN_APP_LINK_PATH};
+use kazasu_core::handoff::{deep_link, login_deep_link, parse_any_link, Link, LinkKind};
 
 use super::reply::page;
 use crate::pages;
@@ -37,9 +37,28 @@ pub async fn apple_app_site_association() -> Response {
 /// The app link opened in a browser (`APP_LINK_PATH?r=…`): no app took it (not installed, or a desktop). Says
 /// which site asks for a signature and offers the custom-scheme link; fetches nothing.
 pub async fn app_link_page(RawQuery(query): RawQuery) -> Response {
-    let link = format!("https://{APP_LINK_HOST}{APP_LINK_PATH}?{}", query.unwrap_or_default());
-    match parse_link(&link) {
-        Ok(url) => page(StatusCode::OK, &pages::AppLink { origin: &url.origin(), deep_link: &deep_link(&url) }),
-        Err(_) => page(StatusCode::BAD_REQUEST, &pages::BadLink),
+    link_page(LinkKind::Sign, query)
+}
+
+/// The log-in's app link opened in a browser (`LOGIN_APP_LINK_PATH?r=…`): as [`app_link_page`], for a log-in.
+pub async fn login_link_page(RawQuery(query): RawQuery) -> Response {
+    link_page(LinkKind::Login, query)
+}
+
+fn link_page(kind: LinkKind, query: Option<String>) -> Response {
+    let path = match kind {
+        LinkKind::Sign => APP_LINK_PATH,
+        LinkKind::Login => LOGIN_APP_LINK_PATH,
+    };
+    let link = format!("https://{APP_LINK_HOST}{path}?{}", query.unwrap_or_default());
+    match parse_any_link(&link) {
+        Ok(Link { kind: found, url }) if found == kind => {
+            let (deep_link, login) = match kind {
+                LinkKind::Sign => (deep_link(&url), false),
+                LinkKind::Login => (login_deep_link(&url), true),
+            };
+            page(StatusCode::OK, &pages::AppLink { origin: &url.origin(), deep_link: &deep_link, login })
+        }
+        _ => page(StatusCode::BAD_REQUEST, &pages::BadLink),
     }
 }
