@@ -135,6 +135,29 @@ pub(crate) fn check_origin(origin: &str) -> Result<(), HandoffError> {
     Ok(())
 }
 
+/// A validity period as the formats carry it: the expiry after the issue time and at most `max_secs` later.
+pub(crate) fn check_validity(issued_at: i64, expires_at: i64, max_secs: i64) -> Result<(), HandoffError> {
+    if expires_at <= issued_at || expires_at - issued_at > max_secs {
+        return Err(HandoffError::Malformed {
+            what: "expiry",
+            detail: format!("must be after the issue time and at most {max_secs} s later"),
+        });
+    }
+    Ok(())
+}
+
+/// Where the answer goes: an https URL in normal form at `origin` itself.
+pub(crate) fn check_submit_url(submit_url: &str, origin: &str) -> Result<(), HandoffError> {
+    let submit = HttpsUrl::parse(submit_url)?;
+    if submit.to_string() != submit_url {
+        return Err(HandoffError::Malformed { what: "submit URL", detail: "not in normal form".into() });
+    }
+    if submit.origin() != origin {
+        return Err(HandoffError::OriginMismatch { expected: origin.to_string(), found: submit.origin() });
+    }
+    Ok(())
+}
+
 impl Document {
     /// Checks every rule of the format (not the clock; see [`Document::check_time`]).
     pub fn validate(&self) -> Result<(), HandoffError> {
@@ -151,19 +174,8 @@ impl Document {
         if !is_token(&self.nonce, MIN_NONCE_CHARS, MAX_NONCE_CHARS) {
             return Err(HandoffError::Malformed { what: "nonce", detail: "must be base64url of 16–48 bytes".into() });
         }
-        if self.expires_at <= self.issued_at || self.expires_at - self.issued_at > MAX_VALIDITY_SECS {
-            return Err(HandoffError::Malformed {
-                what: "expiry",
-                detail: format!("must be after the issue time and at most {MAX_VALIDITY_SECS} s later"),
-            });
-        }
-        let submit = HttpsUrl::parse(&self.submit_url)?;
-        if submit.to_string() != self.submit_url {
-            return Err(HandoffError::Malformed { what: "submit URL", detail: "not in normal form".into() });
-        }
-        if submit.origin() != self.origin {
-            return Err(HandoffError::OriginMismatch { expected: self.origin.clone(), found: submit.origin() });
-        }
+        check_validity(self.issued_at, self.expires_at, MAX_VALIDITY_SECS)?;
+        check_submit_url(&self.submit_url, &self.origin)?;
         if self.fields.len() > MAX_FIELDS {
             return Err(HandoffError::TooLong { what: "fields", max: MAX_FIELDS, actual: self.fields.len() });
         }

@@ -31,7 +31,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::document::{check_origin, check_text, is_token};
+use super::document::{check_origin, check_submit_url, check_text, check_validity, is_token};
 use super::submission::Submission;
 use super::time::{format_utc, parse_utc};
 use super::url::HttpsUrl;
@@ -98,20 +98,8 @@ impl Challenge {
         if !is_token(&self.session, 43, 43) {
             return Err(HandoffError::Malformed { what: "session", detail: "must be a SHA-256 in base64url".into() });
         }
-        if self.expires_at <= self.issued_at || self.expires_at - self.issued_at > MAX_LOGIN_VALIDITY_SECS {
-            return Err(HandoffError::Malformed {
-                what: "expiry",
-                detail: format!("must be after the issue time and at most {MAX_LOGIN_VALIDITY_SECS} s later"),
-            });
-        }
-        let submit = HttpsUrl::parse(&self.submit_url)?;
-        if submit.to_string() != self.submit_url {
-            return Err(HandoffError::Malformed { what: "submit URL", detail: "not in normal form".into() });
-        }
-        if submit.origin() != self.origin {
-            return Err(HandoffError::OriginMismatch { expected: self.origin.clone(), found: submit.origin() });
-        }
-        Ok(())
+        check_validity(self.issued_at, self.expires_at, MAX_LOGIN_VALIDITY_SECS)?;
+        check_submit_url(&self.submit_url, &self.origin)
     }
 
     /// Refuses a challenge that has expired at `now`, or that claims to be issued too far in the future.
